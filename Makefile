@@ -1,0 +1,130 @@
+# artpack - build, test, bench, install.  See README.md.
+#
+#   make                 libartpack.a, libartpack.so (SONAME libartpack.so.0), artpack
+#   make test            unit tests, CLI tests, C++ and symbol checks, corpus round trip
+#   make asan            the tests again under ASan + UBSan (build-asan/)
+#   make valgrind        the unit and CLI tests under valgrind
+#   make bench           throughput on ../shared/corpus/reuters_financial.jsonl
+#   make demo            the main job on the Brown Corpus sample (scripts/fetch-sample)
+#   make install PREFIX=/usr/local DESTDIR=
+
+CC      ?= cc
+CXX     ?= c++
+B       ?= build
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+BINDIR  ?= $(PREFIX)/bin
+OPT     ?= -O2
+WARN     = -Wall -Wextra -Wpedantic -Werror
+CFLAGS  ?=
+CFLAGS  += -std=c99 $(OPT) $(WARN) -Iinclude
+SANFLAGS =
+LDFLAGS ?=
+CORPUS  ?= ../shared/corpus
+export ARTPACK_CORPUS ?= $(CORPUS)
+
+SO_MAJOR = 0
+SO_VER   = 0.1.0
+
+JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JANSSON_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+CMOCKA_CFLAGS  := $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS    := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+CODEC_SRC = codec/error.c codec/wire.c codec/schema.c codec/datetime.c codec/record.c
+TOOL_SRC  = tools/util.c tools/json_in.c tools/json_out.c
+CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
+TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
+TESTS     = test_wire test_record test_datetime test_json
+TEST_BIN  = $(TESTS:%=$(B)/tests/%)
+
+.PHONY: all lib test unit cli-test cxx-check symbols-check roundtrip asan valgrind \
+        bench demo install clean setup
+
+all: lib $(B)/artpack
+lib: $(B)/libartpack.a $(B)/libartpack.so
+
+$(B)/codec/%.o: codec/%.c include/artpack.h codec/internal.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -fPIC -c $< -o $@
+
+$(B)/tools/%.o: tools/%.c include/artpack.h tools/util.h tools/json.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(JANSSON_CFLAGS) -c $< -o $@
+
+$(B)/libartpack.a: $(CODEC_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/libartpack.so: $(CODEC_OBJ)
+	$(CC) $(SANFLAGS) -shared -Wl,-soname,libartpack.so.$(SO_MAJOR) -o $(B)/libartpack.so.$(SO_VER) $^
+	ln -sf libartpack.so.$(SO_VER) $(B)/libartpack.so.$(SO_MAJOR)
+	ln -sf libartpack.so.$(SO_VER) $@
+
+$(B)/artpack: $(B)/tools/artpack.o $(TOOL_OBJ) $(B)/libartpack.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(B)/tools/artpack.o $(TOOL_OBJ) $(B)/libartpack.a $(JANSSON_LIBS)
+
+# ---- tests ----
+$(B)/tests/%: tests/%.c $(TOOL_OBJ) $(B)/libartpack.a tests/test_util.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< \
+	    $(TOOL_OBJ) $(B)/libartpack.a $(CMOCKA_LIBS) $(JANSSON_LIBS)
+
+unit: $(TEST_BIN)
+	@for t in $(TEST_BIN); do echo "== $$t"; $(TEST_WRAP) $$t || exit 1; done
+
+cli-test: $(B)/artpack
+	ARTPACK=$(B)/artpack TEST_WRAP="$(TEST_WRAP)" tests/cli.sh
+
+# the library compiles as C++ too
+cxx-check:
+	@mkdir -p $(B)/cxx
+	for f in $(CODEC_SRC); do $(CXX) -x c++ -std=c++11 $(OPT) $(WARN) -Iinclude -c $$f -o $(B)/cxx/$$(basename $$f .c).o || exit 1; done
+	@echo "cxx-check: codec/ compiles as C++"
+
+# codec/ must not call malloc, free, printf, exit, getenv, ...
+symbols-check: $(B)/libartpack.a
+	tests/check-symbols.sh $(B)/libartpack.a
+
+roundtrip: $(B)/artpack
+	ARTPACK=$(B)/artpack tests/corpus-roundtrip.sh
+
+test: all unit cli-test cxx-check symbols-check roundtrip
+	@echo "make test: all passed"
+
+asan:
+	$(MAKE) B=build-asan OPT="-O1 -g" SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	    all unit cli-test
+
+valgrind: all $(TEST_BIN)
+	$(MAKE) unit cli-test TEST_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+
+# ---- bench, demo ----
+$(B)/bench: tests/bench.c $(TOOL_OBJ) $(B)/libartpack.a
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(JANSSON_LIBS)
+
+bench: all $(B)/bench
+	$(B)/bench $(CORPUS)/reuters_financial.jsonl
+
+demo: all
+	scripts/fetch-sample $(B)/sample
+	ARTPACK=$(B)/artpack scripts/demo $(B)/sample/brown_press.jsonl
+
+setup:
+	scripts/setup
+
+# ---- install ----
+install: all
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) $(DESTDIR)$(BINDIR)
+	install -m 644 include/artpack.h $(DESTDIR)$(INCDIR)/
+	install -m 644 $(B)/libartpack.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/libartpack.so.$(SO_VER) $(DESTDIR)$(LIBDIR)/
+	ln -sf libartpack.so.$(SO_VER) $(DESTDIR)$(LIBDIR)/libartpack.so.$(SO_MAJOR)
+	ln -sf libartpack.so.$(SO_VER) $(DESTDIR)$(LIBDIR)/libartpack.so
+	install -m 755 $(B)/artpack $(DESTDIR)$(BINDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(SO_VER)|' artpack.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/artpack.pc
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,49 @@
+/* error.c - version, error names and messages. */
+#include "internal.h"
+
+unsigned artpack_version_number(void) { return ARTPACK_VERSION_NUMBER; }
+const char *artpack_version_string(void) { return ARTPACK_VERSION_STRING; }
+
+typedef struct ap_error_text {
+    artpack_error code;
+    const char *name;
+    const char *message;
+} ap_error_text;
+
+#define AP_E(code, message) { code, #code, message }
+
+static const ap_error_text ap_errors[] = {
+    AP_E(ARTPACK_OK, "success"),
+    AP_E(ARTPACK_E_NULL_ARG, "a required pointer argument is NULL"),
+    AP_E(ARTPACK_E_DST_TOO_SMALL, "destination buffer too small"),
+    AP_E(ARTPACK_E_TRUNCATED, "record truncated: it ends inside a field or lacks its end byte"),
+    AP_E(ARTPACK_E_VARINT, "malformed varint (non-minimal or over 64 bits)"),
+    AP_E(ARTPACK_E_WIRE_TYPE, "wire type not allowed for this field"),
+    AP_E(ARTPACK_E_FIELD_ORDER, "field tags not strictly ascending (repeated or out of order)"),
+    AP_E(ARTPACK_E_LENGTH, "length runs past its container or exceeds the limit"),
+    AP_E(ARTPACK_E_DATE, "numeric date out of range (0000-01-01 .. 9999-12-31)"),
+    AP_E(ARTPACK_E_TIMESTAMP, "malformed numeric timestamp"),
+    AP_E(ARTPACK_E_NONCANONICAL, "valid data not in its one canonical encoding"),
+    AP_E(ARTPACK_E_EXTRA, "extra fields malformed: odd count, empty value, or keys not strictly sorted"),
+    AP_E(ARTPACK_E_DUPLICATE_KEY, "an extra field repeats the key of a typed field"),
+    AP_E(ARTPACK_E_TAG, "field tag 0 before the end of the record, or bytes after the end"),
+    AP_E(ARTPACK_E_BAD_VIEW, "article view inconsistent (NULL item with a length)"),
+    AP_E(ARTPACK_E_TOO_LARGE, "a field exceeds ARTPACK_MAX_FIELD_SIZE"),
+};
+
+static const ap_error_text *ap_error_find(artpack_error err) {
+    size_t i;
+    for (i = 0; i < sizeof ap_errors / sizeof ap_errors[0]; i++)
+        if (ap_errors[i].code == err) return &ap_errors[i];
+    return NULL;
+}
+
+const char *artpack_error_name(artpack_error err) {
+    const ap_error_text *t = ap_error_find(err);
+    return t ? t->name : "ARTPACK_E_UNKNOWN";
+}
+
+const char *artpack_error_message(artpack_error err) {
+    const ap_error_text *t = ap_error_find(err);
+    return t ? t->message : "unknown error code";
+}

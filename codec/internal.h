@@ -1,0 +1,69 @@
+/* internal.h - shared by the codec modules only; not installed. */
+#ifndef ARTPACK_INTERNAL_H
+#define ARTPACK_INTERNAL_H
+
+#include "artpack.h"
+
+/* Wire types: the low 2 bits of a field key (docs/FORMAT.md). */
+enum {
+    AP_WT_VARINT = 0, /* one varint */
+    AP_WT_BYTES = 1,  /* varint length, bytes */
+    AP_WT_LIST = 2,   /* varint length, then elements (varint length, bytes) */
+    AP_WT_PACKED = 3  /* varint length, then varints */
+};
+
+#define AP_KEY_END 0u      /* the byte that ends every record */
+#define AP_MAX_TAG 31u     /* highest tag of this schema (tags fit one byte) */
+
+/* One-line checks, zstd style. */
+#define AP_RETURN_IF(cond, err)                                                \
+    do {                                                                       \
+        if (cond) return (err);                                                \
+    } while (0)
+#define AP_TRY(expr)                                                           \
+    do {                                                                       \
+        artpack_error ap_try_err_ = (expr);                                    \
+        if (ap_try_err_ != ARTPACK_OK) return ap_try_err_;                     \
+    } while (0)
+
+/* ---- wire.c: bounds-checked reader and a counting writer ---- */
+typedef struct ap_reader {
+    const unsigned char *base;
+    size_t size;
+    size_t pos;
+} ap_reader;
+
+typedef struct ap_writer {
+    unsigned char *dst;
+    size_t cap;
+    size_t pos; /* advances even past cap, so one pass also measures */
+} ap_writer;
+
+artpack_error ap_read_varint(ap_reader *r, uint64_t *v);
+/* Reads a varint length and checks that many bytes remain; *out points at them. */
+artpack_error ap_read_block(ap_reader *r, const unsigned char **out, size_t *len);
+void ap_write_bytes(ap_writer *w, const void *src, size_t n);
+void ap_write_varint(ap_writer *w, uint64_t v);
+size_t ap_varint_size(uint64_t v);
+
+static inline uint64_t ap_zigzag(int64_t v) {
+    return ((uint64_t)v << 1) ^ (uint64_t)(v < 0 ? -1 : 0);
+}
+static inline int64_t ap_unzigzag(uint64_t v) {
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* ---- schema.c ---- */
+const artpack_field_info *ap_schema_by_tag(uint64_t tag);
+
+/* ---- datetime.c ---- */
+#define AP_DAYS_MIN (-719528)   /* 0000-01-01 */
+#define AP_DAYS_MAX 2932896     /* 9999-12-31 */
+#define AP_SECONDS_MIN (-62167219200LL)
+#define AP_SECONDS_MAX 253402300799LL
+int ap_timestamp_numeric_ok(const artpack_timestamp *ts);
+
+/* Compare two byte strings: memcmp order, a prefix sorts first. */
+int ap_str_compare(const char *a, size_t alen, const char *b, size_t blen);
+
+#endif

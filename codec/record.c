@@ -1,0 +1,395 @@
+/* record.c - article view <-> record bytes (wire format v1, docs/FORMAT.md). */
+#include <string.h>
+
+#include "internal.h"
+
+#define AP_MEMBER(article, f) ((const void *)((const char *)(article) + (f)->offset))
+#define AP_MEMBER_MUT(article, f) ((void *)((char *)(article) + (f)->offset))
+
+/* ---- lists ---- */
+
+void artpack_list_begin(artpack_list_iter *it, const artpack_list *list) {
+    if (it == NULL) return;
+    it->list = list;
+    it->index = 0;
+    it->pos = list != NULL ? list->wire : NULL;
+    it->end = list != NULL && list->wire != NULL ? list->wire + list->wire_size : NULL;
+}
+
+int artpack_list_next(artpack_list_iter *it, artpack_str *out) {
+    const artpack_list *l;
+    if (it == NULL || out == NULL || (l = it->list) == NULL || !l->present) return 0;
+    if (l->wire != NULL) {
+        ap_reader r;
+        const unsigned char *p;
+        size_t n;
+        if (it->pos == NULL || it->pos >= it->end) return 0;
+        r.base = it->pos;
+        r.size = (size_t)(it->end - it->pos);
+        r.pos = 0;
+        if (ap_read_block(&r, &p, &n) != ARTPACK_OK) {
+            it->pos = it->end; /* malformed: stop for good */
+            return 0;
+        }
+        out->ptr = (const char *)p;
+        out->len = n;
+        it->pos += r.pos;
+        return 1;
+    }
+    if (it->index >= l->count || l->items == NULL) return 0;
+    *out = l->items[it->index++];
+    if (out->ptr == NULL) out->ptr = ""; /* an item is always present */
+    return 1;
+}
+
+size_t artpack_list_count(const artpack_list *list) {
+    artpack_list_iter it;
+    artpack_str s;
+    size_t n = 0;
+    if (list == NULL) return 0;
+    if (list->wire == NULL) return list->present ? list->count : 0;
+    artpack_list_begin(&it, list);
+    while (artpack_list_next(&it, &s)) n++;
+    return n;
+}
+
+/* Checks the packed elements of a wire list: each a length that fits. */
+static artpack_error ap_check_wire_list(const unsigned char *p, size_t n) {
+    ap_reader r;
+    r.base = p;
+    r.size = n;
+    r.pos = 0;
+    while (r.pos < r.size) {
+        const unsigned char *e;
+        size_t len;
+        artpack_error err = ap_read_block(&r, &e, &len);
+        if (err == ARTPACK_E_TRUNCATED) return ARTPACK_E_LENGTH;
+        AP_TRY(err);
+    }
+    return ARTPACK_OK;
+}
+
+/* Walks a list view once: checks items, returns the packed content size. */
+static artpack_error ap_list_content_size(const artpack_list *l, size_t *size) {
+    size_t total = 0, i;
+    if (l->wire != NULL) {
+        AP_RETURN_IF(l->wire_size > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
+        AP_TRY(ap_check_wire_list(l->wire, l->wire_size) == ARTPACK_OK
+                   ? ARTPACK_OK : ARTPACK_E_BAD_VIEW);
+        *size = l->wire_size;
+        return ARTPACK_OK;
+    }
+    AP_RETURN_IF(l->count != 0 && l->items == NULL, ARTPACK_E_BAD_VIEW);
+    for (i = 0; i < l->count; i++) {
+        size_t len = l->items[i].len;
+        AP_RETURN_IF(l->items[i].ptr == NULL && len != 0, ARTPACK_E_BAD_VIEW);
+        AP_RETURN_IF(len > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
+        total += ap_varint_size(len) + len;
+        AP_RETURN_IF(total > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
+    }
+    *size = total;
+    return ARTPACK_OK;
+}
+
+/* ---- field presence and the extra-field rules (shared by both sides) ---- */
+
+static int ap_field_present(const artpack_article *a, const artpack_field_info *f) {
+    const void *m = AP_MEMBER(a, f);
+    switch (f->kind) {
+    case ARTPACK_KIND_STRING: return ((const artpack_str *)m)->ptr != NULL;
+    case ARTPACK_KIND_DATE: return ((const artpack_date *)m)->kind != ARTPACK_ABSENT;
+    case ARTPACK_KIND_TIMESTAMP:
+        return ((const artpack_timestamp *)m)->kind != ARTPACK_ABSENT;
+    case ARTPACK_KIND_LIST:
+    case ARTPACK_KIND_EXTRA: return ((const artpack_list *)m)->present;
+    }
+    return 0;
+}
+
+/* Pairs, keys strictly ascending, values non-empty, no key of a typed field
+ * that is present, no string value under a key whose field holds strings
+ * (that value belongs in the typed field). The list must be well formed. */
+static artpack_error ap_check_extra(const artpack_article *a, const artpack_list *l) {
+    artpack_list_iter it;
+    artpack_str key, value, prev = {NULL, 0};
+    artpack_list_begin(&it, l);
+    while (artpack_list_next(&it, &key)) {
+        const artpack_field_info *f;
+        AP_RETURN_IF(!artpack_list_next(&it, &value), ARTPACK_E_EXTRA);
+        AP_RETURN_IF(value.len == 0, ARTPACK_E_EXTRA);
+        AP_RETURN_IF(prev.ptr != NULL &&
+                         ap_str_compare(prev.ptr, prev.len, key.ptr, key.len) >= 0,
+                     ARTPACK_E_EXTRA);
+        prev = key;
+        f = artpack_schema_find(key.ptr, key.len);
+        if (f == NULL) continue;
+        AP_RETURN_IF(ap_field_present(a, f), ARTPACK_E_DUPLICATE_KEY);
+        AP_RETURN_IF(f->kind != ARTPACK_KIND_LIST && value.ptr[0] == '"',
+                     ARTPACK_E_NONCANONICAL);
+    }
+    return ARTPACK_OK;
+}
+
+/* ---- encode ---- */
+
+static void ap_write_key(ap_writer *w, unsigned tag, unsigned wt) {
+    ap_write_varint(w, ((uint64_t)tag << 2) | wt);
+}
+
+static artpack_error ap_write_str(ap_writer *w, unsigned tag, artpack_str s) {
+    AP_RETURN_IF(s.len > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
+    ap_write_key(w, tag, AP_WT_BYTES);
+    ap_write_varint(w, s.len);
+    ap_write_bytes(w, s.ptr, s.len);
+    return ARTPACK_OK;
+}
+
+static void ap_write_timestamp(ap_writer *w, unsigned tag, const artpack_timestamp *t) {
+    int has_offset = t->zone >= ARTPACK_ZONE_PLUS;
+    uint64_t head = (uint64_t)t->fraction_digits | ((uint64_t)t->zone << 4);
+    uint64_t secs = ap_zigzag(t->seconds);
+    size_t n = ap_varint_size(head) + ap_varint_size(secs) +
+               (t->fraction_digits ? ap_varint_size(t->fraction) : 0) +
+               (has_offset ? ap_varint_size(t->offset_minutes) : 0);
+    ap_write_key(w, tag, AP_WT_PACKED);
+    ap_write_varint(w, n);
+    ap_write_varint(w, head);
+    ap_write_varint(w, secs);
+    if (t->fraction_digits) ap_write_varint(w, t->fraction);
+    if (has_offset) ap_write_varint(w, t->offset_minutes);
+}
+
+static artpack_error ap_write_list(ap_writer *w, unsigned tag, const artpack_list *l) {
+    size_t size, i;
+    AP_TRY(ap_list_content_size(l, &size));
+    ap_write_key(w, tag, AP_WT_LIST);
+    ap_write_varint(w, size);
+    if (l->wire != NULL) {
+        ap_write_bytes(w, l->wire, l->wire_size);
+        return ARTPACK_OK;
+    }
+    for (i = 0; i < l->count; i++) {
+        ap_write_varint(w, l->items[i].len);
+        ap_write_bytes(w, l->items[i].ptr, l->items[i].len);
+    }
+    return ARTPACK_OK;
+}
+
+static artpack_error ap_encode_field(ap_writer *w, const artpack_article *a,
+                                     const artpack_field_info *f) {
+    const void *m = AP_MEMBER(a, f);
+    switch (f->kind) {
+    case ARTPACK_KIND_STRING: {
+        const artpack_str *s = (const artpack_str *)m;
+        if (s->ptr == NULL) return s->len == 0 ? ARTPACK_OK : ARTPACK_E_BAD_VIEW;
+        return ap_write_str(w, f->tag, *s);
+    }
+    case ARTPACK_KIND_DATE: {
+        artpack_date d = *(const artpack_date *)m;
+        if (d.kind == ARTPACK_ABSENT) return ARTPACK_OK;
+        AP_RETURN_IF(d.kind != ARTPACK_NUMBER && d.kind != ARTPACK_TEXT, ARTPACK_E_BAD_VIEW);
+        if (d.kind == ARTPACK_TEXT) { /* canonical: numeric whenever lossless */
+            AP_RETURN_IF(d.text.ptr == NULL, ARTPACK_E_BAD_VIEW);
+            AP_TRY(artpack_date_parse(&d, d.text.ptr, d.text.len));
+            if (d.kind == ARTPACK_TEXT) return ap_write_str(w, f->tag, d.text);
+        }
+        AP_RETURN_IF(d.days < AP_DAYS_MIN || d.days > AP_DAYS_MAX, ARTPACK_E_DATE);
+        ap_write_key(w, f->tag, AP_WT_VARINT);
+        ap_write_varint(w, ap_zigzag(d.days));
+        return ARTPACK_OK;
+    }
+    case ARTPACK_KIND_TIMESTAMP: {
+        artpack_timestamp t = *(const artpack_timestamp *)m;
+        if (t.kind == ARTPACK_ABSENT) return ARTPACK_OK;
+        AP_RETURN_IF(t.kind != ARTPACK_NUMBER && t.kind != ARTPACK_TEXT, ARTPACK_E_BAD_VIEW);
+        if (t.kind == ARTPACK_TEXT) {
+            AP_RETURN_IF(t.text.ptr == NULL, ARTPACK_E_BAD_VIEW);
+            AP_TRY(artpack_timestamp_parse(&t, t.text.ptr, t.text.len));
+            if (t.kind == ARTPACK_TEXT) return ap_write_str(w, f->tag, t.text);
+        }
+        AP_RETURN_IF(!ap_timestamp_numeric_ok(&t), ARTPACK_E_TIMESTAMP);
+        ap_write_timestamp(w, f->tag, &t);
+        return ARTPACK_OK;
+    }
+    case ARTPACK_KIND_LIST:
+    case ARTPACK_KIND_EXTRA: {
+        const artpack_list *l = (const artpack_list *)m;
+        if (!l->present) return ARTPACK_OK;
+        if (f->kind == ARTPACK_KIND_EXTRA) {
+            size_t ignored;
+            AP_TRY(ap_list_content_size(l, &ignored)); /* well formed first */
+            AP_TRY(ap_check_extra(a, l));
+        }
+        return ap_write_list(w, f->tag, l);
+    }
+    }
+    return ARTPACK_E_BAD_VIEW;
+}
+
+static artpack_error ap_encode(ap_writer *w, const artpack_article *a) {
+    size_t i, n = artpack_schema_count();
+    for (i = 0; i < n; i++) AP_TRY(ap_encode_field(w, a, artpack_schema_field(i)));
+    ap_write_varint(w, AP_KEY_END);
+    AP_RETURN_IF(w->pos > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
+    return ARTPACK_OK;
+}
+
+artpack_error artpack_record_size(const artpack_article *src, size_t *size) {
+    ap_writer w;
+    AP_RETURN_IF(src == NULL || size == NULL, ARTPACK_E_NULL_ARG);
+    w.dst = NULL;
+    w.cap = 0;
+    w.pos = 0;
+    AP_TRY(ap_encode(&w, src));
+    *size = w.pos;
+    return ARTPACK_OK;
+}
+
+artpack_error artpack_record_encode(void *dst, size_t dst_capacity,
+                                    const artpack_article *src, size_t *written) {
+    ap_writer w;
+    AP_RETURN_IF(src == NULL || written == NULL || (dst == NULL && dst_capacity != 0),
+                 ARTPACK_E_NULL_ARG);
+    w.dst = (unsigned char *)dst;
+    w.cap = dst_capacity;
+    w.pos = 0;
+    AP_TRY(ap_encode(&w, src));
+    AP_RETURN_IF(w.pos > dst_capacity, ARTPACK_E_DST_TOO_SMALL);
+    *written = w.pos;
+    return ARTPACK_OK;
+}
+
+size_t artpack_record_bound(size_t json_size) { return ARTPACK_RECORD_BOUND(json_size); }
+
+/* ---- decode ---- */
+
+static artpack_error ap_decode_timestamp(artpack_timestamp *t, const unsigned char *p,
+                                         size_t n) {
+    ap_reader r;
+    uint64_t head, secs, v;
+    r.base = p;
+    r.size = n;
+    r.pos = 0;
+    memset(t, 0, sizeof *t);
+    AP_RETURN_IF(ap_read_varint(&r, &head) || head >= 64 || (head & 15u) > 9,
+                 ARTPACK_E_TIMESTAMP);
+    AP_RETURN_IF(ap_read_varint(&r, &secs), ARTPACK_E_TIMESTAMP);
+    t->kind = ARTPACK_NUMBER;
+    t->fraction_digits = (uint8_t)(head & 15u);
+    t->zone = (uint8_t)(head >> 4);
+    t->seconds = ap_unzigzag(secs);
+    if (t->fraction_digits) {
+        AP_RETURN_IF(ap_read_varint(&r, &v) || v > 999999999u, ARTPACK_E_TIMESTAMP);
+        t->fraction = (uint32_t)v;
+    }
+    if (t->zone >= ARTPACK_ZONE_PLUS) {
+        AP_RETURN_IF(ap_read_varint(&r, &v) || v > 1439u, ARTPACK_E_TIMESTAMP);
+        t->offset_minutes = (uint16_t)v;
+    }
+    AP_RETURN_IF(r.pos != r.size || !ap_timestamp_numeric_ok(t), ARTPACK_E_TIMESTAMP);
+    return ARTPACK_OK;
+}
+
+static artpack_error ap_decode_field(artpack_article *a, const artpack_field_info *f,
+                                     unsigned wt, uint64_t value,
+                                     const unsigned char *p, size_t n) {
+    void *m = AP_MEMBER_MUT(a, f);
+    switch (f->kind) {
+    case ARTPACK_KIND_STRING: {
+        artpack_str *s = (artpack_str *)m;
+        AP_RETURN_IF(wt != AP_WT_BYTES, ARTPACK_E_WIRE_TYPE);
+        s->ptr = (const char *)p;
+        s->len = n;
+        return ARTPACK_OK;
+    }
+    case ARTPACK_KIND_DATE: {
+        artpack_date *d = (artpack_date *)m;
+        if (wt == AP_WT_VARINT) {
+            int64_t days = ap_unzigzag(value);
+            AP_RETURN_IF(days < AP_DAYS_MIN || days > AP_DAYS_MAX, ARTPACK_E_DATE);
+            d->kind = ARTPACK_NUMBER;
+            d->days = (int32_t)days;
+            return ARTPACK_OK;
+        }
+        AP_RETURN_IF(wt != AP_WT_BYTES, ARTPACK_E_WIRE_TYPE);
+        AP_TRY(artpack_date_parse(d, (const char *)p, n));
+        AP_RETURN_IF(d->kind != ARTPACK_TEXT, ARTPACK_E_NONCANONICAL);
+        return ARTPACK_OK;
+    }
+    case ARTPACK_KIND_TIMESTAMP: {
+        artpack_timestamp *t = (artpack_timestamp *)m;
+        if (wt == AP_WT_PACKED) return ap_decode_timestamp(t, p, n);
+        AP_RETURN_IF(wt != AP_WT_BYTES, ARTPACK_E_WIRE_TYPE);
+        AP_TRY(artpack_timestamp_parse(t, (const char *)p, n));
+        AP_RETURN_IF(t->kind != ARTPACK_TEXT, ARTPACK_E_NONCANONICAL);
+        return ARTPACK_OK;
+    }
+    case ARTPACK_KIND_LIST:
+    case ARTPACK_KIND_EXTRA: {
+        artpack_list *l = (artpack_list *)m;
+        AP_RETURN_IF(wt != AP_WT_LIST, ARTPACK_E_WIRE_TYPE);
+        AP_TRY(ap_check_wire_list(p, n));
+        l->present = 1;
+        l->wire = p;
+        l->wire_size = n;
+        if (f->kind == ARTPACK_KIND_EXTRA) AP_TRY(ap_check_extra(a, l));
+        return ARTPACK_OK;
+    }
+    }
+    return ARTPACK_E_WIRE_TYPE;
+}
+
+static artpack_error ap_decode(artpack_article *a, ap_reader *r, size_t *field_start) {
+    uint64_t last_tag = 0;
+    for (;;) {
+        uint64_t key, tag, value = 0;
+        unsigned wt;
+        const unsigned char *p = NULL;
+        size_t n = 0;
+        const artpack_field_info *f;
+        *field_start = r->pos;
+        AP_RETURN_IF(r->pos == r->size, ARTPACK_E_TRUNCATED);
+        AP_TRY(ap_read_varint(r, &key));
+        if (key == AP_KEY_END) {
+            AP_RETURN_IF(r->pos != r->size, ARTPACK_E_TAG);
+            return ARTPACK_OK;
+        }
+        tag = key >> 2;
+        wt = (unsigned)(key & 3u);
+        AP_RETURN_IF(tag == 0, ARTPACK_E_TAG);
+        AP_RETURN_IF(tag <= last_tag, ARTPACK_E_FIELD_ORDER);
+        last_tag = tag;
+        if (wt == AP_WT_VARINT)
+            AP_TRY(ap_read_varint(r, &value));
+        else
+            AP_TRY(ap_read_block(r, &p, &n));
+        f = ap_schema_by_tag(tag);
+        if (f != NULL) AP_TRY(ap_decode_field(a, f, wt, value, p, n));
+        /* else: a field of a later minor version, skipped */
+    }
+}
+
+artpack_error artpack_record_decode(artpack_article *dst, const void *src,
+                                    size_t src_size, size_t *error_offset) {
+    ap_reader r;
+    size_t field_start = 0;
+    artpack_error err;
+    AP_RETURN_IF(dst == NULL || (src == NULL && src_size != 0), ARTPACK_E_NULL_ARG);
+    artpack_article_init(dst);
+    r.base = (const unsigned char *)src;
+    r.size = src_size;
+    r.pos = 0;
+    err = src_size > ARTPACK_MAX_FIELD_SIZE ? ARTPACK_E_LENGTH
+                                            : ap_decode(dst, &r, &field_start);
+    if (err != ARTPACK_OK) {
+        artpack_article_init(dst);
+        if (error_offset != NULL) *error_offset = field_start;
+    }
+    return err;
+}
+
+artpack_error artpack_record_validate(const void *src, size_t src_size,
+                                      size_t *error_offset) {
+    artpack_article scratch;
+    return artpack_record_decode(&scratch, src, src_size, error_offset);
+}

@@ -1,0 +1,56 @@
+/* schema.c - the table of article fields: tag, JSON name, kind. */
+#include <string.h>
+
+#include "internal.h"
+
+#define AP_FIELD(tag, name, kind, member)                                      \
+    { tag, name, kind, offsetof(artpack_article, member) }
+
+/* Ascending tag order. Tags 14..30 are free for later minor versions. */
+static const artpack_field_info ap_fields[] = {
+    AP_FIELD(1, "id", ARTPACK_KIND_STRING, id),
+    AP_FIELD(2, "url", ARTPACK_KIND_STRING, url),
+    AP_FIELD(3, "source", ARTPACK_KIND_STRING, source),
+    AP_FIELD(4, "date", ARTPACK_KIND_DATE, date),
+    AP_FIELD(5, "published", ARTPACK_KIND_TIMESTAMP, published),
+    AP_FIELD(6, "title", ARTPACK_KIND_STRING, title),
+    AP_FIELD(7, "author", ARTPACK_KIND_STRING, author),
+    AP_FIELD(8, "authors", ARTPACK_KIND_LIST, authors),
+    AP_FIELD(9, "summary", ARTPACK_KIND_STRING, summary),
+    AP_FIELD(10, "dateline", ARTPACK_KIND_STRING, dateline),
+    AP_FIELD(11, "body", ARTPACK_KIND_LIST, body),
+    AP_FIELD(12, "language", ARTPACK_KIND_STRING, language),
+    AP_FIELD(13, "tags", ARTPACK_KIND_LIST, tags),
+    AP_FIELD(31, "", ARTPACK_KIND_EXTRA, extra),
+};
+
+#define AP_FIELD_COUNT (sizeof ap_fields / sizeof ap_fields[0])
+
+size_t artpack_schema_count(void) { return AP_FIELD_COUNT; }
+
+const artpack_field_info *artpack_schema_field(size_t i) {
+    return i < AP_FIELD_COUNT ? &ap_fields[i] : NULL;
+}
+
+const artpack_field_info *artpack_schema_find(const char *name, size_t len) {
+    size_t i;
+    if (name == NULL || len == 0) return NULL;
+    for (i = 0; i < AP_FIELD_COUNT; i++) {
+        const char *n = ap_fields[i].name;
+        if (ap_fields[i].kind != ARTPACK_KIND_EXTRA && strlen(n) == len &&
+            memcmp(n, name, len) == 0)
+            return &ap_fields[i];
+    }
+    return NULL;
+}
+
+const artpack_field_info *ap_schema_by_tag(uint64_t tag) {
+    size_t i;
+    for (i = 0; i < AP_FIELD_COUNT; i++)
+        if (ap_fields[i].tag == tag) return &ap_fields[i];
+    return NULL;
+}
+
+void artpack_article_init(artpack_article *article) {
+    if (article != NULL) memset(article, 0, sizeof *article);
+}

@@ -1,0 +1,44 @@
+/* util.h - host-side helpers of the artpack tools: buffers, files, UTF-8. */
+#ifndef ARTPACK_TOOLS_UTIL_H
+#define ARTPACK_TOOLS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable byte buffer. All functions return 0 on success, -1 when out of
+ * memory (the buffer is then left as it was, still valid to free). */
+typedef struct ap_buf {
+    unsigned char *data;
+    size_t len;
+    size_t cap;
+} ap_buf;
+
+int ap_buf_reserve(ap_buf *b, size_t extra);
+int ap_buf_put(ap_buf *b, const void *src, size_t n);
+int ap_buf_putc(ap_buf *b, int c);
+int ap_buf_puts(ap_buf *b, const char *s);
+int ap_buf_put_varint(ap_buf *b, uint64_t v);
+void ap_buf_free(ap_buf *b);
+
+/* Reads a whole file ("-" = stdin) into *out. Returns 0, or -1 with errno set. */
+int ap_read_all(const char *path, ap_buf *out);
+
+/* Output that appears completely or not at all. ap_output_open checks that
+ * path ("-" = stdout) may be written (exists and !force -> error message in
+ * err). ap_output_commit writes data to a temporary file in the same folder,
+ * fsyncs it and renames it over path; on any failure the temporary file is
+ * removed and -1 returned with a message in err. */
+int ap_output_check(const char *path, int force, char *err, size_t err_size);
+int ap_output_commit(const char *path, const void *data, size_t size, char *err,
+                     size_t err_size);
+
+/* 1 if s[0..n) is valid UTF-8 (no overlong forms, no surrogates, <= U+10FFFF);
+ * else 0 and *bad gets the offset of the first bad byte. */
+int ap_utf8_valid(const unsigned char *s, size_t n, size_t *bad);
+
+/* Test hook: when the environment variable ARTPACK_FAIL_ALLOC=N is set,
+ * the Nth allocation of the tools fails (for allocation-failure tests). */
+void *ap_malloc(size_t n);
+void *ap_realloc(void *p, size_t n);
+
+#endif
