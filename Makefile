@@ -47,7 +47,7 @@ lib: $(B)/libartpack.a $(B)/libartpack.so
 
 $(B)/codec/%.o: codec/%.c include/artpack.h codec/internal.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -fPIC -c $< -o $@
+	$(CC) $(CFLAGS) $(SANFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 
 $(B)/tools/%.o: tools/%.c include/artpack.h tools/util.h tools/json.h
 	@mkdir -p $(@D)
@@ -84,8 +84,14 @@ cxx-check:
 	@echo "cxx-check: codec/ compiles as C++"
 
 # codec/ must not call malloc, free, printf, exit, getenv, ...
+# (and the check must catch a planted call: an archive that calls malloc fails it)
 symbols-check: $(B)/libartpack.a
 	tests/check-symbols.sh $(B)/libartpack.a
+	@mkdir -p $(B)/planted
+	printf '#include <stdlib.h>\nvoid *planted(void) { return malloc(1); }\n' > $(B)/planted/p.c
+	$(CC) -c $(B)/planted/p.c -o $(B)/planted/p.o && rm -f $(B)/planted/p.a && ar rcs $(B)/planted/p.a $(B)/planted/p.o
+	@if tests/check-symbols.sh $(B)/planted/p.a 2>/dev/null; then echo "symbols-check: planted malloc not caught"; exit 1; \
+	 else echo "symbols-check: a planted malloc is caught"; fi
 
 roundtrip: $(B)/artpack
 	ARTPACK=$(B)/artpack tests/corpus-roundtrip.sh

@@ -28,6 +28,13 @@
 extern "C" {
 #endif
 
+/* Symbols of the shared library: only the API below is exported. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define ARTPACK_API __attribute__((visibility("default")))
+#else
+#define ARTPACK_API
+#endif
+
 /* ---- Version ------------------------------------------------------------ */
 
 #define ARTPACK_VERSION_MAJOR 0
@@ -42,9 +49,9 @@ extern "C" {
 #define ARTPACK_WIRE_VERSION 1
 
 /** Returns ARTPACK_VERSION_NUMBER of the library actually linked. */
-unsigned artpack_version_number(void);
+ARTPACK_API unsigned artpack_version_number(void);
 /** Returns "MAJOR.MINOR.RELEASE" of the library actually linked. */
-const char *artpack_version_string(void);
+ARTPACK_API const char *artpack_version_string(void);
 
 /* ---- Errors -------------------------------------------------------------- */
 
@@ -74,9 +81,9 @@ typedef enum artpack_error {
 } artpack_error;
 
 /** Short stable name of an error, e.g. "ARTPACK_E_TRUNCATED". Never NULL. */
-const char *artpack_error_name(artpack_error err);
+ARTPACK_API const char *artpack_error_name(artpack_error err);
 /** One-line English description of an error. Never NULL. */
-const char *artpack_error_message(artpack_error err);
+ARTPACK_API const char *artpack_error_message(artpack_error err);
 
 /* ---- Limits -------------------------------------------------------------- */
 
@@ -165,7 +172,7 @@ typedef struct artpack_article {
 } artpack_article;
 
 /** Sets every field of *article to absent. */
-void artpack_article_init(artpack_article *article);
+ARTPACK_API void artpack_article_init(artpack_article *article);
 
 /* ---- Schema -------------------------------------------------------------- */
 
@@ -185,11 +192,11 @@ typedef struct artpack_field_info {
 } artpack_field_info;
 
 /** Number of fields in the schema (including the extra field). */
-size_t artpack_schema_count(void);
+ARTPACK_API size_t artpack_schema_count(void);
 /** Field i (0 <= i < count, ascending tag order), or NULL. */
-const artpack_field_info *artpack_schema_field(size_t i);
+ARTPACK_API const artpack_field_info *artpack_schema_field(size_t i);
 /** The field whose JSON key is name[0..len), or NULL (also for ""). */
-const artpack_field_info *artpack_schema_find(const char *name, size_t len);
+ARTPACK_API const artpack_field_info *artpack_schema_find(const char *name, size_t len);
 
 /* ---- Dates and timestamps ----------------------------------------------- */
 
@@ -200,16 +207,16 @@ const artpack_field_info *artpack_schema_find(const char *name, size_t len);
 
 /** Fills *dst from text[0..len): NUMBER when lossless, else TEXT (pointing at
  *  text). Never fails for non-NULL arguments. */
-artpack_error artpack_date_parse(artpack_date *dst, const char *text, size_t len);
+ARTPACK_API artpack_error artpack_date_parse(artpack_date *dst, const char *text, size_t len);
 /** Fills *dst from text[0..len): NUMBER when lossless, else TEXT. */
-artpack_error artpack_timestamp_parse(artpack_timestamp *dst, const char *text,
+ARTPACK_API artpack_error artpack_timestamp_parse(artpack_timestamp *dst, const char *text,
                                       size_t len);
 /** Writes a NUMBER date as "YYYY-MM-DD" plus NUL into dst. For TEXT, copies
  *  the text (plus NUL). *written gets the length without the NUL. */
-artpack_error artpack_date_format(char *dst, size_t dst_capacity,
+ARTPACK_API artpack_error artpack_date_format(char *dst, size_t dst_capacity,
                                   const artpack_date *src, size_t *written);
 /** Writes a timestamp as text plus NUL (see artpack_date_format). */
-artpack_error artpack_timestamp_format(char *dst, size_t dst_capacity,
+ARTPACK_API artpack_error artpack_timestamp_format(char *dst, size_t dst_capacity,
                                        const artpack_timestamp *src,
                                        size_t *written);
 
@@ -224,13 +231,13 @@ typedef struct artpack_list_iter {
 } artpack_list_iter;
 
 /** Starts iterating over list. */
-void artpack_list_begin(artpack_list_iter *it, const artpack_list *list);
+ARTPACK_API void artpack_list_begin(artpack_list_iter *it, const artpack_list *list);
 /** Stores the next element in *out and returns 1, or returns 0 at the end
  *  (also on a malformed wire list, which artpack_record_decode never
  *  returns). */
-int artpack_list_next(artpack_list_iter *it, artpack_str *out);
+ARTPACK_API int artpack_list_next(artpack_list_iter *it, artpack_str *out);
 /** Number of elements (walks a wire list). */
-size_t artpack_list_count(const artpack_list *list);
+ARTPACK_API size_t artpack_list_count(const artpack_list *list);
 
 /* ---- Records ------------------------------------------------------------- */
 
@@ -239,17 +246,17 @@ size_t artpack_list_count(const artpack_list *list);
 #define ARTPACK_RECORD_BOUND(json_size)                                         \
     ((size_t)(json_size) + ((size_t)(json_size) >> 18) + 16)
 /** Function twin of ARTPACK_RECORD_BOUND. */
-size_t artpack_record_bound(size_t json_size);
+ARTPACK_API size_t artpack_record_bound(size_t json_size);
 
 /** Exact size of the record for *src in *size, or an error if the view
  *  cannot be encoded (same checks as artpack_record_encode). */
-artpack_error artpack_record_size(const artpack_article *src, size_t *size);
+ARTPACK_API artpack_error artpack_record_size(const artpack_article *src, size_t *size);
 
 /** Encodes *src into dst[0..dst_capacity); *written gets the record size.
  *  Canonical: one article has exactly one encoding. A list that came from
  *  artpack_record_decode is copied as is, so decode then encode gives back
  *  the same bytes. On error nothing useful is in dst. */
-artpack_error artpack_record_encode(void *dst, size_t dst_capacity,
+ARTPACK_API artpack_error artpack_record_encode(void *dst, size_t dst_capacity,
                                     const artpack_article *src, size_t *written);
 
 /** Decodes and fully validates the record src[0..src_size) into *dst,
@@ -258,21 +265,21 @@ artpack_error artpack_record_encode(void *dst, size_t dst_capacity,
  *  On error, *error_offset (if not NULL) gets the byte offset in src where
  *  the problem was found, and *dst is left absent-initialised.
  *  Protected against malicious input. */
-artpack_error artpack_record_decode(artpack_article *dst, const void *src,
+ARTPACK_API artpack_error artpack_record_decode(artpack_article *dst, const void *src,
                                     size_t src_size, size_t *error_offset);
 
 /** Validates a record without keeping the view (same checks as decode). */
-artpack_error artpack_record_validate(const void *src, size_t src_size,
+ARTPACK_API artpack_error artpack_record_validate(const void *src, size_t src_size,
                                       size_t *error_offset);
 
 /* ---- Varints (the building block of the wire format) -------------------- */
 
 #define ARTPACK_VARINT_MAX 10
 /** Writes v as a LEB128 varint; returns the bytes written, 0 if it does not fit. */
-size_t artpack_varint_write(void *dst, size_t dst_capacity, uint64_t v);
+ARTPACK_API size_t artpack_varint_write(void *dst, size_t dst_capacity, uint64_t v);
 /** Reads a minimal LEB128 varint; returns bytes read, 0 on error (truncated,
  *  non-minimal or over 64 bits). */
-size_t artpack_varint_read(uint64_t *v, const void *src, size_t src_size);
+ARTPACK_API size_t artpack_varint_read(uint64_t *v, const void *src, size_t src_size);
 
 #ifdef __cplusplus
 }

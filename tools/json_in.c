@@ -376,11 +376,19 @@ int ap_json_next(ap_json_reader *r, ap_json_article *out, ap_json_error *err) {
     out->start = start;
     out->start_line = r->line;
 
+    if (r->size - start >= 3 && memcmp(r->text + start, "\xEF\xBB\xBF", 3) == 0) {
+        ap_set_error(r, start, err, "%s", "byte order mark (U+FEFF): JSON text must not start with one");
+        ap_skip_line(r, start);
+        return -1;
+    }
     root = json_loadb(r->masked + start, r->size - start,
                       JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &jerr);
     if (root == NULL) {
         size_t at = start + (jerr.position > 0 ? (size_t)jerr.position : 0);
-        ap_set_error(r, at > r->size ? r->size : at, err, "%s", jerr.text);
+        ap_set_error(r, at > r->size ? r->size : at, err,
+                     strncmp(jerr.text, "unable to decode byte", 21) == 0
+                         ? "invalid UTF-8: %s" : "%s",
+                     jerr.text);
         ap_skip_line(r, start);
         return -1;
     }

@@ -1,0 +1,161 @@
+#!/bin/bash
+# CLI behaviour: help, usage errors, round trips, strict JSON with positions,
+# nothing left behind on failure, --keep-going, -f, stdin/stdout, bad records.
+set -u
+ARTPACK=${ARTPACK:-build/artpack}
+WRAP=${TEST_WRAP:-}
+here=$(cd "$(dirname "$0")" && pwd)
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+fails=0 count=0
+
+ap() { $WRAP "$ARTPACK" "$@"; }
+ok() { count=$((count + 1)); }
+bad() { count=$((count + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
+# run CMD..., storing status in $rc, stdout in $t/out.txt, stderr in $t/err.txt
+run() { "$@" >"$t/out.txt" 2>"$t/err.txt"; rc=$?; }
+expect_rc() { # expected-status description
+    if [ "$rc" = "$1" ]; then ok; else bad "$2: status $rc, wanted $1; stderr: $(head -c 300 "$t/err.txt")"; fi
+}
+expect_err() { # pattern description
+    if grep -q -- "$1" "$t/err.txt"; then ok; else bad "$2: stderr lacks '$1': $(head -c 300 "$t/err.txt")"; fi
+}
+
+# ---- help and usage ----
+run ap --help; expect_rc 0 "--help"
+grep -q '^Usage: artpack' "$t/out.txt" && ok || bad "--help prints usage on stdout"
+[ ! -s "$t/err.txt" ] && ok || bad "--help writes nothing on stderr"
+for cmd in encode decode; do grep -q "^  $cmd " "$t/out.txt" && ok || bad "--help lists $cmd"; done
+run ap help; expect_rc 0 "help command"
+run ap --version; expect_rc 0 "--version"; grep -q '^artpack [0-9]' "$t/out.txt" && ok || bad "--version text"
+run ap; expect_rc 1 "no command"; expect_err "no command" "no command"
+run ap frobnicate; expect_rc 1 "unknown command"; expect_err "unknown command" "unknown command"
+run ap encode --bogus; expect_rc 1 "unknown option"; expect_err "unknown option" "unknown option"
+run ap encode -o; expect_rc 1 "-o without a file"
+run ap encode a b; expect_rc 1 "two inputs"
+[ ! -s "$t/out.txt" ] && ok || bad "usage errors write nothing on stdout"
+run ap encode "$t/missing.jsonl" -o "$t/x.apr"; expect_rc 1 "missing input"; expect_err "No such file" "missing input"
+
+# ---- round trip of the fixture, files and pipes ----
+seed=$here/data/seed.jsonl
+run ap encode -o "$t/seed.apr" "$seed"; expect_rc 0 "encode seed"
+run ap decode -o "$t/seed.out" "$t/seed.apr"; expect_rc 0 "decode seed"
+python3 "$here/jsonl_same.py" "$seed" "$t/seed.out" >/dev/null && ok || bad "seed round trip"
+ap encode - <"$seed" | ap decode >"$t/pipe.out" 2>"$t/err.txt" && ok || bad "stdin/stdout pipeline"
+cmp -s "$t/pipe.out" "$t/seed.out" && ok || bad "pipeline output equals file output"
+run ap encode -o "$t/seed.apr" "$seed"; expect_rc 1 "existing output without -f"
+expect_err "already exists" "existing output"
+run ap encode -f -o "$t/seed.apr" "$seed"; expect_rc 0 "-f overwrites"
+run ap encode -v -o "$t/v.apr" "$seed"; expect_rc 0 "-v"; expect_err "1 articles" "-v summary"
+
+# ---- valid edge cases come back unchanged (numbers by text) ----
+cat >"$t/edge.jsonl" <<'JSON'
+{"id":"e1","title":"tab\there \"quoted\" back\\slash \u00e9 \ud83d\ude00 nul\u0000end","body":["", "x"],"tags":[]}
+{"":"empty key","id":123456789012345678901234567890,"n":-0.000e-5,"big":1E+400,"neg":-42,"\u00fcnic\u00f8de":{"b":[true,false,null],"a":1.50}}
+{}
+{"published":"2006-10-20T18:15:00.790+05:30","date":"1987-02-29","author":"","authors":["A","B"],"tags":"not-a-list","body":["p", 7]}
+   {"id":"indented"}   
+JSON
+run ap encode -o "$t/edge.apr" "$t/edge.jsonl"; expect_rc 0 "edge cases accepted"
+run ap decode -o "$t/edge.out" "$t/edge.apr"; expect_rc 0 "edge cases decode"
+python3 "$here/jsonl_same.py" "$t/edge.jsonl" "$t/edge.out" >"$t/cmp.txt" && ok || bad "edge cases round trip: $(cat "$t/cmp.txt")"
+grep -q '"big":1E+400' "$t/edge.out" && ok || bad "number text 1E+400 kept"
+grep -q '"a":1.50' "$t/edge.out" && ok || bad "number text 1.50 kept"
+grep -q '"n":-0.000e-5' "$t/edge.out" && ok || bad "number text -0.000e-5 kept"
+grep -q 'nul\\u0000end' "$t/edge.out" && ok || bad "\\u0000 kept"
+grep -q '"date":"1987-02-29"' "$t/edge.out" && ok || bad "impossible date kept as text"
+grep -q '"published":"2006-10-20T18:15:00.790+05:30"' "$t/edge.out" && ok || bad "timestamp kept"
+printf '{\n  "id": "pretty",\n  "body": [\n    "one"\n  ]\n}\n' >"$t/pretty.json"
+run ap encode -o "$t/pretty.apr" "$t/pretty.json"; expect_rc 0 "pretty-printed single object"
+ap decode "$t/pretty.apr" | grep -qx '{"id":"pretty","body":\["one"\]}' && ok || bad "pretty object content"
+: >"$t/empty.jsonl"
+run ap encode -o "$t/empty.apr" "$t/empty.jsonl"; expect_rc 0 "empty input"
+run ap decode -o "$t/empty.out" "$t/empty.apr"; expect_rc 0 "empty stream"; [ ! -s "$t/empty.out" ] && ok || bad "empty stream gives no lines"
+
+# ---- malformed JSON: status 1, a position, no output file ----
+check_bad_json() { # name file position-pattern message-pattern
+    rm -f "$t/bad.apr"
+    run ap encode -o "$t/bad.apr" "$2"
+    expect_rc 1 "bad JSON ($1)"
+    expect_err "$3" "bad JSON ($1) position"
+    expect_err "$4" "bad JSON ($1) message"
+    [ ! -e "$t/bad.apr" ] && ok || bad "bad JSON ($1) left an output file"
+    [ -z "$(ls "$t" | grep 'bad.apr.tmp' || true)" ] && ok || bad "bad JSON ($1) left a temporary file"
+}
+printf '{"id":"a"}\n{"id":"b","x":1,"x":2}\n{"id":"c"}\n' >"$t/dup.jsonl"
+check_bad_json "duplicate key" "$t/dup.jsonl" "dup.jsonl:2:[0-9]*: article 2:" "duplicate object key"
+printf '{"title":"caf\xe9"}\n' >"$t/utf8.jsonl"
+check_bad_json "invalid UTF-8" "$t/utf8.jsonl" ":1:[0-9]*: article 1" "UTF-8"
+printf '{"title":"\xc0\xaf"}\n' >"$t/overlong.jsonl"
+check_bad_json "overlong UTF-8" "$t/overlong.jsonl" ":1:" "UTF-8"
+printf '{"title":"\\ud800"}\n' >"$t/surrogate.jsonl"
+check_bad_json "lone surrogate" "$t/surrogate.jsonl" ":1:" "Unicode"
+printf '{"title":"a\tb"}\n' >"$t/control.jsonl"
+check_bad_json "raw control character" "$t/control.jsonl" ":1:" "control character"
+printf '{"title":"a\0b"}\n' >"$t/nul.jsonl"
+check_bad_json "NUL byte" "$t/nul.jsonl" ":1:" "article 1"
+printf '{"id":"a"} x\n' >"$t/trailing.jsonl"
+check_bad_json "trailing garbage" "$t/trailing.jsonl" ":1:12: article 1" "after the object"
+printf '{"id":"a"}{"id":"b"}\n' >"$t/two.jsonl"
+check_bad_json "two objects on a line" "$t/two.jsonl" ":1:11:" "after the object"
+printf '["a"]\n' >"$t/array.jsonl"
+check_bad_json "top-level array" "$t/array.jsonl" ":1:1:" "must be a JSON object"
+printf '"just a string"\n' >"$t/string.jsonl"
+check_bad_json "top-level string" "$t/string.jsonl" ":1:" "expected"
+printf '{"id":"a","body":["x"\n' >"$t/truncated.jsonl"
+check_bad_json "truncated" "$t/truncated.jsonl" ":" "article 1"
+printf '{"a":[[[[' >"$t/unbalanced.jsonl"
+check_bad_json "unbalanced" "$t/unbalanced.jsonl" ":1:" "article 1"
+python3 -c 'print("{\"a\":" + "[" * 3000 + "]" * 3000 + "}")' >"$t/deep.jsonl"
+check_bad_json "too deep" "$t/deep.jsonl" ":1:" "depth"
+python3 -c 'print("{\"n\":" + "1" * 513 + "}")' >"$t/longnum.jsonl"
+check_bad_json "number too long" "$t/longnum.jsonl" ":1:6: article 1" "number too long"
+printf '{"n":01}\n' >"$t/leadzero.jsonl"
+check_bad_json "leading zero" "$t/leadzero.jsonl" ":1:" "article 1"
+printf '{"n":1.}\n' >"$t/badfrac.jsonl"
+check_bad_json "bad fraction" "$t/badfrac.jsonl" ":1:" "article 1"
+printf '{"n":NaN}\n' >"$t/nan.jsonl"
+check_bad_json "NaN" "$t/nan.jsonl" ":1:" "article 1"
+printf '\xef\xbb\xbf{"id":"bom"}\n' >"$t/bom.jsonl"
+check_bad_json "byte order mark" "$t/bom.jsonl" ":1:1:" "article 1"
+
+# ---- --keep-going ----
+run ap encode -k -o "$t/kg.apr" "$t/dup.jsonl"; expect_rc 0 "--keep-going"
+expect_err "article 2" "--keep-going reports the bad article"; expect_err "1 skipped" "--keep-going counts"
+ap decode "$t/kg.apr" >"$t/kg.out" 2>/dev/null
+[ "$(wc -l <"$t/kg.out")" = 2 ] && grep -q '"id":"c"' "$t/kg.out" && ok || bad "--keep-going keeps the good articles"
+
+# ---- bad record streams ----
+printf 'not a stream' >"$t/junk.apr"
+run ap decode -o "$t/junk.out" "$t/junk.apr"; expect_rc 1 "bad magic"; expect_err "bad magic" "bad magic"
+[ ! -e "$t/junk.out" ] && ok || bad "bad magic left an output file"
+printf 'APKR\x09' >"$t/ver.apr"
+run ap decode "$t/ver.apr"; expect_rc 1 "unknown stream version"; expect_err "version 9" "unknown version"
+size=$(wc -c <"$t/seed.apr")
+head -c $((size - 1)) "$t/seed.apr" >"$t/cut.apr"
+run ap decode -o "$t/cut.out" "$t/cut.apr"; expect_rc 1 "truncated stream"; expect_err "truncated" "truncated stream"
+[ ! -e "$t/cut.out" ] && ok || bad "truncated stream left an output file"
+# a record whose end byte is replaced: the record decoder names the error
+python3 - "$t/seed.apr" "$t/corrupt.apr" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[-1] = 0x7f
+open(sys.argv[2], "wb").write(d)
+PY
+run ap decode "$t/corrupt.apr"; expect_rc 1 "corrupt record"; expect_err "record 1 (byte 7): ARTPACK_E_" "corrupt record named"
+# --keep-going on decode skips a bad record between good ones
+cat "$t/seed.apr" >"$t/mixed.apr"; tail -c +6 "$t/corrupt.apr" >>"$t/mixed.apr"; tail -c +6 "$t/seed.apr" >>"$t/mixed.apr"
+run ap decode -k "$t/mixed.apr"; expect_rc 0 "decode --keep-going"
+[ "$(grep -c . "$t/out.txt")" = 2 ] && ok || bad "decode --keep-going keeps 2 of 3"
+expect_err "record 2" "decode --keep-going reports record 2"
+
+# ---- every exit status is 0 or 1, whatever the bytes ----
+for i in $(seq 1 200); do
+    head -c $((i * 7)) /dev/urandom >"$t/rand.bin"
+    ap decode "$t/rand.bin" >/dev/null 2>&1; s=$?
+    ap encode -f "$t/rand.bin" >/dev/null 2>&1; s2=$?
+    if [ $s -gt 1 ] || [ $s2 -gt 1 ]; then bad "random input gave status $s / $s2"; break; fi
+done
+ok
+
+echo "cli.sh: $((count - fails)) of $count checks passed"
+[ "$fails" = 0 ]
