@@ -48,6 +48,16 @@ expect_err "already exists" "existing output"
 run ap encode -f -o "$t/seed.apr" "$seed"; expect_rc 0 "-f overwrites"
 run ap encode -v -o "$t/v.apr" "$seed"; expect_rc 0 "-v"; expect_err "1 articles" "-v summary"
 
+# ---- golden files freeze the format (docs/FORMAT.md) ----
+for g in "$here"/data/golden/*.jsonl; do
+    case "$g" in *.out.jsonl) continue ;; esac
+    base=${g%.jsonl}; name=$(basename "$base")
+    ap encode "$g" >"$t/g.apr" 2>"$t/err.txt" && cmp -s "$t/g.apr" "$base.apr" && ok || bad "golden $name: encode differs from $name.apr"
+    ap decode "$base.apr" >"$t/g.out" 2>"$t/err.txt" && cmp -s "$t/g.out" "$base.out.jsonl" && ok || bad "golden $name: decode differs from $name.out.jsonl"
+    ap encode "$base.out.jsonl" | cmp -s - "$base.apr" && ok || bad "golden $name: canonical output does not re-encode to the same bytes"
+    python3 "$here/jsonl_same.py" "$g" "$base.out.jsonl" >/dev/null && ok || bad "golden $name: output is not the same objects"
+done
+
 # ---- valid edge cases come back unchanged (numbers by text) ----
 cat >"$t/edge.jsonl" <<'JSON'
 {"id":"e1","title":"tab\there \"quoted\" back\\slash \u00e9 \ud83d\ude00 nul\u0000end","body":["", "x"],"tags":[]}
