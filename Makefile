@@ -29,10 +29,13 @@ SO_VER   = 0.1.0
 
 JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 JANSSON_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+CODEC_LIBS     := -lzstd -llz4
+TOOL_LIBS      := -pthread
 CMOCKA_CFLAGS  := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS    := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-CODEC_SRC = codec/error.c codec/wire.c codec/schema.c codec/datetime.c codec/record.c
+CODEC_SRC = codec/error.c codec/wire.c codec/schema.c codec/datetime.c codec/record.c \
+            codec/alloc.c codec/dict.c codec/frame.c
 TOOL_SRC  = tools/util.c tools/json_in.c tools/json_out.c
 CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
@@ -58,18 +61,18 @@ $(B)/libartpack.a: $(CODEC_OBJ)
 	ar rcs $@ $^
 
 $(B)/libartpack.so: $(CODEC_OBJ)
-	$(CC) $(SANFLAGS) -shared -Wl,-soname,libartpack.so.$(SO_MAJOR) -o $(B)/libartpack.so.$(SO_VER) $^
+	$(CC) $(SANFLAGS) -shared -Wl,-soname,libartpack.so.$(SO_MAJOR) -o $(B)/libartpack.so.$(SO_VER) $^ $(CODEC_LIBS)
 	ln -sf libartpack.so.$(SO_VER) $(B)/libartpack.so.$(SO_MAJOR)
 	ln -sf libartpack.so.$(SO_VER) $@
 
 $(B)/artpack: $(B)/tools/artpack.o $(TOOL_OBJ) $(B)/libartpack.a
-	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(B)/tools/artpack.o $(TOOL_OBJ) $(B)/libartpack.a $(JANSSON_LIBS)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(B)/tools/artpack.o $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS) $(TOOL_LIBS)
 
 # ---- tests ----
 $(B)/tests/%: tests/%.c $(TOOL_OBJ) $(B)/libartpack.a tests/test_util.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< \
-	    $(TOOL_OBJ) $(B)/libartpack.a $(CMOCKA_LIBS) $(JANSSON_LIBS)
+	    $(TOOL_OBJ) $(B)/libartpack.a $(CMOCKA_LIBS) $(CODEC_LIBS) $(JANSSON_LIBS)
 
 unit: $(TEST_BIN)
 	@for t in $(TEST_BIN); do echo "== $$t"; $(TEST_WRAP) $$t || exit 1; done
@@ -96,19 +99,19 @@ symbols-check: $(B)/libartpack.a
 roundtrip: $(B)/artpack
 	ARTPACK=$(B)/artpack tests/corpus-roundtrip.sh
 
-test: all unit cli-test cxx-check symbols-check roundtrip
+test: all unit cli-test cxx-check symbols-check roundtrip $(if $(wildcard fuzz/fuzz.mk),fuzz-replay)
 	@echo "make test: all passed"
 
 asan:
 	$(MAKE) B=build-asan OPT="-O1 -g" SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	    all unit cli-test
+	    all unit cli-test $(if $(wildcard fuzz/fuzz.mk),fuzz-replay)
 
 valgrind: all $(TEST_BIN)
 	$(MAKE) unit cli-test TEST_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 
 # ---- bench, demo ----
 $(B)/bench: tests/bench.c $(TOOL_OBJ) $(B)/libartpack.a
-	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(JANSSON_LIBS)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS)
 
 bench: all $(B)/bench
 	$(B)/bench $(CORPUS)/reuters_financial.jsonl
@@ -134,3 +137,5 @@ install: all
 
 clean:
 	rm -rf build build-asan
+
+-include fuzz/fuzz.mk

@@ -4,16 +4,20 @@
 
 #include "artpack.h"
 
-/* Wire types: the low 2 bits of a field key (docs/FORMAT.md). */
+/* Wire types: the low 3 bits of a field key (docs/FORMAT.md). */
 enum {
-    AP_WT_VARINT = 0, /* one varint */
-    AP_WT_BYTES = 1,  /* varint length, bytes */
-    AP_WT_LIST = 2,   /* varint length, then elements (varint length, bytes) */
-    AP_WT_PACKED = 3  /* varint length, then varints */
+    AP_WT_VARINT = 0,   /* one varint */
+    AP_WT_BYTES = 1,    /* varint length, bytes (used when the bytes hold 0xFE) */
+    AP_WT_LIST = 2,     /* varint length, then elements (varint length, bytes) */
+    AP_WT_PACKED = 3,   /* varint length, then varints */
+    AP_WT_TEXT = 4,     /* bytes, then 0xFE (the bytes hold no 0xFE) */
+    AP_WT_TEXTLIST = 5  /* elements separated by 0xFF, then 0xFE (no 0xFE/0xFF inside) */
 };
+#define AP_WT_BITS 3u
+#define AP_TEXT_END 0xFEu  /* never in UTF-8 */
+#define AP_TEXT_SEP 0xFFu  /* never in UTF-8 */
 
 #define AP_KEY_END 0u      /* the byte that ends every record */
-#define AP_MAX_TAG 31u     /* highest tag of this schema (tags fit one byte) */
 
 /* One-line checks, zstd style. */
 #define AP_RETURN_IF(cond, err)                                                \
@@ -62,6 +66,21 @@ const artpack_field_info *ap_schema_by_tag(uint64_t tag);
 #define AP_SECONDS_MIN (-62167219200LL)
 #define AP_SECONDS_MAX 253402300799LL
 int ap_timestamp_numeric_ok(const artpack_timestamp *ts);
+
+/* ---- alloc.c ---- */
+/* a itself, or malloc/free when a is NULL (NULL under ARTPACK_NO_MALLOC). */
+const artpack_allocator *ap_allocator_or_default(const artpack_allocator *a);
+
+/* Little-endian 32-bit load/store. */
+static inline uint32_t ap_read_le32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline void ap_write_le32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
 
 /* Compare two byte strings: memcmp order, a prefix sorts first. */
 int ap_str_compare(const char *a, size_t alen, const char *b, size_t blen);

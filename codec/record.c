@@ -12,31 +12,48 @@ void artpack_list_begin(artpack_list_iter *it, const artpack_list *list) {
     if (it == NULL) return;
     it->list = list;
     it->index = 0;
-    it->pos = list != NULL ? list->wire : NULL;
-    it->end = list != NULL && list->wire != NULL ? list->wire + list->wire_size : NULL;
+    it->pos = 0;
+    it->done = list == NULL || !list->present;
 }
 
 int artpack_list_next(artpack_list_iter *it, artpack_str *out) {
     const artpack_list *l;
-    if (it == NULL || out == NULL || (l = it->list) == NULL || !l->present) return 0;
+    if (it == NULL || out == NULL || it->done || (l = it->list) == NULL) return 0;
+    if (l->wire != NULL && l->wire_separated) {
+        /* e1 FF e2 FF ... en: n >= 1 elements, the last one ends at wire_size */
+        const unsigned char *p = l->wire + it->pos;
+        size_t left = l->wire_size - it->pos;
+        const unsigned char *sep = (const unsigned char *)memchr(p, AP_TEXT_SEP, left);
+        out->ptr = (const char *)p;
+        out->len = sep ? (size_t)(sep - p) : left;
+        if (sep) it->pos += out->len + 1;
+        else it->done = 1;
+        return 1;
+    }
     if (l->wire != NULL) {
         ap_reader r;
         const unsigned char *p;
         size_t n;
-        if (it->pos == NULL || it->pos >= it->end) return 0;
-        r.base = it->pos;
-        r.size = (size_t)(it->end - it->pos);
-        r.pos = 0;
+        if (it->pos >= l->wire_size) {
+            it->done = 1;
+            return 0;
+        }
+        r.base = l->wire;
+        r.size = l->wire_size;
+        r.pos = it->pos;
         if (ap_read_block(&r, &p, &n) != ARTPACK_OK) {
-            it->pos = it->end; /* malformed: stop for good */
+            it->done = 1; /* malformed: stop for good */
             return 0;
         }
         out->ptr = (const char *)p;
         out->len = n;
-        it->pos += r.pos;
+        it->pos = r.pos;
         return 1;
     }
-    if (it->index >= l->count || l->items == NULL) return 0;
+    if (it->index >= l->count || l->items == NULL) {
+        it->done = 1;
+        return 0;
+    }
     *out = l->items[it->index++];
     if (out->ptr == NULL) out->ptr = ""; /* an item is always present */
     return 1;
@@ -46,16 +63,27 @@ size_t artpack_list_count(const artpack_list *list) {
     artpack_list_iter it;
     artpack_str s;
     size_t n = 0;
-    if (list == NULL) return 0;
-    if (list->wire == NULL) return list->present ? list->count : 0;
+    if (list == NULL || !list->present) return 0;
+    if (list->wire == NULL) return list->count;
     artpack_list_begin(&it, list);
     while (artpack_list_next(&it, &s)) n++;
     return n;
 }
 
-/* Checks the packed elements of a wire list: each a length that fits. */
-static artpack_error ap_check_wire_list(const unsigned char *p, size_t n) {
+/* 1 if s can be written as TEXT (no 0xFE), or, with sep, as an element of a
+ * TEXTLIST (neither 0xFE nor 0xFF). */
+static int ap_text_safe(const char *s, size_t n, int sep) {
+    if (n == 0) return 1;
+    if (memchr(s, AP_TEXT_END, n) != NULL) return 0;
+    return !sep || memchr(s, AP_TEXT_SEP, n) == NULL;
+}
+
+/* Checks the elements of a LIST payload: each a length that fits. With
+ * canonical, also that the list could not have been a TEXTLIST (it is empty
+ * or an element holds 0xFE or 0xFF). */
+static artpack_error ap_check_wire_list(const unsigned char *p, size_t n, int canonical) {
     ap_reader r;
+    int needs_prefix = n == 0;
     r.base = p;
     r.size = n;
     r.pos = 0;
@@ -65,17 +93,27 @@ static artpack_error ap_check_wire_list(const unsigned char *p, size_t n) {
         artpack_error err = ap_read_block(&r, &e, &len);
         if (err == ARTPACK_E_TRUNCATED) return ARTPACK_E_LENGTH;
         AP_TRY(err);
+        if (!ap_text_safe((const char *)e, len, 1)) needs_prefix = 1;
     }
+    AP_RETURN_IF(canonical && !needs_prefix, ARTPACK_E_NONCANONICAL);
     return ARTPACK_OK;
 }
 
-/* Walks a list view once: checks items, returns the packed content size. */
-static artpack_error ap_list_content_size(const artpack_list *l, size_t *size) {
-    size_t total = 0, i;
+/* How a list view is written: TEXTLIST when it has elements and all are
+ * text-safe, else LIST. *size gets the payload size (for TEXTLIST without
+ * the final 0xFE). Checks the items. */
+static artpack_error ap_list_plan(const artpack_list *l, int *separated, size_t *size) {
+    size_t prefixed = 0, joined = 0, i;
+    int safe = l->count > 0;
     if (l->wire != NULL) {
         AP_RETURN_IF(l->wire_size > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
-        AP_TRY(ap_check_wire_list(l->wire, l->wire_size) == ARTPACK_OK
-                   ? ARTPACK_OK : ARTPACK_E_BAD_VIEW);
+        if (!l->wire_separated)
+            AP_RETURN_IF(ap_check_wire_list(l->wire, l->wire_size, 1) != ARTPACK_OK,
+                         ARTPACK_E_BAD_VIEW);
+        else
+            AP_RETURN_IF(l->wire_size && memchr(l->wire, AP_TEXT_END, l->wire_size) != NULL,
+                         ARTPACK_E_BAD_VIEW);
+        *separated = l->wire_separated;
         *size = l->wire_size;
         return ARTPACK_OK;
     }
@@ -84,10 +122,13 @@ static artpack_error ap_list_content_size(const artpack_list *l, size_t *size) {
         size_t len = l->items[i].len;
         AP_RETURN_IF(l->items[i].ptr == NULL && len != 0, ARTPACK_E_BAD_VIEW);
         AP_RETURN_IF(len > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
-        total += ap_varint_size(len) + len;
-        AP_RETURN_IF(total > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
+        prefixed += ap_varint_size(len) + len;
+        joined += len + (i > 0);
+        AP_RETURN_IF(prefixed > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
+        if (safe && !ap_text_safe(l->items[i].ptr, len, 1)) safe = 0;
     }
-    *size = total;
+    *separated = safe;
+    *size = safe ? joined : prefixed;
     return ARTPACK_OK;
 }
 
@@ -133,11 +174,23 @@ static artpack_error ap_check_extra(const artpack_article *a, const artpack_list
 /* ---- encode ---- */
 
 static void ap_write_key(ap_writer *w, unsigned tag, unsigned wt) {
-    ap_write_varint(w, ((uint64_t)tag << 2) | wt);
+    ap_write_varint(w, ((uint64_t)tag << AP_WT_BITS) | wt);
 }
 
+static void ap_write_byte(ap_writer *w, unsigned b) {
+    unsigned char c = (unsigned char)b;
+    ap_write_bytes(w, &c, 1);
+}
+
+/* A string: TEXT (bytes, 0xFE) unless it holds 0xFE, then BYTES. */
 static artpack_error ap_write_str(ap_writer *w, unsigned tag, artpack_str s) {
     AP_RETURN_IF(s.len > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
+    if (ap_text_safe(s.ptr, s.len, 0)) {
+        ap_write_key(w, tag, AP_WT_TEXT);
+        ap_write_bytes(w, s.ptr, s.len);
+        ap_write_byte(w, AP_TEXT_END);
+        return ARTPACK_OK;
+    }
     ap_write_key(w, tag, AP_WT_BYTES);
     ap_write_varint(w, s.len);
     ap_write_bytes(w, s.ptr, s.len);
@@ -161,17 +214,20 @@ static void ap_write_timestamp(ap_writer *w, unsigned tag, const artpack_timesta
 
 static artpack_error ap_write_list(ap_writer *w, unsigned tag, const artpack_list *l) {
     size_t size, i;
-    AP_TRY(ap_list_content_size(l, &size));
-    ap_write_key(w, tag, AP_WT_LIST);
-    ap_write_varint(w, size);
+    int separated;
+    AP_TRY(ap_list_plan(l, &separated, &size));
+    ap_write_key(w, tag, separated ? AP_WT_TEXTLIST : AP_WT_LIST);
+    if (!separated) ap_write_varint(w, size);
     if (l->wire != NULL) {
         ap_write_bytes(w, l->wire, l->wire_size);
-        return ARTPACK_OK;
+    } else {
+        for (i = 0; i < l->count; i++) {
+            if (separated && i > 0) ap_write_byte(w, AP_TEXT_SEP);
+            if (!separated) ap_write_varint(w, l->items[i].len);
+            ap_write_bytes(w, l->items[i].ptr, l->items[i].len);
+        }
     }
-    for (i = 0; i < l->count; i++) {
-        ap_write_varint(w, l->items[i].len);
-        ap_write_bytes(w, l->items[i].ptr, l->items[i].len);
-    }
+    if (separated) ap_write_byte(w, AP_TEXT_END);
     return ARTPACK_OK;
 }
 
@@ -217,7 +273,8 @@ static artpack_error ap_encode_field(ap_writer *w, const artpack_article *a,
         if (!l->present) return ARTPACK_OK;
         if (f->kind == ARTPACK_KIND_EXTRA) {
             size_t ignored;
-            AP_TRY(ap_list_content_size(l, &ignored)); /* well formed first */
+            int sep;
+            AP_TRY(ap_list_plan(l, &sep, &ignored)); /* well formed first */
             AP_TRY(ap_check_extra(a, l));
         }
         return ap_write_list(w, f->tag, l);
@@ -290,20 +347,27 @@ static artpack_error ap_decode_timestamp(artpack_timestamp *t, const unsigned ch
     return ARTPACK_OK;
 }
 
+/* A string payload: TEXT, or BYTES only when the bytes hold 0xFE. */
+static artpack_error ap_decode_text(artpack_str *s, unsigned wt, const unsigned char *p,
+                                    size_t n) {
+    AP_RETURN_IF(wt != AP_WT_TEXT && wt != AP_WT_BYTES, ARTPACK_E_WIRE_TYPE);
+    AP_RETURN_IF(wt == AP_WT_BYTES && ap_text_safe((const char *)p, n, 0),
+                 ARTPACK_E_NONCANONICAL);
+    s->ptr = (const char *)p;
+    s->len = n;
+    return ARTPACK_OK;
+}
+
 static artpack_error ap_decode_field(artpack_article *a, const artpack_field_info *f,
                                      unsigned wt, uint64_t value,
                                      const unsigned char *p, size_t n) {
     void *m = AP_MEMBER_MUT(a, f);
     switch (f->kind) {
-    case ARTPACK_KIND_STRING: {
-        artpack_str *s = (artpack_str *)m;
-        AP_RETURN_IF(wt != AP_WT_BYTES, ARTPACK_E_WIRE_TYPE);
-        s->ptr = (const char *)p;
-        s->len = n;
-        return ARTPACK_OK;
-    }
+    case ARTPACK_KIND_STRING:
+        return ap_decode_text((artpack_str *)m, wt, p, n);
     case ARTPACK_KIND_DATE: {
         artpack_date *d = (artpack_date *)m;
+        artpack_str text;
         if (wt == AP_WT_VARINT) {
             int64_t days = ap_unzigzag(value);
             AP_RETURN_IF(days < AP_DAYS_MIN || days > AP_DAYS_MAX, ARTPACK_E_DATE);
@@ -311,32 +375,46 @@ static artpack_error ap_decode_field(artpack_article *a, const artpack_field_inf
             d->days = (int32_t)days;
             return ARTPACK_OK;
         }
-        AP_RETURN_IF(wt != AP_WT_BYTES, ARTPACK_E_WIRE_TYPE);
-        AP_TRY(artpack_date_parse(d, (const char *)p, n));
+        AP_TRY(ap_decode_text(&text, wt, p, n));
+        AP_TRY(artpack_date_parse(d, text.ptr, text.len));
         AP_RETURN_IF(d->kind != ARTPACK_TEXT, ARTPACK_E_NONCANONICAL);
         return ARTPACK_OK;
     }
     case ARTPACK_KIND_TIMESTAMP: {
         artpack_timestamp *t = (artpack_timestamp *)m;
+        artpack_str text;
         if (wt == AP_WT_PACKED) return ap_decode_timestamp(t, p, n);
-        AP_RETURN_IF(wt != AP_WT_BYTES, ARTPACK_E_WIRE_TYPE);
-        AP_TRY(artpack_timestamp_parse(t, (const char *)p, n));
+        AP_TRY(ap_decode_text(&text, wt, p, n));
+        AP_TRY(artpack_timestamp_parse(t, text.ptr, text.len));
         AP_RETURN_IF(t->kind != ARTPACK_TEXT, ARTPACK_E_NONCANONICAL);
         return ARTPACK_OK;
     }
     case ARTPACK_KIND_LIST:
     case ARTPACK_KIND_EXTRA: {
         artpack_list *l = (artpack_list *)m;
-        AP_RETURN_IF(wt != AP_WT_LIST, ARTPACK_E_WIRE_TYPE);
-        AP_TRY(ap_check_wire_list(p, n));
+        AP_RETURN_IF(wt != AP_WT_LIST && wt != AP_WT_TEXTLIST, ARTPACK_E_WIRE_TYPE);
+        if (wt == AP_WT_LIST) AP_TRY(ap_check_wire_list(p, n, 1));
         l->present = 1;
         l->wire = p;
         l->wire_size = n;
+        l->wire_separated = wt == AP_WT_TEXTLIST;
         if (f->kind == ARTPACK_KIND_EXTRA) AP_TRY(ap_check_extra(a, l));
         return ARTPACK_OK;
     }
     }
     return ARTPACK_E_WIRE_TYPE;
+}
+
+/* Reads up to the 0xFE that ends a TEXT or TEXTLIST payload. */
+static artpack_error ap_read_text(ap_reader *r, const unsigned char **out, size_t *len) {
+    const unsigned char *p = r->base + r->pos;
+    const unsigned char *end = (const unsigned char *)memchr(p, AP_TEXT_END, r->size - r->pos);
+    AP_RETURN_IF(end == NULL, ARTPACK_E_TRUNCATED);
+    AP_RETURN_IF((size_t)(end - p) > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_LENGTH);
+    *out = p;
+    *len = (size_t)(end - p);
+    r->pos += *len + 1;
+    return ARTPACK_OK;
 }
 
 static artpack_error ap_decode(artpack_article *a, ap_reader *r, size_t *field_start) {
@@ -354,13 +432,16 @@ static artpack_error ap_decode(artpack_article *a, ap_reader *r, size_t *field_s
             AP_RETURN_IF(r->pos != r->size, ARTPACK_E_TAG);
             return ARTPACK_OK;
         }
-        tag = key >> 2;
-        wt = (unsigned)(key & 3u);
+        tag = key >> AP_WT_BITS;
+        wt = (unsigned)(key & ((1u << AP_WT_BITS) - 1));
         AP_RETURN_IF(tag == 0, ARTPACK_E_TAG);
+        AP_RETURN_IF(wt > AP_WT_TEXTLIST, ARTPACK_E_WIRE_TYPE);
         AP_RETURN_IF(tag <= last_tag, ARTPACK_E_FIELD_ORDER);
         last_tag = tag;
         if (wt == AP_WT_VARINT)
             AP_TRY(ap_read_varint(r, &value));
+        else if (wt == AP_WT_TEXT || wt == AP_WT_TEXTLIST)
+            AP_TRY(ap_read_text(r, &p, &n));
         else
             AP_TRY(ap_read_block(r, &p, &n));
         f = ap_schema_by_tag(tag);

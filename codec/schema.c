@@ -6,7 +6,8 @@
 #define AP_FIELD(tag, name, kind, member)                                      \
     { tag, name, kind, offsetof(artpack_article, member) }
 
-/* Ascending tag order. Tags 14..30 are free for later minor versions. */
+/* Ascending tag order. Tag 14 and tags from 16 are free for later minor
+ * versions (tags up to 15 have one-byte keys). */
 static const artpack_field_info ap_fields[] = {
     AP_FIELD(1, "id", ARTPACK_KIND_STRING, id),
     AP_FIELD(2, "url", ARTPACK_KIND_STRING, url),
@@ -21,7 +22,7 @@ static const artpack_field_info ap_fields[] = {
     AP_FIELD(11, "body", ARTPACK_KIND_LIST, body),
     AP_FIELD(12, "language", ARTPACK_KIND_STRING, language),
     AP_FIELD(13, "tags", ARTPACK_KIND_LIST, tags),
-    AP_FIELD(31, "", ARTPACK_KIND_EXTRA, extra),
+    AP_FIELD(15, "", ARTPACK_KIND_EXTRA, extra),
 };
 
 #define AP_FIELD_COUNT (sizeof ap_fields / sizeof ap_fields[0])

@@ -63,6 +63,9 @@ typedef enum artpack_error {
     ARTPACK_OK = 0,
     ARTPACK_E_NULL_ARG = 1,        /* a required pointer argument is NULL */
     ARTPACK_E_DST_TOO_SMALL = 2,   /* dst_capacity is smaller than needed */
+    ARTPACK_E_WORKSPACE_TOO_SMALL = 3, /* the caller's workspace is too small */
+    ARTPACK_E_PARAM = 4,           /* a parameter is out of range */
+    ARTPACK_E_ALLOC = 5,           /* the allocator returned NULL */
 
     ARTPACK_E_TRUNCATED = 64,      /* record ends inside a field */
     ARTPACK_E_VARINT = 65,         /* varint overlong, non-minimal or > 64 bits */
@@ -75,9 +78,19 @@ typedef enum artpack_error {
     ARTPACK_E_EXTRA = 72,          /* extra fields: odd count or keys not sorted */
     ARTPACK_E_DUPLICATE_KEY = 73,  /* an extra field repeats a typed field */
     ARTPACK_E_TAG = 74,            /* field tag 0 */
+    ARTPACK_E_FRAME = 75,          /* malformed frame header */
+    ARTPACK_E_WRONG_DICT = 76,     /* frame made with another dictionary */
+    ARTPACK_E_NEED_DICT = 77,      /* frame needs a dictionary, none loaded */
+    ARTPACK_E_WINDOW_TOO_LARGE = 78, /* zstd window above the decoder's limit */
+    ARTPACK_E_CORRUPT = 79,        /* compressed payload corrupt or wrong size */
+    ARTPACK_E_CHECKSUM = 80,       /* content checksum mismatch */
+    ARTPACK_E_DICT = 81,           /* not a valid zstd dictionary */
+    ARTPACK_E_CODEC_UNAVAILABLE = 82, /* decompressor not set up for this codec */
 
     ARTPACK_E_BAD_VIEW = 128,      /* article view inconsistent (e.g. NULL item) */
-    ARTPACK_E_TOO_LARGE = 129      /* a length exceeds ARTPACK_MAX_FIELD_SIZE */
+    ARTPACK_E_TOO_LARGE = 129,     /* a length exceeds ARTPACK_MAX_FIELD_SIZE */
+    ARTPACK_E_COMPRESS = 130,      /* the compression library failed */
+    ARTPACK_E_TRAIN = 131          /* dictionary training failed (too few samples?) */
 } artpack_error;
 
 /** Short stable name of an error, e.g. "ARTPACK_E_TRUNCATED". Never NULL. */
@@ -102,14 +115,16 @@ typedef struct artpack_str {
 /* A list of strings (paragraphs, authors, tags, extra fields).
  * When building a view to encode, set items/count (items may be NULL when
  * count is 0) and present = 1. A decoded view instead points wire/wire_size
- * at the packed elements inside the record (items == NULL). Either way, walk
- * it with artpack_list_iter. present == 0 means the field is absent. */
+ * at the elements inside the record (items == NULL): length-prefixed
+ * elements, or, when wire_separated is 1, elements separated by 0xFF bytes.
+ * Either way, walk it with artpack_list_iter. present == 0: absent. */
 typedef struct artpack_list {
     int present;
     const artpack_str *items;
     size_t count;
     const unsigned char *wire;
     size_t wire_size;
+    int wire_separated;
 } artpack_list;
 
 /* Date (YYYY-MM-DD). kind NUMBER when the text is exactly the canonical
@@ -185,7 +200,7 @@ typedef enum artpack_field_kind {
 } artpack_field_kind;
 
 typedef struct artpack_field_info {
-    unsigned tag;               /* wire tag, 1..31 */
+    unsigned tag;               /* wire tag, 1..15 (one-byte keys) */
     const char *name;           /* JSON key ("" for the extra field) */
     artpack_field_kind kind;
     size_t offset;              /* offsetof(artpack_article, member) */
@@ -226,8 +241,8 @@ ARTPACK_API artpack_error artpack_timestamp_format(char *dst, size_t dst_capacit
 typedef struct artpack_list_iter {
     const artpack_list *list;
     size_t index;               /* next item index (items form) */
-    const unsigned char *pos;   /* next element (wire form) */
-    const unsigned char *end;
+    size_t pos;                 /* offset of the next element in wire */
+    int done;
 } artpack_list_iter;
 
 /** Starts iterating over list. */
@@ -271,6 +286,136 @@ ARTPACK_API artpack_error artpack_record_decode(artpack_article *dst, const void
 /** Validates a record without keeping the view (same checks as decode). */
 ARTPACK_API artpack_error artpack_record_validate(const void *src, size_t src_size,
                                       size_t *error_offset);
+
+/* ---- Dictionaries ------------------------------------------------------- */
+
+/* A zstd dictionary (magic EC30A437, then its 32-bit ID), referenced in place:
+ * it may sit in flash. LZ4 uses its last 64 KB as a prefix. */
+typedef struct artpack_dict {
+    const unsigned char *data;
+    size_t size;
+    uint32_t id;
+} artpack_dict;
+
+#define ARTPACK_DICT_SIZE_MIN ((size_t)4 * 1024)
+#define ARTPACK_DICT_SIZE_MAX ((size_t)8 * 1024 * 1024)
+#define ARTPACK_DICT_SIZE_DEFAULT ((size_t)112640) /* 110 KB */
+
+/** Points *dst at the dictionary src[0..src_size) (no copy) after checking its
+ *  header: ARTPACK_E_DICT when it is not a zstd dictionary of
+ *  ARTPACK_DICT_SIZE_MIN..MAX bytes with a non-zero ID. The entropy tables are
+ *  checked when a decompressor is set up with it. */
+ARTPACK_API artpack_error artpack_dict_load(artpack_dict *dst, const void *src, size_t src_size);
+
+/* Custom allocation (the zstd customMem shape). A NULL allocator means
+ * malloc/free, unless the library was built with ARTPACK_NO_MALLOC. */
+typedef struct artpack_allocator {
+    void *(*alloc)(void *opaque, size_t size);
+    void (*free)(void *opaque, void *address);
+    void *opaque;
+} artpack_allocator;
+
+typedef struct artpack_train_params {
+    size_t dict_size;    /* 0 = ARTPACK_DICT_SIZE_DEFAULT */
+    int optimize;        /* 0: fastCover, d=8, k searched in 4 steps (zstd --train)
+                            1: also d in {6, 8} and 40 steps of k (slow) */
+    int level;           /* level the dictionary is tuned for; 0 = 19 */
+    unsigned threads;    /* 0 or 1 = deterministic single thread */
+} artpack_train_params;
+
+/** Trains a zstd dictionary on count samples laid end to end in samples
+ *  (sizes in sample_sizes), into dst[0..dst_capacity) (at least dict_size).
+ *  Deterministic: the same samples and parameters give the same bytes.
+ *  Host only: zstd's trainer allocates with malloc. */
+ARTPACK_API artpack_error artpack_dict_train(void *dst, size_t dst_capacity,
+                                             const void *samples,
+                                             const size_t *sample_sizes,
+                                             unsigned count,
+                                             const artpack_train_params *params,
+                                             size_t *written);
+
+/* ---- Frames: one compressed payload (docs/FORMAT.md) -------------------- */
+
+typedef enum artpack_codec {
+    ARTPACK_CODEC_STORED = 0,
+    ARTPACK_CODEC_ZSTD = 1,
+    ARTPACK_CODEC_LZ4 = 2
+} artpack_codec;
+
+typedef struct artpack_compress_params {
+    artpack_codec codec;
+    int level;            /* zstd 1..22 (0 = 19); lz4hc 1..12 (0 = 12) */
+    int checksum;         /* 1: 4-byte XXH32 of the content in the frame */
+    int frame_dict_id;    /* 1: the frame names its dictionary (4 bytes) */
+} artpack_compress_params;
+
+/* Upper bound of a frame holding n content bytes, for any codec. */
+#define ARTPACK_FRAME_BOUND(n) ((size_t)(n) + ((size_t)(n) >> 7) + 96)
+ARTPACK_API size_t artpack_frame_bound(size_t content_size);
+
+typedef struct artpack_compressor artpack_compressor;
+
+/** Creates a compressor for params (NULL = zstd 19, checksum, dict ID) and an
+ *  optional dictionary (referenced, must outlive the compressor). */
+ARTPACK_API artpack_error artpack_compressor_create(artpack_compressor **out,
+                                                   const artpack_compress_params *params,
+                                                   const artpack_dict *dict,
+                                                   const artpack_allocator *allocator);
+/** Frees a compressor; NULL is fine. */
+ARTPACK_API void artpack_compressor_free(artpack_compressor *c);
+/** Compresses src into one frame; falls back to STORED when that is smaller. */
+ARTPACK_API artpack_error artpack_frame_compress(artpack_compressor *c, void *dst,
+                                                 size_t dst_capacity, const void *src,
+                                                 size_t src_size, size_t *written);
+
+/* What a frame header says, read without decompressing. */
+typedef struct artpack_frame_info {
+    artpack_codec codec;
+    int uses_dict;
+    int has_dict_id;
+    uint32_t dict_id;
+    int has_checksum;
+    size_t content_size;
+    size_t header_size;
+} artpack_frame_info;
+
+/** Parses the frame header of src. Protected against malicious input. */
+ARTPACK_API artpack_error artpack_frame_info_get(artpack_frame_info *dst, const void *src,
+                                                 size_t src_size);
+
+/* Decompression allocates nothing: it runs in a workspace the caller gives,
+ * with the dictionary referenced in place. A zstd decompressor's workspace
+ * holds zstd's DCtx and a by-reference DDict (entropy tables only); LZ4 needs
+ * only a small struct. The macro is a bound valid for the zstd version this
+ * library was tested with (1.5.x); the function gives the exact figure. */
+#define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD ((size_t)160 * 1024)
+#define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_LZ4 ((size_t)256)
+#define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE(codec)                              \
+    ((codec) == ARTPACK_CODEC_ZSTD ? ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD   \
+                                   : ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_LZ4)
+/* Default and largest zstd window accepted (log2 bytes). */
+#define ARTPACK_WINDOW_LOG_DEFAULT 23
+#define ARTPACK_WINDOW_LOG_MAX 31
+
+typedef struct artpack_decompressor artpack_decompressor;
+
+/** Exact workspace bytes for a decompressor of codec (ZSTD also decodes LZ4
+ *  and stored frames; LZ4 and STORED decode LZ4 and stored frames). */
+ARTPACK_API size_t artpack_decompressor_workspace_size(artpack_codec codec);
+/** Sets up a decompressor inside workspace (8-byte aligned). dict may be NULL.
+ *  window_log_max: 0 = ARTPACK_WINDOW_LOG_DEFAULT, else 10..31. */
+ARTPACK_API artpack_error artpack_decompressor_init(artpack_decompressor **out,
+                                                   void *workspace, size_t workspace_size,
+                                                   artpack_codec codec,
+                                                   const artpack_dict *dict,
+                                                   unsigned window_log_max);
+/** Decompresses one frame into dst. Errors: ARTPACK_E_FRAME, NEED_DICT,
+ *  WRONG_DICT, WINDOW_TOO_LARGE, CORRUPT, CHECKSUM, DST_TOO_SMALL,
+ *  CODEC_UNAVAILABLE. Never writes past dst_capacity, never reads past
+ *  src_size; allocates nothing. */
+ARTPACK_API artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst,
+                                                   size_t dst_capacity, const void *src,
+                                                   size_t src_size, size_t *written);
 
 /* ---- Varints (the building block of the wire format) -------------------- */
 

@@ -5,48 +5,86 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "artpack.h"
 #include "json.h"
 #include "util.h"
 
-/* A record stream: this magic, then (varint length, record) pairs to EOF. */
+/* A record stream: this magic, then (varint length, record) pairs to EOF.
+ * A compressed stream: its magic, the dictionary ID (u32 LE, 0 = none), then
+ * (varint length, frame) pairs to EOF (docs/FORMAT.md). */
 static const unsigned char ap_stream_magic[5] = {'A', 'P', 'K', 'R', ARTPACK_WIRE_VERSION};
+static const unsigned char ap_zstream_magic[5] = {'A', 'P', 'K', 'Z', 1};
+#define AP_ZSTREAM_HEADER 9
+
+#define AP_MAX_INPUTS 256
 
 typedef struct ap_options {
     const char *command;
-    const char *input;  /* "-" = stdin */
+    const char *inputs[AP_MAX_INPUTS]; /* "-" = stdin */
+    int n_inputs;
+    const char *input;  /* inputs[0] */
     const char *output; /* "-" = stdout */
     int force, keep_going, quiet, verbose;
+    const char *dict_path;
+    int level, ultra, codec, compress; /* codec: artpack_codec, -1 = unset */
+    int checksum;
+    size_t dict_size;
+    int optimize;
 } ap_options;
 
 static const char ap_usage[] =
-    "Usage: artpack COMMAND [OPTIONS] [FILE]\n"
+    "Usage: artpack COMMAND [OPTIONS] [FILE...]\n"
     "\n"
-    "Pack news articles (JSON objects) into compact binary records and back.\n"
+    "Pack news articles (JSON objects) into compact binary records, compress\n"
+    "them one by one with a dictionary trained on past articles, and back.\n"
     "\n"
     "Commands:\n"
-    "  encode    read one JSON object or JSON Lines, write a record stream\n"
-    "  decode    read a record stream, write JSON Lines\n"
-    "  help      show this help\n"
-    "  version   show the version\n"
+    "  encode [FILE]      read one JSON object or JSON Lines; write a record stream,\n"
+    "                     or, with -D, a level or --lz4, a compressed stream\n"
+    "  decode [FILE]      read a record stream or a compressed stream; write JSON Lines\n"
+    "  train FILE...      pack the articles of JSON Lines files to records and train\n"
+    "                     a zstd dictionary on them (usable by zstd -D as well)\n"
+    "  help               show this help\n"
+    "  version            show the version\n"
     "\n"
     "Options:\n"
     "  -o FILE           write to FILE ('-' = standard output, the default);\n"
     "                    the file appears complete or not at all\n"
     "  -f, --force       overwrite FILE if it exists; write binary to a terminal\n"
     "  -k, --keep-going  skip bad articles or records, report each on stderr\n"
-    "  -q, --quiet       no warnings or summary\n"
+    "  -q, --quiet       no warnings, progress or summary\n"
     "  -v, --verbose     print a summary on stderr\n"
     "  -h, --help        show this help\n"
     "  -V, --version     show the version\n"
     "\n"
+    "Compression (encode, decode):\n"
+    "  -D DICT           the dictionary (from artpack train); decode needs the one\n"
+    "                    the stream was made with\n"
+    "  -1 ... -19        zstd level (default 19 when compressing)\n"
+    "  --ultra -20..-22  the highest zstd levels\n"
+    "  --lz4             LZ4 HC (level 12, or -1 ... -12) instead of zstd\n"
+    "  --stored          frames without compression (for tests and comparisons)\n"
+    "  --no-check        leave out the 4-byte checksum of each article\n"
+    "\n"
+    "Training (train):\n"
+    "  --size BYTES      dictionary size, 4K to 8M (suffixes K, M); default 110K\n"
+    "  --optimize        search more training parameters (slower, a little smaller)\n"
+    "\n"
     "FILE is the input; without it, or with '-', standard input is read.\n"
-    "Errors name the line and column (encode) or the record and byte offset\n"
-    "(decode). Exit status: 0 on success; 1 on any error, and then no output\n"
-    "is written. With --keep-going the output is written and the status is 0\n"
-    "even when articles were skipped (each is reported, the count is printed).\n";
+    "Errors name the line and column (encode, train) or the record and byte\n"
+    "offset (decode). Exit status: 0 on success; 1 on any error, and then no\n"
+    "output is written. With --keep-going the output is written and the status\n"
+    "is 0 even when articles were skipped (each is reported, the count printed).\n";
+
+static double ap_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static void ap_msg(const char *fmt, ...) {
     va_list ap;
@@ -64,16 +102,16 @@ static int ap_usage_error(const char *fmt, const char *arg) {
     return 1;
 }
 
-static const char *ap_input_name(const ap_options *o) {
-    return strcmp(o->input, "-") == 0 ? "(stdin)" : o->input;
-}
+static const char *ap_name(const char *path) { return strcmp(path, "-") == 0 ? "(stdin)" : path; }
+static const char *ap_input_name(const ap_options *o) { return ap_name(o->input); }
 
-/* Reads the input, or reports why not. */
-static int ap_load_input(const ap_options *o, ap_buf *in) {
-    if (ap_read_all(o->input, in) == 0) return 0;
-    ap_msg("%s: %s", ap_input_name(o), strerror(errno));
+/* Reads an input, or reports why not. */
+static int ap_load(const char *path, ap_buf *in) {
+    if (ap_read_all(path, in) == 0) return 0;
+    ap_msg("%s: %s", ap_name(path), strerror(errno));
     return -1;
 }
+static int ap_load_input(const ap_options *o, ap_buf *in) { return ap_load(o->input, in); }
 
 static int ap_commit(const ap_options *o, const ap_buf *out) {
     char err[512];
@@ -84,19 +122,33 @@ static int ap_commit(const ap_options *o, const ap_buf *out) {
     return 0;
 }
 
-static int ap_cmd_encode(const ap_options *o) {
-    ap_buf in = {NULL, 0, 0}, out = {NULL, 0, 0}, rec = {NULL, 0, 0};
-    ap_json_reader reader;
-    size_t articles = 0, skipped = 0;
-    int rc = 1, reader_ok = 0;
-
-    if (ap_load_input(o, &in)) goto done;
-    if (ap_json_reader_init(&reader, (const char *)in.data, in.len)) {
-        ap_msg("out of memory");
-        goto done;
+/* Reads and checks the -D dictionary into buf / dict. */
+static int ap_load_dict(const ap_options *o, ap_buf *buf, artpack_dict *dict) {
+    artpack_error e;
+    if (ap_load(o->dict_path, buf)) return -1;
+    e = artpack_dict_load(dict, buf->data, buf->len);
+    if (e != ARTPACK_OK) {
+        ap_msg("%s: not a usable dictionary: %s (%s)", o->dict_path, artpack_error_message(e),
+               artpack_error_name(e));
+        return -1;
     }
-    reader_ok = 1;
-    if (ap_buf_put(&out, ap_stream_magic, sizeof ap_stream_magic)) goto oom;
+    return 0;
+}
+
+/* Parses JSON articles and hands each record to emit(); shared by encode and
+ * train. Returns 0, or 1 after reporting an error. */
+typedef int (*ap_emit_fn)(void *ctx, const unsigned char *record, size_t size);
+
+static int ap_pack_json(const ap_options *o, const char *path, const ap_buf *in, ap_emit_fn emit,
+                        void *ctx, size_t *articles, size_t *skipped) {
+    ap_json_reader reader;
+    ap_buf rec = {NULL, 0, 0};
+    size_t seen = 0;
+    int rc = 1;
+    if (ap_json_reader_init(&reader, (const char *)in->data, in->len)) {
+        ap_msg("out of memory");
+        return 1;
+    }
     for (;;) {
         ap_json_article a;
         ap_json_error jerr;
@@ -104,84 +156,207 @@ static int ap_cmd_encode(const ap_options *o) {
         artpack_error e;
         int got = ap_json_next(&reader, &a, &jerr);
         if (got == 0) break;
+        seen++;
         if (got < 0) {
             if (!o->quiet || !o->keep_going)
-                ap_msg("%s:%zu:%zu: article %zu: %s", ap_input_name(o), jerr.line,
-                       jerr.column, articles + skipped + 1, jerr.text);
+                ap_msg("%s:%zu:%zu: article %zu: %s", ap_name(path), jerr.line, jerr.column,
+                       seen, jerr.text);
             if (!o->keep_going) goto done;
-            skipped++;
+            (*skipped)++;
             continue;
         }
+        size_t line = a.start_line;
         e = artpack_record_size(&a.view, &size);
-        if (e == ARTPACK_OK && ap_buf_reserve(&rec, size)) e = ARTPACK_E_DST_TOO_SMALL;
+        if (e == ARTPACK_OK && ap_buf_reserve(&rec, size)) e = ARTPACK_E_ALLOC;
         if (e == ARTPACK_OK) e = artpack_record_encode(rec.data, rec.cap, &a.view, &size);
+        ap_json_article_free(&a);
         if (e != ARTPACK_OK) {
             if (!o->quiet || !o->keep_going)
-                ap_msg("%s:%zu:1: article %zu: cannot encode: %s (%s)", ap_input_name(o),
-                       a.start_line, articles + skipped + 1, artpack_error_message(e),
-                       artpack_error_name(e));
-            ap_json_article_free(&a);
+                ap_msg("%s:%zu:1: article %zu: cannot encode: %s (%s)", ap_name(path), line,
+                       seen, artpack_error_message(e), artpack_error_name(e));
             if (!o->keep_going) goto done;
-            skipped++;
+            (*skipped)++;
             continue;
         }
-        ap_json_article_free(&a);
-        if (ap_buf_put_varint(&out, size) || ap_buf_put(&out, rec.data, size)) goto oom;
-        articles++;
+        if (emit(ctx, rec.data, size)) goto done;
+        (*articles)++;
     }
+    rc = 0;
+done:
+    ap_json_reader_free(&reader);
+    ap_buf_free(&rec);
+    return rc;
+}
+
+typedef struct ap_encode_ctx {
+    ap_buf *out;
+    ap_buf frame;
+    artpack_compressor *comp; /* NULL: plain records */
+} ap_encode_ctx;
+
+static int ap_emit_encoded(void *vctx, const unsigned char *record, size_t size) {
+    ap_encode_ctx *c = (ap_encode_ctx *)vctx;
+    if (c->comp != NULL) {
+        size_t n;
+        artpack_error e;
+        if (ap_buf_reserve(&c->frame, artpack_frame_bound(size))) goto oom;
+        e = artpack_frame_compress(c->comp, c->frame.data, c->frame.cap, record, size, &n);
+        if (e != ARTPACK_OK) {
+            ap_msg("compression failed: %s (%s)", artpack_error_message(e), artpack_error_name(e));
+            return -1;
+        }
+        record = c->frame.data;
+        size = n;
+    }
+    if (ap_buf_put_varint(c->out, size) || ap_buf_put(c->out, record, size)) goto oom;
+    return 0;
+oom:
+    ap_msg("out of memory");
+    return -1;
+}
+
+static int ap_cmd_encode(const ap_options *o) {
+    ap_buf in = {NULL, 0, 0}, out = {NULL, 0, 0}, dict_buf = {NULL, 0, 0};
+    ap_encode_ctx ctx;
+    artpack_dict dict;
+    size_t articles = 0, skipped = 0;
+    int rc = 1;
+
+    memset(&ctx, 0, sizeof ctx);
+    ctx.out = &out;
+    if (o->dict_path && ap_load_dict(o, &dict_buf, &dict)) goto done;
+    if (o->compress) {
+        artpack_compress_params p;
+        artpack_error e;
+        unsigned char head[AP_ZSTREAM_HEADER];
+        memset(&p, 0, sizeof p);
+        p.codec = (artpack_codec)o->codec;
+        p.level = o->level;
+        p.checksum = o->checksum;
+        p.frame_dict_id = 0; /* the stream header names the dictionary */
+        e = artpack_compressor_create(&ctx.comp, &p, o->dict_path ? &dict : NULL, NULL);
+        if (e != ARTPACK_OK) {
+            ap_msg("cannot set up compression: %s (%s)", artpack_error_message(e),
+                   artpack_error_name(e));
+            goto done;
+        }
+        memcpy(head, ap_zstream_magic, 5);
+        head[5] = (unsigned char)(o->dict_path ? dict.id : 0);
+        head[6] = (unsigned char)((o->dict_path ? dict.id : 0) >> 8);
+        head[7] = (unsigned char)((o->dict_path ? dict.id : 0) >> 16);
+        head[8] = (unsigned char)((o->dict_path ? dict.id : 0) >> 24);
+        if (ap_buf_put(&out, head, sizeof head)) goto oom;
+    } else if (ap_buf_put(&out, ap_stream_magic, sizeof ap_stream_magic)) {
+        goto oom;
+    }
+    if (ap_load_input(o, &in)) goto done;
+    if (ap_pack_json(o, o->input, &in, ap_emit_encoded, &ctx, &articles, &skipped)) goto done;
     if (ap_commit(o, &out)) goto done;
     if (o->verbose || (skipped && !o->quiet))
-        ap_msg("encode: %zu articles, %zu skipped; %zu B of JSON -> %zu B of records (%.1f%%)",
-               articles, skipped, in.len, out.len, in.len ? 100.0 * (double)out.len / (double)in.len : 0.0);
+        ap_msg("encode: %zu articles, %zu skipped; %zu B of JSON -> %zu B (%.1f%%)", articles,
+               skipped, in.len, out.len,
+               in.len ? 100.0 * (double)out.len / (double)in.len : 0.0);
     rc = 0;
     goto done;
 oom:
     ap_msg("out of memory");
 done:
-    if (reader_ok) ap_json_reader_free(&reader);
+    artpack_compressor_free(ctx.comp);
+    ap_buf_free(&ctx.frame);
     ap_buf_free(&in);
     ap_buf_free(&out);
-    ap_buf_free(&rec);
+    ap_buf_free(&dict_buf);
     return rc;
 }
 
 static int ap_cmd_decode(const ap_options *o) {
-    ap_buf in = {NULL, 0, 0}, out = {NULL, 0, 0};
-    size_t pos = sizeof ap_stream_magic, records = 0, skipped = 0;
-    int rc = 1;
+    ap_buf in = {NULL, 0, 0}, out = {NULL, 0, 0}, dict_buf = {NULL, 0, 0}, plain = {NULL, 0, 0};
+    size_t pos, records = 0, skipped = 0;
+    void *workspace = NULL;
+    artpack_decompressor *dec = NULL;
+    artpack_dict dict;
+    int rc = 1, compressed;
 
     if (ap_load_input(o, &in)) goto done;
-    if (in.len < sizeof ap_stream_magic || memcmp(in.data, ap_stream_magic, 4) != 0) {
-        ap_msg("%s: not an artpack record stream (bad magic)", ap_input_name(o));
+    compressed = in.len >= 5 && memcmp(in.data, ap_zstream_magic, 4) == 0;
+    if (in.len < 5 || (!compressed && memcmp(in.data, ap_stream_magic, 4) != 0)) {
+        ap_msg("%s: not an artpack stream (bad magic)", ap_input_name(o));
         goto done;
     }
-    if (in.data[4] != ARTPACK_WIRE_VERSION) {
-        ap_msg("%s: record stream version %u is not supported (this is version %d)",
-               ap_input_name(o), in.data[4], ARTPACK_WIRE_VERSION);
+    if (in.data[4] != (compressed ? ap_zstream_magic[4] : ARTPACK_WIRE_VERSION)) {
+        ap_msg("%s: stream version %u is not supported (this is version %d)", ap_input_name(o),
+               in.data[4], compressed ? ap_zstream_magic[4] : ARTPACK_WIRE_VERSION);
         goto done;
+    }
+    pos = sizeof ap_stream_magic;
+    if (compressed) {
+        uint32_t id;
+        size_t ws;
+        artpack_error e;
+        if (in.len < AP_ZSTREAM_HEADER) {
+            ap_msg("%s: compressed stream header truncated", ap_input_name(o));
+            goto done;
+        }
+        id = (uint32_t)in.data[5] | (uint32_t)in.data[6] << 8 | (uint32_t)in.data[7] << 16 |
+             (uint32_t)in.data[8] << 24;
+        pos = AP_ZSTREAM_HEADER;
+        if (id != 0 && o->dict_path == NULL) {
+            ap_msg("%s: made with dictionary ID %u: give it with -D DICT (%s)", ap_input_name(o),
+                   (unsigned)id, artpack_error_name(ARTPACK_E_NEED_DICT));
+            goto done;
+        }
+        if (o->dict_path && ap_load_dict(o, &dict_buf, &dict)) goto done;
+        if (id != 0 && dict.id != id) {
+            ap_msg("%s: made with dictionary ID %u, but %s has ID %u (%s)", ap_input_name(o),
+                   (unsigned)id, o->dict_path, (unsigned)dict.id,
+                   artpack_error_name(ARTPACK_E_WRONG_DICT));
+            goto done;
+        }
+        ws = artpack_decompressor_workspace_size(ARTPACK_CODEC_ZSTD);
+        workspace = ap_malloc(ws);
+        if (workspace == NULL) goto oom;
+        e = artpack_decompressor_init(&dec, workspace, ws, ARTPACK_CODEC_ZSTD,
+                                      id != 0 ? &dict : NULL, 0);
+        if (e != ARTPACK_OK) {
+            ap_msg("%s: %s (%s)", o->dict_path ? o->dict_path : ap_input_name(o),
+                   artpack_error_message(e), artpack_error_name(e));
+            goto done;
+        }
     }
     while (pos < in.len) {
         uint64_t len;
-        size_t n = artpack_varint_read(&len, in.data + pos, in.len - pos), where = 0;
+        size_t n = artpack_varint_read(&len, in.data + pos, in.len - pos), where = 0, size;
+        const unsigned char *rec;
         artpack_article a;
-        artpack_error e;
+        artpack_error e = ARTPACK_OK;
         char err[256];
+        size_t index = records + skipped + 1;
         if (n == 0 || len > in.len - pos - n) {
-            ap_msg("%s: record %zu (byte %zu): %s", ap_input_name(o), records + skipped + 1,
-                   pos, n == 0 ? "bad length prefix" : "record truncated: stream ends inside it");
+            ap_msg("%s: record %zu (byte %zu): %s", ap_input_name(o), index, pos,
+                   n == 0 ? "bad length prefix" : "record truncated: stream ends inside it");
             goto done; /* the framing is lost: nothing after can be trusted */
         }
         pos += n;
-        e = artpack_record_decode(&a, in.data + pos, (size_t)len, &where);
+        rec = in.data + pos;
+        size = (size_t)len;
+        if (compressed) {
+            artpack_frame_info info;
+            e = artpack_frame_info_get(&info, rec, size);
+            if (e == ARTPACK_OK && ap_buf_reserve(&plain, info.content_size + 1))
+                goto oom;
+            if (e == ARTPACK_OK)
+                e = artpack_frame_decompress(dec, plain.data, plain.cap, rec, size, &size);
+            rec = plain.data;
+        }
+        if (e == ARTPACK_OK) e = artpack_record_decode(&a, rec, size, &where);
         if (e != ARTPACK_OK) {
             if (!o->quiet || !o->keep_going)
-                ap_msg("%s: record %zu (byte %zu): %s: %s (at byte %zu of the record)",
-                       ap_input_name(o), records + skipped + 1, pos, artpack_error_name(e),
-                       artpack_error_message(e), where);
+                ap_msg("%s: %s %zu (byte %zu): %s: %s (at byte %zu of the %s)", ap_input_name(o),
+                       compressed ? "article" : "record", index, pos, artpack_error_name(e),
+                       artpack_error_message(e), where, compressed ? "article" : "record");
         } else if (ap_json_write_article(&out, &a, err, sizeof err)) {
             if (!o->quiet || !o->keep_going)
-                ap_msg("%s: record %zu (byte %zu): %s", ap_input_name(o), records + skipped + 1,
-                       pos, err);
+                ap_msg("%s: record %zu (byte %zu): %s", ap_input_name(o), index, pos, err);
             e = ARTPACK_E_BAD_VIEW;
         }
         pos += (size_t)len;
@@ -194,23 +369,170 @@ static int ap_cmd_decode(const ap_options *o) {
     }
     if (ap_commit(o, &out)) goto done;
     if (o->verbose || (skipped && !o->quiet))
-        ap_msg("decode: %zu records, %zu skipped; %zu B -> %zu B of JSON", records, skipped,
+        ap_msg("decode: %zu articles, %zu skipped; %zu B -> %zu B of JSON", records, skipped,
                in.len, out.len);
     rc = 0;
+    goto done;
+oom:
+    ap_msg("out of memory");
 done:
+    free(workspace);
     ap_buf_free(&in);
     ap_buf_free(&out);
+    ap_buf_free(&plain);
+    ap_buf_free(&dict_buf);
     return rc;
+}
+
+/* ---- train ---- */
+
+typedef struct ap_train_ctx {
+    ap_buf samples;
+    size_t *sizes;
+    size_t count, cap;
+} ap_train_ctx;
+
+static int ap_emit_sample(void *vctx, const unsigned char *record, size_t size) {
+    ap_train_ctx *c = (ap_train_ctx *)vctx;
+    if (c->count == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 1024;
+        size_t *p = (size_t *)ap_realloc(c->sizes, ncap * sizeof *p);
+        if (p == NULL) goto oom;
+        c->sizes = p;
+        c->cap = ncap;
+    }
+    if (ap_buf_put(&c->samples, record, size)) goto oom;
+    c->sizes[c->count++] = size;
+    return 0;
+oom:
+    ap_msg("out of memory");
+    return -1;
+}
+
+typedef struct ap_train_job {
+    const ap_train_ctx *ctx;
+    artpack_train_params params;
+    ap_buf *dict;
+    size_t written;
+    artpack_error err;
+    volatile int done;
+} ap_train_job;
+
+static void *ap_train_thread(void *arg) {
+    ap_train_job *j = (ap_train_job *)arg;
+    j->err = artpack_dict_train(j->dict->data, j->dict->cap, j->ctx->samples.data, j->ctx->sizes,
+                                (unsigned)j->ctx->count, &j->params, &j->written);
+    j->done = 1;
+    return NULL;
+}
+
+static int ap_cmd_train(const ap_options *o) {
+    ap_train_ctx ctx;
+    ap_buf dict = {NULL, 0, 0};
+    ap_train_job job;
+    size_t articles = 0, skipped = 0, json_bytes = 0;
+    int i, rc = 1, progress = !o->quiet && isatty(STDERR_FILENO);
+    pthread_t th;
+    double t0 = ap_seconds();
+
+    memset(&ctx, 0, sizeof ctx);
+    memset(&job, 0, sizeof job);
+    for (i = 0; i < o->n_inputs; i++) {
+        ap_buf in = {NULL, 0, 0};
+        int bad;
+        if (ap_load(o->inputs[i], &in)) goto done;
+        json_bytes += in.len;
+        if (progress) fprintf(stderr, "\rartpack: packing %s ...", ap_name(o->inputs[i]));
+        bad = ap_pack_json(o, o->inputs[i], &in, ap_emit_sample, &ctx, &articles, &skipped);
+        ap_buf_free(&in);
+        if (bad) goto done;
+    }
+    if (ctx.count > 0xFFFFFFFFu) {
+        ap_msg("too many articles to train on");
+        goto done;
+    }
+    job.ctx = &ctx;
+    job.params.dict_size = o->dict_size;
+    job.params.optimize = o->optimize;
+    job.params.level = o->level;
+    job.dict = &dict;
+    if (ap_buf_reserve(&dict, o->dict_size ? o->dict_size : ARTPACK_DICT_SIZE_DEFAULT)) {
+        ap_msg("out of memory");
+        goto done;
+    }
+    if (progress) fprintf(stderr, "\rartpack: training on %zu articles (%zu B of records) ...",
+                          ctx.count, ctx.samples.len);
+    if (pthread_create(&th, NULL, ap_train_thread, &job) != 0) {
+        ap_train_thread(&job);
+    } else {
+        while (!job.done) {
+            struct timespec ts = {0, 200000000};
+            nanosleep(&ts, NULL);
+            if (progress)
+                fprintf(stderr, "\rartpack: training on %zu articles ... %.0f s", ctx.count,
+                        ap_seconds() - t0);
+        }
+        pthread_join(th, NULL);
+    }
+    if (progress) fputc('\n', stderr);
+    if (job.err != ARTPACK_OK) {
+        ap_msg("training failed: %s (%s)%s", artpack_error_message(job.err),
+               artpack_error_name(job.err),
+               job.err == ARTPACK_E_TRAIN ? "; give more (or more varied) articles" : "");
+        goto done;
+    }
+    dict.len = job.written;
+    if (ap_commit(o, &dict)) goto done;
+    if (o->verbose || (skipped && !o->quiet)) {
+        artpack_dict d;
+        artpack_dict_load(&d, dict.data, dict.len);
+        ap_msg("train: %zu articles (%zu skipped), %zu B of JSON, %zu B of records -> "
+               "dictionary of %zu B, ID %u, in %.1f s",
+               articles, skipped, json_bytes, ctx.samples.len, dict.len, (unsigned)d.id,
+               ap_seconds() - t0);
+    }
+    rc = 0;
+done:
+    ap_buf_free(&ctx.samples);
+    free(ctx.sizes);
+    ap_buf_free(&dict);
+    return rc;
+}
+
+/* "110K", "1M", "4096" -> bytes; 0 on a bad value. */
+static size_t ap_parse_size(const char *s) {
+    char *end;
+    unsigned long long v;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || end == s || *s == '-') return 0;
+    if (*end == 'K' || *end == 'k') { v *= 1024; end++; }
+    else if (*end == 'M' || *end == 'm') { v *= 1024 * 1024; end++; }
+    if (*end == 'B' || (end[0] == 'i' && end[1] == 'B')) end += *end == 'B' ? 1 : 2;
+    return *end == '\0' && v <= (unsigned long long)ARTPACK_DICT_SIZE_MAX * 2 ? (size_t)v : 0;
+}
+
+static int ap_is_level(const char *a, int *level) {
+    int i, v = 0;
+    if (a[0] != '-' || a[1] < '0' || a[1] > '9') return 0;
+    for (i = 1; a[i]; i++) {
+        if (a[i] < '0' || a[i] > '9' || i > 3) return 0;
+        v = v * 10 + (a[i] - '0');
+    }
+    *level = v;
+    return 1;
 }
 
 int main(int argc, char **argv) {
     ap_options o;
     int i, only_files = 0;
     memset(&o, 0, sizeof o);
-    o.input = NULL;
     o.output = "-";
+    o.codec = -1;
+    o.checksum = 1;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int level;
         if (!only_files && a[0] == '-' && a[1] != '\0') {
             if (strcmp(a, "--") == 0) only_files = 1;
             else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -219,20 +541,30 @@ int main(int argc, char **argv) {
             } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
                 printf("artpack %s (wire format %d)\n", artpack_version_string(), ARTPACK_WIRE_VERSION);
                 return 0;
-            } else if (strcmp(a, "-o") == 0) {
-                if (++i >= argc) return ap_usage_error("%s needs a file name", a);
-                o.output = argv[i];
+            } else if (strcmp(a, "-o") == 0 || strcmp(a, "-D") == 0 || strcmp(a, "--size") == 0) {
+                if (++i >= argc) return ap_usage_error("%s needs a value", a);
+                if (a[1] == 'o') o.output = argv[i];
+                else if (a[1] == 'D') o.dict_path = argv[i];
+                else if ((o.dict_size = ap_parse_size(argv[i])) < ARTPACK_DICT_SIZE_MIN ||
+                         o.dict_size > ARTPACK_DICT_SIZE_MAX)
+                    return ap_usage_error("--size '%s': give 4K to 8M (e.g. 110K, 1M)", argv[i]);
             } else if (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0) o.force = 1;
             else if (strcmp(a, "-k") == 0 || strcmp(a, "--keep-going") == 0) o.keep_going = 1;
             else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) o.quiet = 1;
             else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) o.verbose = 1;
+            else if (strcmp(a, "--ultra") == 0) o.ultra = 1;
+            else if (strcmp(a, "--lz4") == 0) o.codec = ARTPACK_CODEC_LZ4;
+            else if (strcmp(a, "--stored") == 0) o.codec = ARTPACK_CODEC_STORED;
+            else if (strcmp(a, "--no-check") == 0) o.checksum = 0;
+            else if (strcmp(a, "--optimize") == 0) o.optimize = 1;
+            else if (ap_is_level(a, &level)) o.level = level;
             else return ap_usage_error("unknown option '%s'", a);
         } else if (o.command == NULL) {
             o.command = a;
-        } else if (o.input == NULL) {
-            o.input = a;
+        } else if (o.n_inputs < AP_MAX_INPUTS) {
+            o.inputs[o.n_inputs++] = a;
         } else {
-            return ap_usage_error("too many files: '%s' (one input at a time)", a);
+            return ap_usage_error("too many input files (the limit is %s)", "256");
         }
     }
     if (o.command == NULL) return ap_usage_error("%s", "no command given");
@@ -244,9 +576,26 @@ int main(int argc, char **argv) {
         printf("artpack %s (wire format %d)\n", artpack_version_string(), ARTPACK_WIRE_VERSION);
         return 0;
     }
-    if (o.input == NULL) o.input = "-";
-    if (strcmp(o.command, "encode") != 0 && strcmp(o.command, "decode") != 0)
+    if (strcmp(o.command, "encode") != 0 && strcmp(o.command, "decode") != 0 &&
+        strcmp(o.command, "train") != 0)
         return ap_usage_error("unknown command '%s'", o.command);
+    if (strcmp(o.command, "train") == 0) {
+        if (o.n_inputs == 0) return ap_usage_error("%s", "train needs at least one FILE.jsonl");
+    } else if (o.n_inputs > 1) {
+        return ap_usage_error("too many files: '%s' (one input at a time)", o.inputs[1]);
+    }
+    if (o.n_inputs == 0) o.inputs[o.n_inputs++] = "-";
+    o.input = o.inputs[0];
+    if (o.level) {
+        int max = o.codec == ARTPACK_CODEC_LZ4 ? 12 : (o.ultra ? 22 : 19);
+        if (o.level < 1 || o.level > max)
+            return ap_usage_error(o.codec == ARTPACK_CODEC_LZ4 ? "LZ4 levels are -1 to -12 (%s)"
+                                  : o.ultra ? "zstd levels are -1 to -22 (%s)"
+                                            : "zstd levels are -1 to -19, or up to -22 with --ultra (%s)",
+                                  "level out of range");
+    }
+    o.compress = o.dict_path != NULL || o.level != 0 || o.codec != -1;
+    if (o.codec == -1) o.codec = ARTPACK_CODEC_ZSTD;
     {
         char err[512];
         if (ap_output_check(o.output, o.force, err, sizeof err)) {
@@ -254,12 +603,12 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
-    if (strcmp(o.command, "encode") == 0) {
-        if (strcmp(o.output, "-") == 0 && isatty(STDOUT_FILENO) && !o.force) {
-            ap_msg("will not write binary records to a terminal; use -o FILE, a pipe, or -f");
-            return 1;
-        }
-        return ap_cmd_encode(&o);
+    if (strcmp(o.command, "decode") != 0 && strcmp(o.output, "-") == 0 &&
+        isatty(STDOUT_FILENO) && !o.force) {
+        ap_msg("will not write binary data to a terminal; use -o FILE, a pipe, or -f");
+        return 1;
     }
+    if (strcmp(o.command, "encode") == 0) return ap_cmd_encode(&o);
+    if (strcmp(o.command, "train") == 0) return ap_cmd_train(&o);
     return ap_cmd_decode(&o);
 }

@@ -1,0 +1,360 @@
+/* frame.c - compress / decompress one payload with zstd, LZ4 or stored.
+ *
+ * Frame: flags byte, varint content size, [dict ID], payload, [checksum]
+ * (docs/FORMAT.md). zstd payloads are magicless frames without content size,
+ * checksum or dictionary ID: the artpack header carries what is needed. */
+#include <string.h>
+
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
+#include <zstd_errors.h>
+#include <lz4.h>
+#include <lz4hc.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "internal.h"
+
+#define AP_FRAME_CODEC_MASK 0x03u
+#define AP_FRAME_DICT 0x04u
+#define AP_FRAME_DICT_ID 0x08u
+#define AP_FRAME_CHECKSUM 0x10u
+#define AP_FRAME_RESERVED 0xE0u
+#define AP_LZ4_DICT_MAX ((size_t)64 * 1024)
+
+size_t artpack_frame_bound(size_t content_size) { return ARTPACK_FRAME_BOUND(content_size); }
+
+/* The LZ4 prefix: the last 64 KB of the dictionary. */
+static void ap_lz4_prefix(const artpack_dict *d, const char **p, int *n) {
+    size_t len = d->size < AP_LZ4_DICT_MAX ? d->size : AP_LZ4_DICT_MAX;
+    *p = (const char *)d->data + (d->size - len);
+    *n = (int)len;
+}
+
+/* ---- header ---- */
+
+artpack_error artpack_frame_info_get(artpack_frame_info *dst, const void *src,
+                                     size_t src_size) {
+    const unsigned char *p = (const unsigned char *)src;
+    ap_reader r;
+    uint64_t size;
+    unsigned flags;
+    AP_RETURN_IF(dst == NULL || (src == NULL && src_size != 0), ARTPACK_E_NULL_ARG);
+    memset(dst, 0, sizeof *dst);
+    AP_RETURN_IF(src_size < 1, ARTPACK_E_TRUNCATED);
+    flags = p[0];
+    AP_RETURN_IF((flags & AP_FRAME_RESERVED) != 0 || (flags & AP_FRAME_CODEC_MASK) == 3,
+                 ARTPACK_E_FRAME);
+    dst->codec = (artpack_codec)(flags & AP_FRAME_CODEC_MASK);
+    dst->uses_dict = (flags & AP_FRAME_DICT) != 0;
+    dst->has_dict_id = (flags & AP_FRAME_DICT_ID) != 0;
+    dst->has_checksum = (flags & AP_FRAME_CHECKSUM) != 0;
+    /* a dictionary ID without a dictionary, or a stored frame "with" one */
+    AP_RETURN_IF(dst->has_dict_id && !dst->uses_dict, ARTPACK_E_FRAME);
+    AP_RETURN_IF(dst->codec == ARTPACK_CODEC_STORED && dst->uses_dict, ARTPACK_E_FRAME);
+    r.base = p;
+    r.size = src_size;
+    r.pos = 1;
+    AP_TRY(ap_read_varint(&r, &size));
+    AP_RETURN_IF(size > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_FRAME);
+    dst->content_size = (size_t)size;
+    if (dst->has_dict_id) {
+        AP_RETURN_IF(src_size - r.pos < 4, ARTPACK_E_TRUNCATED);
+        dst->dict_id = ap_read_le32(p + r.pos);
+        r.pos += 4;
+    }
+    AP_RETURN_IF(dst->has_checksum && src_size - r.pos < 4, ARTPACK_E_TRUNCATED);
+    dst->header_size = r.pos;
+    return ARTPACK_OK;
+}
+
+/* ---- compression ---- */
+
+struct artpack_compressor {
+    artpack_compress_params params;
+    artpack_dict dict;
+    int has_dict;
+    artpack_allocator mem;
+    ZSTD_CCtx *cctx;
+    ZSTD_CDict *cdict;
+    LZ4_streamHC_t *lz4_dict; /* the dictionary loaded once ... */
+    LZ4_streamHC_t *lz4_work; /* ... copied here before each frame */
+};
+
+void artpack_compressor_free(artpack_compressor *c) {
+    if (c == NULL) return;
+    ZSTD_freeCDict(c->cdict);
+    ZSTD_freeCCtx(c->cctx);
+    if (c->lz4_dict) c->mem.free(c->mem.opaque, c->lz4_dict);
+    if (c->lz4_work) c->mem.free(c->mem.opaque, c->lz4_work);
+    c->mem.free(c->mem.opaque, c);
+}
+
+static artpack_error ap_zstd_setup(artpack_compressor *c) {
+    ZSTD_customMem cmem;
+    cmem.customAlloc = c->mem.alloc;
+    cmem.customFree = c->mem.free;
+    cmem.opaque = c->mem.opaque;
+    c->cctx = ZSTD_createCCtx_advanced(cmem);
+    AP_RETURN_IF(c->cctx == NULL, ARTPACK_E_ALLOC);
+    AP_RETURN_IF(ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_compressionLevel,
+                                                     c->params.level)) ||
+                     ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_format,
+                                                         ZSTD_f_zstd1_magicless)) ||
+                     ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_contentSizeFlag, 0)) ||
+                     ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 0)) ||
+                     ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_dictIDFlag, 0)),
+                 ARTPACK_E_COMPRESS);
+    if (c->has_dict) {
+        /* tables sized for article-sized inputs (a few KB) */
+        ZSTD_compressionParameters cp = ZSTD_getCParams(c->params.level, 4096, c->dict.size);
+        c->cdict = ZSTD_createCDict_advanced(c->dict.data, c->dict.size, ZSTD_dlm_byRef,
+                                             ZSTD_dct_fullDict, cp, cmem);
+        AP_RETURN_IF(c->cdict == NULL, ARTPACK_E_DICT);
+        AP_RETURN_IF(ZSTD_isError(ZSTD_CCtx_refCDict(c->cctx, c->cdict)), ARTPACK_E_COMPRESS);
+    }
+    return ARTPACK_OK;
+}
+
+static artpack_error ap_lz4_setup(artpack_compressor *c) {
+    size_t n = sizeof(LZ4_streamHC_t);
+    c->lz4_work = (LZ4_streamHC_t *)c->mem.alloc(c->mem.opaque, n);
+    AP_RETURN_IF(c->lz4_work == NULL, ARTPACK_E_ALLOC);
+    AP_RETURN_IF(LZ4_initStreamHC(c->lz4_work, n) == NULL, ARTPACK_E_COMPRESS);
+    if (c->has_dict) {
+        const char *p;
+        int len;
+        c->lz4_dict = (LZ4_streamHC_t *)c->mem.alloc(c->mem.opaque, n);
+        AP_RETURN_IF(c->lz4_dict == NULL, ARTPACK_E_ALLOC);
+        AP_RETURN_IF(LZ4_initStreamHC(c->lz4_dict, n) == NULL, ARTPACK_E_COMPRESS);
+        LZ4_resetStreamHC_fast(c->lz4_dict, c->params.level);
+        ap_lz4_prefix(&c->dict, &p, &len);
+        LZ4_loadDictHC(c->lz4_dict, p, len);
+    }
+    return ARTPACK_OK;
+}
+
+artpack_error artpack_compressor_create(artpack_compressor **out,
+                                        const artpack_compress_params *params,
+                                        const artpack_dict *dict,
+                                        const artpack_allocator *allocator) {
+    const artpack_allocator *mem = ap_allocator_or_default(allocator);
+    artpack_compress_params p;
+    artpack_compressor *c;
+    artpack_error err = ARTPACK_OK;
+    AP_RETURN_IF(out == NULL, ARTPACK_E_NULL_ARG);
+    *out = NULL;
+    AP_RETURN_IF(mem == NULL || mem->alloc == NULL || mem->free == NULL, ARTPACK_E_NULL_ARG);
+    if (params != NULL) {
+        p = *params;
+    } else {
+        memset(&p, 0, sizeof p);
+        p.codec = ARTPACK_CODEC_ZSTD;
+        p.checksum = 1;
+        p.frame_dict_id = 1;
+    }
+    if (p.level == 0) p.level = p.codec == ARTPACK_CODEC_LZ4 ? LZ4HC_CLEVEL_MAX : 19;
+    AP_RETURN_IF(p.codec != ARTPACK_CODEC_STORED && p.codec != ARTPACK_CODEC_ZSTD &&
+                     p.codec != ARTPACK_CODEC_LZ4,
+                 ARTPACK_E_PARAM);
+    AP_RETURN_IF(p.level < 1 || p.level > (p.codec == ARTPACK_CODEC_LZ4 ? LZ4HC_CLEVEL_MAX
+                                                                        : ZSTD_maxCLevel()),
+                 ARTPACK_E_PARAM);
+    AP_RETURN_IF(dict != NULL && (dict->data == NULL || dict->size == 0), ARTPACK_E_DICT);
+    c = (artpack_compressor *)mem->alloc(mem->opaque, sizeof *c);
+    AP_RETURN_IF(c == NULL, ARTPACK_E_ALLOC);
+    memset(c, 0, sizeof *c);
+    c->params = p;
+    c->mem = *mem;
+    if (dict != NULL && p.codec != ARTPACK_CODEC_STORED) {
+        c->dict = *dict;
+        c->has_dict = 1;
+    }
+    if (p.codec == ARTPACK_CODEC_ZSTD) err = ap_zstd_setup(c);
+    else if (p.codec == ARTPACK_CODEC_LZ4) err = ap_lz4_setup(c);
+    if (err != ARTPACK_OK) {
+        artpack_compressor_free(c);
+        return err;
+    }
+    *out = c;
+    return ARTPACK_OK;
+}
+
+/* Writes the header for codec/flags; returns its size. dst has room. */
+static size_t ap_put_header(const artpack_compressor *c, unsigned char *dst, artpack_codec codec,
+                            size_t content_size) {
+    size_t n = 1;
+    unsigned flags = (unsigned)codec;
+    int dict = c->has_dict && codec != ARTPACK_CODEC_STORED;
+    if (dict) flags |= AP_FRAME_DICT;
+    if (dict && c->params.frame_dict_id) flags |= AP_FRAME_DICT_ID;
+    if (c->params.checksum) flags |= AP_FRAME_CHECKSUM;
+    dst[0] = (unsigned char)flags;
+    n += artpack_varint_write(dst + 1, ARTPACK_VARINT_MAX, content_size);
+    if (flags & AP_FRAME_DICT_ID) {
+        ap_write_le32(dst + n, c->dict.id);
+        n += 4;
+    }
+    return n;
+}
+
+artpack_error artpack_frame_compress(artpack_compressor *c, void *dst, size_t dst_capacity,
+                                     const void *src, size_t src_size, size_t *written) {
+    unsigned char head[1 + ARTPACK_VARINT_MAX + 4];
+    unsigned char *out = (unsigned char *)dst;
+    size_t hn, payload = 0, tail;
+    artpack_codec codec;
+    AP_RETURN_IF(c == NULL || written == NULL || (src == NULL && src_size != 0) ||
+                     (dst == NULL && dst_capacity != 0),
+                 ARTPACK_E_NULL_ARG);
+    AP_RETURN_IF(src_size > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
+    codec = c->params.codec;
+    tail = c->params.checksum ? 4 : 0;
+    hn = ap_put_header(c, head, codec, src_size);
+    if (codec != ARTPACK_CODEC_STORED && dst_capacity > hn + tail && src_size > 0) {
+        size_t room = dst_capacity - hn - tail;
+        if (codec == ARTPACK_CODEC_ZSTD) {
+            size_t r = ZSTD_compress2(c->cctx, out + hn, room, src, src_size);
+            if (!ZSTD_isError(r)) payload = r;
+            else if (ZSTD_getErrorCode(r) != ZSTD_error_dstSize_tooSmall) return ARTPACK_E_COMPRESS;
+        } else {
+            int r;
+            if (c->has_dict) memcpy(c->lz4_work, c->lz4_dict, sizeof *c->lz4_work);
+            else LZ4_resetStreamHC_fast(c->lz4_work, c->params.level);
+            r = LZ4_compress_HC_continue(c->lz4_work, (const char *)src, (char *)out + hn,
+                                         (int)src_size, room > 0x7FFFFFFF ? 0x7FFFFFFF : (int)room);
+            if (r > 0) payload = (size_t)r;
+        }
+    }
+    if (payload == 0 || payload >= src_size) { /* stored is smaller (or room ran out) */
+        codec = ARTPACK_CODEC_STORED;
+        hn = ap_put_header(c, head, codec, src_size);
+        AP_RETURN_IF(dst_capacity < hn + src_size + tail, ARTPACK_E_DST_TOO_SMALL);
+        if (src_size) memmove(out + hn, src, src_size);
+        payload = src_size;
+    }
+    memcpy(out, head, hn);
+    if (tail) ap_write_le32(out + hn + payload, XXH32(src, src_size, 0));
+    *written = hn + payload + tail;
+    return ARTPACK_OK;
+}
+
+/* ---- decompression ---- */
+
+struct artpack_decompressor {
+    artpack_codec codec;
+    artpack_dict dict;
+    int has_dict;
+    ZSTD_DCtx *dctx;
+    const ZSTD_DDict *ddict;
+};
+
+#define AP_ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
+
+size_t artpack_decompressor_workspace_size(artpack_codec codec) {
+    size_t n = AP_ALIGN16(sizeof(artpack_decompressor));
+    if (codec == ARTPACK_CODEC_ZSTD)
+        n += AP_ALIGN16(ZSTD_estimateDCtxSize()) + AP_ALIGN16(ZSTD_estimateDDictSize(0, ZSTD_dlm_byRef));
+    return n;
+}
+
+artpack_error artpack_decompressor_init(artpack_decompressor **out, void *workspace,
+                                        size_t workspace_size, artpack_codec codec,
+                                        const artpack_dict *dict, unsigned window_log_max) {
+    unsigned char *ws = (unsigned char *)workspace;
+    artpack_decompressor *d;
+    size_t at;
+    AP_RETURN_IF(out == NULL || workspace == NULL, ARTPACK_E_NULL_ARG);
+    *out = NULL;
+    AP_RETURN_IF(codec != ARTPACK_CODEC_STORED && codec != ARTPACK_CODEC_ZSTD &&
+                     codec != ARTPACK_CODEC_LZ4,
+                 ARTPACK_E_PARAM);
+    AP_RETURN_IF(((size_t)ws & 7u) != 0, ARTPACK_E_PARAM);
+    if (window_log_max == 0) window_log_max = ARTPACK_WINDOW_LOG_DEFAULT;
+    AP_RETURN_IF(window_log_max < 10 || window_log_max > ARTPACK_WINDOW_LOG_MAX, ARTPACK_E_PARAM);
+    AP_RETURN_IF(workspace_size < artpack_decompressor_workspace_size(codec),
+                 ARTPACK_E_WORKSPACE_TOO_SMALL);
+    AP_RETURN_IF(dict != NULL && (dict->data == NULL || dict->size == 0), ARTPACK_E_DICT);
+    d = (artpack_decompressor *)(void *)ws;
+    memset(d, 0, sizeof *d);
+    d->codec = codec;
+    if (dict != NULL) {
+        d->dict = *dict;
+        d->has_dict = 1;
+    }
+    if (codec == ARTPACK_CODEC_ZSTD) {
+        size_t dctx_size = AP_ALIGN16(ZSTD_estimateDCtxSize());
+        at = AP_ALIGN16(sizeof *d);
+        d->dctx = ZSTD_initStaticDCtx(ws + at, dctx_size);
+        AP_RETURN_IF(d->dctx == NULL, ARTPACK_E_WORKSPACE_TOO_SMALL);
+        at += dctx_size;
+        AP_RETURN_IF(ZSTD_isError(ZSTD_DCtx_setParameter(d->dctx, ZSTD_d_format,
+                                                         ZSTD_f_zstd1_magicless)) ||
+                         ZSTD_isError(ZSTD_DCtx_setParameter(d->dctx, ZSTD_d_windowLogMax,
+                                                             (int)window_log_max)),
+                     ARTPACK_E_PARAM);
+        if (dict != NULL) {
+            d->ddict = ZSTD_initStaticDDict(ws + at, workspace_size - at, dict->data, dict->size,
+                                            ZSTD_dlm_byRef, ZSTD_dct_fullDict);
+            AP_RETURN_IF(d->ddict == NULL, ARTPACK_E_DICT);
+        }
+    }
+    *out = d;
+    return ARTPACK_OK;
+}
+
+artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_t dst_capacity,
+                                       const void *src, size_t src_size, size_t *written) {
+    const unsigned char *p = (const unsigned char *)src;
+    artpack_frame_info info;
+    size_t payload;
+    AP_RETURN_IF(d == NULL || written == NULL || (dst == NULL && dst_capacity != 0),
+                 ARTPACK_E_NULL_ARG);
+    AP_TRY(artpack_frame_info_get(&info, src, src_size));
+    payload = src_size - info.header_size - (info.has_checksum ? 4 : 0);
+    AP_RETURN_IF(info.uses_dict && !d->has_dict, ARTPACK_E_NEED_DICT);
+    AP_RETURN_IF(info.has_dict_id && info.dict_id != d->dict.id, ARTPACK_E_WRONG_DICT);
+    AP_RETURN_IF(info.content_size > dst_capacity, ARTPACK_E_DST_TOO_SMALL);
+    p += info.header_size;
+    switch (info.codec) {
+    case ARTPACK_CODEC_STORED:
+        AP_RETURN_IF(payload != info.content_size, ARTPACK_E_CORRUPT);
+        if (payload) memcpy(dst, p, payload);
+        break;
+    case ARTPACK_CODEC_ZSTD: {
+        size_t r;
+        AP_RETURN_IF(d->dctx == NULL, ARTPACK_E_CODEC_UNAVAILABLE);
+        AP_RETURN_IF(ZSTD_isError(ZSTD_DCtx_refDDict(d->dctx, info.uses_dict ? d->ddict : NULL)),
+                     ARTPACK_E_CORRUPT);
+        r = ZSTD_decompressDCtx(d->dctx, dst, info.content_size, p, payload);
+        if (ZSTD_isError(r)) {
+            ZSTD_ErrorCode e = ZSTD_getErrorCode(r);
+            if (e == ZSTD_error_frameParameter_windowTooLarge) return ARTPACK_E_WINDOW_TOO_LARGE;
+            return ARTPACK_E_CORRUPT;
+        }
+        AP_RETURN_IF(r != info.content_size, ARTPACK_E_CORRUPT);
+        break;
+    }
+    case ARTPACK_CODEC_LZ4: {
+        int r;
+        AP_RETURN_IF(payload > 0x7FFFFFFF || info.content_size > 0x7FFFFFFF, ARTPACK_E_CORRUPT);
+        if (info.uses_dict) {
+            const char *pre;
+            int plen;
+            ap_lz4_prefix(&d->dict, &pre, &plen);
+            r = LZ4_decompress_safe_usingDict((const char *)p, (char *)dst, (int)payload,
+                                              (int)info.content_size, pre, plen);
+        } else {
+            r = LZ4_decompress_safe((const char *)p, (char *)dst, (int)payload,
+                                    (int)info.content_size);
+        }
+        AP_RETURN_IF(r < 0 || (size_t)r != info.content_size, ARTPACK_E_CORRUPT);
+        break;
+    }
+    }
+    if (info.has_checksum &&
+        XXH32(dst, info.content_size, 0) != ap_read_le32(p + payload))
+        return ARTPACK_E_CHECKSUM;
+    *written = info.content_size;
+    return ARTPACK_OK;
+}

@@ -1,0 +1,113 @@
+# fuzz/fuzz.mk - fuzzing with libFuzzer, and corpus replay; included by the
+# top Makefile (uses its B, CC, CFLAGS, SANFLAGS, LDFLAGS, CODEC_SRC, TOOL_SRC,
+# JANSSON_CFLAGS, JANSSON_LIBS, and CODEC_LIBS / TOOL_LIBS when defined).
+# Everything is built under $(B)/fuzz/. The codec and tools objects go into an
+# archive per flavour, so a target links only the modules it calls.
+#
+#   make fuzz [FUZZ_SECONDS=60]  build the targets with clang + libFuzzer + ASan
+#                                + UBSan and run each in turn (not in parallel)
+#                                on a scratch copy of fuzz/corpus/<t>; fails on
+#                                a crash (the input is in $(B)/fuzz/artifacts/<t>/)
+#   make fuzz-replay             the corpora and regressions through each
+#                                target with $(CC) (no libFuzzer; part of make test)
+#   make fuzz-merge              add to fuzz/corpus/<t> the inputs of the last
+#                                `make fuzz` run that add coverage (-merge=1)
+#   make fuzz-seeds              rebuild the seed corpora from tests/data
+
+FUZZ_TARGETS  = record json
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_SAN     ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_ARGS    ?= -rss_limit_mb=2048 -timeout=10
+# Known bugs, reported but not fixed yet, that would stop every run at once:
+# their UBSan checks are made recoverable here and the exact reports listed in
+# fuzz/ubsan.supp are skipped (every other report still aborts: halt_on_error).
+# Empty both once fuzz/ubsan.supp is empty. fuzz-replay never suppresses.
+FUZZ_KNOWN   ?= -fsanitize-recover=nonnull-attribute
+FUZZ_ENV     ?= UBSAN_OPTIONS=suppressions=fuzz/ubsan.supp:halt_on_error=1:print_stacktrace=1
+FUZZ_DIR      = $(B)/fuzz
+FUZZ_HDRS     = $(wildcard include/*.h codec/*.h tools/*.h) fuzz/fuzz_common.h
+FUZZ_LIBS     = $(CODEC_LIBS) $(JANSSON_LIBS) $(TOOL_LIBS)
+
+# ---- libFuzzer builds: $(B)/fuzz/lf/ ----
+FUZZ_LF_LIB  = $(CODEC_SRC:%.c=$(FUZZ_DIR)/lf/%.o) $(TOOL_SRC:%.c=$(FUZZ_DIR)/lf/%.o)
+FUZZ_LF_TGT  = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/lf/fuzz_%.o)
+FUZZ_LF_BIN  = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+
+$(FUZZ_LF_LIB): $(FUZZ_DIR)/lf/%.o: %.c $(FUZZ_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) $(FUZZ_KNOWN) $(JANSSON_CFLAGS) -c $< -o $@
+
+$(FUZZ_LF_TGT): $(FUZZ_DIR)/lf/%.o: fuzz/%.c $(FUZZ_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) $(FUZZ_KNOWN) $(JANSSON_CFLAGS) -Itools -c $< -o $@
+
+$(FUZZ_DIR)/lf/libdeps.a: $(FUZZ_LF_LIB)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_LF_BIN): $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/lf/fuzz_%.o $(FUZZ_DIR)/lf/libdeps.a
+	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $^ $(FUZZ_LIBS)
+
+# ---- replay builds with $(CC) $(CFLAGS) $(SANFLAGS): $(B)/fuzz/rp/ ----
+FUZZ_RP_LIB  = $(CODEC_SRC:%.c=$(FUZZ_DIR)/rp/%.o) $(TOOL_SRC:%.c=$(FUZZ_DIR)/rp/%.o)
+FUZZ_RP_TGT  = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/rp/fuzz_%.o) $(FUZZ_DIR)/rp/replay.o
+FUZZ_RP_BIN  = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/replay_%)
+
+$(FUZZ_RP_LIB): $(FUZZ_DIR)/rp/%.o: %.c $(FUZZ_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(JANSSON_CFLAGS) -c $< -o $@
+
+$(FUZZ_RP_TGT): $(FUZZ_DIR)/rp/%.o: fuzz/%.c $(FUZZ_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(JANSSON_CFLAGS) -Itools -c $< -o $@
+
+$(FUZZ_DIR)/rp/libdeps.a: $(FUZZ_RP_LIB)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_RP_BIN): $(FUZZ_DIR)/replay_%: $(FUZZ_DIR)/rp/fuzz_%.o $(FUZZ_DIR)/rp/replay.o $(FUZZ_DIR)/rp/libdeps.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
+
+# ---- running ----
+.PHONY: fuzz fuzz-build fuzz-replay fuzz-merge fuzz-seeds
+
+fuzz-build: $(FUZZ_LF_BIN)
+
+# One target after the other; each on a scratch copy of its corpus (the
+# committed one stays as it is), with its dictionary; regressions are read too.
+fuzz: $(FUZZ_LF_BIN)
+	@for t in $(FUZZ_TARGETS); do \
+	    work=$(FUZZ_DIR)/work/$$t; art=$(FUZZ_DIR)/artifacts/$$t; log=$(FUZZ_DIR)/$$t.log; \
+	    rm -rf $$work && mkdir -p $$work $$art && cp fuzz/corpus/$$t/* $$work/ || exit 1; \
+	    echo "== fuzz_$$t: $(FUZZ_SECONDS) s, corpus $$work, log $$log"; \
+	    if $(FUZZ_ENV) $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS) \
+	         -dict=fuzz/$$t.dict -artifact_prefix=$$art/ -print_final_stats=1 \
+	         $$work fuzz/regressions/$$t >$$log 2>&1; then \
+	        grep -E '^#[0-9]+' $$log | tail -n 1; \
+	        grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' $$log; \
+	        echo "fuzz_$$t: no crash; corpus $$(ls $$work | wc -l) files"; \
+	    else \
+	        tail -n 60 $$log; \
+	        echo "fuzz_$$t: FAILED - the input is in $$art/ (save it under fuzz/regressions/$$t/)"; \
+	        exit 1; \
+	    fi; \
+	done
+
+fuzz-replay: $(FUZZ_RP_BIN)
+	@for t in $(FUZZ_TARGETS); do \
+	    echo "== replay_$$t"; \
+	    $(TEST_WRAP) $(FUZZ_DIR)/replay_$$t fuzz/corpus/$$t fuzz/regressions/$$t || exit 1; \
+	done
+
+fuzz-merge: $(FUZZ_LF_BIN)
+	@for t in $(FUZZ_TARGETS); do \
+	    test -d $(FUZZ_DIR)/work/$$t || { echo "fuzz-merge: run make fuzz first"; exit 1; }; \
+	    $(FUZZ_ENV) $(FUZZ_DIR)/fuzz_$$t -merge=1 $(FUZZ_ARGS) fuzz/corpus/$$t $(FUZZ_DIR)/work/$$t \
+	        >$(FUZZ_DIR)/$$t.merge.log 2>&1 || { tail -n 30 $(FUZZ_DIR)/$$t.merge.log; exit 1; }; \
+	    grep -E 'MERGE-OUTER: [0-9]+ new files' $(FUZZ_DIR)/$$t.merge.log; \
+	    echo "fuzz/corpus/$$t: $$(ls fuzz/corpus/$$t | wc -l) files, $$(du -sk fuzz/corpus/$$t | cut -f1) KB"; \
+	done
+
+fuzz-seeds: $(B)/artpack
+	ARTPACK=$(B)/artpack fuzz/make-seeds.sh

@@ -1,0 +1,130 @@
+/* test_util.h - small helpers shared by the cmocka unit tests. */
+#ifndef ARTPACK_TEST_UTIL_H
+#define ARTPACK_TEST_UTIL_H
+
+/* cmocka.h needs these first. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "artpack.h"
+
+#define TU_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Asserts that an artpack_error equals the expected code, naming both. */
+#define assert_ap_error(actual, expected)                                      \
+    do {                                                                       \
+        artpack_error tu_got_ = (actual), tu_want_ = (expected);               \
+        if (tu_got_ != tu_want_) {                                             \
+            print_error("%s\n  returned %s (%d), expected %s (%d)\n", #actual,  \
+                        artpack_error_name(tu_got_), (int)tu_got_,             \
+                        artpack_error_name(tu_want_), (int)tu_want_);          \
+            fail();                                                            \
+        }                                                                      \
+    } while (0)
+#define assert_ap_ok(expr) assert_ap_error((expr), ARTPACK_OK)
+
+/* Tests that pin down a bug that is reported but not fixed yet: skipped
+ * unless ARTPACK_TEST_KNOWN_BUGS is set in the environment. */
+#define TU_KNOWN_BUG(why)                                                      \
+    do {                                                                       \
+        if (getenv("ARTPACK_TEST_KNOWN_BUGS") == NULL) {                       \
+            print_message("known bug, skipped (set ARTPACK_TEST_KNOWN_BUGS=1 to run): %s\n", why); \
+            skip();                                                            \
+        }                                                                      \
+    } while (0)
+
+/* A present string view of a C string (NULL gives the absent view). */
+static inline artpack_str tu_str(const char *s) {
+    artpack_str v;
+    v.ptr = s;
+    v.len = s != NULL ? strlen(s) : 0;
+    return v;
+}
+
+static inline artpack_str tu_strn(const char *p, size_t n) {
+    artpack_str v;
+    v.ptr = p;
+    v.len = n;
+    return v;
+}
+
+/* A present list view over items[0..count). */
+static inline artpack_list tu_list(const artpack_str *items, size_t count) {
+    artpack_list l;
+    memset(&l, 0, sizeof l);
+    l.present = 1;
+    l.items = items;
+    l.count = count;
+    return l;
+}
+
+/* Asserts two string views are equal: both absent, or same bytes. */
+#define assert_str_view_equal(a, b) tu_assert_str_view_equal((a), (b), __FILE__, __LINE__)
+static inline void tu_assert_str_view_equal(artpack_str a, artpack_str b, const char *file,
+                                            int line) {
+    if ((a.ptr == NULL) != (b.ptr == NULL) || a.len != b.len ||
+        (a.len != 0 && memcmp(a.ptr, b.ptr, a.len) != 0)) {
+        print_error("%s:%d: string views differ: %s%.*s%s (%lu bytes) vs %s%.*s%s (%lu bytes)\n",
+                    file, line, a.ptr ? "\"" : "", a.ptr ? (int)(a.len > 60 ? 60 : a.len) : 6,
+                    a.ptr ? a.ptr : "absent", a.ptr ? "\"" : "", (unsigned long)a.len,
+                    b.ptr ? "\"" : "", b.ptr ? (int)(b.len > 60 ? 60 : b.len) : 6,
+                    b.ptr ? b.ptr : "absent", b.ptr ? "\"" : "", (unsigned long)b.len);
+        fail();
+    }
+}
+
+/* Asserts that s[0..n) equals the C string want. */
+#define assert_bytes_equal_str(s, n, want)                                     \
+    do {                                                                       \
+        size_t tu_n_ = (n);                                                    \
+        const char *tu_w_ = (want);                                            \
+        if (tu_n_ != strlen(tu_w_) || memcmp((s), tu_w_, tu_n_) != 0) {        \
+            print_error("got \"%.*s\" (%lu bytes), expected \"%s\"\n",         \
+                        (int)tu_n_, (const char *)(s), (unsigned long)tu_n_, tu_w_); \
+            fail();                                                            \
+        }                                                                      \
+    } while (0)
+
+/* A small deterministic PRNG (splitmix64): the same runs everywhere. */
+typedef struct tu_rng {
+    uint64_t state;
+} tu_rng;
+
+static inline uint64_t tu_rand64(tu_rng *r) {
+    uint64_t z = (r->state += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+/* Uniform-enough integer in [0, n), n > 0. */
+static inline uint64_t tu_below(tu_rng *r, uint64_t n) { return tu_rand64(r) % n; }
+
+/* Integer in [lo, hi]. */
+static inline int64_t tu_range(tu_rng *r, int64_t lo, int64_t hi) {
+    return lo + (int64_t)tu_below(r, (uint64_t)(hi - lo) + 1);
+}
+
+/* malloc that fails the test instead of returning NULL. */
+static inline void *tu_malloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+    assert_non_null(p);
+    return p;
+}
+
+/* A heap copy of exactly n bytes, so ASan sees any read past the end. */
+static inline unsigned char *tu_dup(const void *src, size_t n) {
+    unsigned char *p = (unsigned char *)tu_malloc(n);
+    if (n) memcpy(p, src, n);
+    return p;
+}
+
+#endif
