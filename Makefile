@@ -39,7 +39,7 @@ CODEC_SRC = codec/error.c codec/wire.c codec/schema.c codec/datetime.c codec/rec
 TOOL_SRC  = tools/util.c tools/json_in.c tools/json_out.c
 CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
-TESTS     = test_wire test_record test_datetime test_json
+TESTS     = test_wire test_record test_datetime test_json test_frame
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
 .PHONY: all lib test unit cli-test cxx-check symbols-check roundtrip asan valgrind \
@@ -113,8 +113,12 @@ valgrind: all $(TEST_BIN)
 $(B)/bench: tests/bench.c $(TOOL_OBJ) $(B)/libartpack.a
 	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS)
 
-bench: all $(B)/bench
+$(B)/bench_compress: tests/bench_compress.c $(TOOL_OBJ) $(B)/libartpack.a
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) -lbrotlienc -lbrotlidec -lz $(JANSSON_LIBS)
+
+bench: all $(B)/bench $(B)/bench_compress
 	$(B)/bench $(CORPUS)/reuters_financial.jsonl
+	ARTPACK=$(B)/artpack BENCH_COMPRESS=$(B)/bench_compress BENCH_WORK=$(B)/bench-compress scripts/bench-compress
 
 demo: all
 	scripts/fetch-sample $(B)/sample

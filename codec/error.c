@@ -16,6 +16,9 @@ static const ap_error_text ap_errors[] = {
     AP_E(ARTPACK_OK, "success"),
     AP_E(ARTPACK_E_NULL_ARG, "a required pointer argument is NULL"),
     AP_E(ARTPACK_E_DST_TOO_SMALL, "destination buffer too small"),
+    AP_E(ARTPACK_E_WORKSPACE_TOO_SMALL, "workspace too small (see artpack_decompressor_workspace_size)"),
+    AP_E(ARTPACK_E_PARAM, "parameter out of range"),
+    AP_E(ARTPACK_E_ALLOC, "allocation failed"),
     AP_E(ARTPACK_E_TRUNCATED, "record truncated: it ends inside a field or lacks its end byte"),
     AP_E(ARTPACK_E_VARINT, "malformed varint (non-minimal or over 64 bits)"),
     AP_E(ARTPACK_E_WIRE_TYPE, "wire type not allowed for this field"),
@@ -27,8 +30,18 @@ static const ap_error_text ap_errors[] = {
     AP_E(ARTPACK_E_EXTRA, "extra fields malformed: odd count, empty value, or keys not strictly sorted"),
     AP_E(ARTPACK_E_DUPLICATE_KEY, "an extra field repeats the key of a typed field"),
     AP_E(ARTPACK_E_TAG, "field tag 0 before the end of the record, or bytes after the end"),
+    AP_E(ARTPACK_E_FRAME, "malformed frame header (reserved bits, codec or flags)"),
+    AP_E(ARTPACK_E_WRONG_DICT, "frame made with another dictionary"),
+    AP_E(ARTPACK_E_NEED_DICT, "frame needs a dictionary and none is loaded"),
+    AP_E(ARTPACK_E_WINDOW_TOO_LARGE, "zstd window larger than the decoder's limit"),
+    AP_E(ARTPACK_E_CORRUPT, "compressed data corrupt or of the wrong size"),
+    AP_E(ARTPACK_E_CHECKSUM, "content checksum mismatch: the data is damaged"),
+    AP_E(ARTPACK_E_DICT, "not a valid zstd dictionary (magic, ID, size or tables)"),
+    AP_E(ARTPACK_E_CODEC_UNAVAILABLE, "this decompressor was not set up for the frame's codec"),
     AP_E(ARTPACK_E_BAD_VIEW, "article view inconsistent (NULL item with a length)"),
     AP_E(ARTPACK_E_TOO_LARGE, "a field exceeds ARTPACK_MAX_FIELD_SIZE"),
+    AP_E(ARTPACK_E_COMPRESS, "the compression library failed"),
+    AP_E(ARTPACK_E_TRAIN, "dictionary training failed (too few or too uniform samples)"),
 };
 
 static const ap_error_text *ap_error_find(artpack_error err) {

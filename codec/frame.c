@@ -76,15 +76,16 @@ struct artpack_compressor {
     int has_dict;
     artpack_allocator mem;
     ZSTD_CCtx *cctx;
-    ZSTD_CDict *cdict;
+    const ZSTD_CDict *cdict; /* lives in cdict_mem */
+    void *cdict_mem;
     LZ4_streamHC_t *lz4_dict; /* the dictionary loaded once ... */
     LZ4_streamHC_t *lz4_work; /* ... copied here before each frame */
 };
 
 void artpack_compressor_free(artpack_compressor *c) {
     if (c == NULL) return;
-    ZSTD_freeCDict(c->cdict);
     ZSTD_freeCCtx(c->cctx);
+    if (c->cdict_mem) c->mem.free(c->mem.opaque, c->cdict_mem);
     if (c->lz4_dict) c->mem.free(c->mem.opaque, c->lz4_dict);
     if (c->lz4_work) c->mem.free(c->mem.opaque, c->lz4_work);
     c->mem.free(c->mem.opaque, c);
@@ -107,9 +108,15 @@ static artpack_error ap_zstd_setup(artpack_compressor *c) {
                  ARTPACK_E_COMPRESS);
     if (c->has_dict) {
         /* tables sized for article-sized inputs (a few KB) */
+        /* A static CDict in memory from our allocator: zstd 1.5.4's
+         * ZSTD_createCDict_advanced2 dereferences NULL when an allocation
+         * fails (fixed upstream in facebook/zstd#3847). */
         ZSTD_compressionParameters cp = ZSTD_getCParams(c->params.level, 4096, c->dict.size);
-        c->cdict = ZSTD_createCDict_advanced(c->dict.data, c->dict.size, ZSTD_dlm_byRef,
-                                             ZSTD_dct_fullDict, cp, cmem);
+        size_t size = ZSTD_estimateCDictSize_advanced(c->dict.size, cp, ZSTD_dlm_byRef);
+        c->cdict_mem = c->mem.alloc(c->mem.opaque, size);
+        AP_RETURN_IF(c->cdict_mem == NULL, ARTPACK_E_ALLOC);
+        c->cdict = ZSTD_initStaticCDict(c->cdict_mem, size, c->dict.data, c->dict.size,
+                                        ZSTD_dlm_byRef, ZSTD_dct_fullDict, cp);
         AP_RETURN_IF(c->cdict == NULL, ARTPACK_E_DICT);
         AP_RETURN_IF(ZSTD_isError(ZSTD_CCtx_refCDict(c->cctx, c->cdict)), ARTPACK_E_COMPRESS);
     }
@@ -216,6 +223,7 @@ artpack_error artpack_frame_compress(artpack_compressor *c, void *dst, size_t ds
         if (codec == ARTPACK_CODEC_ZSTD) {
             size_t r = ZSTD_compress2(c->cctx, out + hn, room, src, src_size);
             if (!ZSTD_isError(r)) payload = r;
+            else if (ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation) return ARTPACK_E_ALLOC;
             else if (ZSTD_getErrorCode(r) != ZSTD_error_dstSize_tooSmall) return ARTPACK_E_COMPRESS;
         } else {
             int r;
@@ -247,6 +255,7 @@ struct artpack_decompressor {
     int has_dict;
     ZSTD_DCtx *dctx;
     const ZSTD_DDict *ddict;
+    unsigned window_log_max;
 };
 
 #define AP_ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
@@ -278,6 +287,7 @@ artpack_error artpack_decompressor_init(artpack_decompressor **out, void *worksp
     d = (artpack_decompressor *)(void *)ws;
     memset(d, 0, sizeof *d);
     d->codec = codec;
+    d->window_log_max = window_log_max;
     if (dict != NULL) {
         d->dict = *dict;
         d->has_dict = 1;
@@ -323,7 +333,13 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
         break;
     case ARTPACK_CODEC_ZSTD: {
         size_t r;
+        ZSTD_frameHeader zfh;
         AP_RETURN_IF(d->dctx == NULL, ARTPACK_E_CODEC_UNAVAILABLE);
+        /* one-shot decoding ignores ZSTD_d_windowLogMax: check it here */
+        r = ZSTD_getFrameHeader_advanced(&zfh, p, payload, ZSTD_f_zstd1_magicless);
+        AP_RETURN_IF(r != 0, ARTPACK_E_CORRUPT);
+        AP_RETURN_IF(zfh.windowSize > ((unsigned long long)1 << d->window_log_max),
+                     ARTPACK_E_WINDOW_TOO_LARGE);
         AP_RETURN_IF(ZSTD_isError(ZSTD_DCtx_refDDict(d->dctx, info.uses_dict ? d->ddict : NULL)),
                      ARTPACK_E_CORRUPT);
         r = ZSTD_decompressDCtx(d->dctx, dst, info.content_size, p, payload);

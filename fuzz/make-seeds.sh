@@ -74,8 +74,14 @@ for path in fixtures:
     assert pos == len(s), path
     assert i == len(lines), (path, i, len(lines))
 
+# Wire format as in codec/internal.h: key = tag << 3 | wire type.
+VARINT, BYTES, LIST, PACKED, TEXT, TEXTLIST = range(6)
+END, SEP = b"\xfe", b"\xff"   # TEXT / TEXTLIST terminator, TEXTLIST separator
+T_ID, T_URL, T_SOURCE, T_DATE, T_PUB, T_TITLE, T_AUTHOR, T_AUTHORS = range(1, 9)
+T_SUMMARY, T_DATELINE, T_BODY, T_LANG, T_TAGS, T_EXTRA = 9, 10, 11, 12, 13, 15
+
 def zz(n):
-    return (n << 1) ^ (n >> 63) if n >= 0 else ((-n) << 1) - 1
+    return (n << 1) if n >= 0 else ((-n) << 1) - 1
 
 def vb(n):
     out = bytearray()
@@ -86,10 +92,19 @@ def vb(n):
         out.append((n & 0x7F) | 0x80)
         n >>= 7
 
-def blk(key, payload):
-    return bytes([key]) + vb(len(payload)) + payload
+def key(tag, wt):
+    return vb(tag << 3 | wt)
 
-def lst(*elems):
+def blk(tag, wt, payload):          # BYTES, LIST, PACKED
+    return key(tag, wt) + vb(len(payload)) + payload
+
+def text(tag, s):                    # TEXT
+    return key(tag, TEXT) + s + END
+
+def textlist(tag, *elems):           # TEXTLIST
+    return key(tag, TEXTLIST) + SEP.join(elems) + END
+
+def lst(*elems):                     # LIST payload
     return b"".join(vb(len(e)) + e for e in elems)
 
 ts_max = vb(9 | 2 << 4) + vb(zz(253402300799)) + vb(999999999) + vb(1439)
@@ -97,35 +112,43 @@ ts_min = vb(3 << 4) + vb(zz(-62167219200)) + vb(0)
 hand_records = {
     # valid
     "empty": b"\x00",
-    "empty-id": b"\x05\x00\x00",
-    "format-example": bytes.fromhex("0502613110ae9d022e040348692e7e04016e013700"),
-    "date-min": b"\x10" + vb(zz(-719528)) + b"\x00",
-    "date-max": b"\x10" + vb(zz(2932896)) + b"\x00",
-    "date-text": blk(0x11, b"2020-1-1") + b"\x00",
-    "ts-max": blk(0x17, ts_max) + b"\x00",
-    "ts-min-minus0": blk(0x17, ts_min) + b"\x00",
-    "ts-text": blk(0x15, b"2006-10-20 18:15:00") + b"\x00",
-    "empty-lists": b"\x22\x00\x2e\x00\x36\x00\x7e\x00\x00",
-    "unknown-tags": b"\x05\x00" + blk(0x3a, b"") + b"\x78\x05" +
-                    blk(0x7e, lst(b"n", b"7")) + b"\x81\x01\x01A" + b"\x00",
-    "extra-list-key": blk(0x7e, lst(b"", b"1", b"body", b'"x"', b"z", b"[1,{}]")) + b"\x00",
-    "all-strings": b"".join(blk(k, b"s") for k in (0x05, 0x09, 0x0d, 0x19, 0x1d)) +
-                   blk(0x22, lst(b"a", b"")) + blk(0x25, b"") + blk(0x29, b"d") +
-                   blk(0x2e, lst(b"p1", b"p2")) + blk(0x31, b"en") +
-                   blk(0x36, lst(b"t")) + b"\x00",
+    "empty-id": text(T_ID, b"") + b"\x00",
+    "bytes-id": blk(T_ID, BYTES, b"a\xfeb") + b"\x00",
+    "date-min": key(T_DATE, VARINT) + vb(zz(-719528)) + b"\x00",
+    "date-max": key(T_DATE, VARINT) + vb(zz(2932896)) + b"\x00",
+    "date-text": text(T_DATE, b"2020-1-1") + b"\x00",
+    "ts-max": blk(T_PUB, PACKED, ts_max) + b"\x00",
+    "ts-min-minus0": blk(T_PUB, PACKED, ts_min) + b"\x00",
+    "ts-text": text(T_PUB, b"2006-10-20 18:15:00") + b"\x00",
+    "empty-lists": blk(T_AUTHORS, LIST, b"") + blk(T_BODY, LIST, b"") +
+                   blk(T_TAGS, LIST, b"") + blk(T_EXTRA, LIST, b"") + b"\x00",
+    "one-empty-element": textlist(T_BODY, b"") + b"\x00",
+    "list-with-ff": blk(T_BODY, LIST, lst(b"a", b"\xff")) + b"\x00",
+    "unknown-tags": text(T_ID, b"") + blk(14, LIST, b"") +
+                    textlist(T_EXTRA, b"n", b"7") + key(16, VARINT) + b"\x05" +
+                    text(31, b"x") + b"\x00",
+    "extra-list-key": textlist(T_EXTRA, b"", b"1", b"body", b'"x"', b"z", b"[1,{}]") + b"\x00",
+    "all-strings": b"".join(text(t, b"s") for t in (T_ID, T_URL, T_SOURCE, T_TITLE, T_AUTHOR)) +
+                   textlist(T_AUTHORS, b"a", b"") + text(T_SUMMARY, b"") +
+                   text(T_DATELINE, b"d") + textlist(T_BODY, b"p1", b"p2") +
+                   text(T_LANG, b"en") + textlist(T_TAGS, b"t") + b"\x00",
     # invalid: one per error
-    "bad-truncated": b"\x05",
-    "bad-varint": b"\x05\x80\x00\x00",
+    "bad-truncated": key(T_ID, BYTES),
+    "bad-text-unterminated": key(T_ID, TEXT) + b"abc",
+    "bad-varint": key(T_ID, BYTES) + b"\x80\x00\x00",
     "bad-after-end": b"\x00\x00",
-    "bad-order": b"\x09\x00\x05\x00\x00",
+    "bad-order": text(T_URL, b"") + text(T_ID, b"") + b"\x00",
     "bad-tag0": b"\x02\x00\x00",
-    "bad-date": b"\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01\x00",
-    "bad-noncanonical-date": blk(0x11, b"2020-01-02") + b"\x00",
-    "bad-timestamp": blk(0x17, b"\x40\x00") + b"\x00",
-    "bad-list-length": blk(0x2e, b"\x05ab") + b"\x00",
-    "bad-extra-odd": blk(0x7e, lst(b"k")) + b"\x00",
-    "bad-duplicate-key": b"\x05\x00" + blk(0x7e, lst(b"id", b"1")) + b"\x00",
-    "bad-wire-type": b"\x06\x00\x00",
+    "bad-wire-type-reserved": key(T_ID, 6) + b"\x00",
+    "bad-wire-type": key(T_ID, LIST) + b"\x00\x00",
+    "bad-date": key(T_DATE, VARINT) + b"\xff" * 9 + b"\x01\x00",
+    "bad-noncanonical-date": text(T_DATE, b"2020-01-02") + b"\x00",
+    "bad-noncanonical-bytes": blk(T_ID, BYTES, b"abc") + b"\x00",
+    "bad-noncanonical-list": blk(T_BODY, LIST, lst(b"a")) + b"\x00",
+    "bad-timestamp": blk(T_PUB, PACKED, b"\x40\x00") + b"\x00",
+    "bad-list-length": blk(T_BODY, LIST, b"\x05ab") + b"\x00",
+    "bad-extra-odd": textlist(T_EXTRA, b"k") + b"\x00",
+    "bad-duplicate-key": text(T_ID, b"") + textlist(T_EXTRA, b"id", b"1") + b"\x00",
 }
 for name, data in hand_records.items():
     put("record", "hand-" + name, data)

@@ -158,6 +158,52 @@ run ap decode -k "$t/mixed.apr"; expect_rc 0 "decode --keep-going"
 [ "$(grep -c . "$t/out.txt")" = 2 ] && ok || bad "decode --keep-going keeps 2 of 3"
 expect_err "record 2" "decode --keep-going reports record 2"
 
+# ---- dictionaries and compression ----
+python3 "$here/make-articles.py" 400 1 >"$t/train.jsonl"
+python3 "$here/make-articles.py" 60 2 >"$t/test.jsonl"
+python3 "$here/make-articles.py" 400 3 >"$t/train2.jsonl"
+run ap train --size 8K -o "$t/d.dict" "$t/train.jsonl"; expect_rc 0 "train"
+[ "$(wc -c <"$t/d.dict")" -le 8192 ] && ok || bad "train --size 8K"
+[ "$(head -c 4 "$t/d.dict" | od -An -tx1 | tr -d ' ')" = 37a430ec ] && ok || bad "dictionary has the zstd magic"
+run ap train --size 8K -o "$t/d2.dict" "$t/train.jsonl"; cmp -s "$t/d.dict" "$t/d2.dict" && ok || bad "train is deterministic"
+run ap train --size 8K -o "$t/other.dict" "$t/train2.jsonl"; expect_rc 0 "train a second dictionary"
+head -c 20000 "$t/test.jsonl" >"$t/plain.txt"
+zstd -q -D "$t/d.dict" -o "$t/plain.zst" "$t/plain.txt" && zstd -q -d -D "$t/d.dict" -c "$t/plain.zst" | cmp -s - "$t/plain.txt" && ok || bad "zstd -D uses the dictionary"
+run ap train --size 1K -o "$t/x.dict" "$t/train.jsonl"; expect_rc 1 "--size below 4K"; expect_err "4K to 8M" "--size message"
+run ap train --size 9M -o "$t/x.dict" "$t/train.jsonl"; expect_rc 1 "--size above 8M"
+head -n 3 "$t/train.jsonl" >"$t/few.jsonl"
+run ap train -o "$t/x.dict" "$t/few.jsonl"; expect_rc 1 "train on 3 articles"; expect_err "training failed" "train on too few"
+[ ! -e "$t/x.dict" ] && ok || bad "failed training left a file"
+run ap train -o "$t/x.dict"; expect_rc 1 "train without files"
+for mode in "-D $t/d.dict" "-1 -D $t/d.dict" "--ultra -22 -D $t/d.dict" "--lz4 -D $t/d.dict" "--lz4 -9" "-19" "--stored" "--no-check -D $t/d.dict"; do
+    # shellcheck disable=SC2086
+    run ap encode $mode -o "$t/c.apz" "$t/test.jsonl"; expect_rc 0 "encode $mode"
+    run ap decode -D "$t/d.dict" -o "$t/c.out" "$t/c.apz"; expect_rc 0 "decode of encode $mode"
+    python3 "$here/jsonl_same.py" "$t/test.jsonl" "$t/c.out" >/dev/null && ok || bad "round trip of encode $mode"
+    rm -f "$t/c.apz" "$t/c.out"
+done
+ap encode -D "$t/d.dict" "$t/test.jsonl" >"$t/withdict.apz" 2>/dev/null
+ap encode -19 "$t/test.jsonl" >"$t/nodict.apz" 2>/dev/null
+[ "$(wc -c <"$t/withdict.apz")" -lt "$(wc -c <"$t/nodict.apz")" ] && ok || bad "the dictionary makes the stream smaller"
+run ap encode -20 -o "$t/x.apz" "$t/test.jsonl"; expect_rc 1 "-20 without --ultra"; expect_err "ultra" "-20 message"
+run ap encode --lz4 -13 -o "$t/x.apz" "$t/test.jsonl"; expect_rc 1 "LZ4 level 13"
+run ap encode -D "$t/missing.dict" -o "$t/x.apz" "$t/test.jsonl"; expect_rc 1 "missing dictionary file"
+run ap encode -D "$t/test.jsonl" -o "$t/x.apz" "$t/test.jsonl"; expect_rc 1 "not a dictionary"; expect_err "ARTPACK_E_DICT" "not a dictionary named"
+run ap decode -o "$t/x.out" "$t/withdict.apz"; expect_rc 1 "decode without -D"; expect_err "ARTPACK_E_NEED_DICT" "need dict named"
+run ap decode -D "$t/other.dict" -o "$t/x.out" "$t/withdict.apz"; expect_rc 1 "wrong dictionary"; expect_err "ARTPACK_E_WRONG_DICT" "wrong dict named"
+[ ! -e "$t/x.out" ] && ok || bad "failed decode left a file"
+size=$(wc -c <"$t/withdict.apz")
+head -c $((size - 3)) "$t/withdict.apz" >"$t/cut.apz"
+run ap decode -D "$t/d.dict" "$t/cut.apz"; expect_rc 1 "truncated compressed stream"; expect_err "truncated" "truncated compressed stream"
+python3 - "$t/withdict.apz" "$t/flip.apz" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[-2] ^= 0x10  # inside the last checksum
+open(sys.argv[2], "wb").write(d)
+PY
+run ap decode -D "$t/d.dict" "$t/flip.apz"; expect_rc 1 "damaged article"; expect_err "ARTPACK_E_CHECKSUM" "damaged article named"
+run ap decode -k -D "$t/d.dict" "$t/flip.apz"; expect_rc 0 "decode -k past a damaged article"
+[ "$(grep -c . "$t/out.txt")" = 59 ] && ok || bad "decode -k keeps the 59 good articles"
+
 # ---- every exit status is 0 or 1, whatever the bytes ----
 for i in $(seq 1 200); do
     head -c $((i * 7)) /dev/urandom >"$t/rand.bin"

@@ -127,4 +127,67 @@ static inline unsigned char *tu_dup(const void *src, size_t n) {
     return p;
 }
 
+/* ---- article views ---- */
+
+/* A heap buffer of exactly the record's size holding *a's record. */
+static inline unsigned char *encode_exact(const artpack_article *a, size_t *size) {
+    size_t w = 0;
+    unsigned char *buf;
+    assert_ap_ok(artpack_record_size(a, size));
+    buf = (unsigned char *)tu_malloc(*size);
+    assert_ap_ok(artpack_record_encode(buf, *size, a, &w));
+    assert_int_equal(w, *size);
+    return buf;
+}
+
+static inline int article_is_absent(const artpack_article *a) {
+    artpack_article empty;
+    artpack_article_init(&empty);
+    return memcmp(a, &empty, sizeof empty) == 0;
+}
+
+static inline void assert_list_equal(const artpack_list *want, const artpack_list *got) {
+    artpack_list_iter a, b;
+    artpack_str x, y;
+    assert_int_equal(want->present != 0, got->present != 0);
+    assert_int_equal(artpack_list_count(want), artpack_list_count(got));
+    artpack_list_begin(&a, want);
+    artpack_list_begin(&b, got);
+    while (artpack_list_next(&a, &x)) {
+        assert_true(artpack_list_next(&b, &y));
+        assert_str_view_equal(x, y);
+    }
+    assert_false(artpack_list_next(&b, &y));
+}
+
+/* *got (decoded) holds what *want (a view) encodes: every field, with TEXT
+ * dates and timestamps that are canonical turned into numbers. */
+static inline void assert_article_equal(const artpack_article *want, const artpack_article *got) {
+    size_t i;
+    for (i = 0; i < artpack_schema_count(); i++) {
+        const artpack_field_info *f = artpack_schema_field(i);
+        const void *w = (const char *)want + f->offset, *g = (const char *)got + f->offset;
+        if (f->kind == ARTPACK_KIND_STRING) {
+            assert_str_view_equal(*(const artpack_str *)w, *(const artpack_str *)g);
+        } else if (f->kind == ARTPACK_KIND_DATE) {
+            artpack_date x = *(const artpack_date *)w, y = *(const artpack_date *)g;
+            if (x.kind == ARTPACK_TEXT) assert_ap_ok(artpack_date_parse(&x, x.text.ptr, x.text.len));
+            assert_int_equal(x.kind, y.kind);
+            if (x.kind == ARTPACK_NUMBER) assert_int_equal(x.days, y.days);
+            if (x.kind == ARTPACK_TEXT) assert_str_view_equal(x.text, y.text);
+        } else if (f->kind == ARTPACK_KIND_TIMESTAMP) {
+            artpack_timestamp x = *(const artpack_timestamp *)w, y = *(const artpack_timestamp *)g;
+            if (x.kind == ARTPACK_TEXT) assert_ap_ok(artpack_timestamp_parse(&x, x.text.ptr, x.text.len));
+            assert_int_equal(x.kind, y.kind);
+            if (x.kind == ARTPACK_TEXT) assert_str_view_equal(x.text, y.text);
+            if (x.kind == ARTPACK_NUMBER)
+                assert_true(x.seconds == y.seconds && x.fraction == y.fraction &&
+                            x.fraction_digits == y.fraction_digits && x.zone == y.zone &&
+                            x.offset_minutes == y.offset_minutes);
+        } else {
+            assert_list_equal((const artpack_list *)w, (const artpack_list *)g);
+        }
+    }
+}
+
 #endif

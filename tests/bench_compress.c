@@ -1,0 +1,848 @@
+/* bench_compress.c - per-article compression: artpack (JSON -> record ->
+ * frame, zstd or LZ4 HC with a dictionary) against general-purpose
+ * compressors on the JSON text of each article, all in the same run.
+ *
+ * Every article is compressed alone (so that any article can be read alone).
+ * Dictionaries are trained on all of CORPUS/reuters_financial.jsonl (records
+ * for artpack, exactly as `artpack train` does; the JSON lines for the peers,
+ * with the same trainer settings); the test sets are CORPUS/bbc.jsonl and
+ * CORPUS/reuters21578.jsonl. A second table gives the ratio over the
+ * dictionary size (bbc.jsonl, zstd -19).
+ *
+ * Usage: bench_compress [-p PASSES] [-r] [-s] WORK OUT CORPUS
+ *   WORK   a folder for the trained dictionaries (never commit them) and for
+ *          bbc-zstd19.apz: the stream `artpack encode -19 -D
+ *          WORK/records-112640.dict` must write for bbc.jsonl
+ *   OUT    where compress.csv and dictsize.csv are written
+ *   -p N   timed passes (median; default 5; encode 3 when a pass takes > 2 s)
+ *   -r     reuse the dictionaries already in WORK instead of training again
+ *   -s     skip the dictionary-size table
+ * Prints Markdown to stdout, progress to stderr. Exit status 1 on any error. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zstd.h>
+#define ZDICT_STATIC_LINKING_ONLY
+#include <zdict.h>
+#include <lz4.h>
+#include <lz4hc.h>
+#include <brotli/decode.h>
+#include <brotli/encode.h>
+#include <zlib.h>
+
+#include "artpack.h"
+#include "json.h"
+#include "util.h"
+
+#define MAX_PASSES 31
+#define SLOW_PASS_S 2.0
+#define SLOW_PASSES 3
+#define ZSTREAM_HEADER 9 /* "APKZ" 1, dictionary ID (u32 LE) */
+#define LZ4_DICT_MAX ((size_t)64 * 1024)
+
+static volatile size_t sink;
+
+/* ---- helpers ---- */
+
+static void die(const char *fmt, ...) {
+    va_list ap;
+    fputs("bench_compress: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static void progress(const char *fmt, ...) {
+    va_list ap;
+    fputs("bench_compress: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void *xmalloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+    if (p == NULL) die("out of memory (%zu B)", n);
+    return p;
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n) {
+    double tmp[MAX_PASSES];
+    memcpy(tmp, v, (size_t)n * sizeof *v);
+    qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
+    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
+/* 1234567 -> "1,234,567" (one of 8 rotating static buffers). */
+static const char *thousands(size_t v) {
+    static char bufs[8][32];
+    static int next;
+    char tmp[32], *out = bufs[next++ & 7];
+    int n = sprintf(tmp, "%zu", v), i, j = 0;
+    for (i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) out[j++] = ',';
+        out[j++] = tmp[i];
+    }
+    out[j] = '\0';
+    return out;
+}
+
+static const char *dict_size_name(size_t size) {
+    static char bufs[4][16];
+    static int next;
+    char *out = bufs[next++ & 3];
+    if (size % (1024 * 1024) == 0) sprintf(out, "%zu MB", size / (1024 * 1024));
+    else sprintf(out, "%zu KB", size / 1024);
+    return out;
+}
+
+static int write_file(const char *path, const void *data, size_t size) {
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) return -1;
+    if (size && fwrite(data, 1, size, f) != size) {
+        fclose(f);
+        return -1;
+    }
+    return fclose(f);
+}
+
+/* ---- a test or training file: its lines and its records ---- */
+
+typedef struct corpus_file {
+    char name[64];
+    ap_buf text;
+    size_t n;              /* articles, one per line */
+    size_t *off, *len;     /* each line, without its newline */
+    size_t json_bytes;     /* sum of len: the input of every method */
+    size_t max_len;
+    ap_buf records;        /* the records of the articles, end to end */
+    size_t *rec_off, *rec_len;
+    size_t max_rec;
+} corpus_file;
+
+static void corpus_load(corpus_file *f, const char *dir, const char *name) {
+    char path[4096];
+    size_t pos = 0, cap = 1024, i;
+    ap_json_reader r;
+    ap_json_article a;
+    ap_json_error err;
+    int got;
+
+    memset(f, 0, sizeof *f);
+    snprintf(f->name, sizeof f->name, "%s", name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (ap_read_all(path, &f->text)) die("cannot read %s", path);
+    f->off = (size_t *)xmalloc(cap * sizeof *f->off);
+    f->len = (size_t *)xmalloc(cap * sizeof *f->len);
+    while (pos < f->text.len) {
+        const unsigned char *p = f->text.data + pos;
+        const unsigned char *nl = (const unsigned char *)memchr(p, '\n', f->text.len - pos);
+        size_t len = nl ? (size_t)(nl - p) : f->text.len - pos;
+        if (len == 0) die("%s: empty line at byte %zu", path, pos);
+        if (f->n == cap) {
+            cap *= 2;
+            f->off = (size_t *)realloc(f->off, cap * sizeof *f->off);
+            f->len = (size_t *)realloc(f->len, cap * sizeof *f->len);
+            if (f->off == NULL || f->len == NULL) die("out of memory");
+        }
+        f->off[f->n] = pos;
+        f->len[f->n] = len;
+        f->json_bytes += len;
+        if (len > f->max_len) f->max_len = len;
+        f->n++;
+        pos += len + 1;
+    }
+    /* the records, as artpack encode makes them */
+    f->rec_off = (size_t *)xmalloc(f->n * sizeof *f->rec_off);
+    f->rec_len = (size_t *)xmalloc(f->n * sizeof *f->rec_len);
+    if (ap_json_reader_init(&r, (const char *)f->text.data, f->text.len)) die("out of memory");
+    for (i = 0; (got = ap_json_next(&r, &a, &err)) != 0; i++) {
+        size_t size;
+        if (got < 0) die("%s:%zu:%zu: %s", path, err.line, err.column, err.text);
+        if (i >= f->n || a.start != f->off[i]) die("%s: article %zu is not line %zu", path, i + 1, i + 1);
+        if (artpack_record_size(&a.view, &size) || ap_buf_reserve(&f->records, size) ||
+            artpack_record_encode(f->records.data + f->records.len, size, &a.view, &size))
+            die("%s: article %zu: cannot encode", path, i + 1);
+        f->rec_off[i] = f->records.len;
+        f->rec_len[i] = size;
+        f->records.len += size;
+        if (size > f->max_rec) f->max_rec = size;
+        ap_json_article_free(&a);
+    }
+    ap_json_reader_free(&r);
+    if (i != f->n) die("%s: %zu articles but %zu lines", path, i, f->n);
+}
+
+static void corpus_free(corpus_file *f) {
+    ap_buf_free(&f->text);
+    ap_buf_free(&f->records);
+    free(f->off);
+    free(f->len);
+    free(f->rec_off);
+    free(f->rec_len);
+}
+
+/* ---- dictionaries ---- */
+
+typedef struct dict_pair {
+    size_t size;
+    ap_buf rec;            /* trained on the records (artpack train) */
+    ap_buf json;           /* trained on the JSON lines (the peers) */
+    artpack_dict rdict;
+    double rec_s, json_s;  /* training time, < 0 when reused */
+} dict_pair;
+
+/* Loads WORK/KIND-SIZE.dict when reuse is asked and it is there. */
+static int dict_reuse(ap_buf *b, const char *path, size_t size) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return 0;
+    fclose(f);
+    b->len = 0;
+    if (ap_read_all(path, b) || b->len == 0 || b->len > size) {
+        ap_buf_free(b);
+        return 0;
+    }
+    return 1;
+}
+
+static void dict_get(dict_pair *d, size_t size, const corpus_file *train, const char *work,
+                     int reuse) {
+    char path[4096];
+    double t;
+    memset(d, 0, sizeof *d);
+    d->size = size;
+
+    snprintf(path, sizeof path, "%s/records-%zu.dict", work, size);
+    if (reuse && dict_reuse(&d->rec, path, size)) {
+        d->rec_s = -1;
+        progress("reusing %s", path);
+    } else {
+        artpack_train_params p;
+        artpack_error e;
+        size_t written;
+        memset(&p, 0, sizeof p); /* as artpack train: fastCover d=8, 4 steps, level 19 */
+        p.dict_size = size;
+        if (ap_buf_reserve(&d->rec, size)) die("out of memory");
+        progress("training a %s dictionary on %s records of %s ...", dict_size_name(size),
+                 thousands(train->n), train->name);
+        t = now();
+        e = artpack_dict_train(d->rec.data, d->rec.cap, train->records.data, train->rec_len,
+                               (unsigned)train->n, &p, &written);
+        d->rec_s = now() - t;
+        if (e != ARTPACK_OK) die("artpack_dict_train: %s", artpack_error_name(e));
+        d->rec.len = written;
+        if (write_file(path, d->rec.data, d->rec.len)) die("cannot write %s", path);
+    }
+    if (artpack_dict_load(&d->rdict, d->rec.data, d->rec.len) != ARTPACK_OK)
+        die("%s: not a usable dictionary", path);
+
+    snprintf(path, sizeof path, "%s/json-%zu.dict", work, size);
+    if (reuse && dict_reuse(&d->json, path, size)) {
+        d->json_s = -1;
+        progress("reusing %s", path);
+    } else {
+        /* the same trainer settings as codec/dict.c, on the JSON lines */
+        ZDICT_fastCover_params_t fp;
+        ap_buf samples = {NULL, 0, 0};
+        size_t i, r;
+        for (i = 0; i < train->n; i++)
+            if (ap_buf_put(&samples, train->text.data + train->off[i], train->len[i]))
+                die("out of memory");
+        memset(&fp, 0, sizeof fp);
+        fp.d = 8;
+        fp.f = 20;
+        fp.steps = 4;
+        fp.nbThreads = 1;
+        fp.accel = 1;
+        fp.zParams.compressionLevel = 19;
+        if (ap_buf_reserve(&d->json, size)) die("out of memory");
+        progress("training a %s dictionary on %s JSON lines of %s ...", dict_size_name(size),
+                 thousands(train->n), train->name);
+        t = now();
+        r = ZDICT_optimizeTrainFromBuffer_fastCover(d->json.data, size, samples.data, train->len,
+                                                    (unsigned)train->n, &fp);
+        d->json_s = now() - t;
+        if (ZDICT_isError(r)) die("ZDICT training: %s", ZDICT_getErrorName(r));
+        d->json.len = r;
+        ap_buf_free(&samples);
+        if (write_file(path, d->json.data, d->json.len)) die("cannot write %s", path);
+    }
+    if (ZDICT_getDictID(d->json.data, d->json.len) == 0) die("%s: not a zstd dictionary", path);
+}
+
+static void dict_free(dict_pair *d) {
+    ap_buf_free(&d->rec);
+    ap_buf_free(&d->json);
+}
+
+/* ---- methods ---- */
+
+typedef enum kind { K_ARTPACK, K_ZSTD_DICT, K_ZSTD, K_BROTLI, K_LZ4_DICT, K_DEFLATE } kind;
+
+typedef struct method_def {
+    const char *name;
+    kind kind;
+    int level;
+    artpack_codec codec; /* artpack rows */
+    int checksum;        /* artpack rows */
+} method_def;
+
+static const method_def methods[] = {
+    {"artpack zstd -3 +dict", K_ARTPACK, 3, ARTPACK_CODEC_ZSTD, 1},
+    {"artpack zstd -9 +dict", K_ARTPACK, 9, ARTPACK_CODEC_ZSTD, 1},
+    {"artpack zstd -19 +dict", K_ARTPACK, 19, ARTPACK_CODEC_ZSTD, 1},
+    {"artpack zstd --ultra -22 +dict", K_ARTPACK, 22, ARTPACK_CODEC_ZSTD, 1},
+    {"artpack zstd -19 +dict --no-check", K_ARTPACK, 19, ARTPACK_CODEC_ZSTD, 0},
+    {"artpack lz4hc -12 +dict", K_ARTPACK, 12, ARTPACK_CODEC_LZ4, 1},
+    {"zstd -19 +dict (JSON)", K_ZSTD_DICT, 19, ARTPACK_CODEC_STORED, 0},
+    {"zstd -19 (JSON)", K_ZSTD, 19, ARTPACK_CODEC_STORED, 0},
+    {"brotli -11 (JSON)", K_BROTLI, 11, ARTPACK_CODEC_STORED, 0},
+    {"lz4hc -12 +dict 64 KB (JSON)", K_LZ4_DICT, 12, ARTPACK_CODEC_STORED, 0},
+    {"deflate -9 (JSON)", K_DEFLATE, 9, ARTPACK_CODEC_STORED, 0},
+};
+#define N_METHODS (sizeof methods / sizeof methods[0])
+#define M_AP19 2   /* the artpack row of the acceptance check */
+#define M_PEER19 6 /* its peer */
+
+typedef struct run {
+    const method_def *def;
+    const dict_pair *dicts;
+    /* artpack */
+    artpack_compressor *comp;
+    void *ws;
+    artpack_decompressor *dec;
+    /* zstd */
+    ZSTD_CCtx *cctx;
+    ZSTD_DCtx *dctx;
+    ZSTD_CDict *cdict;
+    ZSTD_DDict *ddict;
+    /* lz4 */
+    LZ4_streamHC_t *lz4_dict, *lz4_work;
+    const char *lz4_pre;
+    int lz4_pre_len;
+    /* output of the last encode pass */
+    unsigned char *out;
+    size_t out_cap, total;
+    size_t *csize;         /* peers: each article's compressed size */
+    /* scratch */
+    unsigned char *rec, *frame, *plain;
+    size_t rec_cap, frame_cap, plain_cap;
+    ap_buf json;
+    /* timings (seconds per pass over the whole file) */
+    double enc[MAX_PASSES], dview[MAX_PASSES], djson[MAX_PASSES];
+    int n_enc, n_dec, enc_target;
+} run;
+
+static size_t bound_of(const run *r, size_t n) {
+    switch (r->def->kind) {
+    case K_ARTPACK: return ARTPACK_VARINT_MAX + artpack_frame_bound(artpack_record_bound(n));
+    case K_ZSTD_DICT:
+    case K_ZSTD: return ZSTD_compressBound(n);
+    case K_BROTLI: return BrotliEncoderMaxCompressedSize(n);
+    case K_LZ4_DICT: return (size_t)LZ4_compressBound((int)n);
+    case K_DEFLATE: return (size_t)compressBound((uLong)n);
+    }
+    return 0;
+}
+
+static void run_setup(run *r, const method_def *def, const dict_pair *dicts, const corpus_file *f) {
+    size_t i;
+    memset(r, 0, sizeof *r);
+    r->def = def;
+    r->dicts = dicts;
+    r->rec_cap = f->max_rec;
+    r->frame_cap = artpack_frame_bound(f->max_rec);
+    r->plain_cap = (f->max_rec > f->max_len ? f->max_rec : f->max_len) + 64;
+    r->rec = (unsigned char *)xmalloc(r->rec_cap);
+    r->frame = (unsigned char *)xmalloc(r->frame_cap);
+    r->plain = (unsigned char *)xmalloc(r->plain_cap);
+    r->out_cap = ZSTREAM_HEADER;
+    for (i = 0; i < f->n; i++) {
+        size_t b = bound_of(r, f->len[i]);
+        if (b == 0) die("%s: no bound for %zu B", def->name, f->len[i]);
+        r->out_cap += b;
+    }
+    r->out = (unsigned char *)xmalloc(r->out_cap);
+    r->csize = (size_t *)xmalloc(f->n * sizeof *r->csize);
+
+    switch (def->kind) {
+    case K_ARTPACK: {
+        artpack_compress_params p;
+        artpack_error e;
+        size_t ws = artpack_decompressor_workspace_size(def->codec);
+        memset(&p, 0, sizeof p); /* exactly what artpack encode -D DICT -LEVEL uses */
+        p.codec = def->codec;
+        p.level = def->level;
+        p.checksum = def->checksum;
+        p.frame_dict_id = 0;
+        e = artpack_compressor_create(&r->comp, &p, &dicts->rdict, NULL);
+        if (e != ARTPACK_OK) die("%s: artpack_compressor_create: %s", def->name, artpack_error_name(e));
+        r->ws = xmalloc(ws);
+        e = artpack_decompressor_init(&r->dec, r->ws, ws, def->codec, &dicts->rdict, 0);
+        if (e != ARTPACK_OK) die("%s: artpack_decompressor_init: %s", def->name, artpack_error_name(e));
+        break;
+    }
+    case K_ZSTD_DICT:
+        r->cdict = ZSTD_createCDict(dicts->json.data, dicts->json.len, def->level);
+        r->ddict = ZSTD_createDDict(dicts->json.data, dicts->json.len);
+        if (r->cdict == NULL || r->ddict == NULL) die("%s: cannot load the dictionary", def->name);
+        /* fall through */
+    case K_ZSTD:
+        r->cctx = ZSTD_createCCtx();
+        r->dctx = ZSTD_createDCtx();
+        if (r->cctx == NULL || r->dctx == NULL) die("out of memory");
+        break;
+    case K_LZ4_DICT: {
+        size_t n = dicts->json.len < LZ4_DICT_MAX ? dicts->json.len : LZ4_DICT_MAX;
+        r->lz4_pre = (const char *)dicts->json.data + (dicts->json.len - n);
+        r->lz4_pre_len = (int)n;
+        r->lz4_dict = (LZ4_streamHC_t *)xmalloc(sizeof *r->lz4_dict);
+        r->lz4_work = (LZ4_streamHC_t *)xmalloc(sizeof *r->lz4_work);
+        if (LZ4_initStreamHC(r->lz4_dict, sizeof *r->lz4_dict) == NULL ||
+            LZ4_initStreamHC(r->lz4_work, sizeof *r->lz4_work) == NULL)
+            die("LZ4_initStreamHC failed");
+        LZ4_resetStreamHC_fast(r->lz4_dict, def->level);
+        LZ4_loadDictHC(r->lz4_dict, r->lz4_pre, r->lz4_pre_len);
+        break;
+    }
+    case K_BROTLI:
+    case K_DEFLATE:
+        break;
+    }
+}
+
+static void run_free(run *r) {
+    artpack_compressor_free(r->comp);
+    free(r->ws);
+    ZSTD_freeCCtx(r->cctx);
+    ZSTD_freeDCtx(r->dctx);
+    ZSTD_freeCDict(r->cdict);
+    ZSTD_freeDDict(r->ddict);
+    free(r->lz4_dict);
+    free(r->lz4_work);
+    free(r->out);
+    free(r->csize);
+    free(r->rec);
+    free(r->frame);
+    free(r->plain);
+    ap_buf_free(&r->json);
+}
+
+/* artpack: JSON text -> parse -> record -> frame, into a compressed stream
+ * laid out as artpack encode writes it. */
+static void encode_artpack(run *r, const corpus_file *f) {
+    ap_json_reader rd;
+    ap_json_article a;
+    ap_json_error err;
+    size_t pos = 0, i = 0;
+    uint32_t id = r->dicts->rdict.id;
+    int got;
+    memcpy(r->out, "APKZ\1", 5);
+    r->out[5] = (unsigned char)id;
+    r->out[6] = (unsigned char)(id >> 8);
+    r->out[7] = (unsigned char)(id >> 16);
+    r->out[8] = (unsigned char)(id >> 24);
+    pos = ZSTREAM_HEADER;
+    if (ap_json_reader_init(&rd, (const char *)f->text.data, f->text.len)) die("out of memory");
+    while ((got = ap_json_next(&rd, &a, &err)) != 0) {
+        size_t size, n;
+        artpack_error e;
+        if (got < 0) die("%s: %s", f->name, err.text);
+        e = artpack_record_size(&a.view, &size);
+        if (e == ARTPACK_OK && size > r->rec_cap) e = ARTPACK_E_DST_TOO_SMALL;
+        if (e == ARTPACK_OK) e = artpack_record_encode(r->rec, r->rec_cap, &a.view, &size);
+        if (e == ARTPACK_OK) e = artpack_frame_compress(r->comp, r->frame, r->frame_cap, r->rec, size, &n);
+        if (e != ARTPACK_OK) die("%s: %s: article %zu: %s", r->def->name, f->name, i + 1, artpack_error_name(e));
+        ap_json_article_free(&a);
+        pos += artpack_varint_write(r->out + pos, r->out_cap - pos, n);
+        memcpy(r->out + pos, r->frame, n);
+        pos += n;
+        r->csize[i++] = n;
+    }
+    ap_json_reader_free(&rd);
+    r->total = pos;
+}
+
+/* a peer: each JSON line compressed alone. */
+static void encode_peer(run *r, const corpus_file *f) {
+    size_t pos = 0, i;
+    for (i = 0; i < f->n; i++) {
+        const unsigned char *src = f->text.data + f->off[i];
+        size_t len = f->len[i], room = r->out_cap - pos, n = 0;
+        unsigned char *dst = r->out + pos;
+        switch (r->def->kind) {
+        case K_ZSTD_DICT:
+            n = ZSTD_compress_usingCDict(r->cctx, dst, room, src, len, r->cdict);
+            if (ZSTD_isError(n)) die("%s: %s", r->def->name, ZSTD_getErrorName(n));
+            break;
+        case K_ZSTD:
+            n = ZSTD_compressCCtx(r->cctx, dst, room, src, len, r->def->level);
+            if (ZSTD_isError(n)) die("%s: %s", r->def->name, ZSTD_getErrorName(n));
+            break;
+        case K_BROTLI:
+            n = room;
+            if (!BrotliEncoderCompress(r->def->level, 22, BROTLI_MODE_GENERIC, len, src, &n, dst))
+                die("%s: BrotliEncoderCompress failed", r->def->name);
+            break;
+        case K_LZ4_DICT: {
+            int k;
+            memcpy(r->lz4_work, r->lz4_dict, sizeof *r->lz4_work);
+            k = LZ4_compress_HC_continue(r->lz4_work, (const char *)src, (char *)dst, (int)len,
+                                         room > 0x7FFFFFFF ? 0x7FFFFFFF : (int)room);
+            if (k <= 0) die("%s: LZ4_compress_HC_continue failed", r->def->name);
+            n = (size_t)k;
+            break;
+        }
+        case K_DEFLATE: {
+            uLongf dl = (uLongf)room;
+            if (compress2(dst, &dl, src, (uLong)len, r->def->level) != Z_OK)
+                die("%s: compress2 failed", r->def->name);
+            n = (size_t)dl;
+            break;
+        }
+        case K_ARTPACK:
+            break;
+        }
+        r->csize[i] = n;
+        pos += n;
+    }
+    r->total = pos;
+}
+
+static void encode_pass(run *r, const corpus_file *f) {
+    if (r->def->kind == K_ARTPACK) encode_artpack(r, f);
+    else encode_peer(r, f);
+}
+
+/* Decompresses article i (its compressed bytes at src) into r->plain. */
+static size_t decode_peer_one(run *r, const unsigned char *src, size_t n) {
+    size_t got = 0;
+    switch (r->def->kind) {
+    case K_ZSTD_DICT:
+        got = ZSTD_decompress_usingDDict(r->dctx, r->plain, r->plain_cap, src, n, r->ddict);
+        if (ZSTD_isError(got)) die("%s: %s", r->def->name, ZSTD_getErrorName(got));
+        break;
+    case K_ZSTD:
+        got = ZSTD_decompressDCtx(r->dctx, r->plain, r->plain_cap, src, n);
+        if (ZSTD_isError(got)) die("%s: %s", r->def->name, ZSTD_getErrorName(got));
+        break;
+    case K_BROTLI:
+        got = r->plain_cap;
+        if (BrotliDecoderDecompress(n, src, &got, r->plain) != BROTLI_DECODER_RESULT_SUCCESS)
+            die("%s: BrotliDecoderDecompress failed", r->def->name);
+        break;
+    case K_LZ4_DICT: {
+        int k = LZ4_decompress_safe_usingDict((const char *)src, (char *)r->plain, (int)n,
+                                              (int)r->plain_cap, r->lz4_pre, r->lz4_pre_len);
+        if (k < 0) die("%s: LZ4_decompress_safe_usingDict failed", r->def->name);
+        got = (size_t)k;
+        break;
+    }
+    case K_DEFLATE: {
+        uLongf dl = (uLongf)r->plain_cap;
+        if (uncompress(r->plain, &dl, src, (uLong)n) != Z_OK) die("%s: uncompress failed", r->def->name);
+        got = (size_t)dl;
+        break;
+    }
+    case K_ARTPACK:
+        break;
+    }
+    return got;
+}
+
+/* One pass over the whole file. artpack: frame -> record -> view (and, when
+ * to_json, -> JSON text). Peers: decompress to JSON text. When check is set,
+ * compares every result with the original (record or JSON line). */
+static void decode_pass(run *r, const corpus_file *f, int to_json, int check) {
+    size_t i, pos, total = 0;
+    if (r->def->kind == K_ARTPACK) {
+        char err[256];
+        pos = ZSTREAM_HEADER;
+        for (i = 0; pos < r->total; i++) {
+            uint64_t len;
+            size_t n, size;
+            artpack_article a;
+            artpack_error e;
+            n = artpack_varint_read(&len, r->out + pos, r->total - pos);
+            if (n == 0 || len > r->total - pos - n) die("%s: bad stream", r->def->name);
+            pos += n;
+            e = artpack_frame_decompress(r->dec, r->plain, r->plain_cap, r->out + pos, (size_t)len, &size);
+            if (e == ARTPACK_OK) e = artpack_record_decode(&a, r->plain, size, NULL);
+            if (e != ARTPACK_OK) die("%s: %s: article %zu: %s", r->def->name, f->name, i + 1, artpack_error_name(e));
+            if (to_json) {
+                r->json.len = 0;
+                if (ap_json_write_article(&r->json, &a, err, sizeof err))
+                    die("%s: article %zu: %s", r->def->name, i + 1, err);
+                total += r->json.len;
+            } else {
+                total += a.title.len + a.body.wire_size;
+            }
+            if (check && (i >= f->n || size != f->rec_len[i] ||
+                          memcmp(r->plain, f->records.data + f->rec_off[i], size) != 0))
+                die("%s: %s: article %zu does not come back", r->def->name, f->name, i + 1);
+            pos += (size_t)len;
+        }
+        if (check && i != f->n) die("%s: %zu articles, not %zu", r->def->name, i, f->n);
+    } else {
+        for (i = 0, pos = 0; i < f->n; i++) {
+            size_t got = decode_peer_one(r, r->out + pos, r->csize[i]);
+            if (check && (got != f->len[i] || memcmp(r->plain, f->text.data + f->off[i], got) != 0))
+                die("%s: %s: article %zu does not come back", r->def->name, f->name, i + 1);
+            total += got;
+            pos += r->csize[i];
+        }
+    }
+    sink += total;
+}
+
+/* ---- the main table ---- */
+
+typedef struct result {
+    const char *name;
+    size_t bytes;
+    double ratio, enc, dview, djson; /* MB/s of JSON */
+    int n_enc, n_dec;
+} result;
+
+static void measure_file(const corpus_file *f, const dict_pair *d, int passes, result *res,
+                         const char *work) {
+    run *runs = (run *)xmalloc(N_METHODS * sizeof *runs);
+    size_t m;
+    int p;
+    double mb = (double)f->json_bytes / 1e6;
+
+    for (m = 0; m < N_METHODS; m++) run_setup(&runs[m], &methods[m], d, f);
+    /* first encode pass: sizes, pass count, round-trip check */
+    for (m = 0; m < N_METHODS; m++) {
+        run *r = &runs[m];
+        double t = now();
+        encode_pass(r, f);
+        r->enc[0] = now() - t;
+        r->n_enc = 1;
+        r->enc_target = r->enc[0] > SLOW_PASS_S && passes > SLOW_PASSES ? SLOW_PASSES : passes;
+        decode_pass(r, f, r->def->kind == K_ARTPACK, 1);
+        progress("%s: %-34s %12s B  encode pass %.2f s", f->name, r->def->name,
+                 thousands(r->total), r->enc[0]);
+    }
+    /* the other passes, interleaved so that the machine's load hits all alike */
+    for (p = 1; p < passes; p++) {
+        for (m = 0; m < N_METHODS; m++) {
+            run *r = &runs[m];
+            double t;
+            size_t total = r->total;
+            if (p >= r->enc_target) continue;
+            t = now();
+            encode_pass(r, f);
+            r->enc[r->n_enc++] = now() - t;
+            if (r->total != total) die("%s: not deterministic", r->def->name);
+        }
+    }
+    progress("%s: encode passes done; decoding ...", f->name);
+    for (p = 0; p < passes; p++) {
+        for (m = 0; m < N_METHODS; m++) {
+            run *r = &runs[m];
+            double t = now();
+            decode_pass(r, f, 0, 0);
+            r->dview[p] = now() - t;
+            if (r->def->kind == K_ARTPACK) {
+                t = now();
+                decode_pass(r, f, 1, 0);
+                r->djson[p] = now() - t;
+            } else {
+                r->djson[p] = r->dview[p];
+            }
+        }
+    }
+    for (m = 0; m < N_METHODS; m++) {
+        run *r = &runs[m];
+        res[m].name = r->def->name;
+        res[m].bytes = r->total;
+        res[m].ratio = (double)f->json_bytes / (double)r->total;
+        res[m].enc = mb / median(r->enc, r->n_enc);
+        res[m].dview = mb / median(r->dview, passes);
+        res[m].djson = mb / median(r->djson, passes);
+        res[m].n_enc = r->n_enc;
+        res[m].n_dec = passes;
+    }
+    if (strcmp(f->name, "bbc.jsonl") == 0) { /* for the CLI check of the driver script */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/bbc-zstd19.apz", work);
+        if (write_file(path, runs[M_AP19].out, runs[M_AP19].total)) die("cannot write %s", path);
+    }
+    for (m = 0; m < N_METHODS; m++) run_free(&runs[m]);
+    free(runs);
+}
+
+static void print_file_table(const corpus_file *f, const result *res, FILE *csv) {
+    size_t m;
+    const result *a = &res[M_AP19], *p = &res[M_PEER19];
+    double br = (double)a->bytes / (double)p->bytes;
+    double sv = a->dview / p->dview, sj = a->djson / p->djson;
+    printf("### %s: %s articles, %s B of JSON\n\n", f->name, thousands(f->n), thousands(f->json_bytes));
+    printf("| method | compressed bytes | ratio | encode MB/s | decode to view MB/s | decode to JSON MB/s |\n");
+    printf("|---|---:|---:|---:|---:|---:|\n");
+    for (m = 0; m < N_METHODS; m++) {
+        const result *r = &res[m];
+        printf("| %s | %s | %.3f | %.2f | %.1f | %.1f |\n", r->name, thousands(r->bytes), r->ratio,
+               r->enc, r->dview, r->djson);
+        fprintf(csv, "%s,%zu,%zu,%s,%zu,%.4f,%.3f,%.2f,%.2f,%d,%d\n", f->name, f->n, f->json_bytes,
+                r->name, r->bytes, r->ratio, r->enc, r->dview, r->djson, r->n_enc, r->n_dec);
+    }
+    printf("\n%s vs %s on %s:\n\n", a->name, p->name, f->name);
+    printf("- bytes: %s / %s = **%.4f** (goal <= 0.97: %s)\n", thousands(a->bytes),
+           thousands(p->bytes), br, br <= 0.97 ? "met" : "NOT MET");
+    printf("- decode speed, to the view: %.1f / %.1f MB/s = **%.2f x** (goal >= 0.9: %s)\n",
+           a->dview, p->dview, sv, sv >= 0.9 ? "met" : "NOT MET");
+    printf("- decode speed, to JSON text: %.1f / %.1f MB/s = **%.2f x** (goal >= 0.9: %s)\n\n",
+           a->djson, p->djson, sj, sj >= 0.9 ? "met" : "NOT MET");
+}
+
+/* ---- the dictionary-size table ---- */
+
+/* bbc.jsonl at zstd -19, artpack (as artpack encode -19 -D) and the JSON peer. */
+static void dictsize_row(const corpus_file *f, const dict_pair *d, size_t *ap_bytes, size_t *peer_bytes) {
+    run r;
+    run_setup(&r, &methods[M_AP19], d, f);
+    encode_pass(&r, f);
+    decode_pass(&r, f, 0, 1);
+    *ap_bytes = r.total;
+    run_free(&r);
+    run_setup(&r, &methods[M_PEER19], d, f);
+    encode_pass(&r, f);
+    decode_pass(&r, f, 0, 1);
+    *peer_bytes = r.total;
+    run_free(&r);
+}
+
+static const char *secs(double s) {
+    static char bufs[4][32];
+    static int next;
+    char *out = bufs[next++ & 3];
+    if (s < 0) return "reused";
+    sprintf(out, "%.0f", s);
+    return out;
+}
+
+int main(int argc, char **argv) {
+    static const size_t dict_sizes[] = {32 * 1024, 112640, 1024 * 1024, 4 * 1024 * 1024};
+    static const char *tests[] = {"bbc.jsonl", "reuters21578.jsonl"};
+    const char *work, *out_dir, *corpus;
+    int passes = 5, reuse = 0, skip_dictsize = 0, i;
+    corpus_file train, test;
+    dict_pair main_dicts;
+    result res[N_METHODS];
+    char path[4096];
+    FILE *csv;
+    size_t t, s;
+    double t0 = now();
+
+    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "-p") == 0 && i + 1 < argc) passes = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-r") == 0) reuse = 1;
+        else if (strcmp(argv[i], "-s") == 0) skip_dictsize = 1;
+        else break;
+    }
+    if (argc - i != 3 || passes < 1 || passes > MAX_PASSES) {
+        fprintf(stderr, "usage: bench_compress [-p PASSES<=%d] [-r] [-s] WORK OUT CORPUS\n", MAX_PASSES);
+        return 1;
+    }
+    work = argv[i];
+    out_dir = argv[i + 1];
+    corpus = argv[i + 2];
+
+    progress("reading %s/reuters_financial.jsonl ...", corpus);
+    corpus_load(&train, corpus, "reuters_financial.jsonl");
+    dict_get(&main_dicts, ARTPACK_DICT_SIZE_DEFAULT, &train, work, reuse);
+
+    printf("## Per-article compression\n\n");
+    printf("Each article compressed alone. Dictionaries (%s) trained on all of %s "
+           "(%s articles, %s B of JSON): artpack's on the records (as `artpack train`; "
+           "ID %u, %s s), the peers' on the JSON lines with the same trainer settings "
+           "(ID %u, %s s); LZ4 uses the last 64 KB of each. Ratio = JSON bytes / compressed "
+           "bytes; MB/s are MB (10^6 B) of JSON per second, medians of %d decode passes "
+           "and of %d encode passes (%d when one pass takes over %.0f s). artpack bytes "
+           "include the %d-byte stream header and each article's varint length, exactly "
+           "the size of the `artpack encode` output.\n\n",
+           dict_size_name(main_dicts.size), train.name, thousands(train.n), thousands(train.text.len),
+           (unsigned)main_dicts.rdict.id, secs(main_dicts.rec_s),
+           (unsigned)ZDICT_getDictID(main_dicts.json.data, main_dicts.json.len),
+           secs(main_dicts.json_s), passes, passes, passes < SLOW_PASSES ? passes : SLOW_PASSES,
+           SLOW_PASS_S, ZSTREAM_HEADER);
+    fflush(stdout);
+
+    snprintf(path, sizeof path, "%s/compress.csv", out_dir);
+    csv = fopen(path, "w");
+    if (csv == NULL) die("cannot write %s", path);
+    fprintf(csv, "file,articles,json_bytes,method,compressed_bytes,ratio,encode_mb_s,"
+                 "decode_view_mb_s,decode_json_mb_s,encode_passes,decode_passes\n");
+    for (t = 0; t < sizeof tests / sizeof tests[0]; t++) {
+        progress("reading %s/%s ...", corpus, tests[t]);
+        corpus_load(&test, corpus, tests[t]);
+        measure_file(&test, &main_dicts, passes, res, work);
+        print_file_table(&test, res, csv);
+        fflush(stdout);
+        corpus_free(&test);
+    }
+    if (fclose(csv)) die("cannot write %s", path);
+
+    if (!skip_dictsize) {
+        snprintf(path, sizeof path, "%s/dictsize.csv", out_dir);
+        csv = fopen(path, "w");
+        if (csv == NULL) die("cannot write %s", path);
+        fprintf(csv, "dict_bytes,dict_size,artpack_bytes,artpack_ratio,peer_bytes,peer_ratio,"
+                     "artpack_over_peer,artpack_train_s,peer_train_s\n");
+        corpus_load(&test, corpus, "bbc.jsonl");
+        printf("## Ratio over dictionary size\n\n");
+        printf("%s (%s B of JSON), zstd -19, each article alone: artpack (records, dictionary "
+               "trained on records) and the peer (JSON lines, dictionary trained on JSON lines), "
+               "both trained on %s.\n\n",
+               test.name, thousands(test.json_bytes), train.name);
+        printf("| dictionary | artpack zstd -19 bytes | ratio | zstd -19 +dict (JSON) bytes | ratio "
+               "| artpack / peer | train s (artpack, peer) |\n");
+        printf("|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (s = 0; s < sizeof dict_sizes / sizeof dict_sizes[0]; s++) {
+            dict_pair d, *dp = &d;
+            size_t ab, pb;
+            if (dict_sizes[s] == main_dicts.size) dp = &main_dicts;
+            else dict_get(&d, dict_sizes[s], &train, work, reuse);
+            dictsize_row(&test, dp, &ab, &pb);
+            printf("| %s | %s | %.3f | %s | %.3f | %.4f | %s, %s |\n", dict_size_name(dp->size),
+                   thousands(ab), (double)test.json_bytes / (double)ab, thousands(pb),
+                   (double)test.json_bytes / (double)pb, (double)ab / (double)pb,
+                   secs(dp->rec_s), secs(dp->json_s));
+            fflush(stdout);
+            fprintf(csv, "%zu,%s,%zu,%.4f,%zu,%.4f,%.4f,%.1f,%.1f\n", dp->size,
+                    dict_size_name(dp->size), ab, (double)test.json_bytes / (double)ab, pb,
+                    (double)test.json_bytes / (double)pb, (double)ab / (double)pb, dp->rec_s,
+                    dp->json_s);
+            progress("dictionary %s: artpack %s B, peer %s B", dict_size_name(dp->size),
+                     thousands(ab), thousands(pb));
+            if (dp != &main_dicts) dict_free(&d);
+        }
+        printf("\n");
+        corpus_free(&test);
+        if (fclose(csv)) die("cannot write %s", path);
+    }
+    dict_free(&main_dicts);
+    corpus_free(&train);
+    progress("done in %.0f s", now() - t0);
+    return 0;
+}
