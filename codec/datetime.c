@@ -68,55 +68,55 @@ artpack_error artpack_date_parse(artpack_date *dst, const char *text, size_t len
     return ARTPACK_OK;
 }
 
-artpack_error artpack_timestamp_parse(artpack_timestamp *dst, const char *text,
-                                      size_t len) {
-    int32_t days;
-    long hh, mi, ss;
-    size_t pos = 19;
-    AP_RETURN_IF(dst == NULL || (text == NULL && len != 0), ARTPACK_E_NULL_ARG);
+/* Sets *dst to the TEXT form of text (nothing numeric left over). */
+static artpack_error ap_timestamp_text(artpack_timestamp *dst, const char *text, size_t len) {
     memset(dst, 0, sizeof *dst);
     dst->kind = ARTPACK_TEXT;
     dst->text.ptr = text != NULL ? text : "";
     dst->text.len = len;
-    if (len < 19 || !ap_parse_ymd(text, &days) || text[10] != 'T' ||
-        text[13] != ':' || text[16] != ':')
-        return ARTPACK_OK;
+    return ARTPACK_OK;
+}
+
+artpack_error artpack_timestamp_parse(artpack_timestamp *dst, const char *text,
+                                      size_t len) {
+    artpack_timestamp t;
+    int32_t days;
+    long hh, mi, ss;
+    size_t pos = 19;
+    AP_RETURN_IF(dst == NULL || (text == NULL && len != 0), ARTPACK_E_NULL_ARG);
+    if (len < 19 || !ap_parse_ymd(text, &days) || text[10] != 'T' || text[13] != ':' ||
+        text[16] != ':')
+        return ap_timestamp_text(dst, text, len);
     hh = ap_digits(text + 11, 2);
     mi = ap_digits(text + 14, 2);
     ss = ap_digits(text + 17, 2);
     if (hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 59)
-        return ARTPACK_OK;
+        return ap_timestamp_text(dst, text, len);
+    memset(&t, 0, sizeof t);
     if (pos < len && text[pos] == '.') {
         size_t start = ++pos;
         while (pos < len && text[pos] >= '0' && text[pos] <= '9') pos++;
-        if (pos == start || pos - start > 9) return ARTPACK_OK;
-        dst->fraction_digits = (uint8_t)(pos - start);
-        dst->fraction = (uint32_t)ap_digits(text + start, pos - start);
+        if (pos == start || pos - start > 9) return ap_timestamp_text(dst, text, len);
+        t.fraction_digits = (uint8_t)(pos - start);
+        t.fraction = (uint32_t)ap_digits(text + start, pos - start);
     }
     if (pos < len && text[pos] == 'Z') {
-        dst->zone = ARTPACK_ZONE_UTC;
+        t.zone = ARTPACK_ZONE_UTC;
         pos++;
     } else if (pos < len && (text[pos] == '+' || text[pos] == '-')) {
         long oh, om;
-        if (len - pos < 6 || text[pos + 3] != ':') return ARTPACK_OK;
+        if (len - pos < 6 || text[pos + 3] != ':') return ap_timestamp_text(dst, text, len);
         oh = ap_digits(text + pos + 1, 2);
         om = ap_digits(text + pos + 4, 2);
-        if (oh < 0 || oh > 23 || om < 0 || om > 59) return ARTPACK_OK;
-        dst->zone = text[pos] == '+' ? ARTPACK_ZONE_PLUS : ARTPACK_ZONE_MINUS;
-        dst->offset_minutes = (uint16_t)(oh * 60 + om);
+        if (oh < 0 || oh > 23 || om < 0 || om > 59) return ap_timestamp_text(dst, text, len);
+        t.zone = text[pos] == '+' ? ARTPACK_ZONE_PLUS : ARTPACK_ZONE_MINUS;
+        t.offset_minutes = (uint16_t)(oh * 60 + om);
         pos += 6;
     }
-    if (pos != len) {
-        memset(dst, 0, sizeof *dst);
-        dst->kind = ARTPACK_TEXT;
-        dst->text.ptr = text;
-        dst->text.len = len;
-        return ARTPACK_OK;
-    }
-    dst->kind = ARTPACK_NUMBER;
-    dst->seconds = (int64_t)days * 86400 + hh * 3600 + mi * 60 + ss;
-    dst->text.ptr = NULL;
-    dst->text.len = 0;
+    if (pos != len) return ap_timestamp_text(dst, text, len);
+    t.kind = ARTPACK_NUMBER;
+    t.seconds = (int64_t)days * 86400 + hh * 3600 + mi * 60 + ss;
+    *dst = t;
     return ARTPACK_OK;
 }
 

@@ -115,6 +115,7 @@ static artpack_error ap_zstd_setup(artpack_compressor *c) {
         size_t size = ZSTD_estimateCDictSize_advanced(c->dict.size, cp, ZSTD_dlm_byRef);
         c->cdict_mem = c->mem.alloc(c->mem.opaque, size);
         AP_RETURN_IF(c->cdict_mem == NULL, ARTPACK_E_ALLOC);
+        memset(c->cdict_mem, 0, size); /* zstd leaves parts of a static CDict unset */
         c->cdict = ZSTD_initStaticCDict(c->cdict_mem, size, c->dict.data, c->dict.size,
                                         ZSTD_dlm_byRef, ZSTD_dct_fullDict, cp);
         AP_RETURN_IF(c->cdict == NULL, ARTPACK_E_DICT);

@@ -124,11 +124,12 @@ static artpack_error ap_list_plan(const artpack_list *l, int *separated, size_t 
         AP_RETURN_IF(len > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
         prefixed += ap_varint_size(len) + len;
         joined += len + (i > 0);
-        AP_RETURN_IF(prefixed > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
+        AP_RETURN_IF(joined > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
         if (safe && !ap_text_safe(l->items[i].ptr, len, 1)) safe = 0;
     }
     *separated = safe;
     *size = safe ? joined : prefixed;
+    AP_RETURN_IF(*size > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
     return ARTPACK_OK;
 }
 
@@ -147,17 +148,40 @@ static int ap_field_present(const artpack_article *a, const artpack_field_info *
     return 0;
 }
 
-/* Pairs, keys strictly ascending, values non-empty, no key of a typed field
- * that is present, no string value under a key whose field holds strings
- * (that value belongs in the typed field). The list must be well formed. */
+/* 1 if s[0..n) is a compact JSON array of strings only ("[]", "[\"a\"]",
+ * "[\"a\",\"b\"]"): such a value belongs in a typed list field. */
+static int ap_json_string_array(const char *s, size_t n) {
+    size_t i = 1;
+    if (n < 2 || s[0] != '[') return 0;
+    if (n == 2) return s[1] == ']';
+    for (;;) {
+        if (i >= n || s[i] != '"') return 0;
+        for (i++; i < n && s[i] != '"'; i++)
+            if (s[i] == '\\') i++;
+        if (i >= n) return 0;
+        i++; /* the closing quote */
+        if (i + 1 == n) return s[i] == ']';
+        if (i >= n || s[i] != ',') return 0;
+        i++;
+    }
+}
+
+/* At least one pair, keys strictly ascending, values compact JSON (first
+ * byte starts a value), no key of a typed field that is present, and no value
+ * the typed field could have held: a string under a string, date or
+ * timestamp key, an array of strings under a list key. The list must be well
+ * formed. */
 static artpack_error ap_check_extra(const artpack_article *a, const artpack_list *l) {
     artpack_list_iter it;
     artpack_str key, value, prev = {NULL, 0};
     artpack_list_begin(&it, l);
+    AP_RETURN_IF(artpack_list_count(l) == 0, ARTPACK_E_EXTRA);
     while (artpack_list_next(&it, &key)) {
         const artpack_field_info *f;
         AP_RETURN_IF(!artpack_list_next(&it, &value), ARTPACK_E_EXTRA);
         AP_RETURN_IF(value.len == 0, ARTPACK_E_EXTRA);
+        AP_RETURN_IF(strchr("{[\"-0123456789tfn", value.ptr[0]) == NULL || value.ptr[0] == '\0',
+                     ARTPACK_E_NONCANONICAL);
         AP_RETURN_IF(prev.ptr != NULL &&
                          ap_str_compare(prev.ptr, prev.len, key.ptr, key.len) >= 0,
                      ARTPACK_E_EXTRA);
@@ -166,6 +190,8 @@ static artpack_error ap_check_extra(const artpack_article *a, const artpack_list
         if (f == NULL) continue;
         AP_RETURN_IF(ap_field_present(a, f), ARTPACK_E_DUPLICATE_KEY);
         AP_RETURN_IF(f->kind != ARTPACK_KIND_LIST && value.ptr[0] == '"',
+                     ARTPACK_E_NONCANONICAL);
+        AP_RETURN_IF(f->kind == ARTPACK_KIND_LIST && ap_json_string_array(value.ptr, value.len),
                      ARTPACK_E_NONCANONICAL);
     }
     return ARTPACK_OK;

@@ -19,12 +19,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_SAN     ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_ARGS    ?= -rss_limit_mb=2048 -timeout=10
-# Known bugs, reported but not fixed yet, that would stop every run at once:
-# their UBSan checks are made recoverable here and the exact reports listed in
-# fuzz/ubsan.supp are skipped (every other report still aborts: halt_on_error).
-# Empty both once fuzz/ubsan.supp is empty. fuzz-replay never suppresses.
-FUZZ_KNOWN   ?= -fsanitize-recover=nonnull-attribute
-FUZZ_ENV     ?= UBSAN_OPTIONS=suppressions=fuzz/ubsan.supp:halt_on_error=1:print_stacktrace=1
+FUZZ_ENV     ?= UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 FUZZ_DIR      = $(B)/fuzz
 FUZZ_HDRS     = $(wildcard include/*.h codec/*.h tools/*.h) fuzz/fuzz_common.h
 FUZZ_LIBS     = $(CODEC_LIBS) $(JANSSON_LIBS) $(TOOL_LIBS)
@@ -36,11 +31,11 @@ FUZZ_LF_BIN  = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 
 $(FUZZ_LF_LIB): $(FUZZ_DIR)/lf/%.o: %.c $(FUZZ_HDRS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) $(FUZZ_KNOWN) $(JANSSON_CFLAGS) -c $< -o $@
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) $(JANSSON_CFLAGS) -c $< -o $@
 
 $(FUZZ_LF_TGT): $(FUZZ_DIR)/lf/%.o: fuzz/%.c $(FUZZ_HDRS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) $(FUZZ_KNOWN) $(JANSSON_CFLAGS) -Itools -c $< -o $@
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) $(JANSSON_CFLAGS) -Itools -c $< -o $@
 
 $(FUZZ_DIR)/lf/libdeps.a: $(FUZZ_LF_LIB)
 	rm -f $@
@@ -100,13 +95,18 @@ fuzz-replay: $(FUZZ_RP_BIN)
 	    $(TEST_WRAP) $(FUZZ_DIR)/replay_$$t fuzz/corpus/$$t fuzz/regressions/$$t || exit 1; \
 	done
 
+# Only inputs up to FUZZ_MERGE_MAX bytes are candidates, to keep the
+# committed corpora small (the seeds stay as they are).
+FUZZ_MERGE_MAX ?= 300
 fuzz-merge: $(FUZZ_LF_BIN)
 	@for t in $(FUZZ_TARGETS); do \
 	    test -d $(FUZZ_DIR)/work/$$t || { echo "fuzz-merge: run make fuzz first"; exit 1; }; \
-	    $(FUZZ_ENV) $(FUZZ_DIR)/fuzz_$$t -merge=1 $(FUZZ_ARGS) fuzz/corpus/$$t $(FUZZ_DIR)/work/$$t \
+	    cand=$(FUZZ_DIR)/merge/$$t; rm -rf $$cand && mkdir -p $$cand || exit 1; \
+	    find $(FUZZ_DIR)/work/$$t -type f -size -$$(( $(FUZZ_MERGE_MAX) + 1 ))c -exec cp {} $$cand/ \; ; \
+	    $(FUZZ_ENV) $(FUZZ_DIR)/fuzz_$$t -merge=1 $(FUZZ_ARGS) fuzz/corpus/$$t $$cand \
 	        >$(FUZZ_DIR)/$$t.merge.log 2>&1 || { tail -n 30 $(FUZZ_DIR)/$$t.merge.log; exit 1; }; \
 	    grep -E 'MERGE-OUTER: [0-9]+ new files' $(FUZZ_DIR)/$$t.merge.log; \
-	    echo "fuzz/corpus/$$t: $$(ls fuzz/corpus/$$t | wc -l) files, $$(du -sk fuzz/corpus/$$t | cut -f1) KB"; \
+	    echo "fuzz/corpus/$$t: $$(ls fuzz/corpus/$$t | wc -l) files, $$(cat fuzz/corpus/$$t/* | wc -c) bytes"; \
 	done
 
 fuzz-seeds: $(B)/artpack

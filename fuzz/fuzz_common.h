@@ -22,20 +22,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                      \
     } while (0)
 
-/* Known bugs, reported but not fixed yet, that every run would hit at once.
- * Inputs that only hit one of them are let through (the rest of the checks
- * still run) unless the environment has FUZZ_STRICT=1, which makes them fail
- * as they should: FUZZ_STRICT=1 build/fuzz/replay_record fuzz/regressions/record
- * Remove a skip once its bug is fixed. */
-static inline int fz_strict(void) {
-    static int strict = -1;
-    if (strict < 0) {
-        const char *s = getenv("FUZZ_STRICT");
-        strict = s != NULL && s[0] != '\0' && strcmp(s, "0") != 0;
-    }
-    return strict;
-}
-
 /* Encodes a into a fresh buffer of exactly artpack_record_size() bytes (so
  * that ASan sees any write past it); returns it, *n gets its size. */
 static inline unsigned char *fz_encode_exact(const artpack_article *a, size_t *n) {

@@ -67,8 +67,9 @@ int ap_json_write_article(ap_buf *out, const artpack_article *a, char *err,
 /* Appends s as a JSON string literal (canonical escapes). */
 int ap_json_put_string(ap_buf *out, const char *s, size_t n);
 
-/* 1 if text[0..n) is one valid JSON value (numbers of any length up to
- * AP_JSON_NUMBER_MAX, strings valid UTF-8, no duplicate keys). */
-int ap_json_fragment_valid(const char *text, size_t n);
+/* 1 if text[0..n) is one JSON value written exactly as the encoder writes
+ * it (compact, object keys sorted, canonical escapes, numbers of at most
+ * AP_JSON_NUMBER_MAX characters, no duplicate keys, no NUL in keys). */
+int ap_json_fragment_canonical(const char *text, size_t n);
 
 #endif

@@ -384,11 +384,22 @@ int ap_json_next(ap_json_reader *r, ap_json_article *out, ap_json_error *err) {
     root = json_loadb(r->masked + start, r->size - start,
                       JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &jerr);
     if (root == NULL) {
-        size_t at = start + (jerr.position > 0 ? (size_t)jerr.position : 0);
-        ap_set_error(r, at > r->size ? r->size : at, err,
-                     strncmp(jerr.text, "unable to decode byte", 21) == 0
-                         ? "invalid UTF-8: %s" : "%s",
-                     jerr.text);
+        /* jansson's line and column count from the start of this document;
+         * for a byte that is not UTF-8 it names the character before it, so
+         * point at the byte itself (the last one jansson read) */
+        int utf8 = strncmp(jerr.text, "unable to decode byte", 21) == 0;
+        int at_byte = utf8 || strncmp(jerr.text, "control character", 17) == 0 ||
+                      strncmp(jerr.text, "unexpected newline", 18) == 0;
+        size_t at = start + (jerr.position > 0 ? (size_t)jerr.position - 1 : 0);
+        if (at_byte) at++;
+        ap_set_error(r, at_byte ? (at > r->size ? r->size : at) : start, err,
+                     utf8 ? "invalid UTF-8: %s" : "%s", jerr.text);
+        if (!at_byte && jerr.line >= 1 && jerr.column >= 1) {
+            err->column = jerr.line == 1 ? err->column - 1 + (size_t)jerr.column
+                                         : (size_t)jerr.column;
+            err->line += (size_t)jerr.line - 1;
+        }
+        err->offset = at > r->size ? r->size : at;
         ap_skip_line(r, start);
         return -1;
     }
@@ -430,7 +441,7 @@ int ap_json_next(ap_json_reader *r, ap_json_article *out, ap_json_error *err) {
         map.refs[i].span = s;
     }
     r->num_next = first_num + map.count;
-    qsort(map.refs, map.count, sizeof *map.refs, ap_ref_cmp);
+    if (map.count) qsort(map.refs, map.count, sizeof *map.refs, ap_ref_cmp);
     if (ap_build_view(out, r->text, &map)) goto oom;
     free(map.refs);
     ap_advance(r, end);
@@ -445,21 +456,28 @@ fail:
     return -1;
 }
 
-int ap_json_fragment_valid(const char *text, size_t n) {
+int ap_json_fragment_canonical(const char *text, size_t n) {
     ap_json_reader r;
     json_error_t jerr;
-    json_t *v;
+    json_t *v = NULL;
+    ap_num_map map = {NULL, 0, 0};
+    ap_buf out = {NULL, 0, 0};
     size_t i;
-    int ok;
+    int ok = 0;
     if (ap_json_reader_init(&r, text, n)) return 0;
     for (i = 0; i < r.num_count; i++)
-        if (r.nums[i].len > AP_JSON_NUMBER_MAX) break;
-    v = i < r.num_count ? NULL
-                        : json_loadb(r.masked, n,
-                                     JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-                                     &jerr);
-    ok = v != NULL;
+        if (r.nums[i].len > AP_JSON_NUMBER_MAX) goto done;
+    v = json_loadb(r.masked, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    if (v == NULL || ap_collect_numbers(v, &map) || map.count != r.num_count) goto done;
+    for (i = 0; i < map.count; i++) map.refs[i].span = &r.nums[i];
+    if (map.count) qsort(map.refs, map.count, sizeof *map.refs, ap_ref_cmp);
+    /* the text must be exactly what the encoder writes for this value */
+    ok = ap_put_value(&out, v, text, &map) == 0 && out.len == n &&
+         (n == 0 || memcmp(out.data, text, n) == 0);
+done:
     if (v) json_decref(v);
+    free(map.refs);
+    ap_buf_free(&out);
     ap_json_reader_free(&r);
     return ok;
 }

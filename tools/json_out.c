@@ -58,8 +58,8 @@ static int ap_put_extra_value(ap_buf *out, artpack_str key, artpack_str value, c
                               size_t err_size) {
     size_t bad;
     if (!ap_utf8_valid((const unsigned char *)value.ptr, value.len, &bad) ||
-        !ap_json_fragment_valid(value.ptr, value.len)) {
-        snprintf(err, err_size, "extra field \"%.*s\" does not hold valid JSON",
+        !ap_json_fragment_canonical(value.ptr, value.len)) {
+        snprintf(err, err_size, "extra field \"%.*s\" does not hold canonical JSON",
                  (int)(key.len > 64 ? 64 : key.len), key.ptr);
         return -1;
     }
@@ -163,6 +163,11 @@ int ap_json_write_article(ap_buf *out, const artpack_article *a, char *err, size
         if (artpack_schema_find(k.ptr, k.len) != NULL) continue; /* written above */
         if (!ap_utf8_valid((const unsigned char *)k.ptr, k.len, &bad)) {
             snprintf(err, err_size, "an extra key is not valid UTF-8 (byte %zu)", bad);
+            goto fail;
+        }
+        if (k.len && memchr(k.ptr, '\0', k.len) != NULL) {
+            /* the encoder never writes one: jansson refuses NUL in keys */
+            snprintf(err, err_size, "an extra key holds a NUL byte");
             goto fail;
         }
         if (ap_put_key(out, &first, k.ptr, k.len) ||
