@@ -39,19 +39,33 @@ artpack_error artpack_dict_train(void *dst, size_t dst_capacity, const void *sam
     AP_RETURN_IF(dst_capacity < dict_size, ARTPACK_E_DST_TOO_SMALL);
     AP_RETURN_IF(count < 8, ARTPACK_E_TRAIN);
 
-    /* zstd --train's defaults: fastCover, d = 8, f = 20, k searched in 4
-     * steps, scored on a 25 % held-out split. --optimize: d in {6, 8} (d = 0
-     * asks ZDICT to try both) and 40 steps of k. Single-threaded runs are
-     * deterministic, and ZDICT derives the ID from the content. */
+    /* Default: fastCover with d = 6, k = 100, f = 20 on every sample. Chosen
+     * on reuters21578.jsonl, held out, with dictionaries trained on
+     * reuters_financial.jsonl (-19, 110 KB): 0.17 % smaller than zstd
+     * --train's k search with d = 8 on a 75 % split, and 4 x faster.
+     * --optimize searches d in {6, 8} (d = 0) and 40 steps of k on a 75 %
+     * split, then trains again on every sample with the parameters found.
+     * Single-threaded runs are deterministic; ZDICT derives the ID from the
+     * content. */
     memset(&fp, 0, sizeof fp);
-    fp.d = p.optimize ? 0 : 8;
+    fp.d = 6;
+    fp.k = 100;
     fp.f = 20;
-    fp.steps = p.optimize ? 40 : 4;
-    fp.nbThreads = p.threads > 1 ? p.threads : 1;
     fp.accel = 1;
+    fp.nbThreads = p.threads > 1 ? p.threads : 1;
     fp.zParams.compressionLevel = p.level ? p.level : 19;
-    r = ZDICT_optimizeTrainFromBuffer_fastCover(dst, dict_size, samples, sample_sizes, count,
-                                                &fp);
+    if (p.optimize) {
+        fp.d = 0;
+        fp.k = 0;
+        fp.steps = 40;
+        fp.splitPoint = 0.75;
+        r = ZDICT_optimizeTrainFromBuffer_fastCover(dst, dict_size, samples, sample_sizes,
+                                                    count, &fp);
+        AP_RETURN_IF(ZDICT_isError(r), ARTPACK_E_TRAIN);
+        fp.steps = 0;
+        fp.splitPoint = 1.0; /* fp.k and fp.d now hold what the search chose */
+    }
+    r = ZDICT_trainFromBuffer_fastCover(dst, dict_size, samples, sample_sizes, count, fp);
     AP_RETURN_IF(ZDICT_isError(r), ARTPACK_E_TRAIN);
     *written = r;
     return ARTPACK_OK;

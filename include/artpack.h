@@ -317,8 +317,9 @@ typedef struct artpack_allocator {
 
 typedef struct artpack_train_params {
     size_t dict_size;    /* 0 = ARTPACK_DICT_SIZE_DEFAULT */
-    int optimize;        /* 0: fastCover, d=8, k searched in 4 steps (zstd --train)
-                            1: also d in {6, 8} and 40 steps of k (slow) */
+    int optimize;        /* 0: fastCover d=6, k=100, f=20 on every sample (fast)
+                            1: search d in {6, 8} and 40 steps of k on a 75 %
+                               split, then train on every sample (slow) */
     int level;           /* level the dictionary is tuned for; 0 = 19 */
     unsigned threads;    /* 0 or 1 = deterministic single thread */
 } artpack_train_params;

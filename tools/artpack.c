@@ -72,7 +72,7 @@ static const char ap_usage[] =
     "\n"
     "Training (train):\n"
     "  --size BYTES      dictionary size, 4K to 8M (suffixes K, M); default 110K\n"
-    "  --optimize        search more training parameters (slower, a little smaller)\n"
+    "  --optimize        search the training parameters (minutes; often a little smaller)\n"
     "\n"
     "FILE is the input; without it, or with '-', standard input is read.\n"
     "Errors name the line and column (encode, train) or the record and byte\n"
