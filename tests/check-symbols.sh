@@ -4,7 +4,7 @@
 # free only in alloc.o, the default allocator (left out by ARTPACK_NO_MALLOC).
 set -eu
 lib=${1:?usage: check-symbols.sh libartpack.a}
-allowed='memchr memcmp memcpy memmove memset strchr strlen'
+allowed='bcmp memchr memcmp memcpy memmove memset strchr strlen'
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 nm -g --defined-only "$lib" 2>/dev/null | awk 'NF == 3 {print $3}' | sort -u >"$tmp/defined"
