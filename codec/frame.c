@@ -243,7 +243,7 @@ artpack_error artpack_frame_compress(artpack_compressor *c, void *dst, size_t ds
         payload = src_size;
     }
     memcpy(out, head, hn);
-    if (tail) ap_write_le32(out + hn + payload, XXH32(src, src_size, 0));
+    if (tail) ap_write_le32(out + hn + payload, (uint32_t)XXH64(src, src_size, 0));
     *written = hn + payload + tail;
     return ARTPACK_OK;
 }
@@ -256,6 +256,7 @@ struct artpack_decompressor {
     int has_dict;
     ZSTD_DCtx *dctx;
     const ZSTD_DDict *ddict;
+    int ddict_active; /* ddict is referenced by dctx */
     unsigned window_log_max;
 };
 
@@ -341,8 +342,11 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
         AP_RETURN_IF(r != 0, ARTPACK_E_CORRUPT);
         AP_RETURN_IF(zfh.windowSize > ((unsigned long long)1 << d->window_log_max),
                      ARTPACK_E_WINDOW_TOO_LARGE);
-        AP_RETURN_IF(ZSTD_isError(ZSTD_DCtx_refDDict(d->dctx, info.uses_dict ? d->ddict : NULL)),
-                     ARTPACK_E_CORRUPT);
+        if (d->ddict_active != info.uses_dict) { /* switch only when it changes */
+            AP_RETURN_IF(ZSTD_isError(ZSTD_DCtx_refDDict(d->dctx, info.uses_dict ? d->ddict : NULL)),
+                         ARTPACK_E_CORRUPT);
+            d->ddict_active = info.uses_dict;
+        }
         r = ZSTD_decompressDCtx(d->dctx, dst, info.content_size, p, payload);
         if (ZSTD_isError(r)) {
             ZSTD_ErrorCode e = ZSTD_getErrorCode(r);
@@ -370,7 +374,7 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
     }
     }
     if (info.has_checksum &&
-        XXH32(dst, info.content_size, 0) != ap_read_le32(p + payload))
+        (uint32_t)XXH64(dst, info.content_size, 0) != ap_read_le32(p + payload))
         return ARTPACK_E_CHECKSUM;
     *written = info.content_size;
     return ARTPACK_OK;

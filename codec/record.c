@@ -174,8 +174,10 @@ static int ap_json_string_array(const char *s, size_t n) {
 static artpack_error ap_check_extra(const artpack_article *a, const artpack_list *l) {
     artpack_list_iter it;
     artpack_str key, value, prev = {NULL, 0};
+    /* no pairs at all (a TEXTLIST always holds an element) */
+    AP_RETURN_IF(l->wire != NULL ? !l->wire_separated && l->wire_size == 0 : l->count == 0,
+                 ARTPACK_E_EXTRA);
     artpack_list_begin(&it, l);
-    AP_RETURN_IF(artpack_list_count(l) == 0, ARTPACK_E_EXTRA);
     while (artpack_list_next(&it, &key)) {
         const artpack_field_info *f;
         AP_RETURN_IF(!artpack_list_next(&it, &value), ARTPACK_E_EXTRA);

@@ -35,21 +35,19 @@ const artpack_field_info *artpack_schema_field(size_t i) {
 
 const artpack_field_info *artpack_schema_find(const char *name, size_t len) {
     size_t i;
-    if (name == NULL || len == 0) return NULL;
+    if (name == NULL || len == 0 || len > 9) return NULL; /* "published" is the longest */
     for (i = 0; i < AP_FIELD_COUNT; i++) {
         const char *n = ap_fields[i].name;
-        if (ap_fields[i].kind != ARTPACK_KIND_EXTRA && strlen(n) == len &&
-            memcmp(n, name, len) == 0)
+        if (n[0] == name[0] && strlen(n) == len && memcmp(n, name, len) == 0)
             return &ap_fields[i];
     }
     return NULL;
 }
 
 const artpack_field_info *ap_schema_by_tag(uint64_t tag) {
-    size_t i;
-    for (i = 0; i < AP_FIELD_COUNT; i++)
-        if (ap_fields[i].tag == tag) return &ap_fields[i];
-    return NULL;
+    /* tag -> field, for the one-byte tags; NULL for tags this version skips */
+    static const signed char index[16] = {-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, -1, 13};
+    return tag < 16 && index[tag] >= 0 ? &ap_fields[(size_t)index[tag]] : NULL;
 }
 
 void artpack_article_init(artpack_article *article) {

@@ -14,14 +14,14 @@
 #                                `make fuzz` run that add coverage (-merge=1)
 #   make fuzz-seeds              rebuild the seed corpora from tests/data
 
-FUZZ_TARGETS  = record json
+FUZZ_TARGETS  = record json frame dict
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_SAN     ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_ARGS    ?= -rss_limit_mb=2048 -timeout=10
 FUZZ_ENV     ?= UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 FUZZ_DIR      = $(B)/fuzz
-FUZZ_HDRS     = $(wildcard include/*.h codec/*.h tools/*.h) fuzz/fuzz_common.h
+FUZZ_HDRS     = $(wildcard include/*.h codec/*.h tools/*.h fuzz/*.h)
 FUZZ_LIBS     = $(CODEC_LIBS) $(JANSSON_LIBS) $(TOOL_LIBS)
 
 # ---- libFuzzer builds: $(B)/fuzz/lf/ ----

@@ -164,3 +164,41 @@ EOF
 for d in json record; do
     echo "fuzz/corpus/$d: $(ls fuzz/corpus/$d | wc -l) files, $(cat fuzz/corpus/$d/* | wc -c) bytes"
 done
+
+# frame/: a mode byte (see fuzz/fuzz_frame.c) + a frame of `artpack encode`
+# (stored, LZ4, zstd; no dictionary) of each fixture article; and mode 64
+# (round trip of content) + each raw record.
+# dict/: a 4 KB dictionary trained on synthetic articles (tests/make-articles.py).
+python3 tests/make-articles.py 300 7 >"$tmp/synthetic.jsonl"
+"$ARTPACK" train -q -f --size 4K -o fuzz/corpus/dict/seed-synthetic-4k.dict "$tmp/synthetic.jsonl"
+rm -f fuzz/corpus/frame/seed-*
+for mode in --stored --lz4 -3; do
+    for f in $fixtures; do
+        name=$(basename "$f" .jsonl | tr . _)
+        "$ARTPACK" encode -q -f $mode -o "$tmp/$name$mode.apz" "$f"
+    done
+done
+python3 - "$tmp" $fixtures <<'PY'
+import glob, hashlib, os, sys
+tmp = sys.argv[1]
+seen = set()
+def varint(d, p):
+    v = s = 0
+    while True:
+        b = d[p]; p += 1; v |= (b & 0x7F) << s; s += 7
+        if b < 0x80: return v, p
+def put(name, data):
+    h = hashlib.sha1(data).hexdigest()
+    if h in seen: return
+    seen.add(h)
+    open(os.path.join("fuzz/corpus/frame", name), "wb").write(data)
+for path in sorted(glob.glob(os.path.join(tmp, "*.apz"))):
+    d = open(path, "rb").read(); p = 9; k = 0
+    base = os.path.basename(path)[:-4].replace("-", "")
+    while p < len(d):
+        n, p = varint(d, p)
+        put(f"seed-{base}-{k:02d}", bytes([0]) + d[p:p + n]); p += n; k += 1
+for path in sorted(glob.glob("fuzz/corpus/record/seed-*"))[:20]:
+    put("seed-content-" + os.path.basename(path), bytes([64]) + open(path, "rb").read())
+PY
+echo "make-seeds.sh: frame/ $(ls fuzz/corpus/frame | wc -l) files, dict/ $(ls fuzz/corpus/dict | wc -l) files"

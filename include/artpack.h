@@ -346,7 +346,7 @@ typedef enum artpack_codec {
 typedef struct artpack_compress_params {
     artpack_codec codec;
     int level;            /* zstd 1..22 (0 = 19); lz4hc 1..12 (0 = 12) */
-    int checksum;         /* 1: 4-byte XXH32 of the content in the frame */
+    int checksum;         /* 1: 4-byte checksum (XXH64, low half) of the content */
     int frame_dict_id;    /* 1: the frame names its dictionary (4 bytes) */
 } artpack_compress_params;
 

@@ -204,6 +204,29 @@ run ap decode -D "$t/d.dict" "$t/flip.apz"; expect_rc 1 "damaged article"; expec
 run ap decode -k -D "$t/d.dict" "$t/flip.apz"; expect_rc 0 "decode -k past a damaged article"
 [ "$(grep -c . "$t/out.txt")" = 59 ] && ok || bad "decode -k keeps the 59 good articles"
 
+# ---- the Nth allocation fails, for every N: a clean error, no output, no leak
+# (leaks and bad frees make ASan or valgrind change the exit status) ----
+alloc_fail_loop() { # description args...
+    desc=$1; shift
+    n=1
+    while [ $n -le 2000 ]; do
+        rm -f "$t/af.out"
+        ARTPACK_FAIL_ALLOC=$n $WRAP "$ARTPACK" "$@" -o "$t/af.out" >/dev/null 2>"$t/af.err"; s=$?
+        [ $s = 0 ] && break
+        if [ $s != 1 ] || ! grep -qiE "memory|allocation" "$t/af.err" || [ -e "$t/af.out" ]; then
+            bad "$desc: allocation $n failing gave status $s: $(head -c 300 "$t/af.err")"; return
+        fi
+        n=$((n + 1))
+    done
+    [ $n -gt 1 ] && [ $n -le 2000 ] && ok || bad "$desc: no run succeeded (n=$n)"
+    echo "cli.sh: $desc: every one of $((n - 1)) allocations fails cleanly"
+}
+alloc_fail_loop "encode -D" encode -D "$t/d.dict" "$here/data/golden/edge.jsonl"
+alloc_fail_loop "encode --lz4 -D" encode --lz4 -D "$t/d.dict" "$here/data/golden/edge.jsonl"
+alloc_fail_loop "encode (records)" encode "$here/data/seed.jsonl"
+ap encode -D "$t/d.dict" "$here/data/golden/edge.jsonl" >"$t/edge.apz" 2>/dev/null
+alloc_fail_loop "decode -D" decode -D "$t/d.dict" "$t/edge.apz"
+
 # ---- every exit status is 0 or 1, whatever the bytes ----
 for i in $(seq 1 200); do
     head -c $((i * 7)) /dev/urandom >"$t/rand.bin"

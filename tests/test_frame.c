@@ -542,6 +542,46 @@ static void test_errors_alloc_every_site(void **state) {
     }
 }
 
+/* Every single-bit flip of a small compressed article (checksum on) is
+ * either refused with a named error or decodes to exactly the original. */
+static void test_every_bit_flip(void **state) {
+    static unsigned char frame[ARTPACK_FRAME_BOUND(8192)], bad[ARTPACK_FRAME_BOUND(8192)],
+        out[8192];
+    artpack_dict d;
+    int codec;
+    (void)state;
+    ASSERT_ERR(artpack_dict_load(&d, dict_a, dict_a_len), ARTPACK_OK);
+    for (codec = 0; codec <= 2; codec++) {
+        artpack_compress_params p;
+        artpack_decompressor *dec = make_decompressor(ARTPACK_CODEC_ZSTD, &d);
+        size_t n, w, bit, refused = 0, same = 0;
+        const unsigned char *src = sample(7, &n);
+        memset(&p, 0, sizeof p);
+        p.codec = (artpack_codec)codec;
+        p.checksum = 1;
+        p.frame_dict_id = 1;
+        w = compress_one(&p, &d, src, n, frame, sizeof frame);
+        for (bit = 0; bit < w * 8; bit++) {
+            size_t got = 0;
+            artpack_error e;
+            memcpy(bad, frame, w);
+            bad[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+            e = artpack_frame_decompress(dec, out, sizeof out, bad, w, &got);
+            if (e == ARTPACK_OK) {
+                assert_int_equal(got, n);
+                assert_memory_equal(out, src, n); /* never other data as if correct */
+                same++;
+            } else {
+                assert_string_not_equal(artpack_error_name(e), "ARTPACK_E_UNKNOWN");
+                refused++;
+            }
+        }
+        printf("codec %d: %zu-byte frame: %zu flips refused, %zu decode to the original\n",
+               codec, w, refused, same);
+        assert_true(refused > 0);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dict_load),
@@ -557,6 +597,7 @@ int main(void) {
         cmocka_unit_test(test_errors_window),
         cmocka_unit_test(test_errors_params_and_workspace),
         cmocka_unit_test(test_errors_alloc_every_site),
+        cmocka_unit_test(test_every_bit_flip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -80,6 +80,32 @@ static const char ap_usage[] =
     "output is written. With --keep-going the output is written and the status\n"
     "is 0 even when articles were skipped (each is reported, the count printed).\n";
 
+/* Every allocation of the tool goes through ap_malloc (tools/util.c), so that
+ * tests can make the Nth one fail (ARTPACK_FAIL_ALLOC=N): jansson's, the
+ * compressor's (zstd, LZ4 state) and the tool's own. zstd's dictionary
+ * trainer allocates with malloc and is left out. */
+static void *ap_tool_alloc(void *opaque, size_t size) {
+    (void)opaque;
+    return ap_malloc(size);
+}
+static void ap_tool_free(void *opaque, void *p) {
+    (void)opaque;
+    free(p);
+}
+static const artpack_allocator ap_tool_allocator = {ap_tool_alloc, ap_tool_free, NULL};
+/* jansson 2.14 does not survive a failed allocation: it can drop characters
+ * of a string, or write past a buffer (found by the allocation-failure
+ * tests). So when one of its allocations fails the tool stops at once, with
+ * status 1 and nothing written (output is only written at the end). */
+static void *ap_json_alloc(size_t size) {
+    void *p = ap_malloc(size);
+    if (p == NULL) {
+        fputs("artpack: out of memory (while parsing JSON)\n", stderr);
+        exit(1);
+    }
+    return p;
+}
+
 static double ap_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -234,7 +260,8 @@ static int ap_cmd_encode(const ap_options *o) {
         p.level = o->level;
         p.checksum = o->checksum;
         p.frame_dict_id = 0; /* the stream header names the dictionary */
-        e = artpack_compressor_create(&ctx.comp, &p, o->dict_path ? &dict : NULL, NULL);
+        e = artpack_compressor_create(&ctx.comp, &p, o->dict_path ? &dict : NULL,
+                                      &ap_tool_allocator);
         if (e != ARTPACK_OK) {
             ap_msg("cannot set up compression: %s (%s)", artpack_error_message(e),
                    artpack_error_name(e));
@@ -527,6 +554,7 @@ int main(int argc, char **argv) {
     ap_options o;
     int i, only_files = 0;
     memset(&o, 0, sizeof o);
+    json_set_alloc_funcs(ap_json_alloc, free);
     o.output = "-";
     o.codec = -1;
     o.checksum = 1;

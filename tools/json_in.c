@@ -393,7 +393,8 @@ int ap_json_next(ap_json_reader *r, ap_json_article *out, ap_json_error *err) {
         size_t at = start + (jerr.position > 0 ? (size_t)jerr.position - 1 : 0);
         if (at_byte) at++;
         ap_set_error(r, at_byte ? (at > r->size ? r->size : at) : start, err,
-                     utf8 ? "invalid UTF-8: %s" : "%s", jerr.text);
+                     utf8 ? "invalid UTF-8: %s" : "%s",
+                     ap_alloc_failed() ? "out of memory" : jerr.text);
         if (!at_byte && jerr.line >= 1 && jerr.column >= 1) {
             err->column = jerr.line == 1 ? err->column - 1 + (size_t)jerr.column
                                          : (size_t)jerr.column;
@@ -404,6 +405,15 @@ int ap_json_next(ap_json_reader *r, ap_json_article *out, ap_json_error *err) {
         return -1;
     }
     end = start + (size_t)jerr.position;
+    if (ap_alloc_failed()) {
+        /* jansson 2.14 can drop characters of a string when its buffer
+         * cannot grow and still succeed: never trust a parse after a failed
+         * allocation */
+        json_decref(root);
+        ap_set_error(r, start, err, "%s", "out of memory");
+        ap_skip_line(r, start);
+        return -1;
+    }
     if (!json_is_object(root)) {
         json_decref(root);
         ap_set_error(r, start, err, "%s",

@@ -59,8 +59,11 @@ static int ap_put_extra_value(ap_buf *out, artpack_str key, artpack_str value, c
     size_t bad;
     if (!ap_utf8_valid((const unsigned char *)value.ptr, value.len, &bad) ||
         !ap_json_fragment_canonical(value.ptr, value.len)) {
-        snprintf(err, err_size, "extra field \"%.*s\" does not hold canonical JSON",
-                 (int)(key.len > 64 ? 64 : key.len), key.ptr);
+        if (ap_alloc_failed())
+            snprintf(err, err_size, "out of memory");
+        else
+            snprintf(err, err_size, "extra field \"%.*s\" does not hold canonical JSON",
+                     (int)(key.len > 64 ? 64 : key.len), key.ptr);
         return -1;
     }
     return ap_buf_put(out, value.ptr, value.len);

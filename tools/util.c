@@ -13,6 +13,8 @@
 static long ap_alloc_fail_at = -2; /* -2: not read yet, -1: never */
 static long ap_alloc_count;
 
+static int ap_alloc_failures;
+
 static int ap_alloc_should_fail(void) {
     if (ap_alloc_fail_at == -2) {
         const char *s = getenv("ARTPACK_FAIL_ALLOC");
@@ -21,10 +23,17 @@ static int ap_alloc_should_fail(void) {
     return ap_alloc_fail_at >= 0 && ++ap_alloc_count == ap_alloc_fail_at;
 }
 
-void *ap_malloc(size_t n) { return ap_alloc_should_fail() ? NULL : malloc(n ? n : 1); }
-void *ap_realloc(void *p, size_t n) {
-    return ap_alloc_should_fail() ? NULL : realloc(p, n ? n : 1);
+void *ap_malloc(size_t n) {
+    void *p = ap_alloc_should_fail() ? NULL : malloc(n ? n : 1);
+    if (p == NULL) ap_alloc_failures++;
+    return p;
 }
+void *ap_realloc(void *p, size_t n) {
+    void *q = ap_alloc_should_fail() ? NULL : realloc(p, n ? n : 1);
+    if (q == NULL) ap_alloc_failures++;
+    return q;
+}
+int ap_alloc_failed(void) { return ap_alloc_failures != 0; }
 
 int ap_buf_reserve(ap_buf *b, size_t extra) {
     size_t cap;

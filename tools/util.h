@@ -40,5 +40,7 @@ int ap_utf8_valid(const unsigned char *s, size_t n, size_t *bad);
  * the Nth allocation of the tools fails (for allocation-failure tests). */
 void *ap_malloc(size_t n);
 void *ap_realloc(void *p, size_t n);
+/* 1 once an allocation through ap_malloc/ap_realloc has failed. */
+int ap_alloc_failed(void);
 
 #endif

@@ -1,0 +1,65 @@
+/* fuzz_dictgen.h - a small dictionary made in-process, deterministically,
+ * from synthetic articles (never from ../shared): what the frame and
+ * dictionary targets compress and decompress with. */
+#ifndef ARTPACK_FUZZ_DICTGEN_H
+#define ARTPACK_FUZZ_DICTGEN_H
+
+#include "fuzz_common.h"
+
+#define FZ_DICT_SIZE 8192
+
+/* Returns the dictionary (trained once, then cached). */
+static inline const artpack_dict *fz_dict(void) {
+    static unsigned char dict[FZ_DICT_SIZE];
+    static artpack_dict d;
+    static int ready;
+    static const char *const words[] = {"the", "minister", "said", "on", "Tuesday", "prices",
+                                        "of", "oil", "rose", "percent", "in", "trading",
+                                        "shares", "company", "government", "officials",
+                                        "market", "bank", "billion", "year", "growth"};
+    if (!ready) {
+        enum { N = 200 };
+        static unsigned char samples[N * 1200];
+        static size_t sizes[N];
+        size_t used = 0, i, n = 0;
+        uint32_t x = 2463534242u;
+        artpack_train_params p;
+        for (i = 0; i < N; i++) {
+            char text[1000];
+            size_t len = 0;
+            artpack_article a;
+            artpack_str body;
+            while (len + 16 < 200 + (x % 700)) {
+                const char *w;
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                w = words[x % (sizeof words / sizeof words[0])];
+                memcpy(text + len, w, strlen(w));
+                len += strlen(w);
+                text[len++] = ' ';
+            }
+            artpack_article_init(&a);
+            a.source.ptr = "Wire";
+            a.source.len = 4;
+            body.ptr = text;
+            body.len = len;
+            a.body.present = 1;
+            a.body.items = &body;
+            a.body.count = 1;
+            CHECK(artpack_record_encode(samples + used, sizeof samples - used, &a, &n) ==
+                  ARTPACK_OK);
+            sizes[i] = n;
+            used += n;
+        }
+        memset(&p, 0, sizeof p);
+        p.dict_size = FZ_DICT_SIZE;
+        p.level = 3;
+        CHECK(artpack_dict_train(dict, sizeof dict, samples, sizes, N, &p, &n) == ARTPACK_OK);
+        CHECK(artpack_dict_load(&d, dict, n) == ARTPACK_OK);
+        ready = 1;
+    }
+    return &d;
+}
+
+#endif
