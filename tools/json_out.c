@@ -1,19 +1,74 @@
 /* json_out.c - article view -> one line of compact JSON. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "json.h"
 
-int ap_json_put_string(ap_buf *out, const char *s, size_t n) {
+/* 1 if none of the 8 bytes at p needs a look: all ASCII, none below 0x20,
+ * none '"' or '\\' (the usual SWAR tests for a zero or small byte). */
+static int ap_plain8(const char *p) {
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t v, q, b;
+    memcpy(&v, p, 8);
+    q = v ^ (ones * '"');
+    b = v ^ (ones * '\\');
+    return ((v & highs) | ((v - ones * 0x20) & ~v & highs) | ((q - ones) & ~q & highs) |
+            ((b - ones) & ~b & highs)) == 0;
+}
+
+/* Length of the UTF-8 sequence at s[0..n) (first byte >= 0x80), or 0 if it
+ * is not valid UTF-8 (overlong, surrogate, above U+10FFFF, cut short). */
+static size_t ap_utf8_seq(const unsigned char *s, size_t n) {
+    unsigned c = s[0];
+    size_t len, k;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+    else return 0;
+    if (n < len) return 0;
+    for (k = 1; k < len; k++) {
+        if ((s[k] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[k] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+/* Appends s as a JSON string literal (canonical escapes) in one pass; with
+ * check, also validates UTF-8. Returns 0, -1 (out of memory) or 1 (invalid
+ * UTF-8 at *bad; out is then left as it was). */
+static int ap_put_string_impl(ap_buf *out, const char *s, size_t n, int check, size_t *bad) {
     static const char hex[] = "0123456789abcdef";
-    size_t i, run = 0;
+    size_t i = 0, run = 0, start = out->len;
     if (ap_buf_reserve(out, n + 2)) return -1;
     out->data[out->len++] = '"';
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[7];
+    while (i < n) {
+        unsigned char c;
+        char esc[6];
         size_t elen = 2;
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (i + 8 <= n && ap_plain8(s + i)) {
+            i += 8;
+            continue;
+        }
+        c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            size_t len = check ? ap_utf8_seq((const unsigned char *)s + i, n - i) : 1;
+            if (len == 0) {
+                out->len = start;
+                if (bad) *bad = i;
+                return 1;
+            }
+            i += len;
+            continue;
+        }
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
         if (ap_buf_put(out, s + run, i - run)) return -1;
         esc[0] = '\\';
         switch (c) {
@@ -31,20 +86,23 @@ int ap_json_put_string(ap_buf *out, const char *s, size_t n) {
             elen = 6;
         }
         if (ap_buf_put(out, esc, elen)) return -1;
-        run = i + 1;
+        run = ++i;
     }
     if (ap_buf_put(out, s + run, n - run)) return -1;
     return ap_buf_putc(out, '"');
 }
 
+int ap_json_put_string(ap_buf *out, const char *s, size_t n) {
+    return ap_put_string_impl(out, s, n, 0, NULL) ? -1 : 0;
+}
+
 static int ap_put_checked_string(ap_buf *out, artpack_str s, const char *field, char *err,
                                  size_t err_size) {
-    size_t bad;
-    if (!ap_utf8_valid((const unsigned char *)s.ptr, s.len, &bad)) {
+    size_t bad = 0;
+    int rc = ap_put_string_impl(out, s.ptr, s.len, 1, &bad);
+    if (rc == 1)
         snprintf(err, err_size, "field \"%s\" is not valid UTF-8 (byte %zu)", field, bad);
-        return -1;
-    }
-    return ap_json_put_string(out, s.ptr, s.len);
+    return rc ? -1 : 0;
 }
 
 static int ap_put_key(ap_buf *out, int *first, const char *key, size_t len) {
