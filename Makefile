@@ -35,8 +35,10 @@ CMOCKA_CFLAGS  := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS    := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 CODEC_SRC = codec/error.c codec/wire.c codec/schema.c codec/datetime.c codec/record.c \
-            codec/alloc.c codec/dict.c codec/frame.c
+            codec/alloc.c codec/dict.c codec/frame.c codec/bundle_write.c codec/bundle_read.c \
+            codec/bundle_salvage.c
 TOOL_SRC  = tools/util.c tools/json_in.c tools/json_out.c
+CLI_SRC   = tools/artpack.c tools/bundle_cmd.c
 CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
 TESTS     = test_wire test_record test_datetime test_json test_frame
@@ -48,11 +50,11 @@ TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 all: lib $(B)/artpack
 lib: $(B)/libartpack.a $(B)/libartpack.so
 
-$(B)/codec/%.o: codec/%.c include/artpack.h codec/internal.h
+$(B)/codec/%.o: codec/%.c include/artpack.h codec/internal.h codec/bundle_format.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 
-$(B)/tools/%.o: tools/%.c include/artpack.h tools/util.h tools/json.h
+$(B)/tools/%.o: tools/%.c include/artpack.h tools/util.h tools/json.h tools/cli.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(JANSSON_CFLAGS) -c $< -o $@
 
@@ -65,8 +67,8 @@ $(B)/libartpack.so: $(CODEC_OBJ)
 	ln -sf libartpack.so.$(SO_VER) $(B)/libartpack.so.$(SO_MAJOR)
 	ln -sf libartpack.so.$(SO_VER) $@
 
-$(B)/artpack: $(B)/tools/artpack.o $(TOOL_OBJ) $(B)/libartpack.a
-	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(B)/tools/artpack.o $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS) $(TOOL_LIBS)
+$(B)/artpack: $(CLI_SRC:%.c=$(B)/%.o) $(TOOL_OBJ) $(B)/libartpack.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(CLI_SRC:%.c=$(B)/%.o) $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS) $(TOOL_LIBS)
 
 # ---- tests ----
 $(B)/tests/%: tests/%.c $(TOOL_OBJ) $(B)/libartpack.a tests/test_util.h

@@ -38,10 +38,16 @@ static const ap_error_text ap_errors[] = {
     AP_E(ARTPACK_E_CHECKSUM, "content checksum mismatch: the data is damaged"),
     AP_E(ARTPACK_E_DICT, "not a valid zstd dictionary (magic, ID, size or tables)"),
     AP_E(ARTPACK_E_CODEC_UNAVAILABLE, "this decompressor was not set up for the frame's codec"),
+    AP_E(ARTPACK_E_BUNDLE, "not an artpack bundle, or its header is damaged"),
+    AP_E(ARTPACK_E_INDEX, "bundle index or footer damaged or inconsistent"),
+    AP_E(ARTPACK_E_BLOCK, "bundle block damaged (checksum, size or records)"),
+    AP_E(ARTPACK_E_NOT_FOUND, "no such article"),
+    AP_E(ARTPACK_E_READ, "the read callback failed"),
     AP_E(ARTPACK_E_BAD_VIEW, "article view inconsistent (NULL item with a length)"),
     AP_E(ARTPACK_E_TOO_LARGE, "a field exceeds ARTPACK_MAX_FIELD_SIZE"),
     AP_E(ARTPACK_E_COMPRESS, "the compression library failed"),
     AP_E(ARTPACK_E_TRAIN, "dictionary training failed (too few or too uniform samples)"),
+    AP_E(ARTPACK_E_WRITE, "the write callback failed"),
 };
 
 static const ap_error_text *ap_error_find(artpack_error err) {

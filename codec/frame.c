@@ -331,7 +331,7 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
     switch (info.codec) {
     case ARTPACK_CODEC_STORED:
         AP_RETURN_IF(payload != info.content_size, ARTPACK_E_CORRUPT);
-        if (payload) memcpy(dst, p, payload);
+        if (payload) memmove(dst, p, payload); /* may overlap: bundles decode in place */
         break;
     case ARTPACK_CODEC_ZSTD: {
         size_t r;

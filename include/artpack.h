@@ -86,11 +86,17 @@ typedef enum artpack_error {
     ARTPACK_E_CHECKSUM = 80,       /* content checksum mismatch */
     ARTPACK_E_DICT = 81,           /* not a valid zstd dictionary */
     ARTPACK_E_CODEC_UNAVAILABLE = 82, /* decompressor not set up for this codec */
+    ARTPACK_E_BUNDLE = 83,         /* not a bundle, or its header is damaged */
+    ARTPACK_E_INDEX = 84,          /* index segment or footer damaged or inconsistent */
+    ARTPACK_E_BLOCK = 85,          /* a block is damaged (checksum, size, records) */
+    ARTPACK_E_NOT_FOUND = 86,      /* no such article */
+    ARTPACK_E_READ = 87,           /* the read callback failed */
 
     ARTPACK_E_BAD_VIEW = 128,      /* article view inconsistent (e.g. NULL item) */
     ARTPACK_E_TOO_LARGE = 129,     /* a length exceeds ARTPACK_MAX_FIELD_SIZE */
     ARTPACK_E_COMPRESS = 130,      /* the compression library failed */
-    ARTPACK_E_TRAIN = 131          /* dictionary training failed (too few samples?) */
+    ARTPACK_E_TRAIN = 131,         /* dictionary training failed (too few samples?) */
+    ARTPACK_E_WRITE = 132          /* the write callback failed */
 } artpack_error;
 
 /** Short stable name of an error, e.g. "ARTPACK_E_TRUNCATED". Never NULL. */
@@ -417,6 +423,167 @@ ARTPACK_API artpack_error artpack_decompressor_init(artpack_decompressor **out,
 ARTPACK_API artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst,
                                                    size_t dst_capacity, const void *src,
                                                    size_t src_size, size_t *written);
+
+/* ---- Bundles: many articles, random access (docs/FORMAT.md) ------------ */
+
+/* A bundle is a sequence of zstd-format frames: skippable frames for the
+ * header, the dictionary, the index segments and the footer; blocks of
+ * records are standard zstd frames (zstd codec) or skippable frames holding
+ * an artpack frame (LZ4, stored). Appends add blocks, an index segment and a
+ * footer after the old footer, never touching committed bytes. */
+
+#define ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT ((size_t)256 * 1024)
+#define ARTPACK_BUNDLE_BLOCK_SIZE_MAX ((size_t)64 * 1024 * 1024)
+#define ARTPACK_BUNDLE_FOOTER_SIZE 32
+
+/* Writes size bytes at the end of the output; returns 0 on success. */
+typedef int (*artpack_write_fn)(void *opaque, const void *data, size_t size);
+/* Reads exactly size bytes at offset into dst; returns 0 on success. */
+typedef int (*artpack_read_fn)(void *opaque, uint64_t offset, void *dst, size_t size);
+
+typedef struct artpack_bundle_params {
+    artpack_codec codec;  /* ZSTD (the default when 0 is not wanted: set it), LZ4, STORED */
+    int level;            /* 0 = codec default (zstd 19, LZ4 HC 12) */
+    size_t block_size;    /* a block holds records up to this many bytes; 0 = default */
+    int embed_dict;       /* 1: the dictionary travels in the bundle (zstd-compressed) */
+} artpack_bundle_params;
+
+typedef struct artpack_bundle_writer artpack_bundle_writer;
+struct artpack_bundle_info; /* below */
+
+/** Starts a new bundle: writes its header (and the dictionary with
+ *  embed_dict). dict may be NULL. Allocates through allocator (NULL =
+ *  malloc). */
+ARTPACK_API artpack_error artpack_bundle_writer_create(artpack_bundle_writer **out,
+                                                      const artpack_bundle_params *params,
+                                                      const artpack_dict *dict,
+                                                      const artpack_allocator *allocator,
+                                                      artpack_write_fn write, void *opaque);
+/** Opens a committed bundle for appending: the writer continues after
+ *  info->end_offset (the caller cuts the file there first, dropping what an
+ *  interrupted append left) with the bundle's codec, level and block size.
+ *  dict must be the bundle's dictionary when it has one. Each commit then
+ *  adds blocks, an index segment and a footer; committed bytes are never
+ *  rewritten. */
+ARTPACK_API artpack_error artpack_bundle_appender_open(artpack_bundle_writer **out,
+                                                      const struct artpack_bundle_info *info,
+                                                      const artpack_dict *dict,
+                                                      const artpack_allocator *allocator,
+                                                      artpack_write_fn write, void *opaque);
+/** Adds one record (as artpack_record_encode wrote it; it is validated). */
+ARTPACK_API artpack_error artpack_bundle_writer_add(artpack_bundle_writer *w,
+                                                   const void *record, size_t size);
+/** Writes the last block, the index segment and the footer: after it the
+ *  articles are committed. The writer can then add more (a new commit). */
+ARTPACK_API artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w);
+/** Frees a writer; NULL is fine. Uncommitted articles are dropped. */
+ARTPACK_API void artpack_bundle_writer_free(artpack_bundle_writer *w);
+
+/* What the header and the last committed footer say. */
+typedef struct artpack_bundle_info {
+    artpack_codec codec;
+    int level;                 /* the level the bundle was written with */
+    uint32_t dict_id;          /* 0: no dictionary */
+    int dict_embedded;
+    size_t dict_size;          /* the embedded dictionary, decompressed */
+    uint64_t dict_offset;      /* its chunk */
+    size_t dict_chunk_size;
+    size_t block_size;         /* the writer's target */
+    uint64_t article_count;
+    uint64_t block_count;
+    size_t max_block_content;  /* largest block, decompressed */
+    size_t max_block_frame;    /* largest block as stored */
+    uint64_t last_segment;     /* offset of the last index segment */
+    uint64_t end_offset;       /* the end of the committed footer */
+    int recovered_footer;      /* 1: the file's tail was not a valid footer (an
+                                  interrupted append); an earlier one is used */
+} artpack_bundle_info;
+
+/** Reads the header and finds the last committed footer, scanning back from
+ *  the end past an interrupted append. Reads only through read(). */
+ARTPACK_API artpack_error artpack_bundle_info_get(artpack_bundle_info *dst,
+                                                 artpack_read_fn read, void *opaque,
+                                                 uint64_t file_size);
+
+/** Exact workspace of a reader of this bundle: the block buffer (largest
+ *  block plus the in-place decompression margin), the decompressor, and,
+ *  with load_embedded_dict, room for the embedded dictionary. */
+ARTPACK_API size_t artpack_bundle_reader_workspace_size(const artpack_bundle_info *info,
+                                                       int load_embedded_dict);
+
+typedef struct artpack_bundle_reader artpack_bundle_reader;
+
+/** Opens a reader in the caller's workspace (8-byte aligned, at least
+ *  artpack_bundle_reader_workspace_size()). dict: the bundle's dictionary
+ *  (referenced in place, may sit in flash), or NULL to load the embedded one
+ *  into the workspace. Allocates nothing. */
+ARTPACK_API artpack_error artpack_bundle_reader_open(artpack_bundle_reader **out,
+                                                    void *workspace, size_t workspace_size,
+                                                    const artpack_bundle_info *info,
+                                                    const artpack_dict *dict,
+                                                    artpack_read_fn read, void *opaque);
+/** Article n (0-based, in the order added): *record points into the reader's
+ *  block buffer, valid until the next call. Reading in order decodes each
+ *  block once. Protected against malicious bundles. */
+ARTPACK_API artpack_error artpack_bundle_get(artpack_bundle_reader *r, uint64_t n,
+                                            const void **record, size_t *size);
+/** The first article whose id is id[0..len), from *n on (set *n = 0 to
+ *  search from the start); ARTPACK_E_NOT_FOUND if none. */
+ARTPACK_API artpack_error artpack_bundle_find_id(artpack_bundle_reader *r, const char *id,
+                                                size_t len, uint64_t *n);
+
+/* Where an article is stored. */
+typedef struct artpack_bundle_location {
+    uint64_t block;          /* block number in its index segment order */
+    uint64_t block_offset;   /* file offset of the block's frame */
+    size_t block_frame_size; /* stored bytes of the block */
+    uint64_t block_first;    /* its first article */
+    uint32_t block_articles; /* articles in the block */
+} artpack_bundle_location;
+ARTPACK_API artpack_error artpack_bundle_locate(artpack_bundle_reader *r, uint64_t n,
+                                               artpack_bundle_location *where);
+/** Decodes block b (0 .. block_count-1) and checks its checksum and records:
+ *  what verify does for every block. *first and *count tell its articles. */
+ARTPACK_API artpack_error artpack_bundle_check_block(artpack_bundle_reader *r, uint64_t b,
+                                                    uint64_t *first, uint32_t *count);
+
+/** Copies block b of the bundle src reads into the bundle w writes, as it is
+ *  stored (no recompression): both must share codec and dictionary. The
+ *  block is decoded and checked first; its ids go into w's index. */
+ARTPACK_API artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w,
+                                                          artpack_bundle_reader *src,
+                                                          uint64_t b);
+/* Called with each salvaged record; returns 0 to go on. */
+typedef int (*artpack_record_fn)(void *opaque, const void *record, size_t size);
+
+typedef struct artpack_salvage_stats {
+    uint64_t blocks_ok, blocks_bad, articles, bytes_skipped;
+    int header_ok;          /* the header was intact: the fields below hold */
+    int codec, level, dict_embedded;
+    uint32_t dict_id;       /* the header's */
+    uint32_t dict_id_used;  /* the dictionary the blocks were decoded with */
+    size_t block_size;
+} artpack_salvage_stats;
+
+/** Walks a bundle src[0..src_size) (all in memory) chunk by chunk without
+ *  trusting its index, and hands every record of every block that is whole
+ *  and passes its checksum to cb, in file order; damaged stretches are
+ *  skipped up to the next chunk. dict: the bundle's dictionary, or NULL to
+ *  use the embedded one if it is intact. Host side: allocates. */
+ARTPACK_API artpack_error artpack_bundle_salvage(const void *src, size_t src_size,
+                                                const artpack_dict *dict,
+                                                const artpack_allocator *allocator,
+                                                artpack_record_fn cb, void *opaque,
+                                                artpack_salvage_stats *stats);
+
+/** Decompresses the dictionary embedded in the bundle src[0..src_size) (all
+ *  in memory) into dst (up to ARTPACK_DICT_SIZE_MAX bytes). Host side. */
+ARTPACK_API artpack_error artpack_bundle_embedded_dict(const void *src, size_t src_size,
+                                                      void *dst, size_t dst_capacity,
+                                                      size_t *written);
+
+/** Checks the checksum and consistency of every index segment. */
+ARTPACK_API artpack_error artpack_bundle_check_index(artpack_bundle_reader *r);
 
 /* ---- Varints (the building block of the wire format) -------------------- */
 

@@ -869,12 +869,14 @@ static const struct {
     CODE(ARTPACK_E_WRONG_DICT), CODE(ARTPACK_E_NEED_DICT),    CODE(ARTPACK_E_WINDOW_TOO_LARGE),
     CODE(ARTPACK_E_CORRUPT),    CODE(ARTPACK_E_CHECKSUM),     CODE(ARTPACK_E_DICT),
     CODE(ARTPACK_E_CODEC_UNAVAILABLE), CODE(ARTPACK_E_BAD_VIEW), CODE(ARTPACK_E_TOO_LARGE),
-    CODE(ARTPACK_E_COMPRESS),   CODE(ARTPACK_E_TRAIN),
+    CODE(ARTPACK_E_COMPRESS),   CODE(ARTPACK_E_TRAIN),    CODE(ARTPACK_E_BUNDLE),
+    CODE(ARTPACK_E_INDEX),      CODE(ARTPACK_E_BLOCK),    CODE(ARTPACK_E_NOT_FOUND),
+    CODE(ARTPACK_E_READ),       CODE(ARTPACK_E_WRITE),
 };
 #undef CODE
 
 static void test_error_names_and_messages(void **state) {
-    static const int unknown[] = {-1, 6, 63, 83, 127, 132, 999};
+    static const int unknown[] = {-1, 6, 63, 88, 127, 133, 999};
     size_t i, j;
     (void)state;
     for (i = 0; i < TU_COUNT(all_codes); i++) {

@@ -12,6 +12,7 @@
 #include "artpack.h"
 #include "json.h"
 #include "util.h"
+#include "cli.h"
 
 /* A record stream: this magic, then (varint length, record) pairs to EOF.
  * A compressed stream: its magic, the dictionary ID (u32 LE, 0 = none), then
@@ -20,27 +21,12 @@ static const unsigned char ap_stream_magic[5] = {'A', 'P', 'K', 'R', ARTPACK_WIR
 static const unsigned char ap_zstream_magic[5] = {'A', 'P', 'K', 'Z', 1};
 #define AP_ZSTREAM_HEADER 9
 
-#define AP_MAX_INPUTS 256
-
-typedef struct ap_options {
-    const char *command;
-    const char *inputs[AP_MAX_INPUTS]; /* "-" = stdin */
-    int n_inputs;
-    const char *input;  /* inputs[0] */
-    const char *output; /* "-" = stdout */
-    int force, keep_going, quiet, verbose;
-    const char *dict_path;
-    int level, ultra, codec, compress; /* codec: artpack_codec, -1 = unset */
-    int checksum;
-    size_t dict_size;
-    int optimize;
-} ap_options;
-
 static const char ap_usage[] =
     "Usage: artpack COMMAND [OPTIONS] [FILE...]\n"
     "\n"
     "Pack news articles (JSON objects) into compact binary records, compress\n"
-    "them one by one with a dictionary trained on past articles, and back.\n"
+    "them with a dictionary trained on past articles, one by one or in bundles\n"
+    "with random access, and back.\n"
     "\n"
     "Commands:\n"
     "  encode [FILE]      read one JSON object or JSON Lines; write a record stream,\n"
@@ -48,6 +34,16 @@ static const char ap_usage[] =
     "  decode [FILE]      read a record stream or a compressed stream; write JSON Lines\n"
     "  train FILE...      pack the articles of JSON Lines files to records and train\n"
     "                     a zstd dictionary on them (usable by zstd -D as well)\n"
+    "  pack FILE...       JSON Lines -> a bundle (blocks of articles, an index)\n"
+    "  unpack BUNDLE      a bundle -> JSON Lines, in the order packed\n"
+    "  get BUNDLE N       article N (from 0) as JSON; or get BUNDLE --id ID\n"
+    "  ls BUNDLE          one line per article: number, id, date, title, record\n"
+    "                     bytes, block\n"
+    "  append BUNDLE FILE...  add articles; what was committed is never rewritten\n"
+    "  verify BUNDLE      check the index and every block; status 1 on damage\n"
+    "  recover BUNDLE     write a new bundle (-o) with every intact article\n"
+    "  merge BUNDLE...    one bundle from several that share codec and dictionary,\n"
+    "                     copying their blocks without recompressing\n"
     "  help               show this help\n"
     "  version            show the version\n"
     "\n"
@@ -61,25 +57,32 @@ static const char ap_usage[] =
     "  -h, --help        show this help\n"
     "  -V, --version     show the version\n"
     "\n"
-    "Compression (encode, decode):\n"
+    "Compression (encode, decode, pack, and the bundle commands):\n"
     "  -D DICT           the dictionary (from artpack train); decode needs the one\n"
-    "                    the stream was made with\n"
+    "                    the data was made with (a bundle may embed it)\n"
     "  -1 ... -19        zstd level (default 19 when compressing)\n"
     "  --ultra -20..-22  the highest zstd levels\n"
     "  --lz4             LZ4 HC (level 12, or -1 ... -12) instead of zstd\n"
-    "  --stored          frames without compression (for tests and comparisons)\n"
-    "  --no-check        leave out the 4-byte checksum of each article\n"
+    "  --stored          no compression (for tests and comparisons)\n"
+    "  --no-check        encode: leave out the 4-byte checksum of each article\n"
     "\n"
-    "Training (train):\n"
+    "Bundles (pack):\n"
+    "  --embed-dict      put the dictionary (zstd-compressed) in the bundle\n"
+    "  --train           train a dictionary on the articles packed, and embed it\n"
+    "  --block-size SIZE articles per block up to SIZE bytes (K, M); default 256K\n"
+    "  --id ID           get: the first article whose id is ID\n"
+    "\n"
+    "Training (train, pack --train):\n"
     "  --size BYTES      dictionary size, 4K to 8M (suffixes K, M); default 110K\n"
     "  --optimize        search the training parameters on a held-out quarter\n"
     "                    (takes minutes; on our corpora it did not beat the default)\n"
     "\n"
     "FILE is the input; without it, or with '-', standard input is read.\n"
-    "Errors name the line and column (encode, train) or the record and byte\n"
-    "offset (decode). Exit status: 0 on success; 1 on any error, and then no\n"
-    "output is written. With --keep-going the output is written and the status\n"
-    "is 0 even when articles were skipped (each is reported, the count printed).\n";
+    "Errors name the line and column (encode, train, pack) or the record and\n"
+    "byte offset (decode). Exit status: 0 on success; 1 on any error (verify:\n"
+    "on damage), and then no output is written. With --keep-going the output is\n"
+    "written and the status is 0 even when articles were skipped (each is\n"
+    "reported, the count printed).\n";
 
 /* Every allocation of the tool goes through ap_malloc (tools/util.c), so that
  * tests can make the Nth one fail (ARTPACK_FAIL_ALLOC=N): jansson's, the
@@ -93,7 +96,7 @@ static void ap_tool_free(void *opaque, void *p) {
     (void)opaque;
     free(p);
 }
-static const artpack_allocator ap_tool_allocator = {ap_tool_alloc, ap_tool_free, NULL};
+const artpack_allocator ap_tool_allocator = {ap_tool_alloc, ap_tool_free, NULL};
 /* jansson 2.14 does not survive a failed allocation: it can drop characters
  * of a string, or write past a buffer (found by the allocation-failure
  * tests). So when one of its allocations fails the tool stops at once, with
@@ -107,13 +110,13 @@ static void *ap_json_alloc(size_t size) {
     return p;
 }
 
-static double ap_seconds(void) {
+double ap_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void ap_msg(const char *fmt, ...) {
+void ap_msg(const char *fmt, ...) {
     va_list ap;
     fputs("artpack: ", stderr);
     va_start(ap, fmt);
@@ -122,25 +125,25 @@ static void ap_msg(const char *fmt, ...) {
     fputc('\n', stderr);
 }
 
-static int ap_usage_error(const char *fmt, const char *arg) {
+int ap_usage_error(const char *fmt, const char *arg) {
     fputs("artpack: ", stderr);
     fprintf(stderr, fmt, arg);
     fputs("\nTry 'artpack --help'.\n", stderr);
     return 1;
 }
 
-static const char *ap_name(const char *path) { return strcmp(path, "-") == 0 ? "(stdin)" : path; }
+const char *ap_name(const char *path) { return strcmp(path, "-") == 0 ? "(stdin)" : path; }
 static const char *ap_input_name(const ap_options *o) { return ap_name(o->input); }
 
 /* Reads an input, or reports why not. */
-static int ap_load(const char *path, ap_buf *in) {
+int ap_load(const char *path, ap_buf *in) {
     if (ap_read_all(path, in) == 0) return 0;
     ap_msg("%s: %s", ap_name(path), strerror(errno));
     return -1;
 }
 static int ap_load_input(const ap_options *o, ap_buf *in) { return ap_load(o->input, in); }
 
-static int ap_commit(const ap_options *o, const ap_buf *out) {
+int ap_commit(const ap_options *o, const ap_buf *out) {
     char err[512];
     if (ap_output_commit(o->output, out->data, out->len, err, sizeof err)) {
         ap_msg("%s", err);
@@ -150,7 +153,7 @@ static int ap_commit(const ap_options *o, const ap_buf *out) {
 }
 
 /* Reads and checks the -D dictionary into buf / dict. */
-static int ap_load_dict(const ap_options *o, ap_buf *buf, artpack_dict *dict) {
+int ap_load_dict(const ap_options *o, ap_buf *buf, artpack_dict *dict) {
     artpack_error e;
     if (ap_load(o->dict_path, buf)) return -1;
     e = artpack_dict_load(dict, buf->data, buf->len);
@@ -164,9 +167,8 @@ static int ap_load_dict(const ap_options *o, ap_buf *buf, artpack_dict *dict) {
 
 /* Parses JSON articles and hands each record to emit(); shared by encode and
  * train. Returns 0, or 1 after reporting an error. */
-typedef int (*ap_emit_fn)(void *ctx, const unsigned char *record, size_t size);
 
-static int ap_pack_json(const ap_options *o, const char *path, const ap_buf *in, ap_emit_fn emit,
+int ap_pack_json(const ap_options *o, const char *path, const ap_buf *in, ap_emit_fn emit,
                         void *ctx, size_t *articles, size_t *skipped) {
     ap_json_reader reader;
     ap_buf rec = {NULL, 0, 0};
@@ -414,13 +416,7 @@ done:
 
 /* ---- train ---- */
 
-typedef struct ap_train_ctx {
-    ap_buf samples;
-    size_t *sizes;
-    size_t count, cap;
-} ap_train_ctx;
-
-static int ap_emit_sample(void *vctx, const unsigned char *record, size_t size) {
+int ap_emit_sample(void *vctx, const unsigned char *record, size_t size) {
     ap_train_ctx *c = (ap_train_ctx *)vctx;
     if (c->count == c->cap) {
         size_t ncap = c->cap ? c->cap * 2 : 1024;
@@ -438,7 +434,9 @@ oom:
 }
 
 typedef struct ap_train_job {
-    const ap_train_ctx *ctx;
+    const ap_buf *samples;
+    const size_t *sizes;
+    size_t count;
     artpack_train_params params;
     ap_buf *dict;
     size_t written;
@@ -448,23 +446,68 @@ typedef struct ap_train_job {
 
 static void *ap_train_thread(void *arg) {
     ap_train_job *j = (ap_train_job *)arg;
-    j->err = artpack_dict_train(j->dict->data, j->dict->cap, j->ctx->samples.data, j->ctx->sizes,
-                                (unsigned)j->ctx->count, &j->params, &j->written);
+    j->err = artpack_dict_train(j->dict->data, j->dict->cap, j->samples->data, j->sizes,
+                                (unsigned)j->count, &j->params, &j->written);
     j->done = 1;
     return NULL;
+}
+
+int ap_train_records(const ap_options *o, const ap_buf *samples, const size_t *sizes,
+                     size_t count, ap_buf *dict) {
+    ap_train_job job;
+    int progress = !o->quiet && isatty(STDERR_FILENO);
+    pthread_t th;
+    double t0 = ap_seconds();
+    if (count > 0xFFFFFFFFu) {
+        ap_msg("too many articles to train on");
+        return 1;
+    }
+    memset(&job, 0, sizeof job);
+    job.samples = samples;
+    job.sizes = sizes;
+    job.count = count;
+    job.params.dict_size = o->dict_size;
+    job.params.optimize = o->optimize;
+    job.params.level = o->level;
+    job.dict = dict;
+    dict->len = 0;
+    if (ap_buf_reserve(dict, o->dict_size ? o->dict_size : ARTPACK_DICT_SIZE_DEFAULT)) {
+        ap_msg("out of memory");
+        return 1;
+    }
+    if (progress) fprintf(stderr, "\rartpack: training on %zu articles (%zu B of records) ...",
+                          count, samples->len);
+    if (pthread_create(&th, NULL, ap_train_thread, &job) != 0) {
+        ap_train_thread(&job);
+    } else {
+        while (!job.done) {
+            struct timespec ts = {0, 200000000};
+            nanosleep(&ts, NULL);
+            if (progress)
+                fprintf(stderr, "\rartpack: training on %zu articles ... %.0f s", count,
+                        ap_seconds() - t0);
+        }
+        pthread_join(th, NULL);
+    }
+    if (progress) fputc('\n', stderr);
+    if (job.err != ARTPACK_OK) {
+        ap_msg("training failed: %s (%s)%s", artpack_error_message(job.err),
+               artpack_error_name(job.err),
+               job.err == ARTPACK_E_TRAIN ? "; give more (or more varied) articles" : "");
+        return 1;
+    }
+    dict->len = job.written;
+    return 0;
 }
 
 static int ap_cmd_train(const ap_options *o) {
     ap_train_ctx ctx;
     ap_buf dict = {NULL, 0, 0};
-    ap_train_job job;
     size_t articles = 0, skipped = 0, json_bytes = 0;
     int i, rc = 1, progress = !o->quiet && isatty(STDERR_FILENO);
-    pthread_t th;
     double t0 = ap_seconds();
 
     memset(&ctx, 0, sizeof ctx);
-    memset(&job, 0, sizeof job);
     for (i = 0; i < o->n_inputs; i++) {
         ap_buf in = {NULL, 0, 0};
         int bad;
@@ -475,41 +518,7 @@ static int ap_cmd_train(const ap_options *o) {
         ap_buf_free(&in);
         if (bad) goto done;
     }
-    if (ctx.count > 0xFFFFFFFFu) {
-        ap_msg("too many articles to train on");
-        goto done;
-    }
-    job.ctx = &ctx;
-    job.params.dict_size = o->dict_size;
-    job.params.optimize = o->optimize;
-    job.params.level = o->level;
-    job.dict = &dict;
-    if (ap_buf_reserve(&dict, o->dict_size ? o->dict_size : ARTPACK_DICT_SIZE_DEFAULT)) {
-        ap_msg("out of memory");
-        goto done;
-    }
-    if (progress) fprintf(stderr, "\rartpack: training on %zu articles (%zu B of records) ...",
-                          ctx.count, ctx.samples.len);
-    if (pthread_create(&th, NULL, ap_train_thread, &job) != 0) {
-        ap_train_thread(&job);
-    } else {
-        while (!job.done) {
-            struct timespec ts = {0, 200000000};
-            nanosleep(&ts, NULL);
-            if (progress)
-                fprintf(stderr, "\rartpack: training on %zu articles ... %.0f s", ctx.count,
-                        ap_seconds() - t0);
-        }
-        pthread_join(th, NULL);
-    }
-    if (progress) fputc('\n', stderr);
-    if (job.err != ARTPACK_OK) {
-        ap_msg("training failed: %s (%s)%s", artpack_error_message(job.err),
-               artpack_error_name(job.err),
-               job.err == ARTPACK_E_TRAIN ? "; give more (or more varied) articles" : "");
-        goto done;
-    }
-    dict.len = job.written;
+    if (ap_train_records(o, &ctx.samples, ctx.sizes, ctx.count, &dict)) goto done;
     if (ap_commit(o, &dict)) goto done;
     if (o->verbose || (skipped && !o->quiet)) {
         artpack_dict d;
@@ -528,7 +537,7 @@ done:
 }
 
 /* "110K", "1M", "4096" -> bytes; 0 on a bad value. */
-static size_t ap_parse_size(const char *s) {
+size_t ap_parse_size(const char *s) {
     char *end;
     unsigned long long v;
     errno = 0;
@@ -570,10 +579,17 @@ int main(int argc, char **argv) {
             } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
                 printf("artpack %s (wire format %d)\n", artpack_version_string(), ARTPACK_WIRE_VERSION);
                 return 0;
-            } else if (strcmp(a, "-o") == 0 || strcmp(a, "-D") == 0 || strcmp(a, "--size") == 0) {
+            } else if (strcmp(a, "-o") == 0 || strcmp(a, "-D") == 0 || strcmp(a, "--size") == 0 ||
+                       strcmp(a, "--block-size") == 0 || strcmp(a, "--id") == 0) {
                 if (++i >= argc) return ap_usage_error("%s needs a value", a);
                 if (a[1] == 'o') o.output = argv[i];
                 else if (a[1] == 'D') o.dict_path = argv[i];
+                else if (strcmp(a, "--id") == 0) o.id = argv[i];
+                else if (strcmp(a, "--block-size") == 0) {
+                    o.block_size = ap_parse_size(argv[i]);
+                    if (o.block_size == 0 || o.block_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX)
+                        return ap_usage_error("--block-size '%s': give 1 to 64M (e.g. 256K)", argv[i]);
+                }
                 else if ((o.dict_size = ap_parse_size(argv[i])) < ARTPACK_DICT_SIZE_MIN ||
                          o.dict_size > ARTPACK_DICT_SIZE_MAX)
                     return ap_usage_error("--size '%s': give 4K to 8M (e.g. 110K, 1M)", argv[i]);
@@ -586,6 +602,8 @@ int main(int argc, char **argv) {
             else if (strcmp(a, "--stored") == 0) o.codec = ARTPACK_CODEC_STORED;
             else if (strcmp(a, "--no-check") == 0) o.checksum = 0;
             else if (strcmp(a, "--optimize") == 0) o.optimize = 1;
+            else if (strcmp(a, "--embed-dict") == 0) o.embed_dict = 1;
+            else if (strcmp(a, "--train") == 0) o.train_dict = 1;
             else if (ap_is_level(a, &level)) o.level = level;
             else return ap_usage_error("unknown option '%s'", a);
         } else if (o.command == NULL) {
@@ -605,14 +623,28 @@ int main(int argc, char **argv) {
         printf("artpack %s (wire format %d)\n", artpack_version_string(), ARTPACK_WIRE_VERSION);
         return 0;
     }
-    if (strcmp(o.command, "encode") != 0 && strcmp(o.command, "decode") != 0 &&
-        strcmp(o.command, "train") != 0)
-        return ap_usage_error("unknown command '%s'", o.command);
-    if (strcmp(o.command, "train") == 0) {
-        if (o.n_inputs == 0) return ap_usage_error("%s", "train needs at least one FILE.jsonl");
+    {
+        static const char *const commands[] = {"encode", "decode", "train", "pack", "unpack",
+                                               "get", "ls", "append", "verify", "recover",
+                                               "merge"};
+        size_t c;
+        for (c = 0; c < sizeof commands / sizeof commands[0]; c++)
+            if (strcmp(o.command, commands[c]) == 0) break;
+        if (c == sizeof commands / sizeof commands[0])
+            return ap_usage_error("unknown command '%s'", o.command);
+    }
+    if (strcmp(o.command, "train") == 0 || strcmp(o.command, "pack") == 0 ||
+        strcmp(o.command, "merge") == 0 || strcmp(o.command, "append") == 0) {
+        if (o.n_inputs == 0) return ap_usage_error("%s needs files", o.command);
+    } else if (strcmp(o.command, "get") == 0) {
+        if (o.n_inputs > 2) return ap_usage_error("too many arguments: '%s'", o.inputs[2]);
     } else if (o.n_inputs > 1) {
         return ap_usage_error("too many files: '%s' (one input at a time)", o.inputs[1]);
     }
+    if ((strcmp(o.command, "unpack") == 0 || strcmp(o.command, "get") == 0 ||
+         strcmp(o.command, "ls") == 0 || strcmp(o.command, "verify") == 0 ||
+         strcmp(o.command, "recover") == 0) && o.n_inputs == 0)
+        return ap_usage_error("%s needs a BUNDLE", o.command);
     if (o.n_inputs == 0) o.inputs[o.n_inputs++] = "-";
     o.input = o.inputs[0];
     if (o.level) {
@@ -624,6 +656,7 @@ int main(int argc, char **argv) {
                                   "level out of range");
     }
     o.compress = o.dict_path != NULL || o.level != 0 || o.codec != -1;
+    o.codec_set = o.codec != -1;
     if (o.codec == -1) o.codec = ARTPACK_CODEC_ZSTD;
     {
         char err[512];
@@ -632,12 +665,22 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
-    if (strcmp(o.command, "decode") != 0 && strcmp(o.output, "-") == 0 &&
-        isatty(STDOUT_FILENO) && !o.force) {
+    if ((strcmp(o.command, "encode") == 0 || strcmp(o.command, "train") == 0 ||
+         strcmp(o.command, "pack") == 0 || strcmp(o.command, "recover") == 0 ||
+         strcmp(o.command, "merge") == 0) &&
+        strcmp(o.output, "-") == 0 && isatty(STDOUT_FILENO) && !o.force) {
         ap_msg("will not write binary data to a terminal; use -o FILE, a pipe, or -f");
         return 1;
     }
     if (strcmp(o.command, "encode") == 0) return ap_cmd_encode(&o);
     if (strcmp(o.command, "train") == 0) return ap_cmd_train(&o);
+    if (strcmp(o.command, "pack") == 0) return ap_cmd_pack(&o);
+    if (strcmp(o.command, "unpack") == 0) return ap_cmd_unpack(&o);
+    if (strcmp(o.command, "get") == 0) return ap_cmd_get(&o);
+    if (strcmp(o.command, "ls") == 0) return ap_cmd_ls(&o);
+    if (strcmp(o.command, "append") == 0) return ap_cmd_append(&o);
+    if (strcmp(o.command, "verify") == 0) return ap_cmd_verify(&o);
+    if (strcmp(o.command, "recover") == 0) return ap_cmd_recover(&o);
+    if (strcmp(o.command, "merge") == 0) return ap_cmd_merge(&o);
     return ap_cmd_decode(&o);
 }

@@ -1,0 +1,233 @@
+/* bundle_salvage.c - recover every intact article of a damaged bundle: walk
+ * its chunks from the start without trusting the index, decode each block
+ * that is whole and passes its checksum, and skip what is not (resyncing on
+ * the next chunk magic). Host side: allocates through the allocator. */
+#include <string.h>
+
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
+
+#include "bundle_format.h"
+
+typedef struct ap_salvager {
+    const unsigned char *src;
+    size_t size;
+    artpack_allocator mem;
+    ZSTD_DCtx *dctx;
+    ZSTD_DDict *ddict;
+    void *dict_copy;          /* the embedded dictionary, decompressed */
+    artpack_dict dict;
+    int has_dict;
+    void *lz4_ws;
+    artpack_decompressor *dec;
+    unsigned char *content;   /* scratch for one block */
+    size_t content_cap;
+    artpack_record_fn cb;
+    void *opaque;
+    artpack_salvage_stats *stats;
+} ap_salvager;
+
+static int ap_is_chunk_magic(uint32_t m) {
+    return m == AP_ZSTD_MAGIC || m == AP_CHUNK_HEADER || m == AP_CHUNK_DICT ||
+           m == AP_CHUNK_BLOCK || m == AP_CHUNK_INDEX || m == AP_CHUNK_FOOTER;
+}
+
+static artpack_error ap_content_room(ap_salvager *s, size_t n) {
+    if (n <= s->content_cap) return ARTPACK_OK;
+    if (s->content) s->mem.free(s->mem.opaque, s->content);
+    s->content = (unsigned char *)s->mem.alloc(s->mem.opaque, n);
+    s->content_cap = s->content ? n : 0;
+    return s->content ? ARTPACK_OK : ARTPACK_E_ALLOC;
+}
+
+/* Hands every record of a block's content to the callback, if all are valid
+ * (a block is kept or dropped whole). */
+static artpack_error ap_emit_records(ap_salvager *s, size_t size) {
+    ap_reader rd;
+    uint64_t n, k, len, total = 0, off;
+    size_t table;
+    int pass;
+    rd.base = s->content;
+    rd.size = size;
+    rd.pos = 0;
+    if (ap_read_varint(&rd, &n) != ARTPACK_OK || n == 0) return ARTPACK_E_BLOCK;
+    for (k = 0; k < n; k++) {
+        if (ap_read_varint(&rd, &len) != ARTPACK_OK || len > size) return ARTPACK_E_BLOCK;
+        total += len;
+    }
+    table = rd.pos;
+    if (total != size - table) return ARTPACK_E_BLOCK;
+    for (pass = 0; pass < 2; pass++) { /* check all, then hand them over */
+        rd.pos = 0;
+        (void)ap_read_varint(&rd, &n);
+        for (k = 0, off = table; k < n; k++, off += len) {
+            (void)ap_read_varint(&rd, &len);
+            if (pass == 0) {
+                if (artpack_record_validate(s->content + off, (size_t)len, NULL) != ARTPACK_OK)
+                    return ARTPACK_E_BLOCK;
+            } else {
+                if (s->cb(s->opaque, s->content + off, (size_t)len) != 0) return ARTPACK_E_WRITE;
+                s->stats->articles++;
+            }
+        }
+    }
+    return ARTPACK_OK;
+}
+
+/* A zstd block at pos: its size, or 0 when it is not a whole frame. */
+static size_t ap_try_zstd(ap_salvager *s, size_t pos) {
+    size_t n = ZSTD_findFrameCompressedSize(s->src + pos, s->size - pos), got;
+    unsigned long long size;
+    if (ZSTD_isError(n)) return 0;
+    size = ZSTD_getFrameContentSize(s->src + pos, n);
+    if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ||
+        size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX * 2 || ap_content_room(s, (size_t)size + 1)) {
+        s->stats->blocks_bad++;
+        return n;
+    }
+    got = ZSTD_decompressDCtx(s->dctx, s->content, (size_t)size, s->src + pos, n);
+    if (ZSTD_isError(got) || got != size || ap_emit_records(s, got) != ARTPACK_OK)
+        s->stats->blocks_bad++;
+    else
+        s->stats->blocks_ok++;
+    return n;
+}
+
+static void ap_try_block_chunk(ap_salvager *s, size_t pos, size_t chunk) {
+    artpack_frame_info fi;
+    size_t got;
+    const unsigned char *f = s->src + pos + 8;
+    if (artpack_frame_info_get(&fi, f, chunk) != ARTPACK_OK || !fi.has_checksum ||
+        fi.content_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX * 2 ||
+        ap_content_room(s, fi.content_size + 1) != ARTPACK_OK ||
+        artpack_frame_decompress(s->dec, s->content, fi.content_size, f, chunk, &got) !=
+            ARTPACK_OK ||
+        ap_emit_records(s, got) != ARTPACK_OK)
+        s->stats->blocks_bad++;
+    else
+        s->stats->blocks_ok++;
+}
+
+static void ap_salvager_free(ap_salvager *s) {
+    ZSTD_freeDCtx(s->dctx);
+    ZSTD_freeDDict(s->ddict);
+    if (s->dict_copy) s->mem.free(s->mem.opaque, s->dict_copy);
+    if (s->lz4_ws) s->mem.free(s->mem.opaque, s->lz4_ws);
+    if (s->content) s->mem.free(s->mem.opaque, s->content);
+}
+
+artpack_error artpack_bundle_salvage(const void *src, size_t src_size, const artpack_dict *dict,
+                                     const artpack_allocator *allocator, artpack_record_fn cb,
+                                     void *opaque, artpack_salvage_stats *stats) {
+    const artpack_allocator *mem = ap_allocator_or_default(allocator);
+    ap_salvager s;
+    ZSTD_customMem cmem;
+    const unsigned char *p = (const unsigned char *)src;
+    size_t pos = 0, ws;
+    artpack_error err = ARTPACK_OK;
+    AP_RETURN_IF(src == NULL || cb == NULL || stats == NULL, ARTPACK_E_NULL_ARG);
+    AP_RETURN_IF(mem == NULL || mem->alloc == NULL || mem->free == NULL, ARTPACK_E_NULL_ARG);
+    memset(stats, 0, sizeof *stats);
+    memset(&s, 0, sizeof s);
+    s.src = p;
+    s.size = src_size;
+    s.mem = *mem;
+    s.cb = cb;
+    s.opaque = opaque;
+    s.stats = stats;
+    cmem.customAlloc = mem->alloc;
+    cmem.customFree = mem->free;
+    cmem.opaque = mem->opaque;
+    s.dctx = ZSTD_createDCtx_advanced(cmem);
+    if (s.dctx == NULL) return ARTPACK_E_ALLOC;
+    /* the header, when it is intact, says whether a dictionary is embedded */
+    if (src_size >= AP_HEADER_CHUNK && ap_read_le32(p) == AP_CHUNK_HEADER &&
+        ap_read_le32(p + 4) == AP_HEADER_PAYLOAD &&
+        ap_read_le32(p + 28) == ap_bundle_checksum(p + 8, 20)) {
+        stats->header_ok = 1;
+        stats->codec = p[13];
+        stats->level = p[15];
+        stats->dict_id = ap_read_le32(p + 16);
+        stats->block_size = ap_read_le32(p + 20);
+        stats->dict_embedded = p[14] & 1;
+    }
+    if (dict != NULL) {
+        s.dict = *dict;
+        s.has_dict = 1;
+    } else if (stats->dict_embedded && src_size >= AP_HEADER_CHUNK + 12 &&
+               ap_read_le32(p + AP_HEADER_CHUNK) == AP_CHUNK_DICT) {
+        size_t chunk = ap_read_le32(p + AP_HEADER_CHUNK + 4), dsize = ap_read_le32(p + AP_HEADER_CHUNK + 8);
+        if (chunk >= 4 && chunk - 4 <= src_size - AP_HEADER_CHUNK - 12 &&
+            dsize >= ARTPACK_DICT_SIZE_MIN && dsize <= ARTPACK_DICT_SIZE_MAX) {
+            s.dict_copy = mem->alloc(mem->opaque, dsize);
+            if (s.dict_copy == NULL) err = ARTPACK_E_ALLOC;
+            if (err == ARTPACK_OK) {
+                size_t got = ZSTD_decompressDCtx(s.dctx, s.dict_copy, dsize, p + AP_HEADER_CHUNK + 12,
+                                                 chunk - 4);
+                if (!ZSTD_isError(got) && got == dsize &&
+                    artpack_dict_load(&s.dict, s.dict_copy, dsize) == ARTPACK_OK)
+                    s.has_dict = 1;
+            }
+        }
+    }
+    stats->dict_id_used = s.has_dict ? s.dict.id : 0;
+    if (err == ARTPACK_OK && s.has_dict) {
+        s.ddict = ZSTD_createDDict_advanced(s.dict.data, s.dict.size, ZSTD_dlm_byRef,
+                                            ZSTD_dct_fullDict, cmem);
+        if (s.ddict == NULL || ZSTD_isError(ZSTD_DCtx_refDDict(s.dctx, s.ddict))) err = ARTPACK_E_DICT;
+    }
+    ws = artpack_decompressor_workspace_size(ARTPACK_CODEC_LZ4);
+    if (err == ARTPACK_OK) {
+        s.lz4_ws = mem->alloc(mem->opaque, ws);
+        if (s.lz4_ws == NULL) err = ARTPACK_E_ALLOC;
+    }
+    if (err == ARTPACK_OK)
+        err = artpack_decompressor_init(&s.dec, s.lz4_ws, ws, ARTPACK_CODEC_LZ4,
+                                        s.has_dict ? &s.dict : NULL, 0);
+    while (err == ARTPACK_OK && pos + 8 <= src_size) {
+        uint32_t magic = ap_read_le32(p + pos);
+        size_t step = 0;
+        if (magic == AP_ZSTD_MAGIC) {
+            step = ap_try_zstd(&s, pos);
+        } else if (magic >= AP_SKIP_MAGIC_FIRST && magic <= AP_SKIP_MAGIC_FIRST + 15) {
+            size_t chunk = ap_read_le32(p + pos + 4);
+            if (chunk <= src_size - pos - 8) {
+                if (magic == AP_CHUNK_BLOCK) ap_try_block_chunk(&s, pos, chunk);
+                step = 8 + chunk;
+            }
+        }
+        if (step == 0) { /* damage: find the next chunk */
+            size_t q = pos + 1;
+            while (q + 4 <= src_size && !ap_is_chunk_magic(ap_read_le32(p + q))) q++;
+            stats->bytes_skipped += q - pos;
+            step = q - pos;
+            if (q + 4 > src_size) {
+                stats->bytes_skipped += src_size - q;
+                step = src_size - pos;
+            }
+        }
+        pos += step;
+    }
+    if (err == ARTPACK_OK && pos < src_size) stats->bytes_skipped += src_size - pos;
+    ap_salvager_free(&s);
+    return err;
+}
+
+artpack_error artpack_bundle_embedded_dict(const void *src, size_t src_size, void *dst,
+                                           size_t dst_capacity, size_t *written) {
+    const unsigned char *p = (const unsigned char *)src;
+    size_t chunk, dsize, got;
+    AP_RETURN_IF(src == NULL || dst == NULL || written == NULL, ARTPACK_E_NULL_ARG);
+    AP_RETURN_IF(src_size < AP_HEADER_CHUNK + 12 || ap_read_le32(p) != AP_CHUNK_HEADER ||
+                     ap_read_le32(p + 28) != ap_bundle_checksum(p + 8, 20) || (p[14] & 1) == 0 ||
+                     ap_read_le32(p + AP_HEADER_CHUNK) != AP_CHUNK_DICT,
+                 ARTPACK_E_BUNDLE);
+    chunk = ap_read_le32(p + AP_HEADER_CHUNK + 4);
+    dsize = ap_read_le32(p + AP_HEADER_CHUNK + 8);
+    AP_RETURN_IF(chunk < 4 || chunk - 4 > src_size - AP_HEADER_CHUNK - 12, ARTPACK_E_BUNDLE);
+    AP_RETURN_IF(dsize > dst_capacity, ARTPACK_E_DST_TOO_SMALL);
+    got = ZSTD_decompress(dst, dsize, p + AP_HEADER_CHUNK + 12, chunk - 4);
+    AP_RETURN_IF(ZSTD_isError(got) || got != dsize, ARTPACK_E_DICT);
+    *written = got;
+    return ARTPACK_OK;
+}
