@@ -204,6 +204,72 @@ run ap decode -D "$t/d.dict" "$t/flip.apz"; expect_rc 1 "damaged article"; expec
 run ap decode -k -D "$t/d.dict" "$t/flip.apz"; expect_rc 0 "decode -k past a damaged article"
 [ "$(grep -c . "$t/out.txt")" = 59 ] && ok || bad "decode -k keeps the 59 good articles"
 
+# ---- bundles ----
+python3 "$here/make-articles.py" 200 5 >"$t/b.jsonl"
+python3 "$here/make-articles.py" 30 6 >"$t/more.jsonl"
+run ap pack -D "$t/d.dict" --block-size 8K -o "$t/b.apb" "$t/b.jsonl"; expect_rc 0 "pack"
+run ap verify "$t/b.apb"; expect_rc 1 "verify without the dictionary it names"; expect_err "ARTPACK_E_NEED_DICT" "bundle needs its dictionary"
+run ap verify -D "$t/d.dict" "$t/b.apb"; expect_rc 0 "verify"; grep -q "OK: 200 articles" "$t/out.txt" && ok || bad "verify reports the count"
+run ap unpack -D "$t/d.dict" -o "$t/b.out" "$t/b.apb"; expect_rc 0 "unpack"
+python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/b.out" >/dev/null && ok || bad "unpack gives back every article in order"
+run ap unpack -D "$t/other.dict" "$t/b.apb"; expect_rc 1 "unpack with the wrong dictionary"; expect_err "ARTPACK_E_WRONG_DICT" "wrong bundle dictionary named"
+for mode in "--embed-dict -D $t/d.dict" "--train --size 8K" "--lz4 --embed-dict -D $t/d.dict" "--stored" "-3 --block-size 1"; do
+    # shellcheck disable=SC2086
+    run ap pack $mode -o "$t/m.apb" "$t/b.jsonl"; expect_rc 0 "pack $mode"
+    run ap unpack -o "$t/m.out" "$t/m.apb"; expect_rc 0 "unpack of pack $mode (no -D: embedded or none)"
+    python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/m.out" >/dev/null && ok || bad "round trip of pack $mode"
+    rm -f "$t/m.apb" "$t/m.out"
+done
+run ap get -D "$t/d.dict" "$t/b.apb" 7; expect_rc 0 "get N"
+sed -n 8p "$t/b.jsonl" >"$t/want.jsonl"; python3 "$here/jsonl_same.py" "$t/want.jsonl" "$t/out.txt" >/dev/null && ok || bad "get 7 is the 8th article"
+run ap get -D "$t/d.dict" "$t/b.apb" --id synthetic-5-42; expect_rc 0 "get --id"; grep -q '"id":"synthetic-5-42"' "$t/out.txt" && ok || bad "get --id finds it"
+run ap get -D "$t/d.dict" "$t/b.apb" --id nope; expect_rc 1 "get --id missing"; expect_err "ARTPACK_E_NOT_FOUND" "missing id named"
+run ap get -D "$t/d.dict" "$t/b.apb" 200; expect_rc 1 "get past the end"; expect_err "numbers start at 0" "get past the end message"
+run ap get -D "$t/d.dict" "$t/b.apb" x; expect_rc 1 "get with a bad number"
+run ap ls -D "$t/d.dict" "$t/b.apb"; expect_rc 0 "ls"; [ "$(wc -l <"$t/out.txt")" = 201 ] && ok || bad "ls: a header and 200 lines"
+grep -q "^0	synthetic-5-0	2026-" "$t/out.txt" && ok || bad "ls: number, id, date"
+cp "$t/b.apb" "$t/a.apb"
+size0=$(wc -c <"$t/a.apb")
+run ap append -D "$t/d.dict" "$t/a.apb" "$t/more.jsonl"; expect_rc 0 "append"
+head -c "$size0" "$t/a.apb" | cmp -s - "$t/b.apb" && ok || bad "append leaves the committed bytes as they were"
+run ap unpack -D "$t/d.dict" -o "$t/a.out" "$t/a.apb"; cat "$t/b.jsonl" "$t/more.jsonl" >"$t/ab.jsonl"
+python3 "$here/jsonl_same.py" "$t/ab.jsonl" "$t/a.out" >/dev/null && ok || bad "after append: all 230 articles in order"
+size1=$(wc -c <"$t/a.apb")
+for cut in $((size0 + 1)) $(((size0 + size1) / 2)) $((size1 - 1)); do # power loss during the append
+    head -c "$cut" "$t/a.apb" >"$t/cut.apb"
+    run ap unpack -f -D "$t/d.dict" -o "$t/cut.out" "$t/cut.apb"; expect_rc 0 "a bundle cut at $cut of an append opens"
+    python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/cut.out" >/dev/null && ok || bad "cut at $cut: the 200 committed articles"
+    expect_err "interrupted append" "cut at $cut: the ignored tail is reported"
+    run ap append -D "$t/d.dict" "$t/cut.apb" "$t/more.jsonl"; expect_rc 0 "append after an interrupted append"
+    run ap unpack -f -D "$t/d.dict" -o "$t/cut.out" "$t/cut.apb"; python3 "$here/jsonl_same.py" "$t/ab.jsonl" "$t/cut.out" >/dev/null && ok || bad "cut at $cut, then append: 230 articles"
+done
+python3 - "$t/b.apb" "$t/flip.apb" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[len(d) // 3] ^= 0x04  # inside a block
+open(sys.argv[2], "wb").write(d)
+PY
+run ap verify -D "$t/d.dict" "$t/flip.apb"; expect_rc 1 "verify finds a flipped bit"; expect_err "is damaged" "verify names the damaged block"
+expect_err "recover" "verify points to recover"
+run ap recover -D "$t/d.dict" -o "$t/rec.apb" "$t/flip.apb"; expect_rc 0 "recover"
+run ap unpack -D "$t/d.dict" -o "$t/rec.out" "$t/rec.apb"; expect_rc 0 "unpack of the recovered bundle"
+n_rec=$(grep -c . "$t/rec.out"); [ "$n_rec" -gt 150 ] && [ "$n_rec" -lt 200 ] && ok || bad "recover keeps the intact blocks ($n_rec of 200)"
+python3 - "$t/b.jsonl" "$t/rec.out" <<'PY' && ok || bad "every recovered article is an original one, in order"
+import json, sys
+orig = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rec = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+it = iter(orig)
+sys.exit(0 if all(any(r == o for o in it) for r in rec) else 1)
+PY
+run ap merge -D "$t/d.dict" -o "$t/merged.apb" "$t/b.apb" "$t/a.apb"; expect_rc 0 "merge"
+run ap unpack -D "$t/d.dict" -o "$t/merged.out" "$t/merged.apb"; cat "$t/b.jsonl" "$t/ab.jsonl" >"$t/bab.jsonl"
+python3 "$here/jsonl_same.py" "$t/bab.jsonl" "$t/merged.out" >/dev/null && ok || bad "merge: both bundles' articles in order"
+ap pack --lz4 -D "$t/d.dict" -o "$t/lz.apb" "$t/b.jsonl" 2>/dev/null
+run ap merge -D "$t/d.dict" -o "$t/bad.apb" "$t/b.apb" "$t/lz.apb"; expect_rc 1 "merge of different codecs"; expect_err "must share" "merge refusal explained"
+printf 'not a bundle at all, just text that is long enough to be read' >"$t/nb.apb"
+run ap verify "$t/nb.apb"; expect_rc 1 "verify of a non-bundle"; expect_err "ARTPACK_E_BUNDLE" "non-bundle named"
+run ap pack -D "$t/d.dict" --train -o "$t/x.apb" "$t/b.jsonl"; expect_rc 1 "pack -D with --train"
+run ap pack --block-size 0 -o "$t/x.apb" "$t/b.jsonl"; expect_rc 1 "pack --block-size 0"
+
 # ---- the Nth allocation fails, for every N: a clean error, no output, no leak
 # (leaks and bad frees make ASan or valgrind change the exit status) ----
 alloc_fail_loop() { # description args...

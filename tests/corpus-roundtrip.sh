@@ -52,6 +52,21 @@ for mode in "-3 -D $tmp/rf.dict" "-3" "--lz4 -D $tmp/rf.dict" "--lz4" "--stored"
     done
     echo "corpus-roundtrip: $total articles round-trip with encode $mode" | sed "s|$tmp/||"
 done
+for f in "$corpus"/*.jsonl; do
+    name=$(basename "$f" .jsonl)
+    "$ARTPACK" pack -q -D "$tmp/rf.dict" --embed-dict -o "$tmp/$name.apb" "$f"
+    "$ARTPACK" verify -q "$tmp/$name.apb"
+    "$ARTPACK" unpack -q -o "$tmp/$name.b.jsonl" "$tmp/$name.apb"
+    same "$f" "$tmp/$name.b.jsonl" "$name (bundle)"
+    n=$(grep -c . "$f")
+    for k in 0 $((n / 2)) $((n - 1)); do # get N returns the Nth article
+        "$ARTPACK" get -q "$tmp/$name.apb" "$k" >"$tmp/get.jsonl"
+        grep . "$f" | sed -n "$((k + 1))p" >"$tmp/want.jsonl"
+        same "$tmp/want.jsonl" "$tmp/get.jsonl" "$name (get $k)"
+    done
+    echo "corpus-roundtrip: $name: bundle $(wc -c <"$tmp/$name.apb") B (dictionary embedded), every article back in order"
+    rm -f "$tmp/$name.apb" "$tmp/$name.b.jsonl"
+done
 bbc=$corpus/bbc.jsonl
 if [ -f "$bbc" ]; then
     "$ARTPACK" encode -q -19 -D "$tmp/rf.dict" -o "$tmp/bbc.apz" "$bbc"
