@@ -170,12 +170,19 @@ artpack_error artpack_bundle_salvage(const void *src, size_t src_size, const art
             }
         }
     }
-    stats->dict_id_used = s.has_dict ? s.dict.id : 0;
     if (err == ARTPACK_OK && s.has_dict) {
         s.ddict = ZSTD_createDDict_advanced(s.dict.data, s.dict.size, ZSTD_dlm_byRef,
                                             ZSTD_dct_fullDict, cmem);
-        if (s.ddict == NULL || ZSTD_isError(ZSTD_DCtx_refDDict(s.dctx, s.ddict))) err = ARTPACK_E_DICT;
+        if (s.ddict == NULL || ZSTD_isError(ZSTD_DCtx_refDDict(s.dctx, s.ddict))) {
+            /* the caller's dictionary must work; a damaged embedded one only
+             * costs the blocks that need it */
+            if (dict != NULL) err = ARTPACK_E_DICT;
+            ZSTD_freeDDict(s.ddict);
+            s.ddict = NULL;
+            s.has_dict = 0;
+        }
     }
+    stats->dict_id_used = s.has_dict ? s.dict.id : 0;
     ws = artpack_decompressor_workspace_size(ARTPACK_CODEC_LZ4);
     if (err == ARTPACK_OK) {
         s.lz4_ws = mem->alloc(mem->opaque, ws);

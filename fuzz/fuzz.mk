@@ -14,7 +14,7 @@
 #                                `make fuzz` run that add coverage (-merge=1)
 #   make fuzz-seeds              rebuild the seed corpora from tests/data
 
-FUZZ_TARGETS ?= record json frame dict
+FUZZ_TARGETS ?= record json frame dict bundle
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_SAN     ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

@@ -202,3 +202,21 @@ for path in sorted(glob.glob("fuzz/corpus/record/seed-*"))[:20]:
     put("seed-content-" + os.path.basename(path), bytes([64]) + open(path, "rb").read())
 PY
 echo "make-seeds.sh: frame/ $(ls fuzz/corpus/frame | wc -l) files, dict/ $(ls fuzz/corpus/dict | wc -l) files"
+
+# bundle/: byte 0 = 0 + bundles `artpack pack` makes of the fixtures (zstd,
+# LZ4, stored; small blocks; one with a dictionary trained on synthetic
+# articles, embedded); byte 0 = 2 or 6 + a block-size byte + JSON Lines.
+rm -f fuzz/corpus/bundle/seed-*
+cat $fixtures | grep . >"$tmp/all.jsonl"
+i=0
+for mode in "--stored --block-size 1" "--lz4 --block-size 2K" "-1 --block-size 4K" "-1"; do
+    "$ARTPACK" pack -q -f $mode -o "$tmp/b.apb" "$tmp/all.jsonl"
+    { printf '\000'; cat "$tmp/b.apb"; } >"fuzz/corpus/bundle/seed-pack-$i"
+    i=$((i + 1))
+done
+"$ARTPACK" pack -q -f -1 --block-size 2K --embed-dict -D fuzz/corpus/dict/seed-synthetic-4k.dict \
+    -o "$tmp/b.apb" "$tmp/all.jsonl"
+{ printf '\000'; cat "$tmp/b.apb"; } >fuzz/corpus/bundle/seed-pack-dict
+{ printf '\002\020'; cat "$tmp/all.jsonl"; } >fuzz/corpus/bundle/seed-json-zstd
+{ printf '\006\001'; head -n 3 "$tmp/all.jsonl"; } >fuzz/corpus/bundle/seed-json-lz4
+echo "make-seeds.sh: bundle/ $(ls fuzz/corpus/bundle | wc -l) files"

@@ -1,0 +1,153 @@
+/* fuzz_bundle.c - libFuzzer target: bundles from outside. The input is a
+ * bundle file read through the read callback: open it (info, reader in an
+ * exactly sized workspace), get every article (in order and backwards), find
+ * ids, check every block and the index, and salvage it. Whatever a get
+ * returns must be a valid record; nothing may crash, leak or read outside.
+ * Byte 0 of the input chooses whether the reader gets the test dictionary
+ * (bit 0); the rest is the bundle.
+ * With bit 1 set, the rest is instead JSON Lines: pack it into a bundle
+ * (zstd or LZ4 by bit 2, block size from byte 1) and read every article back
+ * (round trip of bundles built from fuzzer-made articles). */
+#include "fuzz_dictgen.h"
+
+typedef struct fz_file {
+    const uint8_t *p;
+    size_t n;
+} fz_file;
+
+static int fz_read(void *opaque, uint64_t off, void *dst, size_t size) {
+    const fz_file *f = (const fz_file *)opaque;
+    if (off > f->n || size > f->n - off) return -1;
+    if (size) memcpy(dst, f->p + off, size);
+    return 0;
+}
+
+static int fz_write(void *opaque, const void *data, size_t size) {
+    return ap_buf_put((ap_buf *)opaque, data, size) ? -1 : 0;
+}
+
+static int fz_count(void *opaque, const void *record, size_t size) {
+    CHECK(artpack_record_validate(record, size, NULL) == ARTPACK_OK);
+    ++*(size_t *)opaque;
+    return 0;
+}
+
+/* Reads everything a bundle holds; returns the article count (or 0). */
+static uint64_t read_bundle(const uint8_t *data, size_t size, const artpack_dict *dict) {
+    fz_file f;
+    artpack_bundle_info info;
+    artpack_bundle_reader *r = NULL;
+    artpack_salvage_stats st;
+    size_t ws, salvaged = 0;
+    void *mem;
+    uint64_t n, b;
+    f.p = data;
+    f.n = size;
+    CHECK(artpack_bundle_salvage(data, size, dict, NULL, fz_count, &salvaged, &st) == ARTPACK_OK);
+    if (artpack_bundle_info_get(&info, fz_read, &f, size) != ARTPACK_OK) return 0;
+    CHECK(info.end_offset <= size);
+    if (info.max_block_content > ((size_t)64 << 20) || info.dict_size > ((size_t)8 << 20))
+        return 0; /* declared sizes a caller would refuse */
+    ws = artpack_bundle_reader_workspace_size(&info, dict == NULL);
+    mem = malloc(ws ? ws : 1);
+    CHECK(mem != NULL);
+    if (artpack_bundle_reader_open(&r, mem, ws, &info, info.dict_id ? dict : NULL, fz_read, &f) ==
+        ARTPACK_OK) {
+        (void)artpack_bundle_check_index(r);
+        for (b = 0; b < info.block_count && b < 4096; b++) (void)artpack_bundle_check_block(r, b, NULL, NULL);
+        for (n = 0; n < info.article_count && n < 4096; n++) {
+            const void *rec;
+            size_t len;
+            artpack_bundle_location where;
+            if (artpack_bundle_get(r, n, &rec, &len) == ARTPACK_OK) {
+                CHECK((const unsigned char *)rec >= (const unsigned char *)mem &&
+                      (const unsigned char *)rec + len <= (const unsigned char *)mem + ws);
+                (void)artpack_record_validate(rec, len, NULL);
+            }
+            if (artpack_bundle_locate(r, n, &where) == ARTPACK_OK)
+                CHECK(n >= where.block_first && n - where.block_first < where.block_articles);
+        }
+        for (n = info.article_count; n-- > 0 && info.article_count - n < 64;) {
+            const void *rec;
+            size_t len;
+            (void)artpack_bundle_get(r, n, &rec, &len);
+        }
+        {
+            uint64_t at = 0;
+            (void)artpack_bundle_find_id(r, "id-1", 4, &at);
+        }
+    }
+    free(mem);
+    return info.article_count;
+}
+
+static void pack_and_read(const uint8_t *data, size_t size, unsigned mode, unsigned bs) {
+    ap_json_reader jr;
+    ap_json_article a;
+    ap_json_error err;
+    ap_buf out = {NULL, 0, 0}, recs = {NULL, 0, 0};
+    artpack_bundle_params p;
+    artpack_bundle_writer *w = NULL;
+    size_t count = 0;
+    int got;
+    if (ap_json_reader_init(&jr, (const char *)data, size)) return;
+    memset(&p, 0, sizeof p);
+    p.codec = (mode & 4) ? ARTPACK_CODEC_LZ4 : ARTPACK_CODEC_ZSTD;
+    p.level = 1;
+    p.block_size = 1 + bs * 64;
+    p.embed_dict = 1;
+    CHECK(artpack_bundle_writer_create(&w, &p, fz_dict(), NULL, fz_write, &out) == ARTPACK_OK);
+    while ((got = ap_json_next(&jr, &a, &err)) != 0) {
+        size_t n;
+        unsigned char *rec;
+        if (got < 0) continue;
+        rec = fz_encode_exact(&a.view, &n);
+        CHECK(artpack_bundle_writer_add(w, rec, n) == ARTPACK_OK);
+        CHECK(ap_buf_put_varint(&recs, n) == 0 && ap_buf_put(&recs, rec, n) == 0);
+        free(rec);
+        ap_json_article_free(&a);
+        count++;
+    }
+    CHECK(artpack_bundle_writer_commit(w) == ARTPACK_OK);
+    artpack_bundle_writer_free(w);
+    ap_json_reader_free(&jr);
+    CHECK(read_bundle(out.data, out.len, NULL) == count);
+    { /* and every article is the one packed */
+        fz_file f;
+        artpack_bundle_info info;
+        artpack_bundle_reader *r = NULL;
+        size_t ws, pos = 0;
+        void *mem;
+        uint64_t k;
+        f.p = out.data;
+        f.n = out.len;
+        CHECK(artpack_bundle_info_get(&info, fz_read, &f, out.len) == ARTPACK_OK);
+        ws = artpack_bundle_reader_workspace_size(&info, 1);
+        mem = malloc(ws);
+        CHECK(artpack_bundle_reader_open(&r, mem, ws, &info, NULL, fz_read, &f) == ARTPACK_OK);
+        for (k = 0; k < count; k++) {
+            const void *rec;
+            size_t len;
+            uint64_t want;
+            pos += artpack_varint_read(&want, recs.data + pos, recs.len - pos);
+            CHECK(artpack_bundle_get(r, k, &rec, &len) == ARTPACK_OK);
+            CHECK(len == want && memcmp(rec, recs.data + pos, len) == 0);
+            pos += len;
+        }
+        free(mem);
+    }
+    ap_buf_free(&out);
+    ap_buf_free(&recs);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    unsigned mode;
+    if (size < 2) return 0;
+    mode = data[0];
+    if (mode & 2) {
+        pack_and_read(data + 2, size - 2, mode, data[1]);
+        return 0;
+    }
+    (void)read_bundle(data + 1, size - 1, (mode & 1) ? fz_dict() : NULL);
+    return 0;
+}
