@@ -45,7 +45,7 @@ TESTS     = test_wire test_record test_datetime test_json test_frame
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
 .PHONY: all lib test unit cli-test cxx-check symbols-check roundtrip asan valgrind \
-        bench demo install clean setup
+        bench bench-bundle demo install clean setup
 
 all: lib $(B)/artpack
 lib: $(B)/libartpack.a $(B)/libartpack.so
@@ -118,9 +118,16 @@ $(B)/bench: tests/bench.c $(TOOL_OBJ) $(B)/libartpack.a
 $(B)/bench_compress: tests/bench_compress.c $(TOOL_OBJ) $(B)/libartpack.a
 	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) -lbrotlienc -lbrotlidec -lz $(JANSSON_LIBS)
 
+$(B)/bench_bundle: tests/bench_bundle.c $(TOOL_OBJ) $(B)/libartpack.a
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS)
+
+bench-bundle: all $(B)/bench_bundle
+	B=$(B) CORPUS=$(CORPUS) scripts/bench-bundle
+
 bench: all $(B)/bench $(B)/bench_compress
 	$(B)/bench $(CORPUS)/reuters_financial.jsonl
 	ARTPACK=$(B)/artpack BENCH_COMPRESS=$(B)/bench_compress BENCH_WORK=$(B)/bench-compress scripts/bench-compress
+	$(MAKE) bench-bundle
 
 demo: all
 	scripts/fetch-sample $(B)/sample

@@ -432,7 +432,7 @@ ARTPACK_API artpack_error artpack_frame_decompress(artpack_decompressor *d, void
  * an artpack frame (LZ4, stored). Appends add blocks, an index segment and a
  * footer after the old footer, never touching committed bytes. */
 
-#define ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT ((size_t)256 * 1024)
+#define ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT ((size_t)768 * 1024)
 #define ARTPACK_BUNDLE_BLOCK_SIZE_MAX ((size_t)64 * 1024 * 1024)
 #define ARTPACK_BUNDLE_FOOTER_SIZE 32
 

@@ -65,6 +65,9 @@ for f in "$corpus"/*.jsonl; do
         same "$tmp/want.jsonl" "$tmp/get.jsonl" "$name (get $k)"
     done
     echo "corpus-roundtrip: $name: bundle $(wc -c <"$tmp/$name.apb") B (dictionary embedded), every article back in order"
+    if [ "$name" = bbc ] && [ "$(wc -c <"$tmp/$name.apb")" -gt 1500000 ]; then
+        echo "corpus-roundtrip: FAIL: the bbc bundle exceeds 1,500,000 B"; exit 1
+    fi
     rm -f "$tmp/$name.apb" "$tmp/$name.b.jsonl"
 done
 bbc=$corpus/bbc.jsonl

@@ -69,7 +69,7 @@ static const char ap_usage[] =
     "Bundles (pack):\n"
     "  --embed-dict      put the dictionary (zstd-compressed) in the bundle\n"
     "  --train           train a dictionary on the articles packed, and embed it\n"
-    "  --block-size SIZE articles per block up to SIZE bytes (K, M); default 256K\n"
+    "  --block-size SIZE articles per block up to SIZE bytes (K, M); default 768K\n"
     "  --id ID           get: the first article whose id is ID\n"
     "\n"
     "Training (train, pack --train):\n"

@@ -1,0 +1,204 @@
+/* bench_bundle.c - bundles: bytes and random-access latency over block sizes.
+ *
+ * Usage: bench_bundle CORPUS_DIR OUT_DIR
+ * Dictionaries (110 KB, artpack_dict_train): one on all of
+ * reuters_financial.jsonl for bbc.jsonl; one on its first 90 % for the last
+ * 10 % (held out). Every bundle is zstd -19 with the dictionary embedded.
+ * Latency: median and 90th percentile of artpack_bundle_get() of 2,000
+ * article numbers drawn at random (fixed seed), each on a reader whose block
+ * cache was just emptied, so each get reads and decodes a block; CPU time of
+ * this thread. Writes OUT_DIR/bundle.csv and prints a Markdown table. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "artpack.h"
+#include "json.h"
+#include "util.h"
+
+typedef struct recs {
+    ap_buf data;
+    size_t *sizes;
+    size_t count, json_bytes;
+} recs;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void die(const char *what) {
+    fprintf(stderr, "bench_bundle: %s\n", what);
+    exit(1);
+}
+
+/* Articles [from, to) of a JSON Lines file as records. */
+static void load(const char *path, double from, double to, recs *r) {
+    ap_buf in = {NULL, 0, 0};
+    ap_json_reader jr;
+    ap_json_article a;
+    ap_json_error err;
+    size_t total = 0, k = 0, lo, hi, cap = 0;
+    const char *p;
+    memset(r, 0, sizeof *r);
+    if (ap_read_all(path, &in)) die("cannot read the corpus (CORPUS=...)");
+    for (p = (const char *)in.data; p < (const char *)in.data + in.len; p++) total += *p == '\n';
+    lo = (size_t)(from * (double)total);
+    hi = (size_t)(to * (double)total);
+    if (ap_json_reader_init(&jr, (const char *)in.data, in.len)) die("out of memory");
+    while (ap_json_next(&jr, &a, &err) == 1) {
+        if (k >= lo && k < hi) {
+            size_t n;
+            if (artpack_record_size(&a.view, &n) || ap_buf_reserve(&r->data, n) ||
+                artpack_record_encode(r->data.data + r->data.len, n, &a.view, &n))
+                die("encode failed");
+            r->data.len += n;
+            if (r->count == cap) {
+                cap = cap ? cap * 2 : 1024;
+                r->sizes = (size_t *)realloc(r->sizes, cap * sizeof *r->sizes);
+            }
+            r->sizes[r->count++] = n;
+        }
+        ap_json_article_free(&a);
+        k++;
+    }
+    /* the JSON bytes of the chosen lines */
+    {
+        size_t line = 0, start = 0, i;
+        for (i = 0; i < in.len; i++)
+            if (in.data[i] == '\n') {
+                if (line >= lo && line < hi) r->json_bytes += i - start + 1;
+                line++;
+                start = i + 1;
+            }
+    }
+    ap_json_reader_free(&jr);
+    ap_buf_free(&in);
+}
+
+static void train(const recs *r, ap_buf *dict, artpack_dict *d) {
+    size_t n;
+    if (ap_buf_reserve(dict, ARTPACK_DICT_SIZE_DEFAULT)) die("out of memory");
+    if (artpack_dict_train(dict->data, dict->cap, r->data.data, r->sizes, (unsigned)r->count,
+                           NULL, &n))
+        die("training failed");
+    dict->len = n;
+    if (artpack_dict_load(d, dict->data, n)) die("bad dictionary");
+}
+
+static int put(void *opaque, const void *p, size_t n) { return ap_buf_put((ap_buf *)opaque, p, n); }
+
+typedef struct mem_file {
+    const unsigned char *p;
+    size_t n;
+} mem_file;
+
+static int rd(void *opaque, uint64_t off, void *dst, size_t n) {
+    const mem_file *f = (const mem_file *)opaque;
+    if (off > f->n || n > f->n - off) return -1;
+    memcpy(dst, f->p + off, n);
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *d, size_t block) {
+    artpack_bundle_params p;
+    artpack_bundle_writer *w;
+    artpack_bundle_info info;
+    artpack_bundle_reader *rdr;
+    ap_buf out = {NULL, 0, 0};
+    mem_file f;
+    size_t i, pos = 0, ws, index_bytes;
+    void *mem;
+    double lat[2000];
+    uint32_t x = 12345;
+    char label[32];
+    memset(&p, 0, sizeof p);
+    p.codec = ARTPACK_CODEC_ZSTD;
+    p.level = 19;
+    p.block_size = block;
+    p.embed_dict = 1;
+    if (artpack_bundle_writer_create(&w, &p, d, NULL, put, &out)) die("writer");
+    for (i = 0; i < r->count; i++) {
+        if (artpack_bundle_writer_add(w, r->data.data + pos, r->sizes[i])) die("add");
+        pos += r->sizes[i];
+    }
+    if (artpack_bundle_writer_commit(w)) die("commit");
+    artpack_bundle_writer_free(w);
+    f.p = out.data;
+    f.n = out.len;
+    if (artpack_bundle_info_get(&info, rd, &f, out.len)) die("info");
+    index_bytes = out.len - info.last_segment; /* the one segment and the footer */
+    ws = artpack_bundle_reader_workspace_size(&info, 0);
+    mem = malloc(ws);
+    if (artpack_bundle_reader_open(&rdr, mem, ws, &info, d, rd, &f)) die("open");
+    for (i = 0; i < 2000; i++) {
+        const void *rec;
+        size_t len;
+        uint64_t n, other;
+        double t;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        n = x % r->count;
+        other = n + 1 < r->count ? r->count - 1 - n : 0; /* empty the block cache */
+        if (info.block_count > 1) (void)artpack_bundle_get(rdr, other, &rec, &len);
+        t = now();
+        if (artpack_bundle_get(rdr, n, &rec, &len)) die("get");
+        lat[i] = (now() - t) * 1e6;
+    }
+    qsort(lat, 2000, sizeof lat[0], cmp_double);
+    if (block == 1) snprintf(label, sizeof label, "1 article");
+    else if (block >= 1048576) snprintf(label, sizeof label, "%zu MB", block >> 20);
+    else snprintf(label, sizeof label, "%zu KB", block >> 10);
+    printf("| %s | %s | %zu | %llu | %zu | %.2f | %.1f | %.1f | %zu |\n", name, label, out.len,
+           (unsigned long long)info.block_count, index_bytes,
+           (double)index_bytes / (double)r->count, lat[1000], lat[1800], ws);
+    fprintf(csv, "%s,%zu,%zu,%llu,%zu,%.3f,%.2f,%.2f,%zu\n", name, block, out.len,
+            (unsigned long long)info.block_count, index_bytes,
+            (double)index_bytes / (double)r->count, lat[1000], lat[1800], ws);
+    free(mem);
+    ap_buf_free(&out);
+}
+
+int main(int argc, char **argv) {
+    static const size_t blocks[] = {1, 16384, 65536, 262144, 786432, 1048576};
+    char path[4096];
+    recs rf, rf_train, rf_test, bbc;
+    ap_buf dict_all = {NULL, 0, 0}, dict_90 = {NULL, 0, 0};
+    artpack_dict d_all, d_90;
+    FILE *csv;
+    size_t i;
+    if (argc < 3) die("usage: bench_bundle CORPUS_DIR OUT_DIR");
+    snprintf(path, sizeof path, "%s/reuters_financial.jsonl", argv[1]);
+    load(path, 0, 1, &rf);
+    load(path, 0, 0.9, &rf_train);
+    load(path, 0.9, 1, &rf_test);
+    snprintf(path, sizeof path, "%s/bbc.jsonl", argv[1]);
+    load(path, 0, 1, &bbc);
+    train(&rf, &dict_all, &d_all);
+    train(&rf_train, &dict_90, &d_90);
+    snprintf(path, sizeof path, "%s/bundle.csv", argv[2]);
+    csv = fopen(path, "w");
+    if (csv == NULL) die("cannot write the CSV");
+    fprintf(csv, "file,block_size,bundle_bytes,blocks,index_bytes,index_bytes_per_article,"
+                 "get_median_us,get_p90_us,reader_workspace\n");
+    printf("bbc.jsonl: %zu articles, %zu B of JSON; reuters_financial.jsonl held out (last 10 %%): "
+           "%zu articles, %zu B of JSON\n\n",
+           bbc.count, bbc.json_bytes, rf_test.count, rf_test.json_bytes);
+    printf("| file | block size | bundle bytes (dictionary included) | blocks | index bytes | "
+           "index B/article | get median µs | get p90 µs | reader workspace B |\n");
+    printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (i = 0; i < sizeof blocks / sizeof blocks[0]; i++) run(csv, "bbc", &bbc, &d_all, blocks[i]);
+    for (i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
+        run(csv, "reuters_financial held out", &rf_test, &d_90, blocks[i]);
+    fclose(csv);
+    return 0;
+}
