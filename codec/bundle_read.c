@@ -164,8 +164,10 @@ artpack_error artpack_bundle_info_get(artpack_bundle_info *dst, artpack_read_fn 
 
 struct artpack_bundle_reader {
     artpack_bundle_info info;
-    artpack_read_fn read;
-    void *opaque;
+    artpack_read_fn read;    /* one of read and map */
+    artpack_map_fn map;
+    void *opaque;            /* read's */
+    void *map_opaque;
     artpack_dict dict;
     int has_dict;
     unsigned char *buf;      /* the block buffer */
@@ -184,8 +186,9 @@ struct artpack_bundle_reader {
     size_t blk_records;      /* where the records start in buf */
 };
 
-static size_t ap_buf_size(const artpack_bundle_info *info, int load_dict) {
+static size_t ap_buf_size(const artpack_bundle_info *info, int load_dict, int mapped) {
     size_t content = info->max_block_content, frame = info->max_block_frame, n;
+    if (mapped) return content ? content : 1; /* blocks are decompressed from the map */
     if (info->codec == ARTPACK_CODEC_ZSTD)
         n = content + ZSTD_DECOMPRESSION_MARGIN(content, ZSTD_BLOCKSIZE_MAX);
     else
@@ -195,13 +198,14 @@ static size_t ap_buf_size(const artpack_bundle_info *info, int load_dict) {
     return n;
 }
 
-size_t artpack_bundle_reader_workspace_size(const artpack_bundle_info *info, int load_embedded_dict) {
+static size_t ap_workspace_size(const artpack_bundle_info *info, int load_embedded_dict,
+                                int mapped) {
     size_t n;
     int zstd, load;
     if (info == NULL) return 0;
     load = load_embedded_dict && info->dict_embedded;
     zstd = info->codec == ARTPACK_CODEC_ZSTD || load;
-    n = AP_ALIGN16(sizeof(artpack_bundle_reader)) + AP_ALIGN16(ap_buf_size(info, load));
+    n = AP_ALIGN16(sizeof(artpack_bundle_reader)) + AP_ALIGN16(ap_buf_size(info, load, mapped));
     if (zstd)
         n += AP_ALIGN16(ZSTD_estimateDCtxSize()) +
              AP_ALIGN16(ZSTD_estimateDDictSize(0, ZSTD_dlm_byRef));
@@ -211,15 +215,26 @@ size_t artpack_bundle_reader_workspace_size(const artpack_bundle_info *info, int
     return n;
 }
 
-artpack_error artpack_bundle_reader_open(artpack_bundle_reader **out, void *workspace,
-                                         size_t workspace_size, const artpack_bundle_info *info,
-                                         const artpack_dict *dict, artpack_read_fn read,
-                                         void *opaque) {
+size_t artpack_bundle_reader_workspace_size(const artpack_bundle_info *info, int load_embedded_dict) {
+    return ap_workspace_size(info, load_embedded_dict, 0);
+}
+
+size_t artpack_bundle_reader_workspace_size_mapped(const artpack_bundle_info *info,
+                                                   int load_embedded_dict) {
+    return ap_workspace_size(info, load_embedded_dict, 1);
+}
+
+static int ap_map_read(void *opaque, uint64_t off, void *dst, size_t n);
+
+static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace,
+                                    size_t workspace_size, const artpack_bundle_info *info,
+                                    const artpack_dict *dict, artpack_read_fn read,
+                                    artpack_map_fn map, void *opaque) {
     unsigned char *ws = (unsigned char *)workspace;
     artpack_bundle_reader *r;
     size_t at, need;
     int load;
-    AP_RETURN_IF(out == NULL || workspace == NULL || info == NULL || read == NULL,
+    AP_RETURN_IF(out == NULL || workspace == NULL || info == NULL || (read == NULL && map == NULL),
                  ARTPACK_E_NULL_ARG);
     *out = NULL;
     AP_RETURN_IF(((size_t)ws & 7u) != 0, ARTPACK_E_PARAM);
@@ -227,16 +242,18 @@ artpack_error artpack_bundle_reader_open(artpack_bundle_reader **out, void *work
     AP_RETURN_IF(dict == NULL && info->dict_id != 0 && !info->dict_embedded, ARTPACK_E_NEED_DICT);
     AP_RETURN_IF(dict != NULL && info->dict_id != 0 && dict->id != info->dict_id,
                  ARTPACK_E_WRONG_DICT);
-    need = artpack_bundle_reader_workspace_size(info, load);
+    need = ap_workspace_size(info, load, map != NULL);
     AP_RETURN_IF(workspace_size < need, ARTPACK_E_WORKSPACE_TOO_SMALL);
     r = (artpack_bundle_reader *)(void *)ws;
     memset(r, 0, sizeof *r);
     r->info = *info;
-    r->read = read;
-    r->opaque = opaque;
+    r->map = map;
+    r->read = map != NULL ? ap_map_read : read;
+    r->opaque = map != NULL ? (void *)r : opaque;
+    r->map_opaque = opaque;
     at = AP_ALIGN16(sizeof *r);
     r->buf = ws + at;
-    r->buf_size = ap_buf_size(info, load);
+    r->buf_size = ap_buf_size(info, load, map != NULL);
     at += AP_ALIGN16(r->buf_size);
     if (info->codec == ARTPACK_CODEC_ZSTD || load) {
         size_t dsize = AP_ALIGN16(ZSTD_estimateDCtxSize());
@@ -254,8 +271,14 @@ artpack_error artpack_bundle_reader_open(artpack_bundle_reader **out, void *work
          * decompress it behind everything else */
         unsigned char *d = ws + at;
         size_t frame = info->dict_chunk_size - 12, got;
-        AP_TRY(ap_rd(read, opaque, info->dict_offset + 12, r->buf, frame));
-        got = ZSTD_decompressDCtx(r->dctx, d, info->dict_size, r->buf, frame);
+        const void *src = r->buf;
+        if (map != NULL) {
+            src = map(opaque, info->dict_offset + 12, frame);
+            AP_RETURN_IF(src == NULL, ARTPACK_E_READ);
+        } else {
+            AP_TRY(ap_rd(read, opaque, info->dict_offset + 12, r->buf, frame));
+        }
+        got = ZSTD_decompressDCtx(r->dctx, d, info->dict_size, src, frame);
         AP_RETURN_IF(ZSTD_isError(got) || got != info->dict_size, ARTPACK_E_DICT);
         AP_TRY(artpack_dict_load(&r->dict, d, got));
         AP_RETURN_IF(r->dict.id != info->dict_id, ARTPACK_E_DICT);
@@ -284,6 +307,31 @@ artpack_error artpack_bundle_reader_open(artpack_bundle_reader **out, void *work
     }
     *out = r;
     return ARTPACK_OK;
+}
+
+static int ap_map_read(void *opaque, uint64_t off, void *dst, size_t n) {
+    const artpack_bundle_reader *r = (const artpack_bundle_reader *)opaque;
+    const void *p = r->map(r->map_opaque, off, n);
+    if (p == NULL) return -1;
+    if (n) memcpy(dst, p, n);
+    return 0;
+}
+
+artpack_error artpack_bundle_reader_open(artpack_bundle_reader **out, void *workspace,
+                                         size_t workspace_size, const artpack_bundle_info *info,
+                                         const artpack_dict *dict, artpack_read_fn read,
+                                         void *opaque) {
+    AP_RETURN_IF(read == NULL, ARTPACK_E_NULL_ARG);
+    return ap_reader_open(out, workspace, workspace_size, info, dict, read, NULL, opaque);
+}
+
+artpack_error artpack_bundle_reader_open_mapped(artpack_bundle_reader **out, void *workspace,
+                                                size_t workspace_size,
+                                                const artpack_bundle_info *info,
+                                                const artpack_dict *dict, artpack_map_fn map,
+                                                void *opaque) {
+    AP_RETURN_IF(map == NULL, ARTPACK_E_NULL_ARG);
+    return ap_reader_open(out, workspace, workspace_size, info, dict, NULL, map, opaque);
 }
 
 /* Makes r->seg the segment holding article n. */
@@ -325,7 +373,7 @@ static artpack_error ap_read_entry(artpack_bundle_reader *r, uint32_t i, ap_entr
 static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
     ap_entry e, next;
     uint32_t count;
-    unsigned char *src;
+    const unsigned char *src;
     size_t content = 0;
     ap_reader rd;
     uint64_t n, k, total = 0;
@@ -341,12 +389,19 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
     AP_RETURN_IF(e.first >= next.first || next.first > r->seg.count || (i == 0 && e.first != 0),
                  ARTPACK_E_INDEX);
     count = next.first - e.first;
-    AP_RETURN_IF(e.frame < 8 || e.frame > r->info.max_block_frame || e.frame > r->buf_size ||
+    AP_RETURN_IF(e.frame < 8 || e.frame > r->info.max_block_frame ||
+                     (r->map == NULL && e.frame > r->buf_size) ||
                      e.offset < AP_HEADER_CHUNK || e.offset > r->seg.offset ||
                      r->seg.offset - e.offset < e.frame,
                  ARTPACK_E_INDEX);
-    src = r->buf + r->buf_size - e.frame; /* in place: the frame at the end of the buffer */
-    AP_TRY(ap_rd(r->read, r->opaque, e.offset, src, e.frame));
+    if (r->map != NULL) { /* decompress from where it lies */
+        src = (const unsigned char *)r->map(r->map_opaque, e.offset, e.frame);
+        AP_RETURN_IF(src == NULL, ARTPACK_E_READ);
+    } else { /* in place: the frame at the end of the buffer */
+        unsigned char *at = r->buf + r->buf_size - e.frame;
+        AP_TRY(ap_rd(r->read, r->opaque, e.offset, at, e.frame));
+        src = at;
+    }
     if (r->info.codec == ARTPACK_CODEC_ZSTD) {
         ZSTD_frameHeader zfh;
         unsigned long long size;
@@ -583,6 +638,10 @@ artpack_error ap_bundle_reader_content(artpack_bundle_reader *r, uint64_t b,
 
 artpack_error ap_bundle_reader_raw(artpack_bundle_reader *r, uint64_t offset, size_t size,
                                    const unsigned char **data) {
+    if (r->map != NULL) {
+        *data = (const unsigned char *)r->map(r->map_opaque, offset, size);
+        return *data != NULL ? ARTPACK_OK : ARTPACK_E_READ;
+    }
     AP_RETURN_IF(size > r->buf_size, ARTPACK_E_INDEX);
     r->have_block = 0; /* the buffer no longer holds a decoded block */
     AP_TRY(ap_rd(r->read, r->opaque, offset, r->buf, size));

@@ -22,6 +22,12 @@ static int fz_read(void *opaque, uint64_t off, void *dst, size_t size) {
     return 0;
 }
 
+static const void *fz_map(void *opaque, uint64_t off, size_t size) {
+    const fz_file *f = (const fz_file *)opaque;
+    if (off > f->n || size > f->n - off) return NULL;
+    return f->p + off;
+}
+
 static int fz_write(void *opaque, const void *data, size_t size) {
     return ap_buf_put((ap_buf *)opaque, data, size) ? -1 : 0;
 }
@@ -75,6 +81,23 @@ static uint64_t read_bundle(const uint8_t *data, size_t size, const artpack_dict
         {
             uint64_t at = 0;
             (void)artpack_bundle_find_id(r, "id-1", 4, &at);
+        }
+    }
+    free(mem);
+    /* the same through the map: blocks decompressed from where they lie */
+    ws = artpack_bundle_reader_workspace_size_mapped(&info, dict == NULL);
+    mem = malloc(ws ? ws : 1);
+    CHECK(mem != NULL);
+    if (artpack_bundle_reader_open_mapped(&r, mem, ws, &info, info.dict_id ? dict : NULL, fz_map,
+                                          &f) == ARTPACK_OK) {
+        for (n = 0; n < info.article_count && n < 4096; n++) {
+            const void *rec;
+            size_t len;
+            if (artpack_bundle_get(r, n, &rec, &len) == ARTPACK_OK) {
+                CHECK((const unsigned char *)rec >= (const unsigned char *)mem &&
+                      (const unsigned char *)rec + len <= (const unsigned char *)mem + ws);
+                (void)artpack_record_validate(rec, len, NULL);
+            }
         }
     }
     free(mem);

@@ -513,6 +513,23 @@ ARTPACK_API size_t artpack_bundle_reader_workspace_size(const artpack_bundle_inf
 
 typedef struct artpack_bundle_reader artpack_bundle_reader;
 
+/* Hands out a pointer to size bytes at offset, or NULL: for bundles in
+ * memory-mapped flash or RAM, read in place without copying. */
+typedef const void *(*artpack_map_fn)(void *opaque, uint64_t offset, size_t size);
+
+/** Workspace of a reader opened with artpack_bundle_reader_open_mapped():
+ *  no room for a stored block, so only the largest block's content and the
+ *  decompressor (and the embedded dictionary with load_embedded_dict). */
+ARTPACK_API size_t artpack_bundle_reader_workspace_size_mapped(const artpack_bundle_info *info,
+                                                              int load_embedded_dict);
+/** As artpack_bundle_reader_open(), reading through map() instead: blocks
+ *  are decompressed from where they lie. */
+ARTPACK_API artpack_error artpack_bundle_reader_open_mapped(artpack_bundle_reader **out,
+                                                           void *workspace, size_t workspace_size,
+                                                           const artpack_bundle_info *info,
+                                                           const artpack_dict *dict,
+                                                           artpack_map_fn map, void *opaque);
+
 /** Opens a reader in the caller's workspace (8-byte aligned, at least
  *  artpack_bundle_reader_workspace_size()). dict: the bundle's dictionary
  *  (referenced in place, may sit in flash), or NULL to load the embedded one

@@ -26,6 +26,12 @@ static int ap_mem_read(void *opaque, uint64_t off, void *dst, size_t size) {
     return 0;
 }
 
+static const void *ap_mem_map(void *opaque, uint64_t off, size_t size) {
+    const ap_mem_file *f = (const ap_mem_file *)opaque;
+    if (off > f->n || size > f->n - off) return NULL;
+    return f->p + off;
+}
+
 static int ap_buf_write_cb(void *opaque, const void *data, size_t size) {
     return ap_buf_put((ap_buf *)opaque, data, size) ? -1 : 0;
 }
@@ -76,14 +82,15 @@ static int ap_bundle_open(const ap_options *o, const char *path, ap_bundle_in *b
                (unsigned)b->info.dict_id, artpack_error_name(ARTPACK_E_NEED_DICT));
         return 1;
     }
-    ws = artpack_bundle_reader_workspace_size(&b->info, !b->has_dict);
+    /* the file is in memory: read the blocks where they lie */
+    ws = artpack_bundle_reader_workspace_size_mapped(&b->info, !b->has_dict);
     b->ws = ap_malloc(ws);
     if (b->ws == NULL) {
         ap_msg("out of memory");
         return 1;
     }
-    e = artpack_bundle_reader_open(&b->r, b->ws, ws, &b->info, b->has_dict ? &b->dict : NULL,
-                                   ap_mem_read, &b->mf);
+    e = artpack_bundle_reader_open_mapped(&b->r, b->ws, ws, &b->info,
+                                          b->has_dict ? &b->dict : NULL, ap_mem_map, &b->mf);
     if (e != ARTPACK_OK) {
         ap_report("cannot read the bundle", ap_name(path), e);
         return 1;
@@ -160,12 +167,13 @@ static void ap_bundle_summary(const char *what, const ap_buf *out, size_t articl
     mf.n = out->len;
     if (artpack_bundle_info_get(&info, ap_mem_read, &mf, out->len) != ARTPACK_OK) return;
     ap_msg("%s: %zu articles, %zu B of JSON -> %zu B bundle (%.1f%%): %llu blocks, "
-           "dictionary %s, largest block %zu B; reader memory %zu B",
+           "dictionary %s, largest block %zu B; reader memory %zu B (%zu B reading in place)",
            what, articles, json_bytes, out->len,
            json_bytes ? 100.0 * (double)out->len / (double)json_bytes : 0.0,
            (unsigned long long)info.block_count,
            info.dict_id == 0 ? "none" : info.dict_embedded ? "embedded" : "named",
-           info.max_block_content, artpack_bundle_reader_workspace_size(&info, 0));
+           info.max_block_content, artpack_bundle_reader_workspace_size(&info, 0),
+           artpack_bundle_reader_workspace_size_mapped(&info, 0));
 }
 
 int ap_cmd_pack(const ap_options *o) {
