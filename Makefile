@@ -44,7 +44,7 @@ TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
 TESTS     = test_wire test_record test_datetime test_json test_frame
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
-.PHONY: all lib test unit cli-test cxx-check symbols-check roundtrip asan valgrind \
+.PHONY: all lib test unit cli-test cxx-check symbols-check noalloc-check roundtrip asan valgrind \
         bench bench-bundle demo install clean setup
 
 all: lib $(B)/artpack
@@ -98,10 +98,23 @@ symbols-check: $(B)/libartpack.a
 	@if tests/check-symbols.sh $(B)/planted/p.a 2>/dev/null; then echo "symbols-check: planted malloc not caught"; exit 1; \
 	 else echo "symbols-check: a planted malloc is caught"; fi
 
+# the decode-only build (ARTPACK_NO_ALLOC): compiles warning-free and calls
+# no malloc or free at all
+NOALLOC_SRC = codec/error.c codec/wire.c codec/schema.c codec/datetime.c codec/record.c \
+              codec/dict.c codec/frame.c codec/bundle_read.c codec/alloc.c
+noalloc-check:
+	@mkdir -p $(B)/noalloc
+	for f in $(NOALLOC_SRC); do $(CC) -std=c99 -Os $(WARN) -DARTPACK_NO_ALLOC -Iinclude -c $$f \
+	    -o $(B)/noalloc/$$(basename $$f .c).o || exit 1; done
+	rm -f $(B)/noalloc/libartpack-noalloc.a && ar rcs $(B)/noalloc/libartpack-noalloc.a $(B)/noalloc/*.o
+	@if nm -u $(B)/noalloc/libartpack-noalloc.a | grep -wqE 'malloc|calloc|realloc|free'; then \
+	    echo "noalloc-check: the ARTPACK_NO_ALLOC build allocates"; exit 1; fi
+	@echo "noalloc-check: the ARTPACK_NO_ALLOC build compiles and calls no malloc/free"
+
 roundtrip: $(B)/artpack
 	ARTPACK=$(B)/artpack tests/corpus-roundtrip.sh
 
-test: all unit cli-test cxx-check symbols-check roundtrip $(if $(wildcard fuzz/fuzz.mk),fuzz-replay)
+test: all unit cli-test cxx-check symbols-check noalloc-check roundtrip $(if $(wildcard fuzz/fuzz.mk),fuzz-replay)
 	@echo "make test: all passed"
 
 asan:

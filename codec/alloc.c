@@ -1,8 +1,8 @@
 /* alloc.c - the default allocator (malloc/free), the library's only use of
- * them. Built out with -DARTPACK_NO_MALLOC: then a NULL allocator is refused. */
+ * them. Built out with -DARTPACK_NO_ALLOC: then a NULL allocator is refused. */
 #include "internal.h"
 
-#ifndef ARTPACK_NO_MALLOC
+#ifndef ARTPACK_NO_ALLOC
 #include <stdlib.h>
 
 static void *ap_default_alloc(void *opaque, size_t size) {

@@ -13,6 +13,12 @@
 
 #define AP_ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
 
+uint32_t ap_bundle_checksum(const void *p, size_t n) { return (uint32_t)XXH64(p, n, 0); }
+
+unsigned ap_bundle_id_hash(const char *id, size_t len) {
+    return (unsigned)(XXH64(id, len, 0) & 0xFFFFu);
+}
+
 static artpack_error ap_rd(artpack_read_fn read, void *opaque, uint64_t off, void *dst, size_t n) {
     AP_RETURN_IF(n != 0 && read(opaque, off, dst, n) != 0, ARTPACK_E_READ);
     return ARTPACK_OK;

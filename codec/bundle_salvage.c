@@ -9,6 +9,8 @@
 
 #include "bundle_format.h"
 
+#ifndef ARTPACK_NO_ALLOC
+
 typedef struct ap_salvager {
     const unsigned char *src;
     size_t size;
@@ -238,3 +240,5 @@ artpack_error artpack_bundle_embedded_dict(const void *src, size_t src_size, voi
     *written = got;
     return ARTPACK_OK;
 }
+
+#endif /* ARTPACK_NO_ALLOC */

@@ -16,11 +16,8 @@
 
 #include "bundle_format.h"
 
-uint32_t ap_bundle_checksum(const void *p, size_t n) { return (uint32_t)XXH64(p, n, 0); }
+#ifndef ARTPACK_NO_ALLOC
 
-unsigned ap_bundle_id_hash(const char *id, size_t len) {
-    return (unsigned)(XXH64(id, len, 0) & 0xFFFFu);
-}
 
 /* A growable byte array through the caller's allocator. */
 typedef struct ap_vec {
@@ -474,3 +471,5 @@ artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w, artpack
     if (frame_size > w->max_frame) w->max_frame = (uint32_t)frame_size;
     return ARTPACK_OK;
 }
+
+#endif /* ARTPACK_NO_ALLOC */

@@ -1,8 +1,10 @@
 /* dict.c - load (reference) and train zstd dictionaries. */
 #include <string.h>
 
+#ifndef ARTPACK_NO_ALLOC
 #define ZDICT_STATIC_LINKING_ONLY
 #include <zdict.h>
+#endif
 
 #include "internal.h"
 
@@ -22,6 +24,7 @@ artpack_error artpack_dict_load(artpack_dict *dst, const void *src, size_t src_s
     return ARTPACK_OK;
 }
 
+#ifndef ARTPACK_NO_ALLOC
 artpack_error artpack_dict_train(void *dst, size_t dst_capacity, const void *samples,
                                  const size_t *sample_sizes, unsigned count,
                                  const artpack_train_params *params, size_t *written) {
@@ -70,3 +73,4 @@ artpack_error artpack_dict_train(void *dst, size_t dst_capacity, const void *sam
     *written = r;
     return ARTPACK_OK;
 }
+#endif /* ARTPACK_NO_ALLOC */

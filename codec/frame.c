@@ -9,7 +9,9 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 #include <lz4.h>
+#ifndef ARTPACK_NO_ALLOC
 #include <lz4hc.h>
+#endif
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -68,6 +70,7 @@ artpack_error artpack_frame_info_get(artpack_frame_info *dst, const void *src,
     return ARTPACK_OK;
 }
 
+#ifndef ARTPACK_NO_ALLOC
 /* ---- compression ---- */
 
 struct artpack_compressor {
@@ -247,6 +250,8 @@ artpack_error artpack_frame_compress(artpack_compressor *c, void *dst, size_t ds
     *written = hn + payload + tail;
     return ARTPACK_OK;
 }
+
+#endif /* ARTPACK_NO_ALLOC */
 
 /* ---- decompression ---- */
 

@@ -68,7 +68,7 @@ const artpack_field_info *ap_schema_by_tag(uint64_t tag);
 int ap_timestamp_numeric_ok(const artpack_timestamp *ts);
 
 /* ---- alloc.c ---- */
-/* a itself, or malloc/free when a is NULL (NULL under ARTPACK_NO_MALLOC). */
+/* a itself, or malloc/free when a is NULL (NULL under ARTPACK_NO_ALLOC). */
 const artpack_allocator *ap_allocator_or_default(const artpack_allocator *a);
 
 /* Little-endian 32-bit load/store. */

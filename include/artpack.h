@@ -35,6 +35,16 @@ extern "C" {
 #define ARTPACK_API
 #endif
 
+/* ---- Compile-time options ----------------------------------------------- */
+
+/* ARTPACK_NO_ALLOC: the decode-only, allocation-free build (for devices).
+ * Every API that allocates or compresses is absent: dictionary training, the
+ * compressor, the bundle writer and appender, salvage; codec/alloc.c defines
+ * no default allocator. What stays: records (encode and decode), dictionary
+ * loading, frame and bundle decoding in caller workspaces. Build only
+ * error.c wire.c schema.c datetime.c record.c dict.c frame.c bundle_read.c,
+ * with zstd's and LZ4's decoders. */
+
 /* ---- Version ------------------------------------------------------------ */
 
 #define ARTPACK_VERSION_MAJOR 0
@@ -321,6 +331,7 @@ typedef struct artpack_allocator {
     void *opaque;
 } artpack_allocator;
 
+#ifndef ARTPACK_NO_ALLOC
 typedef struct artpack_train_params {
     size_t dict_size;    /* 0 = ARTPACK_DICT_SIZE_DEFAULT */
     int optimize;        /* 0: fastCover d=6, k=100, f=20 on every sample (fast)
@@ -340,6 +351,7 @@ ARTPACK_API artpack_error artpack_dict_train(void *dst, size_t dst_capacity,
                                              unsigned count,
                                              const artpack_train_params *params,
                                              size_t *written);
+#endif /* ARTPACK_NO_ALLOC */
 
 /* ---- Frames: one compressed payload (docs/FORMAT.md) -------------------- */
 
@@ -360,6 +372,7 @@ typedef struct artpack_compress_params {
 #define ARTPACK_FRAME_BOUND(n) ((size_t)(n) + ((size_t)(n) >> 7) + 96)
 ARTPACK_API size_t artpack_frame_bound(size_t content_size);
 
+#ifndef ARTPACK_NO_ALLOC
 typedef struct artpack_compressor artpack_compressor;
 
 /** Creates a compressor for params (NULL = zstd 19, checksum, dict ID) and an
@@ -374,6 +387,7 @@ ARTPACK_API void artpack_compressor_free(artpack_compressor *c);
 ARTPACK_API artpack_error artpack_frame_compress(artpack_compressor *c, void *dst,
                                                  size_t dst_capacity, const void *src,
                                                  size_t src_size, size_t *written);
+#endif /* ARTPACK_NO_ALLOC */
 
 /* What a frame header says, read without decompressing. */
 typedef struct artpack_frame_info {
@@ -448,6 +462,7 @@ typedef struct artpack_bundle_params {
     int embed_dict;       /* 1: the dictionary travels in the bundle (zstd-compressed) */
 } artpack_bundle_params;
 
+#ifndef ARTPACK_NO_ALLOC
 typedef struct artpack_bundle_writer artpack_bundle_writer;
 struct artpack_bundle_info; /* below */
 
@@ -478,6 +493,7 @@ ARTPACK_API artpack_error artpack_bundle_writer_add(artpack_bundle_writer *w,
 ARTPACK_API artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w);
 /** Frees a writer; NULL is fine. Uncommitted articles are dropped. */
 ARTPACK_API void artpack_bundle_writer_free(artpack_bundle_writer *w);
+#endif /* ARTPACK_NO_ALLOC */
 
 /* What the header and the last committed footer say. */
 typedef struct artpack_bundle_info {
@@ -564,6 +580,7 @@ ARTPACK_API artpack_error artpack_bundle_locate(artpack_bundle_reader *r, uint64
 ARTPACK_API artpack_error artpack_bundle_check_block(artpack_bundle_reader *r, uint64_t b,
                                                     uint64_t *first, uint32_t *count);
 
+#ifndef ARTPACK_NO_ALLOC
 /** Copies block b of the bundle src reads into the bundle w writes, as it is
  *  stored (no recompression): both must share codec and dictionary. The
  *  block is decoded and checked first; its ids go into w's index. */
@@ -598,6 +615,7 @@ ARTPACK_API artpack_error artpack_bundle_salvage(const void *src, size_t src_siz
 ARTPACK_API artpack_error artpack_bundle_embedded_dict(const void *src, size_t src_size,
                                                       void *dst, size_t dst_capacity,
                                                       size_t *written);
+#endif /* ARTPACK_NO_ALLOC */
 
 /** Checks the checksum and consistency of every index segment. */
 ARTPACK_API artpack_error artpack_bundle_check_index(artpack_bundle_reader *r);
