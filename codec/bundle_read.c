@@ -4,14 +4,14 @@
  * workspace, before it is used. */
 #include <string.h>
 
+#ifndef ARTPACK_NO_ZSTD
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
+#endif
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "bundle_format.h"
-
-#define AP_ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
 
 uint32_t ap_bundle_checksum(const void *p, size_t n) { return (uint32_t)XXH64(p, n, 0); }
 
@@ -178,8 +178,10 @@ struct artpack_bundle_reader {
     int has_dict;
     unsigned char *buf;      /* the block buffer */
     size_t buf_size;
+#ifndef ARTPACK_NO_ZSTD
     ZSTD_DCtx *dctx;         /* zstd blocks (and the embedded dictionary) */
     const ZSTD_DDict *ddict;
+#endif
     artpack_decompressor *dec; /* LZ4 and stored blocks */
     ap_segment seg;          /* the segment last used */
     int have_seg;
@@ -195,9 +197,11 @@ struct artpack_bundle_reader {
 static size_t ap_buf_size(const artpack_bundle_info *info, int load_dict, int mapped) {
     size_t content = info->max_block_content, frame = info->max_block_frame, n;
     if (mapped) return content ? content : 1; /* blocks are decompressed from the map */
+#ifndef ARTPACK_NO_ZSTD
     if (info->codec == ARTPACK_CODEC_ZSTD)
         n = content + ZSTD_DECOMPRESSION_MARGIN(content, ZSTD_BLOCKSIZE_MAX);
     else
+#endif
         n = content + (frame >> 8) + 64; /* LZ4 in place, the frame's header and checksum */
     if (n < frame) n = frame;
     if (load_dict && info->dict_embedded && n < info->dict_chunk_size) n = info->dict_chunk_size;
@@ -212,9 +216,11 @@ static size_t ap_workspace_size(const artpack_bundle_info *info, int load_embedd
     load = load_embedded_dict && info->dict_embedded;
     zstd = info->codec == ARTPACK_CODEC_ZSTD || load;
     n = AP_ALIGN16(sizeof(artpack_bundle_reader)) + AP_ALIGN16(ap_buf_size(info, load, mapped));
-    if (zstd)
-        n += AP_ALIGN16(ZSTD_estimateDCtxSize()) +
-             AP_ALIGN16(ZSTD_estimateDDictSize(0, ZSTD_dlm_byRef));
+#ifndef ARTPACK_NO_ZSTD
+    if (zstd) n += AP_ALIGN16(ZSTD_estimateDCtxSize()) + AP_DDICT_SIZE();
+#else
+    (void)zstd;
+#endif
     if (info->codec != ARTPACK_CODEC_ZSTD)
         n += AP_ALIGN16(artpack_decompressor_workspace_size(ARTPACK_CODEC_LZ4));
     if (load) n += AP_ALIGN16(info->dict_size);
@@ -261,17 +267,25 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
     r->buf = ws + at;
     r->buf_size = ap_buf_size(info, load, map != NULL);
     at += AP_ALIGN16(r->buf_size);
+#ifdef ARTPACK_NO_ZSTD
+    AP_RETURN_IF(info->codec == ARTPACK_CODEC_ZSTD || load, ARTPACK_E_CODEC_UNAVAILABLE);
+#else
     if (info->codec == ARTPACK_CODEC_ZSTD || load) {
         size_t dsize = AP_ALIGN16(ZSTD_estimateDCtxSize());
         r->dctx = ZSTD_initStaticDCtx(ws + at, dsize);
         AP_RETURN_IF(r->dctx == NULL, ARTPACK_E_WORKSPACE_TOO_SMALL);
         at += dsize;
-        at += AP_ALIGN16(ZSTD_estimateDDictSize(0, ZSTD_dlm_byRef)); /* the DDict, below */
+        at += AP_DDICT_SIZE(); /* the DDict, below */
     }
+#endif
+#ifdef ARTPACK_NO_LZ4
+    AP_RETURN_IF(info->codec == ARTPACK_CODEC_LZ4, ARTPACK_E_CODEC_UNAVAILABLE);
+#endif
     if (info->codec != ARTPACK_CODEC_ZSTD) {
         size_t lsize = AP_ALIGN16(artpack_decompressor_workspace_size(ARTPACK_CODEC_LZ4));
         at += lsize; /* set up once the dictionary is known */
     }
+#ifndef ARTPACK_NO_ZSTD
     if (load) {
         /* the embedded dictionary: read its zstd frame into the block buffer,
          * decompress it behind everything else */
@@ -289,24 +303,27 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
         AP_TRY(artpack_dict_load(&r->dict, d, got));
         AP_RETURN_IF(r->dict.id != info->dict_id, ARTPACK_E_DICT);
         r->has_dict = 1;
-    } else if (dict != NULL && info->dict_id != 0) {
+    } else
+#endif
+    if (dict != NULL && info->dict_id != 0) {
         r->dict = *dict;
         r->has_dict = 1;
     }
+#if !defined(ARTPACK_NO_ZSTD) && !defined(ARTPACK_ZSTD_NO_DDICT)
     if (r->dctx != NULL && r->has_dict && info->codec == ARTPACK_CODEC_ZSTD) {
         size_t ddict_at = AP_ALIGN16(sizeof *r) + AP_ALIGN16(r->buf_size) +
                           AP_ALIGN16(ZSTD_estimateDCtxSize());
-        r->ddict = ZSTD_initStaticDDict(ws + ddict_at, AP_ALIGN16(ZSTD_estimateDDictSize(0, ZSTD_dlm_byRef)),
-                                        r->dict.data, r->dict.size, ZSTD_dlm_byRef,
-                                        ZSTD_dct_fullDict);
+        r->ddict = ZSTD_initStaticDDict(ws + ddict_at, AP_DDICT_SIZE(), r->dict.data, r->dict.size,
+                                        ZSTD_dlm_byRef, ZSTD_dct_fullDict);
         AP_RETURN_IF(r->ddict == NULL, ARTPACK_E_DICT);
         AP_RETURN_IF(ZSTD_isError(ZSTD_DCtx_refDDict(r->dctx, r->ddict)), ARTPACK_E_DICT);
     }
+#endif
     if (info->codec != ARTPACK_CODEC_ZSTD) {
         size_t lat = AP_ALIGN16(sizeof *r) + AP_ALIGN16(r->buf_size);
-        if (r->dctx != NULL)
-            lat += AP_ALIGN16(ZSTD_estimateDCtxSize()) +
-                   AP_ALIGN16(ZSTD_estimateDDictSize(0, ZSTD_dlm_byRef));
+#ifndef ARTPACK_NO_ZSTD
+        if (r->dctx != NULL) lat += AP_ALIGN16(ZSTD_estimateDCtxSize()) + AP_DDICT_SIZE();
+#endif
         AP_TRY(artpack_decompressor_init(&r->dec, ws + lat,
                                          AP_ALIGN16(artpack_decompressor_workspace_size(ARTPACK_CODEC_LZ4)),
                                          ARTPACK_CODEC_LZ4, r->has_dict ? &r->dict : NULL, 0));
@@ -408,6 +425,7 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
         AP_TRY(ap_rd(r->read, r->opaque, e.offset, at, e.frame));
         src = at;
     }
+#ifndef ARTPACK_NO_ZSTD
     if (r->info.codec == ARTPACK_CODEC_ZSTD) {
         ZSTD_frameHeader zfh;
         unsigned long long size;
@@ -420,10 +438,18 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
         AP_RETURN_IF(size == ZSTD_CONTENTSIZE_UNKNOWN || size > r->info.max_block_content,
                      ARTPACK_E_BLOCK);
         AP_RETURN_IF(zfh.dictID != (r->has_dict ? r->info.dict_id : 0), ARTPACK_E_BLOCK);
+#ifdef ARTPACK_ZSTD_NO_DDICT
+        got = r->has_dict ? ZSTD_decompress_usingDict(r->dctx, r->buf, (size_t)size, src, e.frame,
+                                                      r->dict.data, r->dict.size)
+                          : ZSTD_decompressDCtx(r->dctx, r->buf, (size_t)size, src, e.frame);
+#else
         got = ZSTD_decompressDCtx(r->dctx, r->buf, (size_t)size, src, e.frame);
+#endif
         AP_RETURN_IF(ZSTD_isError(got) || got != size, ARTPACK_E_BLOCK);
         content = got;
-    } else {
+    } else
+#endif
+    {
         artpack_frame_info fi;
         artpack_error err;
         AP_RETURN_IF(ap_read_le32(src) != AP_CHUNK_BLOCK || ap_read_le32(src + 4) != e.frame - 8,

@@ -5,10 +5,14 @@
  * checksum or dictionary ID: the artpack header carries what is needed. */
 #include <string.h>
 
+#ifndef ARTPACK_NO_ZSTD
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 #include <zstd_errors.h>
+#endif
+#ifndef ARTPACK_NO_LZ4
 #include <lz4.h>
+#endif
 #ifndef ARTPACK_NO_ALLOC
 #include <lz4hc.h>
 #endif
@@ -26,12 +30,14 @@
 
 size_t artpack_frame_bound(size_t content_size) { return ARTPACK_FRAME_BOUND(content_size); }
 
+#ifndef ARTPACK_NO_LZ4
 /* The LZ4 prefix: the last 64 KB of the dictionary. */
 static void ap_lz4_prefix(const artpack_dict *d, const char **p, int *n) {
     size_t len = d->size < AP_LZ4_DICT_MAX ? d->size : AP_LZ4_DICT_MAX;
     *p = (const char *)d->data + (d->size - len);
     *n = (int)len;
 }
+#endif
 
 /* ---- header ---- */
 
@@ -259,18 +265,21 @@ struct artpack_decompressor {
     artpack_codec codec;
     artpack_dict dict;
     int has_dict;
+#ifndef ARTPACK_NO_ZSTD
     ZSTD_DCtx *dctx;
     const ZSTD_DDict *ddict;
+#endif
     int ddict_active; /* ddict is referenced by dctx */
     unsigned window_log_max;
 };
 
-#define AP_ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
-
 size_t artpack_decompressor_workspace_size(artpack_codec codec) {
     size_t n = AP_ALIGN16(sizeof(artpack_decompressor));
-    if (codec == ARTPACK_CODEC_ZSTD)
-        n += AP_ALIGN16(ZSTD_estimateDCtxSize()) + AP_ALIGN16(ZSTD_estimateDDictSize(0, ZSTD_dlm_byRef));
+#ifndef ARTPACK_NO_ZSTD
+    if (codec == ARTPACK_CODEC_ZSTD) n += AP_ALIGN16(ZSTD_estimateDCtxSize()) + AP_DDICT_SIZE();
+#else
+    (void)codec;
+#endif
     return n;
 }
 
@@ -299,6 +308,10 @@ artpack_error artpack_decompressor_init(artpack_decompressor **out, void *worksp
         d->dict = *dict;
         d->has_dict = 1;
     }
+#ifdef ARTPACK_NO_ZSTD
+    AP_RETURN_IF(codec == ARTPACK_CODEC_ZSTD, ARTPACK_E_CODEC_UNAVAILABLE);
+    (void)at;
+#else
     if (codec == ARTPACK_CODEC_ZSTD) {
         size_t dctx_size = AP_ALIGN16(ZSTD_estimateDCtxSize());
         at = AP_ALIGN16(sizeof *d);
@@ -310,12 +323,15 @@ artpack_error artpack_decompressor_init(artpack_decompressor **out, void *worksp
                          ZSTD_isError(ZSTD_DCtx_setParameter(d->dctx, ZSTD_d_windowLogMax,
                                                              (int)window_log_max)),
                      ARTPACK_E_PARAM);
+#ifndef ARTPACK_ZSTD_NO_DDICT
         if (dict != NULL) {
             d->ddict = ZSTD_initStaticDDict(ws + at, workspace_size - at, dict->data, dict->size,
                                             ZSTD_dlm_byRef, ZSTD_dct_fullDict);
             AP_RETURN_IF(d->ddict == NULL, ARTPACK_E_DICT);
         }
+#endif
     }
+#endif
     *out = d;
     return ARTPACK_OK;
 }
@@ -339,6 +355,9 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
         if (payload) memmove(dst, p, payload); /* may overlap: bundles decode in place */
         break;
     case ARTPACK_CODEC_ZSTD: {
+#ifdef ARTPACK_NO_ZSTD
+        return ARTPACK_E_CODEC_UNAVAILABLE;
+#else
         size_t r;
         ZSTD_frameHeader zfh;
         AP_RETURN_IF(d->dctx == NULL, ARTPACK_E_CODEC_UNAVAILABLE);
@@ -347,12 +366,18 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
         AP_RETURN_IF(r != 0, ARTPACK_E_CORRUPT);
         AP_RETURN_IF(zfh.windowSize > ((unsigned long long)1 << d->window_log_max),
                      ARTPACK_E_WINDOW_TOO_LARGE);
+#ifdef ARTPACK_ZSTD_NO_DDICT
+        r = info.uses_dict ? ZSTD_decompress_usingDict(d->dctx, dst, info.content_size, p, payload,
+                                                       d->dict.data, d->dict.size)
+                           : ZSTD_decompressDCtx(d->dctx, dst, info.content_size, p, payload);
+#else
         if (d->ddict_active != info.uses_dict) { /* switch only when it changes */
             AP_RETURN_IF(ZSTD_isError(ZSTD_DCtx_refDDict(d->dctx, info.uses_dict ? d->ddict : NULL)),
                          ARTPACK_E_CORRUPT);
             d->ddict_active = info.uses_dict;
         }
         r = ZSTD_decompressDCtx(d->dctx, dst, info.content_size, p, payload);
+#endif
         if (ZSTD_isError(r)) {
             ZSTD_ErrorCode e = ZSTD_getErrorCode(r);
             if (e == ZSTD_error_frameParameter_windowTooLarge) return ARTPACK_E_WINDOW_TOO_LARGE;
@@ -360,8 +385,12 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
         }
         AP_RETURN_IF(r != info.content_size, ARTPACK_E_CORRUPT);
         break;
+#endif
     }
     case ARTPACK_CODEC_LZ4: {
+#ifdef ARTPACK_NO_LZ4
+        return ARTPACK_E_CODEC_UNAVAILABLE;
+#else
         int r;
         AP_RETURN_IF(payload > 0x7FFFFFFF || info.content_size > 0x7FFFFFFF, ARTPACK_E_CORRUPT);
         if (info.uses_dict) {
@@ -376,6 +405,7 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
         }
         AP_RETURN_IF(r < 0 || (size_t)r != info.content_size, ARTPACK_E_CORRUPT);
         break;
+#endif
     }
     }
     if (info.has_checksum &&

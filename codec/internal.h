@@ -67,6 +67,24 @@ const artpack_field_info *ap_schema_by_tag(uint64_t tag);
 #define AP_SECONDS_MAX 253402300799LL
 int ap_timestamp_numeric_ok(const artpack_timestamp *ts);
 
+/* ---- codec selection (compile-time; see artpack.h) ---- */
+/* ARTPACK_NO_ZSTD / ARTPACK_NO_LZ4 leave a decoder out (its frames and
+ * bundles give ARTPACK_E_CODEC_UNAVAILABLE); ARTPACK_ZSTD_NO_DDICT decodes
+ * with the dictionary's tables loaded into the DCtx for each frame instead of
+ * a prepared DDict (27 KB less RAM, some speed). */
+#if (defined(ARTPACK_NO_ZSTD) || defined(ARTPACK_NO_LZ4)) && !defined(ARTPACK_NO_ALLOC)
+#error "ARTPACK_NO_ZSTD and ARTPACK_NO_LZ4 are for the decode-only build: define ARTPACK_NO_ALLOC"
+#endif
+#if defined(ARTPACK_NO_ZSTD) && defined(ARTPACK_NO_LZ4)
+#error "leave at least one codec: ARTPACK_NO_ZSTD or ARTPACK_NO_LZ4, not both"
+#endif
+#ifdef ARTPACK_ZSTD_NO_DDICT
+#define AP_DDICT_SIZE() ((size_t)0)
+#else
+#define AP_DDICT_SIZE() AP_ALIGN16(ZSTD_estimateDDictSize(0, ZSTD_dlm_byRef))
+#endif
+#define AP_ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
+
 /* ---- alloc.c ---- */
 /* a itself, or malloc/free when a is NULL (NULL under ARTPACK_NO_ALLOC). */
 const artpack_allocator *ap_allocator_or_default(const artpack_allocator *a);
