@@ -309,6 +309,12 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
         r->dict = *dict;
         r->has_dict = 1;
     }
+#if !defined(ARTPACK_NO_ZSTD) && defined(ARTPACK_ZSTD_NO_DDICT)
+    AP_RETURN_IF(r->dctx != NULL && r->has_dict && info->codec == ARTPACK_CODEC_ZSTD &&
+                     ZSTD_isError(ZSTD_decompressBegin_usingDict(r->dctx, r->dict.data,
+                                                                 r->dict.size)),
+                 ARTPACK_E_DICT);
+#endif
 #if !defined(ARTPACK_NO_ZSTD) && !defined(ARTPACK_ZSTD_NO_DDICT)
     if (r->dctx != NULL && r->has_dict && info->codec == ARTPACK_CODEC_ZSTD) {
         size_t ddict_at = AP_ALIGN16(sizeof *r) + AP_ALIGN16(r->buf_size) +

@@ -323,7 +323,12 @@ artpack_error artpack_decompressor_init(artpack_decompressor **out, void *worksp
                          ZSTD_isError(ZSTD_DCtx_setParameter(d->dctx, ZSTD_d_windowLogMax,
                                                              (int)window_log_max)),
                      ARTPACK_E_PARAM);
-#ifndef ARTPACK_ZSTD_NO_DDICT
+#ifdef ARTPACK_ZSTD_NO_DDICT
+        /* no DDict: check the dictionary's tables once by loading them */
+        AP_RETURN_IF(dict != NULL && ZSTD_isError(ZSTD_decompressBegin_usingDict(
+                                         d->dctx, dict->data, dict->size)),
+                     ARTPACK_E_DICT);
+#else
         if (dict != NULL) {
             d->ddict = ZSTD_initStaticDDict(ws + at, workspace_size - at, dict->data, dict->size,
                                             ZSTD_dlm_byRef, ZSTD_dct_fullDict);
