@@ -165,3 +165,4 @@ clean:
 	rm -rf build build-asan
 
 -include fuzz/fuzz.mk
+include embedded/embedded.mk

@@ -8,15 +8,13 @@
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 #endif
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "bundle_format.h"
 
-uint32_t ap_bundle_checksum(const void *p, size_t n) { return (uint32_t)XXH64(p, n, 0); }
+uint32_t ap_bundle_checksum(const void *p, size_t n) { return (uint32_t)ap_xxh64(p, n); }
 
 unsigned ap_bundle_id_hash(const char *id, size_t len) {
-    return (unsigned)(XXH64(id, len, 0) & 0xFFFFu);
+    return (unsigned)(ap_xxh64(id, len) & 0xFFFFu);
 }
 
 static artpack_error ap_rd(artpack_read_fn read, void *opaque, uint64_t off, void *dst, size_t n) {
@@ -127,11 +125,11 @@ artpack_error artpack_bundle_info_get(artpack_bundle_info *dst, artpack_read_fn 
     if (err == ARTPACK_E_READ) return err;
     if (err != ARTPACK_OK) {
         static const unsigned char pat[8] = {0x5E, 0x2A, 0x4D, 0x18, 0x18, 0, 0, 0};
-        unsigned char win[4096 + 8];
+        unsigned char win[248 + 8]; /* small: readers run on small stacks */
         uint64_t hi = file_size - ARTPACK_BUNDLE_FOOTER_SIZE; /* candidates below hi */
         err = ARTPACK_E_INDEX;
         while (err != ARTPACK_OK && hi > AP_HEADER_CHUNK) {
-            uint64_t lo = hi > AP_HEADER_CHUNK + 4096 ? hi - 4096 : AP_HEADER_CHUNK;
+            uint64_t lo = hi > AP_HEADER_CHUNK + 248 ? hi - 248 : AP_HEADER_CHUNK;
             size_t n = (size_t)(hi - lo) + 8, i;
             AP_TRY(ap_rd(read, opaque, lo, win, n));
             for (i = n - 8 + 1; i-- > 0 && err != ARTPACK_OK;) {
@@ -640,20 +638,20 @@ artpack_error artpack_bundle_check_index(artpack_bundle_reader *r) {
     AP_RETURN_IF(r == NULL, ARTPACK_E_NULL_ARG);
     for (off = r->info.last_segment; off != 0;) {
         ap_segment s;
-        XXH64_state_t st;
+        ap_xxh64_state st;
         unsigned char buf[1024], sum[4];
         uint64_t pos, stop;
         AP_TRY(ap_read_segment(r->read, r->opaque, off, r->info.end_offset, &s));
-        XXH64_reset(&st, 0);
+        ap_xxh64_reset(&st);
         stop = s.end - 4;
         for (pos = s.offset + 8; pos < stop;) {
             size_t m = stop - pos > sizeof buf ? sizeof buf : (size_t)(stop - pos);
             AP_TRY(ap_rd(r->read, r->opaque, pos, buf, m));
-            XXH64_update(&st, buf, m);
+            ap_xxh64_update(&st, buf, m);
             pos += m;
         }
         AP_TRY(ap_rd(r->read, r->opaque, stop, sum, 4));
-        AP_RETURN_IF(ap_read_le32(sum) != (uint32_t)XXH64_digest(&st), ARTPACK_E_INDEX);
+        AP_RETURN_IF(ap_read_le32(sum) != (uint32_t)ap_xxh64_digest(&st), ARTPACK_E_INDEX);
         off = s.prev;
     }
     return ARTPACK_OK;

@@ -11,8 +11,6 @@
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 #include <zstd_errors.h>
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "bundle_format.h"
 
@@ -360,7 +358,7 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     unsigned char head[AP_SEGMENT_HEAD], foot[AP_FOOTER_PAYLOAD], sum[4];
     uint64_t segment_at;
     size_t nblocks, payload;
-    XXH64_state_t st;
+    ap_xxh64_state st;
     AP_RETURN_IF(w == NULL, ARTPACK_E_NULL_ARG);
     AP_TRY(ap_flush_block(w));
     if (w->entries.len == 0 && w->prev_segment != 0) return ARTPACK_OK; /* nothing new */
@@ -373,11 +371,11 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     ap_write_le32(head + 24, w->max_content);
     ap_write_le32(head + 28, w->max_frame);
     payload = sizeof head + w->entries.len + w->hashes.len + 4;
-    XXH64_reset(&st, 0);
-    XXH64_update(&st, head, sizeof head);
-    XXH64_update(&st, w->entries.p, w->entries.len);
-    XXH64_update(&st, w->hashes.p, w->hashes.len);
-    ap_write_le32(sum, (uint32_t)XXH64_digest(&st));
+    ap_xxh64_reset(&st);
+    ap_xxh64_update(&st, head, sizeof head);
+    ap_xxh64_update(&st, w->entries.p, w->entries.len);
+    ap_xxh64_update(&st, w->hashes.p, w->hashes.len);
+    ap_write_le32(sum, (uint32_t)ap_xxh64_digest(&st));
     segment_at = w->offset;
     AP_TRY(ap_emit_chunk_head(w, AP_CHUNK_INDEX, payload));
     AP_TRY(ap_emit(w, head, sizeof head));

@@ -16,8 +16,6 @@
 #ifndef ARTPACK_NO_ALLOC
 #include <lz4hc.h>
 #endif
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "internal.h"
 
@@ -252,7 +250,7 @@ artpack_error artpack_frame_compress(artpack_compressor *c, void *dst, size_t ds
         payload = src_size;
     }
     memcpy(out, head, hn);
-    if (tail) ap_write_le32(out + hn + payload, (uint32_t)XXH64(src, src_size, 0));
+    if (tail) ap_write_le32(out + hn + payload, (uint32_t)ap_xxh64(src, src_size));
     *written = hn + payload + tail;
     return ARTPACK_OK;
 }
@@ -414,7 +412,7 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
     }
     }
     if (info.has_checksum &&
-        (uint32_t)XXH64(dst, info.content_size, 0) != ap_read_le32(p + payload))
+        (uint32_t)ap_xxh64(dst, info.content_size) != ap_read_le32(p + payload))
         return ARTPACK_E_CHECKSUM;
     *written = info.content_size;
     return ARTPACK_OK;

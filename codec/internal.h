@@ -57,6 +57,16 @@ static inline int64_t ap_unzigzag(uint64_t v) {
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
+/* XXH64 (seed 0), compiled once (wire.c): the checksums of frames, bundle
+ * headers, footers and index segments take its low 32 bits. */
+typedef struct ap_xxh64_state {
+    unsigned char state[96]; /* room for XXH64_state_t (88 bytes) */
+} ap_xxh64_state;
+uint64_t ap_xxh64(const void *p, size_t n);
+void ap_xxh64_reset(ap_xxh64_state *s);
+void ap_xxh64_update(ap_xxh64_state *s, const void *p, size_t n);
+uint64_t ap_xxh64_digest(const ap_xxh64_state *s);
+
 /* ---- schema.c ---- */
 const artpack_field_info *ap_schema_by_tag(uint64_t tag);
 
