@@ -6,6 +6,7 @@
 
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "bundle_format.h"
 
@@ -76,38 +77,43 @@ static artpack_error ap_emit_records(ap_salvager *s, size_t size) {
     return ARTPACK_OK;
 }
 
-/* A zstd block at pos: its size, or 0 when it is not a whole frame. */
-static size_t ap_try_zstd(ap_salvager *s, size_t pos) {
+/* A zstd block at pos: ARTPACK_OK (*size = its bytes) when it decoded and
+ * its records were handed over, ARTPACK_E_BLOCK when it is damaged; any other
+ * error stops the salvage (allocation, the callback). */
+static artpack_error ap_try_zstd(ap_salvager *s, size_t pos, size_t *step) {
     size_t n = ZSTD_findFrameCompressedSize(s->src + pos, s->size - pos), got;
     unsigned long long size;
-    if (ZSTD_isError(n)) return 0;
+    if (ZSTD_isError(n))
+        return ZSTD_getErrorCode(n) == ZSTD_error_srcSize_wrong ? ARTPACK_E_TRUNCATED
+                                                               : ARTPACK_E_BLOCK;
     size = ZSTD_getFrameContentSize(s->src + pos, n);
     if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ||
-        size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX * 2 || ap_content_room(s, (size_t)size + 1)) {
-        s->stats->blocks_bad++;
-        return n;
-    }
+        size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX * 2)
+        return ARTPACK_E_BLOCK;
+    AP_TRY(ap_content_room(s, (size_t)size + 1));
     got = ZSTD_decompressDCtx(s->dctx, s->content, (size_t)size, s->src + pos, n);
-    if (ZSTD_isError(got) || got != size || ap_emit_records(s, got) != ARTPACK_OK)
-        s->stats->blocks_bad++;
-    else
-        s->stats->blocks_ok++;
-    return n;
+    if (ZSTD_isError(got)) {
+        if (ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation) return ARTPACK_E_ALLOC;
+        return ARTPACK_E_BLOCK;
+    }
+    AP_RETURN_IF(got != size, ARTPACK_E_BLOCK);
+    AP_TRY(ap_emit_records(s, got));
+    *step = n;
+    return ARTPACK_OK;
 }
 
-static void ap_try_block_chunk(ap_salvager *s, size_t pos, size_t chunk) {
+/* An LZ4 or stored block chunk of chunk payload bytes at pos (as above). */
+static artpack_error ap_try_block_chunk(ap_salvager *s, size_t pos, size_t chunk) {
     artpack_frame_info fi;
     size_t got;
     const unsigned char *f = s->src + pos + 8;
     if (artpack_frame_info_get(&fi, f, chunk) != ARTPACK_OK || !fi.has_checksum ||
-        fi.content_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX * 2 ||
-        ap_content_room(s, fi.content_size + 1) != ARTPACK_OK ||
-        artpack_frame_decompress(s->dec, s->content, fi.content_size, f, chunk, &got) !=
-            ARTPACK_OK ||
-        ap_emit_records(s, got) != ARTPACK_OK)
-        s->stats->blocks_bad++;
-    else
-        s->stats->blocks_ok++;
+        fi.content_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX * 2)
+        return ARTPACK_E_BLOCK;
+    AP_TRY(ap_content_room(s, fi.content_size + 1));
+    if (artpack_frame_decompress(s->dec, s->content, fi.content_size, f, chunk, &got) != ARTPACK_OK)
+        return ARTPACK_E_BLOCK;
+    return ap_emit_records(s, got);
 }
 
 static void ap_salvager_free(ap_salvager *s) {
@@ -166,22 +172,26 @@ artpack_error artpack_bundle_salvage(const void *src, size_t src_size, const art
             if (err == ARTPACK_OK) {
                 size_t got = ZSTD_decompressDCtx(s.dctx, s.dict_copy, dsize, p + AP_HEADER_CHUNK + 12,
                                                  chunk - 4);
-                if (!ZSTD_isError(got) && got == dsize &&
-                    artpack_dict_load(&s.dict, s.dict_copy, dsize) == ARTPACK_OK)
+                if (ZSTD_isError(got) && ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation)
+                    err = ARTPACK_E_ALLOC;
+                else if (!ZSTD_isError(got) && got == dsize &&
+                         artpack_dict_load(&s.dict, s.dict_copy, dsize) == ARTPACK_OK)
                     s.has_dict = 1;
             }
         }
     }
     if (err == ARTPACK_OK && s.has_dict) {
-        s.ddict = ZSTD_createDDict_advanced(s.dict.data, s.dict.size, ZSTD_dlm_byRef,
-                                            ZSTD_dct_fullDict, cmem);
-        if (s.ddict == NULL || ZSTD_isError(ZSTD_DCtx_refDDict(s.dctx, s.ddict))) {
+        /* are its tables sound? (loading them allocates nothing) */
+        if (ZSTD_isError(ZSTD_decompressBegin_usingDict(s.dctx, s.dict.data, s.dict.size))) {
             /* the caller's dictionary must work; a damaged embedded one only
              * costs the blocks that need it */
             if (dict != NULL) err = ARTPACK_E_DICT;
-            ZSTD_freeDDict(s.ddict);
-            s.ddict = NULL;
             s.has_dict = 0;
+        } else {
+            s.ddict = ZSTD_createDDict_advanced(s.dict.data, s.dict.size, ZSTD_dlm_byRef,
+                                                ZSTD_dct_fullDict, cmem);
+            if (s.ddict == NULL) err = ARTPACK_E_ALLOC;
+            else if (ZSTD_isError(ZSTD_DCtx_refDDict(s.dctx, s.ddict))) err = ARTPACK_E_DICT;
         }
     }
     stats->dict_id_used = s.has_dict ? s.dict.id : 0;
@@ -193,29 +203,50 @@ artpack_error artpack_bundle_salvage(const void *src, size_t src_size, const art
     if (err == ARTPACK_OK)
         err = artpack_decompressor_init(&s.dec, s.lz4_ws, ws, ARTPACK_CODEC_LZ4,
                                         s.has_dict ? &s.dict : NULL, 0);
-    while (err == ARTPACK_OK && pos + 8 <= src_size) {
-        uint32_t magic = ap_read_le32(p + pos);
-        size_t step = 0;
-        if (magic == AP_ZSTD_MAGIC) {
-            step = ap_try_zstd(&s, pos);
-        } else if (magic >= AP_SKIP_MAGIC_FIRST && magic <= AP_SKIP_MAGIC_FIRST + 15) {
-            size_t chunk = ap_read_le32(p + pos + 4);
-            if (chunk <= src_size - pos - 8) {
-                if (magic == AP_CHUNK_BLOCK) ap_try_block_chunk(&s, pos, chunk);
-                step = 8 + chunk;
+    /* Walk the chunks. A block that fails is counted once, where a chunk was
+     * expected; then the walk resyncs on the next chunk magic from the next
+     * byte, since a damaged block's own length cannot be trusted. */
+    {
+        int resync = 0;
+        while (err == ARTPACK_OK && pos + 8 <= src_size) {
+            uint32_t magic = ap_read_le32(p + pos);
+            size_t step = 0;
+            artpack_error e = ARTPACK_E_BLOCK;
+            if (magic == AP_ZSTD_MAGIC) {
+                e = ap_try_zstd(&s, pos, &step);
+            } else if (magic >= AP_SKIP_MAGIC_FIRST && magic <= AP_SKIP_MAGIC_FIRST + 15) {
+                size_t chunk = ap_read_le32(p + pos + 4);
+                if (chunk <= src_size - pos - 8) {
+                    if (magic == AP_CHUNK_BLOCK) e = ap_try_block_chunk(&s, pos, chunk);
+                    else e = ARTPACK_OK; /* header, dictionary, index, footer */
+                    step = 8 + chunk;
+                } else {
+                    e = ARTPACK_E_TRUNCATED; /* runs past the end */
+                }
+            }
+            if (e == ARTPACK_OK) {
+                if (magic == AP_ZSTD_MAGIC || magic == AP_CHUNK_BLOCK) stats->blocks_ok++;
+                resync = 0;
+                pos += step;
+                continue;
+            }
+            if (e != ARTPACK_E_BLOCK && e != ARTPACK_E_TRUNCATED) {
+                err = e; /* out of memory, or the callback asked to stop */
+                break;
+            }
+            /* a block cut off by the end of the file (an interrupted append)
+             * is not counted as damaged: its bytes are skipped */
+            if (!resync && e == ARTPACK_E_BLOCK && (magic == AP_ZSTD_MAGIC || magic == AP_CHUNK_BLOCK))
+                stats->blocks_bad++;
+            resync = 1;
+            { /* the next chunk magic, from the next byte on */
+                size_t q = pos + 1;
+                while (q + 4 <= src_size && !ap_is_chunk_magic(ap_read_le32(p + q))) q++;
+                if (q + 4 > src_size) q = src_size;
+                stats->bytes_skipped += q - pos;
+                pos = q;
             }
         }
-        if (step == 0) { /* damage: find the next chunk */
-            size_t q = pos + 1;
-            while (q + 4 <= src_size && !ap_is_chunk_magic(ap_read_le32(p + q))) q++;
-            stats->bytes_skipped += q - pos;
-            step = q - pos;
-            if (q + 4 > src_size) {
-                stats->bytes_skipped += src_size - q;
-                step = src_size - pos;
-            }
-        }
-        pos += step;
     }
     if (err == ARTPACK_OK && pos < src_size) stats->bytes_skipped += src_size - pos;
     ap_salvager_free(&s);

@@ -154,7 +154,9 @@ static artpack_error ap_write_dict(artpack_bundle_writer *w) {
     AP_TRY(ap_vec_reserve(&w->mem, &w->frame, bound));
     c = ZSTD_createCCtx_advanced(cmem);
     AP_RETURN_IF(c == NULL, ARTPACK_E_ALLOC);
-    n = ZSTD_compressCCtx(c, w->frame.p, bound, w->dict.data, w->dict.size, 19);
+    n = ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 19);
+    if (!ZSTD_isError(n)) n = ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+    if (!ZSTD_isError(n)) n = ZSTD_compress2(c, w->frame.p, bound, w->dict.data, w->dict.size);
     ZSTD_freeCCtx(c);
     if (ZSTD_isError(n)) return ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation
                                    ? ARTPACK_E_ALLOC : ARTPACK_E_COMPRESS;
@@ -249,6 +251,8 @@ artpack_error artpack_bundle_writer_create(artpack_bundle_writer **out,
                                            artpack_write_fn write, void *opaque) {
     artpack_bundle_writer *w;
     artpack_error err;
+    AP_RETURN_IF(out == NULL, ARTPACK_E_NULL_ARG);
+    *out = NULL;
     AP_TRY(ap_writer_new(&w, params, dict, allocator, write, opaque));
     err = ap_write_header(w);
     if (err == ARTPACK_OK && w->params.embed_dict && w->has_dict) err = ap_write_dict(w);
@@ -267,7 +271,8 @@ artpack_error artpack_bundle_appender_open(artpack_bundle_writer **out,
                                            artpack_write_fn write, void *opaque) {
     artpack_bundle_params p;
     artpack_bundle_writer *w;
-    AP_RETURN_IF(info == NULL, ARTPACK_E_NULL_ARG);
+    AP_RETURN_IF(out == NULL || info == NULL, ARTPACK_E_NULL_ARG);
+    *out = NULL;
     AP_RETURN_IF(info->dict_id != 0 && dict == NULL, ARTPACK_E_NEED_DICT);
     AP_RETURN_IF(info->dict_id != 0 && dict->id != info->dict_id, ARTPACK_E_WRONG_DICT);
     memset(&p, 0, sizeof p);
@@ -360,6 +365,7 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     size_t nblocks, payload;
     ap_xxh64_state st;
     AP_RETURN_IF(w == NULL, ARTPACK_E_NULL_ARG);
+    AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
     AP_TRY(ap_flush_block(w));
     if (w->entries.len == 0 && w->prev_segment != 0) return ARTPACK_OK; /* nothing new */
     nblocks = w->entries.len / AP_BLOCK_ENTRY;

@@ -240,7 +240,9 @@ for cut in $((size0 + 1)) $(((size0 + size1) / 2)) $((size1 - 1)); do # power lo
     run ap unpack -f -D "$t/d.dict" -o "$t/cut.out" "$t/cut.apb"; expect_rc 0 "a bundle cut at $cut of an append opens"
     python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/cut.out" >/dev/null && ok || bad "cut at $cut: the 200 committed articles"
     expect_err "interrupted append" "cut at $cut: the ignored tail is reported"
-    run ap append -D "$t/d.dict" "$t/cut.apb" "$t/more.jsonl"; expect_rc 0 "append after an interrupted append"
+    run ap append -D "$t/d.dict" "$t/cut.apb" "$t/more.jsonl"; expect_rc 1 "append refuses an uncommitted tail without -f"
+    expect_err "not a committed append" "append explains the uncommitted tail"
+    run ap append -f -D "$t/d.dict" "$t/cut.apb" "$t/more.jsonl"; expect_rc 0 "append -f after an interrupted append"
     run ap unpack -f -D "$t/d.dict" -o "$t/cut.out" "$t/cut.apb"; python3 "$here/jsonl_same.py" "$t/ab.jsonl" "$t/cut.out" >/dev/null && ok || bad "cut at $cut, then append: 230 articles"
 done
 python3 - "$t/b.apb" "$t/flip.apb" <<'PY'

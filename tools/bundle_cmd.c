@@ -419,6 +419,16 @@ int ap_cmd_append(const ap_options *o) {
     if (o->n_inputs < 2) return ap_usage_error("%s", "append needs BUNDLE and FILE.jsonl...");
     if (strcmp(o->input, "-") == 0) return ap_usage_error("%s", "append needs a bundle file");
     if (ap_bundle_open(o, o->input, &b)) goto done;
+    if (b.info.recovered_footer && !o->force) {
+        /* an interrupted append, or a damaged last footer or index segment:
+         * appending cuts the file there, which would drop the last commit's
+         * blocks in the second case */
+        ap_msg("%s: the last %llu bytes are not a committed append; appending drops them. "
+               "If an append was interrupted, use -f; if the bundle may be damaged, run "
+               "`artpack verify` and `artpack recover` first",
+               o->input, (unsigned long long)(b.file.len - b.info.end_offset));
+        goto done;
+    }
     for (k = 1; k < o->n_inputs; k++) {
         ap_buf in = {NULL, 0, 0};
         int bad;
