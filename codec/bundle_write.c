@@ -98,11 +98,7 @@ static artpack_error ap_emit_chunk_head(artpack_bundle_writer *w, uint32_t magic
 }
 
 static artpack_error ap_zstd_setup(artpack_bundle_writer *w) {
-    ZSTD_customMem cmem;
-    cmem.customAlloc = w->mem.alloc;
-    cmem.customFree = w->mem.free;
-    cmem.opaque = w->mem.opaque;
-    w->cctx = ZSTD_createCCtx_advanced(cmem);
+    w->cctx = ZSTD_createCCtx_advanced(ap_zstd_mem(&w->mem));
     AP_RETURN_IF(w->cctx == NULL, ARTPACK_E_ALLOC);
     AP_RETURN_IF(ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel,
                                                      w->params.level)) ||
@@ -110,17 +106,8 @@ static artpack_error ap_zstd_setup(artpack_bundle_writer *w) {
                      ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1)),
                  ARTPACK_E_COMPRESS);
     if (w->has_dict) {
-        /* a static CDict from our allocator (zstd 1.5.4's ZSTD_createCDict
-         * dereferences NULL when an allocation fails), zeroed for valgrind */
-        ZSTD_compressionParameters cp =
-            ZSTD_getCParams(w->params.level, w->params.block_size, w->dict.size);
-        size_t size = ZSTD_estimateCDictSize_advanced(w->dict.size, cp, ZSTD_dlm_byRef);
-        w->cdict_mem = w->mem.alloc(w->mem.opaque, size);
-        AP_RETURN_IF(w->cdict_mem == NULL, ARTPACK_E_ALLOC);
-        memset(w->cdict_mem, 0, size);
-        w->cdict = ZSTD_initStaticCDict(w->cdict_mem, size, w->dict.data, w->dict.size,
-                                        ZSTD_dlm_byRef, ZSTD_dct_fullDict, cp);
-        AP_RETURN_IF(w->cdict == NULL, ARTPACK_E_DICT);
+        AP_TRY(ap_zstd_cdict(&w->mem, &w->dict, w->params.level, w->params.block_size,
+                             &w->cdict_mem, &w->cdict));
         AP_RETURN_IF(ZSTD_isError(ZSTD_CCtx_refCDict(w->cctx, w->cdict)), ARTPACK_E_COMPRESS);
     }
     return ARTPACK_OK;
@@ -143,16 +130,12 @@ static artpack_error ap_write_header(artpack_bundle_writer *w) {
 
 /* The dictionary chunk: u32 size, then the dictionary as a zstd frame. */
 static artpack_error ap_write_dict(artpack_bundle_writer *w) {
-    ZSTD_customMem cmem;
     ZSTD_CCtx *c;
     size_t bound = ZSTD_compressBound(w->dict.size), n;
     unsigned char head[4];
     artpack_error err;
-    cmem.customAlloc = w->mem.alloc;
-    cmem.customFree = w->mem.free;
-    cmem.opaque = w->mem.opaque;
     AP_TRY(ap_vec_reserve(&w->mem, &w->frame, bound));
-    c = ZSTD_createCCtx_advanced(cmem);
+    c = ZSTD_createCCtx_advanced(ap_zstd_mem(&w->mem));
     AP_RETURN_IF(c == NULL, ARTPACK_E_ALLOC);
     n = ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 19);
     if (!ZSTD_isError(n)) n = ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);

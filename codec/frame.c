@@ -98,12 +98,33 @@ void artpack_compressor_free(artpack_compressor *c) {
     c->mem.free(c->mem.opaque, c);
 }
 
-static artpack_error ap_zstd_setup(artpack_compressor *c) {
+ZSTD_customMem ap_zstd_mem(const artpack_allocator *mem) {
     ZSTD_customMem cmem;
-    cmem.customAlloc = c->mem.alloc;
-    cmem.customFree = c->mem.free;
-    cmem.opaque = c->mem.opaque;
-    c->cctx = ZSTD_createCCtx_advanced(cmem);
+    cmem.customAlloc = mem->alloc;
+    cmem.customFree = mem->free;
+    cmem.opaque = mem->opaque;
+    return cmem;
+}
+
+artpack_error ap_zstd_cdict(const artpack_allocator *mem, const artpack_dict *dict, int level,
+                            size_t src_hint, void **memory, const ZSTD_CDict **cdict) {
+    /* A static CDict in memory from our allocator: zstd 1.5.4's
+     * ZSTD_createCDict_advanced2 dereferences NULL when an allocation fails
+     * (fixed upstream in facebook/zstd#3847). Zeroed: zstd leaves parts of a
+     * static CDict unset, which valgrind reports when they are read. */
+    ZSTD_compressionParameters cp = ZSTD_getCParams(level, src_hint, dict->size);
+    size_t size = ZSTD_estimateCDictSize_advanced(dict->size, cp, ZSTD_dlm_byRef);
+    *memory = mem->alloc(mem->opaque, size);
+    AP_RETURN_IF(*memory == NULL, ARTPACK_E_ALLOC);
+    memset(*memory, 0, size);
+    *cdict = ZSTD_initStaticCDict(*memory, size, dict->data, dict->size, ZSTD_dlm_byRef,
+                                  ZSTD_dct_fullDict, cp);
+    AP_RETURN_IF(*cdict == NULL, ARTPACK_E_DICT);
+    return ARTPACK_OK;
+}
+
+static artpack_error ap_zstd_setup(artpack_compressor *c) {
+    c->cctx = ZSTD_createCCtx_advanced(ap_zstd_mem(&c->mem));
     AP_RETURN_IF(c->cctx == NULL, ARTPACK_E_ALLOC);
     AP_RETURN_IF(ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_compressionLevel,
                                                      c->params.level)) ||
@@ -115,17 +136,7 @@ static artpack_error ap_zstd_setup(artpack_compressor *c) {
                  ARTPACK_E_COMPRESS);
     if (c->has_dict) {
         /* tables sized for article-sized inputs (a few KB) */
-        /* A static CDict in memory from our allocator: zstd 1.5.4's
-         * ZSTD_createCDict_advanced2 dereferences NULL when an allocation
-         * fails (fixed upstream in facebook/zstd#3847). */
-        ZSTD_compressionParameters cp = ZSTD_getCParams(c->params.level, 4096, c->dict.size);
-        size_t size = ZSTD_estimateCDictSize_advanced(c->dict.size, cp, ZSTD_dlm_byRef);
-        c->cdict_mem = c->mem.alloc(c->mem.opaque, size);
-        AP_RETURN_IF(c->cdict_mem == NULL, ARTPACK_E_ALLOC);
-        memset(c->cdict_mem, 0, size); /* zstd leaves parts of a static CDict unset */
-        c->cdict = ZSTD_initStaticCDict(c->cdict_mem, size, c->dict.data, c->dict.size,
-                                        ZSTD_dlm_byRef, ZSTD_dct_fullDict, cp);
-        AP_RETURN_IF(c->cdict == NULL, ARTPACK_E_DICT);
+        AP_TRY(ap_zstd_cdict(&c->mem, &c->dict, c->params.level, 4096, &c->cdict_mem, &c->cdict));
         AP_RETURN_IF(ZSTD_isError(ZSTD_CCtx_refCDict(c->cctx, c->cdict)), ARTPACK_E_COMPRESS);
     }
     return ARTPACK_OK;

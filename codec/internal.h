@@ -110,6 +110,16 @@ static inline void ap_write_le32(unsigned char *p, uint32_t v) {
     p[3] = (unsigned char)(v >> 24);
 }
 
+#ifndef ARTPACK_NO_ALLOC
+/* zstd helpers shared by the compressor and the bundle writer (frame.c).
+ * Callers include <zstd.h> with ZSTD_STATIC_LINKING_ONLY first. */
+#ifdef ZSTD_STATIC_LINKING_ONLY
+ZSTD_customMem ap_zstd_mem(const artpack_allocator *mem);
+artpack_error ap_zstd_cdict(const artpack_allocator *mem, const artpack_dict *dict, int level,
+                            size_t src_hint, void **memory, const ZSTD_CDict **cdict);
+#endif
+#endif
+
 /* Compare two byte strings: memcmp order, a prefix sorts first. */
 int ap_str_compare(const char *a, size_t alen, const char *b, size_t blen);
 
