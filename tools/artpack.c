@@ -40,6 +40,7 @@ static const char ap_usage[] =
     "  ls BUNDLE          one line per article: number, id, date, title, record\n"
     "                     bytes, block\n"
     "  append BUNDLE FILE...  add articles; what was committed is never rewritten\n"
+    "                     (-f: also when the file ends in an interrupted append)\n"
     "  verify BUNDLE      check the index and every block; status 1 on damage\n"
     "  recover BUNDLE     write a new bundle (-o) with every intact article\n"
     "  merge BUNDLE...    one bundle from several that share codec and dictionary,\n"
