@@ -43,7 +43,11 @@ extern "C" {
  * no default allocator. What stays: records (encode and decode), dictionary
  * loading, frame and bundle decoding in caller workspaces. Build only
  * error.c wire.c schema.c datetime.c record.c dict.c frame.c bundle_read.c,
- * with zstd's and LZ4's decoders. */
+ * with zstd's and LZ4's decoders.
+ * ARTPACK_NO_ZSTD, ARTPACK_NO_LZ4 (with ARTPACK_NO_ALLOC): leave a decoder
+ * out; its frames and bundles give ARTPACK_E_CODEC_UNAVAILABLE.
+ * ARTPACK_ZSTD_NO_DDICT: decode zstd with the dictionary's tables loaded into
+ * the DCtx for each frame, without a prepared DDict (27 KB less workspace). */
 
 /* ---- Version ------------------------------------------------------------ */
 
