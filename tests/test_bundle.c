@@ -3,7 +3,7 @@
  * error the bundle API returns; block copies; reader memory. Synthetic
  * articles and dictionaries trained here (no corpus needed).
  *
- * Tests named test_known_bug_* pin down bugs that are reported but not
+ * Tests named test_regression_* pin down bugs that are reported but not
  * fixed: they are skipped unless ARTPACK_TEST_KNOWN_BUGS is set. */
 #include "test_util.h"
 
@@ -1886,7 +1886,7 @@ static void test_reader_memory(void **state) {
 
 /* Salvage: a callback that returns nonzero ("returns 0 to go on") should stop
  * the walk. */
-static void test_known_bug_salvage_callback_stop(void **state) {
+static void test_regression_salvage_callback_stop(void **state) {
     artpack_bundle_params p = params_of(ARTPACK_CODEC_ZSTD, 1024, 0);
     artpack_salvage_stats st;
     membuf b;
@@ -1908,7 +1908,7 @@ static void test_known_bug_salvage_callback_stop(void **state) {
 
 /* Salvage: a failed allocation of the block buffer drops the block silently
  * (counted bad) and salvage returns ARTPACK_OK with articles missing. */
-static void test_known_bug_salvage_alloc(void **state) {
+static void test_regression_salvage_alloc(void **state) {
     artpack_allocator mem = {fail_alloc, fail_free, NULL};
     artpack_bundle_params p = params_of(ARTPACK_CODEC_ZSTD, 1024, 1);
     membuf b;
@@ -2006,7 +2006,7 @@ static void test_salvage_resync(void **state) {
 
 /* A writer whose write failed (in copy_block) then commits with nothing
  * pending: commit should keep returning ARTPACK_E_WRITE. */
-static void test_known_bug_commit_after_failed_copy(void **state) {
+static void test_regression_commit_after_failed_copy(void **state) {
     artpack_bundle_params p = params_of(ARTPACK_CODEC_ZSTD, 4096, 0);
     artpack_bundle_writer *w = NULL;
     membuf x, z;
@@ -2038,7 +2038,7 @@ static void test_known_bug_commit_after_failed_copy(void **state) {
 
 /* writer_create and appender_open leave *out as it was when they refuse
  * (reader_open, compressor_create and decompressor_init set it to NULL). */
-static void test_known_bug_writer_out_on_failure(void **state) {
+static void test_regression_writer_out_on_failure(void **state) {
     artpack_bundle_params p = params_of(ARTPACK_CODEC_ZSTD, 4096, 0);
     artpack_bundle_info info;
     artpack_bundle_writer *w;
@@ -2078,7 +2078,7 @@ static void test_known_bug_writer_out_on_failure(void **state) {
 /* writer_create and appender_open with out == NULL: the check is made on
  * the internal writer's local pointer, so they write the header (create),
  * then store through NULL (a crash). Run alone: it crashes the process. */
-static void test_known_bug_writer_null_out(void **state) {
+static void test_regression_writer_null_out(void **state) {
     artpack_bundle_params p = params_of(ARTPACK_CODEC_ZSTD, 4096, 0);
     artpack_bundle_info info;
     membuf m, b;
@@ -2118,12 +2118,12 @@ int main(void) {
         cmocka_unit_test(test_errors_alloc_every_site),
         cmocka_unit_test(test_copy_block),
         cmocka_unit_test(test_reader_memory),
-        cmocka_unit_test(test_known_bug_salvage_callback_stop),
-        cmocka_unit_test(test_known_bug_salvage_alloc),
+        cmocka_unit_test(test_regression_salvage_callback_stop),
+        cmocka_unit_test(test_regression_salvage_alloc),
         cmocka_unit_test(test_salvage_resync),
-        cmocka_unit_test(test_known_bug_commit_after_failed_copy),
-        cmocka_unit_test(test_known_bug_writer_out_on_failure),
-        cmocka_unit_test(test_known_bug_writer_null_out),
+        cmocka_unit_test(test_regression_commit_after_failed_copy),
+        cmocka_unit_test(test_regression_writer_out_on_failure),
+        cmocka_unit_test(test_regression_writer_null_out),
     };
     if (getenv("ARTPACK_TEST_FILTER")) cmocka_set_test_filter(getenv("ARTPACK_TEST_FILTER"));
     return cmocka_run_group_tests(tests, setup, teardown);
