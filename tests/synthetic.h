@@ -1,10 +1,11 @@
-/* synthetic.h - deterministic synthetic news text for the tests (no corpus
- * needed): a xorshift generator and sentences from a small vocabulary. */
+/* synthetic.h - shared by the frame and bundle tests: deterministic synthetic
+ * news text (no corpus needed), and an allocator that fails at its Nth call. */
 #ifndef ARTPACK_TESTS_SYNTHETIC_H
 #define ARTPACK_TESTS_SYNTHETIC_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static uint32_t rng_state;
@@ -35,6 +36,20 @@ static size_t make_text(char *buf, size_t n) {
     }
     buf[len] = '\0';
     return len;
+}
+
+/* An allocator that fails at its Nth call and counts what is live. */
+static long alloc_fail_at, alloc_calls, alloc_live;
+static void *fail_alloc(void *opaque, size_t size) {
+    (void)opaque;
+    if (++alloc_calls == alloc_fail_at) return NULL;
+    alloc_live++;
+    return malloc(size);
+}
+static void fail_free(void *opaque, void *p) {
+    (void)opaque;
+    if (p) alloc_live--;
+    free(p);
 }
 
 #endif

@@ -1621,20 +1621,6 @@ static void test_errors_bad_record(void **state) {
     membuf_free(&m);
 }
 
-/* An allocator that fails at its Nth call and counts what is live. */
-static long alloc_fail_at, alloc_calls, alloc_live;
-static void *fail_alloc(void *opaque, size_t size) {
-    (void)opaque;
-    if (++alloc_calls == alloc_fail_at) return NULL;
-    alloc_live++;
-    return malloc(size);
-}
-static void fail_free(void *opaque, void *p) {
-    (void)opaque;
-    if (p) alloc_live--;
-    free(p);
-}
-
 static void test_errors_alloc_every_site(void **state) {
     static const struct {
         artpack_codec codec;

@@ -462,20 +462,6 @@ static void test_errors_params_and_workspace(void **state) {
            artpack_decompressor_workspace_size(ARTPACK_CODEC_LZ4));
 }
 
-/* An allocator that fails at its Nth call and counts what is live. */
-static long alloc_fail_at, alloc_calls, alloc_live;
-static void *fail_alloc(void *opaque, size_t size) {
-    (void)opaque;
-    if (++alloc_calls == alloc_fail_at) return NULL;
-    alloc_live++;
-    return malloc(size);
-}
-static void fail_free(void *opaque, void *p) {
-    (void)opaque;
-    if (p) alloc_live--;
-    free(p);
-}
-
 static void test_errors_alloc_every_site(void **state) {
     artpack_allocator mem = {fail_alloc, fail_free, NULL};
     artpack_dict d;
