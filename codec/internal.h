@@ -68,7 +68,12 @@ void ap_xxh64_update(ap_xxh64_state *s, const void *p, size_t n);
 uint64_t ap_xxh64_digest(const ap_xxh64_state *s);
 
 /* ---- schema.c ---- */
-const artpack_field_info *ap_schema_by_tag(uint64_t tag);
+/* The decoder's view of a field: where it sits in artpack_article, its kind. */
+typedef struct ap_tag_field {
+    unsigned short offset;
+    unsigned char kind; /* artpack_field_kind */
+} ap_tag_field;
+const ap_tag_field *ap_schema_by_tag(uint64_t tag);
 
 /* ---- datetime.c ---- */
 #define AP_DAYS_MIN (-719528)   /* 0000-01-01 */
@@ -92,6 +97,12 @@ int ap_timestamp_numeric_ok(const artpack_timestamp *ts);
 #define AP_DDICT_SIZE() ((size_t)0)
 #else
 #define AP_DDICT_SIZE() AP_ALIGN16(ZSTD_estimateDDictSize(0, ZSTD_dlm_byRef))
+#endif
+/* ARTPACK_NO_CANONICAL_CHECKS: the record decoder checks structure only */
+#ifdef ARTPACK_NO_CANONICAL_CHECKS
+#define AP_CANONICAL 0
+#else
+#define AP_CANONICAL 1
 #endif
 #define AP_ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
 

@@ -93,7 +93,7 @@ static artpack_error ap_check_wire_list(const unsigned char *p, size_t n, int ca
         artpack_error err = ap_read_block(&r, &e, &len);
         if (err == ARTPACK_E_TRUNCATED) return ARTPACK_E_LENGTH;
         AP_TRY(err);
-        if (!ap_text_safe((const char *)e, len, 1)) needs_prefix = 1;
+        if (canonical && !ap_text_safe((const char *)e, len, 1)) needs_prefix = 1;
     }
     AP_RETURN_IF(canonical && !needs_prefix, ARTPACK_E_NONCANONICAL);
     return ARTPACK_OK;
@@ -352,26 +352,30 @@ static artpack_error ap_decode_timestamp(artpack_timestamp *t, const unsigned ch
                                          size_t n) {
     ap_reader r;
     uint64_t head, secs, v;
+    uint32_t limit = 1;
+    unsigned i;
     r.base = p;
     r.size = n;
-    r.pos = 0;
-    memset(t, 0, sizeof *t);
+    r.pos = 0; /* *t is all zero: the article was initialised, tags come once */
     AP_RETURN_IF(ap_read_varint(&r, &head) || head >= 64 || (head & 15u) > 9,
                  ARTPACK_E_TIMESTAMP);
     AP_RETURN_IF(ap_read_varint(&r, &secs), ARTPACK_E_TIMESTAMP);
     t->kind = ARTPACK_NUMBER;
     t->fraction_digits = (uint8_t)(head & 15u);
-    t->zone = (uint8_t)(head >> 4);
+    t->zone = (uint8_t)(head >> 4); /* head < 64: a valid zone */
     t->seconds = ap_unzigzag(secs);
-    if (t->fraction_digits) {
-        AP_RETURN_IF(ap_read_varint(&r, &v) || v > 999999999u, ARTPACK_E_TIMESTAMP);
+    AP_RETURN_IF(t->seconds < AP_SECONDS_MIN || t->seconds > AP_SECONDS_MAX, ARTPACK_E_TIMESTAMP);
+    for (i = 0; i < t->fraction_digits; i++) limit *= 10u;
+    if (t->fraction_digits) { /* fits its digits */
+        AP_RETURN_IF(ap_read_varint(&r, &v) || v >= limit, ARTPACK_E_TIMESTAMP);
         t->fraction = (uint32_t)v;
     }
     if (t->zone >= ARTPACK_ZONE_PLUS) {
         AP_RETURN_IF(ap_read_varint(&r, &v) || v > 1439u, ARTPACK_E_TIMESTAMP);
         t->offset_minutes = (uint16_t)v;
     }
-    AP_RETURN_IF(r.pos != r.size || !ap_timestamp_numeric_ok(t), ARTPACK_E_TIMESTAMP);
+    /* what ap_timestamp_numeric_ok checks, without linking it in */
+    AP_RETURN_IF(r.pos != r.size, ARTPACK_E_TIMESTAMP);
     return ARTPACK_OK;
 }
 
@@ -379,23 +383,33 @@ static artpack_error ap_decode_timestamp(artpack_timestamp *t, const unsigned ch
 static artpack_error ap_decode_text(artpack_str *s, unsigned wt, const unsigned char *p,
                                     size_t n) {
     AP_RETURN_IF(wt != AP_WT_TEXT && wt != AP_WT_BYTES, ARTPACK_E_WIRE_TYPE);
-    AP_RETURN_IF(wt == AP_WT_BYTES && ap_text_safe((const char *)p, n, 0),
+    AP_RETURN_IF(AP_CANONICAL && wt == AP_WT_BYTES && ap_text_safe((const char *)p, n, 0),
                  ARTPACK_E_NONCANONICAL);
     s->ptr = (const char *)p;
     s->len = n;
     return ARTPACK_OK;
 }
 
-static artpack_error ap_decode_field(artpack_article *a, const artpack_field_info *f,
-                                     unsigned wt, uint64_t value,
-                                     const unsigned char *p, size_t n) {
-    void *m = AP_MEMBER_MUT(a, f);
+/* Without the canonical checks, what the extra field must still be: key /
+ * value pairs, at least one. */
+static artpack_error ap_check_pairs(const artpack_list *l) {
+    artpack_list_iter it;
+    artpack_str s;
+    size_t n = 0;
+    artpack_list_begin(&it, l);
+    while (artpack_list_next(&it, &s)) n++;
+    AP_RETURN_IF(n == 0 || (n & 1u) != 0, ARTPACK_E_EXTRA);
+    return ARTPACK_OK;
+}
+
+static artpack_error ap_decode_field(artpack_article *a, const ap_tag_field *f, unsigned wt,
+                                     uint64_t value, const unsigned char *p, size_t n) {
+    void *m = (char *)a + f->offset;
     switch (f->kind) {
     case ARTPACK_KIND_STRING:
         return ap_decode_text((artpack_str *)m, wt, p, n);
     case ARTPACK_KIND_DATE: {
         artpack_date *d = (artpack_date *)m;
-        artpack_str text;
         if (wt == AP_WT_VARINT) {
             int64_t days = ap_unzigzag(value);
             AP_RETURN_IF(days < AP_DAYS_MIN || days > AP_DAYS_MAX, ARTPACK_E_DATE);
@@ -403,34 +417,34 @@ static artpack_error ap_decode_field(artpack_article *a, const artpack_field_inf
             d->days = (int32_t)days;
             return ARTPACK_OK;
         }
-        AP_TRY(ap_decode_text(&text, wt, p, n));
-        AP_TRY(artpack_date_parse(d, text.ptr, text.len));
+        AP_TRY(ap_decode_text(&d->text, wt, p, n));
+        d->kind = ARTPACK_TEXT;
+        /* canonical: TEXT only when the date could not be a NUMBER */
+        if (AP_CANONICAL) AP_TRY(artpack_date_parse(d, d->text.ptr, d->text.len));
         AP_RETURN_IF(d->kind != ARTPACK_TEXT, ARTPACK_E_NONCANONICAL);
         return ARTPACK_OK;
     }
     case ARTPACK_KIND_TIMESTAMP: {
         artpack_timestamp *t = (artpack_timestamp *)m;
-        artpack_str text;
         if (wt == AP_WT_PACKED) return ap_decode_timestamp(t, p, n);
-        AP_TRY(ap_decode_text(&text, wt, p, n));
-        AP_TRY(artpack_timestamp_parse(t, text.ptr, text.len));
+        AP_TRY(ap_decode_text(&t->text, wt, p, n));
+        t->kind = ARTPACK_TEXT;
+        if (AP_CANONICAL) AP_TRY(artpack_timestamp_parse(t, t->text.ptr, t->text.len));
         AP_RETURN_IF(t->kind != ARTPACK_TEXT, ARTPACK_E_NONCANONICAL);
         return ARTPACK_OK;
     }
-    case ARTPACK_KIND_LIST:
-    case ARTPACK_KIND_EXTRA: {
+    default: { /* ARTPACK_KIND_LIST, ARTPACK_KIND_EXTRA */
         artpack_list *l = (artpack_list *)m;
         AP_RETURN_IF(wt != AP_WT_LIST && wt != AP_WT_TEXTLIST, ARTPACK_E_WIRE_TYPE);
-        if (wt == AP_WT_LIST) AP_TRY(ap_check_wire_list(p, n, 1));
+        if (wt == AP_WT_LIST) AP_TRY(ap_check_wire_list(p, n, AP_CANONICAL));
         l->present = 1;
         l->wire = p;
         l->wire_size = n;
         l->wire_separated = wt == AP_WT_TEXTLIST;
-        if (f->kind == ARTPACK_KIND_EXTRA) AP_TRY(ap_check_extra(a, l));
-        return ARTPACK_OK;
+        if (f->kind != ARTPACK_KIND_EXTRA) return ARTPACK_OK;
+        return AP_CANONICAL ? ap_check_extra(a, l) : ap_check_pairs(l);
     }
     }
-    return ARTPACK_E_WIRE_TYPE;
 }
 
 /* Reads up to the 0xFE that ends a TEXT or TEXTLIST payload. */
@@ -452,10 +466,9 @@ static artpack_error ap_decode(artpack_article *a, ap_reader *r, size_t *field_s
         unsigned wt;
         const unsigned char *p = NULL;
         size_t n = 0;
-        const artpack_field_info *f;
+        const ap_tag_field *f;
         *field_start = r->pos;
-        AP_RETURN_IF(r->pos == r->size, ARTPACK_E_TRUNCATED);
-        AP_TRY(ap_read_varint(r, &key));
+        AP_TRY(ap_read_varint(r, &key)); /* TRUNCATED at the end of the bytes */
         if (key == AP_KEY_END) {
             AP_RETURN_IF(r->pos != r->size, ARTPACK_E_TAG);
             return ARTPACK_OK;

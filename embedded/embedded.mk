@@ -18,7 +18,7 @@ EMB_SRC   = $(EMB)/src
 ARM_FLAGS = -mcpu=cortex-m4 -mthumb -mfloat-abi=soft -Os -ffunction-sections -fdata-sections \
             -fno-common -g0 -ffreestanding -fno-tree-loop-distribute-patterns
 ARM_INC   = -Iinclude -Iembedded -I$(EMB_SRC)/zstd/lib -I$(EMB_SRC)/zstd/lib/common -I$(EMB_SRC)/lz4/lib
-ART_FLAGS = -std=c99 -Wall -Wextra -Wpedantic -Werror -DARTPACK_NO_ALLOC
+ART_FLAGS = -std=c99 -Wall -Wextra -Wpedantic -Werror -DARTPACK_NO_ALLOC -DARTPACK_NO_CANONICAL_CHECKS
 # zstd's decoder, made small (its own documented size options)
 ZSTD_DEFS = -DZSTD_LEGACY_SUPPORT=0 -DHUF_FORCE_DECOMPRESS_X1 -DZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT \
             -DZSTD_STRIP_ERROR_STRINGS -DZSTD_NO_INLINE -DZSTD_DECODER_INTERNAL_BUFFER=1024 \
@@ -56,25 +56,25 @@ $(EMB)/data/stamp: $(B)/artpack embedded/gen-data.py tests/make-articles.py
 # One image: $(1) name, $(2) artpack sources, $(3) their flags, $(4) decoder
 # sources, $(5) decoder flags, $(6) firmware flags
 define emb_image
-$(EMB)/$(1)/%.o: %.c $(EMB)/data/stamp embedded/fw.h include/artpack.h | embedded-deps
+$(EMB)/$(1)/%.o: %.c $(EMB)/data/stamp embedded/fw.h include/artpack.h codec/internal.h embedded/embedded.mk | embedded-deps
 	@mkdir -p $$(@D)
-	$(ARM_CC) $(ARM_FLAGS) $(ARM_INC) $(3) $(6) -c $$< -o $$@
+	@$(ARM_CC) $(ARM_FLAGS) $(ARM_INC) $(3) $(6) -c $$< -o $$@
 $(EMB)/$(1)/dec/%.o: $(EMB_SRC)/%.c | embedded-deps
 	@mkdir -p $$(@D)
-	$(ARM_CC) $(ARM_FLAGS) $(ARM_INC) $(5) -w -c $$< -o $$@
+	@$(ARM_CC) $(ARM_FLAGS) $(ARM_INC) $(5) -w -c $$< -o $$@
 $(EMB)/$(1)/objs = $$(patsubst %.c,$(EMB)/$(1)/%.o,$(2) embedded/startup.c) \
                    $$(patsubst %.c,$(EMB)/$(1)/dec/%.o,$(4))
 $(EMB)/$(1)/probe.elf: $$($(EMB)/$(1)/objs) $(EMB)/$(1)/fw-probe.o $(EMB)/$(1)/data.o embedded/mps2.ld
-	$(ARM_CC) $(ARM_FLAGS) -nostdlib -T embedded/mps2.ld -Wl,--gc-sections -o $$@ \
+	@$(ARM_CC) $(ARM_FLAGS) -nostdlib -T embedded/mps2.ld -Wl,--gc-sections -o $$@ \
 	    $$($(EMB)/$(1)/objs) $(EMB)/$(1)/fw-probe.o $(EMB)/$(1)/data.o -lgcc
-$(EMB)/$(1)/fw-probe.o: embedded/fw.c $(EMB)/data/stamp embedded/fw.h embedded/fw_data.h include/artpack.h | embedded-deps
+$(EMB)/$(1)/fw-probe.o: embedded/fw.c $(EMB)/data/stamp embedded/fw.h embedded/fw_data.h include/artpack.h embedded/embedded.mk | embedded-deps
 	@mkdir -p $$(@D)
-	$(ARM_CC) $(ARM_FLAGS) $(ARM_INC) $(3) $(6) -c $$< -o $$@
+	@$(ARM_CC) $(ARM_FLAGS) $(ARM_INC) $(3) $(6) -c $$< -o $$@
 $(EMB)/$(1)/data.o: $(EMB)/data/stamp
-	$(ARM_CC) $(ARM_FLAGS) -Iembedded -c $(EMB)/data/$(1).c -o $$@
+	@$(ARM_CC) $(ARM_FLAGS) -Iembedded -c $(EMB)/data/$(1).c -o $$@
 # the exact workspace, measured by the probe image, then the real one
 $(EMB)/$(1)/fw.elf: $(EMB)/$(1)/probe.elf
-	ws=$$$$(timeout 60 $(QEMU) -M mps2-an386 -cpu cortex-m4 -nographic -monitor none -serial none \
+	@ws=$$$$(timeout 60 $(QEMU) -M mps2-an386 -cpu cortex-m4 -nographic -monitor none -serial none \
 	      -semihosting-config enable=on,target=native -kernel $$< 2>&1 | sed -n 's/.*workspace=\([0-9]*\).*/\1/p'); \
 	ws=$$$${ws:-0}; \
 	$(ARM_CC) $(ARM_FLAGS) $(ARM_INC) $(3) $(6) -DFW_WORKSPACE=$$$$ws -c embedded/fw.c -o $(EMB)/$(1)/fw.o && \

@@ -47,7 +47,16 @@ extern "C" {
  * ARTPACK_NO_ZSTD, ARTPACK_NO_LZ4 (with ARTPACK_NO_ALLOC): leave a decoder
  * out; its frames and bundles give ARTPACK_E_CODEC_UNAVAILABLE.
  * ARTPACK_ZSTD_NO_DDICT: decode zstd with the dictionary's tables loaded into
- * the DCtx for each frame, without a prepared DDict (27 KB less workspace). */
+ * the DCtx for each frame, without a prepared DDict (27 KB less workspace).
+ * ARTPACK_NO_CANONICAL_CHECKS: artpack_record_decode / _validate check a
+ * record's structure only (every bound, varint, tag order, wire type, list
+ * element, timestamp and date range, extra field made of pairs), not that it
+ * is the canonical encoding of its article: TEXT dates and timestamps that
+ * could have been numbers, BYTES that could have been TEXT, LIST that could
+ * have been TEXTLIST and the extra field's key order and values are not
+ * checked. Decoding stays as safe on hostile bytes; what is lost is that
+ * re-encoding a decoded record gives the same bytes. For devices that only
+ * read: the record decoder is about 1.9 KB smaller (docs/EMBEDDED.md). */
 
 /* ---- Version ------------------------------------------------------------ */
 
