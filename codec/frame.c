@@ -12,6 +12,14 @@
 #endif
 #ifndef ARTPACK_NO_LZ4
 #include <lz4.h>
+#ifdef ARTPACK_LZ4_ONE_DECODER
+/* defined by lz4.c (compiled with the program), not declared by lz4.h */
+#ifdef __cplusplus
+extern "C"
+#endif
+int LZ4_decompress_safe_forceExtDict(const char *source, char *dest, int compressedSize,
+                                     int maxOutputSize, const void *dictStart, size_t dictSize);
+#endif
 #endif
 #ifndef ARTPACK_NO_ALLOC
 #include <lz4hc.h>
@@ -407,6 +415,15 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
 #else
         int r;
         AP_RETURN_IF(payload > 0x7FFFFFFF || info.content_size > 0x7FFFFFFF, ARTPACK_E_CORRUPT);
+#ifdef ARTPACK_LZ4_ONE_DECODER
+        {
+            const char *pre = (const char *)dst; /* no dictionary: an empty one */
+            int plen = 0;
+            if (info.uses_dict) ap_lz4_prefix(&d->dict, &pre, &plen);
+            r = LZ4_decompress_safe_forceExtDict((const char *)p, (char *)dst, (int)payload,
+                                                 (int)info.content_size, pre, (size_t)plen);
+        }
+#else
         if (info.uses_dict) {
             const char *pre;
             int plen;
@@ -417,6 +434,7 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
             r = LZ4_decompress_safe((const char *)p, (char *)dst, (int)payload,
                                     (int)info.content_size);
         }
+#endif
         AP_RETURN_IF(r < 0 || (size_t)r != info.content_size, ARTPACK_E_CORRUPT);
         break;
 #endif

@@ -59,8 +59,9 @@ static inline int64_t ap_unzigzag(uint64_t v) {
 
 /* XXH64 (seed 0), compiled once (wire.c): the checksums of frames, bundle
  * headers, footers and index segments take its low 32 bits. */
-typedef struct ap_xxh64_state {
+typedef union ap_xxh64_state {
     unsigned char state[96]; /* room for XXH64_state_t (88 bytes) */
+    uint64_t align;
 } ap_xxh64_state;
 uint64_t ap_xxh64(const void *p, size_t n);
 void ap_xxh64_reset(ap_xxh64_state *s);

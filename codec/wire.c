@@ -1,10 +1,11 @@
 /* wire.c - varints and the bounds-checked reader / counting writer. */
 #include <string.h>
 
+#include "internal.h"
+
+#ifndef ARTPACK_XXH64_COMPACT
 #define XXH_INLINE_ALL
 #include <xxhash.h>
-
-#include "internal.h"
 
 /* the one XXH64 of the library */
 typedef char ap_xxh64_fits[sizeof(XXH64_state_t) <= sizeof(ap_xxh64_state) ? 1 : -1];
@@ -17,6 +18,7 @@ void ap_xxh64_update(ap_xxh64_state *s, const void *p, size_t n) {
 uint64_t ap_xxh64_digest(const ap_xxh64_state *s) {
     return XXH64_digest((const XXH64_state_t *)(const void *)s->state);
 }
+#endif
 
 size_t artpack_varint_read(uint64_t *v, const void *src, size_t src_size) {
     const unsigned char *p = (const unsigned char *)src;

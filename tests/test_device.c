@@ -1,0 +1,268 @@
+/* test_device.c - the device build's variants of the codec, checked on the
+ * host against the normal build:
+ *  - ARTPACK_NO_CANONICAL_CHECKS (codec/record.c): the structure-only record
+ *    decoder accepts every record the full decoder accepts, with the same
+ *    view; refuses what the full decoder refuses for a structural reason,
+ *    with the same error at the same offset; and differs only on records
+ *    that are well formed but not canonical;
+ *  - ARTPACK_XXH64_COMPACT (codec/xxh64_compact.c): the same hashes as
+ *    xxhash.h's XXH64, one-shot and streamed in any pieces.
+ * Both files are compiled into this test a second time, with the options,
+ * under other names (dev_*); the library linked in is the normal build. */
+#include "test_util.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#define ARTPACK_NO_CANONICAL_CHECKS
+#define ARTPACK_XXH64_COMPACT
+#define artpack_list_begin dev_list_begin
+#define artpack_list_next dev_list_next
+#define artpack_list_count dev_list_count
+#define artpack_record_size dev_record_size
+#define artpack_record_encode dev_record_encode
+#define artpack_record_bound dev_record_bound
+#define artpack_record_decode dev_record_decode
+#define artpack_record_validate dev_record_validate
+#define ap_xxh64 dev_xxh64
+#define ap_xxh64_reset dev_xxh64_reset
+#define ap_xxh64_update dev_xxh64_update
+#define ap_xxh64_digest dev_xxh64_digest
+#include "../codec/record.c"
+#include "../codec/xxh64_compact.c"
+#undef artpack_list_begin
+#undef artpack_list_next
+#undef artpack_list_count
+#undef artpack_record_size
+#undef artpack_record_encode
+#undef artpack_record_bound
+#undef artpack_record_decode
+#undef artpack_record_validate
+
+#ifndef FUZZ_DIR
+#define FUZZ_DIR "fuzz"
+#endif
+
+/* ---- the structure-only decoder ---- */
+
+static int is_canonical_error(artpack_error e) {
+    return e == ARTPACK_E_NONCANONICAL || e == ARTPACK_E_EXTRA || e == ARTPACK_E_DUPLICATE_KEY;
+}
+
+static long n_same_ok, n_same_error, n_lean_only;
+
+/* Walks every list of a decoded view to its end (for ASan/valgrind). */
+static void walk_lists(const artpack_article *a) {
+    const artpack_list *lists[] = {&a->authors, &a->body, &a->tags, &a->extra};
+    size_t i;
+    for (i = 0; i < TU_COUNT(lists); i++) {
+        artpack_list_iter it;
+        artpack_str s;
+        size_t n = 0;
+        dev_list_begin(&it, lists[i]);
+        while (dev_list_next(&it, &s)) {
+            assert_true(s.ptr >= (const char *)lists[i]->wire &&
+                        s.ptr + s.len <= (const char *)lists[i]->wire + lists[i]->wire_size);
+            n++;
+        }
+        assert_int_equal(n, artpack_list_count(lists[i]));
+    }
+}
+
+/* The properties of the file comment, for one record (a heap copy of exactly
+ * n bytes, so that ASan sees any read past it). */
+static void compare_decoders(const unsigned char *bytes, size_t n) {
+    unsigned char *rec = tu_dup(bytes, n ? n : 1);
+    artpack_article full, lean;
+    size_t full_off = 11, lean_off = 22, val_off = 33;
+    artpack_error ef = artpack_record_decode(&full, rec, n, &full_off);
+    artpack_error el = dev_record_decode(&lean, rec, n, &lean_off);
+    assert_ap_error(dev_record_validate(rec, n, &val_off), el);
+    if (ef == ARTPACK_OK) {
+        assert_ap_ok(el);
+        assert_memory_equal(&full, &lean, sizeof full);
+        walk_lists(&lean);
+        n_same_ok++;
+    } else if (el == ARTPACK_OK) {
+        if (!is_canonical_error(ef)) {
+            print_error("full decoder: %s at %lu, lean decoder: OK\n", artpack_error_name(ef),
+                        (unsigned long)full_off);
+            fail();
+        }
+        walk_lists(&lean);
+        n_lean_only++;
+    } else {
+        if (!is_canonical_error(ef)) {
+            assert_ap_error(el, ef);
+            assert_int_equal(lean_off, full_off);
+        }
+        assert_int_equal(val_off, lean_off);
+        assert_true(article_is_absent(&lean));
+        n_same_error++;
+    }
+    free(rec);
+}
+
+static unsigned char *read_file(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *p;
+    long size;
+    if (f == NULL) return NULL;
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    p = (unsigned char *)tu_malloc((size_t)size + 1);
+    *n = fread(p, 1, (size_t)size, f);
+    fclose(f);
+    return p;
+}
+
+/* Every record of the record fuzz target's corpus and regressions (valid
+ * ones from the fixtures and thousands of malformed ones), each also cut at
+ * every length and damaged at random. */
+static void test_lean_decoder_against_full(void **state) {
+    static const char *const dirs[] = {FUZZ_DIR "/corpus/record", FUZZ_DIR "/regressions/record"};
+    tu_rng rng = {UINT64_C(0xDE71CE)};
+    size_t d, files = 0;
+    (void)state;
+    for (d = 0; d < TU_COUNT(dirs); d++) {
+        DIR *dir = opendir(dirs[d]);
+        struct dirent *e;
+        assert_non_null(dir);
+        while ((e = readdir(dir)) != NULL) {
+            char path[4096];
+            unsigned char *rec;
+            size_t n = 0, cut, k;
+            if (e->d_name[0] == '.') continue;
+            snprintf(path, sizeof path, "%s/%s", dirs[d], e->d_name);
+            rec = read_file(path, &n);
+            assert_non_null(rec);
+            files++;
+            compare_decoders(rec, n);
+            for (cut = 0; cut < n && cut < 400; cut++) compare_decoders(rec, cut);
+            for (k = 0; k < 40 && n > 0; k++) {
+                unsigned char *bad = tu_dup(rec, n);
+                bad[tu_below(&rng, n)] = (unsigned char)tu_rand64(&rng);
+                if (tu_below(&rng, 2)) bad[tu_below(&rng, n)] ^= (unsigned char)(1u << tu_below(&rng, 8));
+                compare_decoders(bad, n);
+                free(bad);
+            }
+            free(rec);
+        }
+        closedir(dir);
+    }
+    print_message("records: %lu files; same view %ld, same refusal %ld, accepted only by the "
+                  "structure-only decoder %ld\n",
+                  (unsigned long)files, n_same_ok, n_same_error, n_lean_only);
+    assert_true(files >= 100);
+    assert_true(n_same_ok >= 100);
+    assert_true(n_same_error >= 1000);
+}
+
+#define RECORD(...)                                                                        \
+    (const unsigned char[]){__VA_ARGS__}, sizeof((const unsigned char[]){__VA_ARGS__})
+
+/* Well-formed records that are not canonical: the full decoder refuses them,
+ * the structure-only one gives the view they spell. */
+static void test_lean_decoder_accepts_noncanonical(void **state) {
+    const struct {
+        const unsigned char *bytes;
+        size_t n;
+        artpack_error full;
+    } cases[] = {
+        /* TEXT date that should have been a number */
+        {RECORD(0x24, '2', '0', '2', '0', '-', '0', '1', '-', '0', '1', 0xFE, 0x00),
+         ARTPACK_E_NONCANONICAL},
+        /* BYTES without a 0xFE */
+        {RECORD(0x09, 0x01, 'a', 0x00), ARTPACK_E_NONCANONICAL},
+        /* a LIST that could have been a TEXTLIST */
+        {RECORD(0x6A, 0x02, 0x01, 'a', 0x00), ARTPACK_E_NONCANONICAL},
+        /* extra keys out of order */
+        {RECORD(0x7D, 'b', 0xFF, '1', 0xFF, 'a', 0xFF, '2', 0xFE, 0x00), ARTPACK_E_EXTRA},
+        /* an extra key naming a present typed field */
+        {RECORD(0x0C, 'x', 0xFE, 0x7D, 'i', 'd', 0xFF, '1', 0xFE, 0x00),
+         ARTPACK_E_DUPLICATE_KEY},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < TU_COUNT(cases); i++) {
+        artpack_article a;
+        size_t off = 0;
+        assert_ap_error(artpack_record_decode(&a, cases[i].bytes, cases[i].n, &off), cases[i].full);
+        assert_ap_ok(dev_record_decode(&a, cases[i].bytes, cases[i].n, &off));
+        compare_decoders(cases[i].bytes, cases[i].n);
+    }
+    {
+        artpack_article a;
+        artpack_list_iter it;
+        artpack_str s;
+        assert_ap_ok(dev_record_decode(&a, cases[0].bytes, cases[0].n, NULL));
+        assert_int_equal(a.date.kind, ARTPACK_TEXT);
+        assert_int_equal(a.date.text.len, 10);
+        assert_memory_equal(a.date.text.ptr, "2020-01-01", 10);
+        assert_ap_ok(dev_record_decode(&a, cases[2].bytes, cases[2].n, NULL));
+        dev_list_begin(&it, &a.tags);
+        assert_true(dev_list_next(&it, &s));
+        assert_int_equal(s.len, 1);
+        assert_false(dev_list_next(&it, &s));
+    }
+    /* what stays refused: an odd extra list, no pair at all */
+    {
+        artpack_article a;
+        size_t off = 99;
+        assert_ap_error(dev_record_decode(&a, RECORD(0x7D, 'k', 0xFE, 0x00), &off), ARTPACK_E_EXTRA);
+        assert_int_equal(off, 0);
+        assert_ap_error(dev_record_decode(&a, RECORD(0x7A, 0x00, 0x00), &off), ARTPACK_E_EXTRA);
+        assert_ap_error(dev_record_decode(&a, RECORD(0x2B, 0x02, 0x5A, 0x00, 0x00), &off),
+                        ARTPACK_E_TIMESTAMP); /* head 0x5A: zone 5 */
+        assert_ap_error(dev_record_decode(&a, RECORD(0x2B, 0x03, 0x01, 0x00, 0x0A, 0x00), &off),
+                        ARTPACK_E_TIMESTAMP); /* fraction 10 in 1 digit */
+    }
+}
+
+/* ---- the compact XXH64 ---- */
+
+static uint64_t dev_hash_pieces(const unsigned char *p, size_t n, tu_rng *rng) {
+    ap_xxh64_state s;
+    dev_xxh64_reset(&s);
+    while (n > 0) {
+        size_t take = (size_t)tu_below(rng, 70);
+        if (take > n) take = n;
+        dev_xxh64_update(&s, p, take);
+        p += take;
+        n -= take;
+    }
+    return dev_xxh64_digest(&s);
+}
+
+static void test_xxh64_compact(void **state) {
+    static unsigned char buf[5000];
+    tu_rng rng = {UINT64_C(0x58584836)};
+    size_t i, n, off;
+    (void)state;
+    for (i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)tu_rand64(&rng);
+    /* the published empty-input value, so that both are not wrong together */
+    assert_true(dev_xxh64("", 0) == UINT64_C(0xEF46DB3751D8E999));
+    for (n = 0; n <= 1100; n++) {
+        off = (size_t)tu_below(&rng, 8);
+        assert_true(dev_xxh64(buf + off, n) == XXH64(buf + off, n, 0));
+        assert_true(dev_hash_pieces(buf + off, n, &rng) == XXH64(buf + off, n, 0));
+    }
+    for (i = 0; i < 200; i++) {
+        n = (size_t)tu_below(&rng, sizeof buf);
+        off = (size_t)tu_below(&rng, sizeof buf - n + 1);
+        assert_true(dev_hash_pieces(buf + off, n, &rng) == XXH64(buf + off, n, 0));
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lean_decoder_against_full),
+        cmocka_unit_test(test_lean_decoder_accepts_noncanonical),
+        cmocka_unit_test(test_xxh64_compact),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
