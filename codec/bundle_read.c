@@ -180,7 +180,6 @@ struct artpack_bundle_reader {
     ZSTD_DCtx *dctx;         /* zstd blocks (and the embedded dictionary) */
     const ZSTD_DDict *ddict;
 #endif
-    artpack_decompressor *dec; /* LZ4 and stored blocks */
     ap_segment seg;          /* the segment last used */
     int have_seg;
     int have_block;
@@ -219,8 +218,6 @@ static size_t ap_workspace_size(const artpack_bundle_info *info, int load_embedd
 #else
     (void)zstd;
 #endif
-    if (info->codec != ARTPACK_CODEC_ZSTD)
-        n += AP_ALIGN16(artpack_decompressor_workspace_size(ARTPACK_CODEC_LZ4));
     if (load) n += AP_ALIGN16(info->dict_size);
     return n;
 }
@@ -252,6 +249,8 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
     AP_RETURN_IF(dict == NULL && info->dict_id != 0 && !info->dict_embedded, ARTPACK_E_NEED_DICT);
     AP_RETURN_IF(dict != NULL && info->dict_id != 0 && dict->id != info->dict_id,
                  ARTPACK_E_WRONG_DICT);
+    AP_RETURN_IF(dict != NULL && info->dict_id != 0 && (dict->data == NULL || dict->size == 0),
+                 ARTPACK_E_DICT);
     need = ap_workspace_size(info, load, map != NULL);
     AP_RETURN_IF(workspace_size < need, ARTPACK_E_WORKSPACE_TOO_SMALL);
     r = (artpack_bundle_reader *)(void *)ws;
@@ -279,10 +278,6 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
 #ifdef ARTPACK_NO_LZ4
     AP_RETURN_IF(info->codec == ARTPACK_CODEC_LZ4, ARTPACK_E_CODEC_UNAVAILABLE);
 #endif
-    if (info->codec != ARTPACK_CODEC_ZSTD) {
-        size_t lsize = AP_ALIGN16(artpack_decompressor_workspace_size(ARTPACK_CODEC_LZ4));
-        at += lsize; /* set up once the dictionary is known */
-    }
 #ifndef ARTPACK_NO_ZSTD
     if (load) {
         /* the embedded dictionary: read its zstd frame into the block buffer,
@@ -323,15 +318,6 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
         AP_RETURN_IF(ZSTD_isError(ZSTD_DCtx_refDDict(r->dctx, r->ddict)), ARTPACK_E_DICT);
     }
 #endif
-    if (info->codec != ARTPACK_CODEC_ZSTD) {
-        size_t lat = AP_ALIGN16(sizeof *r) + AP_ALIGN16(r->buf_size);
-#ifndef ARTPACK_NO_ZSTD
-        if (r->dctx != NULL) lat += AP_ALIGN16(ZSTD_estimateDCtxSize()) + AP_DDICT_SIZE();
-#endif
-        AP_TRY(artpack_decompressor_init(&r->dec, ws + lat,
-                                         AP_ALIGN16(artpack_decompressor_workspace_size(ARTPACK_CODEC_LZ4)),
-                                         ARTPACK_CODEC_LZ4, r->has_dict ? &r->dict : NULL, 0));
-    }
     *out = r;
     return ARTPACK_OK;
 }
@@ -461,8 +447,8 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
         AP_RETURN_IF(artpack_frame_info_get(&fi, src + 8, e.frame - 8) != ARTPACK_OK ||
                          !fi.has_checksum || fi.content_size > r->info.max_block_content,
                      ARTPACK_E_BLOCK);
-        err = artpack_frame_decompress(r->dec, r->buf, r->info.max_block_content, src + 8,
-                                       e.frame - 8, &content);
+        err = ap_frame_decode_plain(r->has_dict ? &r->dict : NULL, r->buf,
+                                    r->info.max_block_content, src + 8, e.frame - 8, &content);
         AP_RETURN_IF(err == ARTPACK_E_WRONG_DICT || err == ARTPACK_E_NEED_DICT, err);
         AP_RETURN_IF(err != ARTPACK_OK, ARTPACK_E_BLOCK);
     }

@@ -358,25 +358,95 @@ artpack_error artpack_decompressor_init(artpack_decompressor **out, void *worksp
     return ARTPACK_OK;
 }
 
+/* The checks every frame passes before its payload is decoded: *payload gets
+ * the payload's size, *p where it starts. */
+static artpack_error ap_frame_begin(artpack_frame_info *info, const artpack_dict *dict,
+                                    size_t dst_capacity, const void *src, size_t src_size,
+                                    const unsigned char **p, size_t *payload) {
+    AP_TRY(artpack_frame_info_get(info, src, src_size));
+    *payload = src_size - info->header_size - (info->has_checksum ? 4 : 0);
+    AP_RETURN_IF(info->uses_dict && dict == NULL, ARTPACK_E_NEED_DICT);
+    AP_RETURN_IF(info->has_dict_id && info->dict_id != dict->id, ARTPACK_E_WRONG_DICT);
+    AP_RETURN_IF(info->content_size > dst_capacity, ARTPACK_E_DST_TOO_SMALL);
+    *p = (const unsigned char *)src + info->header_size;
+    return ARTPACK_OK;
+}
+
+/* A STORED or LZ4 payload (zstd: ARTPACK_E_CODEC_UNAVAILABLE), then the
+ * checksum. */
+static artpack_error ap_frame_plain(const artpack_frame_info *info, const artpack_dict *dict,
+                                    void *dst, const unsigned char *p, size_t payload) {
+    switch (info->codec) {
+    case ARTPACK_CODEC_STORED:
+        AP_RETURN_IF(payload != info->content_size, ARTPACK_E_CORRUPT);
+        if (payload) memmove(dst, p, payload); /* may overlap: bundles decode in place */
+        break;
+    case ARTPACK_CODEC_LZ4: {
+#ifdef ARTPACK_NO_LZ4
+        (void)dict;
+        return ARTPACK_E_CODEC_UNAVAILABLE;
+#else
+        int r;
+        AP_RETURN_IF(payload > 0x7FFFFFFF || info->content_size > 0x7FFFFFFF, ARTPACK_E_CORRUPT);
+#ifdef ARTPACK_LZ4_ONE_DECODER
+        {
+            const char *pre = (const char *)dst; /* no dictionary: an empty one */
+            int plen = 0;
+            if (info->uses_dict) ap_lz4_prefix(dict, &pre, &plen);
+            r = LZ4_decompress_safe_forceExtDict((const char *)p, (char *)dst, (int)payload,
+                                                 (int)info->content_size, pre, (size_t)plen);
+        }
+#else
+        if (info->uses_dict) {
+            const char *pre;
+            int plen;
+            ap_lz4_prefix(dict, &pre, &plen);
+            r = LZ4_decompress_safe_usingDict((const char *)p, (char *)dst, (int)payload,
+                                              (int)info->content_size, pre, plen);
+        } else {
+            r = LZ4_decompress_safe((const char *)p, (char *)dst, (int)payload,
+                                    (int)info->content_size);
+        }
+#endif
+        AP_RETURN_IF(r < 0 || (size_t)r != info->content_size, ARTPACK_E_CORRUPT);
+        break;
+#endif
+    }
+    default:
+        return ARTPACK_E_CODEC_UNAVAILABLE;
+    }
+    return ARTPACK_OK;
+}
+
+static artpack_error ap_frame_check(const artpack_frame_info *info, const void *dst,
+                                    const unsigned char *p, size_t payload, size_t *written) {
+    if (info->has_checksum &&
+        (uint32_t)ap_xxh64(dst, info->content_size) != ap_read_le32(p + payload))
+        return ARTPACK_E_CHECKSUM;
+    *written = info->content_size;
+    return ARTPACK_OK;
+}
+
+artpack_error ap_frame_decode_plain(const artpack_dict *dict, void *dst, size_t dst_capacity,
+                                    const void *src, size_t src_size, size_t *written) {
+    artpack_frame_info info;
+    const unsigned char *p;
+    size_t payload;
+    AP_TRY(ap_frame_begin(&info, dict, dst_capacity, src, src_size, &p, &payload));
+    AP_TRY(ap_frame_plain(&info, dict, dst, p, payload));
+    return ap_frame_check(&info, dst, p, payload, written);
+}
+
 artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_t dst_capacity,
                                        const void *src, size_t src_size, size_t *written) {
-    const unsigned char *p = (const unsigned char *)src;
+    const unsigned char *p;
     artpack_frame_info info;
     size_t payload;
     AP_RETURN_IF(d == NULL || written == NULL || (dst == NULL && dst_capacity != 0),
                  ARTPACK_E_NULL_ARG);
-    AP_TRY(artpack_frame_info_get(&info, src, src_size));
-    payload = src_size - info.header_size - (info.has_checksum ? 4 : 0);
-    AP_RETURN_IF(info.uses_dict && !d->has_dict, ARTPACK_E_NEED_DICT);
-    AP_RETURN_IF(info.has_dict_id && info.dict_id != d->dict.id, ARTPACK_E_WRONG_DICT);
-    AP_RETURN_IF(info.content_size > dst_capacity, ARTPACK_E_DST_TOO_SMALL);
-    p += info.header_size;
-    switch (info.codec) {
-    case ARTPACK_CODEC_STORED:
-        AP_RETURN_IF(payload != info.content_size, ARTPACK_E_CORRUPT);
-        if (payload) memmove(dst, p, payload); /* may overlap: bundles decode in place */
-        break;
-    case ARTPACK_CODEC_ZSTD: {
+    AP_TRY(ap_frame_begin(&info, d->has_dict ? &d->dict : NULL, dst_capacity, src, src_size, &p,
+                          &payload));
+    if (info.codec == ARTPACK_CODEC_ZSTD) {
 #ifdef ARTPACK_NO_ZSTD
         return ARTPACK_E_CODEC_UNAVAILABLE;
 #else
@@ -406,43 +476,9 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
             return ARTPACK_E_CORRUPT;
         }
         AP_RETURN_IF(r != info.content_size, ARTPACK_E_CORRUPT);
-        break;
 #endif
+    } else {
+        AP_TRY(ap_frame_plain(&info, &d->dict, dst, p, payload));
     }
-    case ARTPACK_CODEC_LZ4: {
-#ifdef ARTPACK_NO_LZ4
-        return ARTPACK_E_CODEC_UNAVAILABLE;
-#else
-        int r;
-        AP_RETURN_IF(payload > 0x7FFFFFFF || info.content_size > 0x7FFFFFFF, ARTPACK_E_CORRUPT);
-#ifdef ARTPACK_LZ4_ONE_DECODER
-        {
-            const char *pre = (const char *)dst; /* no dictionary: an empty one */
-            int plen = 0;
-            if (info.uses_dict) ap_lz4_prefix(&d->dict, &pre, &plen);
-            r = LZ4_decompress_safe_forceExtDict((const char *)p, (char *)dst, (int)payload,
-                                                 (int)info.content_size, pre, (size_t)plen);
-        }
-#else
-        if (info.uses_dict) {
-            const char *pre;
-            int plen;
-            ap_lz4_prefix(&d->dict, &pre, &plen);
-            r = LZ4_decompress_safe_usingDict((const char *)p, (char *)dst, (int)payload,
-                                              (int)info.content_size, pre, plen);
-        } else {
-            r = LZ4_decompress_safe((const char *)p, (char *)dst, (int)payload,
-                                    (int)info.content_size);
-        }
-#endif
-        AP_RETURN_IF(r < 0 || (size_t)r != info.content_size, ARTPACK_E_CORRUPT);
-        break;
-#endif
-    }
-    }
-    if (info.has_checksum &&
-        (uint32_t)ap_xxh64(dst, info.content_size) != ap_read_le32(p + payload))
-        return ARTPACK_E_CHECKSUM;
-    *written = info.content_size;
-    return ARTPACK_OK;
+    return ap_frame_check(&info, dst, p, payload, written);
 }

@@ -107,6 +107,13 @@ int ap_timestamp_numeric_ok(const artpack_timestamp *ts);
 #endif
 #define AP_ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
 
+/* ---- frame.c ---- */
+/* artpack_frame_decompress without a decompressor, for STORED and LZ4 frames
+ * (zstd frames: ARTPACK_E_CODEC_UNAVAILABLE); dict NULL when there is none.
+ * The bundle reader's LZ4 and stored blocks go this way. */
+artpack_error ap_frame_decode_plain(const artpack_dict *dict, void *dst, size_t dst_capacity,
+                                    const void *src, size_t src_size, size_t *written);
+
 /* ---- alloc.c ---- */
 /* a itself, or malloc/free when a is NULL (NULL under ARTPACK_NO_ALLOC). */
 const artpack_allocator *ap_allocator_or_default(const artpack_allocator *a);

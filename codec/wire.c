@@ -4,7 +4,14 @@
 #include "internal.h"
 
 #ifndef ARTPACK_XXH64_COMPACT
+/* ARTPACK_XXH64_LINKED: call an XXH64 linked from elsewhere (libxxhash, or
+ * zstd's copy with -DXXH_NAMESPACE=ZSTD_, as the zstd firmware image does)
+ * instead of compiling one in. ARTPACK_XXH64_COMPACT: codec/xxh64_compact.c. */
+#ifdef ARTPACK_XXH64_LINKED
+#define XXH_STATIC_LINKING_ONLY
+#else
 #define XXH_INLINE_ALL
+#endif
 #include <xxhash.h>
 
 /* the one XXH64 of the library */
