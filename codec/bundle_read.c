@@ -440,13 +440,10 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
     } else
 #endif
     {
-        artpack_frame_info fi;
         artpack_error err;
         AP_RETURN_IF(ap_read_le32(src) != AP_CHUNK_BLOCK || ap_read_le32(src + 4) != e.frame - 8,
                      ARTPACK_E_BLOCK);
-        AP_RETURN_IF(artpack_frame_info_get(&fi, src + 8, e.frame - 8) != ARTPACK_OK ||
-                         !fi.has_checksum || fi.content_size > r->info.max_block_content,
-                     ARTPACK_E_BLOCK);
+        /* a block's frame has a checksum; content over the maximum: DST_TOO_SMALL */
         err = ap_frame_decode_plain(r->has_dict ? &r->dict : NULL, r->buf,
                                     r->info.max_block_content, src + 8, e.frame - 8, &content);
         AP_RETURN_IF(err == ARTPACK_E_WRONG_DICT || err == ARTPACK_E_NEED_DICT, err);

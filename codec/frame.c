@@ -433,6 +433,7 @@ artpack_error ap_frame_decode_plain(const artpack_dict *dict, void *dst, size_t 
     const unsigned char *p;
     size_t payload;
     AP_TRY(ap_frame_begin(&info, dict, dst_capacity, src, src_size, &p, &payload));
+    AP_RETURN_IF(!info.has_checksum, ARTPACK_E_FRAME);
     AP_TRY(ap_frame_plain(&info, dict, dst, p, payload));
     return ap_frame_check(&info, dst, p, payload, written);
 }

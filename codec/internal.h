@@ -109,8 +109,9 @@ int ap_timestamp_numeric_ok(const artpack_timestamp *ts);
 
 /* ---- frame.c ---- */
 /* artpack_frame_decompress without a decompressor, for STORED and LZ4 frames
- * (zstd frames: ARTPACK_E_CODEC_UNAVAILABLE); dict NULL when there is none.
- * The bundle reader's LZ4 and stored blocks go this way. */
+ * with a checksum (zstd frames: ARTPACK_E_CODEC_UNAVAILABLE; no checksum:
+ * ARTPACK_E_FRAME); dict NULL when there is none. The bundle reader's LZ4 and
+ * stored blocks go this way. */
 artpack_error ap_frame_decode_plain(const artpack_dict *dict, void *dst, size_t dst_capacity,
                                     const void *src, size_t src_size, size_t *written);
 
