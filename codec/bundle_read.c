@@ -92,7 +92,7 @@ artpack_error artpack_bundle_info_get(artpack_bundle_info *dst, artpack_read_fn 
     AP_RETURN_IF(file_size < AP_HEADER_CHUNK + ARTPACK_BUNDLE_FOOTER_SIZE, ARTPACK_E_BUNDLE);
     AP_TRY(ap_rd(read, opaque, 0, h, sizeof h));
     AP_RETURN_IF(ap_read_le32(h) != AP_CHUNK_HEADER || ap_read_le32(h + 4) != AP_HEADER_PAYLOAD ||
-                     memcmp(h + 8, "APKB", 4) != 0 ||
+                     ap_read_le32(h + 8) != 0x424B5041u /* "APKB" */ ||
                      ap_read_le32(h + 28) != ap_bundle_checksum(h + 8, 20),
                  ARTPACK_E_BUNDLE);
     AP_RETURN_IF(h[12] != 1 || h[13] > ARTPACK_CODEC_LZ4 || (h[14] & ~1u) != 0 ||
@@ -124,7 +124,6 @@ artpack_error artpack_bundle_info_get(artpack_bundle_info *dst, artpack_read_fn 
     err = ap_read_footer(read, opaque, file_size - ARTPACK_BUNDLE_FOOTER_SIZE, dst);
     if (err == ARTPACK_E_READ) return err;
     if (err != ARTPACK_OK) {
-        static const unsigned char pat[8] = {0x5E, 0x2A, 0x4D, 0x18, 0x18, 0, 0, 0};
         unsigned char win[248 + 8]; /* small: readers run on small stacks */
         uint64_t hi = file_size - ARTPACK_BUNDLE_FOOTER_SIZE; /* candidates below hi */
         err = ARTPACK_E_INDEX;
@@ -133,7 +132,8 @@ artpack_error artpack_bundle_info_get(artpack_bundle_info *dst, artpack_read_fn 
             size_t n = (size_t)(hi - lo) + 8, i;
             AP_TRY(ap_rd(read, opaque, lo, win, n));
             for (i = n - 8 + 1; i-- > 0 && err != ARTPACK_OK;) {
-                if (memcmp(win + i, pat, 8) != 0 ||
+                if (ap_read_le32(win + i) != AP_CHUNK_FOOTER ||
+                    ap_read_le32(win + i + 4) != AP_FOOTER_PAYLOAD ||
                     lo + i + ARTPACK_BUNDLE_FOOTER_SIZE > file_size)
                     continue;
                 err = ap_read_footer(read, opaque, lo + i, dst);

@@ -30,10 +30,7 @@ typedef char ap_xxh64_fits[sizeof(ap_xxh64_compact) <= sizeof(ap_xxh64_state) ? 
 #endif
 
 static uint64_t ap_le64(const unsigned char *p) {
-    uint64_t v = 0;
-    unsigned i = 8;
-    while (i--) v = (v << 8) | p[i];
-    return v;
+    return (uint64_t)ap_read_le32(p + 4) << 32 | ap_read_le32(p);
 }
 /* Every step of XXH64 has the form rotl(x, r) * mul + add (0 <= r < 64),
  * with mul and add among these constants: one multiplication site. */
@@ -82,28 +79,30 @@ void ap_xxh64_update(ap_xxh64_state *s, const void *src, size_t len) {
     }
 }
 
-uint64_t ap_xxh64_digest(const ap_xxh64_state *s) {
+/* The end of XXH64: converge the lanes (total >= 32), fold in the tail
+ * (n < 32 bytes at p), avalanche. */
+static uint64_t ap_xxh_finish(const uint64_t *v, uint64_t total, const unsigned char *p,
+                              size_t n) {
     static const unsigned char rot[4] = {1, 7, 12, 18};
-    const ap_xxh64_compact *c = (const ap_xxh64_compact *)(const void *)s;
     uint64_t h = AP_P5; /* seed 0 */
     size_t i;
-    if (c->total >= 32) {
+    if (total >= 32) {
         h = 0;
-        for (i = 0; i < 4; i++) h += ap_xxh_mix(c->v[i], rot[i], AP_K1, AP_K0);
-        for (i = 0; i < 4; i++) h = ap_xxh_mix(h ^ ap_xxh_round(0, c->v[i]), 0, AP_KP1, AP_KP4);
+        for (i = 0; i < 4; i++) h += ap_xxh_mix(v[i], rot[i], AP_K1, AP_K0);
+        for (i = 0; i < 4; i++) h = ap_xxh_mix(h ^ ap_xxh_round(0, v[i]), 0, AP_KP1, AP_KP4);
     }
-    h += c->total;
-    for (i = 0; i < c->n;) { /* the tail: 8-byte lanes, a 4-byte one, bytes */
-        size_t left = c->n - i;
+    h += total;
+    for (i = 0; i < n;) { /* the tail: 8-byte lanes, a 4-byte one, bytes */
+        size_t left = n - i;
         if (left >= 8) {
-            h = ap_xxh_mix(h ^ ap_xxh_round(0, ap_le64(c->buf + i)), 27, AP_KP1, AP_KP4);
+            h = ap_xxh_mix(h ^ ap_xxh_round(0, ap_le64(p + i)), 27, AP_KP1, AP_KP4);
             i += 8;
         } else if (left >= 4) {
-            h = ap_xxh_mix(h ^ ap_xxh_mix(ap_read_le32(c->buf + i), 0, AP_KP1, AP_K0), 23, AP_KP2,
+            h = ap_xxh_mix(h ^ ap_xxh_mix(ap_read_le32(p + i), 0, AP_KP1, AP_K0), 23, AP_KP2,
                            AP_KP3);
             i += 4;
         } else {
-            h = ap_xxh_mix(h ^ ap_xxh_mix(c->buf[i], 0, AP_KP5, AP_K0), 11, AP_KP1, AP_K0);
+            h = ap_xxh_mix(h ^ ap_xxh_mix(p[i], 0, AP_KP5, AP_K0), 11, AP_KP1, AP_K0);
             i++;
         }
     }
@@ -112,11 +111,23 @@ uint64_t ap_xxh64_digest(const ap_xxh64_state *s) {
     return h ^ (h >> 32);
 }
 
-uint64_t ap_xxh64(const void *p, size_t n) {
-    ap_xxh64_state s;
-    ap_xxh64_reset(&s);
-    ap_xxh64_update(&s, p, n);
-    return ap_xxh64_digest(&s);
+uint64_t ap_xxh64_digest(const ap_xxh64_state *s) {
+    const ap_xxh64_compact *c = (const ap_xxh64_compact *)(const void *)s;
+    return ap_xxh_finish(c->v, c->total, c->buf, c->n);
+}
+
+/* one shot: no buffering (what a reader links: the streaming functions serve
+ * artpack_bundle_check_index only) */
+uint64_t ap_xxh64(const void *src, size_t n) {
+    const unsigned char *p = (const unsigned char *)src;
+    uint64_t v[4];
+    size_t left = n;
+    v[0] = AP_P1 + AP_P2;
+    v[1] = AP_P2;
+    v[2] = 0;
+    v[3] = 0 - AP_P1;
+    for (; left >= 32; left -= 32, p += 32) ap_xxh_stripe(v, p);
+    return ap_xxh_finish(v, n, p, left);
 }
 #else
 typedef int ap_xxh64_compact_unused; /* ISO C: no empty translation unit */
