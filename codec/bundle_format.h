@@ -27,7 +27,7 @@ static inline void ap_write_le64(unsigned char *p, uint64_t v) {
     ap_write_le32(p + 4, (uint32_t)(v >> 32));
 }
 
-/* The checksum of headers, footers and index segments: XXH64's low half. */
+/* The checksum of headers, footers and index segments: XXH32 (seed 0). */
 uint32_t ap_bundle_checksum(const void *p, size_t n);
 /* A 16-bit hash of an article id (the index keeps one per article). */
 unsigned ap_bundle_id_hash(const char *id, size_t len);

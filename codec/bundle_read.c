@@ -11,10 +11,10 @@
 
 #include "bundle_format.h"
 
-uint32_t ap_bundle_checksum(const void *p, size_t n) { return (uint32_t)ap_xxh64(p, n); }
+uint32_t ap_bundle_checksum(const void *p, size_t n) { return ap_xxh32(p, n); }
 
 unsigned ap_bundle_id_hash(const char *id, size_t len) {
-    return (unsigned)(ap_xxh64(id, len) & 0xFFFFu);
+    return (unsigned)(ap_xxh32(id, len) & 0xFFFFu);
 }
 
 static artpack_error ap_rd(artpack_read_fn read, void *opaque, uint64_t off, void *dst, size_t n) {
@@ -621,20 +621,20 @@ artpack_error artpack_bundle_check_index(artpack_bundle_reader *r) {
     AP_RETURN_IF(r == NULL, ARTPACK_E_NULL_ARG);
     for (off = r->info.last_segment; off != 0;) {
         ap_segment s;
-        ap_xxh64_state st;
+        ap_xxh32_state st;
         unsigned char buf[1024], sum[4];
         uint64_t pos, stop;
         AP_TRY(ap_read_segment(r->read, r->opaque, off, r->info.end_offset, &s));
-        ap_xxh64_reset(&st);
+        ap_xxh32_reset(&st);
         stop = s.end - 4;
         for (pos = s.offset + 8; pos < stop;) {
             size_t m = stop - pos > sizeof buf ? sizeof buf : (size_t)(stop - pos);
             AP_TRY(ap_rd(r->read, r->opaque, pos, buf, m));
-            ap_xxh64_update(&st, buf, m);
+            ap_xxh32_update(&st, buf, m);
             pos += m;
         }
         AP_TRY(ap_rd(r->read, r->opaque, stop, sum, 4));
-        AP_RETURN_IF(ap_read_le32(sum) != (uint32_t)ap_xxh64_digest(&st), ARTPACK_E_INDEX);
+        AP_RETURN_IF(ap_read_le32(sum) != ap_xxh32_digest(&st), ARTPACK_E_INDEX);
         off = s.prev;
     }
     return ARTPACK_OK;

@@ -346,7 +346,7 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     unsigned char head[AP_SEGMENT_HEAD], foot[AP_FOOTER_PAYLOAD], sum[4];
     uint64_t segment_at;
     size_t nblocks, payload;
-    ap_xxh64_state st;
+    ap_xxh32_state st;
     AP_RETURN_IF(w == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
     AP_TRY(ap_flush_block(w));
@@ -360,11 +360,11 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     ap_write_le32(head + 24, w->max_content);
     ap_write_le32(head + 28, w->max_frame);
     payload = sizeof head + w->entries.len + w->hashes.len + 4;
-    ap_xxh64_reset(&st);
-    ap_xxh64_update(&st, head, sizeof head);
-    ap_xxh64_update(&st, w->entries.p, w->entries.len);
-    ap_xxh64_update(&st, w->hashes.p, w->hashes.len);
-    ap_write_le32(sum, (uint32_t)ap_xxh64_digest(&st));
+    ap_xxh32_reset(&st);
+    ap_xxh32_update(&st, head, sizeof head);
+    ap_xxh32_update(&st, w->entries.p, w->entries.len);
+    ap_xxh32_update(&st, w->hashes.p, w->hashes.len);
+    ap_write_le32(sum, ap_xxh32_digest(&st));
     segment_at = w->offset;
     AP_TRY(ap_emit_chunk_head(w, AP_CHUNK_INDEX, payload));
     AP_TRY(ap_emit(w, head, sizeof head));

@@ -269,7 +269,7 @@ artpack_error artpack_frame_compress(artpack_compressor *c, void *dst, size_t ds
         payload = src_size;
     }
     memcpy(out, head, hn);
-    if (tail) ap_write_le32(out + hn + payload, (uint32_t)ap_xxh64(src, src_size));
+    if (tail) ap_write_le32(out + hn + payload, ap_xxh32(src, src_size));
     *written = hn + payload + tail;
     return ARTPACK_OK;
 }
@@ -421,7 +421,7 @@ static artpack_error ap_frame_plain(const artpack_frame_info *info, const artpac
 static artpack_error ap_frame_check(const artpack_frame_info *info, const void *dst,
                                     const unsigned char *p, size_t payload, size_t *written) {
     if (info->has_checksum &&
-        (uint32_t)ap_xxh64(dst, info->content_size) != ap_read_le32(p + payload))
+        ap_xxh32(dst, info->content_size) != ap_read_le32(p + payload))
         return ARTPACK_E_CHECKSUM;
     *written = info->content_size;
     return ARTPACK_OK;

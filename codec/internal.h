@@ -57,16 +57,17 @@ static inline int64_t ap_unzigzag(uint64_t v) {
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-/* XXH64 (seed 0), compiled once (wire.c): the checksums of frames, bundle
- * headers, footers and index segments take its low 32 bits. */
-typedef union ap_xxh64_state {
-    unsigned char state[96]; /* room for XXH64_state_t (88 bytes) */
+/* XXH32 (seed 0), compiled once (wire.c, or xxh32_compact.c): the checksums
+ * of LZ4 and stored frames, bundle headers, footers and index segments, and
+ * the bundle index's id hashes (docs/FORMAT.md). */
+typedef union ap_xxh32_state {
+    unsigned char state[64]; /* room for XXH32_state_t (48 bytes) */
     uint64_t align;
-} ap_xxh64_state;
-uint64_t ap_xxh64(const void *p, size_t n);
-void ap_xxh64_reset(ap_xxh64_state *s);
-void ap_xxh64_update(ap_xxh64_state *s, const void *p, size_t n);
-uint64_t ap_xxh64_digest(const ap_xxh64_state *s);
+} ap_xxh32_state;
+uint32_t ap_xxh32(const void *p, size_t n);
+void ap_xxh32_reset(ap_xxh32_state *s);
+void ap_xxh32_update(ap_xxh32_state *s, const void *p, size_t n);
+uint32_t ap_xxh32_digest(const ap_xxh32_state *s);
 
 /* ---- schema.c ---- */
 /* The decoder's view of a field: where it sits in artpack_article, its kind. */

@@ -3,27 +3,27 @@
 
 #include "internal.h"
 
-#ifndef ARTPACK_XXH64_COMPACT
-/* ARTPACK_XXH64_LINKED: call an XXH64 linked from elsewhere (libxxhash, or
- * zstd's copy with -DXXH_NAMESPACE=ZSTD_, as the zstd firmware image does)
- * instead of compiling one in. ARTPACK_XXH64_COMPACT: codec/xxh64_compact.c. */
-#ifdef ARTPACK_XXH64_LINKED
+#ifndef ARTPACK_XXH32_COMPACT
+/* ARTPACK_XXH32_LINKED: call an XXH32 linked from elsewhere (libxxhash, or
+ * zstd's copy with -DXXH_NAMESPACE=ZSTD_) instead of compiling one in.
+ * ARTPACK_XXH32_COMPACT: codec/xxh32_compact.c. */
+#ifdef ARTPACK_XXH32_LINKED
 #define XXH_STATIC_LINKING_ONLY
 #else
 #define XXH_INLINE_ALL
 #endif
 #include <xxhash.h>
 
-/* the one XXH64 of the library */
-typedef char ap_xxh64_fits[sizeof(XXH64_state_t) <= sizeof(ap_xxh64_state) ? 1 : -1];
+/* the one XXH32 of the library */
+typedef char ap_xxh32_fits[sizeof(XXH32_state_t) <= sizeof(ap_xxh32_state) ? 1 : -1];
 
-uint64_t ap_xxh64(const void *p, size_t n) { return XXH64(p, n, 0); }
-void ap_xxh64_reset(ap_xxh64_state *s) { (void)XXH64_reset((XXH64_state_t *)(void *)s->state, 0); }
-void ap_xxh64_update(ap_xxh64_state *s, const void *p, size_t n) {
-    (void)XXH64_update((XXH64_state_t *)(void *)s->state, p, n);
+uint32_t ap_xxh32(const void *p, size_t n) { return XXH32(p, n, 0); }
+void ap_xxh32_reset(ap_xxh32_state *s) { (void)XXH32_reset((XXH32_state_t *)(void *)s->state, 0); }
+void ap_xxh32_update(ap_xxh32_state *s, const void *p, size_t n) {
+    (void)XXH32_update((XXH32_state_t *)(void *)s->state, p, n);
 }
-uint64_t ap_xxh64_digest(const ap_xxh64_state *s) {
-    return XXH64_digest((const XXH64_state_t *)(const void *)s->state);
+uint32_t ap_xxh32_digest(const ap_xxh32_state *s) {
+    return XXH32_digest((const XXH32_state_t *)(const void *)s->state);
 }
 #endif
 

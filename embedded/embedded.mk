@@ -31,7 +31,7 @@ ZSTD_DEC  = common/entropy_common.c common/error_private.c common/fse_decompress
             decompress/zstd_decompress.c decompress/zstd_decompress_block.c
 
 EMB_RECORD = codec/wire.c codec/schema.c codec/datetime.c codec/record.c
-EMB_BUNDLE = $(EMB_RECORD) codec/xxh64_compact.c codec/error.c codec/dict.c codec/frame.c codec/bundle_read.c
+EMB_BUNDLE = $(EMB_RECORD) codec/xxh32_compact.c codec/error.c codec/dict.c codec/frame.c codec/bundle_read.c
 
 .PHONY: test-embedded footprint embedded-deps
 
@@ -88,8 +88,8 @@ $(EMB)/$(1)/fw.elf: $(EMB)/$(1)/probe.elf
 endef
 
 $(eval $(call emb_image,record,$(EMB_RECORD),$(ART_FLAGS),,,-DFW_RECORD))
-$(eval $(call emb_image,lz4,$(EMB_BUNDLE),$(ART_FLAGS) -DARTPACK_NO_ZSTD -DARTPACK_XXH64_COMPACT -DARTPACK_LZ4_ONE_DECODER,lz4/lib/lz4.c,-DLZ4_HEAPMODE=0,-DFW_BUNDLE))
-$(eval $(call emb_image,zstd,$(EMB_BUNDLE),$(ART_FLAGS) $(ZSTD_DEFS) -DARTPACK_NO_LZ4 -DARTPACK_ZSTD_NO_DDICT -DARTPACK_XXH64_LINKED,$(addprefix zstd/lib/,$(ZSTD_DEC)),$(ZSTD_DEFS),-DFW_BUNDLE))
+$(eval $(call emb_image,lz4,$(EMB_BUNDLE),$(ART_FLAGS) -DARTPACK_NO_ZSTD -DARTPACK_XXH32_COMPACT -DARTPACK_LZ4_ONE_DECODER,lz4/lib/lz4.c,-DLZ4_HEAPMODE=0,-DFW_BUNDLE))
+$(eval $(call emb_image,zstd,$(EMB_BUNDLE),$(ART_FLAGS) $(ZSTD_DEFS) -DARTPACK_NO_LZ4 -DARTPACK_ZSTD_NO_DDICT -DARTPACK_XXH32_LINKED,$(addprefix zstd/lib/,$(ZSTD_DEC)),$(ZSTD_DEFS),-DFW_BUNDLE))
 
 EMB_IMAGES = $(EMB)/record/fw.elf $(EMB)/lz4/fw.elf $(EMB)/zstd/fw.elf
 
