@@ -67,17 +67,25 @@ size_t ap_varint_size(uint64_t v) {
 }
 
 artpack_error ap_read_varint(ap_reader *r, uint64_t *v) {
-    size_t n = artpack_varint_read(v, r->base + r->pos, r->size - r->pos);
-    if (n == 0) {
-        /* Tell a cut-off varint from a malformed one. */
-        size_t i;
-        for (i = r->pos; i < r->size; i++)
-            if ((r->base[i] & 0x80u) == 0) return ARTPACK_E_VARINT;
-        return r->size - r->pos >= ARTPACK_VARINT_MAX ? ARTPACK_E_VARINT
-                                                      : ARTPACK_E_TRUNCATED;
+    /* artpack_varint_read's rules, telling a cut-off varint (TRUNCATED)
+     * from a malformed one (VARINT) */
+    const unsigned char *p = r->base + r->pos;
+    size_t left = r->size - r->pos, i;
+    uint64_t value = 0;
+    for (i = 0; i < ARTPACK_VARINT_MAX; i++) {
+        unsigned b;
+        if (i == left) return ARTPACK_E_TRUNCATED;
+        b = p[i];
+        if (i == ARTPACK_VARINT_MAX - 1 && b > 1) return ARTPACK_E_VARINT; /* over 64 bits */
+        value |= (uint64_t)(b & 0x7Fu) << (7 * i);
+        if ((b & 0x80u) == 0) {
+            if (b == 0 && i > 0) return ARTPACK_E_VARINT; /* non-minimal */
+            *v = value;
+            r->pos += i + 1;
+            return ARTPACK_OK;
+        }
     }
-    r->pos += n;
-    return ARTPACK_OK;
+    return ARTPACK_E_VARINT;
 }
 
 artpack_error ap_read_block(ap_reader *r, const unsigned char **out, size_t *len) {
