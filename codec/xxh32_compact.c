@@ -1,6 +1,6 @@
 /* xxh32_compact.c - ARTPACK_XXH32_COMPACT: the library's XXH32 (seed 0)
  * written for code size, for devices: one stripe loop, no unrolling, no
- * aligned variant (about 0.2 KB of Thumb-2 code). Written from the
+ * aligned variant (about 0.3 KB of Thumb-2 code). Written from the
  * algorithm's description (xxHash's doc/xxhash_spec.md); tests/test_device.c
  * checks it against xxhash.h. Without the option, wire.c compiles xxhash.h's
  * XXH32 and this file is empty. */

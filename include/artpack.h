@@ -42,8 +42,8 @@ extern "C" {
  * compressor, the bundle writer and appender, salvage; codec/alloc.c defines
  * no default allocator. What stays: records (encode and decode), dictionary
  * loading, frame and bundle decoding in caller workspaces. Build only
- * error.c wire.c schema.c datetime.c record.c dict.c frame.c bundle_read.c,
- * with zstd's and LZ4's decoders.
+ * error.c wire.c xxh32_compact.c schema.c datetime.c record.c dict.c frame.c
+ * bundle_read.c, with zstd's and LZ4's decoders.
  * ARTPACK_NO_ZSTD, ARTPACK_NO_LZ4 (with ARTPACK_NO_ALLOC): leave a decoder
  * out; its frames and bundles give ARTPACK_E_CODEC_UNAVAILABLE.
  * ARTPACK_ZSTD_NO_DDICT: decode zstd with the dictionary's tables loaded into
@@ -56,7 +56,19 @@ extern "C" {
  * have been TEXTLIST and the extra field's key order and values are not
  * checked. Decoding stays as safe on hostile bytes; what is lost is that
  * re-encoding a decoded record gives the same bytes. For devices that only
- * read: the record decoder is about 1.9 KB smaller (docs/EMBEDDED.md). */
+ * read: the record decoder is about 1.7 KB smaller (docs/EMBEDDED.md).
+ * ARTPACK_XXH32_COMPACT: the checksums' XXH32 from codec/xxh32_compact.c,
+ * written for code size (0.3 KB on a Cortex-M4), instead of xxhash.h's.
+ * ARTPACK_XXH32_LINKED: call an XXH32 linked from elsewhere (libxxhash, or
+ * zstd's copy built with -DXXH_NAMESPACE=ZSTD_) instead of compiling one.
+ * ARTPACK_LZ4_ONE_DECODER: decode every LZ4 frame with
+ * LZ4_decompress_safe_forceExtDict, which lz4.c defines but lz4.h does not
+ * declare, leaving out the three other decoder variants that
+ * LZ4_decompress_safe_usingDict dispatches to (about 1.8 KB): only when
+ * lz4.c is compiled with the program (static builds, devices).
+ * The device builds of embedded/embedded.mk use these options; `make test`
+ * compiles them with gcc, clang and as C++ (noalloc-check, cxx-check) and
+ * tests/test_device.c checks them against the normal build. */
 
 /* ---- Version ------------------------------------------------------------ */
 
