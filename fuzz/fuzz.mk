@@ -1,6 +1,6 @@
 # fuzz/fuzz.mk - fuzzing with libFuzzer, and corpus replay; included by the
 # top Makefile (uses its B, CC, CFLAGS, SANFLAGS, LDFLAGS, CODEC_SRC, TOOL_SRC,
-# JANSSON_CFLAGS, JANSSON_LIBS, and CODEC_LIBS / TOOL_LIBS when defined).
+# TOOL_OBJ, JANSSON_CFLAGS, JANSSON_LIBS, and CODEC_LIBS / TOOL_LIBS when defined).
 # Everything is built under $(B)/fuzz/. The codec and tools objects go into an
 # archive per flavour, so a target links only the modules it calls.
 #
@@ -12,7 +12,8 @@
 #                                target with $(CC) (no libFuzzer; part of make test)
 #   make fuzz-merge              add to fuzz/corpus/<t> the inputs of the last
 #                                `make fuzz` run that add coverage (-merge=1)
-#   make fuzz-seeds              rebuild the seed corpora from tests/data
+#   make fuzz-seeds              rebuild the seed corpora from tests/data (frame/
+#                                and bundle/ by $(B)/fuzz-seedgen, fuzz/seedgen.c)
 
 FUZZ_TARGETS ?= record json frame dict bundle
 FUZZ_SECONDS ?= 60
@@ -109,5 +110,11 @@ fuzz-merge: $(FUZZ_LF_BIN)
 	    echo "fuzz/corpus/$$t: $$(ls fuzz/corpus/$$t | wc -l) files, $$(cat fuzz/corpus/$$t/* | wc -c) bytes"; \
 	done
 
-fuzz-seeds: $(B)/artpack
-	ARTPACK=$(B)/artpack fuzz/make-seeds.sh
+# The frame and bundle seed generator: a host program on the library, built
+# with $(CC) (no libFuzzer), run by fuzz/make-seeds.sh.
+$(B)/fuzz-seedgen: fuzz/seedgen.c $(FUZZ_HDRS) $(TOOL_OBJ) $(B)/libartpack.a
+	$(CC) $(CFLAGS) $(SANFLAGS) $(JANSSON_CFLAGS) -Itools $(LDFLAGS) -o $@ $< \
+	    $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS)
+
+fuzz-seeds: $(B)/artpack $(B)/fuzz-seedgen
+	ARTPACK=$(B)/artpack SEEDGEN=$(B)/fuzz-seedgen fuzz/make-seeds.sh

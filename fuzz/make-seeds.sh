@@ -1,16 +1,18 @@
 #!/bin/sh
-# make-seeds.sh - rebuilds the seed corpora fuzz/corpus/json/ and
-# fuzz/corpus/record/ from the project's own fixtures only
+# make-seeds.sh - rebuilds the seed corpora fuzz/corpus/{json,record,dict,
+# frame,bundle}/ from the project's own fixtures only
 # (tests/data/seed.jsonl, tests/data/golden/*.jsonl), plus a few hand-made
 # edge cases. Never from ../shared (copyrighted data, not to be committed).
 #
-#   fuzz/make-seeds.sh            (needs build/artpack: run `make` first;
-#                                  ARTPACK=path overrides; needs python3)
+#   fuzz/make-seeds.sh            (needs build/artpack and build/fuzz-seedgen:
+#                                  `make fuzz-seeds` builds both and runs it;
+#                                  ARTPACK=, SEEDGEN=path override; needs python3)
 #
 # json/:   one file per article (one JSON line each), duplicates dropped.
 # record/: `artpack encode` of the same files, cut into raw records: the
 #          5-byte stream header "APKR\x01" and each varint length prefix
 #          stripped, one record per file.
+# frame/, bundle/: fuzz/seedgen.c (see below); dict/: a trained dictionary.
 # Existing seed files (seed-*, edge-*, hand-*) are replaced; other files
 # (added by `make fuzz-merge`) are kept.
 set -eu
@@ -165,58 +167,21 @@ for d in json record; do
     echo "fuzz/corpus/$d: $(ls fuzz/corpus/$d | wc -l) files, $(cat fuzz/corpus/$d/* | wc -c) bytes"
 done
 
-# frame/: a mode byte (see fuzz/fuzz_frame.c) + a frame of `artpack encode`
-# (stored, LZ4, zstd; no dictionary) of each fixture article; and mode 64
-# (round trip of content) + each raw record.
 # dict/: a 4 KB dictionary trained on synthetic articles (tests/make-articles.py).
 python3 tests/make-articles.py 300 7 >"$tmp/synthetic.jsonl"
 "$ARTPACK" train -q -f --size 4K -o fuzz/corpus/dict/seed-synthetic-4k.dict "$tmp/synthetic.jsonl"
-rm -f fuzz/corpus/frame/seed-*
-for mode in --stored --lz4 -3; do
-    for f in $fixtures; do
-        name=$(basename "$f" .jsonl | tr . _)
-        "$ARTPACK" encode -q -f $mode -o "$tmp/$name$mode.apz" "$f"
-    done
-done
-python3 - "$tmp" $fixtures <<'PY'
-import glob, hashlib, os, sys
-tmp = sys.argv[1]
-seen = set()
-def varint(d, p):
-    v = s = 0
-    while True:
-        b = d[p]; p += 1; v |= (b & 0x7F) << s; s += 7
-        if b < 0x80: return v, p
-def put(name, data):
-    h = hashlib.sha1(data).hexdigest()
-    if h in seen: return
-    seen.add(h)
-    open(os.path.join("fuzz/corpus/frame", name), "wb").write(data)
-for path in sorted(glob.glob(os.path.join(tmp, "*.apz"))):
-    d = open(path, "rb").read(); p = 9; k = 0
-    base = os.path.basename(path)[:-4].replace("-", "")
-    while p < len(d):
-        n, p = varint(d, p)
-        put(f"seed-{base}-{k:02d}", bytes([0]) + d[p:p + n]); p += n; k += 1
-for path in sorted(glob.glob("fuzz/corpus/record/seed-*"))[:20]:
-    put("seed-content-" + os.path.basename(path), bytes([64]) + open(path, "rb").read())
-PY
-echo "make-seeds.sh: frame/ $(ls fuzz/corpus/frame | wc -l) files, dict/ $(ls fuzz/corpus/dict | wc -l) files"
 
-# bundle/: byte 0 = 0 + bundles `artpack pack` makes of the fixtures (zstd,
-# LZ4, stored; small blocks; one with a dictionary trained on synthetic
-# articles, embedded); byte 0 = 2 or 6 + a block-size byte + JSON Lines.
-rm -f fuzz/corpus/bundle/seed-*
-cat $fixtures | grep . >"$tmp/all.jsonl"
-i=0
-for mode in "--stored --block-size 1" "--lz4 --block-size 2K" "-1 --block-size 4K" "-1"; do
-    "$ARTPACK" pack -q -f $mode -o "$tmp/b.apb" "$tmp/all.jsonl"
-    { printf '\000'; cat "$tmp/b.apb"; } >"fuzz/corpus/bundle/seed-pack-$i"
-    i=$((i + 1))
-done
-"$ARTPACK" pack -q -f -1 --block-size 2K --embed-dict -D fuzz/corpus/dict/seed-synthetic-4k.dict \
-    -o "$tmp/b.apb" "$tmp/all.jsonl"
-{ printf '\000'; cat "$tmp/b.apb"; } >fuzz/corpus/bundle/seed-pack-dict
-{ printf '\002\020'; cat "$tmp/all.jsonl"; } >fuzz/corpus/bundle/seed-json-zstd
-{ printf '\006\001'; head -n 3 "$tmp/all.jsonl"; } >fuzz/corpus/bundle/seed-json-lz4
-echo "make-seeds.sh: bundle/ $(ls fuzz/corpus/bundle | wc -l) files"
+# frame/ and bundle/: made by fuzz/seedgen.c (build/fuzz-seedgen; SEEDGEN=path
+# overrides) with the library and the fuzz targets' dictionary (fz_dict()),
+# so their checksums are the current ones. frame/: byte 0 = the mode of
+# fuzz/fuzz_frame.c, then a zstd, LZ4 or stored frame (with and without the
+# dictionary) of each fixture article; a few mode 64 (content round trips).
+# bundle/: byte 0 = 0 or 1 (the reader gets the dictionary) + a bundle of the
+# fixture articles (zstd, LZ4, stored; 1-4 KB blocks; dictionary, embedded
+# dictionary, two commits); byte 0 = 2 or 6 + a block-size byte + JSON Lines.
+SEEDGEN=${SEEDGEN:-build/fuzz-seedgen}
+[ -x "$SEEDGEN" ] || { echo "make-seeds.sh: $SEEDGEN not found; run make build/fuzz-seedgen" >&2; exit 1; }
+mkdir -p fuzz/corpus/frame fuzz/corpus/bundle
+rm -f fuzz/corpus/frame/seed-* fuzz/corpus/bundle/seed-*
+"$SEEDGEN" fuzz/corpus $fixtures
+echo "make-seeds.sh: frame/ $(ls fuzz/corpus/frame | wc -l) files, bundle/ $(ls fuzz/corpus/bundle | wc -l) files, dict/ $(ls fuzz/corpus/dict | wc -l) files"

@@ -1,0 +1,392 @@
+/* seedgen.c - writes the seed corpora of the frame and bundle fuzz targets
+ * from the project's own fixtures (never from ../shared):
+ *
+ *   fuzz-seedgen OUTDIR FIXTURE.jsonl...
+ *
+ * writes OUTDIR/frame/seed-* and OUTDIR/bundle/seed-* (both folders must
+ * exist). `make fuzz-seeds` runs it through fuzz/make-seeds.sh with OUTDIR =
+ * fuzz/corpus and the fixtures tests/data/seed.jsonl, tests/data/golden/...
+ * (every .jsonl there, in `ls` order).
+ * Deterministic: the same fixtures give the same bytes on every run. Frames
+ * and bundles are made with the library itself, so their checksums are the
+ * current ones; the dictionary is fz_dict(), the one the targets use.
+ *
+ * frame/  (input of fuzz_frame.c: byte 0 = mode, the rest = a frame)
+ *         each fixture article, and all of them laid end to end, as zstd, LZ4
+ *         and stored frames, with and without the dictionary, with and without
+ *         checksum and dictionary ID; the mode byte gives the decompressor the
+ *         dictionary when the frame uses it, a window that fits, and a
+ *         destination that holds the content (each is checked to decode as
+ *         the target would); and a few mode 64 seeds (content round trips).
+ * bundle/ (input of fuzz_bundle.c: byte 0 bit 0 = the reader gets fz_dict())
+ *         every fixture article (in file order, duplicates kept) packed by
+ *         the bundle writer: zstd, LZ4 and stored, 1-4 KB blocks, with and
+ *         without the dictionary, one with it embedded, two written in two
+ *         commits (the appender: two index segments); each is read back and
+ *         checked. And the JSON-mode seeds (byte 0 bit 1): byte 1 = block
+ *         size / 64, the rest = JSON Lines (the fixtures' non-empty lines). */
+#include "fuzz_dictgen.h"
+
+#define MAX_RECORDS 256
+#define FRAME_SEED_MAX ((size_t)20 * 1024)
+#define BUNDLE_SEED_MAX ((size_t)64 * 1024)
+
+typedef struct seed_record {
+    unsigned char *p;
+    size_t n;
+    char name[64];
+} seed_record;
+
+static seed_record all_recs[MAX_RECORDS]; /* every article, in fixture order */
+static size_t all_count;
+static seed_record *uniq[MAX_RECORDS]; /* the distinct records, first seen first */
+static size_t uniq_count;
+static ap_buf json_lines; /* the fixtures' non-empty lines */
+static size_t json_line_ends[MAX_RECORDS];
+static size_t json_line_count;
+
+static const char *out_dir;
+static size_t files_written[2], bytes_written[2];
+
+static uint64_t dec_ws[(ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD + 7) / 8];
+
+static void die(const char *what, const char *detail) {
+    fprintf(stderr, "seedgen: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    exit(1);
+}
+
+static void check(artpack_error e, const char *what) {
+    if (e != ARTPACK_OK) die(what, artpack_error_name(e));
+}
+
+/* Writes OUTDIR/folder/name = prefix[0..np) + data[0..n). */
+static void put_file(int which, const char *name, const unsigned char *prefix, size_t np,
+                     const unsigned char *data, size_t n, size_t max) {
+    static const char *const folders[2] = {"frame", "bundle"};
+    char path[1024];
+    FILE *f;
+    static char names[2][64][96];
+    static size_t name_count[2];
+    size_t i;
+    if (np + n > max) die("seed too large", name);
+    if (strlen(name) >= sizeof names[0][0] || name_count[which] == 64) die("bad seed name", name);
+    for (i = 0; i < name_count[which]; i++)
+        if (strcmp(names[which][i], name) == 0) die("two seeds of the same name", name);
+    strcpy(names[which][name_count[which]++], name);
+    if ((size_t)snprintf(path, sizeof path, "%s/%s/%s", out_dir, folders[which], name) >=
+        sizeof path)
+        die("path too long", name);
+    f = fopen(path, "wb");
+    if (f == NULL) die("cannot create", path);
+    if ((np && fwrite(prefix, 1, np, f) != np) || (n && fwrite(data, 1, n, f) != n) ||
+        fclose(f) != 0)
+        die("cannot write", path);
+    files_written[which]++;
+    bytes_written[which] += np + n;
+}
+
+/* ---- fixtures ---- */
+
+static void read_fixture(const char *path) {
+    ap_buf text = {NULL, 0, 0};
+    ap_json_reader jr;
+    ap_json_article a;
+    ap_json_error err;
+    const char *base = strrchr(path, '/');
+    size_t i, start, k = 0, blen;
+    int got;
+    char stem[32];
+    if (ap_read_all(path, &text) != 0) die("cannot read", path);
+    /* the name stem: file name without ".jsonl", '.' -> '_' */
+    base = base ? base + 1 : path;
+    blen = strlen(base);
+    if (blen > 6 && strcmp(base + blen - 6, ".jsonl") == 0) blen -= 6;
+    if (blen >= sizeof stem) blen = sizeof stem - 1;
+    for (i = 0; i < blen; i++) stem[i] = base[i] == '.' ? '_' : base[i];
+    stem[blen] = 0;
+    /* non-empty lines, for the JSON-mode seeds */
+    for (start = 0; start < text.len; start = i + 1) {
+        for (i = start; i < text.len && text.data[i] != '\n'; i++) {
+        }
+        if (i == start) continue;
+        if (json_line_count == MAX_RECORDS) die("too many lines", path);
+        if (ap_buf_put(&json_lines, text.data + start, i - start) || ap_buf_putc(&json_lines, '\n'))
+            die("out of memory", NULL);
+        json_line_ends[json_line_count++] = json_lines.len;
+    }
+    /* records */
+    if (ap_json_reader_init(&jr, (const char *)text.data, text.len)) die("out of memory", NULL);
+    while ((got = ap_json_next(&jr, &a, &err)) != 0) {
+        seed_record *r;
+        size_t u;
+        if (got < 0) {
+            fprintf(stderr, "seedgen: %s:%zu:%zu: %s\n", path, err.line, err.column, err.text);
+            exit(1);
+        }
+        if (all_count == MAX_RECORDS) die("too many articles", path);
+        r = &all_recs[all_count++];
+        r->p = fz_encode_exact(&a.view, &r->n);
+        snprintf(r->name, sizeof r->name, "%s-%02u", stem, (unsigned)++k);
+        ap_json_article_free(&a);
+        for (u = 0; u < uniq_count; u++)
+            if (uniq[u]->n == r->n && memcmp(uniq[u]->p, r->p, r->n) == 0) break;
+        if (u == uniq_count) uniq[uniq_count++] = r;
+    }
+    ap_json_reader_free(&jr);
+    ap_buf_free(&text);
+}
+
+static const seed_record *find_record(const char *name) {
+    size_t u;
+    for (u = 0; u < uniq_count; u++)
+        if (strcmp(uniq[u]->name, name) == 0) return uniq[u];
+    return NULL;
+}
+
+/* ---- frame seeds ---- */
+
+static const char *codec_name(artpack_codec c) {
+    return c == ARTPACK_CODEC_ZSTD ? "zstd" : c == ARTPACK_CODEC_LZ4 ? "lz4" : "stored";
+}
+
+/* Mode byte flags of a frame seed (fuzz_frame.c). */
+enum { M_LZ4_DEC = 1, M_DST_1MB = 3 << 2, M_WIN_16 = 1 << 4, M_WIN_23 = 2 << 4, M_CONTENT = 64 };
+
+/* Compresses content into a frame, checks that the target would decode it
+ * with mode (| the dictionary bit when the frame uses it) and writes
+ * frame/seed-<label>-<codec>[-dict][-noid][-nosum]. */
+static void frame_seed(const char *label, const unsigned char *content, size_t n,
+                       artpack_codec codec, int level, int with_dict, int dict_id, int checksum,
+                       unsigned mode) {
+    static const unsigned windows[4] = {10, 16, 23, 27};
+    artpack_compress_params p;
+    artpack_compressor *c = NULL;
+    artpack_decompressor *d = NULL;
+    artpack_frame_info info;
+    size_t cap = ARTPACK_FRAME_BOUND(n), w = 0, got = 0, dst_cap;
+    unsigned char *frame = (unsigned char *)malloc(cap), *out;
+    unsigned char m;
+    char name[128];
+    if (frame == NULL) die("out of memory", NULL);
+    memset(&p, 0, sizeof p);
+    p.codec = codec;
+    p.level = level;
+    p.checksum = checksum;
+    p.frame_dict_id = dict_id;
+    check(artpack_compressor_create(&c, &p, with_dict ? fz_dict() : NULL, NULL), "compressor");
+    check(artpack_frame_compress(c, frame, cap, content, n, &w), "compress");
+    artpack_compressor_free(c);
+    check(artpack_frame_info_get(&info, frame, w), "frame info");
+    if (info.uses_dict) mode |= 2;
+    if (info.codec == ARTPACK_CODEC_ZSTD) mode &= ~(unsigned)M_LZ4_DEC;
+    /* decode it as fuzz_frame.c does with this mode: it must succeed */
+    dst_cap = ((mode >> 2) & 3) == 3 ? (size_t)1 << 20 : info.content_size;
+    if (((mode >> 2) & 3) != 0 && ((mode >> 2) & 3) != 3) die("destination mode not supported", label);
+    out = (unsigned char *)malloc(dst_cap ? dst_cap : 1);
+    if (out == NULL) die("out of memory", NULL);
+    check(artpack_decompressor_init(&d, dec_ws, sizeof dec_ws,
+                                    (mode & 1) ? ARTPACK_CODEC_LZ4 : ARTPACK_CODEC_ZSTD,
+                                    (mode & 2) ? fz_dict() : NULL, windows[(mode >> 4) & 3]),
+          "decompressor");
+    check(artpack_frame_decompress(d, dst_cap ? out : NULL, dst_cap, frame, w, &got), label);
+    if (got != n || (n && memcmp(out, content, n) != 0)) die("round trip differs", label);
+    free(out);
+    snprintf(name, sizeof name, "seed-%s-%s%s%s%s", label, codec_name(info.codec),
+             info.uses_dict ? "-dict" : "", info.uses_dict && !info.has_dict_id ? "-noid" : "",
+             info.has_checksum ? "" : "-nosum");
+    m = (unsigned char)mode;
+    put_file(0, name, &m, 1, frame, w, FRAME_SEED_MAX);
+    free(frame);
+}
+
+static void content_seed(const char *label, const unsigned char *content, size_t n) {
+    char name[128];
+    unsigned char m = M_CONTENT;
+    if (n > 4096) die("content seed over the 4096 bytes fuzz_frame.c round-trips", label);
+    snprintf(name, sizeof name, "seed-content-%s", label);
+    put_file(0, name, &m, 1, content, n, FRAME_SEED_MAX);
+}
+
+static void frame_seeds(void) {
+    const artpack_codec Z = ARTPACK_CODEC_ZSTD, L = ARTPACK_CODEC_LZ4, S = ARTPACK_CODEC_STORED;
+    const seed_record *seed = find_record("seed-01");
+    ap_buf cat = {NULL, 0, 0}; /* the distinct records end to end, up to 4 KB */
+    size_t u;
+    if (seed == NULL) die("no article seed-01 (tests/data/seed.jsonl) among the fixtures", NULL);
+    for (u = 0; u < uniq_count; u++)
+        if (cat.len + uniq[u]->n <= 4096 && ap_buf_put(&cat, uniq[u]->p, uniq[u]->n))
+            die("out of memory", NULL);
+
+    /* the largest article: every codec, with and without the dictionary */
+    frame_seed("seed", seed->p, seed->n, Z, 19, 0, 0, 1, M_WIN_23);
+    frame_seed("seed", seed->p, seed->n, Z, 3, 1, 1, 1, M_WIN_23);
+    frame_seed("seed", seed->p, seed->n, Z, 3, 1, 0, 0, M_WIN_23);
+    frame_seed("seed", seed->p, seed->n, L, 9, 0, 0, 1, M_LZ4_DEC);
+    frame_seed("seed", seed->p, seed->n, L, 12, 1, 1, 1, M_LZ4_DEC);
+    frame_seed("seed", seed->p, seed->n, L, 9, 1, 0, 0, M_LZ4_DEC | M_DST_1MB);
+    frame_seed("seed", seed->p, seed->n, S, 0, 0, 0, 1, M_LZ4_DEC);
+    /* several records end to end (what a block holds) */
+    frame_seed("all", cat.data, cat.len, Z, 3, 1, 1, 1, M_WIN_16);
+    frame_seed("all", cat.data, cat.len, Z, 19, 0, 0, 1, M_WIN_23 | M_DST_1MB);
+    frame_seed("all", cat.data, cat.len, L, 9, 1, 1, 1, M_LZ4_DEC);
+    frame_seed("all", cat.data, cat.len, L, 9, 0, 0, 0, 0);
+    frame_seed("all", cat.data, cat.len, S, 0, 0, 0, 1, M_DST_1MB);
+    /* each of the other articles, codecs and options in turn (small records
+     * often come out stored: the compressor keeps the smaller) */
+    {
+        static const struct {
+            artpack_codec codec;
+            int level, with_dict, dict_id, checksum;
+            unsigned mode;
+        } turn[6] = {{ARTPACK_CODEC_ZSTD, 3, 1, 1, 1, M_WIN_23},
+                     {ARTPACK_CODEC_LZ4, 9, 1, 1, 1, M_LZ4_DEC},
+                     {ARTPACK_CODEC_ZSTD, 19, 0, 0, 1, M_WIN_16},
+                     {ARTPACK_CODEC_LZ4, 12, 0, 0, 0, 0},
+                     {ARTPACK_CODEC_STORED, 0, 0, 0, 1, M_LZ4_DEC},
+                     {ARTPACK_CODEC_ZSTD, 3, 1, 0, 0, M_WIN_23 | M_DST_1MB}};
+        size_t t = 0;
+        for (u = 0; u < uniq_count; u++) {
+            const seed_record *r = uniq[u];
+            if (r == seed) continue;
+            frame_seed(r->name, r->p, r->n, turn[t % 6].codec, turn[t % 6].level,
+                       turn[t % 6].with_dict, turn[t % 6].dict_id, turn[t % 6].checksum,
+                       turn[t % 6].mode);
+            t++;
+        }
+    }
+    /* mode 64: content round trips */
+    content_seed("seed", seed->p, seed->n);
+    content_seed("all", cat.data, cat.len);
+    for (u = 0; u < uniq_count && u < 4; u++)
+        if (uniq[u] != seed) content_seed(uniq[u]->name, uniq[u]->p, uniq[u]->n);
+    ap_buf_free(&cat);
+}
+
+/* ---- bundle seeds ---- */
+
+typedef struct mem_file {
+    const unsigned char *p;
+    size_t n;
+} mem_file;
+
+static int buf_write(void *opaque, const void *data, size_t size) {
+    return ap_buf_put((ap_buf *)opaque, data, size) ? -1 : 0;
+}
+
+static int mem_read(void *opaque, uint64_t off, void *dst, size_t size) {
+    const mem_file *f = (const mem_file *)opaque;
+    if (off > f->n || size > f->n - off) return -1;
+    if (size) memcpy(dst, f->p + off, size);
+    return 0;
+}
+
+/* Reads the bundle back as fuzz_bundle.c would (dict: the reader's, or NULL
+ * for the embedded one) and checks every article, block and the index; the
+ * last index segment must start at or after min_last_segment. */
+static void check_bundle(const char *name, const ap_buf *b, const artpack_dict *dict,
+                         uint64_t min_last_segment) {
+    mem_file f;
+    artpack_bundle_info info;
+    artpack_bundle_reader *r = NULL;
+    size_t ws, i;
+    void *mem;
+    uint64_t blk;
+    f.p = b->data;
+    f.n = b->len;
+    check(artpack_bundle_info_get(&info, mem_read, &f, b->len), name);
+    if (info.article_count != all_count || info.end_offset != b->len || info.block_count < 2 ||
+        info.last_segment < min_last_segment)
+        die("unexpected bundle info", name);
+    ws = artpack_bundle_reader_workspace_size(&info, dict == NULL);
+    mem = malloc(ws);
+    if (mem == NULL) die("out of memory", NULL);
+    check(artpack_bundle_reader_open(&r, mem, ws, &info, info.dict_id ? dict : NULL, mem_read, &f),
+          name);
+    check(artpack_bundle_check_index(r), name);
+    for (blk = 0; blk < info.block_count; blk++) check(artpack_bundle_check_block(r, blk, NULL, NULL), name);
+    for (i = 0; i < all_count; i++) {
+        const void *rec;
+        size_t len;
+        check(artpack_bundle_get(r, i, &rec, &len), name);
+        if (len != all_recs[i].n || memcmp(rec, all_recs[i].p, len) != 0)
+            die("article differs", name);
+    }
+    free(mem);
+}
+
+/* Packs every article into a bundle (split > 0: the first split articles in
+ * one commit, the rest appended in a second), checks it and writes
+ * bundle/seed-<name> with byte 0 = reader_dict. */
+static void bundle_seed(const char *name, artpack_codec codec, int level, size_t block_size,
+                        int with_dict, int embed, size_t split, int reader_dict) {
+    ap_buf out = {NULL, 0, 0};
+    artpack_bundle_params p;
+    artpack_bundle_writer *w = NULL;
+    const artpack_dict *dict = with_dict ? fz_dict() : NULL;
+    size_t i, first = split ? split : all_count, first_end;
+    unsigned char mode = (unsigned char)(reader_dict ? 1 : 0);
+    memset(&p, 0, sizeof p);
+    p.codec = codec;
+    p.level = level;
+    p.block_size = block_size;
+    p.embed_dict = embed;
+    check(artpack_bundle_writer_create(&w, &p, dict, NULL, buf_write, &out), name);
+    for (i = 0; i < first; i++) check(artpack_bundle_writer_add(w, all_recs[i].p, all_recs[i].n), name);
+    check(artpack_bundle_writer_commit(w), name);
+    artpack_bundle_writer_free(w);
+    first_end = out.len;
+    if (split) { /* reopen the committed bundle and append the rest */
+        mem_file f;
+        artpack_bundle_info info;
+        f.p = out.data;
+        f.n = out.len;
+        check(artpack_bundle_info_get(&info, mem_read, &f, out.len), name);
+        check(artpack_bundle_appender_open(&w, &info, dict, NULL, buf_write, &out), name);
+        for (; i < all_count; i++)
+            check(artpack_bundle_writer_add(w, all_recs[i].p, all_recs[i].n), name);
+        check(artpack_bundle_writer_commit(w), name);
+        artpack_bundle_writer_free(w);
+    }
+    check_bundle(name, &out, reader_dict ? fz_dict() : NULL, split ? first_end : 0);
+    put_file(1, name, &mode, 1, out.data, out.len, BUNDLE_SEED_MAX);
+    ap_buf_free(&out);
+}
+
+static void bundle_seeds(void) {
+    const artpack_codec Z = ARTPACK_CODEC_ZSTD, L = ARTPACK_CODEC_LZ4, S = ARTPACK_CODEC_STORED;
+    static const unsigned char json_zstd[2] = {2, 16}, json_lz4[2] = {6, 1};
+    bundle_seed("seed-zstd-1k", Z, 3, 1024, 0, 0, 0, 0);
+    bundle_seed("seed-zstd-dict-2k", Z, 19, 2048, 1, 0, 0, 1);
+    bundle_seed("seed-zstd-embedded-4k", Z, 3, 4096, 1, 1, 0, 0);
+    bundle_seed("seed-lz4-2k", L, 9, 2048, 0, 0, 0, 0);
+    bundle_seed("seed-lz4-dict-1k", L, 12, 1024, 1, 0, 0, 1);
+    bundle_seed("seed-stored-1k", S, 0, 1024, 0, 0, 0, 0);
+    bundle_seed("seed-appended-zstd-dict-1k", Z, 3, 1024, 1, 0, all_count / 2, 1);
+    bundle_seed("seed-appended-lz4-2k", L, 9, 2048, 0, 0, all_count / 2, 0);
+    /* JSON mode: zstd with 1025-byte blocks (byte 1 = 16) over every line;
+     * LZ4 with 65-byte blocks (byte 1 = 1) over the first three */
+    put_file(1, "seed-json-zstd", json_zstd, 2, json_lines.data, json_lines.len, BUNDLE_SEED_MAX);
+    put_file(1, "seed-json-lz4", json_lz4, 2, json_lines.data,
+             json_line_ends[json_line_count < 3 ? json_line_count - 1 : 2], BUNDLE_SEED_MAX);
+}
+
+int main(int argc, char **argv) {
+    size_t k;
+    int i;
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s OUTDIR FIXTURE.jsonl...\n"
+                        "writes OUTDIR/frame/seed-* and OUTDIR/bundle/seed-*\n",
+                argv[0]);
+        return 2;
+    }
+    out_dir = argv[1];
+    for (i = 2; i < argc; i++) read_fixture(argv[i]);
+    if (all_count < 4 || json_line_count == 0) die("too few fixture articles", NULL);
+    frame_seeds();
+    bundle_seeds();
+    for (k = 0; k < all_count; k++) free(all_recs[k].p);
+    ap_buf_free(&json_lines);
+    printf("seedgen: %s/frame: %zu seeds, %zu bytes; %s/bundle: %zu seeds, %zu bytes\n", out_dir,
+           files_written[0], bytes_written[0], out_dir, files_written[1], bytes_written[1]);
+    return 0;
+}
