@@ -393,11 +393,7 @@ static artpack_error ap_decode_text(artpack_str *s, unsigned wt, const unsigned 
 /* Without the canonical checks, what the extra field must still be: key /
  * value pairs, at least one. */
 static artpack_error ap_check_pairs(const artpack_list *l) {
-    artpack_list_iter it;
-    artpack_str s;
-    size_t n = 0;
-    artpack_list_begin(&it, l);
-    while (artpack_list_next(&it, &s)) n++;
+    size_t n = artpack_list_count(l);
     AP_RETURN_IF(n == 0 || (n & 1u) != 0, ARTPACK_E_EXTRA);
     return ARTPACK_OK;
 }

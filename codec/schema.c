@@ -46,7 +46,7 @@ const artpack_field_info *artpack_schema_find(const char *name, size_t len) {
 
 /* What the decoder needs of a field, by tag: 4 bytes each, and no names, so
  * that a decode-only image links neither ap_fields nor its strings. Kept equal
- * to ap_fields by tests/test_record.c (test_schema_by_tag). */
+ * to ap_fields by tests/test_device.c (test_schema_by_tag). */
 #define AP_BY_TAG(kind, member) {(unsigned short)offsetof(artpack_article, member), ARTPACK_KIND_##kind}
 static const ap_tag_field ap_by_tag[16] = {
     {0, 0},

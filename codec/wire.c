@@ -28,21 +28,12 @@ uint32_t ap_xxh32_digest(const ap_xxh32_state *s) {
 #endif
 
 size_t artpack_varint_read(uint64_t *v, const void *src, size_t src_size) {
-    const unsigned char *p = (const unsigned char *)src;
-    uint64_t value = 0;
-    size_t i;
+    ap_reader r;
     if (v == NULL || src == NULL) return 0;
-    for (i = 0; i < src_size && i < ARTPACK_VARINT_MAX; i++) {
-        unsigned b = p[i];
-        if (i == ARTPACK_VARINT_MAX - 1 && b > 1) return 0; /* over 64 bits */
-        value |= (uint64_t)(b & 0x7Fu) << (7 * i);
-        if ((b & 0x80u) == 0) {
-            if (b == 0 && i > 0) return 0; /* non-minimal: trailing zero group */
-            *v = value;
-            return i + 1;
-        }
-    }
-    return 0; /* truncated, or 10 bytes with the continuation bit */
+    r.base = (const unsigned char *)src;
+    r.size = src_size;
+    r.pos = 0;
+    return ap_read_varint(&r, v) == ARTPACK_OK ? r.pos : 0;
 }
 
 size_t artpack_varint_write(void *dst, size_t dst_capacity, uint64_t v) {
@@ -67,8 +58,8 @@ size_t ap_varint_size(uint64_t v) {
 }
 
 artpack_error ap_read_varint(ap_reader *r, uint64_t *v) {
-    /* artpack_varint_read's rules, telling a cut-off varint (TRUNCATED)
-     * from a malformed one (VARINT) */
+    /* minimal LEB128 of at most 64 bits (docs/FORMAT.md), telling a cut-off
+     * varint (TRUNCATED) from a malformed one (VARINT) */
     const unsigned char *p = r->base + r->pos;
     size_t left = r->size - r->pos, i;
     uint64_t value = 0;

@@ -5,6 +5,7 @@
  *    view; refuses what the full decoder refuses for a structural reason,
  *    with the same error at the same offset; and differs only on records
  *    that are well formed but not canonical;
+ *  - the decoder's name-free tag table agrees with the schema;
  *  - ARTPACK_XXH32_COMPACT (codec/xxh32_compact.c): the same hashes as
  *    xxhash.h's XXH32, one-shot and streamed in any pieces.
  * Both files are compiled into this test a second time, with the options,
@@ -223,6 +224,32 @@ static void test_lean_decoder_accepts_noncanonical(void **state) {
     }
 }
 
+/* ---- the decoder's tag table (schema.c's ap_by_tag) ---- */
+
+/* ap_schema_by_tag is a second table of the fields, without their names, so
+ * that a decode-only image links no names: it must say what ap_fields says. */
+static void test_schema_by_tag(void **state) {
+    uint64_t tag;
+    size_t i, found = 0;
+    (void)state;
+    for (tag = 0; tag < 40; tag++) {
+        const ap_tag_field *t = ap_schema_by_tag(tag);
+        const artpack_field_info *f = NULL;
+        for (i = 0; i < artpack_schema_count(); i++)
+            if (artpack_schema_field(i)->tag == tag) f = artpack_schema_field(i);
+        if (f == NULL) {
+            assert_null(t);
+            continue;
+        }
+        assert_non_null(t);
+        assert_int_equal(t->offset, f->offset);
+        assert_int_equal(t->kind, f->kind);
+        found++;
+    }
+    assert_int_equal(found, artpack_schema_count());
+    assert_null(ap_schema_by_tag(UINT64_MAX));
+}
+
 /* ---- the compact XXH32 ---- */
 
 static uint32_t dev_hash_pieces(const unsigned char *p, size_t n, tu_rng *rng) {
@@ -262,6 +289,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lean_decoder_against_full),
         cmocka_unit_test(test_lean_decoder_accepts_noncanonical),
+        cmocka_unit_test(test_schema_by_tag),
         cmocka_unit_test(test_xxh32_compact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
