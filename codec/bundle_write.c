@@ -137,7 +137,7 @@ static artpack_error ap_write_dict(artpack_bundle_writer *w) {
     AP_TRY(ap_vec_reserve(&w->mem, &w->frame, bound));
     c = ZSTD_createCCtx_advanced(ap_zstd_mem(&w->mem));
     AP_RETURN_IF(c == NULL, ARTPACK_E_ALLOC);
-    n = ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 19);
+    n = ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, AP_ZSTD_LEVEL_DEFAULT);
     if (!ZSTD_isError(n)) n = ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
     if (!ZSTD_isError(n)) n = ZSTD_compress2(c, w->frame.p, bound, w->dict.data, w->dict.size);
     ZSTD_freeCCtx(c);
@@ -187,13 +187,8 @@ static artpack_error ap_writer_new(artpack_bundle_writer **out, const artpack_bu
     AP_RETURN_IF(mem == NULL || mem->alloc == NULL || mem->free == NULL, ARTPACK_E_NULL_ARG);
     p = *params;
     if (p.block_size == 0) p.block_size = ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT;
-    if (p.level == 0) p.level = p.codec == ARTPACK_CODEC_LZ4 ? 12 : 19;
-    AP_RETURN_IF(p.codec != ARTPACK_CODEC_STORED && p.codec != ARTPACK_CODEC_ZSTD &&
-                     p.codec != ARTPACK_CODEC_LZ4,
-                 ARTPACK_E_PARAM);
-    AP_RETURN_IF(p.block_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX || p.level < 1 ||
-                     p.level > (p.codec == ARTPACK_CODEC_LZ4 ? 12 : 22),
-                 ARTPACK_E_PARAM);
+    AP_TRY(ap_check_level(p.codec, p.level, &p.level));
+    AP_RETURN_IF(p.block_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX, ARTPACK_E_PARAM);
     AP_RETURN_IF(dict != NULL && (dict->data == NULL || dict->size == 0 || dict->id == 0),
                  ARTPACK_E_DICT);
     AP_RETURN_IF(p.embed_dict && dict == NULL, ARTPACK_E_NEED_DICT);

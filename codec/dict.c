@@ -31,6 +31,7 @@ artpack_error artpack_dict_train(void *dst, size_t dst_capacity, const void *sam
     ZDICT_fastCover_params_t fp;
     size_t dict_size, r;
     artpack_train_params p;
+    int level;
     AP_RETURN_IF(dst == NULL || samples == NULL || sample_sizes == NULL || written == NULL,
                  ARTPACK_E_NULL_ARG);
     memset(&p, 0, sizeof p);
@@ -38,7 +39,7 @@ artpack_error artpack_dict_train(void *dst, size_t dst_capacity, const void *sam
     dict_size = p.dict_size ? p.dict_size : ARTPACK_DICT_SIZE_DEFAULT;
     AP_RETURN_IF(dict_size < ARTPACK_DICT_SIZE_MIN || dict_size > ARTPACK_DICT_SIZE_MAX,
                  ARTPACK_E_PARAM);
-    AP_RETURN_IF(p.level < 0 || p.level > 22, ARTPACK_E_PARAM);
+    AP_TRY(ap_check_level(ARTPACK_CODEC_ZSTD, p.level, &level));
     AP_RETURN_IF(dst_capacity < dict_size, ARTPACK_E_DST_TOO_SMALL);
     AP_RETURN_IF(count < 8, ARTPACK_E_TRAIN);
 
@@ -56,7 +57,7 @@ artpack_error artpack_dict_train(void *dst, size_t dst_capacity, const void *sam
     fp.f = 20;
     fp.accel = 1;
     fp.nbThreads = p.threads > 1 ? p.threads : 1;
-    fp.zParams.compressionLevel = p.level ? p.level : 19;
+    fp.zParams.compressionLevel = level;
     if (p.optimize) {
         fp.d = 0;
         fp.k = 0;

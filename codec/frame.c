@@ -168,6 +168,18 @@ static artpack_error ap_lz4_setup(artpack_compressor *c) {
     return ARTPACK_OK;
 }
 
+artpack_error ap_check_level(artpack_codec codec, int level, int *resolved) {
+    AP_RETURN_IF(codec != ARTPACK_CODEC_STORED && codec != ARTPACK_CODEC_ZSTD &&
+                     codec != ARTPACK_CODEC_LZ4,
+                 ARTPACK_E_PARAM);
+    if (level == 0) level = codec == ARTPACK_CODEC_LZ4 ? LZ4HC_CLEVEL_MAX : AP_ZSTD_LEVEL_DEFAULT;
+    AP_RETURN_IF(level < 1 ||
+                     level > (codec == ARTPACK_CODEC_LZ4 ? LZ4HC_CLEVEL_MAX : ZSTD_maxCLevel()),
+                 ARTPACK_E_PARAM);
+    *resolved = level;
+    return ARTPACK_OK;
+}
+
 artpack_error artpack_compressor_create(artpack_compressor **out,
                                         const artpack_compress_params *params,
                                         const artpack_dict *dict,
@@ -187,13 +199,7 @@ artpack_error artpack_compressor_create(artpack_compressor **out,
         p.checksum = 1;
         p.frame_dict_id = 1;
     }
-    if (p.level == 0) p.level = p.codec == ARTPACK_CODEC_LZ4 ? LZ4HC_CLEVEL_MAX : 19;
-    AP_RETURN_IF(p.codec != ARTPACK_CODEC_STORED && p.codec != ARTPACK_CODEC_ZSTD &&
-                     p.codec != ARTPACK_CODEC_LZ4,
-                 ARTPACK_E_PARAM);
-    AP_RETURN_IF(p.level < 1 || p.level > (p.codec == ARTPACK_CODEC_LZ4 ? LZ4HC_CLEVEL_MAX
-                                                                        : ZSTD_maxCLevel()),
-                 ARTPACK_E_PARAM);
+    AP_TRY(ap_check_level(p.codec, p.level, &p.level));
     AP_RETURN_IF(dict != NULL && (dict->data == NULL || dict->size == 0), ARTPACK_E_DICT);
     c = (artpack_compressor *)mem->alloc(mem->opaque, sizeof *c);
     AP_RETURN_IF(c == NULL, ARTPACK_E_ALLOC);

@@ -131,7 +131,18 @@ static inline void ap_write_le32(unsigned char *p, uint32_t v) {
     p[3] = (unsigned char)(v >> 24);
 }
 
+/* ---- compression levels (frame.c) ---- */
+/* zstd's default level: the compressor, the bundle writer (blocks and the
+ * embedded dictionary) and dictionary training. LZ4's is LZ4HC_CLEVEL_MAX. */
+#define AP_ZSTD_LEVEL_DEFAULT 19
+
 #ifndef ARTPACK_NO_ALLOC
+/* The codec and level check of the compressor, the bundle writer and
+ * training: codec STORED, ZSTD or LZ4; level 0 is the codec's default, else
+ * 1 .. LZ4HC_CLEVEL_MAX for LZ4, 1 .. ZSTD_maxCLevel() for zstd and stored.
+ * Sets *resolved to the level to use; ARTPACK_E_PARAM when out of range. */
+artpack_error ap_check_level(artpack_codec codec, int level, int *resolved);
+
 /* zstd helpers shared by the compressor and the bundle writer (frame.c).
  * Callers include <zstd.h> with ZSTD_STATIC_LINKING_ONLY first. */
 #ifdef ZSTD_STATIC_LINKING_ONLY
