@@ -90,49 +90,58 @@ ARTPACK_API const char *artpack_version_string(void);
 
 /* ---- Errors -------------------------------------------------------------- */
 
-/* Stable numbers: new codes are appended, never renumbered.
- *   1..63    argument and buffer errors
- *   64..127  record decoding (bad bytes)
- *   128..191 record encoding (bad article view) */
-typedef enum artpack_error {
-    ARTPACK_OK = 0,
-    ARTPACK_E_NULL_ARG = 1,        /* a required pointer argument is NULL */
-    ARTPACK_E_DST_TOO_SMALL = 2,   /* dst_capacity is smaller than needed */
-    ARTPACK_E_WORKSPACE_TOO_SMALL = 3, /* the caller's workspace is too small */
-    ARTPACK_E_PARAM = 4,           /* a parameter is out of range */
-    ARTPACK_E_ALLOC = 5,           /* the allocator returned NULL */
+/* Every error as X(name, number, message), in the order of their numbers:
+ * the artpack_error enum, artpack_error_name() and artpack_error_message()
+ * are made from this one list (and the tests walk it), so a new code is one
+ * line here. Numbers are stable: a new code is appended to its range, and no
+ * code is ever renumbered or reused.
+ *   1..63    arguments, buffers and the allocator
+ *   64..127  decoding: bad bytes in a record, frame, dictionary or bundle,
+ *            the read callback, a missing article
+ *   128..191 encoding: a bad article view, the compressor, dictionary
+ *            training, the write callback */
+#define ARTPACK_ERROR_LIST(X)                                                                      \
+    X(ARTPACK_OK, 0, "success")                                                                    \
+    X(ARTPACK_E_NULL_ARG, 1, "a required pointer argument is NULL")                                \
+    X(ARTPACK_E_DST_TOO_SMALL, 2, "destination buffer too small")                                  \
+    X(ARTPACK_E_WORKSPACE_TOO_SMALL, 3,                                                            \
+      "workspace too small (see artpack_decompressor_workspace_size)")                             \
+    X(ARTPACK_E_PARAM, 4, "parameter out of range")                                                \
+    X(ARTPACK_E_ALLOC, 5, "allocation failed")                                                     \
+    X(ARTPACK_E_TRUNCATED, 64, "record truncated: it ends inside a field or lacks its end byte")   \
+    X(ARTPACK_E_VARINT, 65, "malformed varint (non-minimal or over 64 bits)")                      \
+    X(ARTPACK_E_WIRE_TYPE, 66, "wire type not allowed for this field")                             \
+    X(ARTPACK_E_FIELD_ORDER, 67, "field tags not strictly ascending (repeated or out of order)")   \
+    X(ARTPACK_E_LENGTH, 68, "length runs past its container or exceeds the limit")                 \
+    X(ARTPACK_E_DATE, 69, "numeric date out of range (0000-01-01 .. 9999-12-31)")                  \
+    X(ARTPACK_E_TIMESTAMP, 70, "malformed numeric timestamp")                                      \
+    X(ARTPACK_E_NONCANONICAL, 71, "valid data not in its one canonical encoding")                  \
+    X(ARTPACK_E_EXTRA, 72,                                                                         \
+      "extra fields malformed: odd count, empty value, or keys not strictly sorted")               \
+    X(ARTPACK_E_DUPLICATE_KEY, 73, "an extra field repeats the key of a typed field")              \
+    X(ARTPACK_E_TAG, 74, "field tag 0 before the end of the record, or bytes after the end")       \
+    X(ARTPACK_E_FRAME, 75, "malformed frame header (reserved bits, codec or flags)")               \
+    X(ARTPACK_E_WRONG_DICT, 76, "frame made with another dictionary")                              \
+    X(ARTPACK_E_NEED_DICT, 77, "frame needs a dictionary and none is loaded")                      \
+    X(ARTPACK_E_WINDOW_TOO_LARGE, 78, "zstd window larger than the decoder's limit")               \
+    X(ARTPACK_E_CORRUPT, 79, "compressed data corrupt or of the wrong size")                       \
+    X(ARTPACK_E_CHECKSUM, 80, "content checksum mismatch: the data is damaged")                    \
+    X(ARTPACK_E_DICT, 81, "not a valid zstd dictionary (magic, ID, size or tables)")               \
+    X(ARTPACK_E_CODEC_UNAVAILABLE, 82, "this decompressor was not set up for the frame's codec")   \
+    X(ARTPACK_E_BUNDLE, 83, "not an artpack bundle, or its header is damaged")                     \
+    X(ARTPACK_E_INDEX, 84, "bundle index or footer damaged or inconsistent")                       \
+    X(ARTPACK_E_BLOCK, 85, "bundle block damaged (checksum, size or records)")                     \
+    X(ARTPACK_E_NOT_FOUND, 86, "no such article")                                                  \
+    X(ARTPACK_E_READ, 87, "the read callback failed")                                              \
+    X(ARTPACK_E_BAD_VIEW, 128, "article view inconsistent (NULL item with a length)")              \
+    X(ARTPACK_E_TOO_LARGE, 129, "a field exceeds ARTPACK_MAX_FIELD_SIZE")                          \
+    X(ARTPACK_E_COMPRESS, 130, "the compression library failed")                                   \
+    X(ARTPACK_E_TRAIN, 131, "dictionary training failed (too few or too uniform samples)")         \
+    X(ARTPACK_E_WRITE, 132, "the write callback failed")
 
-    ARTPACK_E_TRUNCATED = 64,      /* record ends inside a field */
-    ARTPACK_E_VARINT = 65,         /* varint overlong, non-minimal or > 64 bits */
-    ARTPACK_E_WIRE_TYPE = 66,      /* reserved wire type, or wrong for the field */
-    ARTPACK_E_FIELD_ORDER = 67,    /* field tags not strictly ascending */
-    ARTPACK_E_LENGTH = 68,         /* a length runs past its container */
-    ARTPACK_E_DATE = 69,           /* numeric date out of range */
-    ARTPACK_E_TIMESTAMP = 70,      /* malformed numeric timestamp */
-    ARTPACK_E_NONCANONICAL = 71,   /* valid but not the one canonical form */
-    ARTPACK_E_EXTRA = 72,          /* extra fields: odd count or keys not sorted */
-    ARTPACK_E_DUPLICATE_KEY = 73,  /* an extra field repeats a typed field */
-    ARTPACK_E_TAG = 74,            /* field tag 0 */
-    ARTPACK_E_FRAME = 75,          /* malformed frame header */
-    ARTPACK_E_WRONG_DICT = 76,     /* frame made with another dictionary */
-    ARTPACK_E_NEED_DICT = 77,      /* frame needs a dictionary, none loaded */
-    ARTPACK_E_WINDOW_TOO_LARGE = 78, /* zstd window above the decoder's limit */
-    ARTPACK_E_CORRUPT = 79,        /* compressed payload corrupt or wrong size */
-    ARTPACK_E_CHECKSUM = 80,       /* content checksum mismatch */
-    ARTPACK_E_DICT = 81,           /* not a valid zstd dictionary */
-    ARTPACK_E_CODEC_UNAVAILABLE = 82, /* decompressor not set up for this codec */
-    ARTPACK_E_BUNDLE = 83,         /* not a bundle, or its header is damaged */
-    ARTPACK_E_INDEX = 84,          /* index segment or footer damaged or inconsistent */
-    ARTPACK_E_BLOCK = 85,          /* a block is damaged (checksum, size, records) */
-    ARTPACK_E_NOT_FOUND = 86,      /* no such article */
-    ARTPACK_E_READ = 87,           /* the read callback failed */
-
-    ARTPACK_E_BAD_VIEW = 128,      /* article view inconsistent (e.g. NULL item) */
-    ARTPACK_E_TOO_LARGE = 129,     /* a length exceeds ARTPACK_MAX_FIELD_SIZE */
-    ARTPACK_E_COMPRESS = 130,      /* the compression library failed */
-    ARTPACK_E_TRAIN = 131,         /* dictionary training failed (too few samples?) */
-    ARTPACK_E_WRITE = 132          /* the write callback failed */
-} artpack_error;
+#define ARTPACK_ERROR_ENUM_(name, number, message) name = number,
+typedef enum artpack_error { ARTPACK_ERROR_LIST(ARTPACK_ERROR_ENUM_) } artpack_error;
+#undef ARTPACK_ERROR_ENUM_
 
 /** Short stable name of an error, e.g. "ARTPACK_E_TRUNCATED". Never NULL. */
 ARTPACK_API const char *artpack_error_name(artpack_error err);

@@ -855,24 +855,13 @@ static void test_unknown_tags_are_skipped(void **state) {
 
 /* ---- error names and messages, version ---- */
 
-#define CODE(c) {c, #c}
+#define CODE(c, number, message) {c, #c, number, message},
 static const struct {
     artpack_error code;
     const char *name;
-} all_codes[] = { /* every code of the enum in artpack.h */
-    CODE(ARTPACK_OK),           CODE(ARTPACK_E_NULL_ARG),     CODE(ARTPACK_E_DST_TOO_SMALL),
-    CODE(ARTPACK_E_WORKSPACE_TOO_SMALL), CODE(ARTPACK_E_PARAM), CODE(ARTPACK_E_ALLOC),
-    CODE(ARTPACK_E_TRUNCATED),  CODE(ARTPACK_E_VARINT),       CODE(ARTPACK_E_WIRE_TYPE),
-    CODE(ARTPACK_E_FIELD_ORDER), CODE(ARTPACK_E_LENGTH),      CODE(ARTPACK_E_DATE),
-    CODE(ARTPACK_E_TIMESTAMP),  CODE(ARTPACK_E_NONCANONICAL), CODE(ARTPACK_E_EXTRA),
-    CODE(ARTPACK_E_DUPLICATE_KEY), CODE(ARTPACK_E_TAG),       CODE(ARTPACK_E_FRAME),
-    CODE(ARTPACK_E_WRONG_DICT), CODE(ARTPACK_E_NEED_DICT),    CODE(ARTPACK_E_WINDOW_TOO_LARGE),
-    CODE(ARTPACK_E_CORRUPT),    CODE(ARTPACK_E_CHECKSUM),     CODE(ARTPACK_E_DICT),
-    CODE(ARTPACK_E_CODEC_UNAVAILABLE), CODE(ARTPACK_E_BAD_VIEW), CODE(ARTPACK_E_TOO_LARGE),
-    CODE(ARTPACK_E_COMPRESS),   CODE(ARTPACK_E_TRAIN),    CODE(ARTPACK_E_BUNDLE),
-    CODE(ARTPACK_E_INDEX),      CODE(ARTPACK_E_BLOCK),    CODE(ARTPACK_E_NOT_FOUND),
-    CODE(ARTPACK_E_READ),       CODE(ARTPACK_E_WRITE),
-};
+    int number;
+    const char *message;
+} all_codes[] = {ARTPACK_ERROR_LIST(CODE)}; /* every code, from artpack.h's one list */
 #undef CODE
 
 static void test_error_names_and_messages(void **state) {
@@ -885,7 +874,10 @@ static void test_error_names_and_messages(void **state) {
         assert_non_null(name);
         assert_non_null(msg);
         assert_string_equal(name, all_codes[i].name);
+        assert_string_equal(msg, all_codes[i].message);
+        assert_int_equal((int)all_codes[i].code, all_codes[i].number);
         assert_true(strlen(msg) > 0);
+        if (i > 0) assert_true(all_codes[i].number > all_codes[i - 1].number); /* in order */
         for (j = 0; j < i; j++) { /* distinct */
             assert_string_not_equal(name, artpack_error_name(all_codes[j].code));
             assert_string_not_equal(msg, artpack_error_message(all_codes[j].code));
