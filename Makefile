@@ -34,7 +34,7 @@ TOOL_LIBS      := -pthread
 CMOCKA_CFLAGS  := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS    := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-CODEC_SRC = codec/error.c codec/wire.c codec/xxh32_compact.c codec/schema.c codec/datetime.c codec/record.c \
+CODEC_SRC = codec/error.c codec/wire.c codec/checksum.c codec/schema.c codec/datetime.c codec/record.c \
             codec/alloc.c codec/dict.c codec/frame.c codec/bundle_write.c codec/bundle_read.c \
             codec/bundle_salvage.c
 TOOL_SRC  = tools/util.c tools/json_in.c tools/json_out.c
@@ -71,7 +71,7 @@ $(B)/artpack: $(CLI_SRC:%.c=$(B)/%.o) $(TOOL_OBJ) $(B)/libartpack.a
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(CLI_SRC:%.c=$(B)/%.o) $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS) $(TOOL_LIBS)
 
 # ---- tests ----
-$(B)/tests/%: tests/%.c $(TOOL_OBJ) $(B)/libartpack.a tests/test_util.h tests/synthetic.h codec/record.c codec/xxh32_compact.c codec/internal.h
+$(B)/tests/%: tests/%.c $(TOOL_OBJ) $(B)/libartpack.a tests/test_util.h tests/synthetic.h codec/record.c codec/checksum.c codec/internal.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< \
 	    $(TOOL_OBJ) $(B)/libartpack.a $(CMOCKA_LIBS) $(CODEC_LIBS) $(JANSSON_LIBS)
@@ -86,7 +86,7 @@ cli-test: $(B)/artpack
 cxx-check:
 	@mkdir -p $(B)/cxx
 	for f in $(CODEC_SRC); do $(CXX) -x c++ -std=c++11 $(OPT) $(WARN) -Iinclude -c $$f -o $(B)/cxx/$$(basename $$f .c).o || exit 1; done
-	for f in $(NOALLOC_SRC) codec/xxh32_compact.c; do $(CXX) -x c++ -std=c++11 $(OPT) $(WARN) -Iinclude $(DEVICE_OPTS) \
+	for f in $(NOALLOC_SRC) codec/checksum.c; do $(CXX) -x c++ -std=c++11 $(OPT) $(WARN) -Iinclude $(DEVICE_OPTS) \
 	    -DARTPACK_NO_ALLOC -DARTPACK_NO_ZSTD -c $$f -o $(B)/cxx/device-$$(basename $$f .c).o || exit 1; done
 	@echo "cxx-check: codec/ compiles as C++"
 
@@ -111,7 +111,7 @@ noalloc-check:
 	@mkdir -p $(B)/noalloc/device
 	for f in $(NOALLOC_SRC); do $(CC) -std=c99 -Os $(WARN) -DARTPACK_NO_ALLOC -Iinclude -c $$f \
 	    -o $(B)/noalloc/$$(basename $$f .c).o || exit 1; done
-	for f in $(NOALLOC_SRC) codec/xxh32_compact.c; do $(CC) -std=c99 -Os $(WARN) -DARTPACK_NO_ALLOC $(DEVICE_OPTS) \
+	for f in $(NOALLOC_SRC) codec/checksum.c; do $(CC) -std=c99 -Os $(WARN) -DARTPACK_NO_ALLOC $(DEVICE_OPTS) \
 	    -Iinclude -c $$f -o $(B)/noalloc/device/$$(basename $$f .c).o || exit 1; done
 	rm -f $(B)/noalloc/libartpack-noalloc.a && ar rcs $(B)/noalloc/libartpack-noalloc.a $(B)/noalloc/*.o
 	@if nm -u $(B)/noalloc/libartpack-noalloc.a $(B)/noalloc/device/*.o | grep -wqE 'malloc|calloc|realloc|free'; then \

@@ -57,9 +57,9 @@ static inline int64_t ap_unzigzag(uint64_t v) {
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-/* XXH32 (seed 0), compiled once (wire.c, or xxh32_compact.c): the checksums
- * of LZ4 and stored frames, bundle headers, footers and index segments, and
- * the bundle index's id hashes (docs/FORMAT.md). */
+/* XXH32 (seed 0), compiled once (checksum.c, in one of its three variants):
+ * the checksums of LZ4 and stored frames, bundle headers, footers and index
+ * segments, and the bundle index's id hashes (docs/FORMAT.md). */
 typedef union ap_xxh32_state {
     unsigned char state[64]; /* room for XXH32_state_t (48 bytes) */
     uint64_t align;

@@ -3,30 +3,6 @@
 
 #include "internal.h"
 
-#ifndef ARTPACK_XXH32_COMPACT
-/* ARTPACK_XXH32_LINKED: call an XXH32 linked from elsewhere (libxxhash, or
- * zstd's copy with -DXXH_NAMESPACE=ZSTD_) instead of compiling one in.
- * ARTPACK_XXH32_COMPACT: codec/xxh32_compact.c. */
-#ifdef ARTPACK_XXH32_LINKED
-#define XXH_STATIC_LINKING_ONLY
-#else
-#define XXH_INLINE_ALL
-#endif
-#include <xxhash.h>
-
-/* the one XXH32 of the library */
-typedef char ap_xxh32_fits[sizeof(XXH32_state_t) <= sizeof(ap_xxh32_state) ? 1 : -1];
-
-uint32_t ap_xxh32(const void *p, size_t n) { return XXH32(p, n, 0); }
-void ap_xxh32_reset(ap_xxh32_state *s) { (void)XXH32_reset((XXH32_state_t *)(void *)s->state, 0); }
-void ap_xxh32_update(ap_xxh32_state *s, const void *p, size_t n) {
-    (void)XXH32_update((XXH32_state_t *)(void *)s->state, p, n);
-}
-uint32_t ap_xxh32_digest(const ap_xxh32_state *s) {
-    return XXH32_digest((const XXH32_state_t *)(const void *)s->state);
-}
-#endif
-
 size_t artpack_varint_read(uint64_t *v, const void *src, size_t src_size) {
     ap_reader r;
     if (v == NULL || src == NULL) return 0;

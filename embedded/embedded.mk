@@ -32,7 +32,7 @@ ZSTD_DEC  = common/entropy_common.c common/error_private.c common/fse_decompress
             decompress/zstd_decompress.c decompress/zstd_decompress_block.c
 
 EMB_RECORD = codec/wire.c codec/schema.c codec/datetime.c codec/record.c
-EMB_BUNDLE = $(EMB_RECORD) codec/xxh32_compact.c codec/error.c codec/dict.c codec/frame.c codec/bundle_read.c
+EMB_BUNDLE = $(EMB_RECORD) codec/checksum.c codec/error.c codec/dict.c codec/frame.c codec/bundle_read.c
 
 .PHONY: test-embedded footprint embedded-deps
 

@@ -42,7 +42,7 @@ extern "C" {
  * compressor, the bundle writer and appender, salvage; codec/alloc.c defines
  * no default allocator. What stays: records (encode and decode), dictionary
  * loading, frame and bundle decoding in caller workspaces. Build only
- * error.c wire.c xxh32_compact.c schema.c datetime.c record.c dict.c frame.c
+ * error.c wire.c checksum.c schema.c datetime.c record.c dict.c frame.c
  * bundle_read.c, with zstd's and LZ4's decoders.
  * ARTPACK_NO_ZSTD, ARTPACK_NO_LZ4 (with ARTPACK_NO_ALLOC): leave a decoder
  * out; its frames and bundles give ARTPACK_E_CODEC_UNAVAILABLE.
@@ -57,8 +57,8 @@ extern "C" {
  * checked. Decoding stays as safe on hostile bytes; what is lost is that
  * re-encoding a decoded record gives the same bytes. For devices that only
  * read: the record decoder is about 1.7 KB smaller (docs/EMBEDDED.md).
- * ARTPACK_XXH32_COMPACT: the checksums' XXH32 from codec/xxh32_compact.c,
- * written for code size (0.3 KB on a Cortex-M4), instead of xxhash.h's.
+ * ARTPACK_XXH32_COMPACT: the checksums' XXH32 written for code size (0.3 KB
+ * on a Cortex-M4; codec/checksum.c) instead of xxhash.h's.
  * ARTPACK_XXH32_LINKED: call an XXH32 linked from elsewhere (libxxhash, or
  * zstd's copy built with -DXXH_NAMESPACE=ZSTD_) instead of compiling one.
  * ARTPACK_LZ4_ONE_DECODER: decode every LZ4 frame with

@@ -6,7 +6,7 @@
  *    with the same error at the same offset; and differs only on records
  *    that are well formed but not canonical;
  *  - the decoder's name-free tag table agrees with the schema;
- *  - ARTPACK_XXH32_COMPACT (codec/xxh32_compact.c): the same hashes as
+ *  - ARTPACK_XXH32_COMPACT (codec/checksum.c): the same hashes as
  *    xxhash.h's XXH32, one-shot and streamed in any pieces.
  * Both files are compiled into this test a second time, with the options,
  * under other names (dev_*); the library linked in is the normal build. */
@@ -33,7 +33,7 @@
 #define ap_xxh32_update dev_xxh32_update
 #define ap_xxh32_digest dev_xxh32_digest
 #include "../codec/record.c"
-#include "../codec/xxh32_compact.c"
+#include "../codec/checksum.c"
 #undef artpack_list_begin
 #undef artpack_list_next
 #undef artpack_list_count

@@ -1,9 +1,13 @@
-/* xxh32_compact.c - ARTPACK_XXH32_COMPACT: the library's XXH32 (seed 0)
- * written for code size, for devices: one stripe loop, no unrolling, no
- * aligned variant (about 0.3 KB of Thumb-2 code). Written from the
- * algorithm's description (xxHash's doc/xxhash_spec.md); tests/test_device.c
- * checks it against xxhash.h. Without the option, wire.c compiles xxhash.h's
- * XXH32 and this file is empty. */
+/* checksum.c - the library's one XXH32 (seed 0): the checksums of LZ4 and
+ * stored frames, bundle headers, footers and index segments, and the bundle
+ * index's id hashes (docs/FORMAT.md). One of three, chosen at compile time:
+ *  - by default, xxhash.h's XXH32, compiled in here (XXH_INLINE_ALL);
+ *  - ARTPACK_XXH32_LINKED: xxhash.h's XXH32 linked from elsewhere (libxxhash,
+ *    or zstd's copy built with -DXXH_NAMESPACE=ZSTD_), called from here;
+ *  - ARTPACK_XXH32_COMPACT: written below for code size, for devices: one
+ *    stripe loop, no unrolling, no aligned variant (about 0.3 KB of Thumb-2
+ *    code). Written from the algorithm's description (xxHash's
+ *    doc/xxhash_spec.md); tests/test_device.c checks it against xxhash.h. */
 #include <string.h>
 
 #include "internal.h"
@@ -97,6 +101,22 @@ uint32_t ap_xxh32(const void *src, size_t n) {
     for (; left >= 16; left -= 16, p += 16) ap_xxh_stripe(v, p);
     return ap_xxh_finish(v, n, p, left);
 }
+#else /* xxhash.h's XXH32 */
+#ifdef ARTPACK_XXH32_LINKED
+#define XXH_STATIC_LINKING_ONLY
 #else
-typedef int ap_xxh32_compact_unused; /* ISO C: no empty translation unit */
+#define XXH_INLINE_ALL
+#endif
+#include <xxhash.h>
+
+typedef char ap_xxh32_fits[sizeof(XXH32_state_t) <= sizeof(ap_xxh32_state) ? 1 : -1];
+
+uint32_t ap_xxh32(const void *p, size_t n) { return XXH32(p, n, 0); }
+void ap_xxh32_reset(ap_xxh32_state *s) { (void)XXH32_reset((XXH32_state_t *)(void *)s->state, 0); }
+void ap_xxh32_update(ap_xxh32_state *s, const void *p, size_t n) {
+    (void)XXH32_update((XXH32_state_t *)(void *)s->state, p, n);
+}
+uint32_t ap_xxh32_digest(const ap_xxh32_state *s) {
+    return XXH32_digest((const XXH32_state_t *)(const void *)s->state);
+}
 #endif
