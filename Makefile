@@ -24,8 +24,10 @@ LDFLAGS ?=
 CORPUS  ?= ../shared/corpus
 export ARTPACK_CORPUS ?= $(CORPUS)
 
-SO_MAJOR = 0
-SO_VER   = 0.1.0
+# the version, read from include/artpack.h's #defines (as zstd's lib/Makefile does)
+ap_version = $(shell sed -n 's/^.define ARTPACK_VERSION_$(1)[[:blank:]]*\([0-9][0-9]*\).*/\1/p' include/artpack.h)
+SO_MAJOR := $(call ap_version,MAJOR)
+SO_VER   := $(SO_MAJOR).$(call ap_version,MINOR).$(call ap_version,RELEASE)
 
 JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 JANSSON_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
@@ -34,9 +36,13 @@ TOOL_LIBS      := -pthread
 CMOCKA_CFLAGS  := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS    := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-CODEC_SRC = codec/error.c codec/wire.c codec/checksum.c codec/schema.c codec/datetime.c codec/record.c \
-            codec/alloc.c codec/dict.c codec/frame.c codec/bundle_write.c codec/bundle_read.c \
-            codec/bundle_salvage.c
+# The library's sources, each list once. RECORD_SRC: the record codec alone.
+# DECODE_SRC: the decode-only library (-DARTPACK_NO_ALLOC, for devices; built
+# by noalloc-check, cxx-check and embedded/embedded.mk). CODEC_SRC: all of it.
+RECORD_SRC = codec/wire.c codec/schema.c codec/datetime.c codec/record.c
+DECODE_SRC = $(RECORD_SRC) codec/error.c codec/checksum.c codec/alloc.c codec/dict.c \
+             codec/frame.c codec/bundle_read.c
+CODEC_SRC  = $(DECODE_SRC) codec/bundle_write.c codec/bundle_salvage.c
 TOOL_SRC  = tools/util.c tools/json_in.c tools/json_out.c
 CLI_SRC   = tools/artpack.c tools/bundle_cmd.c
 CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
@@ -50,13 +56,17 @@ TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 all: lib $(B)/artpack
 lib: $(B)/libartpack.a $(B)/libartpack.so
 
-$(B)/codec/%.o: codec/%.c include/artpack.h codec/internal.h codec/bundle_format.h
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+# Header dependencies: every compile writes a .d file beside its output
+# (-MMD -MP), and the .d files are read back at the end of this Makefile.
+DEPFLAGS = -MMD -MP
 
-$(B)/tools/%.o: tools/%.c include/artpack.h tools/util.h tools/json.h tools/cli.h
+$(B)/codec/%.o: codec/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) $(JANSSON_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(SANFLAGS) $(DEPFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(B)/tools/%.o: tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(DEPFLAGS) $(JANSSON_CFLAGS) -c $< -o $@
 
 $(B)/libartpack.a: $(CODEC_OBJ)
 	rm -f $@
@@ -71,9 +81,9 @@ $(B)/artpack: $(CLI_SRC:%.c=$(B)/%.o) $(TOOL_OBJ) $(B)/libartpack.a
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(CLI_SRC:%.c=$(B)/%.o) $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS) $(TOOL_LIBS)
 
 # ---- tests ----
-$(B)/tests/%: tests/%.c $(TOOL_OBJ) $(B)/libartpack.a tests/test_util.h tests/synthetic.h codec/record.c codec/checksum.c codec/internal.h
+$(B)/tests/%: tests/%.c $(TOOL_OBJ) $(B)/libartpack.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< \
+	$(CC) $(CFLAGS) $(SANFLAGS) $(DEPFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< \
 	    $(TOOL_OBJ) $(B)/libartpack.a $(CMOCKA_LIBS) $(CODEC_LIBS) $(JANSSON_LIBS)
 
 unit: $(TEST_BIN)
@@ -86,7 +96,7 @@ cli-test: $(B)/artpack
 cxx-check:
 	@mkdir -p $(B)/cxx
 	for f in $(CODEC_SRC); do $(CXX) -x c++ -std=c++11 $(OPT) $(WARN) -Iinclude -c $$f -o $(B)/cxx/$$(basename $$f .c).o || exit 1; done
-	for f in $(NOALLOC_SRC) codec/checksum.c; do $(CXX) -x c++ -std=c++11 $(OPT) $(WARN) -Iinclude $(DEVICE_OPTS) \
+	for f in $(DECODE_SRC); do $(CXX) -x c++ -std=c++11 $(OPT) $(WARN) -Iinclude $(DEVICE_OPTS) \
 	    -DARTPACK_NO_ALLOC -DARTPACK_NO_ZSTD -c $$f -o $(B)/cxx/device-$$(basename $$f .c).o || exit 1; done
 	@echo "cxx-check: codec/ compiles as C++"
 
@@ -105,13 +115,11 @@ symbols-check: $(B)/libartpack.a
 # the options the firmware images use (embedded/embedded.mk), compiled here
 # warning-free with the host's gcc and clang and as C++
 DEVICE_OPTS = -DARTPACK_NO_CANONICAL_CHECKS -DARTPACK_XXH32_COMPACT -DARTPACK_LZ4_ONE_DECODER
-NOALLOC_SRC = codec/error.c codec/wire.c codec/schema.c codec/datetime.c codec/record.c \
-              codec/dict.c codec/frame.c codec/bundle_read.c codec/alloc.c
 noalloc-check:
 	@mkdir -p $(B)/noalloc/device
-	for f in $(NOALLOC_SRC); do $(CC) -std=c99 -Os $(WARN) -DARTPACK_NO_ALLOC -Iinclude -c $$f \
+	for f in $(DECODE_SRC); do $(CC) -std=c99 -Os $(WARN) -DARTPACK_NO_ALLOC -Iinclude -c $$f \
 	    -o $(B)/noalloc/$$(basename $$f .c).o || exit 1; done
-	for f in $(NOALLOC_SRC) codec/checksum.c; do $(CC) -std=c99 -Os $(WARN) -DARTPACK_NO_ALLOC $(DEVICE_OPTS) \
+	for f in $(DECODE_SRC); do $(CC) -std=c99 -Os $(WARN) -DARTPACK_NO_ALLOC $(DEVICE_OPTS) \
 	    -Iinclude -c $$f -o $(B)/noalloc/device/$$(basename $$f .c).o || exit 1; done
 	rm -f $(B)/noalloc/libartpack-noalloc.a && ar rcs $(B)/noalloc/libartpack-noalloc.a $(B)/noalloc/*.o
 	@if nm -u $(B)/noalloc/libartpack-noalloc.a $(B)/noalloc/device/*.o | grep -wqE 'malloc|calloc|realloc|free'; then \
@@ -133,13 +141,13 @@ valgrind: all $(TEST_BIN)
 
 # ---- bench, demo ----
 $(B)/bench: tests/bench.c $(TOOL_OBJ) $(B)/libartpack.a
-	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS)
 
 $(B)/bench_compress: tests/bench_compress.c $(TOOL_OBJ) $(B)/libartpack.a
-	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) -lbrotlienc -lbrotlidec -lz $(JANSSON_LIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) -lbrotlienc -lbrotlidec -lz $(JANSSON_LIBS)
 
 $(B)/bench_bundle: tests/bench_bundle.c $(TOOL_OBJ) $(B)/libartpack.a
-	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS)
 
 bench-bundle: all $(B)/bench_bundle
 	B=$(B) CORPUS=$(CORPUS) scripts/bench-bundle
@@ -168,8 +176,12 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 	    -e 's|@VERSION@|$(SO_VER)|' artpack.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/artpack.pc
 
+# every build folder: this one, the default, make asan's and the README's
+# clang build (the fuzz and embedded builds are inside: $(B)/fuzz, $(B)/embedded)
 clean:
-	rm -rf build build-asan
+	rm -rf $(B) build build-asan build-clang
 
 -include fuzz/fuzz.mk
 include embedded/embedded.mk
+
+-include $(wildcard $(B)/*.d $(B)/codec/*.d $(B)/tools/*.d $(B)/tests/*.d)

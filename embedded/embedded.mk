@@ -31,8 +31,9 @@ ZSTD_DEC  = common/entropy_common.c common/error_private.c common/fse_decompress
             common/zstd_common.c common/xxhash.c decompress/huf_decompress.c decompress/zstd_ddict.c \
             decompress/zstd_decompress.c decompress/zstd_decompress_block.c
 
-EMB_RECORD = codec/wire.c codec/schema.c codec/datetime.c codec/record.c
-EMB_BUNDLE = $(EMB_RECORD) codec/checksum.c codec/error.c codec/dict.c codec/frame.c codec/bundle_read.c
+# the top Makefile's lists: the record decoder alone, the decode-only library
+EMB_RECORD = $(RECORD_SRC)
+EMB_BUNDLE = $(DECODE_SRC)
 
 .PHONY: test-embedded footprint embedded-deps
 
@@ -59,12 +60,12 @@ $(EMB)/data/stamp: $(B)/artpack embedded/gen-data.py tests/make-articles.py
 # One image: $(1) name, $(2) artpack sources, $(3) their flags, $(4) decoder
 # sources, $(5) decoder flags, $(6) firmware flags
 define emb_image
-$(EMB)/$(1)/%.o: %.c $(EMB)/data/stamp embedded/fw.h include/artpack.h codec/internal.h embedded/embedded.mk | embedded-deps
+$(EMB)/$(1)/%.o: %.c $(EMB)/data/stamp embedded/embedded.mk | embedded-deps
 	@mkdir -p $$(@D)
-	@$(ARM_CC) $(ARM_FLAGS) $(ARM_INC) $(3) $(6) -c $$< -o $$@
-$(EMB)/$(1)/embedded/startup.o: embedded/startup.c embedded/fw.h embedded/embedded.mk
+	@$(ARM_CC) $(ARM_FLAGS) $(ARM_INC) $(3) $(6) $(DEPFLAGS) -c $$< -o $$@
+$(EMB)/$(1)/embedded/startup.o: embedded/startup.c embedded/embedded.mk
 	@mkdir -p $$(@D)
-	@$(ARM_CC) $(ARM_FLAGS) -fno-lto $(ARM_INC) $(3) $(6) -c $$< -o $$@
+	@$(ARM_CC) $(ARM_FLAGS) -fno-lto $(ARM_INC) $(3) $(6) $(DEPFLAGS) -c $$< -o $$@
 $(EMB)/$(1)/dec/%.o: $(EMB_SRC)/%.c | embedded-deps
 	@mkdir -p $$(@D)
 	@$(ARM_CC) $(ARM_FLAGS) $(ARM_INC) $(5) -w -c $$< -o $$@
@@ -73,9 +74,9 @@ $(EMB)/$(1)/objs = $$(patsubst %.c,$(EMB)/$(1)/%.o,$(2) embedded/startup.c) \
 $(EMB)/$(1)/probe.elf: $$($(EMB)/$(1)/objs) $(EMB)/$(1)/fw-probe.o $(EMB)/$(1)/data.o embedded/mps2.ld
 	@$(ARM_CC) $(ARM_FLAGS) -nostdlib -T embedded/mps2.ld -Wl,--gc-sections -o $$@ \
 	    $$($(EMB)/$(1)/objs) $(EMB)/$(1)/fw-probe.o $(EMB)/$(1)/data.o -lgcc
-$(EMB)/$(1)/fw-probe.o: embedded/fw.c $(EMB)/data/stamp embedded/fw.h embedded/fw_data.h include/artpack.h embedded/embedded.mk | embedded-deps
+$(EMB)/$(1)/fw-probe.o: embedded/fw.c $(EMB)/data/stamp embedded/embedded.mk | embedded-deps
 	@mkdir -p $$(@D)
-	@$(ARM_CC) $(ARM_FLAGS) $(ARM_INC) $(3) $(6) -c $$< -o $$@
+	@$(ARM_CC) $(ARM_FLAGS) $(ARM_INC) $(3) $(6) $(DEPFLAGS) -c $$< -o $$@
 $(EMB)/$(1)/data.o: $(EMB)/data/stamp
 	@$(ARM_CC) $(ARM_FLAGS) -Iembedded -c $(EMB)/data/$(1).c -o $$@
 # the exact workspace, measured by the probe image, then the real one
@@ -93,6 +94,8 @@ $(eval $(call emb_image,lz4,$(EMB_BUNDLE),$(ART_FLAGS) -DARTPACK_NO_ZSTD -DARTPA
 $(eval $(call emb_image,zstd,$(EMB_BUNDLE),$(ART_FLAGS) $(ZSTD_DEFS) -DARTPACK_NO_LZ4 -DARTPACK_ZSTD_NO_DDICT -DARTPACK_XXH32_LINKED,$(addprefix zstd/lib/,$(ZSTD_DEC)),$(ZSTD_DEFS),-DFW_BUNDLE))
 
 EMB_IMAGES = $(EMB)/record/fw.elf $(EMB)/lz4/fw.elf $(EMB)/zstd/fw.elf
+# header dependencies (the top Makefile's DEPFLAGS): the images' objects
+-include $(wildcard $(EMB)/*/*.d $(EMB)/*/*/*.d)
 
 test-embedded: $(EMB_IMAGES)
 	@for c in record lz4 zstd; do \

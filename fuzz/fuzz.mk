@@ -1,6 +1,7 @@
 # fuzz/fuzz.mk - fuzzing with libFuzzer, and corpus replay; included by the
-# top Makefile (uses its B, CC, CFLAGS, SANFLAGS, LDFLAGS, CODEC_SRC, TOOL_SRC,
-# TOOL_OBJ, JANSSON_CFLAGS, JANSSON_LIBS, and CODEC_LIBS / TOOL_LIBS when defined).
+# top Makefile (uses its B, CC, CFLAGS, SANFLAGS, LDFLAGS, DEPFLAGS, CODEC_SRC,
+# TOOL_SRC, TOOL_OBJ, JANSSON_CFLAGS, JANSSON_LIBS, and CODEC_LIBS / TOOL_LIBS
+# when defined).
 # Everything is built under $(B)/fuzz/. The codec and tools objects go into an
 # archive per flavour, so a target links only the modules it calls.
 #
@@ -22,7 +23,6 @@ FUZZ_SAN     ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 FUZZ_ARGS    ?= -rss_limit_mb=2048 -timeout=10
 FUZZ_ENV     ?= UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 FUZZ_DIR      = $(B)/fuzz
-FUZZ_HDRS     = $(wildcard include/*.h codec/*.h tools/*.h fuzz/*.h)
 FUZZ_LIBS     = $(CODEC_LIBS) $(JANSSON_LIBS) $(TOOL_LIBS)
 
 # ---- libFuzzer builds: $(B)/fuzz/lf/ ----
@@ -30,13 +30,13 @@ FUZZ_LF_LIB  = $(CODEC_SRC:%.c=$(FUZZ_DIR)/lf/%.o) $(TOOL_SRC:%.c=$(FUZZ_DIR)/lf
 FUZZ_LF_TGT  = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/lf/fuzz_%.o)
 FUZZ_LF_BIN  = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 
-$(FUZZ_LF_LIB): $(FUZZ_DIR)/lf/%.o: %.c $(FUZZ_HDRS)
+$(FUZZ_LF_LIB): $(FUZZ_DIR)/lf/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) $(JANSSON_CFLAGS) -c $< -o $@
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) $(DEPFLAGS) $(JANSSON_CFLAGS) -c $< -o $@
 
-$(FUZZ_LF_TGT): $(FUZZ_DIR)/lf/%.o: fuzz/%.c $(FUZZ_HDRS)
+$(FUZZ_LF_TGT): $(FUZZ_DIR)/lf/%.o: fuzz/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) $(JANSSON_CFLAGS) -Itools -c $< -o $@
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) $(DEPFLAGS) $(JANSSON_CFLAGS) -Itools -c $< -o $@
 
 $(FUZZ_DIR)/lf/libdeps.a: $(FUZZ_LF_LIB)
 	rm -f $@
@@ -50,13 +50,13 @@ FUZZ_RP_LIB  = $(CODEC_SRC:%.c=$(FUZZ_DIR)/rp/%.o) $(TOOL_SRC:%.c=$(FUZZ_DIR)/rp
 FUZZ_RP_TGT  = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/rp/fuzz_%.o) $(FUZZ_DIR)/rp/replay.o
 FUZZ_RP_BIN  = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/replay_%)
 
-$(FUZZ_RP_LIB): $(FUZZ_DIR)/rp/%.o: %.c $(FUZZ_HDRS)
+$(FUZZ_RP_LIB): $(FUZZ_DIR)/rp/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) $(JANSSON_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(SANFLAGS) $(DEPFLAGS) $(JANSSON_CFLAGS) -c $< -o $@
 
-$(FUZZ_RP_TGT): $(FUZZ_DIR)/rp/%.o: fuzz/%.c $(FUZZ_HDRS)
+$(FUZZ_RP_TGT): $(FUZZ_DIR)/rp/%.o: fuzz/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) $(JANSSON_CFLAGS) -Itools -c $< -o $@
+	$(CC) $(CFLAGS) $(SANFLAGS) $(DEPFLAGS) $(JANSSON_CFLAGS) -Itools -c $< -o $@
 
 $(FUZZ_DIR)/rp/libdeps.a: $(FUZZ_RP_LIB)
 	rm -f $@
@@ -64,6 +64,10 @@ $(FUZZ_DIR)/rp/libdeps.a: $(FUZZ_RP_LIB)
 
 $(FUZZ_RP_BIN): $(FUZZ_DIR)/replay_%: $(FUZZ_DIR)/rp/fuzz_%.o $(FUZZ_DIR)/rp/replay.o $(FUZZ_DIR)/rp/libdeps.a
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
+
+# header dependencies (the top Makefile's DEPFLAGS); the seed generator's
+# $(B)/fuzz-seedgen.d is read by the top Makefile
+-include $(wildcard $(FUZZ_DIR)/*/*.d $(FUZZ_DIR)/*/*/*.d)
 
 # ---- running ----
 .PHONY: fuzz fuzz-build fuzz-replay fuzz-merge fuzz-seeds
@@ -112,8 +116,8 @@ fuzz-merge: $(FUZZ_LF_BIN)
 
 # The frame and bundle seed generator: a host program on the library, built
 # with $(CC) (no libFuzzer), run by fuzz/make-seeds.sh.
-$(B)/fuzz-seedgen: fuzz/seedgen.c $(FUZZ_HDRS) $(TOOL_OBJ) $(B)/libartpack.a
-	$(CC) $(CFLAGS) $(SANFLAGS) $(JANSSON_CFLAGS) -Itools $(LDFLAGS) -o $@ $< \
+$(B)/fuzz-seedgen: fuzz/seedgen.c $(TOOL_OBJ) $(B)/libartpack.a
+	$(CC) $(CFLAGS) $(SANFLAGS) $(DEPFLAGS) $(JANSSON_CFLAGS) -Itools $(LDFLAGS) -o $@ $< \
 	    $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS)
 
 fuzz-seeds: $(B)/artpack $(B)/fuzz-seedgen

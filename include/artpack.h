@@ -41,9 +41,8 @@ extern "C" {
  * Every API that allocates or compresses is absent: dictionary training, the
  * compressor, the bundle writer and appender, salvage; codec/alloc.c defines
  * no default allocator. What stays: records (encode and decode), dictionary
- * loading, frame and bundle decoding in caller workspaces. Build only
- * error.c wire.c checksum.c schema.c datetime.c record.c dict.c frame.c
- * bundle_read.c, with zstd's and LZ4's decoders.
+ * loading, frame and bundle decoding in caller workspaces. Build only the
+ * files of the Makefile's DECODE_SRC, with zstd's and LZ4's decoders.
  * ARTPACK_NO_ZSTD, ARTPACK_NO_LZ4 (with ARTPACK_NO_ALLOC): leave a decoder
  * out; its frames and bundles give ARTPACK_E_CODEC_UNAVAILABLE.
  * ARTPACK_ZSTD_NO_DDICT: decode zstd with the dictionary's tables loaded into
@@ -78,7 +77,10 @@ extern "C" {
 #define ARTPACK_VERSION_NUMBER                                                  \
     (ARTPACK_VERSION_MAJOR * 10000 + ARTPACK_VERSION_MINOR * 100 +            \
      ARTPACK_VERSION_RELEASE)
-#define ARTPACK_VERSION_STRING "0.1.0"
+#define ARTPACK_VERSION_QUOTE_(s) #s
+#define ARTPACK_VERSION_EXPAND_(s) ARTPACK_VERSION_QUOTE_(s)
+#define ARTPACK_VERSION_STRING                                                  \
+    ARTPACK_VERSION_EXPAND_(ARTPACK_VERSION_MAJOR.ARTPACK_VERSION_MINOR.ARTPACK_VERSION_RELEASE)
 
 /* Version of the record wire format this library writes (docs/FORMAT.md). */
 #define ARTPACK_WIRE_VERSION 1
