@@ -9,8 +9,14 @@
  *  - Functions that can fail return an artpack_error; ARTPACK_OK (0) is
  *    success, every other value is a stable, numbered error with a message
  *    (artpack_error_name(), artpack_error_message()).
- *  - The library never allocates, prints, exits, or reads the environment,
- *    and has no global mutable state: it is thread-safe by construction.
+ *  - The library never prints, exits, or reads the environment, and has no
+ *    global mutable state: it is thread-safe by construction.
+ *  - Records (both ways), frame decoding and bundle reading never allocate:
+ *    they run in the caller's buffers and workspace. The compressor, the
+ *    bundle writer and appender and salvage allocate through the caller's
+ *    artpack_allocator (NULL: malloc/free); dictionary training allocates in
+ *    zstd's trainer, with malloc. The ARTPACK_NO_ALLOC build leaves all of
+ *    them out and allocates nothing.
  *  - Every decoder entry point is protected against malicious input: it never
  *    reads outside [src, src + src_size), never writes outside
  *    [dst, dst + dst_capacity), always terminates, and returns a specific
@@ -360,7 +366,7 @@ typedef struct artpack_dict {
 ARTPACK_API artpack_error artpack_dict_load(artpack_dict *dst, const void *src, size_t src_size);
 
 /* Custom allocation (the zstd customMem shape). A NULL allocator means
- * malloc/free, unless the library was built with ARTPACK_NO_MALLOC. */
+ * malloc/free, unless the library was built with ARTPACK_NO_ALLOC. */
 typedef struct artpack_allocator {
     void *(*alloc)(void *opaque, size_t size);
     void (*free)(void *opaque, void *address);
@@ -400,7 +406,7 @@ typedef enum artpack_codec {
 typedef struct artpack_compress_params {
     artpack_codec codec;
     int level;            /* zstd 1..22 (0 = 19); lz4hc 1..12 (0 = 12) */
-    int checksum;         /* 1: 4-byte checksum (XXH64, low half) of the content */
+    int checksum;         /* 1: 4-byte checksum (XXH32, seed 0) of the content */
     int frame_dict_id;    /* 1: the frame names its dictionary (4 bytes) */
 } artpack_compress_params;
 

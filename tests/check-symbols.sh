@@ -1,7 +1,7 @@
 #!/bin/sh
 # What codec/ may call outside itself: a few pure libc functions and its
 # codec libraries (zstd, LZ4). No stdio, no exit/abort, no getenv; malloc and
-# free only in alloc.o, the default allocator (left out by ARTPACK_NO_MALLOC).
+# free only in alloc.o, the default allocator (left out by ARTPACK_NO_ALLOC).
 set -eu
 lib=${1:?usage: check-symbols.sh libartpack.a}
 allowed='bcmp memchr memcmp memcpy memmove memset strchr strlen'
