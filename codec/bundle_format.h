@@ -1,5 +1,8 @@
-/* bundle_format.h - the bundle's chunks (docs/FORMAT.md "Bundle"); shared
- * by bundle_write.c and bundle_read.c. Internal. */
+/* bundle_format.h - the bundle's layout in one place (docs/FORMAT.md
+ * "Bundle"): chunk magics and sizes, the header, the dictionary chunk's head,
+ * block content, index segments and the footer. Every reader, the writer and
+ * salvage parse and build these through bundle_format.c, so a format change
+ * is an edit of these two files. Internal. */
 #ifndef ARTPACK_BUNDLE_FORMAT_H
 #define ARTPACK_BUNDLE_FORMAT_H
 
@@ -13,11 +16,21 @@
 #define AP_CHUNK_INDEX 0x184D2A5Du
 #define AP_CHUNK_FOOTER 0x184D2A5Eu
 
+#define AP_BUNDLE_VERSION 2
 #define AP_HEADER_PAYLOAD 24
 #define AP_HEADER_CHUNK (8 + AP_HEADER_PAYLOAD)
+#define AP_DICT_CHUNK_HEAD 12   /* magic, size, u32 dictionary size; then its zstd frame */
 #define AP_FOOTER_PAYLOAD 24
-#define AP_SEGMENT_HEAD 32  /* fixed part of an index segment's payload */
-#define AP_BLOCK_ENTRY 16   /* u64 offset, u32 frame size, u32 first article (relative) */
+#define AP_SEGMENT_HEAD 48      /* fixed part of an index segment's payload */
+#define AP_LIVE_ENTRY 24        /* u64 segment offset, u64 first article, u64 first block */
+#define AP_LIVE_MAX 63          /* live segments before the last (each more than twice the next) */
+#define AP_BLOCK_ENTRY 16       /* u64 offset, u32 frame size, u32 first article (relative) */
+/* A block's content holds at most this many records (the writer starts a new
+ * block there; readers refuse more): it bounds the reader's offset table. */
+#define AP_BLOCK_ARTICLES_MAX ARTPACK_BUNDLE_BLOCK_ARTICLES_MAX
+/* The reader keeps the position of every AP_OFFSET_STRIDE-th record of the
+ * loaded block: a get walks at most AP_OFFSET_STRIDE - 1 sizes. */
+#define AP_OFFSET_STRIDE 64u
 
 static inline uint64_t ap_read_le64(const unsigned char *p) {
     return (uint64_t)ap_read_le32(p) | (uint64_t)ap_read_le32(p + 4) << 32;
@@ -31,6 +44,97 @@ static inline void ap_write_le64(unsigned char *p, uint64_t v) {
 uint32_t ap_bundle_checksum(const void *p, size_t n);
 /* A 16-bit hash of an article id (the index keeps one per article). */
 unsigned ap_bundle_id_hash(const char *id, size_t len);
+
+/* ---- header (the first chunk) ---- */
+typedef struct ap_bundle_header {
+    artpack_codec codec;
+    int level;
+    uint32_t dict_id;
+    int dict_embedded;
+    size_t block_size;
+} ap_bundle_header;
+void ap_header_write(unsigned char chunk[AP_HEADER_CHUNK], const ap_bundle_header *h);
+/* ARTPACK_E_BUNDLE unless chunk is a valid header of this version. */
+artpack_error ap_header_read(const unsigned char chunk[AP_HEADER_CHUNK], ap_bundle_header *h);
+
+/* ---- the embedded dictionary's chunk ---- */
+/* Its first AP_DICT_CHUNK_HEAD bytes; room: bytes from the chunk to the end
+ * of the file. *frame_size: the zstd frame after the head. ARTPACK_E_BUNDLE
+ * when it is not a dictionary chunk of a size that fits. */
+artpack_error ap_dict_chunk_read(const unsigned char head[AP_DICT_CHUNK_HEAD], uint64_t room,
+                                 size_t *dict_size, size_t *frame_size);
+
+/* ---- block content: varint n, n varint sizes, the n records ---- */
+typedef struct ap_block {
+    const unsigned char *base;
+    size_t size;
+    uint32_t count;
+    size_t sizes_pos;   /* the first size varint */
+    size_t records_pos; /* the first record */
+} ap_block;
+/* Checks the structure (count 1..AP_BLOCK_ARTICLES_MAX, sizes that add up to
+ * exactly the rest): ARTPACK_E_BLOCK otherwise. One pass over the sizes.
+ * marks (NULL: none): for every AP_OFFSET_STRIDE-th record k, marks[2 * (k /
+ * AP_OFFSET_STRIDE)] gets the position of its size varint and the entry after
+ * it the position of the record; room for ap_block_marks(count) entries. */
+artpack_error ap_block_parse(ap_block *b, const unsigned char *content, size_t size,
+                             uint32_t *marks);
+/* Entries (u32) of marks for a block of count records. */
+#define ap_block_marks(count) (2u * (((size_t)(count) + AP_OFFSET_STRIDE - 1) / AP_OFFSET_STRIDE))
+/* Record k of a block parsed with marks: at most AP_OFFSET_STRIDE - 1 sizes
+ * walked. k < b->count. */
+void ap_block_record(const ap_block *b, const uint32_t *marks, uint32_t k,
+                     const unsigned char **record, size_t *size);
+/* Walks a parsed block's records in order, each size read once. */
+typedef struct ap_block_iter {
+    const unsigned char *base;
+    size_t size_pos, record_pos, end; /* end: of the sizes */
+    uint32_t left;
+} ap_block_iter;
+void ap_block_iter_init(ap_block_iter *it, const ap_block *b);
+/* 1 and the next record, or 0 at the end. */
+int ap_block_iter_next(ap_block_iter *it, const unsigned char **record, size_t *size);
+/* The head of a block of count records (varint count): its length. Block
+ * content is this head, then the records' size varints, then the records. */
+size_t ap_block_head(unsigned char head[ARTPACK_VARINT_MAX], uint32_t count);
+
+/* ---- index segments ---- */
+typedef struct ap_segment {
+    uint64_t offset;      /* of the chunk */
+    uint64_t prev;        /* the previous commit's segment (0: none) */
+    uint64_t first;       /* first article */
+    uint32_t count;       /* articles */
+    uint32_t blocks;
+    uint32_t max_content, max_frame;
+    uint64_t first_block; /* blocks before it in the bundle */
+    uint32_t live;        /* live segments before it, listed after the head */
+    uint64_t end;         /* offset just past the chunk */
+} ap_segment;
+/* Byte offsets inside the chunk (from its magic). */
+uint64_t ap_segment_live_at(const ap_segment *s);
+uint64_t ap_segment_entries_at(const ap_segment *s);
+uint64_t ap_segment_hashes_at(const ap_segment *s);
+/* The payload size of a segment with these counts. */
+uint64_t ap_segment_payload(uint32_t live, uint32_t blocks, uint32_t count);
+void ap_segment_head_write(unsigned char head[AP_SEGMENT_HEAD], const ap_segment *s);
+/* Parses the chunk head and fixed part h[0..8 + AP_SEGMENT_HEAD) found at off;
+ * limit: where the chunk must end by. ARTPACK_E_INDEX when inconsistent. */
+artpack_error ap_segment_head_read(const unsigned char h[8 + AP_SEGMENT_HEAD], uint64_t off,
+                                   uint64_t limit, ap_segment *s);
+/* An entry of the live table. */
+typedef struct ap_live {
+    uint64_t offset, first, first_block;
+} ap_live;
+void ap_live_write(unsigned char p[AP_LIVE_ENTRY], const ap_live *l);
+void ap_live_read(const unsigned char p[AP_LIVE_ENTRY], ap_live *l);
+
+/* ---- footer (the last chunk) ---- */
+typedef struct ap_footer {
+    uint64_t last_segment;
+    uint32_t articles, max_content, max_frame;
+} ap_footer;
+void ap_footer_write(unsigned char chunk[ARTPACK_BUNDLE_FOOTER_SIZE], const ap_footer *f);
+artpack_error ap_footer_read(const unsigned char chunk[ARTPACK_BUNDLE_FOOTER_SIZE], ap_footer *f);
 
 /* For copying blocks between bundles (bundle_read.c): block b decoded and
  * checked (content in the reader's buffer, where its frame is stored), then

@@ -46,33 +46,18 @@ static artpack_error ap_content_room(ap_salvager *s, size_t n) {
 /* Hands every record of a block's content to the callback, if all are valid
  * (a block is kept or dropped whole). */
 static artpack_error ap_emit_records(ap_salvager *s, size_t size) {
-    ap_reader rd;
-    uint64_t n, k, len, total = 0, off;
-    size_t table;
-    int pass;
-    rd.base = s->content;
-    rd.size = size;
-    rd.pos = 0;
-    if (ap_read_varint(&rd, &n) != ARTPACK_OK || n == 0) return ARTPACK_E_BLOCK;
-    for (k = 0; k < n; k++) {
-        if (ap_read_varint(&rd, &len) != ARTPACK_OK || len > size) return ARTPACK_E_BLOCK;
-        total += len;
-    }
-    table = rd.pos;
-    if (total != size - table) return ARTPACK_E_BLOCK;
-    for (pass = 0; pass < 2; pass++) { /* check all, then hand them over */
-        rd.pos = 0;
-        (void)ap_read_varint(&rd, &n);
-        for (k = 0, off = table; k < n; k++, off += len) {
-            (void)ap_read_varint(&rd, &len);
-            if (pass == 0) {
-                if (artpack_record_validate(s->content + off, (size_t)len, NULL) != ARTPACK_OK)
-                    return ARTPACK_E_BLOCK;
-            } else {
-                if (s->cb(s->opaque, s->content + off, (size_t)len) != 0) return ARTPACK_E_WRITE;
-                s->stats->articles++;
-            }
-        }
+    ap_block blk;
+    ap_block_iter it;
+    const unsigned char *rec;
+    size_t len;
+    AP_TRY(ap_block_parse(&blk, s->content, size, NULL));
+    ap_block_iter_init(&it, &blk); /* check all, then hand them over */
+    while (ap_block_iter_next(&it, &rec, &len))
+        if (artpack_record_validate(rec, len, NULL) != ARTPACK_OK) return ARTPACK_E_BLOCK;
+    ap_block_iter_init(&it, &blk);
+    while (ap_block_iter_next(&it, &rec, &len)) {
+        if (s->cb(s->opaque, rec, len) != 0) return ARTPACK_E_WRITE;
+        s->stats->articles++;
     }
     return ARTPACK_OK;
 }
@@ -129,7 +114,7 @@ artpack_error artpack_bundle_salvage(const void *src, size_t src_size, const art
                                      void *opaque, artpack_salvage_stats *stats) {
     const artpack_allocator *mem = ap_allocator_or_default(allocator);
     ap_salvager s;
-    ZSTD_customMem cmem;
+    ZSTD_customMem cmem = ap_zstd_mem(mem);
     const unsigned char *p = (const unsigned char *)src;
     size_t pos = 0, ws;
     artpack_error err = ARTPACK_OK;
@@ -143,35 +128,32 @@ artpack_error artpack_bundle_salvage(const void *src, size_t src_size, const art
     s.cb = cb;
     s.opaque = opaque;
     s.stats = stats;
-    cmem.customAlloc = mem->alloc;
-    cmem.customFree = mem->free;
-    cmem.opaque = mem->opaque;
     s.dctx = ZSTD_createDCtx_advanced(cmem);
     if (s.dctx == NULL) return ARTPACK_E_ALLOC;
     /* the header, when it is intact, says whether a dictionary is embedded */
-    if (src_size >= AP_HEADER_CHUNK && ap_read_le32(p) == AP_CHUNK_HEADER &&
-        ap_read_le32(p + 4) == AP_HEADER_PAYLOAD &&
-        ap_read_le32(p + 28) == ap_bundle_checksum(p + 8, 20)) {
-        stats->header_ok = 1;
-        stats->codec = p[13];
-        stats->level = p[15];
-        stats->dict_id = ap_read_le32(p + 16);
-        stats->block_size = ap_read_le32(p + 20);
-        stats->dict_embedded = p[14] & 1;
+    {
+        ap_bundle_header h;
+        if (src_size >= AP_HEADER_CHUNK && ap_header_read(p, &h) == ARTPACK_OK) {
+            stats->header_ok = 1;
+            stats->codec = (int)h.codec;
+            stats->level = h.level;
+            stats->dict_id = h.dict_id;
+            stats->block_size = h.block_size;
+            stats->dict_embedded = h.dict_embedded;
+        }
     }
     if (dict != NULL) {
         s.dict = *dict;
         s.has_dict = 1;
-    } else if (stats->dict_embedded && src_size >= AP_HEADER_CHUNK + 12 &&
-               ap_read_le32(p + AP_HEADER_CHUNK) == AP_CHUNK_DICT) {
-        size_t chunk = ap_read_le32(p + AP_HEADER_CHUNK + 4), dsize = ap_read_le32(p + AP_HEADER_CHUNK + 8);
-        if (chunk >= 4 && chunk - 4 <= src_size - AP_HEADER_CHUNK - 12 &&
-            dsize >= ARTPACK_DICT_SIZE_MIN && dsize <= ARTPACK_DICT_SIZE_MAX) {
+    } else if (stats->dict_embedded && src_size >= AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD) {
+        size_t frame, dsize;
+        if (ap_dict_chunk_read(p + AP_HEADER_CHUNK, src_size - AP_HEADER_CHUNK, &dsize, &frame) ==
+            ARTPACK_OK) {
             s.dict_copy = mem->alloc(mem->opaque, dsize);
             if (s.dict_copy == NULL) err = ARTPACK_E_ALLOC;
             if (err == ARTPACK_OK) {
-                size_t got = ZSTD_decompressDCtx(s.dctx, s.dict_copy, dsize, p + AP_HEADER_CHUNK + 12,
-                                                 chunk - 4);
+                size_t got = ZSTD_decompressDCtx(s.dctx, s.dict_copy, dsize,
+                                                 p + AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD, frame);
                 if (ZSTD_isError(got) && ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation)
                     err = ARTPACK_E_ALLOC;
                 else if (!ZSTD_isError(got) && got == dsize &&
@@ -256,17 +238,15 @@ artpack_error artpack_bundle_salvage(const void *src, size_t src_size, const art
 artpack_error artpack_bundle_embedded_dict(const void *src, size_t src_size, void *dst,
                                            size_t dst_capacity, size_t *written) {
     const unsigned char *p = (const unsigned char *)src;
-    size_t chunk, dsize, got;
+    size_t frame, dsize, got;
+    ap_bundle_header h;
     AP_RETURN_IF(src == NULL || dst == NULL || written == NULL, ARTPACK_E_NULL_ARG);
-    AP_RETURN_IF(src_size < AP_HEADER_CHUNK + 12 || ap_read_le32(p) != AP_CHUNK_HEADER ||
-                     ap_read_le32(p + 28) != ap_bundle_checksum(p + 8, 20) || (p[14] & 1) == 0 ||
-                     ap_read_le32(p + AP_HEADER_CHUNK) != AP_CHUNK_DICT,
-                 ARTPACK_E_BUNDLE);
-    chunk = ap_read_le32(p + AP_HEADER_CHUNK + 4);
-    dsize = ap_read_le32(p + AP_HEADER_CHUNK + 8);
-    AP_RETURN_IF(chunk < 4 || chunk - 4 > src_size - AP_HEADER_CHUNK - 12, ARTPACK_E_BUNDLE);
+    AP_RETURN_IF(src_size < AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD, ARTPACK_E_BUNDLE);
+    AP_TRY(ap_header_read(p, &h));
+    AP_RETURN_IF(!h.dict_embedded, ARTPACK_E_BUNDLE);
+    AP_TRY(ap_dict_chunk_read(p + AP_HEADER_CHUNK, src_size - AP_HEADER_CHUNK, &dsize, &frame));
     AP_RETURN_IF(dsize > dst_capacity, ARTPACK_E_DST_TOO_SMALL);
-    got = ZSTD_decompress(dst, dsize, p + AP_HEADER_CHUNK + 12, chunk - 4);
+    got = ZSTD_decompress(dst, dsize, p + AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD, frame);
     AP_RETURN_IF(ZSTD_isError(got) || got != dsize, ARTPACK_E_DICT);
     *written = got;
     return ARTPACK_OK;

@@ -51,6 +51,15 @@ static void ap_vec_free(const artpack_allocator *m, ap_vec *v) {
     memset(v, 0, sizeof *v);
 }
 
+/* A live segment as the writer knows it; its block entries (first articles
+ * relative to the segment) and id hashes once loaded or written here. */
+typedef struct ap_wlive {
+    ap_live at;
+    uint32_t count, blocks;
+    int loaded;
+    ap_vec entries, hashes;
+} ap_wlive;
+
 struct artpack_bundle_writer {
     artpack_bundle_params params;
     artpack_dict dict;
@@ -73,10 +82,21 @@ struct artpack_bundle_writer {
     ap_vec entries;           /* AP_BLOCK_ENTRY each */
     ap_vec hashes;            /* u16 per article */
     uint64_t segment_first;   /* the first article of the coming segment */
+    uint64_t segment_first_block;
     uint64_t articles;        /* all articles, committed or not */
+    uint64_t blocks;          /* all blocks written */
     uint64_t prev_segment;    /* 0: none yet */
     uint32_t max_content, max_frame;
     int failed;               /* a write failed: the writer is unusable */
+    /* the live index segments (docs/FORMAT.md "Index segment"): each commit
+     * merges the last ones into its own while they are not more than twice
+     * its weight, so there are at most AP_LIVE_MAX + 1 */
+    ap_wlive live[AP_LIVE_MAX + 1];
+    uint32_t nlive;
+    artpack_read_fn read;     /* appenders: to load older segments to merge */
+    void *read_opaque;
+    artpack_barrier_fn barrier;
+    void *barrier_opaque;
 };
 
 static artpack_error ap_emit(artpack_bundle_writer *w, const void *p, size_t n) {
@@ -114,18 +134,15 @@ static artpack_error ap_zstd_setup(artpack_bundle_writer *w) {
 }
 
 static artpack_error ap_write_header(artpack_bundle_writer *w) {
-    unsigned char p[AP_HEADER_PAYLOAD];
-    memset(p, 0, sizeof p);
-    memcpy(p, "APKB", 4);
-    p[4] = 1; /* version */
-    p[5] = (unsigned char)w->params.codec;
-    p[6] = (unsigned char)(w->params.embed_dict && w->has_dict ? 1 : 0);
-    p[7] = (unsigned char)w->params.level;
-    ap_write_le32(p + 8, w->has_dict ? w->dict.id : 0);
-    ap_write_le32(p + 12, (uint32_t)w->params.block_size);
-    ap_write_le32(p + 20, ap_bundle_checksum(p, 20));
-    AP_TRY(ap_emit_chunk_head(w, AP_CHUNK_HEADER, sizeof p));
-    return ap_emit(w, p, sizeof p);
+    unsigned char chunk[AP_HEADER_CHUNK];
+    ap_bundle_header h;
+    h.codec = w->params.codec;
+    h.level = w->params.level;
+    h.dict_id = w->has_dict ? w->dict.id : 0;
+    h.dict_embedded = w->params.embed_dict && w->has_dict;
+    h.block_size = w->params.block_size;
+    ap_header_write(chunk, &h);
+    return ap_emit(w, chunk, sizeof chunk);
 }
 
 /* The dictionary chunk: u32 size, then the dictionary as a zstd frame. */
@@ -169,10 +186,25 @@ static void ap_writer_destroy(artpack_bundle_writer *w) {
     ap_vec_free(&m, &w->frame);
     ap_vec_free(&m, &w->entries);
     ap_vec_free(&m, &w->hashes);
+    {
+        uint32_t i;
+        for (i = 0; i <= AP_LIVE_MAX; i++) {
+            ap_vec_free(&m, &w->live[i].entries);
+            ap_vec_free(&m, &w->live[i].hashes);
+        }
+    }
     m.free(m.opaque, w);
 }
 
 void artpack_bundle_writer_free(artpack_bundle_writer *w) { ap_writer_destroy(w); }
+
+artpack_error artpack_bundle_writer_set_barrier(artpack_bundle_writer *w,
+                                                artpack_barrier_fn barrier, void *opaque) {
+    AP_RETURN_IF(w == NULL, ARTPACK_E_NULL_ARG);
+    w->barrier = barrier;
+    w->barrier_opaque = opaque;
+    return ARTPACK_OK;
+}
 
 /* Checks the parameters and sets up the compressor; writes nothing. */
 static artpack_error ap_writer_new(artpack_bundle_writer **out, const artpack_bundle_params *params,
@@ -242,14 +274,58 @@ artpack_error artpack_bundle_writer_create(artpack_bundle_writer **out,
     return ARTPACK_OK;
 }
 
+static artpack_error ap_wread(artpack_bundle_writer *w, uint64_t off, void *dst, size_t n) {
+    AP_RETURN_IF(n != 0 && w->read(w->read_opaque, off, dst, n) != 0, ARTPACK_E_READ);
+    return ARTPACK_OK;
+}
+
+static artpack_error ap_wread_segment(artpack_bundle_writer *w, uint64_t off, ap_segment *s) {
+    unsigned char h[8 + AP_SEGMENT_HEAD];
+    AP_RETURN_IF(off < AP_HEADER_CHUNK || off > w->offset || w->offset - off < sizeof h,
+                 ARTPACK_E_INDEX);
+    AP_TRY(ap_wread(w, off, h, sizeof h));
+    return ap_segment_head_read(h, off, w->offset, s);
+}
+
+/* The live table of the bundle an appender continues (its last segment's). */
+static artpack_error ap_load_live_table(artpack_bundle_writer *w, uint64_t last_segment) {
+    ap_segment last;
+    uint32_t i;
+    AP_TRY(ap_wread_segment(w, last_segment, &last));
+    AP_RETURN_IF(last.first + last.count != w->articles, ARTPACK_E_INDEX);
+    for (i = 0; i < last.live; i++) {
+        unsigned char e[AP_LIVE_ENTRY];
+        AP_TRY(ap_wread(w, ap_segment_live_at(&last) + (uint64_t)i * AP_LIVE_ENTRY, e, sizeof e));
+        ap_live_read(e, &w->live[i].at);
+    }
+    w->live[last.live].at.offset = last.offset;
+    w->live[last.live].at.first = last.first;
+    w->live[last.live].at.first_block = last.first_block;
+    w->nlive = last.live + 1;
+    for (i = 0; i < w->nlive; i++) { /* counts from where the next one starts */
+        uint64_t next_first = i + 1 < w->nlive ? w->live[i + 1].at.first : w->articles;
+        uint64_t next_block = i + 1 < w->nlive ? w->live[i + 1].at.first_block
+                                               : last.first_block + last.blocks;
+        AP_RETURN_IF(next_first < w->live[i].at.first || next_block < w->live[i].at.first_block ||
+                         next_first - w->live[i].at.first > 0xFFFFFFFFu,
+                     ARTPACK_E_INDEX);
+        w->live[i].count = (uint32_t)(next_first - w->live[i].at.first);
+        w->live[i].blocks = (uint32_t)(next_block - w->live[i].at.first_block);
+    }
+    w->blocks = last.first_block + last.blocks;
+    return ARTPACK_OK;
+}
+
 artpack_error artpack_bundle_appender_open(artpack_bundle_writer **out,
                                            const artpack_bundle_info *info,
                                            const artpack_dict *dict,
                                            const artpack_allocator *allocator,
-                                           artpack_write_fn write, void *opaque) {
+                                           artpack_write_fn write, void *opaque,
+                                           artpack_read_fn read, void *read_opaque) {
     artpack_bundle_params p;
     artpack_bundle_writer *w;
-    AP_RETURN_IF(out == NULL || info == NULL, ARTPACK_E_NULL_ARG);
+    artpack_error err;
+    AP_RETURN_IF(out == NULL || info == NULL || read == NULL, ARTPACK_E_NULL_ARG);
     *out = NULL;
     AP_RETURN_IF(info->dict_id != 0 && dict == NULL, ARTPACK_E_NEED_DICT);
     AP_RETURN_IF(info->dict_id != 0 && dict->id != info->dict_id, ARTPACK_E_WRONG_DICT);
@@ -258,12 +334,20 @@ artpack_error artpack_bundle_appender_open(artpack_bundle_writer **out,
     p.level = info->level;
     p.block_size = info->block_size;
     AP_TRY(ap_writer_new(&w, &p, info->dict_id != 0 ? dict : NULL, allocator, write, opaque));
+    w->read = read;
+    w->read_opaque = read_opaque;
     w->offset = info->end_offset;
     w->articles = info->article_count;
     w->segment_first = info->article_count;
     w->prev_segment = info->last_segment;
     w->max_content = (uint32_t)info->max_block_content;
     w->max_frame = (uint32_t)info->max_block_frame;
+    err = ap_load_live_table(w, info->last_segment);
+    if (err != ARTPACK_OK) {
+        ap_writer_destroy(w);
+        return err;
+    }
+    w->segment_first_block = w->blocks;
     *out = w;
     return ARTPACK_OK;
 }
@@ -275,7 +359,7 @@ static artpack_error ap_flush_block(artpack_bundle_writer *w) {
     uint64_t at = w->offset;
     if (w->block_records == 0) return ARTPACK_OK;
     /* content: varint count, varint sizes, records */
-    hn = artpack_varint_write(head, sizeof head, w->block_records);
+    hn = ap_block_head(head, w->block_records);
     w->content.len = 0;
     AP_TRY(ap_vec_put(&w->mem, &w->content, head, hn));
     AP_TRY(ap_vec_put(&w->mem, &w->content, w->sizes.p, w->sizes.len));
@@ -309,6 +393,7 @@ static artpack_error ap_flush_block(artpack_bundle_writer *w) {
     w->records.len = 0;
     w->sizes.len = 0;
     w->block_records = 0;
+    w->blocks++;
     return ARTPACK_OK;
 }
 
@@ -321,7 +406,8 @@ artpack_error artpack_bundle_writer_add(artpack_bundle_writer *w, const void *re
     AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
     AP_TRY(artpack_record_decode(&a, record, size, NULL));
     AP_RETURN_IF(w->articles >= 0xFFFFFFFFu, ARTPACK_E_TOO_LARGE);
-    if (w->block_records > 0 && w->records.len + size > w->params.block_size)
+    if (w->block_records > 0 && (w->records.len + size > w->params.block_size ||
+                                 w->block_records >= AP_BLOCK_ARTICLES_MAX))
         AP_TRY(ap_flush_block(w));
     hash = ap_bundle_id_hash(a.id.ptr ? a.id.ptr : "", a.id.len);
     h[0] = (unsigned char)hash;
@@ -337,82 +423,179 @@ artpack_error artpack_bundle_writer_add(artpack_bundle_writer *w, const void *re
     return ARTPACK_OK;
 }
 
+/* Loads live segment i's entries and hashes from the file (an appender's
+ * older segments), checking its checksum. */
+static artpack_error ap_load_segment(artpack_bundle_writer *w, ap_wlive *l) {
+    ap_segment s;
+    ap_vec whole = {NULL, 0, 0};
+    artpack_error err;
+    uint64_t size;
+    if (l->loaded) return ARTPACK_OK;
+    AP_TRY(ap_wread_segment(w, l->at.offset, &s));
+    AP_RETURN_IF(s.first != l->at.first || s.first_block != l->at.first_block ||
+                     s.count != l->count || s.blocks != l->blocks,
+                 ARTPACK_E_INDEX);
+    size = s.end - s.offset - 8;
+    err = ap_vec_reserve(&w->mem, &whole, (size_t)size);
+    if (err == ARTPACK_OK) err = ap_wread(w, s.offset + 8, whole.p, (size_t)size);
+    if (err == ARTPACK_OK && ap_read_le32(whole.p + size - 4) != ap_bundle_checksum(whole.p, (size_t)size - 4))
+        err = ARTPACK_E_INDEX;
+    l->entries.len = 0;
+    l->hashes.len = 0;
+    if (err == ARTPACK_OK)
+        err = ap_vec_put(&w->mem, &l->entries, whole.p + (ap_segment_entries_at(&s) - s.offset - 8),
+                         (size_t)s.blocks * AP_BLOCK_ENTRY);
+    if (err == ARTPACK_OK)
+        err = ap_vec_put(&w->mem, &l->hashes, whole.p + (ap_segment_hashes_at(&s) - s.offset - 8),
+                         (size_t)s.count * 2);
+    ap_vec_free(&w->mem, &whole);
+    if (err == ARTPACK_OK) l->loaded = 1;
+    return err;
+}
+
+static uint64_t ap_weight(uint64_t count, uint64_t blocks) { return count + blocks + 1; }
+
+/* The new segment: the last live segments it absorbs, then what was added
+ * since the last commit, into l (entries relative to its first article). */
+static artpack_error ap_merge_pending(artpack_bundle_writer *w, ap_wlive *l) {
+    uint32_t keep = w->nlive, i;
+    uint64_t count = w->articles - w->segment_first, blocks = w->entries.len / AP_BLOCK_ENTRY;
+    l->at.first = w->segment_first;
+    l->at.first_block = w->segment_first_block;
+    while (keep > 0 && ap_weight(w->live[keep - 1].count, w->live[keep - 1].blocks) <=
+                           2 * ap_weight(count, blocks)) {
+        keep--;
+        count += w->live[keep].count;
+        blocks += w->live[keep].blocks;
+        l->at.first = w->live[keep].at.first;
+        l->at.first_block = w->live[keep].at.first_block;
+    }
+    AP_RETURN_IF(count > 0xFFFFFFFFu || blocks > 0xFFFFFFFFu, ARTPACK_E_TOO_LARGE);
+    l->count = (uint32_t)count;
+    l->blocks = (uint32_t)blocks;
+    l->entries.len = 0;
+    l->hashes.len = 0;
+    for (i = keep; i <= w->nlive; i++) {
+        const ap_vec *e = i < w->nlive ? &w->live[i].entries : &w->entries;
+        const ap_vec *h = i < w->nlive ? &w->live[i].hashes : &w->hashes;
+        uint64_t shift = (i < w->nlive ? w->live[i].at.first : w->segment_first) - l->at.first;
+        size_t k, at = l->entries.len;
+        if (i < w->nlive) AP_TRY(ap_load_segment(w, &w->live[i]));
+        AP_TRY(ap_vec_put(&w->mem, &l->entries, e->p, e->len));
+        AP_TRY(ap_vec_put(&w->mem, &l->hashes, h->p, h->len));
+        for (k = at; k < l->entries.len; k += AP_BLOCK_ENTRY)
+            ap_write_le32(l->entries.p + k + 12,
+                          (uint32_t)(ap_read_le32(l->entries.p + k + 12) + shift));
+    }
+    l->loaded = 1;
+    return ARTPACK_OK;
+}
+
 artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
-    unsigned char head[AP_SEGMENT_HEAD], foot[AP_FOOTER_PAYLOAD], sum[4];
-    uint64_t segment_at;
-    size_t nblocks, payload;
+    unsigned char head[AP_SEGMENT_HEAD], foot[ARTPACK_BUNDLE_FOOTER_SIZE], sum[4], chunk[8];
+    unsigned char table[AP_LIVE_MAX * AP_LIVE_ENTRY];
+    uint64_t segment_at, payload;
+    ap_segment s;
+    ap_footer f;
+    ap_wlive merged;
     ap_xxh32_state st;
+    uint32_t keep, i;
+    artpack_error err;
     AP_RETURN_IF(w == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
     AP_TRY(ap_flush_block(w));
     if (w->entries.len == 0 && w->prev_segment != 0) return ARTPACK_OK; /* nothing new */
-    nblocks = w->entries.len / AP_BLOCK_ENTRY;
-    memset(head, 0, sizeof head);
-    ap_write_le64(head, w->prev_segment);
-    ap_write_le64(head + 8, w->segment_first);
-    ap_write_le32(head + 16, (uint32_t)(w->articles - w->segment_first));
-    ap_write_le32(head + 20, (uint32_t)nblocks);
-    ap_write_le32(head + 24, w->max_content);
-    ap_write_le32(head + 28, w->max_frame);
-    payload = sizeof head + w->entries.len + w->hashes.len + 4;
+    memset(&merged, 0, sizeof merged);
+    err = ap_merge_pending(w, &merged);
+    if (err != ARTPACK_OK) goto fail;
+    for (keep = 0; keep < w->nlive && w->live[keep].at.first < merged.at.first; keep++) {
+    }
+    if (keep > AP_LIVE_MAX) { err = ARTPACK_E_TOO_LARGE; goto fail; } /* cannot happen */
+    memset(&s, 0, sizeof s);
+    s.prev = w->prev_segment;
+    s.first = merged.at.first;
+    s.count = merged.count;
+    s.blocks = merged.blocks;
+    s.max_content = w->max_content;
+    s.max_frame = w->max_frame;
+    s.first_block = merged.at.first_block;
+    s.live = keep;
+    ap_segment_head_write(head, &s);
+    for (i = 0; i < keep; i++) ap_live_write(table + (size_t)i * AP_LIVE_ENTRY, &w->live[i].at);
+    payload = ap_segment_payload(keep, merged.blocks, merged.count);
+    if (payload > 0xFFFFFFFFu) { err = ARTPACK_E_TOO_LARGE; goto fail; }
     ap_xxh32_reset(&st);
     ap_xxh32_update(&st, head, sizeof head);
-    ap_xxh32_update(&st, w->entries.p, w->entries.len);
-    ap_xxh32_update(&st, w->hashes.p, w->hashes.len);
+    ap_xxh32_update(&st, table, (size_t)keep * AP_LIVE_ENTRY);
+    ap_xxh32_update(&st, merged.entries.p, merged.entries.len);
+    ap_xxh32_update(&st, merged.hashes.p, merged.hashes.len);
     ap_write_le32(sum, ap_xxh32_digest(&st));
     segment_at = w->offset;
-    AP_TRY(ap_emit_chunk_head(w, AP_CHUNK_INDEX, payload));
-    AP_TRY(ap_emit(w, head, sizeof head));
-    AP_TRY(ap_emit(w, w->entries.p, w->entries.len));
-    AP_TRY(ap_emit(w, w->hashes.p, w->hashes.len));
-    AP_TRY(ap_emit(w, sum, 4));
+    ap_write_le32(chunk, AP_CHUNK_INDEX);
+    ap_write_le32(chunk + 4, (uint32_t)payload);
+    err = ap_emit(w, chunk, 8);
+    if (err == ARTPACK_OK) err = ap_emit(w, head, sizeof head);
+    if (err == ARTPACK_OK) err = ap_emit(w, table, (size_t)keep * AP_LIVE_ENTRY);
+    if (err == ARTPACK_OK) err = ap_emit(w, merged.entries.p, merged.entries.len);
+    if (err == ARTPACK_OK) err = ap_emit(w, merged.hashes.p, merged.hashes.len);
+    if (err == ARTPACK_OK) err = ap_emit(w, sum, 4);
     /* the footer last: until it is written, the previous one stands */
-    ap_write_le64(foot, segment_at);
-    ap_write_le32(foot + 8, (uint32_t)w->articles);
-    ap_write_le32(foot + 12, w->max_content);
-    ap_write_le32(foot + 16, w->max_frame);
-    ap_write_le32(foot + 20, ap_bundle_checksum(foot, 20));
-    AP_TRY(ap_emit_chunk_head(w, AP_CHUNK_FOOTER, sizeof foot));
-    AP_TRY(ap_emit(w, foot, sizeof foot));
+    f.last_segment = segment_at;
+    f.articles = (uint32_t)w->articles;
+    f.max_content = w->max_content;
+    f.max_frame = w->max_frame;
+    ap_footer_write(foot, &f);
+    if (err == ARTPACK_OK && w->barrier != NULL && w->barrier(w->barrier_opaque) != 0) {
+        w->failed = 1;
+        err = ARTPACK_E_WRITE;
+    }
+    if (err == ARTPACK_OK) err = ap_emit(w, foot, sizeof foot);
+    if (err == ARTPACK_OK && w->barrier != NULL && w->barrier(w->barrier_opaque) != 0) {
+        w->failed = 1;
+        err = ARTPACK_E_WRITE;
+    }
+    if (err != ARTPACK_OK) goto fail;
+    /* the merged segments are dead: the new one replaces them */
+    for (i = keep; i < w->nlive; i++) {
+        ap_vec_free(&w->mem, &w->live[i].entries);
+        ap_vec_free(&w->mem, &w->live[i].hashes);
+    }
+    merged.at.offset = segment_at;
+    w->live[keep] = merged;
+    w->nlive = keep + 1;
     w->prev_segment = segment_at;
     w->segment_first = w->articles;
+    w->segment_first_block = w->blocks;
     w->entries.len = 0;
     w->hashes.len = 0;
     return ARTPACK_OK;
+fail:
+    ap_vec_free(&w->mem, &merged.entries);
+    ap_vec_free(&w->mem, &merged.hashes);
+    return err;
 }
 
 /* Hashes of the ids of the records in a block's content (as ap_load_block
  * checked it). */
 static artpack_error ap_hash_block(artpack_bundle_writer *w, const unsigned char *content,
                                    size_t size, uint32_t *count) {
-    ap_reader rd;
-    uint64_t n, k, len, pos;
-    rd.base = content;
-    rd.size = size;
-    rd.pos = 0;
-    AP_RETURN_IF(ap_read_varint(&rd, &n) != ARTPACK_OK || n == 0 || n > 0xFFFFFFFFu,
-                 ARTPACK_E_BLOCK);
-    pos = 0;
-    {
-        ap_reader sizes = rd;
-        for (k = 0; k < n; k++) AP_RETURN_IF(ap_read_varint(&sizes, &len), ARTPACK_E_BLOCK);
-        pos = sizes.pos;
-    }
-    for (k = 0; k < n; k++) {
+    ap_block blk;
+    ap_block_iter it;
+    const unsigned char *rec;
+    size_t len;
+    AP_TRY(ap_block_parse(&blk, content, size, NULL));
+    ap_block_iter_init(&it, &blk);
+    while (ap_block_iter_next(&it, &rec, &len)) {
         artpack_article a;
         unsigned h;
         unsigned char hb[2];
-        (void)ap_read_varint(&rd, &len);
-        AP_RETURN_IF(len > size - pos, ARTPACK_E_BLOCK);
-        AP_RETURN_IF(artpack_record_decode(&a, content + pos, (size_t)len, NULL) != ARTPACK_OK,
-                     ARTPACK_E_BLOCK);
+        AP_RETURN_IF(artpack_record_decode(&a, rec, len, NULL) != ARTPACK_OK, ARTPACK_E_BLOCK);
         h = ap_bundle_id_hash(a.id.ptr ? a.id.ptr : "", a.id.len);
         hb[0] = (unsigned char)h;
         hb[1] = (unsigned char)(h >> 8);
         AP_TRY(ap_vec_put(&w->mem, &w->hashes, hb, 2));
-        pos += len;
     }
-    *count = (uint32_t)n;
+    *count = blk.count;
     return ARTPACK_OK;
 }
 
@@ -449,6 +632,7 @@ artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w, artpack
         return err;
     }
     w->articles += count;
+    w->blocks++;
     if (content_size > w->max_content) w->max_content = (uint32_t)content_size;
     if (frame_size > w->max_frame) w->max_frame = (uint32_t)frame_size;
     return ARTPACK_OK;

@@ -273,6 +273,13 @@ static int buf_write(void *opaque, const void *data, size_t size) {
     return ap_buf_put((ap_buf *)opaque, data, size) ? -1 : 0;
 }
 
+static int buf_read(void *opaque, uint64_t off, void *dst, size_t size) {
+    const ap_buf *b = (const ap_buf *)opaque;
+    if (off > b->len || size > b->len - off) return -1;
+    if (size) memcpy(dst, b->data + off, size);
+    return 0;
+}
+
 static int mem_read(void *opaque, uint64_t off, void *dst, size_t size) {
     const mem_file *f = (const mem_file *)opaque;
     if (off > f->n || size > f->n - off) return -1;
@@ -341,7 +348,7 @@ static void bundle_seed(const char *name, artpack_codec codec, int level, size_t
         f.p = out.data;
         f.n = out.len;
         check(artpack_bundle_info_get(&info, mem_read, &f, out.len), name);
-        check(artpack_bundle_appender_open(&w, &info, dict, NULL, buf_write, &out), name);
+        check(artpack_bundle_appender_open(&w, &info, dict, NULL, buf_write, &out, buf_read, &out), name);
         for (; i < all_count; i++)
             check(artpack_bundle_writer_add(w, all_recs[i].p, all_recs[i].n), name);
         check(artpack_bundle_writer_commit(w), name);

@@ -295,6 +295,65 @@ alloc_fail_loop "encode (records)" encode "$here/data/seed.jsonl"
 ap encode -D "$t/d.dict" "$here/data/golden/edge.jsonl" >"$t/edge.apz" 2>/dev/null
 alloc_fail_loop "decode -D" decode -D "$t/d.dict" "$t/edge.apz"
 
+# ---- writers that run at once, are interrupted, or fail (issue 11) ----
+# 8 appenders at once, several rounds: every article of every appender that
+# exited 0 is in the bundle exactly once (appends take turns on a lock)
+rounds=20; [ -n "$WRAP" ] && rounds=2
+for k in 1 2 3 4 5 6 7 8; do python3 "$here/make-articles.py" 12 $((100 + k)) >"$t/c$k.jsonl"; done
+lost=0
+for r in $(seq 1 "$rounds"); do
+    ap pack -f -3 -D "$t/d.dict" --block-size 4K -o "$t/c.apb" "$t/b.jsonl" 2>/dev/null
+    pids=""
+    for k in 1 2 3 4 5 6 7 8; do ap append -D "$t/d.dict" "$t/c.apb" "$t/c$k.jsonl" 2>/dev/null & pids="$pids $!"; done
+    good=0
+    for p in $pids; do wait "$p" && good=$((good + 1)); done
+    ap unpack -f -D "$t/d.dict" -o "$t/c.out" "$t/c.apb" 2>/dev/null
+    n=$(grep -c . "$t/c.out")
+    u=$(grep -o '"id":"[^"]*"' "$t/c.out" | sort -u | wc -l)
+    if [ "$good" != 8 ] || [ "$n" != $((200 + 8 * 12)) ] || [ "$u" != "$n" ]; then
+        lost=1; bad "concurrent appends, round $r: $good of 8 exited 0, $n articles ($u distinct), wanted 296"; break
+    fi
+done
+[ "$lost" = 0 ] && ok
+# --no-wait: fails at once while another holds the lock
+python3 - "$t/c.apb" <<'PY' &
+import fcntl, sys, time
+f = open(sys.argv[1], "rb+"); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(3)
+PY
+lockpid=$!; sleep 0.5
+size0=$(wc -c <"$t/c.apb")
+run ap append --no-wait -D "$t/d.dict" "$t/c.apb" "$t/c1.jsonl"; expect_rc 1 "append --no-wait on a locked bundle"
+expect_err "another artpack is writing" "--no-wait message"
+[ "$(wc -c <"$t/c.apb")" = "$size0" ] && ok || bad "append --no-wait changed the bundle"
+wait "$lockpid"
+# a failed append (a bad article, no -k) leaves the bundle as it was
+printf '{"id":"ok-1"}\n{"id":\n' >"$t/badtail.jsonl"
+run ap append -D "$t/d.dict" "$t/c.apb" "$t/badtail.jsonl"; expect_rc 1 "append of a bad file"
+[ "$(wc -c <"$t/c.apb")" = "$size0" ] && ok || bad "a failed append is cut off again"
+run ap verify -D "$t/d.dict" "$t/c.apb"; expect_rc 0 "verify after a failed append"
+[ ! -s "$t/err.txt" ] && ok || bad "no warning after a failed append: $(head -c 200 "$t/err.txt")"
+# output files honour the umask
+( umask 077; ap pack -f -D "$t/d.dict" -o "$t/mask.apb" "$t/b.jsonl" ) 2>/dev/null
+[ "$(stat -c %a "$t/mask.apb")" = 600 ] && ok || bad "umask 077: mode $(stat -c %a "$t/mask.apb"), wanted 600"
+( umask 022; ap unpack -f -D "$t/d.dict" -o "$t/mask.out" "$t/mask.apb" ) 2>/dev/null
+[ "$(stat -c %a "$t/mask.out")" = 644 ] && ok || bad "umask 022: mode $(stat -c %a "$t/mask.out"), wanted 644"
+# SIGINT/SIGTERM while writing: no temporary file left, the target absent
+if [ -z "$WRAP" ]; then
+    python3 "$here/make-articles.py" 20000 7 >"$t/big.jsonl"
+    for sig in INT TERM HUP; do
+        rm -f "$t/sig.apb"
+        "$ARTPACK" pack -f -19 -D "$t/d.dict" -o "$t/sig.apb" "$t/big.jsonl" 2>/dev/null & p=$!
+        sleep 0.4; kill -s "$sig" "$p"; wait "$p"; s=$?
+        left=$(ls "$t" | grep -c 'sig.apb.tmp-' || true)
+        good=0
+        if [ "$left" = 0 ]; then
+            if [ $s -ge 128 ] && [ ! -e "$t/sig.apb" ]; then good=1; fi # interrupted: nothing
+            if [ $s = 0 ] && ap verify -q -D "$t/d.dict" "$t/sig.apb"; then good=1; fi # done first
+        fi
+        [ "$good" = 1 ] && ok || bad "SIG$sig during pack: status $s, $left temporary files left"
+    done
+fi
+
 # ---- every exit status is 0 or 1, whatever the bytes ----
 rounds=200; [ -n "$WRAP" ] && rounds=40 # slow under valgrind
 for i in $(seq 1 "$rounds"); do

@@ -40,7 +40,9 @@ static const char ap_usage[] =
     "  ls BUNDLE          one line per article: number, id, date, title, record\n"
     "                     bytes, block\n"
     "  append BUNDLE FILE...  add articles; what was committed is never rewritten\n"
-    "                     (-f: also when the file ends in an interrupted append)\n"
+    "                     (-f: also when the file ends in an interrupted append);\n"
+    "                     appends to one bundle take turns (a lock on the file);\n"
+    "                     a failed append is cut off again\n"
     "  verify BUNDLE      check the index and every block; status 1 on damage\n"
     "  recover BUNDLE     write a new bundle (-o) with every intact article\n"
     "  merge BUNDLE...    one bundle from several that share codec and dictionary,\n"
@@ -72,13 +74,18 @@ static const char ap_usage[] =
     "  --train           train a dictionary on the articles packed, and embed it\n"
     "  --block-size SIZE articles per block up to SIZE bytes (K, M); default 768K\n"
     "  --id ID           get: the first article whose id is ID\n"
+    "  --no-wait         append: fail at once when another append holds the bundle\n"
+    "                    (default: wait for it)\n"
     "\n"
     "Training (train, pack --train):\n"
     "  --size BYTES      dictionary size, 4K to 8M (suffixes K, M); default 110K\n"
     "  --optimize        search the training parameters on a held-out quarter\n"
     "                    (takes minutes; on our corpora it did not beat the default)\n"
     "\n"
-    "FILE is the input; without it, or with '-', standard input is read.\n"
+    "FILE is the input; without it, or with '-', standard input is read (a BUNDLE\n"
+    "given as '-' is first copied to a temporary file). Output files\n"
+    "are written to a temporary file beside them and renamed when complete;\n"
+    "SIGINT, SIGTERM or SIGHUP removes it (status 128 + the signal).\n"
     "Errors name the line and column (encode, train, pack) or the record and\n"
     "byte offset (decode). Exit status: 0 on success; 1 on any error (verify:\n"
     "on damage), and then no output is written. With --keep-going the output is\n"
@@ -596,6 +603,8 @@ int main(int argc, char **argv) {
                     return ap_usage_error("--size '%s': give 4K to 8M (e.g. 110K, 1M)", argv[i]);
             } else if (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0) o.force = 1;
             else if (strcmp(a, "-k") == 0 || strcmp(a, "--keep-going") == 0) o.keep_going = 1;
+            else if (strcmp(a, "--no-wait") == 0) o.no_wait = 1;
+            else if (strcmp(a, "--wait") == 0) o.no_wait = 0;
             else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) o.quiet = 1;
             else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) o.verbose = 1;
             else if (strcmp(a, "--ultra") == 0) o.ultra = 1;

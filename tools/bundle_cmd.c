@@ -1,50 +1,47 @@
 /* bundle_cmd.c - the bundle commands of the artpack tool: pack, unpack, get,
  * ls, append, verify, recover, merge. POSIX. */
+#define _DEFAULT_SOURCE /* flock */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "json.h"
 
-/* ---- in-memory files behind the library's callbacks ---- */
+/* ---- files behind the library's callbacks ---- */
 
-typedef struct ap_mem_file {
-    const unsigned char *p;
-    size_t n;
-} ap_mem_file;
-
-static int ap_mem_read(void *opaque, uint64_t off, void *dst, size_t size) {
-    const ap_mem_file *f = (const ap_mem_file *)opaque;
-    if (off > f->n || size > f->n - off) return -1;
-    if (size) memcpy(dst, f->p + off, size);
+/* pread of exactly size bytes at off; opaque points at the descriptor. */
+static int ap_fd_read(void *opaque, uint64_t off, void *dst, size_t size) {
+    int fd = *(const int *)opaque;
+    unsigned char *p = (unsigned char *)dst;
+    while (size > 0) {
+        ssize_t n = pread(fd, p, size, (off_t)off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        p += n;
+        size -= (size_t)n;
+        off += (uint64_t)n;
+    }
     return 0;
-}
-
-static const void *ap_mem_map(void *opaque, uint64_t off, size_t size) {
-    const ap_mem_file *f = (const ap_mem_file *)opaque;
-    if (off > f->n || size > f->n - off) return NULL;
-    return f->p + off;
-}
-
-static int ap_buf_write_cb(void *opaque, const void *data, size_t size) {
-    return ap_buf_put((ap_buf *)opaque, data, size) ? -1 : 0;
 }
 
 static void ap_report(const char *what, const char *path, artpack_error e) {
     ap_msg("%s: %s: %s (%s)", path, what, artpack_error_message(e), artpack_error_name(e));
 }
 
-/* An open bundle: the file in memory, its info, dictionary and a reader. */
+/* An open bundle: its descriptor, info, dictionary and a reader. The reader
+ * reads through pread what it needs (docs/FORMAT.md "Reading"): opening
+ * costs a few reads, an article one block. */
 typedef struct ap_bundle_in {
     const char *path;
-    ap_buf file;
-    ap_mem_file mf;
+    int fd;
+    uint64_t size;
     artpack_bundle_info info;
     ap_buf dict_buf;
     artpack_dict dict;
@@ -54,22 +51,74 @@ typedef struct ap_bundle_in {
 } ap_bundle_in;
 
 static void ap_bundle_close(ap_bundle_in *b) {
-    ap_buf_free(&b->file);
+    if (b->fd > 0) close(b->fd);
     ap_buf_free(&b->dict_buf);
     free(b->ws);
     memset(b, 0, sizeof *b);
 }
 
-/* Opens path for reading; 0, or 1 after reporting. */
-static int ap_bundle_open(const ap_options *o, const char *path, ap_bundle_in *b) {
+/* Standard input as a file the reader can pread: itself when it is one,
+ * else a copy in an unlinked temporary file. -1 after reporting. */
+static int ap_stdin_file(void) {
+    struct stat st;
+    char tmp[] = "/tmp/artpack-stdin-XXXXXX";
+    unsigned char buf[1 << 16];
+    int fd;
+    if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode)) return dup(STDIN_FILENO);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        ap_msg("(stdin): cannot spool it to a temporary file: %s", strerror(errno));
+        return -1;
+    }
+    unlink(tmp);
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, buf, sizeof buf), w = 0;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        if (n == 0) return fd;
+        while (w < n) {
+            ssize_t k = write(fd, buf + w, (size_t)(n - w));
+            if (k < 0 && errno == EINTR) continue;
+            if (k < 0) goto fail;
+            w += k;
+        }
+    }
+fail:
+    ap_msg("(stdin): cannot spool it to a temporary file: %s", strerror(errno));
+    close(fd);
+    return -1;
+}
+
+/* Opens path for reading (writable with for_append); 0, or 1 after
+ * reporting. The embedded dictionary, if any and no -D, is loaded by the
+ * reader into its workspace. */
+static int ap_bundle_open_mode(const ap_options *o, const char *path, ap_bundle_in *b,
+                               int for_append) {
     artpack_error e;
+    struct stat st;
     size_t ws;
     memset(b, 0, sizeof *b);
     b->path = path;
-    if (ap_load(path, &b->file)) return 1;
-    b->mf.p = b->file.data;
-    b->mf.n = b->file.len;
-    e = artpack_bundle_info_get(&b->info, ap_mem_read, &b->mf, b->file.len);
+    b->fd = strcmp(path, "-") == 0 ? ap_stdin_file() : open(path, for_append ? O_RDWR : O_RDONLY);
+    if (b->fd < 0) {
+        if (strcmp(path, "-") != 0) ap_msg("%s: %s", path, strerror(errno));
+        b->fd = 0;
+        return 1;
+    }
+    if (for_append && flock(b->fd, o->no_wait ? LOCK_EX | LOCK_NB : LOCK_EX) != 0) {
+        if (errno == EWOULDBLOCK)
+            ap_msg("%s: another artpack is writing to it (--no-wait given): nothing appended",
+                   path);
+        else
+            ap_msg("%s: cannot lock it: %s", path, strerror(errno));
+        return 1;
+    }
+    if (fstat(b->fd, &st) != 0) {
+        ap_msg("%s: %s", ap_name(path), strerror(errno));
+        return 1;
+    }
+    b->size = (uint64_t)st.st_size;
+    e = artpack_bundle_info_get(&b->info, ap_fd_read, &b->fd, b->size);
     if (e != ARTPACK_OK) {
         ap_report("cannot open the bundle", ap_name(path), e);
         return 1;
@@ -82,15 +131,20 @@ static int ap_bundle_open(const ap_options *o, const char *path, ap_bundle_in *b
                (unsigned)b->info.dict_id, artpack_error_name(ARTPACK_E_NEED_DICT));
         return 1;
     }
-    /* the file is in memory: read the blocks where they lie */
-    ws = artpack_bundle_reader_workspace_size_mapped(&b->info, !b->has_dict);
+    if (b->has_dict && b->dict.id != b->info.dict_id) {
+        ap_msg("%s: made with dictionary ID %u, but %s has ID %u (%s)", ap_name(path),
+               (unsigned)b->info.dict_id, o->dict_path, (unsigned)b->dict.id,
+               artpack_error_name(ARTPACK_E_WRONG_DICT));
+        return 1;
+    }
+    ws = artpack_bundle_reader_workspace_size(&b->info, !b->has_dict);
     b->ws = ap_malloc(ws);
     if (b->ws == NULL) {
         ap_msg("out of memory");
         return 1;
     }
-    e = artpack_bundle_reader_open_mapped(&b->r, b->ws, ws, &b->info,
-                                          b->has_dict ? &b->dict : NULL, ap_mem_map, &b->mf);
+    e = artpack_bundle_reader_open(&b->r, b->ws, ws, &b->info, b->has_dict ? &b->dict : NULL,
+                                   ap_fd_read, &b->fd);
     if (e != ARTPACK_OK) {
         ap_report("cannot read the bundle", ap_name(path), e);
         return 1;
@@ -98,8 +152,12 @@ static int ap_bundle_open(const ap_options *o, const char *path, ap_bundle_in *b
     if (b->info.recovered_footer && !o->quiet)
         ap_msg("%s: the end of the file is not a committed append (%llu bytes after the last "
                "footer, e.g. an interrupted append): they are ignored",
-               ap_name(path), (unsigned long long)(b->file.len - b->info.end_offset));
+               ap_name(path), (unsigned long long)(b->size - b->info.end_offset));
     return 0;
+}
+
+static int ap_bundle_open(const ap_options *o, const char *path, ap_bundle_in *b) {
+    return ap_bundle_open_mode(o, path, b, 0);
 }
 
 /* Article n as a JSON line appended to out; 0, or 1 after reporting. */
@@ -122,6 +180,37 @@ static int ap_article_json(const ap_bundle_in *b, uint64_t n, ap_buf *out) {
     return 0;
 }
 
+/* Opens o->output for streaming; 0, or 1 after reporting. */
+static int ap_out_start(const ap_options *o, ap_out *out) {
+    char err[512];
+    if (ap_out_open(out, o->output, o->force, err, sizeof err)) {
+        ap_msg("%s", err);
+        return 1;
+    }
+    return 0;
+}
+
+static int ap_out_finish(ap_out *out) {
+    char err[512];
+    if (ap_out_commit(out, err, sizeof err)) {
+        ap_msg("%s", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* Moves what line holds to out (a line buffer, emptied); 0, or 1 after
+ * reporting a failed write. */
+static int ap_out_drain(ap_out *out, ap_buf *line) {
+    if (ap_out_write(out, line->data, line->len)) {
+        ap_msg("writing %s: %s", out->tmp ? out->path : "to standard output",
+               strerror(out->err_no));
+        return 1;
+    }
+    line->len = 0;
+    return 0;
+}
+
 /* ---- pack ---- */
 
 static artpack_bundle_params ap_bundle_params(const ap_options *o) {
@@ -134,54 +223,113 @@ static artpack_bundle_params ap_bundle_params(const ap_options *o) {
     return p;
 }
 
-/* Writes count records (laid end to end) as a new bundle into out. */
-static int ap_write_bundle(const ap_options *o, const artpack_dict *dict, const ap_buf *records,
-                           const size_t *sizes, size_t count, ap_buf *out) {
-    artpack_bundle_params p = ap_bundle_params(o);
-    artpack_bundle_writer *w = NULL;
+/* A bundle being written to o->output as it is made. */
+typedef struct ap_bundle_out {
+    ap_out out;
+    artpack_bundle_writer *w;
+    size_t articles;
+    int progress;
     artpack_error e;
-    size_t i, pos = 0;
-    int progress = !o->quiet && isatty(STDERR_FILENO);
-    e = artpack_bundle_writer_create(&w, &p, dict, &ap_tool_allocator, ap_buf_write_cb, out);
-    for (i = 0; e == ARTPACK_OK && i < count; i++) {
-        e = artpack_bundle_writer_add(w, records->data + pos, sizes[i]);
-        pos += sizes[i];
-        if (progress && (i % 1000 == 999 || i + 1 == count))
-            fprintf(stderr, "\rartpack: packed %zu of %zu articles", i + 1, count);
-    }
-    if (progress && count) fputc('\n', stderr);
-    if (e == ARTPACK_OK) e = artpack_bundle_writer_commit(w);
-    artpack_bundle_writer_free(w);
-    if (e != ARTPACK_OK) {
-        ap_msg("cannot write the bundle: %s (%s)", artpack_error_message(e), artpack_error_name(e));
+} ap_bundle_out;
+
+static int ap_bundle_out_start(const ap_options *o, const artpack_bundle_params *p,
+                               const artpack_dict *dict, ap_bundle_out *bo) {
+    memset(bo, 0, sizeof *bo);
+    if (ap_out_start(o, &bo->out)) return 1;
+    bo->progress = !o->quiet && isatty(STDERR_FILENO);
+    bo->e = artpack_bundle_writer_create(&bo->w, p, dict, &ap_tool_allocator, ap_out_write_cb,
+                                         &bo->out);
+    if (bo->e != ARTPACK_OK) {
+        ap_msg("cannot write the bundle: %s (%s)", artpack_error_message(bo->e),
+               artpack_error_name(bo->e));
+        ap_out_abort(&bo->out);
         return 1;
     }
     return 0;
 }
 
-static void ap_bundle_summary(const char *what, const ap_buf *out, size_t articles,
+/* An ap_emit_fn: one record into the bundle. */
+static int ap_bundle_out_add(void *ctx, const unsigned char *record, size_t size) {
+    ap_bundle_out *bo = (ap_bundle_out *)ctx;
+    if (bo->e == ARTPACK_OK) bo->e = artpack_bundle_writer_add(bo->w, record, size);
+    if (bo->e != ARTPACK_OK) return 1;
+    bo->articles++;
+    if (bo->progress && bo->articles % 4096 == 0)
+        fprintf(stderr, "\rartpack: packed %zu articles", bo->articles);
+    return 0;
+}
+
+/* Commits and renames into place (ok), or removes the temporary file. */
+static int ap_bundle_out_end(ap_bundle_out *bo, int ok) {
+    if (bo->progress && bo->articles >= 4096) fputc('\n', stderr);
+    if (ok && bo->e == ARTPACK_OK) bo->e = artpack_bundle_writer_commit(bo->w);
+    artpack_bundle_writer_free(bo->w);
+    bo->w = NULL;
+    if (!ok) {
+        ap_out_abort(&bo->out);
+        return 1;
+    }
+    if (bo->e != ARTPACK_OK) {
+        if (bo->e == ARTPACK_E_WRITE && bo->out.err_no)
+            ap_msg("writing %s: %s", bo->out.tmp ? bo->out.path : "to standard output",
+                   strerror(bo->out.err_no));
+        else
+            ap_msg("cannot write the bundle: %s (%s)", artpack_error_message(bo->e),
+                   artpack_error_name(bo->e));
+        ap_out_abort(&bo->out);
+        return 1;
+    }
+    return ap_out_finish(&bo->out);
+}
+
+static void ap_bundle_summary(const char *what, const char *path, uint64_t bytes, size_t articles,
                               size_t json_bytes) {
-    ap_mem_file mf;
     artpack_bundle_info info;
-    mf.p = out->data;
-    mf.n = out->len;
-    if (artpack_bundle_info_get(&info, ap_mem_read, &mf, out->len) != ARTPACK_OK) return;
-    ap_msg("%s: %zu articles, %zu B of JSON -> %zu B bundle (%.1f%%): %llu blocks, "
+    int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY);
+    if (fd < 0) {
+        ap_msg("%s: %zu articles, %zu B of JSON -> %llu B bundle", what, articles, json_bytes,
+               (unsigned long long)bytes);
+        return;
+    }
+    if (artpack_bundle_info_get(&info, ap_fd_read, &fd, bytes) != ARTPACK_OK) {
+        close(fd);
+        return;
+    }
+    close(fd);
+    ap_msg("%s: %zu articles, %zu B of JSON -> %llu B bundle (%.1f%%): %llu blocks, "
            "dictionary %s, largest block %zu B; reader memory %zu B (%zu B reading in place)",
-           what, articles, json_bytes, out->len,
-           json_bytes ? 100.0 * (double)out->len / (double)json_bytes : 0.0,
+           what, articles, json_bytes, (unsigned long long)bytes,
+           json_bytes ? 100.0 * (double)bytes / (double)json_bytes : 0.0,
            (unsigned long long)info.block_count,
            info.dict_id == 0 ? "none" : info.dict_embedded ? "embedded" : "named",
            info.max_block_content, artpack_bundle_reader_workspace_size(&info, 0),
            artpack_bundle_reader_workspace_size_mapped(&info, 0));
 }
 
+/* Writes count records (laid end to end) as a new bundle to o->output. */
+static int ap_write_bundle(const ap_options *o, const artpack_dict *dict, const ap_buf *records,
+                           const size_t *sizes, size_t count, uint64_t *bytes) {
+    artpack_bundle_params p = ap_bundle_params(o);
+    ap_bundle_out bo;
+    size_t i, pos = 0;
+    if (ap_bundle_out_start(o, &p, dict, &bo)) return 1;
+    for (i = 0; i < count; i++) {
+        if (ap_bundle_out_add(&bo, records->data + pos, sizes[i])) break;
+        pos += sizes[i];
+    }
+    *bytes = bo.out.bytes;
+    return ap_bundle_out_end(&bo, 1);
+}
+
 int ap_cmd_pack(const ap_options *o) {
     ap_train_ctx recs;
-    ap_buf out = {NULL, 0, 0}, dict_buf = {NULL, 0, 0};
+    ap_buf dict_buf = {NULL, 0, 0};
     artpack_dict dict;
+    ap_bundle_out bo;
+    artpack_bundle_params p = ap_bundle_params(o);
     size_t articles = 0, skipped = 0, json_bytes = 0;
-    int i, rc = 1, has_dict = 0;
+    uint64_t bytes = 0;
+    int i, rc = 1, has_dict = 0, streaming = 0;
     memset(&recs, 0, sizeof recs);
     if (o->dict_path && o->train_dict) {
         ap_usage_error("%s", "pack takes -D DICT or --train, not both");
@@ -195,34 +343,51 @@ int ap_cmd_pack(const ap_options *o) {
         if (ap_load_dict(o, &dict_buf, &dict)) goto done;
         has_dict = 1;
     }
+    /* without --train the records go straight into the bundle as they are
+     * parsed; --train needs them all first */
+    if (!o->train_dict) {
+        if (ap_bundle_out_start(o, &p, has_dict ? &dict : NULL, &bo)) goto done;
+        streaming = 1;
+    }
     for (i = 0; i < o->n_inputs; i++) {
         ap_buf in = {NULL, 0, 0};
         int bad;
         if (ap_load(o->inputs[i], &in)) goto done;
         json_bytes += in.len;
-        bad = ap_pack_json(o, o->inputs[i], &in, ap_emit_sample, &recs, &articles, &skipped);
+        bad = streaming ? ap_pack_json(o, o->inputs[i], &in, ap_bundle_out_add, &bo, &articles,
+                                       &skipped)
+                        : ap_pack_json(o, o->inputs[i], &in, ap_emit_sample, &recs, &articles,
+                                       &skipped);
         ap_buf_free(&in);
         if (bad) goto done;
     }
-    if (o->train_dict) {
+    if (streaming) {
+        streaming = 0;
+        bytes = bo.out.bytes;
+        if (ap_bundle_out_end(&bo, 1)) goto done;
+        bytes = bo.out.bytes;
+    } else {
         artpack_error e;
         if (ap_train_records(o, &recs.samples, recs.sizes, recs.count, &dict_buf)) goto done;
         e = artpack_dict_load(&dict, dict_buf.data, dict_buf.len);
         if (e != ARTPACK_OK) goto done;
         has_dict = 1;
+        if (ap_write_bundle(o, &dict, &recs.samples, recs.sizes, recs.count, &bytes)) goto done;
     }
-    if (ap_write_bundle(o, has_dict ? &dict : NULL, &recs.samples, recs.sizes, recs.count, &out))
-        goto done;
-    if (ap_commit(o, &out)) goto done;
     if (o->verbose || (skipped && !o->quiet)) {
         if (skipped) ap_msg("pack: %zu articles skipped", skipped);
-        ap_bundle_summary("pack", &out, articles, json_bytes);
+        ap_bundle_summary("pack", o->output, bytes, articles, json_bytes);
     }
     rc = 0;
 done:
+    if (streaming) {
+        if (bo.e != ARTPACK_OK && bo.e != ARTPACK_E_WRITE)
+            ap_msg("cannot write the bundle: %s (%s)", artpack_error_message(bo.e),
+                   artpack_error_name(bo.e));
+        ap_bundle_out_end(&bo, 0);
+    }
     ap_buf_free(&recs.samples);
     free(recs.sizes);
-    ap_buf_free(&out);
     ap_buf_free(&dict_buf);
     return rc;
 }
@@ -231,20 +396,25 @@ done:
 
 int ap_cmd_unpack(const ap_options *o) {
     ap_bundle_in b;
-    ap_buf out = {NULL, 0, 0};
+    ap_buf line = {NULL, 0, 0};
+    ap_out out;
     uint64_t n;
-    int rc = 1;
+    int rc = 1, opened = 0;
     if (ap_bundle_open(o, o->input, &b)) goto done;
-    for (n = 0; n < b.info.article_count; n++)
-        if (ap_article_json(&b, n, &out)) goto done;
-    if (ap_commit(o, &out)) goto done;
+    if (ap_out_start(o, &out)) goto done;
+    opened = 1;
+    for (n = 0; n < b.info.article_count; n++) /* in order: each block decoded once */
+        if (ap_article_json(&b, n, &line) || ap_out_drain(&out, &line)) goto done;
+    opened = 0;
+    if (ap_out_finish(&out)) goto done;
     if (o->verbose)
-        ap_msg("unpack: %llu articles, %zu B of JSON", (unsigned long long)b.info.article_count,
-               out.len);
+        ap_msg("unpack: %llu articles, %llu B of JSON", (unsigned long long)b.info.article_count,
+               (unsigned long long)out.bytes);
     rc = 0;
 done:
+    if (opened) ap_out_abort(&out);
     ap_bundle_close(&b);
-    ap_buf_free(&out);
+    ap_buf_free(&line);
     return rc;
 }
 
@@ -285,7 +455,7 @@ done:
     return rc;
 }
 
-static void ap_put_field(ap_buf *out, const char *s, size_t n) {
+static void ap_put_tsv_field(ap_buf *out, const char *s, size_t n) {
     size_t i;
     for (i = 0; i < n && i < 80; i++) /* one line, tab-separated */
         ap_buf_putc(out, s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ? ' ' : s[i]);
@@ -294,17 +464,20 @@ static void ap_put_field(ap_buf *out, const char *s, size_t n) {
 
 int ap_cmd_ls(const ap_options *o) {
     ap_bundle_in b;
-    ap_buf out = {NULL, 0, 0};
+    ap_buf line = {NULL, 0, 0};
+    ap_out out;
     uint64_t n;
-    int rc = 1;
+    int rc = 1, opened = 0;
     if (ap_bundle_open(o, o->input, &b)) goto done;
-    ap_buf_puts(&out, "#\tid\tdate\ttitle\trecord_bytes\tblock\n");
+    if (ap_out_start(o, &out)) goto done;
+    opened = 1;
+    ap_buf_puts(&line, "#\tid\tdate\ttitle\trecord_bytes\tblock\n");
     for (n = 0; n < b.info.article_count; n++) {
         const void *rec;
         size_t size;
         artpack_article a;
         artpack_bundle_location where;
-        char date[ARTPACK_TIMESTAMP_TEXT_MAX], line[64];
+        char date[ARTPACK_TIMESTAMP_TEXT_MAX], num[64];
         size_t dlen = 0;
         artpack_error e = artpack_bundle_locate(b.r, n, &where);
         if (e == ARTPACK_OK) e = artpack_bundle_get(b.r, n, &rec, &size);
@@ -318,30 +491,34 @@ int ap_cmd_ls(const ap_options *o) {
             (void)artpack_date_format(date, sizeof date, &a.date, &dlen);
         else if (a.published.kind != ARTPACK_ABSENT)
             (void)artpack_timestamp_format(date, sizeof date, &a.published, &dlen);
-        snprintf(line, sizeof line, "%llu\t", (unsigned long long)n);
-        ap_buf_puts(&out, line);
-        ap_put_field(&out, a.id.ptr, a.id.len);
-        ap_buf_putc(&out, '\t');
-        ap_put_field(&out, date, dlen);
-        ap_buf_putc(&out, '\t');
-        ap_put_field(&out, a.title.ptr, a.title.len);
-        snprintf(line, sizeof line, "\t%zu\t%llu\n", size, (unsigned long long)where.block);
-        if (ap_buf_puts(&out, line)) {
+        snprintf(num, sizeof num, "%llu\t", (unsigned long long)n);
+        ap_buf_puts(&line, num);
+        ap_put_tsv_field(&line, a.id.ptr, a.id.len);
+        ap_buf_putc(&line, '\t');
+        ap_put_tsv_field(&line, date, dlen);
+        ap_buf_putc(&line, '\t');
+        ap_put_tsv_field(&line, a.title.ptr, a.title.len);
+        snprintf(num, sizeof num, "\t%zu\t%llu\n", size, (unsigned long long)where.block);
+        if (ap_buf_puts(&line, num)) {
             ap_msg("out of memory");
             goto done;
         }
+        if (line.len >= 65536 && ap_out_drain(&out, &line)) goto done;
     }
-    if (ap_commit(o, &out)) goto done;
+    if (ap_out_drain(&out, &line)) goto done;
+    opened = 0;
+    if (ap_out_finish(&out)) goto done;
     rc = 0;
 done:
+    if (opened) ap_out_abort(&out);
     ap_bundle_close(&b);
-    ap_buf_free(&out);
+    ap_buf_free(&line);
     return rc;
 }
 
 int ap_cmd_verify(const ap_options *o) {
     ap_bundle_in b;
-    uint64_t blk, bad_blocks = 0, bad_articles = 0, n;
+    uint64_t blk, bad_blocks = 0, bad_articles = 0;
     artpack_error e;
     int rc = 1;
     if (ap_bundle_open(o, o->input, &b)) goto done;
@@ -351,17 +528,14 @@ int ap_cmd_verify(const ap_options *o) {
         goto done;
     }
     for (blk = 0; blk < b.info.block_count; blk++) {
-        uint64_t first = 0;
+        uint64_t first = 0, n;
         uint32_t count = 0;
         e = artpack_bundle_check_block(b.r, blk, &first, &count);
-        if (e == ARTPACK_OK) {
-            for (n = first; n < first + count; n++) { /* every record decodes */
-                const void *rec;
-                size_t size;
-                e = artpack_bundle_get(b.r, n, &rec, &size);
-                if (e == ARTPACK_OK) e = artpack_record_validate(rec, size, NULL);
-                if (e != ARTPACK_OK) break;
-            }
+        for (n = first; e == ARTPACK_OK && n < first + count; n++) { /* every record decodes */
+            const void *rec;
+            size_t size;
+            e = artpack_bundle_get(b.r, n, &rec, &size);
+            if (e == ARTPACK_OK) e = artpack_record_validate(rec, size, NULL);
         }
         if (e != ARTPACK_OK) {
             bad_blocks++;
@@ -392,33 +566,68 @@ done:
 
 /* ---- append: new blocks, a segment and a footer after the old footer ---- */
 
-static int ap_write_all(int fd, const unsigned char *p, size_t n, uint64_t off) {
-    while (n > 0) {
-        ssize_t w = pwrite(fd, p, n, (off_t)off);
-        if (w < 0) {
-            if (errno == EINTR) continue;
+/* The bundle file an appender writes: pwrite at the end, fsync as the
+ * barrier around the footer. */
+typedef struct ap_append_file {
+    int fd;
+    uint64_t end;
+    int err_no;
+} ap_append_file;
+
+static int ap_append_write(void *opaque, const void *data, size_t size) {
+    ap_append_file *f = (ap_append_file *)opaque;
+    const unsigned char *p = (const unsigned char *)data;
+    while (size > 0) {
+        ssize_t w = pwrite(f->fd, p, size, (off_t)f->end);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            f->err_no = w < 0 ? errno : EIO;
             return -1;
         }
         p += w;
-        n -= (size_t)w;
-        off += (uint64_t)w;
+        size -= (size_t)w;
+        f->end += (uint64_t)w;
     }
+    return 0;
+}
+
+static int ap_append_sync(void *opaque) {
+    ap_append_file *f = (ap_append_file *)opaque;
+    if (fsync(f->fd) != 0) {
+        f->err_no = errno;
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct ap_append_ctx {
+    artpack_bundle_writer *w;
+    artpack_error e;
+    size_t articles;
+} ap_append_ctx;
+
+static int ap_append_add(void *ctx, const unsigned char *record, size_t size) {
+    ap_append_ctx *c = (ap_append_ctx *)ctx;
+    c->e = artpack_bundle_writer_add(c->w, record, size);
+    if (c->e != ARTPACK_OK) return 1;
+    c->articles++;
     return 0;
 }
 
 int ap_cmd_append(const ap_options *o) {
     ap_bundle_in b;
-    ap_train_ctx recs;
-    ap_buf out = {NULL, 0, 0};
-    artpack_bundle_writer *w = NULL;
+    ap_append_ctx ctx;
+    ap_append_file f;
+    artpack_dict d;
     artpack_error e;
-    size_t articles = 0, skipped = 0, pos = 0, i;
-    int k, rc = 1, fd = -1;
-    memset(&recs, 0, sizeof recs);
+    size_t articles = 0, skipped = 0;
+    int k, rc = 1, cut = 0;
     memset(&b, 0, sizeof b);
+    memset(&ctx, 0, sizeof ctx);
     if (o->n_inputs < 2) return ap_usage_error("%s", "append needs BUNDLE and FILE.jsonl...");
     if (strcmp(o->input, "-") == 0) return ap_usage_error("%s", "append needs a bundle file");
-    if (ap_bundle_open(o, o->input, &b)) goto done;
+    /* the lock first: the bundle read below is the one this append extends */
+    if (ap_bundle_open_mode(o, o->input, &b, 1)) goto done;
     if (b.info.recovered_footer && !o->force) {
         /* an interrupted append, or a damaged last footer or index segment:
          * appending cuts the file there, which would drop the last commit's
@@ -426,84 +635,55 @@ int ap_cmd_append(const ap_options *o) {
         ap_msg("%s: the last %llu bytes are not a committed append; appending drops them. "
                "If an append was interrupted, use -f; if the bundle may be damaged, run "
                "`artpack verify` and `artpack recover` first",
-               o->input, (unsigned long long)(b.file.len - b.info.end_offset));
+               o->input, (unsigned long long)(b.size - b.info.end_offset));
         goto done;
     }
+    e = artpack_bundle_reader_dict(b.r, &d);
+    f.fd = b.fd;
+    f.end = b.info.end_offset;
+    f.err_no = 0;
+    e = artpack_bundle_appender_open(&ctx.w, &b.info, e == ARTPACK_OK ? &d : NULL,
+                                     &ap_tool_allocator, ap_append_write, &f, ap_fd_read, &b.fd);
+    if (e == ARTPACK_OK) e = artpack_bundle_writer_set_barrier(ctx.w, ap_append_sync, &f);
+    if (e != ARTPACK_OK) {
+        ap_report("cannot append", ap_name(o->input), e);
+        goto done;
+    }
+    /* cut what an interrupted append left; from here on, any failure cuts
+     * the file back to the last commit */
+    if (b.size != b.info.end_offset && ftruncate(b.fd, (off_t)b.info.end_offset) != 0) {
+        ap_msg("%s: %s (nothing appended)", o->input, strerror(errno));
+        goto done;
+    }
+    cut = 1;
     for (k = 1; k < o->n_inputs; k++) {
         ap_buf in = {NULL, 0, 0};
         int bad;
         if (ap_load(o->inputs[k], &in)) goto done;
-        bad = ap_pack_json(o, o->inputs[k], &in, ap_emit_sample, &recs, &articles, &skipped);
+        bad = ap_pack_json(o, o->inputs[k], &in, ap_append_add, &ctx, &articles, &skipped);
         ap_buf_free(&in);
         if (bad) goto done;
     }
-    {
-        artpack_dict d;
-        const artpack_dict *dp = NULL;
-        ap_buf embedded = {NULL, 0, 0};
-        if (b.info.dict_id != 0) {
-            if (b.has_dict) {
-                dp = &b.dict;
-            } else { /* the embedded one, decompressed */
-                size_t n = 0;
-                if (ap_buf_reserve(&embedded, ARTPACK_DICT_SIZE_MAX)) goto oom;
-                e = artpack_bundle_embedded_dict(b.file.data, b.file.len, embedded.data,
-                                                 embedded.cap, &n);
-                if (e == ARTPACK_OK) e = artpack_dict_load(&d, embedded.data, n);
-                if (e != ARTPACK_OK) {
-                    ap_buf_free(&embedded);
-                    ap_report("cannot read the embedded dictionary", ap_name(o->input), e);
-                    goto done;
-                }
-                dp = &d;
-            }
-        }
-        e = artpack_bundle_appender_open(&w, &b.info, dp, &ap_tool_allocator, ap_buf_write_cb,
-                                         &out);
-        for (i = 0; e == ARTPACK_OK && i < recs.count; i++) {
-            e = artpack_bundle_writer_add(w, recs.samples.data + pos, recs.sizes[i]);
-            pos += recs.sizes[i];
-        }
-        if (e == ARTPACK_OK) e = artpack_bundle_writer_commit(w);
-        artpack_bundle_writer_free(w);
-        ap_buf_free(&embedded);
-        if (e != ARTPACK_OK) {
+    e = artpack_bundle_writer_commit(ctx.w);
+    if (e != ARTPACK_OK) {
+        if (f.err_no)
+            ap_msg("%s: %s (nothing appended; the articles committed before are intact)",
+                   o->input, strerror(f.err_no));
+        else
             ap_report("cannot append", ap_name(o->input), e);
-            goto done;
-        }
+        goto done;
     }
-    /* the file: cut what an interrupted append left, write the new blocks and
-     * segment, sync, then the footer (the commit), sync */
-    fd = open(o->input, O_WRONLY);
-    if (fd < 0 || ftruncate(fd, (off_t)b.info.end_offset) != 0) goto io;
-    if (out.len >= ARTPACK_BUNDLE_FOOTER_SIZE) {
-        size_t body = out.len - ARTPACK_BUNDLE_FOOTER_SIZE;
-        if (ap_write_all(fd, out.data, body, b.info.end_offset) || fsync(fd) ||
-            ap_write_all(fd, out.data + body, ARTPACK_BUNDLE_FOOTER_SIZE, b.info.end_offset + body) ||
-            fsync(fd))
-            goto io;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        goto io;
-    }
-    fd = -1;
+    cut = 0;
     if (o->verbose || (skipped && !o->quiet))
         ap_msg("append: %zu articles added (%zu skipped); the bundle holds %llu", articles, skipped,
                (unsigned long long)(b.info.article_count + articles));
     rc = 0;
-    goto done;
-oom:
-    ap_msg("out of memory");
-    goto done;
-io:
-    ap_msg("%s: %s (the articles committed before are intact)", o->input, strerror(errno));
 done:
-    if (fd >= 0) close(fd);
+    if (cut && ftruncate(b.fd, (off_t)b.info.end_offset) != 0)
+        ap_msg("%s: cannot cut the failed append off: %s (readers ignore it; `append -f` "
+               "cuts it)", o->input, strerror(errno));
+    artpack_bundle_writer_free(ctx.w);
     ap_bundle_close(&b);
-    ap_buf_free(&recs.samples);
-    free(recs.sizes);
-    ap_buf_free(&out);
     return rc;
 }
 
@@ -514,8 +694,9 @@ static int ap_salvage_cb(void *opaque, const void *record, size_t size) {
 }
 
 int ap_cmd_recover(const ap_options *o) {
-    ap_buf file = {NULL, 0, 0}, out = {NULL, 0, 0}, dict_buf = {NULL, 0, 0};
+    ap_buf file = {NULL, 0, 0}, dict_buf = {NULL, 0, 0};
     ap_train_ctx recs;
+    uint64_t bytes = 0;
     artpack_salvage_stats st;
     artpack_dict dict;
     ap_options wo = *o;
@@ -552,8 +733,8 @@ int ap_cmd_recover(const ap_options *o) {
         if (!wo.block_size) wo.block_size = st.block_size;
         if (st.dict_embedded) wo.embed_dict = 1;
     }
-    if (ap_write_bundle(&wo, has_dict ? &dict : NULL, &recs.samples, recs.sizes, recs.count, &out) ||
-        ap_commit(o, &out))
+    if (ap_write_bundle(&wo, has_dict ? &dict : NULL, &recs.samples, recs.sizes, recs.count,
+                        &bytes))
         goto done;
     if (!o->quiet)
         ap_msg("recover: %llu articles from %llu intact blocks; %llu damaged blocks and %llu "
@@ -563,7 +744,6 @@ int ap_cmd_recover(const ap_options *o) {
     rc = 0;
 done:
     ap_buf_free(&file);
-    ap_buf_free(&out);
     ap_buf_free(&dict_buf);
     ap_buf_free(&recs.samples);
     free(recs.sizes);
@@ -572,13 +752,11 @@ done:
 
 int ap_cmd_merge(const ap_options *o) {
     ap_bundle_in *in;
-    ap_buf out = {NULL, 0, 0}, embedded = {NULL, 0, 0};
-    artpack_bundle_writer *w = NULL;
+    ap_bundle_out bo;
     artpack_bundle_params p;
     artpack_dict d;
-    const artpack_dict *dp = NULL;
     artpack_error e = ARTPACK_OK;
-    int i, rc = 1, opened = 0;
+    int i, rc = 1, opened = 0, writing = 0;
     uint64_t blk, total = 0;
     if (o->n_inputs < 1 || strcmp(o->input, "-") == 0)
         return ap_usage_error("%s", "merge needs BUNDLE files");
@@ -597,48 +775,33 @@ int ap_cmd_merge(const ap_options *o) {
             goto done;
         }
     }
-    if (in[0].info.dict_id != 0) {
-        if (in[0].has_dict) {
-            dp = &in[0].dict;
-        } else {
-            size_t n = 0;
-            if (ap_buf_reserve(&embedded, ARTPACK_DICT_SIZE_MAX)) goto done;
-            e = artpack_bundle_embedded_dict(in[0].file.data, in[0].file.len, embedded.data,
-                                             embedded.cap, &n);
-            if (e == ARTPACK_OK) e = artpack_dict_load(&d, embedded.data, n);
-            if (e != ARTPACK_OK) {
-                ap_report("cannot read the embedded dictionary", ap_name(o->inputs[0]), e);
-                goto done;
-            }
-            dp = &d;
-        }
-    }
+    e = artpack_bundle_reader_dict(in[0].r, &d);
     memset(&p, 0, sizeof p);
     p.codec = in[0].info.codec;
     p.level = in[0].info.level;
     p.block_size = in[0].info.block_size;
-    p.embed_dict = in[0].info.dict_embedded || (o->embed_dict && dp != NULL);
-    e = artpack_bundle_writer_create(&w, &p, dp, &ap_tool_allocator, ap_buf_write_cb, &out);
+    p.embed_dict = in[0].info.dict_embedded || (o->embed_dict && e == ARTPACK_OK);
+    if (ap_bundle_out_start(o, &p, e == ARTPACK_OK ? &d : NULL, &bo)) goto done;
+    writing = 1;
+    e = ARTPACK_OK;
     for (i = 0; e == ARTPACK_OK && i < o->n_inputs; i++) {
         for (blk = 0; e == ARTPACK_OK && blk < in[i].info.block_count; blk++)
-            e = artpack_bundle_writer_copy_block(w, in[i].r, blk);
+            e = artpack_bundle_writer_copy_block(bo.w, in[i].r, blk);
         total += in[i].info.article_count;
-        if (e != ARTPACK_OK)
+        if (e != ARTPACK_OK && e != ARTPACK_E_WRITE)
             ap_report("cannot copy its blocks (verify it; recover salvages a damaged one)",
                       ap_name(o->inputs[i]), e);
     }
-    if (e == ARTPACK_OK) e = artpack_bundle_writer_commit(w);
-    artpack_bundle_writer_free(w);
-    if (e != ARTPACK_OK) goto done;
-    if (ap_commit(o, &out)) goto done;
+    bo.e = e;
+    writing = 0;
+    if (ap_bundle_out_end(&bo, 1)) goto done;
     if (o->verbose)
-        ap_msg("merge: %llu articles from %d bundles, %zu B", (unsigned long long)total,
-               o->n_inputs, out.len);
+        ap_msg("merge: %llu articles from %d bundles, %llu B", (unsigned long long)total,
+               o->n_inputs, (unsigned long long)bo.out.bytes);
     rc = 0;
 done:
+    if (writing) ap_bundle_out_end(&bo, 0);
     for (i = 0; i < opened; i++) ap_bundle_close(&in[i]);
     free(in);
-    ap_buf_free(&out);
-    ap_buf_free(&embedded);
     return rc;
 }

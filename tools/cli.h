@@ -14,6 +14,7 @@ typedef struct ap_options {
     const char *input;  /* inputs[0] */
     const char *output; /* "-" = stdout */
     int force, keep_going, quiet, verbose;
+    int no_wait;                  /* append: fail at once if the bundle is locked */
     const char *dict_path;
     int level, ultra, codec, compress; /* codec: artpack_codec, -1 = unset */
     int checksum;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,148 @@ int ap_output_check(const char *path, int force, char *err, size_t err_size) {
     return 0;
 }
 
+static int ap_write_fd(int fd, const unsigned char *p, size_t n);
+
+/* The temporary file being written, for the signal handler. */
+static char *volatile ap_live_tmp;
+
+static void ap_on_signal(int sig) {
+    char *t = ap_live_tmp;
+    if (t != NULL) unlink(t);
+    signal(sig, SIG_DFL);
+    _exit(128 + sig);
+}
+
+static void ap_watch_signals(void) {
+    static int set;
+    struct sigaction sa;
+    if (set) return;
+    set = 1;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = ap_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+int ap_out_open(ap_out *o, const char *path, int force, char *err, size_t err_size) {
+    size_t plen;
+    memset(o, 0, sizeof *o);
+    o->fd = -1;
+    o->path = path;
+    if (ap_output_check(path, force, err, err_size)) return -1;
+    o->cap = (size_t)1 << 20;
+    o->buf = (unsigned char *)ap_malloc(o->cap);
+    if (o->buf == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    if (strcmp(path, "-") == 0) {
+        o->fd = STDOUT_FILENO;
+        return 0;
+    }
+    plen = strlen(path);
+    o->tmp = (char *)ap_malloc(plen + 16);
+    if (o->tmp == NULL) {
+        snprintf(err, err_size, "out of memory");
+        ap_out_abort(o);
+        return -1;
+    }
+    memcpy(o->tmp, path, plen);
+    memcpy(o->tmp + plen, ".tmp-XXXXXX", 12);
+    ap_watch_signals();
+    o->fd = mkstemp(o->tmp);
+    if (o->fd < 0) {
+        snprintf(err, err_size, "cannot create a temporary file beside %s: %s", path,
+                 strerror(errno));
+        free(o->tmp);
+        o->tmp = NULL;
+        ap_out_abort(o);
+        return -1;
+    }
+    ap_live_tmp = o->tmp;
+    return 0;
+}
+
+static int ap_out_flush(ap_out *o) {
+    if (o->err_no) return -1;
+    if (o->len && ap_write_fd(o->fd, o->buf, o->len)) {
+        o->err_no = errno;
+        return -1;
+    }
+    o->len = 0;
+    return 0;
+}
+
+int ap_out_write(ap_out *o, const void *data, size_t size) {
+    if (o->err_no) return -1;
+    o->bytes += size;
+    if (size > o->cap - o->len && ap_out_flush(o)) return -1;
+    if (size >= o->cap) {
+        if (ap_write_fd(o->fd, (const unsigned char *)data, size)) {
+            o->err_no = errno;
+            return -1;
+        }
+        return 0;
+    }
+    memcpy(o->buf + o->len, data, size);
+    o->len += size;
+    return 0;
+}
+
+int ap_out_write_cb(void *opaque, const void *data, size_t size) {
+    return ap_out_write((ap_out *)opaque, data, size) ? -1 : 0;
+}
+
+int ap_out_commit(ap_out *o, char *err, size_t err_size) {
+    mode_t mask;
+    int rc = 0;
+    if (ap_out_flush(o)) {
+        snprintf(err, err_size, "writing %s: %s", o->tmp ? o->path : "to standard output",
+                 strerror(o->err_no));
+        ap_out_abort(o);
+        return -1;
+    }
+    if (o->tmp == NULL) {
+        free(o->buf);
+        o->buf = NULL;
+        return 0;
+    }
+    mask = umask(0);
+    umask(mask);
+    if (fsync(o->fd) || fchmod(o->fd, 0666 & ~mask) || close(o->fd)) {
+        snprintf(err, err_size, "writing %s: %s", o->path, strerror(errno));
+        rc = -1;
+    }
+    o->fd = -1;
+    if (rc == 0 && rename(o->tmp, o->path)) {
+        snprintf(err, err_size, "renaming the temporary file to %s: %s", o->path,
+                 strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0) {
+        ap_live_tmp = NULL;
+        free(o->tmp);
+        o->tmp = NULL;
+    }
+    ap_out_abort(o);
+    return rc;
+}
+
+void ap_out_abort(ap_out *o) {
+    if (o->tmp != NULL) {
+        if (o->fd >= 0) close(o->fd);
+        unlink(o->tmp);
+        ap_live_tmp = NULL;
+        free(o->tmp);
+        o->tmp = NULL;
+    }
+    o->fd = -1;
+    free(o->buf);
+    o->buf = NULL;
+}
+
 static int ap_write_fd(int fd, const unsigned char *p, size_t n) {
     while (n > 0) {
         ssize_t w = write(fd, p, n);
@@ -133,49 +276,15 @@ static int ap_write_fd(int fd, const unsigned char *p, size_t n) {
 
 int ap_output_commit(const char *path, const void *data, size_t size, char *err,
                      size_t err_size) {
-    char *tmp;
-    size_t plen;
-    int fd;
-    if (strcmp(path, "-") == 0) {
-        if (ap_write_fd(STDOUT_FILENO, (const unsigned char *)data, size)) {
-            snprintf(err, err_size, "writing to standard output: %s", strerror(errno));
-            return -1;
-        }
-        return 0;
-    }
-    plen = strlen(path);
-    tmp = (char *)ap_malloc(plen + 16);
-    if (tmp == NULL) {
-        snprintf(err, err_size, "out of memory");
+    ap_out o;
+    if (ap_out_open(&o, path, 1, err, err_size)) return -1; /* the caller checked -f */
+    if (ap_out_write(&o, data, size)) {
+        snprintf(err, err_size, "writing %s: %s", o.tmp ? path : "to standard output",
+                 strerror(o.err_no));
+        ap_out_abort(&o);
         return -1;
     }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp-XXXXXX", 12);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, err_size, "cannot create a temporary file beside %s: %s", path,
-                 strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    if (ap_write_fd(fd, (const unsigned char *)data, size) || fsync(fd) ||
-        fchmod(fd, 0644) || close(fd)) {
-        int saved = errno;
-        close(fd);
-        unlink(tmp);
-        snprintf(err, err_size, "writing %s: %s", path, strerror(saved));
-        free(tmp);
-        return -1;
-    }
-    if (rename(tmp, path)) {
-        snprintf(err, err_size, "renaming the temporary file to %s: %s", path,
-                 strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    return ap_out_commit(&o, err, err_size);
 }
 
 int ap_utf8_valid(const unsigned char *s, size_t n, size_t *bad) {

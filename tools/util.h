@@ -32,6 +32,28 @@ int ap_output_check(const char *path, int force, char *err, size_t err_size);
 int ap_output_commit(const char *path, const void *data, size_t size, char *err,
                      size_t err_size);
 
+/* Streaming output that appears completely or not at all: a temporary file
+ * beside path (mode 0666 less the umask, as the file would get), written
+ * through a buffer, then fsynced and renamed over path by ap_out_commit;
+ * "-" writes to standard output as it goes. While it is open, SIGINT,
+ * SIGTERM and SIGHUP remove the temporary file and end the process with
+ * 128 + the signal. All return 0, or -1 with a message in err. */
+typedef struct ap_out {
+    const char *path;
+    char *tmp;           /* NULL: standard output */
+    int fd;
+    unsigned char *buf;
+    size_t len, cap;
+    uint64_t bytes;      /* written so far */
+    int err_no;          /* the first failure's errno (0: none) */
+} ap_out;
+int ap_out_open(ap_out *o, const char *path, int force, char *err, size_t err_size);
+int ap_out_write(ap_out *o, const void *data, size_t size);
+int ap_out_commit(ap_out *o, char *err, size_t err_size);
+void ap_out_abort(ap_out *o);
+/* An artpack_write_fn over an ap_out. */
+int ap_out_write_cb(void *opaque, const void *data, size_t size);
+
 /* 1 if s[0..n) is valid UTF-8 (no overlong forms, no surrogates, <= U+10FFFF);
  * else 0 and *bad gets the offset of the first bad byte. */
 int ap_utf8_valid(const unsigned char *s, size_t n, size_t *bad);

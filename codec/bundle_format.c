@@ -1,0 +1,230 @@
+/* bundle_format.c - parse and build the bundle's chunks (docs/FORMAT.md
+ * "Bundle"); bundle_format.h says what each function checks. No I/O: the
+ * readers, the writer and salvage bring the bytes. */
+#include <string.h>
+
+#include "bundle_format.h"
+
+#define AP_BUNDLE_MAGIC 0x424B5041u /* "APKB" */
+
+uint32_t ap_bundle_checksum(const void *p, size_t n) { return ap_xxh32(p, n); }
+
+unsigned ap_bundle_id_hash(const char *id, size_t len) {
+    return (unsigned)(ap_xxh32(id, len) & 0xFFFFu);
+}
+
+/* ---- header ---- */
+
+void ap_header_write(unsigned char chunk[AP_HEADER_CHUNK], const ap_bundle_header *h) {
+    unsigned char *p = chunk + 8;
+    memset(chunk, 0, AP_HEADER_CHUNK);
+    ap_write_le32(chunk, AP_CHUNK_HEADER);
+    ap_write_le32(chunk + 4, AP_HEADER_PAYLOAD);
+    ap_write_le32(p, AP_BUNDLE_MAGIC);
+    p[4] = AP_BUNDLE_VERSION;
+    p[5] = (unsigned char)h->codec;
+    p[6] = (unsigned char)(h->dict_embedded ? 1 : 0);
+    p[7] = (unsigned char)h->level;
+    ap_write_le32(p + 8, h->dict_id);
+    ap_write_le32(p + 12, (uint32_t)h->block_size);
+    ap_write_le32(p + 20, ap_bundle_checksum(p, 20));
+}
+
+artpack_error ap_header_read(const unsigned char chunk[AP_HEADER_CHUNK], ap_bundle_header *h) {
+    const unsigned char *p = chunk + 8;
+    AP_RETURN_IF(ap_read_le32(chunk) != AP_CHUNK_HEADER || ap_read_le32(chunk + 4) != AP_HEADER_PAYLOAD ||
+                     ap_read_le32(p) != AP_BUNDLE_MAGIC ||
+                     ap_read_le32(p + 20) != ap_bundle_checksum(p, 20),
+                 ARTPACK_E_BUNDLE);
+    AP_RETURN_IF(p[4] != AP_BUNDLE_VERSION || p[5] > ARTPACK_CODEC_LZ4 || (p[6] & ~1u) != 0 ||
+                     ap_read_le32(p + 16) != 0,
+                 ARTPACK_E_BUNDLE);
+    h->codec = (artpack_codec)p[5];
+    h->dict_embedded = p[6] & 1;
+    h->level = p[7];
+    h->dict_id = ap_read_le32(p + 8);
+    h->block_size = ap_read_le32(p + 12);
+    AP_RETURN_IF(h->dict_embedded && h->dict_id == 0, ARTPACK_E_BUNDLE);
+    AP_RETURN_IF(h->block_size == 0 || h->block_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX,
+                 ARTPACK_E_BUNDLE);
+    return ARTPACK_OK;
+}
+
+/* ---- dictionary chunk ---- */
+
+artpack_error ap_dict_chunk_read(const unsigned char head[AP_DICT_CHUNK_HEAD], uint64_t room,
+                                 size_t *dict_size, size_t *frame_size) {
+    uint64_t payload = ap_read_le32(head + 4);
+    /* the payload: u32 size, then a zstd frame (at least its 9-byte minimum) */
+    AP_RETURN_IF(ap_read_le32(head) != AP_CHUNK_DICT || payload < 4 + 9 || room < 8 ||
+                     payload > room - 8,
+                 ARTPACK_E_BUNDLE);
+    *dict_size = ap_read_le32(head + 8);
+    *frame_size = (size_t)(payload - 4);
+    AP_RETURN_IF(*dict_size < ARTPACK_DICT_SIZE_MIN || *dict_size > ARTPACK_DICT_SIZE_MAX,
+                 ARTPACK_E_BUNDLE);
+    return ARTPACK_OK;
+}
+
+/* ---- block content ---- */
+
+size_t ap_block_head(unsigned char head[ARTPACK_VARINT_MAX], uint32_t count) {
+    return artpack_varint_write(head, ARTPACK_VARINT_MAX, count);
+}
+
+artpack_error ap_block_parse(ap_block *b, const unsigned char *content, size_t size,
+                             uint32_t *marks) {
+    ap_reader rd;
+    uint64_t n, k, len, total = 0;
+    rd.base = content;
+    rd.size = size;
+    rd.pos = 0;
+    AP_RETURN_IF(ap_read_varint(&rd, &n) != ARTPACK_OK || n == 0 || n > AP_BLOCK_ARTICLES_MAX,
+                 ARTPACK_E_BLOCK);
+    b->sizes_pos = rd.pos;
+    for (k = 0; k < n; k++) {
+        if (marks != NULL && k % AP_OFFSET_STRIDE == 0) {
+            marks[2 * (k / AP_OFFSET_STRIDE)] = (uint32_t)rd.pos;
+            marks[2 * (k / AP_OFFSET_STRIDE) + 1] = (uint32_t)total; /* + records_pos below */
+        }
+        AP_RETURN_IF(ap_read_varint(&rd, &len) != ARTPACK_OK || len > size, ARTPACK_E_BLOCK);
+        total += len;
+    }
+    AP_RETURN_IF(total != size - rd.pos, ARTPACK_E_BLOCK);
+    if (marks != NULL)
+        for (k = 0; k < n; k += AP_OFFSET_STRIDE)
+            marks[2 * (k / AP_OFFSET_STRIDE) + 1] += (uint32_t)rd.pos;
+    b->base = content;
+    b->size = size;
+    b->count = (uint32_t)n;
+    b->records_pos = rd.pos;
+    return ARTPACK_OK;
+}
+
+void ap_block_record(const ap_block *b, const uint32_t *marks, uint32_t k,
+                     const unsigned char **record, size_t *size) {
+    ap_block_iter it;
+    uint32_t skip = k % AP_OFFSET_STRIDE;
+    it.base = b->base;
+    it.size_pos = marks[2 * (k / AP_OFFSET_STRIDE)];
+    it.record_pos = marks[2 * (k / AP_OFFSET_STRIDE) + 1];
+    it.left = skip + 1;
+    it.end = b->records_pos;
+    while (ap_block_iter_next(&it, record, size) && it.left > 0) {
+    }
+}
+
+void ap_block_iter_init(ap_block_iter *it, const ap_block *b) {
+    it->base = b->base;
+    it->size_pos = b->sizes_pos;
+    it->record_pos = b->records_pos;
+    it->left = b->count;
+    it->end = b->records_pos;
+}
+
+int ap_block_iter_next(ap_block_iter *it, const unsigned char **record, size_t *size) {
+    ap_reader rd;
+    uint64_t len = 0;
+    if (it->left == 0) return 0;
+    rd.base = it->base;
+    rd.size = it->end; /* the sizes end where the records start */
+    rd.pos = it->size_pos;
+    (void)ap_read_varint(&rd, &len); /* checked by ap_block_parse */
+    it->size_pos = rd.pos;
+    *record = it->base + it->record_pos;
+    *size = (size_t)len;
+    it->record_pos += (size_t)len;
+    it->left--;
+    return 1;
+}
+
+/* ---- index segments ---- */
+
+uint64_t ap_segment_live_at(const ap_segment *s) { return s->offset + 8 + AP_SEGMENT_HEAD; }
+
+uint64_t ap_segment_entries_at(const ap_segment *s) {
+    return ap_segment_live_at(s) + (uint64_t)s->live * AP_LIVE_ENTRY;
+}
+
+uint64_t ap_segment_hashes_at(const ap_segment *s) {
+    return ap_segment_entries_at(s) + (uint64_t)s->blocks * AP_BLOCK_ENTRY;
+}
+
+uint64_t ap_segment_payload(uint32_t live, uint32_t blocks, uint32_t count) {
+    return (uint64_t)AP_SEGMENT_HEAD + (uint64_t)live * AP_LIVE_ENTRY +
+           (uint64_t)blocks * AP_BLOCK_ENTRY + (uint64_t)count * 2 + 4;
+}
+
+void ap_segment_head_write(unsigned char head[AP_SEGMENT_HEAD], const ap_segment *s) {
+    memset(head, 0, AP_SEGMENT_HEAD);
+    ap_write_le64(head, s->prev);
+    ap_write_le64(head + 8, s->first);
+    ap_write_le32(head + 16, s->count);
+    ap_write_le32(head + 20, s->blocks);
+    ap_write_le32(head + 24, s->max_content);
+    ap_write_le32(head + 28, s->max_frame);
+    ap_write_le64(head + 32, s->first_block);
+    ap_write_le32(head + 40, s->live);
+}
+
+artpack_error ap_segment_head_read(const unsigned char h[8 + AP_SEGMENT_HEAD], uint64_t off,
+                                   uint64_t limit, ap_segment *s) {
+    uint64_t size;
+    AP_RETURN_IF(ap_read_le32(h) != AP_CHUNK_INDEX, ARTPACK_E_INDEX);
+    size = ap_read_le32(h + 4);
+    s->offset = off;
+    s->prev = ap_read_le64(h + 8);
+    s->first = ap_read_le64(h + 16);
+    s->count = ap_read_le32(h + 24);
+    s->blocks = ap_read_le32(h + 28);
+    s->max_content = ap_read_le32(h + 32);
+    s->max_frame = ap_read_le32(h + 36);
+    s->first_block = ap_read_le64(h + 40);
+    s->live = ap_read_le32(h + 48);
+    s->end = off + 8 + size;
+    AP_RETURN_IF(ap_read_le32(h + 52) != 0 || s->live > AP_LIVE_MAX ||
+                     size != ap_segment_payload(s->live, s->blocks, s->count),
+                 ARTPACK_E_INDEX);
+    AP_RETURN_IF(s->end > limit || s->prev >= off || (s->blocks == 0) != (s->count == 0) ||
+                     s->blocks > s->count || s->first > 0xFFFFFFFFu ||
+                     s->first_block > s->first || (s->live == 0) != (s->first == 0),
+                 ARTPACK_E_INDEX);
+    return ARTPACK_OK;
+}
+
+void ap_live_write(unsigned char p[AP_LIVE_ENTRY], const ap_live *l) {
+    ap_write_le64(p, l->offset);
+    ap_write_le64(p + 8, l->first);
+    ap_write_le64(p + 16, l->first_block);
+}
+
+void ap_live_read(const unsigned char p[AP_LIVE_ENTRY], ap_live *l) {
+    l->offset = ap_read_le64(p);
+    l->first = ap_read_le64(p + 8);
+    l->first_block = ap_read_le64(p + 16);
+}
+
+/* ---- footer ---- */
+
+void ap_footer_write(unsigned char chunk[ARTPACK_BUNDLE_FOOTER_SIZE], const ap_footer *f) {
+    unsigned char *p = chunk + 8;
+    ap_write_le32(chunk, AP_CHUNK_FOOTER);
+    ap_write_le32(chunk + 4, AP_FOOTER_PAYLOAD);
+    ap_write_le64(p, f->last_segment);
+    ap_write_le32(p + 8, f->articles);
+    ap_write_le32(p + 12, f->max_content);
+    ap_write_le32(p + 16, f->max_frame);
+    ap_write_le32(p + 20, ap_bundle_checksum(p, 20));
+}
+
+artpack_error ap_footer_read(const unsigned char chunk[ARTPACK_BUNDLE_FOOTER_SIZE], ap_footer *f) {
+    const unsigned char *p = chunk + 8;
+    AP_RETURN_IF(ap_read_le32(chunk) != AP_CHUNK_FOOTER || ap_read_le32(chunk + 4) != AP_FOOTER_PAYLOAD ||
+                     ap_read_le32(p + 20) != ap_bundle_checksum(p, 20),
+                 ARTPACK_E_INDEX);
+    f->last_segment = ap_read_le64(p);
+    f->articles = ap_read_le32(p + 8);
+    f->max_content = ap_read_le32(p + 12);
+    f->max_frame = ap_read_le32(p + 16);
+    return ARTPACK_OK;
+}
