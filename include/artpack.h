@@ -491,6 +491,9 @@ ARTPACK_API artpack_error artpack_frame_decompress(artpack_decompressor *d, void
 #define ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT ((size_t)768 * 1024)
 #define ARTPACK_BUNDLE_BLOCK_SIZE_MAX ((size_t)64 * 1024 * 1024)
 #define ARTPACK_BUNDLE_FOOTER_SIZE 32
+/* A block holds at most this many articles (the writer starts a new one
+ * there): it bounds the reader's per-block table of record positions. */
+#define ARTPACK_BUNDLE_BLOCK_ARTICLES_MAX 65536u
 
 /* Writes size bytes at the end of the output; returns 0 on success. */
 typedef int (*artpack_write_fn)(void *opaque, const void *data, size_t size);
@@ -519,20 +522,32 @@ ARTPACK_API artpack_error artpack_bundle_writer_create(artpack_bundle_writer **o
 /** Opens a committed bundle for appending: the writer continues after
  *  info->end_offset (the caller cuts the file there first, dropping what an
  *  interrupted append left) with the bundle's codec, level and block size.
- *  dict must be the bundle's dictionary when it has one. Each commit then
- *  adds blocks, an index segment and a footer; committed bytes are never
- *  rewritten. */
+ *  dict must be the bundle's dictionary when it has one. read (required)
+ *  reads the bundle's committed bytes: the appender reads the last index
+ *  segment's table at open, and older index segments when a commit merges
+ *  them into its own. Each commit then adds blocks, an index segment and a
+ *  footer; committed bytes are never rewritten. */
 ARTPACK_API artpack_error artpack_bundle_appender_open(artpack_bundle_writer **out,
                                                       const struct artpack_bundle_info *info,
                                                       const artpack_dict *dict,
                                                       const artpack_allocator *allocator,
-                                                      artpack_write_fn write, void *opaque);
+                                                      artpack_write_fn write, void *opaque,
+                                                      artpack_read_fn read, void *read_opaque);
 /** Adds one record (as artpack_record_encode wrote it; it is validated). */
 ARTPACK_API artpack_error artpack_bundle_writer_add(artpack_bundle_writer *w,
                                                    const void *record, size_t size);
 /** Writes the last block, the index segment and the footer: after it the
  *  articles are committed. The writer can then add more (a new commit). */
 ARTPACK_API artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w);
+/* Called by a commit before it writes the footer and again after (e.g. an
+ * fsync): the footer must not reach the medium before the blocks and the
+ * index segment it names. Returns 0 on success. */
+typedef int (*artpack_barrier_fn)(void *opaque);
+/** Sets the barrier of w's commits (NULL: none). A failing barrier fails the
+ *  commit with ARTPACK_E_WRITE. */
+ARTPACK_API artpack_error artpack_bundle_writer_set_barrier(artpack_bundle_writer *w,
+                                                           artpack_barrier_fn barrier,
+                                                           void *opaque);
 /** Frees a writer; NULL is fine. Uncommitted articles are dropped. */
 ARTPACK_API void artpack_bundle_writer_free(artpack_bundle_writer *w);
 #endif /* ARTPACK_NO_ALLOC */
@@ -606,6 +621,12 @@ ARTPACK_API artpack_error artpack_bundle_get(artpack_bundle_reader *r, uint64_t 
  *  search from the start); ARTPACK_E_NOT_FOUND if none. */
 ARTPACK_API artpack_error artpack_bundle_find_id(artpack_bundle_reader *r, const char *id,
                                                 size_t len, uint64_t *n);
+
+/** The dictionary the reader decodes with (the caller's, or the embedded one
+ *  it loaded into its workspace: valid while the reader is). ARTPACK_E_NOT_FOUND
+ *  when the bundle has none. */
+ARTPACK_API artpack_error artpack_bundle_reader_dict(const artpack_bundle_reader *r,
+                                                    artpack_dict *dict);
 
 /* Where an article is stored. */
 typedef struct artpack_bundle_location {
