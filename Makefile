@@ -51,7 +51,7 @@ TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
 .PHONY: all lib test unit cli-test cxx-check symbols-check noalloc-check roundtrip asan valgrind \
-        bench bench-bundle demo install clean setup
+        bench bench-bundle bench-scale demo install clean setup
 
 all: lib $(B)/artpack
 lib: $(B)/libartpack.a $(B)/libartpack.so
@@ -151,6 +151,12 @@ $(B)/bench_bundle: tests/bench_bundle.c $(TOOL_OBJ) $(B)/libartpack.a
 
 bench-bundle: all $(B)/bench_bundle
 	B=$(B) CORPUS=$(CORPUS) scripts/bench-bundle
+
+# time and memory of every CLI command at 20k, 200k and 1M articles (not part of
+# make test or make bench; SCALE_SIZES="20000 200000" for a shorter run; needs
+# ~8 GB free disk for 1M): docs/bench/scale.md, docs/bench/scale.png
+bench-scale: all
+	B=$(B) ARTPACK=$(B)/artpack CORPUS=$(CORPUS) scripts/bench-scale
 
 bench: all $(B)/bench $(B)/bench_compress
 	$(B)/bench $(CORPUS)/reuters_financial.jsonl
