@@ -3,6 +3,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "test_util.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "json.h"
 
 /* ---- helpers ---- */
@@ -407,6 +413,515 @@ static void test_write_article_refuses_bad_views(void **state) {
     ap_buf_free(&out);
 }
 
+/* ---- \u0000 in object keys (JSONTestSuite y_object_escaped_null_in_key) ---- */
+
+static void test_nul_in_key_roundtrip(void **state) {
+    static const char in[] = "{\"foo\\u0000bar\": 42}";
+    one o;
+    artpack_list_iter it;
+    artpack_str k, v;
+    (void)state;
+    one_read(&o, in, sizeof in - 1);
+    artpack_list_begin(&it, &o.a.view.extra);
+    assert_true(artpack_list_next(&it, &k) && artpack_list_next(&it, &v));
+    assert_int_equal(k.len, 7);
+    assert_memory_equal(k.ptr, "foo\0bar", 7);
+    assert_bytes_equal_str(v.ptr, v.len, "42");
+    one_free(&o);
+    expect_json_out(in, "{\"foo\\u0000bar\":42}\n");
+    /* nested, in values too, sorted bytewise, schema names untouched */
+    expect_json_out("{\"m\":{\"b\\u0000\":[{\"\\u0000\":\"\\u0000\"}],\"a\":1.0},\"id\\u0000\":\"x\","
+                    "\"id\":\"i\\u0000\"}\n",
+                    "{\"id\":\"i\\u0000\",\"id\\u0000\":\"x\",\"m\":{\"a\":1.0,\"b\\u0000\":[{\"\\u0000\":"
+                    "\"\\u0000\"}]}}\n");
+    /* the stand-in for U+0000 is one the document does not use */
+    expect_json_out("{\"a\\u0000\":1,\"a\\u0001\":2,\"a\\u0002\":\"\\u0003\\u000b\\u0010\"}",
+                    "{\"a\\u0000\":1,\"a\\u0001\":2,\"a\\u0002\":\"\\u0003\\u000b\\u0010\"}\n");
+    {
+        static const char ok[] = "{\"a\\u0000\":[1,{\"\\u0000\":null}]}";
+        static const char dup[] = "{\"a\\u0000\":1,\"a\\u0000\":2}";
+        assert_true(ap_json_fragment_canonical(ok, sizeof ok - 1));
+        assert_false(ap_json_fragment_canonical(dup, sizeof dup - 1));
+    }
+}
+
+typedef struct nul_case {
+    const char *line2, *why;
+    size_t col;
+} nul_case;
+
+/* documents with a NUL key are judged as any other: the verdicts, columns
+ * and messages are those of the same document with \u0001 in the key
+ * (checked against the reader before the fix), spelling the input as
+ * written */
+static void test_nul_in_key_verdicts(void **state) {
+    static const nul_case cases[] = {
+        {"{\"a\\u0000\":1,\"a\\u0000\":2}", "duplicate object key near '\"a\\u0000\"'", 22},
+        {"{\"a\\u0000\":1 \"b\":2}", "'}' expected near '\"b\"'", 16},
+        {"{\"a\\u0000\":1,\"b\" \"\\u0000\\u0001\"}", "':' expected near '\"\\u0000\\u0001\"'", 31},
+        {"{\"a\\u0000\":\"\\ud800\\u0000\"}", "invalid Unicode '\\uD800\\u0000'", 25},
+        {"{\"a\\u0000\":\"\\u0000\x01\"}", "control character 0x1 near '\"\\u0000'", 19},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < TU_COUNT(cases); i++) {
+        char in[256];
+        size_t n = (size_t)snprintf(in, sizeof in, "{\"id\":\"a\"}\n%s\n{\"id\":\"c\"}\n", cases[i].line2);
+        ap_json_reader r;
+        ap_json_article a;
+        ap_json_error e;
+        assert_int_equal(ap_json_reader_init(&r, in, n), 0);
+        assert_int_equal(ap_json_next(&r, &a, &e), 1);
+        ap_json_article_free(&a);
+        assert_int_equal(ap_json_next(&r, &a, &e), -1);
+        if (e.line != 2 || e.column != cases[i].col || strstr(e.text, cases[i].why) == NULL)
+            fail_msg("%s: %lu:%lu \"%s\"", cases[i].line2, (unsigned long)e.line,
+                     (unsigned long)e.column, e.text);
+        assert_int_equal(ap_json_next(&r, &a, &e), 1);
+        ap_json_article_free(&a);
+        assert_int_equal(ap_json_next(&r, &a, &e), 0);
+        ap_json_reader_free(&r);
+    }
+}
+
+/* Known limit: the stand-ins for U+0000 are the 26 control characters that
+ * only \u00XY can write; a document that writes every one of them and has a
+ * NUL key is refused, with jansson's message. */
+static void test_nul_in_key_all_stand_ins_used(void **state) {
+    static const char codes[] = {1, 2, 3, 4, 5, 6, 7, 0x0b, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13,
+                                 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f};
+    char in[512];
+    size_t n = 0, i;
+    ap_json_reader r;
+    ap_json_article a;
+    ap_json_error e;
+    (void)state;
+    n += (size_t)snprintf(in + n, sizeof in - n, "{\"s\":\"");
+    for (i = 0; i < sizeof codes; i++) n += (size_t)snprintf(in + n, sizeof in - n, "\\u%04x", codes[i]);
+    n += (size_t)snprintf(in + n, sizeof in - n, "\",\"k\\u0000\":1}\n");
+    assert_int_equal(ap_json_reader_init(&r, in, n), 0);
+    assert_int_equal(ap_json_next(&r, &a, &e), -1);
+    assert_non_null(strstr(e.text, "NUL byte in object key"));
+    ap_json_reader_free(&r);
+    /* one fewer: accepted */
+    memcpy(strstr(in, "\\u001f"), "\\u0020", 6);
+    assert_int_equal(ap_json_reader_init(&r, in, n), 0);
+    assert_int_equal(ap_json_next(&r, &a, &e), 1);
+    ap_json_article_free(&a);
+    ap_json_reader_free(&r);
+}
+
+static void test_write_article_nul_in_extra_key(void **state) {
+    artpack_article v;
+    artpack_str pair[2];
+    ap_buf out = {NULL, 0, 0};
+    char err[256];
+    (void)state;
+    artpack_article_init(&v);
+    pair[0] = tu_strn("k\0", 2);
+    pair[1] = tu_str("[1]");
+    v.extra = tu_list(pair, 2);
+    assert_int_equal(ap_json_write_article(&out, &v, err, sizeof err), 0);
+    assert_bytes_equal_str((const char *)out.data, out.len, "{\"k\\u0000\":[1]}\n");
+    ap_buf_free(&out);
+}
+
+/* ---- streaming: exactly the whole-text reader's articles and verdicts ---- */
+
+/* What one call of ap_json_next / ap_json_stream_next gave. */
+typedef struct event {
+    int rc;
+    size_t start, start_line; /* an article */
+    ap_json_error err;        /* a refused document */
+    size_t consumed;          /* bytes consumed after the call */
+    unsigned char *rec;       /* an article's record */
+    size_t rec_len;
+} event;
+
+typedef struct events {
+    event *v;
+    size_t n, cap;
+} events;
+
+static void events_add(events *e, int rc, ap_json_article *a, const ap_json_error *err,
+                       size_t consumed) {
+    event *x;
+    if (e->n == e->cap) {
+        e->cap = e->cap ? 2 * e->cap : 64;
+        e->v = (event *)realloc(e->v, e->cap * sizeof *e->v);
+        assert_non_null(e->v);
+    }
+    x = &e->v[e->n++];
+    memset(x, 0, sizeof *x);
+    x->rc = rc;
+    x->consumed = consumed;
+    if (rc == 1) {
+        x->start = a->start;
+        x->start_line = a->start_line;
+        x->rec = encode_exact(&a->view, &x->rec_len);
+        ap_json_article_free(a);
+    } else if (rc < 0) {
+        x->err = *err;
+    }
+}
+
+static void events_free(events *e) {
+    size_t i;
+    for (i = 0; i < e->n; i++) free(e->v[i].rec);
+    free(e->v);
+    memset(e, 0, sizeof *e);
+}
+
+static events whole_events(const char *text, size_t n) {
+    events e = {NULL, 0, 0};
+    ap_json_reader r;
+    int rc;
+    assert_int_equal(ap_json_reader_init(&r, text, n), 0);
+    do {
+        ap_json_article a;
+        ap_json_error err;
+        memset(&err, 0, sizeof err);
+        rc = ap_json_next(&r, &a, &err);
+        events_add(&e, rc, &a, &err, r.pos);
+    } while (rc != 0);
+    ap_json_reader_free(&r);
+    return e;
+}
+
+static events stream_events_fd(int fd, size_t chunk) {
+    events e = {NULL, 0, 0};
+    ap_json_stream *s;
+    int rc;
+    assert_int_equal(ap_json_stream_open(&s, fd, chunk), 0);
+    do {
+        ap_json_article a;
+        ap_json_error err;
+        memset(&err, 0, sizeof err);
+        rc = ap_json_stream_next(s, &a, &err);
+        events_add(&e, rc, &a, &err, (size_t)ap_json_stream_bytes(s));
+    } while (rc != 0 && rc != -2);
+    ap_json_stream_close(s);
+    return e;
+}
+
+/* A descriptor reading text[0..n) from a temporary file. */
+static int temp_fd(const char *text, size_t n) {
+    char name[] = "/tmp/artpack-test-json-XXXXXX";
+    int fd = mkstemp(name);
+    assert_true(fd >= 0);
+    unlink(name);
+    assert_int_equal(write(fd, text, n), (ssize_t)n);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    return fd;
+}
+
+static events stream_events(const char *text, size_t n, size_t chunk) {
+    int fd = temp_fd(text, n);
+    events e = stream_events_fd(fd, chunk);
+    close(fd);
+    return e;
+}
+
+static void assert_same_events(const events *want, const events *got, const char *what,
+                               size_t chunk) {
+    size_t i;
+    for (i = 0; i < want->n && i < got->n; i++) {
+        const event *a = &want->v[i], *b = &got->v[i];
+        if (a->rc != b->rc || a->consumed != b->consumed || a->start != b->start ||
+            a->start_line != b->start_line || a->rec_len != b->rec_len ||
+            (a->rec_len && memcmp(a->rec, b->rec, a->rec_len) != 0) ||
+            a->err.line != b->err.line || a->err.column != b->err.column ||
+            a->err.offset != b->err.offset || strcmp(a->err.text, b->err.text) != 0)
+            fail_msg("%.60s (chunk %lu), call %lu: whole text: %d at %lu:%lu (offset %lu) "
+                     "\"%s\", consumed %lu; stream: %d at %lu:%lu (offset %lu) \"%s\", "
+                     "consumed %lu", what, (unsigned long)chunk, (unsigned long)i, a->rc,
+                     (unsigned long)a->err.line, (unsigned long)a->err.column,
+                     (unsigned long)a->err.offset, a->err.text, (unsigned long)a->consumed, b->rc,
+                     (unsigned long)b->err.line, (unsigned long)b->err.column,
+                     (unsigned long)b->err.offset, b->err.text, (unsigned long)b->consumed);
+    }
+    if (want->n != got->n)
+        fail_msg("%.60s (chunk %lu): %lu calls on the whole text, %lu on the stream", what,
+                 (unsigned long)chunk, (unsigned long)want->n, (unsigned long)got->n);
+}
+
+/* Inputs for the stream tests (lengths by strlen; the ones with NUL bytes
+ * are built in stream_inputs). */
+static const char *const stream_texts[] = {
+    "",
+    "\n",
+    "  \r\n\t\n\n",
+    "{\"id\":\"a\"}",
+    "{\"id\":\"a\"}\n{\"id\":\"b\",\"n\":[1.50,-0,1E+5,12345678901234567890]}\n",
+    "{\"id\":\"a\"}\r\n{\"id\":\"b\"}\r\n\r\n{\"x\":-0.0e-0}\r\n",
+    "{\n  \"id\": \"p\",\n  \"tags\": [\n    \"a\",\n    \"b\"\n  ],\n  \"n\": 1.0\n}\n\n",
+    "{\"id\":\"a\"}\n{\n  \"id\": \"p\",\n  \"n\": [1, 22, 333, 4444, 55555]\n}\n{\"id\":\"c\"}",
+    "{\"id\":\"a\"}\n{\"id\":\"b\xff\"}\n{\"id\":\"c\xc3\"}\n{\"id\":\"\xc3\xa9\xe2\x82\xac\"}\n",
+    "\xEF\xBB\xBF{\"id\":\"bom\"}\n{\"id\":\"after\"}\n",
+    "{\"id\":\"a\"}\n\xEF\xBB\xBF{\"id\":\"bom\"}\n\xEF\xBB",
+    "{\"id\":\"a\"}\n{\"id\":\"b\"\n{\"id\":\"c\"}\n{\"id\":\"d\",}\n[1]\n\"s\"\n7\n{\"id\":\"e\"} x\n",
+    "{\"id\":\"a\"}{\"id\":\"b\"}\n{\"a\":tru}\n{\"a\":1.}\n{\"a\":01}\n{\"a\":-}\n{\"a\":NaN}\n",
+    "{\"a\":\"x\ty\"}\n{\"a\":\"x\\u00\"}\n{\"a\":\"\\ud800\"}\n{\"a\":\"\\q\"}\n{\"ok\":1}\n",
+    "{\"a\":[[[[\n",
+    "{\"id\":\"b\"",
+    "{\n\"a\"\n:\n1\n,\n\"b\\u0000\"\n:\n[\n2\n]\n}\n{\"n\\u0000\":1,\"t\":\"\\u0000\\u0001\"}\n",
+    "{\"a\\u0000\":1,\"a\\u0000\":2}\n{\"a\\u0000\":\"\\ud800\\u0000\"}\n{}\n",
+    "{\"s\":\"\\\\u0000\",\"k\\\\\":\"\\\"1.5\\\"\",\"e\":[true,false,null]}\n",
+    "{\"id\":\"a\"}   \t \n   {\"id\":\"indented\"}   \n",
+    "{\"a\":\"unterminated\n{\"id\":\"next\"}\n",
+};
+
+/* Every input: the texts above, lines with NUL bytes, numbers of every
+ * length at every offset, a document larger than any small chunk, and the
+ * repository's data files. Returns the count; texts[i] are malloc'ed. */
+static size_t stream_inputs(char **texts, size_t *lens, size_t max) {
+    static const char *const files[] = {"tests/data/seed.jsonl", "tests/data/golden/edge.jsonl"};
+    size_t k = 0, i;
+    ap_buf b = {NULL, 0, 0};
+    for (i = 0; i < TU_COUNT(stream_texts) && k < max; i++, k++) {
+        lens[k] = strlen(stream_texts[i]);
+        texts[k] = (char *)tu_dup(stream_texts[i], lens[k]);
+    }
+    /* NUL bytes: in a string, and outside */
+    assert_true(k + 2 <= max);
+    lens[k] = 30;
+    texts[k++] = (char *)tu_dup("{\"a\":\"x\0y\"}\n\0\n{\"id\":\"after\"}\n", 30);
+    lens[k] = 12;
+    texts[k++] = (char *)tu_dup("{\"a\":1}\0\n{}\n", 12);
+    /* numbers of 1..40 characters at every offset mod 7, across lines */
+    for (i = 1; i <= 40; i++) {
+        char num[64];
+        memset(num, '9', i);
+        num[i] = '\0';
+        if (i > 2) num[1] = '.';
+        if (i > 5) num[i - 3] = 'e', num[i - 2] = '-';
+        assert_int_equal(ap_buf_puts(&b, "{\"n\":["), 0);
+        assert_int_equal(ap_buf_put(&b, "       ", i % 7), 0);
+        assert_int_equal(ap_buf_puts(&b, num), 0);
+        assert_int_equal(ap_buf_puts(&b, i % 3 ? "]}\n" : ",\n-0]}\n"), 0);
+    }
+    /* a number too long, and one at the limit */
+    assert_int_equal(ap_buf_puts(&b, "{\"n\":"), 0);
+    for (i = 0; i < AP_JSON_NUMBER_MAX + 1; i++) assert_int_equal(ap_buf_putc(&b, '7'), 0);
+    assert_int_equal(ap_buf_puts(&b, "}\n{\"n\":-"), 0);
+    for (i = 0; i < AP_JSON_NUMBER_MAX - 1; i++) assert_int_equal(ap_buf_putc(&b, '7'), 0);
+    assert_int_equal(ap_buf_puts(&b, "}\n"), 0);
+    /* a pretty-printed document of ~12 KB, then a bad one as large */
+    assert_int_equal(ap_buf_puts(&b, "{\n  \"body\": [\n"), 0);
+    for (i = 0; i < 300; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "    \"paragraph %lu, caf\xc3\xa9\",\n    %lu.%lue%lu,\n",
+                 (unsigned long)i, (unsigned long)i, (unsigned long)i * 7, (unsigned long)i % 5);
+        assert_int_equal(ap_buf_puts(&b, line), 0);
+    }
+    assert_int_equal(ap_buf_puts(&b, "    \"end\"\n  ]\n}\n{\"x\":[\n"), 0);
+    for (i = 0; i < 1000; i++) assert_int_equal(ap_buf_puts(&b, "  1.25,\n"), 0);
+    assert_int_equal(ap_buf_puts(&b, "  \"x\" \"y\"]}\n{\"id\":\"last\"}"), 0);
+    assert_true(k < max);
+    lens[k] = b.len;
+    texts[k++] = (char *)b.data;
+    for (i = 0; i < TU_COUNT(files) && k < max; i++) {
+        ap_buf in = {NULL, 0, 0};
+        if (ap_read_all(files[i], &in) != 0) fail_msg("cannot read %s (run from the top folder)", files[i]);
+        lens[k] = in.len;
+        texts[k++] = in.data ? (char *)in.data : (char *)tu_malloc(1);
+    }
+    return k;
+}
+
+static void test_stream_same_as_whole_text(void **state) {
+    static const size_t chunks[] = {1, 2, 3, 7, 64, 1000, 0};
+    char *texts[64];
+    size_t lens[64], count = stream_inputs(texts, lens, 64), i, j;
+    (void)state;
+    for (i = 0; i < count; i++) {
+        events want = whole_events(texts[i], lens[i]);
+        assert_int_equal(want.v[want.n - 1].consumed, lens[i]); /* all of it */
+        for (j = 0; j < TU_COUNT(chunks); j++) {
+            events got;
+            if (lens[i] > 20000 && chunks[j] < 7 && chunks[j] != 0) continue; /* slow */
+            got = stream_events(texts[i], lens[i], chunks[j]);
+            assert_same_events(&want, &got, texts[i], chunks[j]);
+            events_free(&got);
+        }
+        events_free(&want);
+        free(texts[i]);
+    }
+}
+
+/* property: however read() splits the input, the same results */
+static void test_stream_random_splits(void **state) {
+    char *texts[64];
+    size_t lens[64], count = stream_inputs(texts, lens, 64), i, round;
+    unsigned seed = 12345;
+    (void)state;
+    for (i = 0; i < count; i++) {
+        events want = whole_events(texts[i], lens[i]);
+        for (round = 0; round < 8; round++) {
+            events got;
+            size_t chunk;
+            seed = seed * 1103515245u + 12345u;
+            chunk = 1 + (seed >> 8) % (lens[i] < 300 ? lens[i] + 2 : 300);
+            got = stream_events(texts[i], lens[i], chunk);
+            assert_same_events(&want, &got, texts[i], chunk);
+            events_free(&got);
+        }
+        events_free(&want);
+        free(texts[i]);
+    }
+}
+
+/* through a pipe written in random pieces (short reads) */
+static void test_stream_pipe(void **state) {
+    char *texts[64];
+    size_t lens[64], count = stream_inputs(texts, lens, 64), i;
+    (void)state;
+    for (i = 0; i < count; i++) {
+        events want = whole_events(texts[i], lens[i]), got;
+        int fds[2], status;
+        pid_t pid;
+        assert_int_equal(pipe(fds), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) { /* writer */
+            size_t at = 0;
+            unsigned seed = (unsigned)i * 7919u + 1u;
+            close(fds[0]);
+            while (at < lens[i]) {
+                size_t n;
+                seed = seed * 1103515245u + 12345u;
+                n = 1 + (seed >> 8) % 97;
+                if (n > lens[i] - at) n = lens[i] - at;
+                if (write(fds[1], texts[i] + at, n) != (ssize_t)n) _exit(1);
+                at += n;
+            }
+            _exit(0);
+        }
+        close(fds[1]);
+        got = stream_events_fd(fds[0], 4096);
+        close(fds[0]);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        assert_same_events(&want, &got, texts[i], 4096);
+        events_free(&got);
+        events_free(&want);
+        free(texts[i]);
+    }
+}
+
+/* articles do not point into the stream: kept past later calls and close */
+static void test_stream_articles_outlive_the_stream(void **state) {
+    ap_buf in = {NULL, 0, 0};
+    ap_json_article kept[64];
+    size_t n = 0, i;
+    events want;
+    ap_json_stream *s;
+    ap_json_error err;
+    int fd, rc;
+    (void)state;
+    if (ap_read_all("tests/data/seed.jsonl", &in) != 0) fail_msg("cannot read tests/data/seed.jsonl");
+    for (i = 0; i < 3; i++) assert_int_equal(ap_buf_put(&in, in.data, in.len), 0);
+    want = whole_events((const char *)in.data, in.len);
+    fd = temp_fd((const char *)in.data, in.len);
+    assert_int_equal(ap_json_stream_open(&s, fd, 5), 0);
+    while ((rc = ap_json_stream_next(s, &kept[n], &err)) == 1) assert_true(++n < TU_COUNT(kept));
+    assert_int_equal(rc, 0);
+    assert_int_equal(ap_json_stream_bytes(s), in.len);
+    ap_json_stream_close(s);
+    close(fd);
+    memset(in.data, 'x', in.len); /* nor into the input */
+    assert_int_equal(n, want.n - 1);
+    for (i = 0; i < n; i++) {
+        size_t len;
+        unsigned char *rec = encode_exact(&kept[i].view, &len);
+        assert_int_equal(len, want.v[i].rec_len);
+        assert_memory_equal(rec, want.v[i].rec, len);
+        free(rec);
+        ap_json_article_free(&kept[i]);
+    }
+    events_free(&want);
+    ap_buf_free(&in);
+}
+
+static void test_stream_read_error(void **state) {
+    ap_json_stream *s;
+    ap_json_article a;
+    ap_json_error err;
+    int fd = open(".", O_RDONLY); /* read() fails: EISDIR */
+    (void)state;
+    assert_true(fd >= 0);
+    assert_int_equal(ap_json_stream_open(&s, fd, 0), 0);
+    errno = 0;
+    assert_int_equal(ap_json_stream_next(s, &a, &err), -2);
+    assert_int_equal(errno, EISDIR);
+    assert_non_null(strstr(err.text, "read error"));
+    assert_null(a.root);
+    assert_int_equal(ap_json_stream_next(s, &a, &err), -2); /* and stays so */
+    ap_json_stream_close(s);
+    ap_json_stream_close(NULL);
+    close(fd);
+}
+
+static double seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* seconds to stream text (best of 3) */
+static double stream_time(const char *text, size_t n, size_t chunk, size_t articles) {
+    double best = 1e9;
+    int round, fd = temp_fd(text, n);
+    for (round = 0; round < 3; round++) {
+        ap_json_stream *s;
+        ap_json_article a;
+        ap_json_error err;
+        size_t got = 0;
+        double t = seconds();
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+        assert_int_equal(ap_json_stream_open(&s, fd, chunk), 0);
+        while (ap_json_stream_next(s, &a, &err) == 1) {
+            ap_json_article_free(&a);
+            got++;
+        }
+        ap_json_stream_close(s);
+        assert_int_equal(got, articles);
+        t = seconds() - t;
+        if (t < best) best = t;
+    }
+    close(fd);
+    return best;
+}
+
+/* 8 times the input costs about 8 times the time (quadratic would be 64):
+ * many JSON Lines, and one pretty-printed object of as many lines */
+static void test_stream_time_is_linear(void **state) {
+    size_t sizes[2] = {4000, 32000}, k, i;
+    double t[2][2];
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        ap_buf lines = {NULL, 0, 0}, pretty = {NULL, 0, 0};
+        assert_int_equal(ap_buf_puts(&pretty, "{\"body\":[\n"), 0);
+        for (i = 0; i < sizes[k]; i++) {
+            char line[128];
+            int len = snprintf(line, sizeof line, "{\"id\":\"a%lu\",\"n\":[%lu.50,-1e%lu],\"title\":\"t\"}\n",
+                               (unsigned long)i, (unsigned long)i, (unsigned long)i % 300);
+            assert_int_equal(ap_buf_put(&lines, line, (size_t)len), 0);
+            len = snprintf(line, sizeof line, "  \"p%lu\", %lu.5,\n", (unsigned long)i, (unsigned long)i);
+            assert_int_equal(ap_buf_put(&pretty, line, (size_t)len), 0);
+        }
+        assert_int_equal(ap_buf_puts(&pretty, "  \"end\"]}\n"), 0);
+        t[k][0] = stream_time((const char *)lines.data, lines.len, 4096, sizes[k]);
+        t[k][1] = stream_time((const char *)pretty.data, pretty.len, 64, 1);
+        ap_buf_free(&lines);
+        ap_buf_free(&pretty);
+    }
+    for (k = 0; k < 2; k++)
+        if (t[1][k] > 24 * t[0][k] + 0.05)
+            fail_msg("%s: %lu lines took %.4f s, %lu lines %.4f s", k ? "pretty object" : "JSON Lines",
+                     (unsigned long)sizes[0], t[0][k], (unsigned long)sizes[1], t[1][k]);
+}
+
 /* ---- whole articles: the repository's data files and a few more ---- */
 
 static void roundtrip_lines(const char *text, size_t n) {
@@ -457,6 +972,16 @@ int main(void) {
         cmocka_unit_test(test_string_escapes_are_canonical),
         cmocka_unit_test(test_write_article_refuses_bad_views),
         cmocka_unit_test(test_json_record_json_roundtrip),
+        cmocka_unit_test(test_nul_in_key_roundtrip),
+        cmocka_unit_test(test_nul_in_key_verdicts),
+        cmocka_unit_test(test_nul_in_key_all_stand_ins_used),
+        cmocka_unit_test(test_write_article_nul_in_extra_key),
+        cmocka_unit_test(test_stream_same_as_whole_text),
+        cmocka_unit_test(test_stream_random_splits),
+        cmocka_unit_test(test_stream_pipe),
+        cmocka_unit_test(test_stream_articles_outlive_the_stream),
+        cmocka_unit_test(test_stream_read_error),
+        cmocka_unit_test(test_stream_time_is_linear),
     };
     return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }

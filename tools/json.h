@@ -18,27 +18,51 @@ typedef struct ap_json_error {
     char text[256];
 } ap_json_error;
 
-/* A number lexeme in the input (offset, length), in input order. */
+/* A span of the input (offset in the whole input, length): a number lexeme,
+ * or a \u0000 escape in a string. */
 typedef struct ap_num_span {
     size_t offset;
     size_t len;
 } ap_num_span;
 
+/* Spans in input order; next: the first one at or after the reader's pos. */
+typedef struct ap_span_list {
+    ap_num_span *v;
+    size_t count, cap, next;
+} ap_span_list;
+
+/* Bytes read at a time by a stream, and the default masking batch. */
+#define AP_JSON_CHUNK ((size_t)1 << 20)
+
 /* Reads a stream of JSON objects: a single object (over any number of lines)
- * or JSON Lines. Each object must end its line. */
+ * or JSON Lines. Each object must end its line. One reader serves both a
+ * text in memory (ap_json_reader_init) and a file descriptor
+ * (ap_json_stream_open, below): it holds a window of the input, bytes
+ * [base, base + len), and only complete lines of it are handed to the parser.
+ * The fields are private: use the functions. Offsets are in the whole input. */
 typedef struct ap_json_reader {
-    const char *text;     /* the input as given */
-    char *masked;         /* a copy in which every number reads "0   " */
-    size_t size;
+    const char *text;     /* the window (the caller's text, or owned) */
+    char *owned;          /* the window's storage when reading a descriptor */
+    size_t base, len, cap;
+    size_t ready;         /* lines before this offset are complete and scanned */
+    size_t scanned;       /* no line break in [ready, scanned) */
     size_t pos;           /* next unread byte */
-    size_t line;          /* line of pos */
-    size_t line_start;    /* offset of the start of that line */
-    ap_num_span *nums;    /* every valid number lexeme, in order */
-    size_t num_count;
-    size_t num_next;      /* first span at or after pos */
+    size_t line;          /* line of pos (1-based) */
+    size_t column;        /* characters from the start of that line to pos */
+    ap_span_list nums;    /* every valid number lexeme before ready, in order */
+    ap_span_list nuls;    /* every \u0000 escape in a string before ready */
+    size_t feed;          /* next byte handed to jansson */
+    size_t feed_num, feed_nul;
+    int nul_sub;          /* 0, or the code point that stands in for U+0000 */
+    int fd;               /* -1: the whole input is in text */
+    int eof;              /* nothing follows the window */
+    int fail;             /* errno of a read error or of ENOMEM; 0 = none */
+    size_t chunk;         /* bytes per read(); lines scanned per batch */
 } ap_json_reader;
 
-/* One parsed article: the jansson tree, its view, and what the view points at. */
+/* One parsed article: the jansson tree, its view, and what the view points at.
+ * It owns all of that: it does not point into the input or the reader, and
+ * stays valid until ap_json_article_free, whatever the reader does after. */
 typedef struct ap_json_article {
     json_t *root;
     artpack_article view;
@@ -48,15 +72,60 @@ typedef struct ap_json_article {
     size_t start_line;
 } ap_json_article;
 
-/* Returns 0 on success, -1 out of memory. */
+/* Reads the whole input text[0..size), which must stay unchanged until
+ * ap_json_reader_free. Returns 0 on success, -1 out of memory. */
 int ap_json_reader_init(ap_json_reader *r, const char *text, size_t size);
 void ap_json_reader_free(ap_json_reader *r);
 
 /* Next article: 1 = *out filled (free it with ap_json_article_free), 0 = end
  * of input, -1 = a bad document (*err says where and why; the reader then
- * skips to the line after the one where that document started). */
+ * skips to the line after the one where that document started). A reader
+ * made by ap_json_reader_init never returns -2 (see ap_json_stream_next). */
 int ap_json_next(ap_json_reader *r, ap_json_article *out, ap_json_error *err);
 void ap_json_article_free(ap_json_article *a);
+
+/* ---- streaming: the same reader over a file descriptor ----
+ *
+ * Gives exactly the articles, verdicts and error positions (line, column,
+ * byte offset in the whole input) and messages that ap_json_reader_init +
+ * ap_json_next give for the whole input, whatever the chunk size or the way
+ * read() splits the input (pipes, terminals). Memory: the window holds the
+ * current document's lines plus up to a chunk, and grows to at most about
+ * 2 x (largest document or line + chunk); it never depends on the input's
+ * size. Time is linear in the input size.
+ *
+ *   ap_json_stream *s;
+ *   if (ap_json_stream_open(&s, fd, 0)) -> out of memory
+ *   while ((got = ap_json_stream_next(s, &a, &err)) != 0) {
+ *       if (got == -2) -> stop: errno (ENOMEM, or read()'s errno), err.text
+ *       if (got == -1) -> bad document at err.line:err.column; continue or stop
+ *       use a.view (e.g. artpack_record_encode), then ap_json_article_free(&a)
+ *   }
+ *   ap_json_stream_close(s);
+ *
+ * An article returned is independent of the stream (see ap_json_article):
+ * it may be kept across later calls, and after ap_json_stream_close. */
+typedef struct ap_json_stream ap_json_stream;
+
+/* Makes *s read fd from its current position with read() (the caller keeps
+ * fd open until ap_json_stream_close, and closes it). chunk: bytes per
+ * read(), 0 for AP_JSON_CHUNK (1 MiB). Returns 0, or -1 out of memory
+ * (*s = NULL). */
+int ap_json_stream_open(ap_json_stream **s, int fd, size_t chunk);
+
+/* As ap_json_next: 1 = article, 0 = end of input, -1 = bad document (the
+ * stream goes on at the next line), and -2 = the stream cannot go on: a
+ * read() error or out of memory; errno is set (ENOMEM for memory) and err
+ * gives the position reached and a message; every later call returns -2.
+ * Unless 1 is returned, *out holds nothing to free. */
+int ap_json_stream_next(ap_json_stream *s, ap_json_article *out, ap_json_error *err);
+
+/* Bytes of the input consumed so far: up to the end of the last document
+ * returned or skipped (after the end: the input's size). */
+uint64_t ap_json_stream_bytes(const ap_json_stream *s);
+
+/* Frees the stream (NULL is fine); does not close its descriptor. */
+void ap_json_stream_close(ap_json_stream *s);
 
 /* Appends the article as one line of compact JSON (keys in schema order,
  * extra keys after, sorted). Returns 0, or -1 with a message in err (invalid
@@ -69,7 +138,7 @@ int ap_json_put_string(ap_buf *out, const char *s, size_t n);
 
 /* 1 if text[0..n) is one JSON value written exactly as the encoder writes
  * it (compact, object keys sorted, canonical escapes, numbers of at most
- * AP_JSON_NUMBER_MAX characters, no duplicate keys, no NUL in keys). */
+ * AP_JSON_NUMBER_MAX characters, no duplicate keys). */
 int ap_json_fragment_canonical(const char *text, size_t n);
 
 #endif

@@ -1,21 +1,47 @@
-/* json_in.c - JSON text -> article view, strictly, keeping number texts.
+/* json_in.c - JSON text -> article view, strictly, keeping number texts,
+ * from a text in memory or streamed from a file descriptor.
  *
  * jansson parses and checks every document (UTF-8, escapes, duplicate keys,
  * nesting depth, positions for errors). jansson turns numbers into C ints and
  * doubles, which would lose their text ("1.50", "1e3", 30-digit ids), so a
- * first pass finds every number lexeme and hands jansson a copy in which each
- * reads "0" padded with spaces: same length, same positions, same validity.
- * The texts are then matched to jansson's number nodes in document order. */
+ * first pass finds every number lexeme and jansson is handed the text with
+ * each one reading "0" padded with spaces: same length, same positions, same
+ * validity. The texts are then matched to jansson's number nodes in document
+ * order.
+ *
+ * One reader serves both inputs. It holds a window of the input and scans it
+ * line by line, only once a line is complete (a line break ends it, or the end
+ * of the input): the scan never carries state over a line break, so scanning
+ * a line alone gives what scanning the whole input gives. jansson pulls the
+ * document through a callback (json_load_callback) that copies the window from
+ * the document's start, masking numbers on the way, and reads more input only
+ * when jansson asks for a byte past the lines scanned so far. So jansson sees
+ * the very bytes it would see in the whole text, and every verdict, position
+ * and message is the same, whatever the window or the chunk size.
+ *
+ * jansson refuses U+0000 in an object key, which is valid JSON. When it says
+ * so, the document is parsed again with every \u0000 escape in a string read
+ * as \u00XY, a control character whose escape does not occur in what jansson
+ * reads, and the NULs are put back in the tree's keys and strings. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json.h"
+
+#define AP_JSON_FLAGS (JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL)
 
 static int ap_is_digit(char c) { return c >= '0' && c <= '9'; }
 static int ap_is_alnum(char c) {
     return ap_is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
+static int ap_is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* The window's byte at input offset off (base <= off < base + len). */
+static const char *ap_at(const ap_json_reader *r, size_t off) { return r->text + (off - r->base); }
 
 /* Length of the JSON number at s[0..n) if the whole run is one, else 0. */
 static size_t ap_number_lexeme(const char *s, size_t n) {
@@ -40,20 +66,68 @@ static size_t ap_number_lexeme(const char *s, size_t n) {
     return i == n ? n : 0;
 }
 
-/* Finds every number lexeme outside strings; masks it in masked[]. A line
- * break ends a string (a valid string never holds one), so damage on one line
- * cannot shift what later lines mean. */
-static int ap_mask_numbers(const char *text, char *masked, size_t size,
-                           ap_num_span **spans, size_t *count) {
-    size_t i = 0, cap = 0;
+/* ---- spans ---- */
+
+static int ap_span_push(ap_span_list *l, size_t offset, size_t len) {
+    if (l->count == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 64;
+        ap_num_span *p = (ap_num_span *)ap_realloc(l->v, ncap * sizeof *p);
+        if (p == NULL) return -1;
+        l->v = p;
+        l->cap = ncap;
+    }
+    l->v[l->count].offset = offset;
+    l->v[l->count].len = len;
+    l->count++;
+    return 0;
+}
+
+/* Moves next to the first span at or after pos, and forgets the spans
+ * before it once they are half of the list (amortised linear). */
+static void ap_span_forget(ap_span_list *l, size_t pos) {
+    while (l->next < l->count && l->v[l->next].offset < pos) l->next++;
+    if (l->next > 0 && l->next >= l->count / 2) {
+        memmove(l->v, l->v + l->next, (l->count - l->next) * sizeof *l->v);
+        l->count -= l->next;
+        l->next = 0;
+    }
+}
+
+/* Writes what jansson is to read instead of the spans of l that overlap
+ * [from, to), into out (the bytes of [from, to)): rep(span, i) for each byte
+ * i of a span. *k: the first span that does not end before from. */
+static void ap_span_overlay(const ap_span_list *l, size_t *k, size_t from, size_t to, char *out,
+                            const char *rep) {
+    while (*k < l->count && l->v[*k].offset < to) {
+        const ap_num_span *s = &l->v[*k];
+        size_t end = s->offset + s->len, a = s->offset > from ? s->offset : from;
+        size_t b = end < to ? end : to;
+        for (; a < b; a++) out[a - from] = rep ? rep[a - s->offset] : a == s->offset ? '0' : ' ';
+        if (end > to) break; /* goes on in the next piece */
+        (*k)++;
+    }
+}
+
+/* Scans the complete lines [from, to) of the window (from starts a line):
+ * records every number lexeme outside strings, and every \u0000 escape in a
+ * string. A line break ends a string (a valid string never holds one), so
+ * damage on one line cannot shift what later lines mean, and each line is
+ * scanned alone. */
+static int ap_scan_lines(ap_json_reader *r, size_t from, size_t to) {
+    const char *text = ap_at(r, from);
+    size_t i = 0, size = to - from;
     int in_str = 0;
-    *spans = NULL;
-    *count = 0;
     while (i < size) {
         char c = text[i];
         if (in_str) {
-            if (c == '\\' && i + 1 < size && text[i + 1] != '\n') i++;
-            else if (c == '"' || c == '\n') in_str = 0;
+            if (c == '\\' && i + 1 < size && text[i + 1] != '\n') {
+                if (i + 6 <= size && memcmp(text + i + 1, "u0000", 5) == 0 &&
+                    ap_span_push(&r->nuls, from + i, 6))
+                    return -1;
+                i++;
+            } else if (c == '"' || c == '\n') {
+                in_str = 0;
+            }
             i++;
         } else if (c == '"') {
             in_str = 1;
@@ -63,20 +137,8 @@ static int ap_mask_numbers(const char *text, char *masked, size_t size,
             while (j < size && (ap_is_digit(text[j]) || text[j] == '-' || text[j] == '+' ||
                                 text[j] == '.' || text[j] == 'e' || text[j] == 'E'))
                 j++;
-            if (ap_number_lexeme(text + i, j - i) != 0) {
-                if (*count == cap) {
-                    size_t ncap = cap ? cap * 2 : 64;
-                    ap_num_span *p = (ap_num_span *)ap_realloc(*spans, ncap * sizeof *p);
-                    if (p == NULL) return -1;
-                    *spans = p;
-                    cap = ncap;
-                }
-                (*spans)[*count].offset = i;
-                (*spans)[*count].len = j - i;
-                (*count)++;
-                masked[i] = '0';
-                memset(masked + i + 1, ' ', j - i - 1);
-            }
+            if (ap_number_lexeme(text + i, j - i) != 0 && ap_span_push(&r->nums, from + i, j - i))
+                return -1;
             i = j;
         } else if (ap_is_alnum(c)) {
             while (i < size && ap_is_alnum(text[i])) i++; /* true, null, junk */
@@ -87,62 +149,326 @@ static int ap_mask_numbers(const char *text, char *masked, size_t size,
     return 0;
 }
 
+/* ---- the window ---- */
+
+/* Reads up to a chunk more input into the window, first dropping the bytes
+ * before pos or growing it when less than a chunk is free: after either, at
+ * least the kept bytes plus a chunk are free, so the bytes moved are paid
+ * for by as many bytes read since. Returns 0 (at the end: r->eof) or -1 with
+ * r->fail set. */
+static int ap_read_more(ap_json_reader *r) {
+    ssize_t n;
+    if (r->cap - r->len < r->chunk) {
+        size_t dead = r->pos - r->base;
+        if (dead > 0) {
+            memmove(r->owned, r->owned + dead, r->len - dead);
+            r->base += dead;
+            r->len -= dead;
+        }
+        if (r->cap - r->len < r->chunk + r->len) {
+            size_t ncap = 2 * (r->len + r->chunk);
+            char *p = r->len <= SIZE_MAX / 4 ? (char *)ap_realloc(r->owned, ncap) : NULL;
+            if (p == NULL) {
+                r->fail = ENOMEM;
+                return -1;
+            }
+            r->owned = p;
+            r->cap = ncap;
+        }
+        r->text = r->owned;
+    }
+    do
+        n = read(r->fd, r->owned + r->len, r->chunk);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        r->fail = errno ? errno : EIO;
+        return -1;
+    }
+    if (n == 0) r->eof = 1;
+    r->len += (size_t)n;
+    return 0;
+}
+
+/* Makes at least one more line ready (complete and scanned), reading input
+ * when the window holds no complete line past ready; scans up to a chunk of
+ * lines at a time. Returns 1, 0 at the end of the input, or -1 (r->fail). */
+static int ap_more_lines(ap_json_reader *r) {
+    for (;;) {
+        size_t end = r->base + r->len;
+        if (r->fail) return -1;
+        if (r->ready < end) {
+            size_t from = r->scanned > r->ready ? r->scanned : r->ready, stop;
+            const char *nl = (const char *)memchr(ap_at(r, from), '\n', end - from);
+            if (nl != NULL || r->eof) {
+                stop = nl ? from + (size_t)(nl - ap_at(r, from)) + 1 : end;
+                while (nl != NULL && stop < end && stop - r->ready < r->chunk) {
+                    nl = (const char *)memchr(ap_at(r, stop), '\n', end - stop);
+                    if (nl != NULL) stop += (size_t)(nl - ap_at(r, stop)) + 1;
+                    else if (r->eof) stop = end;
+                    else r->scanned = end;
+                }
+                if (ap_scan_lines(r, r->ready, stop)) {
+                    r->fail = ENOMEM;
+                    return -1;
+                }
+                r->ready = stop;
+                return 1;
+            }
+            r->scanned = end;
+        } else if (r->eof) {
+            return 0;
+        }
+        if (ap_read_more(r)) return -1;
+    }
+}
+
 int ap_json_reader_init(ap_json_reader *r, const char *text, size_t size) {
     memset(r, 0, sizeof *r);
-    r->text = text;
-    r->size = size;
+    r->text = size ? text : "";
+    r->len = r->cap = size;
     r->line = 1;
-    r->masked = (char *)ap_malloc(size + 1);
-    if (r->masked == NULL) return -1;
-    if (size) memcpy(r->masked, text, size);
-    r->masked[size] = '\0';
-    if (ap_mask_numbers(text, r->masked, size, &r->nums, &r->num_count)) {
+    r->fd = -1;
+    r->eof = 1;
+    r->chunk = AP_JSON_CHUNK;
+    /* all at once: out of memory is told here, never by ap_json_next */
+    if (ap_scan_lines(r, 0, size)) {
         ap_json_reader_free(r);
         return -1;
     }
+    r->ready = r->scanned = size;
     return 0;
 }
 
 void ap_json_reader_free(ap_json_reader *r) {
-    free(r->masked);
-    free(r->nums);
-    r->masked = NULL;
-    r->nums = NULL;
+    free(r->owned);
+    free(r->nums.v);
+    free(r->nuls.v);
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
 }
 
-/* Moves pos to target, counting lines. */
+/* Moves pos to target (<= ready), counting lines and characters. */
 static void ap_advance(ap_json_reader *r, size_t target) {
-    while (r->pos < target) {
-        if (r->text[r->pos] == '\n') {
+    const char *p = ap_at(r, r->pos);
+    size_t n = target - r->pos, i;
+    for (i = 0; i < n; i++) {
+        if (p[i] == '\n') {
             r->line++;
-            r->line_start = r->pos + 1;
+            r->column = 0;
+        } else if (((unsigned char)p[i] & 0xC0) != 0x80) {
+            r->column++;
         }
-        r->pos++;
+    }
+    r->pos = target;
+}
+
+/* Where offset (pos <= offset <= ready) is: line, and column in characters
+ * (bytes that do not continue a UTF-8 sequence) as jansson counts. */
+static void ap_set_error(const ap_json_reader *r, size_t offset, ap_json_error *err,
+                         const char *fmt, const char *detail) {
+    size_t i, line = r->line, column = r->column + 1, to = offset < r->ready ? offset : r->ready;
+    for (i = r->pos; i < to; i++) {
+        unsigned char c = (unsigned char)*ap_at(r, i);
+        if (c == '\n') {
+            line++;
+            column = 1;
+        } else if ((c & 0xC0) != 0x80) {
+            column++;
+        }
+    }
+    err->offset = offset;
+    err->line = line;
+    err->column = column;
+    snprintf(err->text, sizeof err->text, fmt, detail);
+}
+
+/* The stream cannot go on: -2, errno set, err at pos. */
+static int ap_fail(const ap_json_reader *r, ap_json_error *err) {
+    ap_set_error(r, r->pos, err, r->fail == ENOMEM ? "%s" : "read error: %s",
+                 r->fail == ENOMEM ? "out of memory" : strerror(r->fail));
+    errno = r->fail;
+    return -2;
+}
+
+static void ap_skip_line(ap_json_reader *r, size_t from) {
+    const char *nl = (const char *)memchr(ap_at(r, from), '\n', r->ready - from);
+    ap_advance(r, nl ? from + (size_t)(nl - ap_at(r, from)) + 1 : r->ready);
+}
+
+/* ---- feeding jansson ---- */
+
+/* json_load_callback's source: the window from r->feed on, masked. */
+static size_t ap_feed(void *buffer, size_t buflen, void *data) {
+    ap_json_reader *r = (ap_json_reader *)data;
+    char *out = (char *)buffer;
+    size_t n;
+    if (r->feed >= r->ready && ap_more_lines(r) <= 0) return 0; /* end, or r->fail */
+    n = r->ready - r->feed < buflen ? r->ready - r->feed : buflen;
+    memcpy(out, ap_at(r, r->feed), n);
+    ap_span_overlay(&r->nums, &r->feed_num, r->feed, r->feed + n, out, NULL);
+    if (r->nul_sub) {
+        char rep[6] = {'\\', 'u', '0', '0', 0, 0};
+        rep[4] = "0123456789ABCDEF"[r->nul_sub >> 4];
+        rep[5] = "0123456789ABCDEF"[r->nul_sub & 15]; /* as jansson's messages spell it */
+        ap_span_overlay(&r->nuls, &r->feed_nul, r->feed, r->feed + n, out, rep);
+    }
+    r->feed += n;
+    return n;
+}
+
+static json_t *ap_load_once(ap_json_reader *r, size_t start, size_t flags, int nul_sub,
+                            json_error_t *jerr) {
+    r->feed = start;
+    r->feed_num = r->nums.next;
+    r->feed_nul = r->nuls.next;
+    r->nul_sub = nul_sub;
+    return json_load_callback(ap_feed, r, flags, jerr);
+}
+
+/* Stand-ins for U+0000: the control characters that only an escape \u00XY
+ * can write (not \b, \t, \n, \f or \r; a raw one is refused anyway). */
+static const int ap_nul_subs[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x10, 0x11,
+                                  0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x0B,
+                                  0x0E, 0x0F, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F};
+
+static int ap_hex(char c) {
+    return ap_is_digit(c) ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                    : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Bit c set for every \u00XY in [from, to) that writes a code point c < 32. */
+static unsigned long ap_escapes_in(const ap_json_reader *r, size_t from, size_t to) {
+    unsigned long seen = 0;
+    const char *p = ap_at(r, from);
+    size_t i, n = to - from;
+    for (i = 0; i + 6 <= n; i++)
+        if (p[i] == '\\' && p[i + 1] == 'u' && p[i + 2] == '0' && p[i + 3] == '0' &&
+            (p[i + 4] == '0' || p[i + 4] == '1') && ap_hex(p[i + 5]) >= 0)
+            seen |= 1ul << ((p[i + 4] - '0') * 16 + ap_hex(p[i + 5]));
+    return seen;
+}
+
+/* The stand-in's escape back to \u0000 in jansson's message. */
+static void ap_unsub_text(char *text, int c) {
+    char esc[7];
+    char *p = text;
+    snprintf(esc, sizeof esc, "\\u%04X", (unsigned)c);
+    while ((p = strstr(p, esc)) != NULL) {
+        memcpy(p, "\\u0000", 6);
+        p += 6;
     }
 }
 
-static void ap_set_error(const ap_json_reader *r, size_t offset, ap_json_error *err,
-                         const char *fmt, const char *detail) {
-    size_t i, line = 1, start = 0;
-    for (i = 0; i < offset && i < r->size; i++)
-        if (r->text[i] == '\n') {
-            line++;
-            start = i + 1;
+/* v with every byte c of its strings and keys turned into NUL: v itself, or
+ * a new object in its place (with the same members, in the same order); NULL
+ * when out of memory. */
+static json_t *ap_unsub(json_t *v, char c) {
+    if (json_is_string(v)) {
+        size_t n = json_string_length(v), i;
+        char *s;
+        int rc;
+        if (n == 0 || memchr(json_string_value(v), c, n) == NULL) return v;
+        if ((s = (char *)ap_malloc(n)) == NULL) return NULL;
+        memcpy(s, json_string_value(v), n);
+        for (i = 0; i < n; i++)
+            if (s[i] == c) s[i] = '\0';
+        rc = json_string_setn_nocheck(v, s, n);
+        free(s);
+        return rc == 0 ? v : NULL;
+    } else if (json_is_array(v)) {
+        size_t i;
+        for (i = 0; i < json_array_size(v); i++) {
+            json_t *x = json_array_get(v, i), *y = ap_unsub(x, c);
+            if (y == NULL || (y != x && json_array_set_new(v, i, y))) return NULL;
         }
-    err->offset = offset;
-    err->line = line;
-    /* count characters, not bytes, as jansson does */
-    err->column = 1;
-    for (i = start; i < offset && i < r->size; i++)
-        if (((unsigned char)r->text[i] & 0xC0) != 0x80) err->column++;
-    snprintf(err->text, sizeof err->text, fmt, detail);
+    } else if (json_is_object(v)) {
+        void *it;
+        const char *k;
+        size_t kl;
+        json_t *x, *copy;
+        int keys = 0;
+        for (it = json_object_iter(v); it != NULL; it = json_object_iter_next(v, it)) {
+            json_t *y;
+            x = json_object_iter_value(it);
+            if ((y = ap_unsub(x, c)) == NULL || (y != x && json_object_iter_set_new(v, it, y)))
+                return NULL;
+            if (memchr(json_object_iter_key(it), c, json_object_iter_key_len(it))) keys = 1;
+        }
+        if (!keys) return v;
+        if ((copy = json_object()) == NULL) return NULL;
+        json_object_keylen_foreach(v, k, kl, x) {
+            char *key = (char *)ap_malloc(kl);
+            size_t i;
+            int rc;
+            if (key == NULL) {
+                json_decref(copy);
+                return NULL;
+            }
+            memcpy(key, k, kl);
+            for (i = 0; i < kl; i++)
+                if (key[i] == c) key[i] = '\0';
+            rc = json_object_setn_nocheck(copy, key, kl, x);
+            free(key);
+            if (rc) {
+                json_decref(copy);
+                return NULL;
+            }
+        }
+        return copy;
+    }
+    return v;
+}
+
+/* End of what jansson read of the document at start (plus a margin). */
+static size_t ap_read_end(const ap_json_reader *r, size_t start, const json_error_t *jerr) {
+    size_t end = start + (jerr->position > 0 ? (size_t)jerr->position : 0) + 6;
+    return end < r->feed ? end : r->feed;
+}
+
+/* Parses the document at start (pos <= start < ready). */
+static json_t *ap_load(ap_json_reader *r, size_t start, size_t flags, json_error_t *jerr) {
+    json_error_t first;
+    unsigned long seen;
+    size_t i;
+    json_t *root = ap_load_once(r, start, flags, 0, jerr);
+    if (root != NULL || r->fail || json_error_code(jerr) != json_error_null_byte_in_key)
+        return root;
+    first = *jerr;
+    seen = ap_escapes_in(r, start, ap_read_end(r, start, jerr));
+    for (i = 0; i < sizeof ap_nul_subs / sizeof ap_nul_subs[0]; i++) {
+        int c = ap_nul_subs[i];
+        json_t *back;
+        if (seen & (1ul << c)) continue;
+        root = ap_load_once(r, start, flags, c, jerr);
+        if (r->fail) return root;
+        seen |= ap_escapes_in(r, start, ap_read_end(r, start, jerr));
+        if (seen & (1ul << c)) { /* it occurs after all: take another one */
+            if (root != NULL) json_decref(root);
+            continue;
+        }
+        if (root == NULL) {
+            ap_unsub_text(jerr->text, c);
+            return NULL;
+        }
+        back = ap_unsub(root, (char)c);
+        if (back != root) json_decref(root);
+        if (back == NULL) {
+            jerr->line = jerr->column = -1;
+            jerr->position = 0;
+            snprintf(jerr->text, sizeof jerr->text, "out of memory");
+        }
+        return back;
+    }
+    *jerr = first; /* every stand-in occurs in the document: refused as before */
+    return NULL;
 }
 
 /* ---- number texts: jansson node -> lexeme ---- */
 
 typedef struct ap_num_ref {
     const json_t *node;
-    const ap_num_span *span;
+    const char *text; /* the lexeme (NULL: not matched yet) */
+    size_t len;
 } ap_num_ref;
 
 typedef struct ap_num_map {
@@ -160,7 +486,8 @@ static int ap_collect_numbers(const json_t *v, ap_num_map *m) {
             m->cap = ncap;
         }
         m->refs[m->count].node = v;
-        m->refs[m->count].span = NULL;
+        m->refs[m->count].text = NULL;
+        m->refs[m->count].len = 0;
         m->count++;
     } else if (json_is_array(v)) {
         size_t i;
@@ -180,11 +507,11 @@ static int ap_ref_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static const ap_num_span *ap_num_lookup(const ap_num_map *m, const json_t *node) {
+static const ap_num_ref *ap_num_lookup(const ap_num_map *m, const json_t *node) {
     size_t lo = 0, hi = m->count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (m->refs[mid].node == node) return m->refs[mid].span;
+        if (m->refs[mid].node == node) return &m->refs[mid];
         if (m->refs[mid].node < node) lo = mid + 1;
         else hi = mid;
     }
@@ -207,8 +534,7 @@ static int ap_kv_cmp(const void *a, const void *b) {
     return x->len < y->len ? -1 : x->len > y->len;
 }
 
-static int ap_put_value(ap_buf *out, const json_t *v, const char *text,
-                        const ap_num_map *m) {
+static int ap_put_value(ap_buf *out, const json_t *v, const ap_num_map *m) {
     switch (json_typeof(v)) {
     case JSON_NULL: return ap_buf_puts(out, "null");
     case JSON_TRUE: return ap_buf_puts(out, "true");
@@ -216,15 +542,15 @@ static int ap_put_value(ap_buf *out, const json_t *v, const char *text,
     case JSON_STRING: return ap_json_put_string(out, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
     case JSON_REAL: {
-        const ap_num_span *s = ap_num_lookup(m, v);
-        return s ? ap_buf_put(out, text + s->offset, s->len) : -1;
+        const ap_num_ref *s = ap_num_lookup(m, v);
+        return s && s->text ? ap_buf_put(out, s->text, s->len) : -1;
     }
     case JSON_ARRAY: {
         size_t i;
         if (ap_buf_putc(out, '[')) return -1;
         for (i = 0; i < json_array_size(v); i++) {
             if (i && ap_buf_putc(out, ',')) return -1;
-            if (ap_put_value(out, json_array_get(v, i), text, m)) return -1;
+            if (ap_put_value(out, json_array_get(v, i), m)) return -1;
         }
         return ap_buf_putc(out, ']');
     }
@@ -248,7 +574,7 @@ static int ap_put_value(ap_buf *out, const json_t *v, const char *text,
             if (i) rc = ap_buf_putc(out, ',');
             if (!rc) rc = ap_json_put_string(out, kv[i].key, kv[i].len);
             if (!rc) rc = ap_buf_putc(out, ':');
-            if (!rc) rc = ap_put_value(out, kv[i].value, text, m);
+            if (!rc) rc = ap_put_value(out, kv[i].value, m);
         }
         if (!rc) rc = ap_buf_putc(out, '}');
         free(kv);
@@ -276,7 +602,7 @@ static artpack_str ap_str_of(const json_t *v) {
 }
 
 /* Fills a->view from a->root. Returns 0 or -1 (out of memory). */
-static int ap_build_view(ap_json_article *a, const char *text, const ap_num_map *m) {
+static int ap_build_view(ap_json_article *a, const ap_num_map *m) {
     artpack_article *view = &a->view;
     size_t nitems = 0, nextra = 0, used = 0, i;
     const char *k;
@@ -326,7 +652,7 @@ static int ap_build_view(ap_json_article *a, const char *text, const ap_num_map 
     }
     qsort(extra, nextra, sizeof *extra, ap_kv_cmp);
     for (i = 0; i < nextra; i++) {
-        if (ap_put_value(&a->extra_json, extra[i].value, text, m)) goto done;
+        if (ap_put_value(&a->extra_json, extra[i].value, m)) goto done;
         extra_end[i] = a->extra_json.len;
     }
     /* the buffer may have moved while growing: point into it only now */
@@ -356,11 +682,6 @@ void ap_json_article_free(ap_json_article *a) {
     memset(a, 0, sizeof *a);
 }
 
-static void ap_skip_line(ap_json_reader *r, size_t from) {
-    const char *nl = (const char *)memchr(r->text + from, '\n', r->size - from);
-    ap_advance(r, nl ? (size_t)(nl - r->text) + 1 : r->size);
-}
-
 int ap_json_next(ap_json_reader *r, ap_json_article *out, ap_json_error *err) {
     json_error_t jerr;
     size_t start, end, i, first_num;
@@ -368,21 +689,32 @@ int ap_json_next(ap_json_reader *r, ap_json_article *out, ap_json_error *err) {
     json_t *root;
 
     memset(out, 0, sizeof *out);
-    while (r->pos < r->size && (r->text[r->pos] == ' ' || r->text[r->pos] == '\t' ||
-                                r->text[r->pos] == '\r' || r->text[r->pos] == '\n'))
-        ap_advance(r, r->pos + 1);
-    if (r->pos >= r->size) return 0;
+    if (r->fail) return ap_fail(r, err);
+    for (;;) {
+        int more;
+        while (r->pos < r->ready && ap_is_space(*ap_at(r, r->pos))) ap_advance(r, r->pos + 1);
+        if (r->pos < r->ready) break;
+        more = ap_more_lines(r);
+        if (more < 0) return ap_fail(r, err);
+        if (more == 0) return 0;
+    }
     start = r->pos;
     out->start = start;
     out->start_line = r->line;
+    ap_span_forget(&r->nums, start);
+    ap_span_forget(&r->nuls, start);
 
-    if (r->size - start >= 3 && memcmp(r->text + start, "\xEF\xBB\xBF", 3) == 0) {
+    /* the line is complete: its first 3 bytes, if it has them, are ready */
+    if (r->ready - start >= 3 && memcmp(ap_at(r, start), "\xEF\xBB\xBF", 3) == 0) {
         ap_set_error(r, start, err, "%s", "byte order mark (U+FEFF): JSON text must not start with one");
         ap_skip_line(r, start);
         return -1;
     }
-    root = json_loadb(r->masked + start, r->size - start,
-                      JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &jerr);
+    root = ap_load(r, start, AP_JSON_FLAGS, &jerr);
+    if (r->fail) {
+        if (root != NULL) json_decref(root);
+        return ap_fail(r, err);
+    }
     if (root == NULL) {
         /* jansson's line and column count from the start of this document;
          * for a byte that is not UTF-8 it names the character before it, so
@@ -392,15 +724,15 @@ int ap_json_next(ap_json_reader *r, ap_json_article *out, ap_json_error *err) {
                       strncmp(jerr.text, "unexpected newline", 18) == 0;
         size_t at = start + (jerr.position > 0 ? (size_t)jerr.position - 1 : 0);
         if (at_byte) at++;
-        ap_set_error(r, at_byte ? (at > r->size ? r->size : at) : start, err,
-                     utf8 ? "invalid UTF-8: %s" : "%s",
+        if (at > r->ready) at = r->ready;
+        ap_set_error(r, at_byte ? at : start, err, utf8 ? "invalid UTF-8: %s" : "%s",
                      ap_alloc_failed() ? "out of memory" : jerr.text);
         if (!at_byte && jerr.line >= 1 && jerr.column >= 1) {
             err->column = jerr.line == 1 ? err->column - 1 + (size_t)jerr.column
                                          : (size_t)jerr.column;
             err->line += (size_t)jerr.line - 1;
         }
-        err->offset = at > r->size ? r->size : at;
+        err->offset = at;
         ap_skip_line(r, start);
         return -1;
     }
@@ -421,8 +753,10 @@ int ap_json_next(ap_json_reader *r, ap_json_article *out, ap_json_error *err) {
         ap_skip_line(r, start);
         return -1;
     }
-    for (i = end; i < r->size && r->text[i] != '\n'; i++) {
-        if (r->text[i] != ' ' && r->text[i] != '\t' && r->text[i] != '\r') {
+    /* the object's last line is ready, up to its line break or the end */
+    for (i = end; i < r->ready && *ap_at(r, i) != '\n'; i++) {
+        char c = *ap_at(r, i);
+        if (c != ' ' && c != '\t' && c != '\r') {
             json_decref(root);
             ap_set_error(r, i, err, "%s",
                          "unexpected data after the object (one object per line)");
@@ -431,13 +765,12 @@ int ap_json_next(ap_json_reader *r, ap_json_article *out, ap_json_error *err) {
         }
     }
     /* numbers: the spans inside [start, end) belong to this object, in order */
-    while (r->num_next < r->num_count && r->nums[r->num_next].offset < start) r->num_next++;
-    first_num = r->num_next;
+    first_num = r->nums.next;
     out->root = root;
     if (ap_collect_numbers(root, &map)) goto oom;
     for (i = 0; i < map.count; i++) {
-        const ap_num_span *s = &r->nums[first_num + i];
-        if (first_num + i >= r->num_count || s->offset >= end) {
+        const ap_num_span *s = first_num + i < r->nums.count ? &r->nums.v[first_num + i] : NULL;
+        if (s == NULL || s->offset >= end) {
             ap_set_error(r, start, err, "%s", "internal error: number texts out of step");
             goto fail;
         }
@@ -448,12 +781,13 @@ int ap_json_next(ap_json_reader *r, ap_json_article *out, ap_json_error *err) {
             ap_set_error(r, s->offset, err, "number too long (%s)", detail);
             goto fail;
         }
-        map.refs[i].span = s;
+        map.refs[i].text = ap_at(r, s->offset);
+        map.refs[i].len = s->len;
     }
-    r->num_next = first_num + map.count;
     if (map.count) qsort(map.refs, map.count, sizeof *map.refs, ap_ref_cmp);
-    if (ap_build_view(out, r->text, &map)) goto oom;
+    if (ap_build_view(out, &map)) goto oom;
     free(map.refs);
+    r->nums.next = first_num + map.count;
     ap_advance(r, end);
     return 1;
 oom:
@@ -461,7 +795,6 @@ oom:
 fail:
     free(map.refs);
     ap_json_article_free(out);
-    r->num_next = first_num;
     ap_skip_line(r, start);
     return -1;
 }
@@ -475,14 +808,17 @@ int ap_json_fragment_canonical(const char *text, size_t n) {
     size_t i;
     int ok = 0;
     if (ap_json_reader_init(&r, text, n)) return 0;
-    for (i = 0; i < r.num_count; i++)
-        if (r.nums[i].len > AP_JSON_NUMBER_MAX) goto done;
-    v = json_loadb(r.masked, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-    if (v == NULL || ap_collect_numbers(v, &map) || map.count != r.num_count) goto done;
-    for (i = 0; i < map.count; i++) map.refs[i].span = &r.nums[i];
+    for (i = 0; i < r.nums.count; i++)
+        if (r.nums.v[i].len > AP_JSON_NUMBER_MAX) goto done;
+    v = ap_load(&r, 0, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    if (v == NULL || ap_collect_numbers(v, &map) || map.count != r.nums.count) goto done;
+    for (i = 0; i < map.count; i++) {
+        map.refs[i].text = text + r.nums.v[i].offset;
+        map.refs[i].len = r.nums.v[i].len;
+    }
     if (map.count) qsort(map.refs, map.count, sizeof *map.refs, ap_ref_cmp);
     /* the text must be exactly what the encoder writes for this value */
-    ok = ap_put_value(&out, v, text, &map) == 0 && out.len == n &&
+    ok = ap_put_value(&out, v, &map) == 0 && out.len == n &&
          (n == 0 || memcmp(out.data, text, n) == 0);
 done:
     if (v) json_decref(v);
@@ -490,4 +826,35 @@ done:
     ap_buf_free(&out);
     ap_json_reader_free(&r);
     return ok;
+}
+
+/* ---- streaming ---- */
+
+struct ap_json_stream {
+    ap_json_reader r;
+};
+
+int ap_json_stream_open(ap_json_stream **s, int fd, size_t chunk) {
+    ap_json_stream *p = (ap_json_stream *)ap_malloc(sizeof *p);
+    *s = NULL;
+    if (p == NULL) return -1;
+    memset(p, 0, sizeof *p);
+    p->r.text = "";
+    p->r.line = 1;
+    p->r.fd = fd;
+    p->r.chunk = chunk == 0 ? AP_JSON_CHUNK : chunk < SIZE_MAX / 8 ? chunk : SIZE_MAX / 8;
+    *s = p;
+    return 0;
+}
+
+int ap_json_stream_next(ap_json_stream *s, ap_json_article *out, ap_json_error *err) {
+    return ap_json_next(&s->r, out, err);
+}
+
+uint64_t ap_json_stream_bytes(const ap_json_stream *s) { return (uint64_t)s->r.pos; }
+
+void ap_json_stream_close(ap_json_stream *s) {
+    if (s == NULL) return;
+    ap_json_reader_free(&s->r);
+    free(s);
 }

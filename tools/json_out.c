@@ -226,11 +226,6 @@ int ap_json_write_article(ap_buf *out, const artpack_article *a, char *err, size
             snprintf(err, err_size, "an extra key is not valid UTF-8 (byte %zu)", bad);
             goto fail;
         }
-        if (k.len && memchr(k.ptr, '\0', k.len) != NULL) {
-            /* the encoder never writes one: jansson refuses NUL in keys */
-            snprintf(err, err_size, "an extra key holds a NUL byte");
-            goto fail;
-        }
         if (ap_put_key(out, &first, k.ptr, k.len) ||
             ap_put_extra_value(out, k, v, err, err_size))
             goto fail;
