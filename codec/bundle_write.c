@@ -60,6 +60,17 @@ typedef struct ap_wlive {
     ap_vec entries, hashes;
 } ap_wlive;
 
+/* A block staged for compression, and what compresses it. */
+typedef struct ap_slot {
+    ZSTD_CCtx *cctx;          /* zstd blocks: standard frames */
+    artpack_compressor *comp; /* LZ4 and stored blocks: artpack frames */
+    ap_vec content, frame;
+    size_t frame_size;
+    uint32_t first_rel;       /* its first article, relative to the segment */
+    artpack_error err;
+    int zstd;
+} ap_slot;
+
 struct artpack_bundle_writer {
     artpack_bundle_params params;
     artpack_dict dict;
@@ -68,16 +79,18 @@ struct artpack_bundle_writer {
     artpack_write_fn write;
     void *opaque;
     uint64_t offset;          /* bytes in the output so far */
-    /* compression */
-    ZSTD_CCtx *cctx;          /* zstd blocks: standard frames */
+    /* compression: full blocks are staged into slots and compressed
+     * together (in parallel through run, when set), then written in order */
     void *cdict_mem;
-    const ZSTD_CDict *cdict;
-    artpack_compressor *comp; /* LZ4 and stored blocks: artpack frames */
+    const ZSTD_CDict *cdict;  /* shared by the slots' CCtxs (read-only) */
+    ap_slot slot[ARTPACK_BUNDLE_JOBS_MAX];
+    unsigned jobs, staged;
+    artpack_parallel_fn run;
+    void *run_opaque;
     /* the block being filled */
     ap_vec records;           /* concatenated */
     ap_vec sizes;             /* varints */
     uint32_t block_records;
-    ap_vec content, frame;    /* scratch for a block */
     /* since the last commit */
     ap_vec entries;           /* AP_BLOCK_ENTRY each */
     ap_vec hashes;            /* u16 per article */
@@ -117,18 +130,32 @@ static artpack_error ap_emit_chunk_head(artpack_bundle_writer *w, uint32_t magic
     return ap_emit(w, h, 8);
 }
 
-static artpack_error ap_zstd_setup(artpack_bundle_writer *w) {
-    w->cctx = ZSTD_createCCtx_advanced(ap_zstd_mem(&w->mem));
-    AP_RETURN_IF(w->cctx == NULL, ARTPACK_E_ALLOC);
-    AP_RETURN_IF(ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel,
-                                                     w->params.level)) ||
-                     ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1)) ||
-                     ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1)),
-                 ARTPACK_E_COMPRESS);
-    if (w->has_dict) {
-        AP_TRY(ap_zstd_cdict(&w->mem, &w->dict, w->params.level, w->params.block_size,
-                             &w->cdict_mem, &w->cdict));
-        AP_RETURN_IF(ZSTD_isError(ZSTD_CCtx_refCDict(w->cctx, w->cdict)), ARTPACK_E_COMPRESS);
+/* Sets up slot i's compressor (the CDict, shared, is made for slot 0). */
+static artpack_error ap_slot_setup(artpack_bundle_writer *w, unsigned i) {
+    ap_slot *sl = &w->slot[i];
+    sl->zstd = w->params.codec == ARTPACK_CODEC_ZSTD;
+    if (sl->zstd) {
+        sl->cctx = ZSTD_createCCtx_advanced(ap_zstd_mem(&w->mem));
+        AP_RETURN_IF(sl->cctx == NULL, ARTPACK_E_ALLOC);
+        AP_RETURN_IF(ZSTD_isError(ZSTD_CCtx_setParameter(sl->cctx, ZSTD_c_compressionLevel,
+                                                         w->params.level)) ||
+                         ZSTD_isError(ZSTD_CCtx_setParameter(sl->cctx, ZSTD_c_checksumFlag, 1)) ||
+                         ZSTD_isError(ZSTD_CCtx_setParameter(sl->cctx, ZSTD_c_contentSizeFlag, 1)),
+                     ARTPACK_E_COMPRESS);
+        if (w->has_dict) {
+            if (w->cdict == NULL)
+                AP_TRY(ap_zstd_cdict(&w->mem, &w->dict, w->params.level, w->params.block_size,
+                                     &w->cdict_mem, &w->cdict));
+            AP_RETURN_IF(ZSTD_isError(ZSTD_CCtx_refCDict(sl->cctx, w->cdict)), ARTPACK_E_COMPRESS);
+        }
+    } else {
+        artpack_compress_params cp;
+        memset(&cp, 0, sizeof cp);
+        cp.codec = w->params.codec;
+        cp.level = w->params.codec == ARTPACK_CODEC_LZ4 ? w->params.level : 0;
+        cp.checksum = 1;
+        cp.frame_dict_id = 0; /* the header names the dictionary */
+        AP_TRY(artpack_compressor_create(&sl->comp, &cp, w->has_dict ? &w->dict : NULL, &w->mem));
     }
     return ARTPACK_OK;
 }
@@ -151,19 +178,20 @@ static artpack_error ap_write_dict(artpack_bundle_writer *w) {
     size_t bound = ZSTD_compressBound(w->dict.size), n;
     unsigned char head[4];
     artpack_error err;
-    AP_TRY(ap_vec_reserve(&w->mem, &w->frame, bound));
+    ap_vec *frame = &w->slot[0].frame;
+    AP_TRY(ap_vec_reserve(&w->mem, frame, bound));
     c = ZSTD_createCCtx_advanced(ap_zstd_mem(&w->mem));
     AP_RETURN_IF(c == NULL, ARTPACK_E_ALLOC);
     n = ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, AP_ZSTD_LEVEL_DEFAULT);
     if (!ZSTD_isError(n)) n = ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
-    if (!ZSTD_isError(n)) n = ZSTD_compress2(c, w->frame.p, bound, w->dict.data, w->dict.size);
+    if (!ZSTD_isError(n)) n = ZSTD_compress2(c, frame->p, bound, w->dict.data, w->dict.size);
     ZSTD_freeCCtx(c);
     if (ZSTD_isError(n)) return ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation
                                    ? ARTPACK_E_ALLOC : ARTPACK_E_COMPRESS;
     ap_write_le32(head, (uint32_t)w->dict.size);
     err = ap_emit_chunk_head(w, AP_CHUNK_DICT, 4 + n);
     if (err == ARTPACK_OK) err = ap_emit(w, head, 4);
-    if (err == ARTPACK_OK) err = ap_emit(w, w->frame.p, n);
+    if (err == ARTPACK_OK) err = ap_emit(w, frame->p, n);
     return err;
 }
 
@@ -177,13 +205,18 @@ static void ap_writer_destroy(artpack_bundle_writer *w) {
     artpack_allocator m;
     if (w == NULL) return;
     m = w->mem;
-    ZSTD_freeCCtx(w->cctx);
+    {
+        unsigned i;
+        for (i = 0; i < ARTPACK_BUNDLE_JOBS_MAX; i++) {
+            ZSTD_freeCCtx(w->slot[i].cctx);
+            artpack_compressor_free(w->slot[i].comp);
+            ap_vec_free(&m, &w->slot[i].content);
+            ap_vec_free(&m, &w->slot[i].frame);
+        }
+    }
     if (w->cdict_mem) m.free(m.opaque, w->cdict_mem);
-    artpack_compressor_free(w->comp);
     ap_vec_free(&m, &w->records);
     ap_vec_free(&m, &w->sizes);
-    ap_vec_free(&m, &w->content);
-    ap_vec_free(&m, &w->frame);
     ap_vec_free(&m, &w->entries);
     ap_vec_free(&m, &w->hashes);
     {
@@ -235,17 +268,8 @@ static artpack_error ap_writer_new(artpack_bundle_writer **out, const artpack_bu
         w->dict = *dict;
         w->has_dict = 1;
     }
-    if (p.codec == ARTPACK_CODEC_ZSTD) {
-        err = ap_zstd_setup(w);
-    } else {
-        artpack_compress_params cp;
-        memset(&cp, 0, sizeof cp);
-        cp.codec = p.codec;
-        cp.level = p.codec == ARTPACK_CODEC_LZ4 ? p.level : 0;
-        cp.checksum = 1;
-        cp.frame_dict_id = 0; /* the header names the dictionary */
-        err = artpack_compressor_create(&w->comp, &cp, w->has_dict ? &w->dict : NULL, &w->mem);
-    }
+    w->jobs = 1;
+    err = ap_slot_setup(w, 0);
     if (err != ARTPACK_OK) {
         ap_writer_destroy(w);
         return err;
@@ -352,48 +376,118 @@ artpack_error artpack_bundle_appender_open(artpack_bundle_writer **out,
     return ARTPACK_OK;
 }
 
-/* Compresses and writes the block being filled. */
-static artpack_error ap_flush_block(artpack_bundle_writer *w) {
-    unsigned char head[ARTPACK_VARINT_MAX], entry[AP_BLOCK_ENTRY];
-    size_t hn, content, frame;
-    uint64_t at = w->offset;
-    if (w->block_records == 0) return ARTPACK_OK;
-    /* content: varint count, varint sizes, records */
-    hn = ap_block_head(head, w->block_records);
-    w->content.len = 0;
-    AP_TRY(ap_vec_put(&w->mem, &w->content, head, hn));
-    AP_TRY(ap_vec_put(&w->mem, &w->content, w->sizes.p, w->sizes.len));
-    AP_TRY(ap_vec_put(&w->mem, &w->content, w->records.p, w->records.len));
-    content = w->content.len;
-    AP_RETURN_IF(content > 0xFFFFFFFFu, ARTPACK_E_TOO_LARGE);
-    if (w->params.codec == ARTPACK_CODEC_ZSTD) {
-        size_t bound = ZSTD_compressBound(content), r;
-        AP_TRY(ap_vec_reserve(&w->mem, &w->frame, bound));
-        r = ZSTD_compress2(w->cctx, w->frame.p, bound, w->content.p, content);
+/* Compresses a staged block (any thread: touches only its slot). */
+static void ap_slot_compress(void *arg) {
+    ap_slot *sl = (ap_slot *)arg;
+    size_t content = sl->content.len;
+    sl->err = ARTPACK_OK;
+    if (sl->zstd) {
+        size_t r = ZSTD_compress2(sl->cctx, sl->frame.p, sl->frame.cap, sl->content.p, content);
         if (ZSTD_isError(r))
-            return ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? ARTPACK_E_ALLOC
-                                                                         : ARTPACK_E_COMPRESS;
-        frame = r;
-        AP_TRY(ap_emit(w, w->frame.p, frame));
+            sl->err = ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? ARTPACK_E_ALLOC
+                                                                            : ARTPACK_E_COMPRESS;
+        sl->frame_size = r;
     } else {
-        size_t bound = ARTPACK_FRAME_BOUND(content);
-        AP_TRY(ap_vec_reserve(&w->mem, &w->frame, bound));
-        AP_TRY(artpack_frame_compress(w->comp, w->frame.p, bound, w->content.p, content, &frame));
+        sl->err = artpack_frame_compress(sl->comp, sl->frame.p, sl->frame.cap, sl->content.p,
+                                         content, &sl->frame_size);
+    }
+}
+
+/* Writes a compressed slot and its index entry. */
+static artpack_error ap_slot_emit(artpack_bundle_writer *w, ap_slot *sl) {
+    unsigned char entry[AP_BLOCK_ENTRY];
+    uint64_t at = w->offset;
+    size_t frame = sl->frame_size, content = sl->content.len;
+    if (!sl->zstd) {
         AP_TRY(ap_emit_chunk_head(w, AP_CHUNK_BLOCK, frame));
-        AP_TRY(ap_emit(w, w->frame.p, frame));
         frame += 8;
     }
     AP_RETURN_IF(frame > 0xFFFFFFFFu, ARTPACK_E_TOO_LARGE);
+    AP_TRY(ap_emit(w, sl->frame.p, sl->frame_size));
     ap_write_le64(entry, at);
     ap_write_le32(entry + 8, (uint32_t)frame);
-    ap_write_le32(entry + 12, (uint32_t)(w->articles - w->block_records - w->segment_first));
+    ap_write_le32(entry + 12, sl->first_rel);
     AP_TRY(ap_vec_put(&w->mem, &w->entries, entry, sizeof entry));
     if (content > w->max_content) w->max_content = (uint32_t)content;
     if (frame > w->max_frame) w->max_frame = (uint32_t)frame;
+    w->blocks++;
+    return ARTPACK_OK;
+}
+
+/* Compresses the staged blocks (together through run when there are several)
+ * and writes them in order. A failure here leaves the writer unusable: the
+ * articles of the blocks it drops are counted already. */
+static artpack_error ap_drain(artpack_bundle_writer *w) {
+    void *args[ARTPACK_BUNDLE_JOBS_MAX];
+    unsigned i, n = w->staged;
+    artpack_error err = ARTPACK_OK;
+    if (n == 0) return ARTPACK_OK;
+    for (i = 0; i < n; i++) args[i] = &w->slot[i];
+    if (n > 1 && w->run != NULL) w->run(w->run_opaque, ap_slot_compress, args, n);
+    else
+        for (i = 0; i < n; i++) ap_slot_compress(&w->slot[i]);
+    for (i = 0; i < n && err == ARTPACK_OK; i++) {
+        err = w->slot[i].err;
+        if (err == ARTPACK_OK) err = ap_slot_emit(w, &w->slot[i]);
+    }
+    w->staged = 0;
+    if (err != ARTPACK_OK) w->failed = 1;
+    return err;
+}
+
+/* Stages the block being filled (with one job: compresses and writes it;
+ * on failure its records stay, to be tried again). */
+static artpack_error ap_flush_block(artpack_bundle_writer *w) {
+    unsigned char head[ARTPACK_VARINT_MAX];
+    size_t hn, content, bound;
+    ap_slot *sl;
+    if (w->block_records == 0) return ARTPACK_OK;
+    sl = &w->slot[w->staged];
+    /* content: varint count, varint sizes, records */
+    hn = ap_block_head(head, w->block_records);
+    sl->content.len = 0;
+    AP_TRY(ap_vec_put(&w->mem, &sl->content, head, hn));
+    AP_TRY(ap_vec_put(&w->mem, &sl->content, w->sizes.p, w->sizes.len));
+    AP_TRY(ap_vec_put(&w->mem, &sl->content, w->records.p, w->records.len));
+    content = sl->content.len;
+    AP_RETURN_IF(content > 0xFFFFFFFFu, ARTPACK_E_TOO_LARGE);
+    bound = sl->zstd ? ZSTD_compressBound(content) : ARTPACK_FRAME_BOUND(content);
+    AP_TRY(ap_vec_reserve(&w->mem, &sl->frame, bound));
+    sl->first_rel = (uint32_t)(w->articles - w->block_records - w->segment_first);
+    if (w->jobs == 1) {
+        ap_slot_compress(sl);
+        AP_TRY(sl->err);
+        AP_TRY(ap_slot_emit(w, sl));
+    } else if (++w->staged == w->jobs) {
+        w->records.len = 0;
+        w->sizes.len = 0;
+        w->block_records = 0;
+        return ap_drain(w);
+    }
     w->records.len = 0;
     w->sizes.len = 0;
     w->block_records = 0;
-    w->blocks++;
+    return ARTPACK_OK;
+}
+
+/* Everything added so far written out. */
+static artpack_error ap_flush_all(artpack_bundle_writer *w) {
+    AP_TRY(ap_flush_block(w));
+    return ap_drain(w);
+}
+
+artpack_error artpack_bundle_writer_set_parallel(artpack_bundle_writer *w, unsigned jobs,
+                                                 artpack_parallel_fn run, void *opaque) {
+    unsigned i;
+    AP_RETURN_IF(w == NULL, ARTPACK_E_NULL_ARG);
+    AP_RETURN_IF(jobs == 0 || jobs > ARTPACK_BUNDLE_JOBS_MAX, ARTPACK_E_PARAM);
+    AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
+    AP_TRY(ap_flush_all(w));
+    for (i = 1; i < jobs; i++)
+        if (w->slot[i].cctx == NULL && w->slot[i].comp == NULL) AP_TRY(ap_slot_setup(w, i));
+    w->jobs = jobs;
+    w->run = run;
+    w->run_opaque = opaque;
     return ARTPACK_OK;
 }
 
@@ -503,7 +597,7 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     artpack_error err;
     AP_RETURN_IF(w == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
-    AP_TRY(ap_flush_block(w));
+    AP_TRY(ap_flush_all(w));
     if (w->entries.len == 0 && w->prev_segment != 0) return ARTPACK_OK; /* nothing new */
     memset(&merged, 0, sizeof merged);
     err = ap_merge_pending(w, &merged);
@@ -613,7 +707,7 @@ artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w, artpack
     si = ap_bundle_reader_info(src);
     AP_RETURN_IF(si->codec != w->params.codec, ARTPACK_E_PARAM);
     AP_RETURN_IF(si->dict_id != (w->has_dict ? w->dict.id : 0), ARTPACK_E_WRONG_DICT);
-    AP_TRY(ap_flush_block(w));
+    AP_TRY(ap_flush_all(w));
     AP_TRY(ap_bundle_reader_content(src, b, &content, &content_size, &frame_offset, &frame_size));
     mark = w->hashes.len;
     err = ap_hash_block(w, content, content_size, &count);

@@ -548,6 +548,25 @@ typedef int (*artpack_barrier_fn)(void *opaque);
 ARTPACK_API artpack_error artpack_bundle_writer_set_barrier(artpack_bundle_writer *w,
                                                            artpack_barrier_fn barrier,
                                                            void *opaque);
+/* Parallel compression. A task and its argument; a runner that calls
+ * task(args[i]) for i in 0..n-1, on any threads, and returns when all are
+ * done (the caller's thread pool, OpenMP, ...). */
+typedef void (*artpack_task_fn)(void *arg);
+typedef void (*artpack_parallel_fn)(void *opaque, artpack_task_fn task, void *const *args,
+                                    size_t n);
+#define ARTPACK_BUNDLE_JOBS_MAX 64u
+/** Makes w compress up to jobs full blocks at once through run (jobs 1: one
+ *  at a time on the caller's thread, the default). Each block is compressed
+ *  alone with the same parameters, so the bytes written do not depend on
+ *  jobs or on run. Writing waits until jobs blocks are full (or a commit),
+ *  so memory grows by about 2 x block size per job. With jobs > 1 the
+ *  allocator must be thread-safe, and a compression failure makes the writer
+ *  unusable (later calls: the error, then ARTPACK_E_WRITE). Errors:
+ *  ARTPACK_E_PARAM (jobs 0 or over ARTPACK_BUNDLE_JOBS_MAX), ARTPACK_E_ALLOC. */
+ARTPACK_API artpack_error artpack_bundle_writer_set_parallel(artpack_bundle_writer *w,
+                                                            unsigned jobs,
+                                                            artpack_parallel_fn run,
+                                                            void *opaque);
 /** Frees a writer; NULL is fine. Uncommitted articles are dropped. */
 ARTPACK_API void artpack_bundle_writer_free(artpack_bundle_writer *w);
 #endif /* ARTPACK_NO_ALLOC */

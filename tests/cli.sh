@@ -295,6 +295,24 @@ alloc_fail_loop "encode (records)" encode "$here/data/seed.jsonl"
 ap encode -D "$t/d.dict" "$here/data/golden/edge.jsonl" >"$t/edge.apz" 2>/dev/null
 alloc_fail_loop "decode -D" decode -D "$t/d.dict" "$t/edge.apz"
 
+# ---- threads: the same bytes for every -T ----
+for cmd in "pack --block-size 8K -3" "encode -3" "pack --lz4 --block-size 4K"; do
+    for n in 1 2 3; do
+        # shellcheck disable=SC2086
+        ap $cmd -T $n -D "$t/d.dict" -o "$t/thr$n.out" -f "$t/b.jsonl" 2>"$t/err.txt" || bad "$cmd -T $n failed: $(head -c 200 "$t/err.txt")"
+    done
+    cmp -s "$t/thr1.out" "$t/thr2.out" && cmp -s "$t/thr1.out" "$t/thr3.out" && ok || bad "$cmd: -T 1, 2, 3 give different bytes"
+done
+run ap encode -T 3 -D "$t/d.dict" -o "$t/thr.apz" -f "$t/b.jsonl"; expect_rc 0 "encode -T 3"
+run ap decode -D "$t/d.dict" -o "$t/thr.jsonl" "$t/thr.apz"; expect_rc 0 "decode of encode -T 3"
+python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/thr.jsonl" >/dev/null && ok || bad "encode -T 3 round trip"
+run ap pack -T 65 -o "$t/x.apb" "$t/b.jsonl"; expect_rc 1 "-T 65 refused"; expect_err "0 (all cores) to 64" "-T range message"
+run ap pack --threads=x -o "$t/x.apb" "$t/b.jsonl"; expect_rc 1 "--threads=x refused"
+# a failed write of the help is an error (a full disk)
+if [ -w /dev/full ]; then
+    ap --help >/dev/full 2>"$t/err.txt"; [ $? = 1 ] && ok || bad "--help > /dev/full exits 0"
+fi
+
 # ---- writers that run at once, are interrupted, or fail (issue 11) ----
 # 8 appenders at once, several rounds: every article of every appender that
 # exited 0 is in the bundle exactly once (appends take turns on a lock)

@@ -1,6 +1,7 @@
 /* artpack.c - the artpack command-line tool. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +60,8 @@ static const char ap_usage[] =
     "  -v, --verbose     print a summary on stderr\n"
     "  -h, --help        show this help\n"
     "  -V, --version     show the version\n"
-    "\n"
+    "\n";
+static const char ap_usage_more[] =
     "Compression (encode, decode, pack, and the bundle commands):\n"
     "  -D DICT           the dictionary (from artpack train); decode needs the one\n"
     "                    the data was made with (a bundle may embed it)\n"
@@ -68,6 +70,10 @@ static const char ap_usage[] =
     "  --lz4             LZ4 HC (level 12, or -1 ... -12) instead of zstd\n"
     "  --stored          no compression (for tests and comparisons)\n"
     "  --no-check        encode: leave out the 4-byte checksum of each article\n"
+    "  -T N, --threads=N pack, append, recover: compress N blocks at once, and parse\n"
+    "                    the JSON on a thread of its own (default: every core; 0:\n"
+    "                    every core; 1: one thread). The output is the same for\n"
+    "                    every N\n"
     "\n"
     "Bundles (pack):\n"
     "  --embed-dict      put the dictionary (zstd-compressed) in the bundle\n"
@@ -149,7 +155,6 @@ int ap_load(const char *path, ap_buf *in) {
     ap_msg("%s: %s", ap_name(path), strerror(errno));
     return -1;
 }
-static int ap_load_input(const ap_options *o, ap_buf *in) { return ap_load(o->input, in); }
 
 int ap_commit(const ap_options *o, const ap_buf *out) {
     char err[512];
@@ -173,26 +178,36 @@ int ap_load_dict(const ap_options *o, ap_buf *buf, artpack_dict *dict) {
     return 0;
 }
 
-/* Parses JSON articles and hands each record to emit(); shared by encode and
- * train. Returns 0, or 1 after reporting an error. */
-
-int ap_pack_json(const ap_options *o, const char *path, const ap_buf *in, ap_emit_fn emit,
-                        void *ctx, size_t *articles, size_t *skipped) {
-    ap_json_reader reader;
+/* Parses the JSON articles of path ("-": standard input) as they are read
+ * and hands each record to emit(); shared by encode, train, pack and append.
+ * Memory: the largest article plus a chunk, whatever the input's size.
+ * *bytes (may be NULL) gets the JSON bytes read. Returns 0, or 1 after
+ * reporting an error. */
+int ap_pack_json(const ap_options *o, const char *path, ap_emit_fn emit, void *ctx,
+                 size_t *articles, size_t *skipped, uint64_t *bytes) {
+    ap_json_stream *js = NULL;
     ap_buf rec = {NULL, 0, 0};
     size_t seen = 0;
-    int rc = 1;
-    if (ap_json_reader_init(&reader, (const char *)in->data, in->len)) {
-        ap_msg("out of memory");
+    int rc = 1, fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY);
+    if (fd < 0) {
+        ap_msg("%s: %s", path, strerror(errno));
         return 1;
+    }
+    if (ap_json_stream_open(&js, fd, 0)) {
+        ap_msg("out of memory");
+        goto done;
     }
     for (;;) {
         ap_json_article a;
         ap_json_error jerr;
-        size_t size = 0;
+        size_t size = 0, line;
         artpack_error e;
-        int got = ap_json_next(&reader, &a, &jerr);
+        int got = ap_json_stream_next(js, &a, &jerr);
         if (got == 0) break;
+        if (got == -2) {
+            ap_msg("%s:%zu:%zu: %s", ap_name(path), jerr.line, jerr.column, jerr.text);
+            goto done;
+        }
         seen++;
         if (got < 0) {
             if (!o->quiet || !o->keep_going)
@@ -202,7 +217,7 @@ int ap_pack_json(const ap_options *o, const char *path, const ap_buf *in, ap_emi
             (*skipped)++;
             continue;
         }
-        size_t line = a.start_line;
+        line = a.start_line;
         e = artpack_record_size(&a.view, &size);
         if (e == ARTPACK_OK && ap_buf_reserve(&rec, size)) e = ARTPACK_E_ALLOC;
         if (e == ARTPACK_OK) e = artpack_record_encode(rec.data, rec.cap, &a.view, &size);
@@ -220,19 +235,124 @@ int ap_pack_json(const ap_options *o, const char *path, const ap_buf *in, ap_emi
     }
     rc = 0;
 done:
-    ap_json_reader_free(&reader);
+    if (bytes && js) *bytes += ap_json_stream_bytes(js);
+    ap_json_stream_close(js);
+    if (fd != STDIN_FILENO) close(fd);
     ap_buf_free(&rec);
     return rc;
 }
 
+/* With several threads, records are dealt to lanes in order (about 256 KB
+ * each); when every lane is full they compress at once, each with its own
+ * compressor, and their frames are written lane after lane: the same bytes
+ * as one thread. */
+#define AP_LANE_BYTES ((size_t)256 * 1024)
+typedef struct ap_lane {
+    artpack_compressor *comp;
+    ap_buf in, out;
+    size_t *sizes;
+    size_t count, cap;
+    artpack_error e;
+    int oom;
+} ap_lane;
+
 typedef struct ap_encode_ctx {
-    ap_buf *out;
+    ap_buf *out;              /* a buffer drained into sink as it fills */
+    ap_out *sink;
     ap_buf frame;
     artpack_compressor *comp; /* NULL: plain records */
+    ap_lane lane[ARTPACK_BUNDLE_JOBS_MAX];
+    unsigned lanes, filling;  /* lanes: 0 or 1 = no lanes */
 } ap_encode_ctx;
+
+static void ap_lane_run(void *arg) {
+    ap_lane *l = (ap_lane *)arg;
+    size_t k, pos = 0;
+    l->out.len = 0;
+    l->e = ARTPACK_OK;
+    for (k = 0; k < l->count && l->e == ARTPACK_OK && !l->oom; k++) {
+        size_t n = 0, bound = artpack_frame_bound(l->sizes[k]);
+        if (ap_buf_reserve(&l->out, bound + ARTPACK_VARINT_MAX)) {
+            l->oom = 1;
+            break;
+        }
+        l->e = artpack_frame_compress(l->comp, l->out.data + l->out.len + ARTPACK_VARINT_MAX, bound,
+                                      l->in.data + pos, l->sizes[k], &n);
+        if (l->e == ARTPACK_OK) { /* the varint, then the frame moved up behind it */
+            unsigned char v[ARTPACK_VARINT_MAX];
+            size_t vn = artpack_varint_write(v, sizeof v, n);
+            memmove(l->out.data + l->out.len + vn, l->out.data + l->out.len + ARTPACK_VARINT_MAX, n);
+            memcpy(l->out.data + l->out.len, v, vn);
+            l->out.len += vn + n;
+        }
+        pos += l->sizes[k];
+    }
+}
+
+static int ap_drain_out(ap_encode_ctx *c) {
+    if (ap_out_write(c->sink, c->out->data, c->out->len)) {
+        ap_msg("writing %s: %s", c->sink->tmp ? c->sink->path : "to standard output",
+               strerror(c->sink->err_no));
+        return -1;
+    }
+    c->out->len = 0;
+    return 0;
+}
+
+/* Compresses the lanes filled so far and writes their frames in order. */
+static int ap_lanes_flush(ap_encode_ctx *c) {
+    void *args[ARTPACK_BUNDLE_JOBS_MAX] = {NULL};
+    unsigned i, n = c->filling + 1;
+    if (c->lane[0].count == 0) return 0;
+    for (i = 0; i < n; i++) args[i] = &c->lane[i];
+    ap_parallel_run(NULL, ap_lane_run, args, n);
+    for (i = 0; i < n; i++) {
+        ap_lane *l = &c->lane[i];
+        if (l->oom) {
+            ap_msg("out of memory");
+            return -1;
+        }
+        if (l->e != ARTPACK_OK) {
+            ap_msg("compression failed: %s (%s)", artpack_error_message(l->e),
+                   artpack_error_name(l->e));
+            return -1;
+        }
+        if (ap_buf_put(c->out, l->out.data, l->out.len)) {
+            ap_msg("out of memory");
+            return -1;
+        }
+        l->in.len = 0;
+        l->count = 0;
+        if (c->out->len >= ((size_t)1 << 20) && ap_drain_out(c)) return -1;
+    }
+    c->filling = 0;
+    return 0;
+}
+
+static int ap_emit_laned(ap_encode_ctx *c, const unsigned char *record, size_t size) {
+    ap_lane *l = &c->lane[c->filling];
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 256;
+        size_t *s = (size_t *)ap_realloc(l->sizes, cap * sizeof *s);
+        if (s == NULL) goto oom;
+        l->sizes = s;
+        l->cap = cap;
+    }
+    if (ap_buf_put(&l->in, record, size)) goto oom;
+    l->sizes[l->count++] = size;
+    if (l->in.len >= AP_LANE_BYTES) {
+        if (c->filling + 1 < c->lanes) c->filling++;
+        else return ap_lanes_flush(c);
+    }
+    return 0;
+oom:
+    ap_msg("out of memory");
+    return -1;
+}
 
 static int ap_emit_encoded(void *vctx, const unsigned char *record, size_t size) {
     ap_encode_ctx *c = (ap_encode_ctx *)vctx;
+    if (c->comp != NULL && c->lanes > 1) return ap_emit_laned(c, record, size);
     if (c->comp != NULL) {
         size_t n;
         artpack_error e;
@@ -246,6 +366,7 @@ static int ap_emit_encoded(void *vctx, const unsigned char *record, size_t size)
         size = n;
     }
     if (ap_buf_put_varint(c->out, size) || ap_buf_put(c->out, record, size)) goto oom;
+    if (c->out->len >= ((size_t)1 << 20) && ap_drain_out(c)) return -1;
     return 0;
 oom:
     ap_msg("out of memory");
@@ -253,14 +374,18 @@ oom:
 }
 
 static int ap_cmd_encode(const ap_options *o) {
-    ap_buf in = {NULL, 0, 0}, out = {NULL, 0, 0}, dict_buf = {NULL, 0, 0};
+    ap_buf out = {NULL, 0, 0}, dict_buf = {NULL, 0, 0};
     ap_encode_ctx ctx;
     artpack_dict dict;
+    ap_out sink;
     size_t articles = 0, skipped = 0;
-    int rc = 1;
+    uint64_t json_bytes = 0;
+    int rc = 1, writing = 0;
+    char err[512];
 
     memset(&ctx, 0, sizeof ctx);
     ctx.out = &out;
+    ctx.sink = &sink;
     if (o->dict_path && ap_load_dict(o, &dict_buf, &dict)) goto done;
     if (o->compress) {
         artpack_compress_params p;
@@ -273,6 +398,13 @@ static int ap_cmd_encode(const ap_options *o) {
         p.frame_dict_id = 0; /* the stream header names the dictionary */
         e = artpack_compressor_create(&ctx.comp, &p, o->dict_path ? &dict : NULL,
                                       &ap_tool_allocator);
+        if (o->threads > 1) {
+            unsigned k;
+            ctx.lanes = o->threads;
+            for (k = 0; k < ctx.lanes && e == ARTPACK_OK; k++)
+                e = artpack_compressor_create(&ctx.lane[k].comp, &p, o->dict_path ? &dict : NULL,
+                                              &ap_tool_allocator);
+        }
         if (e != ARTPACK_OK) {
             ap_msg("cannot set up compression: %s (%s)", artpack_error_message(e),
                    artpack_error_name(e));
@@ -287,43 +419,117 @@ static int ap_cmd_encode(const ap_options *o) {
     } else if (ap_buf_put(&out, ap_stream_magic, sizeof ap_stream_magic)) {
         goto oom;
     }
-    if (ap_load_input(o, &in)) goto done;
-    if (ap_pack_json(o, o->input, &in, ap_emit_encoded, &ctx, &articles, &skipped)) goto done;
-    if (ap_commit(o, &out)) goto done;
+    if (ap_out_open(&sink, o->output, o->force, err, sizeof err)) {
+        ap_msg("%s", err);
+        goto done;
+    }
+    writing = 1;
+    if (ap_pack_json_async(o, o->input, ap_emit_encoded, &ctx, &articles, &skipped, &json_bytes))
+        goto done;
+    if (ctx.lanes > 1 && ap_lanes_flush(&ctx)) goto done;
+    if (ap_out_write(&sink, out.data, out.len)) {
+        ap_msg("writing %s: %s", sink.tmp ? sink.path : "to standard output",
+               strerror(sink.err_no));
+        goto done;
+    }
+    writing = 0;
+    if (ap_out_commit(&sink, err, sizeof err)) {
+        ap_msg("%s", err);
+        goto done;
+    }
     if (o->verbose || (skipped && !o->quiet))
-        ap_msg("encode: %zu articles, %zu skipped; %zu B of JSON -> %zu B (%.1f%%)", articles,
-               skipped, in.len, out.len,
-               in.len ? 100.0 * (double)out.len / (double)in.len : 0.0);
+        ap_msg("encode: %zu articles, %zu skipped; %llu B of JSON -> %llu B (%.1f%%)", articles,
+               skipped, (unsigned long long)json_bytes, (unsigned long long)sink.bytes,
+               json_bytes ? 100.0 * (double)sink.bytes / (double)json_bytes : 0.0);
     rc = 0;
     goto done;
 oom:
     ap_msg("out of memory");
 done:
+    if (writing) ap_out_abort(&sink);
+    {
+        unsigned k;
+        for (k = 0; k < ARTPACK_BUNDLE_JOBS_MAX; k++) {
+            artpack_compressor_free(ctx.lane[k].comp);
+            ap_buf_free(&ctx.lane[k].in);
+            ap_buf_free(&ctx.lane[k].out);
+            free(ctx.lane[k].sizes);
+        }
+    }
     artpack_compressor_free(ctx.comp);
     ap_buf_free(&ctx.frame);
-    ap_buf_free(&in);
     ap_buf_free(&out);
     ap_buf_free(&dict_buf);
     return rc;
 }
 
+/* The input of decode, read as it is needed: in holds the input from byte
+ * base on; 1 when more than it holds was asked for and the input ended. */
+typedef struct ap_in {
+    int fd;
+    ap_buf buf;
+    uint64_t base;
+    int eof, err_no;
+} ap_in;
+
+/* Makes in->buf hold need bytes from pos on, unless the input ends first:
+ * 0, or -1 on a read error or out of memory (err_no says which). */
+static int ap_in_need(ap_in *in, size_t pos, size_t need) {
+    while (in->buf.len - pos < need && !in->eof) {
+        ssize_t n;
+        size_t want = need - (in->buf.len - pos);
+        if (ap_buf_reserve(&in->buf, want > ((size_t)1 << 16) ? want : (size_t)1 << 16)) {
+            in->err_no = ENOMEM;
+            return -1;
+        }
+        n = read(in->fd, in->buf.data + in->buf.len, in->buf.cap - in->buf.len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            in->err_no = errno;
+            return -1;
+        }
+        if (n == 0) in->eof = 1;
+        in->buf.len += (size_t)n;
+    }
+    return 0;
+}
+
+/* Drops what is before pos (consumed); pos becomes 0. */
+static void ap_in_slide(ap_in *in, size_t *pos) {
+    if (*pos < ((size_t)1 << 20)) return;
+    memmove(in->buf.data, in->buf.data + *pos, in->buf.len - *pos);
+    in->buf.len -= *pos;
+    in->base += *pos;
+    *pos = 0;
+}
+
 static int ap_cmd_decode(const ap_options *o) {
-    ap_buf in = {NULL, 0, 0}, out = {NULL, 0, 0}, dict_buf = {NULL, 0, 0}, plain = {NULL, 0, 0};
+    ap_buf out = {NULL, 0, 0}, dict_buf = {NULL, 0, 0}, plain = {NULL, 0, 0};
+    ap_in inp;
+    ap_buf *inb = &inp.buf;
     size_t pos, records = 0, skipped = 0;
     void *workspace = NULL;
     artpack_decompressor *dec = NULL;
     artpack_dict dict;
-    int rc = 1, compressed;
+    ap_out sink;
+    char oerr[512];
+    int rc = 1, compressed, writing = 0;
 
-    if (ap_load_input(o, &in)) goto done;
-    compressed = in.len >= 5 && memcmp(in.data, ap_zstream_magic, 4) == 0;
-    if (in.len < 5 || (!compressed && memcmp(in.data, ap_stream_magic, 4) != 0)) {
+    memset(&inp, 0, sizeof inp);
+    inp.fd = strcmp(o->input, "-") == 0 ? STDIN_FILENO : open(o->input, O_RDONLY);
+    if (inp.fd < 0) {
+        ap_msg("%s: %s", ap_input_name(o), strerror(errno));
+        return 1;
+    }
+    if (ap_in_need(&inp, 0, AP_ZSTREAM_HEADER)) goto read_error;
+    compressed = inb->len >= 5 && memcmp(inb->data, ap_zstream_magic, 4) == 0;
+    if (inb->len < 5 || (!compressed && memcmp(inb->data, ap_stream_magic, 4) != 0)) {
         ap_msg("%s: not an artpack stream (bad magic)", ap_input_name(o));
         goto done;
     }
-    if (in.data[4] != (compressed ? ap_zstream_magic[4] : ARTPACK_WIRE_VERSION)) {
+    if (inb->data[4] != (compressed ? ap_zstream_magic[4] : ARTPACK_WIRE_VERSION)) {
         ap_msg("%s: stream version %u is not supported (this is version %d)", ap_input_name(o),
-               in.data[4], compressed ? ap_zstream_magic[4] : ARTPACK_WIRE_VERSION);
+               inb->data[4], compressed ? ap_zstream_magic[4] : ARTPACK_WIRE_VERSION);
         goto done;
     }
     pos = sizeof ap_stream_magic;
@@ -331,12 +537,12 @@ static int ap_cmd_decode(const ap_options *o) {
         uint32_t id;
         size_t ws;
         artpack_error e;
-        if (in.len < AP_ZSTREAM_HEADER) {
+        if (inb->len < AP_ZSTREAM_HEADER) {
             ap_msg("%s: compressed stream header truncated", ap_input_name(o));
             goto done;
         }
-        id = (uint32_t)in.data[5] | (uint32_t)in.data[6] << 8 | (uint32_t)in.data[7] << 16 |
-             (uint32_t)in.data[8] << 24;
+        id = (uint32_t)inb->data[5] | (uint32_t)inb->data[6] << 8 |
+             (uint32_t)inb->data[7] << 16 | (uint32_t)inb->data[8] << 24;
         pos = AP_ZSTREAM_HEADER;
         if (id != 0 && o->dict_path == NULL) {
             ap_msg("%s: made with dictionary ID %u: give it with -D DICT (%s)", ap_input_name(o),
@@ -361,21 +567,34 @@ static int ap_cmd_decode(const ap_options *o) {
             goto done;
         }
     }
-    while (pos < in.len) {
+    if (ap_out_open(&sink, o->output, o->force, oerr, sizeof oerr)) {
+        ap_msg("%s", oerr);
+        goto done;
+    }
+    writing = 1;
+    for (;;) {
         uint64_t len;
-        size_t n = artpack_varint_read(&len, in.data + pos, in.len - pos), where = 0, size;
+        size_t n, where = 0, size;
         const unsigned char *rec;
         artpack_article a;
         artpack_error e = ARTPACK_OK;
         char err[256];
         size_t index = records + skipped + 1;
-        if (n == 0 || len > in.len - pos - n) {
-            ap_msg("%s: record %zu (byte %zu): %s", ap_input_name(o), index, pos,
+        unsigned long long at;
+        ap_in_slide(&inp, &pos);
+        if (ap_in_need(&inp, pos, ARTPACK_VARINT_MAX)) goto read_error;
+        if (pos == inb->len) break; /* the end */
+        at = (unsigned long long)(inp.base + pos);
+        n = artpack_varint_read(&len, inb->data + pos, inb->len - pos);
+        if (n != 0 && len > ARTPACK_FRAME_BOUND(ARTPACK_MAX_FIELD_SIZE)) n = 0;
+        if (n != 0 && ap_in_need(&inp, pos + n, (size_t)len)) goto read_error;
+        if (n == 0 || len > inb->len - pos - n) {
+            ap_msg("%s: record %zu (byte %llu): %s", ap_input_name(o), index, at,
                    n == 0 ? "bad length prefix" : "record truncated: stream ends inside it");
             goto done; /* the framing is lost: nothing after can be trusted */
         }
         pos += n;
-        rec = in.data + pos;
+        rec = inb->data + pos;
         size = (size_t)len;
         if (compressed) {
             artpack_frame_info info;
@@ -389,12 +608,14 @@ static int ap_cmd_decode(const ap_options *o) {
         if (e == ARTPACK_OK) e = artpack_record_decode(&a, rec, size, &where);
         if (e != ARTPACK_OK) {
             if (!o->quiet || !o->keep_going)
-                ap_msg("%s: %s %zu (byte %zu): %s: %s (at byte %zu of the %s)", ap_input_name(o),
-                       compressed ? "article" : "record", index, pos, artpack_error_name(e),
+                ap_msg("%s: %s %zu (byte %llu): %s: %s (at byte %zu of the %s)", ap_input_name(o),
+                       compressed ? "article" : "record", index,
+                       (unsigned long long)(inp.base + pos), artpack_error_name(e),
                        artpack_error_message(e), where, compressed ? "article" : "record");
         } else if (ap_json_write_article(&out, &a, err, sizeof err)) {
             if (!o->quiet || !o->keep_going)
-                ap_msg("%s: record %zu (byte %zu): %s", ap_input_name(o), index, pos, err);
+                ap_msg("%s: record %zu (byte %llu): %s", ap_input_name(o), index,
+                       (unsigned long long)(inp.base + pos), err);
             e = ARTPACK_E_BAD_VIEW;
         }
         pos += (size_t)len;
@@ -404,18 +625,36 @@ static int ap_cmd_decode(const ap_options *o) {
             continue;
         }
         records++;
+        if (out.len >= ((size_t)1 << 20)) {
+            if (ap_out_write(&sink, out.data, out.len)) goto write_error;
+            out.len = 0;
+        }
     }
-    if (ap_commit(o, &out)) goto done;
+    if (ap_out_write(&sink, out.data, out.len)) goto write_error;
+    writing = 0;
+    if (ap_out_commit(&sink, oerr, sizeof oerr)) {
+        ap_msg("%s", oerr);
+        goto done;
+    }
     if (o->verbose || (skipped && !o->quiet))
-        ap_msg("decode: %zu articles, %zu skipped; %zu B -> %zu B of JSON", records, skipped,
-               in.len, out.len);
+        ap_msg("decode: %zu articles, %zu skipped; %llu B -> %llu B of JSON", records, skipped,
+               (unsigned long long)(inp.base + inb->len), (unsigned long long)sink.bytes);
     rc = 0;
+    goto done;
+read_error:
+    if (inp.err_no == ENOMEM) goto oom;
+    ap_msg("%s: %s", ap_input_name(o), strerror(inp.err_no));
+    goto done;
+write_error:
+    ap_msg("writing %s: %s", sink.tmp ? sink.path : "to standard output", strerror(sink.err_no));
     goto done;
 oom:
     ap_msg("out of memory");
 done:
+    if (writing) ap_out_abort(&sink);
+    if (inp.fd > 0) close(inp.fd);
     free(workspace);
-    ap_buf_free(&in);
+    ap_buf_free(&inp.buf);
     ap_buf_free(&out);
     ap_buf_free(&plain);
     ap_buf_free(&dict_buf);
@@ -511,29 +750,25 @@ int ap_train_records(const ap_options *o, const ap_buf *samples, const size_t *s
 static int ap_cmd_train(const ap_options *o) {
     ap_train_ctx ctx;
     ap_buf dict = {NULL, 0, 0};
-    size_t articles = 0, skipped = 0, json_bytes = 0;
+    size_t articles = 0, skipped = 0;
+    uint64_t json_bytes = 0;
     int i, rc = 1, progress = !o->quiet && isatty(STDERR_FILENO);
     double t0 = ap_seconds();
 
     memset(&ctx, 0, sizeof ctx);
     for (i = 0; i < o->n_inputs; i++) {
-        ap_buf in = {NULL, 0, 0};
-        int bad;
-        if (ap_load(o->inputs[i], &in)) goto done;
-        json_bytes += in.len;
         if (progress) fprintf(stderr, "\rartpack: packing %s ...", ap_name(o->inputs[i]));
-        bad = ap_pack_json(o, o->inputs[i], &in, ap_emit_sample, &ctx, &articles, &skipped);
-        ap_buf_free(&in);
-        if (bad) goto done;
+        if (ap_pack_json(o, o->inputs[i], ap_emit_sample, &ctx, &articles, &skipped, &json_bytes))
+            goto done;
     }
     if (ap_train_records(o, &ctx.samples, ctx.sizes, ctx.count, &dict)) goto done;
     if (ap_commit(o, &dict)) goto done;
     if (o->verbose || (skipped && !o->quiet)) {
         artpack_dict d;
         artpack_dict_load(&d, dict.data, dict.len);
-        ap_msg("train: %zu articles (%zu skipped), %zu B of JSON, %zu B of records -> "
+        ap_msg("train: %zu articles (%zu skipped), %llu B of JSON, %zu B of records -> "
                "dictionary of %zu B, ID %u, in %.1f s",
-               articles, skipped, json_bytes, ctx.samples.len, dict.len, (unsigned)d.id,
+               articles, skipped, (unsigned long long)json_bytes, ctx.samples.len, dict.len, (unsigned)d.id,
                ap_seconds() - t0);
     }
     rc = 0;
@@ -568,6 +803,17 @@ static int ap_is_level(const char *a, int *level) {
     return 1;
 }
 
+/* Prints the help; 1 when standard output cannot take it (a full disk). */
+static int ap_help(void) {
+    fputs(ap_usage, stdout);
+    fputs(ap_usage_more, stdout);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        ap_msg("writing the help to standard output: %s", strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     ap_options o;
     int i, only_files = 0;
@@ -582,8 +828,7 @@ int main(int argc, char **argv) {
         if (!only_files && a[0] == '-' && a[1] != '\0') {
             if (strcmp(a, "--") == 0) only_files = 1;
             else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                fputs(ap_usage, stdout);
-                return 0;
+                return ap_help();
             } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
                 printf("artpack %s (wire format %d)\n", artpack_version_string(), ARTPACK_WIRE_VERSION);
                 return 0;
@@ -601,6 +846,21 @@ int main(int argc, char **argv) {
                 else if ((o.dict_size = ap_parse_size(argv[i])) < ARTPACK_DICT_SIZE_MIN ||
                          o.dict_size > ARTPACK_DICT_SIZE_MAX)
                     return ap_usage_error("--size '%s': give 4K to 8M (e.g. 110K, 1M)", argv[i]);
+            } else if (strncmp(a, "-T", 2) == 0 || strncmp(a, "--threads", 9) == 0) {
+                const char *v = a[1] == 'T' ? a + 2 : a + 9;
+                char *end;
+                long n;
+                if (*v == '=') v++;
+                else if (*v == '\0') {
+                    if (++i >= argc) return ap_usage_error("%s needs a number", a);
+                    v = argv[i];
+                } else if (a[1] != 'T') {
+                    return ap_usage_error("unknown option '%s'", a);
+                }
+                n = strtol(v, &end, 10);
+                if (*v < '0' || *v > '9' || *end || n < 0 || n > (long)ARTPACK_BUNDLE_JOBS_MAX)
+                    return ap_usage_error("-T '%s': give 0 (all cores) to 64 threads", v);
+                o.threads = (unsigned)n;
             } else if (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0) o.force = 1;
             else if (strcmp(a, "-k") == 0 || strcmp(a, "--keep-going") == 0) o.keep_going = 1;
             else if (strcmp(a, "--no-wait") == 0) o.no_wait = 1;
@@ -626,8 +886,7 @@ int main(int argc, char **argv) {
     }
     if (o.command == NULL) return ap_usage_error("%s", "no command given");
     if (strcmp(o.command, "help") == 0) {
-        fputs(ap_usage, stdout);
-        return 0;
+        return ap_help();
     }
     if (strcmp(o.command, "version") == 0) {
         printf("artpack %s (wire format %d)\n", artpack_version_string(), ARTPACK_WIRE_VERSION);
@@ -665,6 +924,8 @@ int main(int argc, char **argv) {
                                             : "zstd levels are -1 to -19, or up to -22 with --ultra (%s)",
                                   "level out of range");
     }
+    if (o.threads == 0) o.threads = ap_default_threads();
+    if (getenv("ARTPACK_FAIL_ALLOC") != NULL) o.threads = 1; /* allocations in a fixed order */
     o.compress = o.dict_path != NULL || o.level != 0 || o.codec != -1;
     o.codec_set = o.codec != -1;
     if (o.codec == -1) o.codec = ARTPACK_CODEC_ZSTD;

@@ -239,6 +239,8 @@ static int ap_bundle_out_start(const ap_options *o, const artpack_bundle_params 
     bo->progress = !o->quiet && isatty(STDERR_FILENO);
     bo->e = artpack_bundle_writer_create(&bo->w, p, dict, &ap_tool_allocator, ap_out_write_cb,
                                          &bo->out);
+    if (bo->e == ARTPACK_OK && o->threads > 1)
+        bo->e = artpack_bundle_writer_set_parallel(bo->w, o->threads, ap_parallel_run, NULL);
     if (bo->e != ARTPACK_OK) {
         ap_msg("cannot write the bundle: %s (%s)", artpack_error_message(bo->e),
                artpack_error_name(bo->e));
@@ -283,12 +285,12 @@ static int ap_bundle_out_end(ap_bundle_out *bo, int ok) {
 }
 
 static void ap_bundle_summary(const char *what, const char *path, uint64_t bytes, size_t articles,
-                              size_t json_bytes) {
+                              uint64_t json_bytes) {
     artpack_bundle_info info;
     int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY);
     if (fd < 0) {
-        ap_msg("%s: %zu articles, %zu B of JSON -> %llu B bundle", what, articles, json_bytes,
-               (unsigned long long)bytes);
+        ap_msg("%s: %zu articles, %llu B of JSON -> %llu B bundle", what, articles,
+               (unsigned long long)json_bytes, (unsigned long long)bytes);
         return;
     }
     if (artpack_bundle_info_get(&info, ap_fd_read, &fd, bytes) != ARTPACK_OK) {
@@ -296,9 +298,9 @@ static void ap_bundle_summary(const char *what, const char *path, uint64_t bytes
         return;
     }
     close(fd);
-    ap_msg("%s: %zu articles, %zu B of JSON -> %llu B bundle (%.1f%%): %llu blocks, "
+    ap_msg("%s: %zu articles, %llu B of JSON -> %llu B bundle (%.1f%%): %llu blocks, "
            "dictionary %s, largest block %zu B; reader memory %zu B (%zu B reading in place)",
-           what, articles, json_bytes, (unsigned long long)bytes,
+           what, articles, (unsigned long long)json_bytes, (unsigned long long)bytes,
            json_bytes ? 100.0 * (double)bytes / (double)json_bytes : 0.0,
            (unsigned long long)info.block_count,
            info.dict_id == 0 ? "none" : info.dict_embedded ? "embedded" : "named",
@@ -327,8 +329,8 @@ int ap_cmd_pack(const ap_options *o) {
     artpack_dict dict;
     ap_bundle_out bo;
     artpack_bundle_params p = ap_bundle_params(o);
-    size_t articles = 0, skipped = 0, json_bytes = 0;
-    uint64_t bytes = 0;
+    size_t articles = 0, skipped = 0;
+    uint64_t bytes = 0, json_bytes = 0;
     int i, rc = 1, has_dict = 0, streaming = 0;
     memset(&recs, 0, sizeof recs);
     if (o->dict_path && o->train_dict) {
@@ -350,15 +352,10 @@ int ap_cmd_pack(const ap_options *o) {
         streaming = 1;
     }
     for (i = 0; i < o->n_inputs; i++) {
-        ap_buf in = {NULL, 0, 0};
-        int bad;
-        if (ap_load(o->inputs[i], &in)) goto done;
-        json_bytes += in.len;
-        bad = streaming ? ap_pack_json(o, o->inputs[i], &in, ap_bundle_out_add, &bo, &articles,
-                                       &skipped)
-                        : ap_pack_json(o, o->inputs[i], &in, ap_emit_sample, &recs, &articles,
-                                       &skipped);
-        ap_buf_free(&in);
+        int bad = streaming ? ap_pack_json_async(o, o->inputs[i], ap_bundle_out_add, &bo,
+                                                 &articles, &skipped, &json_bytes)
+                            : ap_pack_json(o, o->inputs[i], ap_emit_sample, &recs, &articles,
+                                           &skipped, &json_bytes);
         if (bad) goto done;
     }
     if (streaming) {
@@ -645,6 +642,8 @@ int ap_cmd_append(const ap_options *o) {
     e = artpack_bundle_appender_open(&ctx.w, &b.info, e == ARTPACK_OK ? &d : NULL,
                                      &ap_tool_allocator, ap_append_write, &f, ap_fd_read, &b.fd);
     if (e == ARTPACK_OK) e = artpack_bundle_writer_set_barrier(ctx.w, ap_append_sync, &f);
+    if (e == ARTPACK_OK && o->threads > 1)
+        e = artpack_bundle_writer_set_parallel(ctx.w, o->threads, ap_parallel_run, NULL);
     if (e != ARTPACK_OK) {
         ap_report("cannot append", ap_name(o->input), e);
         goto done;
@@ -656,14 +655,9 @@ int ap_cmd_append(const ap_options *o) {
         goto done;
     }
     cut = 1;
-    for (k = 1; k < o->n_inputs; k++) {
-        ap_buf in = {NULL, 0, 0};
-        int bad;
-        if (ap_load(o->inputs[k], &in)) goto done;
-        bad = ap_pack_json(o, o->inputs[k], &in, ap_append_add, &ctx, &articles, &skipped);
-        ap_buf_free(&in);
-        if (bad) goto done;
-    }
+    for (k = 1; k < o->n_inputs; k++)
+        if (ap_pack_json_async(o, o->inputs[k], ap_append_add, &ctx, &articles, &skipped, NULL))
+            goto done;
     e = artpack_bundle_writer_commit(ctx.w);
     if (e != ARTPACK_OK) {
         if (f.err_no)

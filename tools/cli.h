@@ -15,6 +15,7 @@ typedef struct ap_options {
     const char *output; /* "-" = stdout */
     int force, keep_going, quiet, verbose;
     int no_wait;                  /* append: fail at once if the bundle is locked */
+    unsigned threads;             /* -T N: compression threads (0 = all cores) */
     const char *dict_path;
     int level, ultra, codec, compress; /* codec: artpack_codec, -1 = unset */
     int checksum;
@@ -37,10 +38,20 @@ int ap_load(const char *path, ap_buf *in);
 int ap_commit(const ap_options *o, const ap_buf *out);
 /* Reads and checks -D DICT: 0 or -1 (reported). */
 int ap_load_dict(const ap_options *o, ap_buf *buf, artpack_dict *dict);
-/* Parses the JSON articles of in and hands each record to emit; 0 or 1. */
+/* Parses the JSON articles of path ("-": standard input) as they are read and
+ * hands each record to emit; *bytes (may be NULL) += the JSON bytes read.
+ * 0, or 1 after reporting. */
 typedef int (*ap_emit_fn)(void *ctx, const unsigned char *record, size_t size);
-int ap_pack_json(const ap_options *o, const char *path, const ap_buf *in, ap_emit_fn emit,
-                 void *ctx, size_t *articles, size_t *skipped);
+int ap_pack_json(const ap_options *o, const char *path, ap_emit_fn emit, void *ctx,
+                 size_t *articles, size_t *skipped, uint64_t *bytes);
+/* As ap_pack_json, parsing on a thread of its own while the caller's thread
+ * runs emit (when o->threads > 1): the same records in the same order. */
+int ap_pack_json_async(const ap_options *o, const char *path, ap_emit_fn emit, void *ctx,
+                       size_t *articles, size_t *skipped, uint64_t *bytes);
+/* The runner of the library's parallel compression (tools/parallel.c). */
+void ap_parallel_run(void *opaque, artpack_task_fn task, void *const *args, size_t n);
+unsigned ap_default_threads(void);
+
 /* Trains a dictionary on records laid end to end (progress on a terminal
  * unless quiet): 0, or 1 after reporting. */
 int ap_train_records(const ap_options *o, const ap_buf *samples, const size_t *sizes,

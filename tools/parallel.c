@@ -1,0 +1,188 @@
+/* parallel.c - the tool's threads: a runner for the library's parallel
+ * compression (artpack_parallel_fn), and a JSON parser on its own thread that
+ * hands records to the thread that writes. POSIX threads. */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+unsigned ap_default_threads(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) return 1;
+    return n > (long)ARTPACK_BUNDLE_JOBS_MAX ? ARTPACK_BUNDLE_JOBS_MAX : (unsigned)n;
+}
+
+typedef struct ap_job {
+    artpack_task_fn task;
+    void *arg;
+} ap_job;
+
+static void *ap_job_main(void *p) {
+    ap_job *j = (ap_job *)p;
+    j->task(j->arg);
+    return NULL;
+}
+
+void ap_parallel_run(void *opaque, artpack_task_fn task, void *const *args, size_t n) {
+    pthread_t th[ARTPACK_BUNDLE_JOBS_MAX];
+    ap_job jobs[ARTPACK_BUNDLE_JOBS_MAX];
+    int started[ARTPACK_BUNDLE_JOBS_MAX];
+    size_t i;
+    (void)opaque;
+    if (n > ARTPACK_BUNDLE_JOBS_MAX) n = ARTPACK_BUNDLE_JOBS_MAX;
+    for (i = 1; i < n; i++) {
+        jobs[i].task = task;
+        jobs[i].arg = args[i];
+        started[i] = pthread_create(&th[i], NULL, ap_job_main, &jobs[i]) == 0;
+        if (!started[i]) task(args[i]); /* no thread: do it here */
+    }
+    if (n > 0) task(args[0]);
+    for (i = 1; i < n; i++)
+        if (started[i]) pthread_join(th[i], NULL);
+}
+
+/* ---- the parser on its own thread ----
+ * The parser fills batches of records (about 1 MB) and queues them; the
+ * caller's thread takes them in order and hands each record to emit. At most
+ * AP_QUEUE batches wait: memory stays bounded whatever the input. */
+
+#define AP_QUEUE 4
+#define AP_BATCH ((size_t)1 << 20)
+
+typedef struct ap_batch {
+    ap_buf data;   /* records end to end */
+    size_t *sizes;
+    size_t count, cap;
+} ap_batch;
+
+typedef struct ap_pipe {
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+    ap_batch q[AP_QUEUE];
+    size_t head, len;     /* queued batches q[head .. head + len) mod AP_QUEUE */
+    int done, stop;       /* the parser finished; the writer gave up */
+    ap_batch fill;        /* the parser's batch being filled */
+    /* the parser's arguments and results */
+    const ap_options *o;
+    const char *path;
+    size_t articles, skipped;
+    uint64_t bytes;
+    int rc;
+} ap_pipe;
+
+static int ap_pipe_push(ap_pipe *p) {
+    int stop;
+    pthread_mutex_lock(&p->mu);
+    while (p->len == AP_QUEUE && !p->stop) pthread_cond_wait(&p->changed, &p->mu);
+    stop = p->stop;
+    if (!stop) {
+        ap_batch *slot = &p->q[(p->head + p->len) % AP_QUEUE];
+        ap_batch t = *slot; /* an empty batch to reuse */
+        *slot = p->fill;
+        p->fill = t;
+        p->fill.data.len = 0;
+        p->fill.count = 0;
+        p->len++;
+        pthread_cond_broadcast(&p->changed);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return stop ? 1 : 0;
+}
+
+/* An ap_emit_fn on the parser's thread. */
+static int ap_pipe_emit(void *ctx, const unsigned char *record, size_t size) {
+    ap_pipe *p = (ap_pipe *)ctx;
+    ap_batch *b = &p->fill;
+    if (b->count == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 1024;
+        size_t *s = (size_t *)ap_realloc(b->sizes, cap * sizeof *s);
+        if (s == NULL) goto oom;
+        b->sizes = s;
+        b->cap = cap;
+    }
+    if (ap_buf_put(&b->data, record, size)) goto oom;
+    b->sizes[b->count++] = size;
+    if (b->data.len >= AP_BATCH) return ap_pipe_push(p);
+    return 0;
+oom:
+    ap_msg("out of memory");
+    return 1;
+}
+
+static void *ap_pipe_main(void *arg) {
+    ap_pipe *p = (ap_pipe *)arg;
+    p->rc = ap_pack_json(p->o, p->path, ap_pipe_emit, p, &p->articles, &p->skipped, &p->bytes);
+    if (p->rc == 0 && p->fill.count) p->rc = ap_pipe_push(p);
+    pthread_mutex_lock(&p->mu);
+    p->done = 1;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static void ap_batch_free(ap_batch *b) {
+    ap_buf_free(&b->data);
+    free(b->sizes);
+}
+
+int ap_pack_json_async(const ap_options *o, const char *path, ap_emit_fn emit, void *ctx,
+                       size_t *articles, size_t *skipped, uint64_t *bytes) {
+    ap_pipe *p;
+    pthread_t th;
+    int rc = 0, i;
+    if (o->threads <= 1) return ap_pack_json(o, path, emit, ctx, articles, skipped, bytes);
+    p = (ap_pipe *)calloc(1, sizeof *p);
+    if (p == NULL) {
+        ap_msg("out of memory");
+        return 1;
+    }
+    p->o = o;
+    p->path = path;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->changed, NULL);
+    if (pthread_create(&th, NULL, ap_pipe_main, p) != 0) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->changed);
+        free(p);
+        return ap_pack_json(o, path, emit, ctx, articles, skipped, bytes);
+    }
+    for (;;) {
+        ap_batch b;
+        size_t k, pos = 0;
+        pthread_mutex_lock(&p->mu);
+        while (p->len == 0 && !p->done) pthread_cond_wait(&p->changed, &p->mu);
+        if (p->len == 0) { /* done and drained */
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        b = p->q[p->head]; /* taken out; the slot gets it back below */
+        pthread_mutex_unlock(&p->mu);
+        for (k = 0; k < b.count && rc == 0; k++) {
+            rc = emit(ctx, b.data.data + pos, b.sizes[k]);
+            pos += b.sizes[k];
+        }
+        pthread_mutex_lock(&p->mu);
+        p->q[p->head].data.len = 0;
+        p->q[p->head].count = 0;
+        p->head = (p->head + 1) % AP_QUEUE;
+        p->len--;
+        if (rc) p->stop = 1;
+        pthread_cond_broadcast(&p->changed);
+        pthread_mutex_unlock(&p->mu);
+        if (rc) break;
+    }
+    pthread_join(th, NULL);
+    if (p->rc) rc = 1;
+    *articles += p->articles;
+    *skipped += p->skipped;
+    if (bytes) *bytes += p->bytes;
+    for (i = 0; i < AP_QUEUE; i++) ap_batch_free(&p->q[i]);
+    ap_batch_free(&p->fill);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->changed);
+    free(p);
+    return rc;
+}
