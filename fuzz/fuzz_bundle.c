@@ -59,6 +59,10 @@ static uint64_t read_bundle(const uint8_t *data, size_t size, const artpack_dict
     CHECK(mem != NULL);
     if (artpack_bundle_reader_open(&r, mem, ws, &info, info.dict_id ? dict : NULL, fz_read, &f) ==
         ARTPACK_OK) {
+        artpack_dict used;
+        /* the dictionary the reader decodes with is the bundle's */
+        if (artpack_bundle_reader_dict(r, &used) == ARTPACK_OK) CHECK(used.id == info.dict_id);
+        else CHECK(info.dict_id == 0);
         (void)artpack_bundle_check_index(r);
         for (b = 0; b < info.block_count && b < 4096; b++) (void)artpack_bundle_check_block(r, b, NULL, NULL);
         for (n = 0; n < info.article_count && n < 4096; n++) {
