@@ -130,7 +130,7 @@ printf '\xef\xbb\xbf{"id":"bom"}\n' >"$t/bom.jsonl"
 check_bad_json "byte order mark" "$t/bom.jsonl" ":1:1:" "article 1"
 
 # ---- --keep-going ----
-run ap encode -k -o "$t/kg.apr" "$t/dup.jsonl"; expect_rc 0 "--keep-going"
+run ap encode --keep-going -o "$t/kg.apr" "$t/dup.jsonl"; expect_rc 2 "--keep-going (status 2: something skipped)"
 expect_err "article 2" "--keep-going reports the bad article"; expect_err "1 skipped" "--keep-going counts"
 ap decode "$t/kg.apr" >"$t/kg.out" 2>/dev/null
 [ "$(wc -l <"$t/kg.out")" = 2 ] && grep -q '"id":"c"' "$t/kg.out" && ok || bad "--keep-going keeps the good articles"
@@ -154,7 +154,7 @@ PY
 run ap decode "$t/corrupt.apr"; expect_rc 1 "corrupt record"; expect_err "record 1 (byte 7): ARTPACK_E_" "corrupt record named"
 # --keep-going on decode skips a bad record between good ones
 cat "$t/seed.apr" >"$t/mixed.apr"; tail -c +6 "$t/corrupt.apr" >>"$t/mixed.apr"; tail -c +6 "$t/seed.apr" >>"$t/mixed.apr"
-run ap decode -k "$t/mixed.apr"; expect_rc 0 "decode --keep-going"
+run ap decode --keep-going "$t/mixed.apr"; expect_rc 2 "decode --keep-going"
 [ "$(grep -c . "$t/out.txt")" = 2 ] && ok || bad "decode --keep-going keeps 2 of 3"
 expect_err "record 2" "decode --keep-going reports record 2"
 
@@ -201,8 +201,8 @@ d = bytearray(open(sys.argv[1], "rb").read()); d[-2] ^= 0x10  # inside the last 
 open(sys.argv[2], "wb").write(d)
 PY
 run ap decode -D "$t/d.dict" "$t/flip.apz"; expect_rc 1 "damaged article"; expect_err "ARTPACK_E_CHECKSUM" "damaged article named"
-run ap decode -k -D "$t/d.dict" "$t/flip.apz"; expect_rc 0 "decode -k past a damaged article"
-[ "$(grep -c . "$t/out.txt")" = 59 ] && ok || bad "decode -k keeps the 59 good articles"
+run ap decode --keep-going -D "$t/d.dict" "$t/flip.apz"; expect_rc 2 "decode --keep-going past a damaged article"
+[ "$(grep -c . "$t/out.txt")" = 59 ] && ok || bad "decode --keep-going keeps the 59 good articles"
 
 # ---- bundles ----
 python3 "$here/make-articles.py" 200 5 >"$t/b.jsonl"
@@ -344,7 +344,7 @@ run ap append --no-wait -D "$t/d.dict" "$t/c.apb" "$t/c1.jsonl"; expect_rc 1 "ap
 expect_err "another artpack is writing" "--no-wait message"
 [ "$(wc -c <"$t/c.apb")" = "$size0" ] && ok || bad "append --no-wait changed the bundle"
 wait "$lockpid"
-# a failed append (a bad article, no -k) leaves the bundle as it was
+# a failed append (a bad article, no --keep-going) leaves the bundle as it was
 printf '{"id":"ok-1"}\n{"id":\n' >"$t/badtail.jsonl"
 run ap append -D "$t/d.dict" "$t/c.apb" "$t/badtail.jsonl"; expect_rc 1 "append of a bad file"
 [ "$(wc -c <"$t/c.apb")" = "$size0" ] && ok || bad "a failed append is cut off again"
@@ -371,6 +371,41 @@ if [ -z "$WRAP" ]; then
         [ "$good" = 1 ] && ok || bad "SIG$sig during pack: status $s, $left temporary files left"
     done
 fi
+
+# ---- --keep-going past damaged blocks: unpack and ls (issue 11, item 4) ----
+# every intact article written, the damaged blocks named, status 2
+python3 - "$t/b.apb" "$t/flip2.apb" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+d[len(d) // 3] ^= 0x04; d[len(d) * 2 // 3] ^= 0x04  # inside two blocks
+open(sys.argv[2], "wb").write(d)
+PY
+for f in flip flip2; do
+    ap verify -D "$t/d.dict" "$t/$f.apb" 2>"$t/verify.txt" >/dev/null
+    lost=$(sed -n 's/.* blocks damaged, \([0-9]*\) of 200 articles lost.*/\1/p' "$t/verify.txt")
+    rm -f "$t/kg.out"
+    run ap unpack -D "$t/d.dict" -o "$t/kg.out" "$t/$f.apb"; expect_rc 1 "unpack of a damaged bundle ($f) without --keep-going"
+    [ ! -e "$t/kg.out" ] && ok || bad "unpack ($f) without --keep-going left an output"
+    expect_err "keep-going" "unpack ($f) points to --keep-going"
+    run ap unpack --keep-going -D "$t/d.dict" -o "$t/kg.out" "$t/$f.apb"; expect_rc 2 "unpack --keep-going ($f): status 2"
+    [ -n "$lost" ] && [ "$(grep -c . "$t/kg.out")" = $((200 - lost)) ] && ok || bad "unpack --keep-going ($f): $(grep -c . "$t/kg.out") articles written, $lost lost by verify's count"
+    python3 - "$t/b.jsonl" "$t/kg.out" <<'PY' && ok || bad "unpack --keep-going ($f): every article written is an original one, in order"
+import json, sys
+orig = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rec = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+it = iter(orig)
+sys.exit(0 if all(any(r == o for o in it) for r in rec) else 1)
+PY
+    grep -o 'block [0-9]* (articles [0-9]* to [0-9]*) is damaged' "$t/verify.txt" >"$t/want-blocks.txt"
+    grep -o 'block [0-9]* (articles [0-9]* to [0-9]*) is damaged' "$t/err.txt" | cmp -s - "$t/want-blocks.txt" && ok || bad "unpack --keep-going ($f) names the blocks verify names: $(cat "$t/err.txt")"
+    expect_err "$lost of 200 articles skipped" "unpack --keep-going ($f) counts what it skipped"
+    run ap ls --keep-going -D "$t/d.dict" "$t/$f.apb"; expect_rc 2 "ls --keep-going ($f): status 2"
+    [ "$(wc -l <"$t/out.txt")" = $((201 - lost)) ] && ok || bad "ls --keep-going ($f): a header and $((200 - lost)) lines"
+    run ap ls -D "$t/d.dict" "$t/$f.apb"; expect_rc 1 "ls of a damaged bundle ($f) without --keep-going"
+    run ap unpack --keep-going -q -D "$t/d.dict" -o "$t/kg.out" -f "$t/$f.apb"; expect_rc 2 "unpack --keep-going -q ($f): status 2"
+    [ ! -s "$t/err.txt" ] && ok || bad "unpack --keep-going -q ($f) is quiet"
+done
+run ap unpack --keep-going -D "$t/d.dict" -o "$t/kg.out" -f "$t/b.apb"; expect_rc 0 "unpack --keep-going of an intact bundle: status 0"
 
 # ---- every exit status is 0 or 1, whatever the bytes ----
 rounds=200; [ -n "$WRAP" ] && rounds=40 # slow under valgrind

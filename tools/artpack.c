@@ -55,7 +55,8 @@ static const char ap_usage[] =
     "  -o FILE           write to FILE ('-' = standard output, the default);\n"
     "                    the file appears complete or not at all\n"
     "  -f, --force       overwrite FILE if it exists; write binary to a terminal\n"
-    "  -k, --keep-going  skip bad articles or records, report each on stderr\n"
+    "  -k, --keep-going  skip bad articles or records (unpack, ls: damaged blocks),\n"
+    "                    report each on stderr, write the rest; status 2\n"
     "  -q, --quiet       no warnings, progress or summary\n"
     "  -v, --verbose     print a summary on stderr\n"
     "  -h, --help        show this help\n"
@@ -94,9 +95,9 @@ static const char ap_usage_more[] =
     "SIGINT, SIGTERM or SIGHUP removes it (status 128 + the signal).\n"
     "Errors name the line and column (encode, train, pack) or the record and\n"
     "byte offset (decode). Exit status: 0 on success; 1 on any error (verify:\n"
-    "on damage), and then no output is written. With --keep-going the output is\n"
-    "written and the status is 0 even when articles were skipped (each is\n"
-    "reported, the count printed).\n";
+    "on damage), and then no output is written; 2 when --keep-going skipped bad\n"
+    "articles, records or damaged blocks (each reported, the count printed) and\n"
+    "wrote the rest.\n";
 
 /* Every allocation of the tool goes through ap_malloc (tools/util.c), so that
  * tests can make the Nth one fail (ARTPACK_FAIL_ALLOC=N): jansson's, the
@@ -441,7 +442,7 @@ static int ap_cmd_encode(const ap_options *o) {
         ap_msg("encode: %zu articles, %zu skipped; %llu B of JSON -> %llu B (%.1f%%)", articles,
                skipped, (unsigned long long)json_bytes, (unsigned long long)sink.bytes,
                json_bytes ? 100.0 * (double)sink.bytes / (double)json_bytes : 0.0);
-    rc = 0;
+    rc = skipped ? AP_EXIT_SKIPPED : 0;
     goto done;
 oom:
     ap_msg("out of memory");
@@ -639,7 +640,7 @@ static int ap_cmd_decode(const ap_options *o) {
     if (o->verbose || (skipped && !o->quiet))
         ap_msg("decode: %zu articles, %zu skipped; %llu B -> %llu B of JSON", records, skipped,
                (unsigned long long)(inp.base + inb->len), (unsigned long long)sink.bytes);
-    rc = 0;
+    rc = skipped ? AP_EXIT_SKIPPED : 0;
     goto done;
 read_error:
     if (inp.err_no == ENOMEM) goto oom;
@@ -771,7 +772,7 @@ static int ap_cmd_train(const ap_options *o) {
                articles, skipped, (unsigned long long)json_bytes, ctx.samples.len, dict.len, (unsigned)d.id,
                ap_seconds() - t0);
     }
-    rc = 0;
+    rc = skipped ? AP_EXIT_SKIPPED : 0;
 done:
     ap_buf_free(&ctx.samples);
     free(ctx.sizes);

@@ -375,7 +375,7 @@ int ap_cmd_pack(const ap_options *o) {
         if (skipped) ap_msg("pack: %zu articles skipped", skipped);
         ap_bundle_summary("pack", o->output, bytes, articles, json_bytes);
     }
-    rc = 0;
+    rc = skipped ? AP_EXIT_SKIPPED : 0;
 done:
     if (streaming) {
         if (bo.e != ARTPACK_OK && bo.e != ARTPACK_E_WRITE)
@@ -391,27 +391,185 @@ done:
 
 /* ---- reading commands ---- */
 
+/* What a walk over a bundle's articles skipped (--keep-going). */
+typedef struct ap_skips {
+    uint64_t articles, blocks;
+    uint64_t first_block; /* the first damaged block, for the summary */
+} ap_skips;
+
+/* Called with each article a walk reads; 0 to go on, 1 to stop (after
+ * reporting), 2 to skip this article (after reporting: --keep-going). */
+typedef int (*ap_article_fn)(void *ctx, uint64_t n, const artpack_article *a, size_t size);
+
+/* The first article of block blk (the index says it even when the block is
+ * damaged); article_count past the last block. 0, or -1 when the index
+ * cannot tell. */
+static int ap_block_first(ap_bundle_in *b, uint64_t blk, uint64_t *first) {
+    uint32_t count = 0; /* > 0: the index entry was read, whatever the block holds */
+    if (blk >= b->info.block_count) {
+        *first = b->info.article_count;
+        return 0;
+    }
+    (void)artpack_bundle_check_block(b->r, blk, first, &count);
+    return count > 0 ? 0 : -1;
+}
+
+/* The block that holds article n and its articles [*first, *end): the next
+ * block after hint when it starts at n, else a binary search over the blocks'
+ * first articles (each probe decodes a block). 0, or -1. */
+static int ap_block_of(ap_bundle_in *b, uint64_t n, uint64_t hint, uint64_t *blk,
+                       uint64_t *first, uint64_t *end) {
+    uint64_t lo = 0, hi = b->info.block_count, f;
+    if (hi == 0) return -1;
+    hi--;
+    if (hint < b->info.block_count && ap_block_first(b, hint, &f) == 0 && f == n) {
+        lo = hint;
+    } else {
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo + 1) / 2;
+            if (ap_block_first(b, mid, &f)) return -1;
+            if (f <= n) lo = mid;
+            else hi = mid - 1;
+        }
+    }
+    if (ap_block_first(b, lo, first) || ap_block_first(b, lo + 1, end)) return -1;
+    if (*first > n || *end <= n) return -1;
+    *blk = lo;
+    return 0;
+}
+
+/* Hands articles from..to-1 of b to fn in order (each block decoded once).
+ * Without --keep-going the first damage is reported and the walk stops (1).
+ * With it, a damaged block is reported and its articles skipped, as is an
+ * article whose record does not decode; sk counts them. 0, or 1 after
+ * reporting. */
+static int ap_walk(const ap_options *o, ap_bundle_in *b, uint64_t from, uint64_t to,
+                   ap_article_fn fn, void *ctx, ap_skips *sk) {
+    uint64_t n = from, next_block = 0, block_end = 0;
+    while (n < to) {
+        const void *rec;
+        size_t size = 0, where = 0;
+        artpack_article a;
+        int r;
+        artpack_error e = artpack_bundle_get(b->r, n, &rec, &size);
+        if (e != ARTPACK_OK) {
+            uint64_t blk, first, end;
+            if (!o->keep_going ||
+                ap_block_of(b, n, n == block_end ? next_block : 0, &blk, &first, &end)) {
+                ap_msg("%s: article %llu: %s (%s)%s", ap_name(b->path), (unsigned long long)n,
+                       artpack_error_message(e), artpack_error_name(e),
+                       o->keep_going ? "" : "; --keep-going skips a damaged block");
+                return 1;
+            }
+            if (end > to) end = to;
+            if (!o->quiet)
+                ap_msg("%s: block %llu (articles %llu to %llu) is damaged: %s (%s): skipped",
+                       ap_name(b->path), (unsigned long long)blk, (unsigned long long)n,
+                       (unsigned long long)(end - 1), artpack_error_message(e),
+                       artpack_error_name(e));
+            if (sk->blocks++ == 0) sk->first_block = blk;
+            sk->articles += end - n;
+            n = block_end = end;
+            next_block = blk + 1;
+            continue;
+        }
+        if (n >= block_end) { /* a new block: where it ends, for the hint above */
+            artpack_bundle_location loc;
+            if (artpack_bundle_locate(b->r, n, &loc) == ARTPACK_OK) {
+                next_block = loc.block + 1;
+                block_end = loc.block_first + loc.block_articles;
+            }
+            e = artpack_bundle_get(b->r, n, &rec, &size); /* the same block: no decoding */
+            if (e != ARTPACK_OK) continue;
+        }
+        e = artpack_record_decode(&a, rec, size, &where);
+        if (e != ARTPACK_OK) {
+            if (!o->quiet || !o->keep_going)
+                ap_msg("%s: article %llu: %s (%s, at byte %zu of its record)%s", ap_name(b->path),
+                       (unsigned long long)n, artpack_error_message(e), artpack_error_name(e),
+                       where, o->keep_going ? ": skipped" : "");
+            if (!o->keep_going) return 1;
+            sk->articles++;
+            n++;
+            continue;
+        }
+        r = fn(ctx, n, &a, size);
+        if (r == 1) return 1;
+        if (r == 2) sk->articles++;
+        n++;
+    }
+    return 0;
+}
+
+/* The end of a --keep-going walk: a summary of what was skipped, and the
+ * status (AP_EXIT_SKIPPED when something was). */
+static int ap_skips_status(const ap_options *o, const char *what, const char *path,
+                           uint64_t total, const ap_skips *sk) {
+    if (sk->articles == 0) return 0;
+    if (!o->quiet) {
+        if (sk->blocks)
+            ap_msg("%s: %s: %llu of %llu articles skipped (%llu damaged block%s, the first block "
+                   "%llu); `artpack verify` names them, `artpack recover` salvages the rest",
+                   what, ap_name(path), (unsigned long long)sk->articles,
+                   (unsigned long long)total, (unsigned long long)sk->blocks,
+                   sk->blocks == 1 ? "" : "s", (unsigned long long)sk->first_block);
+        else
+            ap_msg("%s: %s: %llu of %llu articles skipped", what, ap_name(path),
+                   (unsigned long long)sk->articles, (unsigned long long)total);
+    }
+    return AP_EXIT_SKIPPED;
+}
+
+typedef struct ap_unpack_ctx {
+    const ap_options *o;
+    const char *path;
+    ap_out *out;
+    ap_buf line;
+} ap_unpack_ctx;
+
+static int ap_unpack_one(void *vctx, uint64_t n, const artpack_article *a, size_t size) {
+    ap_unpack_ctx *c = (ap_unpack_ctx *)vctx;
+    char err[256];
+    size_t keep = c->line.len;
+    (void)size;
+    if (ap_json_write_article(&c->line, a, err, sizeof err)) {
+        c->line.len = keep;
+        if (!c->o->quiet || !c->o->keep_going)
+            ap_msg("%s: article %llu: %s%s", ap_name(c->path), (unsigned long long)n, err,
+                   c->o->keep_going ? ": skipped" : "");
+        return c->o->keep_going && !ap_alloc_failed() ? 2 : 1;
+    }
+    if (c->line.len >= 65536 && ap_out_drain(c->out, &c->line)) return 1;
+    return 0;
+}
+
 int ap_cmd_unpack(const ap_options *o) {
     ap_bundle_in b;
-    ap_buf line = {NULL, 0, 0};
+    ap_unpack_ctx c;
+    ap_skips sk;
     ap_out out;
-    uint64_t n;
     int rc = 1, opened = 0;
+    memset(&c, 0, sizeof c);
+    memset(&sk, 0, sizeof sk);
     if (ap_bundle_open(o, o->input, &b)) goto done;
     if (ap_out_start(o, &out)) goto done;
     opened = 1;
-    for (n = 0; n < b.info.article_count; n++) /* in order: each block decoded once */
-        if (ap_article_json(&b, n, &line) || ap_out_drain(&out, &line)) goto done;
+    c.o = o;
+    c.path = o->input;
+    c.out = &out;
+    if (ap_walk(o, &b, 0, b.info.article_count, ap_unpack_one, &c, &sk)) goto done;
+    if (ap_out_drain(&out, &c.line)) goto done;
     opened = 0;
     if (ap_out_finish(&out)) goto done;
     if (o->verbose)
-        ap_msg("unpack: %llu articles, %llu B of JSON", (unsigned long long)b.info.article_count,
+        ap_msg("unpack: %llu articles, %llu B of JSON",
+               (unsigned long long)(b.info.article_count - sk.articles),
                (unsigned long long)out.bytes);
-    rc = 0;
+    rc = ap_skips_status(o, "unpack", o->input, b.info.article_count, &sk);
 done:
     if (opened) ap_out_abort(&out);
     ap_bundle_close(&b);
-    ap_buf_free(&line);
+    ap_buf_free(&c.line);
     return rc;
 }
 
@@ -459,57 +617,68 @@ static void ap_put_tsv_field(ap_buf *out, const char *s, size_t n) {
     if (n == 0) ap_buf_putc(out, '-');
 }
 
+typedef struct ap_ls_ctx {
+    const ap_options *o;
+    ap_bundle_in *b;
+    ap_out *out;
+    ap_buf line;
+} ap_ls_ctx;
+
+static int ap_ls_one(void *vctx, uint64_t n, const artpack_article *a, size_t size) {
+    ap_ls_ctx *c = (ap_ls_ctx *)vctx;
+    artpack_bundle_location where;
+    char date[ARTPACK_TIMESTAMP_TEXT_MAX], num[64];
+    size_t dlen = 0;
+    artpack_error e = artpack_bundle_locate(c->b->r, n, &where);
+    if (e != ARTPACK_OK) {
+        ap_msg("%s: article %llu: %s (%s)", ap_name(c->b->path), (unsigned long long)n,
+               artpack_error_message(e), artpack_error_name(e));
+        return 1;
+    }
+    if (a->date.kind != ARTPACK_ABSENT)
+        (void)artpack_date_format(date, sizeof date, &a->date, &dlen);
+    else if (a->published.kind != ARTPACK_ABSENT)
+        (void)artpack_timestamp_format(date, sizeof date, &a->published, &dlen);
+    snprintf(num, sizeof num, "%llu\t", (unsigned long long)n);
+    ap_buf_puts(&c->line, num);
+    ap_put_tsv_field(&c->line, a->id.ptr, a->id.len);
+    ap_buf_putc(&c->line, '\t');
+    ap_put_tsv_field(&c->line, date, dlen);
+    ap_buf_putc(&c->line, '\t');
+    ap_put_tsv_field(&c->line, a->title.ptr, a->title.len);
+    snprintf(num, sizeof num, "\t%zu\t%llu\n", size, (unsigned long long)where.block);
+    if (ap_buf_puts(&c->line, num)) {
+        ap_msg("out of memory");
+        return 1;
+    }
+    if (c->line.len >= 65536 && ap_out_drain(c->out, &c->line)) return 1;
+    return 0;
+}
+
 int ap_cmd_ls(const ap_options *o) {
     ap_bundle_in b;
-    ap_buf line = {NULL, 0, 0};
+    ap_ls_ctx c;
+    ap_skips sk;
     ap_out out;
-    uint64_t n;
     int rc = 1, opened = 0;
+    memset(&c, 0, sizeof c);
+    memset(&sk, 0, sizeof sk);
     if (ap_bundle_open(o, o->input, &b)) goto done;
     if (ap_out_start(o, &out)) goto done;
     opened = 1;
-    ap_buf_puts(&line, "#\tid\tdate\ttitle\trecord_bytes\tblock\n");
-    for (n = 0; n < b.info.article_count; n++) {
-        const void *rec;
-        size_t size;
-        artpack_article a;
-        artpack_bundle_location where;
-        char date[ARTPACK_TIMESTAMP_TEXT_MAX], num[64];
-        size_t dlen = 0;
-        artpack_error e = artpack_bundle_locate(b.r, n, &where);
-        if (e == ARTPACK_OK) e = artpack_bundle_get(b.r, n, &rec, &size);
-        if (e == ARTPACK_OK) e = artpack_record_decode(&a, rec, size, NULL);
-        if (e != ARTPACK_OK) {
-            ap_msg("%s: article %llu: %s (%s)", ap_name(o->input), (unsigned long long)n,
-                   artpack_error_message(e), artpack_error_name(e));
-            goto done;
-        }
-        if (a.date.kind != ARTPACK_ABSENT)
-            (void)artpack_date_format(date, sizeof date, &a.date, &dlen);
-        else if (a.published.kind != ARTPACK_ABSENT)
-            (void)artpack_timestamp_format(date, sizeof date, &a.published, &dlen);
-        snprintf(num, sizeof num, "%llu\t", (unsigned long long)n);
-        ap_buf_puts(&line, num);
-        ap_put_tsv_field(&line, a.id.ptr, a.id.len);
-        ap_buf_putc(&line, '\t');
-        ap_put_tsv_field(&line, date, dlen);
-        ap_buf_putc(&line, '\t');
-        ap_put_tsv_field(&line, a.title.ptr, a.title.len);
-        snprintf(num, sizeof num, "\t%zu\t%llu\n", size, (unsigned long long)where.block);
-        if (ap_buf_puts(&line, num)) {
-            ap_msg("out of memory");
-            goto done;
-        }
-        if (line.len >= 65536 && ap_out_drain(&out, &line)) goto done;
-    }
-    if (ap_out_drain(&out, &line)) goto done;
+    c.o = o;
+    c.b = &b;
+    c.out = &out;
+    ap_buf_puts(&c.line, "#\tid\tdate\ttitle\trecord_bytes\tblock\n");
+    if (ap_walk(o, &b, 0, b.info.article_count, ap_ls_one, &c, &sk)) goto done;
+    if (ap_out_drain(&out, &c.line)) goto done;
     opened = 0;
     if (ap_out_finish(&out)) goto done;
-    rc = 0;
+    rc = ap_skips_status(o, "ls", o->input, b.info.article_count, &sk);
 done:
     if (opened) ap_out_abort(&out);
     ap_bundle_close(&b);
-    ap_buf_free(&line);
+    ap_buf_free(&c.line);
     return rc;
 }
 
@@ -671,7 +840,7 @@ int ap_cmd_append(const ap_options *o) {
     if (o->verbose || (skipped && !o->quiet))
         ap_msg("append: %zu articles added (%zu skipped); the bundle holds %llu", articles, skipped,
                (unsigned long long)(b.info.article_count + articles));
-    rc = 0;
+    rc = skipped ? AP_EXIT_SKIPPED : 0;
 done:
     if (cut && ftruncate(b.fd, (off_t)b.info.end_offset) != 0)
         ap_msg("%s: cannot cut the failed append off: %s (readers ignore it; `append -f` "

@@ -7,6 +7,12 @@
 
 #define AP_MAX_INPUTS 256
 
+/* Exit statuses: 0 success; 1 an error (no output written); 2 done, but
+ * --keep-going skipped something (each reported, the output holds the
+ * rest); 128 + N killed by signal N (the temporary output removed). */
+#define AP_EXIT_ERROR 1
+#define AP_EXIT_SKIPPED 2
+
 typedef struct ap_options {
     const char *command;
     const char *inputs[AP_MAX_INPUTS]; /* "-" = stdin */
