@@ -71,6 +71,13 @@ artpack_error artpack_dict_train(void *dst, size_t dst_capacity, const void *sam
     }
     r = ZDICT_trainFromBuffer_fastCover(dst, dict_size, samples, sample_sizes, count, fp);
     AP_RETURN_IF(ZDICT_isError(r), ARTPACK_E_TRAIN);
+    /* zstd's trainer can succeed with a dictionary artpack_dict_load refuses:
+     * a few hundred bytes when the samples hold little distinct content (25,000
+     * copies of one article give 135 B). Never hand out an unusable one. */
+    AP_RETURN_IF(r < ARTPACK_DICT_SIZE_MIN || ap_read_le32((const unsigned char *)dst) !=
+                                                  AP_ZSTD_DICT_MAGIC ||
+                     ap_read_le32((const unsigned char *)dst + 4) == 0,
+                 ARTPACK_E_TRAIN);
     *written = r;
     return ARTPACK_OK;
 }

@@ -407,6 +407,25 @@ PY
 done
 run ap unpack --keep-going -D "$t/d.dict" -o "$t/kg.out" -f "$t/b.apb"; expect_rc 0 "unpack --keep-going of an intact bundle: status 0"
 
+# ---- train refuses an unusable dictionary, saying why (issue 11, item 5) ----
+# identical tiny articles: zstd's trainer made a 135-byte dictionary that every
+# later command refused, and pack --train exited 1 without a word
+python3 -c '
+for i in range(25000): print("{\"id\":\"x\",\"title\":\"same\"}")' >"$t/same.jsonl"
+rm -f "$t/same.dict"
+run ap train -o "$t/same.dict" "$t/same.jsonl"; expect_rc 1 "train on identical articles"
+expect_err "only 1 distinct record" "train on identical articles says why"
+expect_err "at least 4096 B" "train on identical articles names the minimum"
+expect_err "without one" "train on identical articles says what to do"
+[ ! -e "$t/same.dict" ] && ok || bad "train on identical articles wrote a dictionary"
+run ap pack --train -o "$t/same.apb" "$t/same.jsonl"; expect_rc 1 "pack --train on identical articles"
+expect_err "only 1 distinct record" "pack --train on identical articles says why"
+[ ! -e "$t/same.apb" ] && ok || bad "pack --train on identical articles wrote a bundle"
+python3 -c '
+for i in range(3000): print("{\"id\":\"x%d\",\"title\":\"same\"}" % (i % 20))' >"$t/twenty.jsonl"
+run ap train -o "$t/same.dict" "$t/twenty.jsonl"; expect_rc 1 "train on 20 distinct tiny articles"
+expect_err "20 distinct" "train on 20 distinct tiny articles counts them"
+
 # ---- every exit status is 0 or 1, whatever the bytes ----
 rounds=200; [ -n "$WRAP" ] && rounds=40 # slow under valgrind
 for i in $(seq 1 "$rounds"); do

@@ -700,6 +700,72 @@ static void *ap_train_thread(void *arg) {
     return NULL;
 }
 
+typedef struct ap_sample_key {
+    uint64_t hash;
+    size_t size;
+} ap_sample_key;
+
+static int ap_sample_key_cmp(const void *a, const void *b) {
+    const ap_sample_key *x = (const ap_sample_key *)a, *y = (const ap_sample_key *)b;
+    if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
+    return x->size < y->size ? -1 : x->size > y->size;
+}
+
+/* Says why zstd's trainer could not make a usable dictionary, and what to
+ * do: how many of the samples differ, and how much distinct content they
+ * hold (a dictionary is at least ARTPACK_DICT_SIZE_MIN bytes). */
+static void ap_train_failed(const ap_options *o, const ap_buf *samples, const size_t *sizes,
+                            size_t count) {
+    ap_sample_key *key = count ? (ap_sample_key *)ap_malloc(count * sizeof *key) : NULL;
+    size_t i, pos = 0, distinct = count, want = o->dict_size ? o->dict_size
+                                                               : ARTPACK_DICT_SIZE_DEFAULT;
+    uint64_t bytes = 0, distinct_bytes = 0;
+    char why[256];
+    for (i = 0; i < count; i++) {
+        uint64_t x = 14695981039346656037u; /* FNV-1a */
+        size_t k;
+        for (k = 0; key != NULL && k < sizes[i]; k++)
+            x = (x ^ samples->data[pos + k]) * 1099511628211u;
+        if (key != NULL) {
+            key[i].hash = x;
+            key[i].size = sizes[i];
+        }
+        pos += sizes[i];
+        bytes += sizes[i];
+    }
+    distinct_bytes = bytes;
+    if (key != NULL) {
+        qsort(key, count, sizeof *key, ap_sample_key_cmp);
+        distinct = 0;
+        distinct_bytes = 0;
+        for (i = 0; i < count; i++)
+            if (i == 0 || ap_sample_key_cmp(&key[i], &key[i - 1]) != 0) {
+                distinct++;
+                distinct_bytes += key[i].size;
+            }
+        free(key);
+    }
+    if (count < 8)
+        snprintf(why, sizeof why, "%zu article%s %s too few", count, count == 1 ? "" : "s",
+                 count == 1 ? "is" : "are");
+    else if (distinct < 8)
+        snprintf(why, sizeof why,
+                 "the %zu articles hold only %zu distinct record%s: too few distinct samples "
+                 "for a dictionary of at least %zu B",
+                 count, distinct, distinct == 1 ? "" : "s", (size_t)ARTPACK_DICT_SIZE_MIN);
+    else
+        snprintf(why, sizeof why,
+                 "the %zu articles (%zu distinct, %llu B of distinct records) hold too little "
+                 "varied content for a dictionary of at least %zu B",
+                 count, distinct, (unsigned long long)distinct_bytes,
+                 (size_t)ARTPACK_DICT_SIZE_MIN);
+    ap_msg("training failed: %s (%s). A dictionary is learnt from many different articles: "
+           "give a few hundred distinct ones or more, ideally about 100 x the dictionary's "
+           "size (%zu B) of records; or compress without one (encode -19; pack without -D "
+           "or --train)",
+           why, artpack_error_name(ARTPACK_E_TRAIN), want);
+}
+
 int ap_train_records(const ap_options *o, const ap_buf *samples, const size_t *sizes,
                      size_t count, ap_buf *dict) {
     ap_train_job job;
@@ -738,10 +804,13 @@ int ap_train_records(const ap_options *o, const ap_buf *samples, const size_t *s
         pthread_join(th, NULL);
     }
     if (progress) fputc('\n', stderr);
+    if (job.err == ARTPACK_E_TRAIN) {
+        ap_train_failed(o, samples, sizes, count);
+        return 1;
+    }
     if (job.err != ARTPACK_OK) {
-        ap_msg("training failed: %s (%s)%s", artpack_error_message(job.err),
-               artpack_error_name(job.err),
-               job.err == ARTPACK_E_TRAIN ? "; give more (or more varied) articles" : "");
+        ap_msg("training failed: %s (%s)", artpack_error_message(job.err),
+               artpack_error_name(job.err));
         return 1;
     }
     dict->len = job.written;

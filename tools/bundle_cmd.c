@@ -367,7 +367,11 @@ int ap_cmd_pack(const ap_options *o) {
         artpack_error e;
         if (ap_train_records(o, &recs.samples, recs.sizes, recs.count, &dict_buf)) goto done;
         e = artpack_dict_load(&dict, dict_buf.data, dict_buf.len);
-        if (e != ARTPACK_OK) goto done;
+        if (e != ARTPACK_OK) {
+            ap_msg("the dictionary trained is not usable: %s (%s)", artpack_error_message(e),
+                   artpack_error_name(e));
+            goto done;
+        }
         has_dict = 1;
         if (ap_write_bundle(o, &dict, &recs.samples, recs.sizes, recs.count, &bytes)) goto done;
     }
