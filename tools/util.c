@@ -195,6 +195,7 @@ static int ap_out_flush(ap_out *o) {
 
 int ap_out_write(ap_out *o, const void *data, size_t size) {
     if (o->err_no) return -1;
+    if (size == 0) return 0; /* data may be NULL */
     o->bytes += size;
     if (size > o->cap - o->len && ap_out_flush(o)) return -1;
     if (size >= o->cap) {
