@@ -166,8 +166,216 @@ static int ap_json_string_array(const char *s, size_t n) {
     }
 }
 
-/* At least one pair, keys strictly ascending, values compact JSON (first
- * byte starts a value), no key of a typed field that is present, and no value
+/* ---- canonical JSON: what an extra field's value must be (encoder) ----
+ * The tools write an extra value as compact canonical JSON and print a record
+ * only when its values are exactly that (tools/json_in.c, ap_put_value and
+ * ap_json_fragment_canonical). The encoder refuses any other text with
+ * ARTPACK_E_NONCANONICAL, so that every record it writes can be printed, and
+ * so does the decoder (unless ARTPACK_NO_CANONICAL_CHECKS), so that decoding
+ * then encoding gives back the same bytes:
+ *  - no whitespace; the literals true, false, null;
+ *  - numbers in JSON's grammar, at most AP_JSON_NUMBER_MAX characters (their
+ *    text is kept as written: 1.50, 1E+400);
+ *  - strings of valid UTF-8 whose only escapes are \" \\ \b \f \n \r \t and
+ *    \u00xx (lower-case hex) for the other bytes below 0x20, which must be
+ *    escaped; nothing else is;
+ *  - object keys strictly ascending by their bytes once unescaped (so no
+ *    repeated key);
+ *  - values nested at most AP_JSON_DEPTH_MAX deep, counted as jansson (the
+ *    tools' parser) counts: the value itself is depth 1, so a number inside
+ *    2047 arrays is depth 2048.
+ * Linear time; a stack of AP_JSON_DEPTH_MAX 32-bit words. */
+#define AP_JSON_DEPTH_MAX 2048
+#define AP_JSON_NUMBER_MAX 512
+#define AP_JSON_OBJECT 0x80000000u
+
+/* Length of the UTF-8 sequence at s[0..n) (first byte >= 0x80), or 0 when it
+ * is not valid UTF-8 (overlong, surrogate, above U+10FFFF, cut short). */
+static size_t ap_utf8_seq(const unsigned char *s, size_t n) {
+    unsigned c = s[0];
+    size_t len, k;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+    else return 0;
+    if (n < len) return 0;
+    for (k = 1; k < len; k++) {
+        if ((s[k] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[k] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+static int ap_hex_lower(unsigned c) {
+    return c >= '0' && c <= '9' ? (int)(c - '0') : c >= 'a' && c <= 'f' ? (int)(c - 'a' + 10) : -1;
+}
+
+/* The end of the canonical string starting with the quote at s[i], or 0. */
+static size_t ap_json_string_end(const unsigned char *s, size_t n, size_t i) {
+    for (i++; i < n;) {
+        unsigned c = s[i];
+        if (c == '"') return i + 1;
+        if (c < 0x20) return 0; /* must be escaped */
+        if (c >= 0x80) {
+            size_t len = ap_utf8_seq(s + i, n - i);
+            if (len == 0) return 0;
+            i += len;
+            continue;
+        }
+        if (c != '\\') {
+            i++;
+            continue;
+        }
+        if (n - i < 2) return 0;
+        c = s[i + 1];
+        if (c == '"' || c == '\\' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't') {
+            i += 2;
+            continue;
+        }
+        if (c != 'u' || n - i < 6 || s[i + 2] != '0' || s[i + 3] != '0' ||
+            (s[i + 4] != '0' && s[i + 4] != '1') || ap_hex_lower(s[i + 5]) < 0)
+            return 0;
+        c = (unsigned)(ap_hex_lower(s[i + 4]) * 16 + ap_hex_lower(s[i + 5]));
+        if (c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') return 0;
+        i += 6;
+    }
+    return 0;
+}
+
+/* The next byte of a checked canonical string, unescaped, from s[*i] on;
+ * -1 at its closing quote. */
+static int ap_json_string_byte(const unsigned char *s, size_t *i) {
+    unsigned c = s[*i];
+    if (c == '"') return -1;
+    if (c != '\\') {
+        (*i)++;
+        return (int)c;
+    }
+    c = s[*i + 1];
+    *i += 2;
+    switch (c) {
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    case 'u':
+        *i += 4;
+        return ap_hex_lower(s[*i - 2]) * 16 + ap_hex_lower(s[*i - 1]);
+    default: return (int)c; /* '"' or '\\' */
+    }
+}
+
+/* Compares two checked canonical strings (a, b: just past their opening
+ * quotes) by their unescaped bytes. */
+static int ap_json_key_compare(const unsigned char *s, size_t a, size_t b) {
+    for (;;) {
+        int x = ap_json_string_byte(s, &a), y = ap_json_string_byte(s, &b);
+        if (x != y) return x < y ? -1 : 1;
+        if (x < 0) return 0;
+    }
+}
+
+/* The end of the number starting at s[i], or 0. */
+static size_t ap_json_number_end(const unsigned char *s, size_t n, size_t i) {
+    size_t start = i, d;
+    if (i < n && s[i] == '-') i++;
+    if (i < n && s[i] == '0') {
+        i++;
+    } else {
+        for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++) continue;
+        if (i == d) return 0;
+    }
+    if (i < n && s[i] == '.') {
+        for (d = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++) continue;
+        if (i == d) return 0;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+        for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++) continue;
+        if (i == d) return 0;
+    }
+    return i - start > AP_JSON_NUMBER_MAX ? 0 : i;
+}
+
+/* ARTPACK_OK when text[0..n) is one canonical JSON value (rules above). */
+static artpack_error ap_check_json(const char *text, size_t n) {
+    /* per open array or object: AP_JSON_OBJECT, and for an object the offset
+     * + 1 of its last key's first byte (0: no key yet) */
+    uint32_t stack[AP_JSON_DEPTH_MAX];
+    const unsigned char *s = (const unsigned char *)text;
+    size_t depth = 0, i = 0, end;
+    AP_RETURN_IF(n > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
+value: /* inside depth arrays and objects: jansson counts this value at depth + 1 */
+    AP_RETURN_IF(i >= n || depth >= AP_JSON_DEPTH_MAX, ARTPACK_E_NONCANONICAL);
+    switch (s[i]) {
+    case '{':
+    case '[':
+        stack[depth++] = s[i] == '{' ? AP_JSON_OBJECT : 0;
+        i++;
+        if (i < n && s[i] == (stack[depth - 1] ? '}' : ']')) {
+            i++;
+            depth--;
+            goto after;
+        }
+        if (stack[depth - 1]) goto key;
+        goto value;
+    case '"':
+        i = ap_json_string_end(s, n, i);
+        AP_RETURN_IF(i == 0, ARTPACK_E_NONCANONICAL);
+        goto after;
+    case 't':
+        AP_RETURN_IF(n - i < 4 || memcmp(s + i, "true", 4) != 0, ARTPACK_E_NONCANONICAL);
+        i += 4;
+        goto after;
+    case 'f':
+        AP_RETURN_IF(n - i < 5 || memcmp(s + i, "false", 5) != 0, ARTPACK_E_NONCANONICAL);
+        i += 5;
+        goto after;
+    case 'n':
+        AP_RETURN_IF(n - i < 4 || memcmp(s + i, "null", 4) != 0, ARTPACK_E_NONCANONICAL);
+        i += 4;
+        goto after;
+    default:
+        i = ap_json_number_end(s, n, i);
+        AP_RETURN_IF(i == 0, ARTPACK_E_NONCANONICAL);
+        goto after;
+    }
+key:
+    AP_RETURN_IF(i >= n || s[i] != '"', ARTPACK_E_NONCANONICAL);
+    end = ap_json_string_end(s, n, i);
+    AP_RETURN_IF(end == 0, ARTPACK_E_NONCANONICAL);
+    {
+        uint32_t prev = stack[depth - 1] & ~AP_JSON_OBJECT;
+        AP_RETURN_IF(prev != 0 && ap_json_key_compare(s, prev, i + 1) >= 0,
+                     ARTPACK_E_NONCANONICAL);
+        stack[depth - 1] = AP_JSON_OBJECT | (uint32_t)(i + 1);
+    }
+    i = end;
+    AP_RETURN_IF(i >= n || s[i] != ':', ARTPACK_E_NONCANONICAL);
+    i++;
+    goto value;
+after:
+    if (depth == 0) return i == n ? ARTPACK_OK : ARTPACK_E_NONCANONICAL;
+    AP_RETURN_IF(i >= n, ARTPACK_E_NONCANONICAL);
+    if (s[i] == ',') {
+        i++;
+        if (stack[depth - 1]) goto key;
+        goto value;
+    }
+    AP_RETURN_IF(s[i] != (stack[depth - 1] ? '}' : ']'), ARTPACK_E_NONCANONICAL);
+    i++;
+    depth--;
+    goto after;
+}
+
+/* At least one pair, keys strictly ascending, values canonical JSON
+ * (ap_check_json), no key of a typed field that is present, and no value
  * the typed field could have held: a string under a string, date or
  * timestamp key, an array of strings under a list key. The list must be well
  * formed. */
@@ -182,8 +390,7 @@ static artpack_error ap_check_extra(const artpack_article *a, const artpack_list
         const artpack_field_info *f;
         AP_RETURN_IF(!artpack_list_next(&it, &value), ARTPACK_E_EXTRA);
         AP_RETURN_IF(value.len == 0, ARTPACK_E_EXTRA);
-        AP_RETURN_IF(strchr("{[\"-0123456789tfn", value.ptr[0]) == NULL || value.ptr[0] == '\0',
-                     ARTPACK_E_NONCANONICAL);
+        AP_TRY(ap_check_json(value.ptr, value.len));
         AP_RETURN_IF(prev.ptr != NULL &&
                          ap_str_compare(prev.ptr, prev.len, key.ptr, key.len) >= 0,
                      ARTPACK_E_EXTRA);

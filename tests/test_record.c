@@ -3,6 +3,8 @@
  * tests over random and damaged records. */
 #include "test_util.h"
 
+#include "json.h" /* ap_json_fragment_canonical: what the tools can print */
+
 /* The wire format as the codec writes it (codec/internal.h): a key is
  * tag << 3 | wire type; TEXT is bytes then 0xFE; TEXTLIST is elements
  * separated by 0xFF, then 0xFE. Strings are TEXT unless they hold 0xFE
@@ -810,6 +812,163 @@ static void test_noncanonical_extra_is_refused(void **state) {
     }
 }
 
+/* ---- extra values must be canonical JSON (issue 11, item 9) ----
+ * The encoder refuses (ARTPACK_E_NONCANONICAL) any extra value that the tools
+ * could not print (tools/json_out.c refuses what ap_json_fragment_canonical
+ * refuses), so every record the library writes is one `artpack decode` reads;
+ * the canonical decoder refuses the same, so decode-then-encode still gives
+ * back the same bytes. */
+
+/* the library's verdict on one extra value: ARTPACK_OK or the error */
+static artpack_error extra_value_verdict(const char *v, size_t n) {
+    artpack_str pair[2];
+    artpack_article a;
+    unsigned char buf[8192];
+    size_t size = 0, w = 0;
+    artpack_error e1, e2;
+    artpack_article_init(&a);
+    pair[0] = tu_str("zz");
+    pair[1] = tu_strn(v, n);
+    a.extra = tu_list(pair, 2);
+    e1 = artpack_record_size(&a, &size);
+    e2 = artpack_record_encode(buf, sizeof buf, &a, &w);
+    assert_int_equal(e1, e2);
+    if (e2 == ARTPACK_OK) { /* and what it wrote decodes, then encodes the same */
+        artpack_article back;
+        unsigned char again[8192];
+        size_t w2 = 0;
+        assert_ap_ok(artpack_record_decode(&back, buf, w, NULL));
+        assert_ap_ok(artpack_record_encode(again, sizeof again, &back, &w2));
+        assert_int_equal(w, w2);
+        assert_memory_equal(buf, again, w);
+    }
+    return e2;
+}
+
+static void test_extra_values_are_canonical_json(void **state) {
+    static const char *const good[] = {
+        "0", "-0", "1.50", "1E+400", "-0.000e-5", "123456789012345678901234567890", "2e-3",
+        "true", "false", "null", "\"\"", "\"x\"", "\"\\u0000\"", "\"\\u001f\"", "\"\\u000b\"",
+        "\"a\\\"b\\\\c\\n\\t\\r\\b\\f\"", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", "\"\x7f/\"",
+        "[]", "{}", "[1,[2,{}],\"s\"]", "{\"a\":1,\"b\":[null]}", "{\"\":0,\"a\":1}",
+        "{\"\\\"\":1,\"A\":2}",       /* 0x22 < 0x41 once unescaped ('\\' > 'A' as written) */
+        "{\"a\":1,\"a\\u0000\":2}",   /* a prefix first */
+        "{\"\\u0001\":1,\"\\t\":2}",  /* 0x01 < 0x09 */
+        "{\"b\":{\"a\":1,\"b\":2},\"c\":{\"a\":1}}",
+    };
+    static const char *const bad[] = {
+        " 1", "1 ", "[1, 2]", "{\"a\": 1}", "{ }", "[ ]", "\t1", "1\n",
+        "{\"b\":1,\"a\":2}", "{\"a\":1,\"a\":2}", "{\"A\":1,\"\\\"\":2}", "{\"\\t\":1,\"\\u0001\":2}",
+        "{\"b\":{\"b\":1,\"a\":2}}",
+        "01", "-01", "1.", ".5", "+1", "1e", "1e+", "-", "0x1", "1.5.", "NaN", "Infinity",
+        "tru", "truex", "nul", "False", "\"\\/\"", "\"\\u0041\"", "\"\\u000A\"", "\"\\u000a\"",
+        "\"\\u0009\"", "\"\\u007f\"", "\"\\U0001\"", "\"\\x41\"", "\"\\'\"", "\"a\tb\"",
+        "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xe2\x82\"", "\"\x80\"",
+        "\"abc", "\"abc\\\"", "[1", "[1,]", "[,1]", "{\"a\"}", "{\"a\":}", "{,}", "{\"a\":1,}",
+        "{1:2}", "1 2", "[]]", "{}}", "\"a\"\"b\"", "[1]x", "]", "}", ":", ",",
+    };
+    char big[1100];
+    size_t i, n;
+    (void)state;
+    for (i = 0; i < TU_COUNT(good); i++) {
+        if (extra_value_verdict(good[i], strlen(good[i])) != ARTPACK_OK)
+            fail_msg("refused, but canonical: %s", good[i]);
+        assert_true(ap_json_fragment_canonical(good[i], strlen(good[i])));
+    }
+    for (i = 0; i < TU_COUNT(bad); i++) {
+        if (extra_value_verdict(bad[i], strlen(bad[i])) != ARTPACK_E_NONCANONICAL)
+            fail_msg("accepted, but not canonical: %s", bad[i]);
+        assert_false(ap_json_fragment_canonical(bad[i], strlen(bad[i])));
+    }
+    /* a NUL byte inside a string must be escaped */
+    assert_ap_error(extra_value_verdict("\"a\0b\"", 5), ARTPACK_E_NONCANONICAL);
+    assert_ap_ok(extra_value_verdict("\"a\\u0000b\"", 10));
+    /* numbers up to 512 characters, as the tools read them */
+    memset(big, '7', sizeof big);
+    assert_ap_ok(extra_value_verdict(big, 512));
+    assert_ap_error(extra_value_verdict(big, 513), ARTPACK_E_NONCANONICAL);
+    /* nesting up to depth 2048 as jansson (the tools' parser) counts it: a
+     * number inside 2047 arrays, or 2048 empty arrays */
+    for (n = 2046; n <= 2049; n++) {
+        char *v = (char *)malloc(2 * n + 1);
+        int lib, tools, empty;
+        assert_non_null(v);
+        for (empty = 0; empty <= 1; empty++) {
+            size_t len = 2 * n + (empty ? 0 : 1);
+            memset(v, '[', n);
+            v[n] = '0';
+            memset(v + n + !empty, ']', n);
+            lib = extra_value_verdict(v, len) == ARTPACK_OK;
+            tools = ap_json_fragment_canonical(v, len);
+            if (lib != tools || lib != (n + !empty <= 2048))
+                fail_msg("%zu arrays%s: library %d, tools %d", n, empty ? "" : " and a number",
+                         lib, tools);
+        }
+        free(v);
+    }
+    /* the decoder refuses what the encoder refuses: a TEXTLIST extra field */
+    {
+        static const char *const pair[2] = {"k", "[1, 2]"};
+        rb r = {{0}, 0};
+        rb_textlist(&r, EXTRA_TAG, pair, 2);
+        rb_end(&r);
+        EXPECT_DECODE_RB(ARTPACK_E_NONCANONICAL, 0, &r);
+    }
+}
+
+/* Random values, canonical and then damaged (a byte changed, inserted or
+ * deleted): the library and the tools agree on every one. */
+static size_t gen_json(char *out, size_t cap, unsigned *seed, int depth) {
+    static const char *const atoms[] = {"0", "-1.5e+3", "true", "false", "null", "\"\"", "12",
+                                        "\"a\\\"\\\\\\n\\u0001\xc3\xa9\"", "\"z\"", "1E9"};
+    unsigned r;
+    size_t n = 0, k, count;
+    *seed = *seed * 1103515245u + 12345u;
+    r = (*seed >> 16) % 10;
+    if (depth > 3 || r < 5 || cap < 64) {
+        const char *a = atoms[r % TU_COUNT(atoms)];
+        n = strlen(a);
+        memcpy(out, a, n);
+        return n;
+    }
+    count = r % 4;
+    out[n++] = r & 1 ? '[' : '{';
+    for (k = 0; k < count && cap - n > 64; k++) {
+        if (k) out[n++] = ',';
+        if (!(r & 1)) { /* keys in order: "k0", "k1", ... (sorted while k < 10) */
+            n += (size_t)sprintf(out + n, "\"k%u\":", (unsigned)k);
+        }
+        n += gen_json(out + n, (cap - n) / 2, seed, depth + 1);
+    }
+    out[n++] = r & 1 ? ']' : '}';
+    return n;
+}
+
+static void test_extra_json_agrees_with_the_tools(void **state) {
+    unsigned seed = 7, round;
+    (void)state;
+    for (round = 0; round < 3000; round++) {
+        char v[2048], m[2049];
+        size_t n = gen_json(v, 1024, &seed, 0), mn, at;
+        int lib, tools;
+        assert_ap_ok(extra_value_verdict(v, n));
+        assert_true(ap_json_fragment_canonical(v, n));
+        seed = seed * 1103515245u + 12345u;
+        at = (seed >> 8) % n;
+        memcpy(m, v, n);
+        mn = n;
+        switch ((seed >> 4) % 3) {
+        case 0: m[at] = "{}[],:\" 0a\\-.eu\x80"[(seed >> 20) % 17]; break;
+        case 1: memmove(m + at + 1, m + at, n - at); m[at] = "{}[],:\" 1\\"[(seed >> 20) % 10]; mn++; break;
+        default: memmove(m + at, m + at + 1, n - at - 1); mn--; break;
+        }
+        if (mn == 0) continue;
+        lib = extra_value_verdict(m, mn) == ARTPACK_OK;
+        tools = ap_json_fragment_canonical(m, mn);
+        if (lib != tools) fail_msg("library %d, tools %d on: %.*s", lib, tools, (int)mn, m);
+    }
+}
+
 /* ---- forward compatibility: unknown tags are skipped ---- */
 
 static void test_unknown_tags_are_skipped(void **state) {
@@ -1128,7 +1287,9 @@ static void gen_article(gen *g) {
         if (k == 0 || key_cmp(&keys[i], &keys[k - 1]) != 0) keys[k++] = keys[i];
     for (i = 0; i < k; i++) {
         g->f.extra[2 * i] = keys[i];
-        g->f.extra[2 * i + 1] = gen_bytes(g, 1 + tu_below(&g->rng, 20), "0123456789");
+        artpack_str v = gen_bytes(g, 1 + tu_below(&g->rng, 20), "0123456789");
+        if (v.len > 1 && v.ptr[0] == '0') ((char *)v.ptr)[0] = '1'; /* a JSON number */
+        g->f.extra[2 * i + 1] = v;
     }
     if (k) a->extra = tu_list(g->f.extra, 2 * k); /* no pairs: absent */
 }
@@ -1218,6 +1379,8 @@ int main(void) {
         cmocka_unit_test(test_error_bad_view),
         cmocka_unit_test(test_error_too_large),
         cmocka_unit_test(test_noncanonical_extra_is_refused),
+        cmocka_unit_test(test_extra_values_are_canonical_json),
+        cmocka_unit_test(test_extra_json_agrees_with_the_tools),
         cmocka_unit_test(test_unknown_tags_are_skipped),
         cmocka_unit_test(test_error_names_and_messages),
         cmocka_unit_test(test_version),
