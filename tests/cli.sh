@@ -426,6 +426,44 @@ for i in range(3000): print("{\"id\":\"x%d\",\"title\":\"same\"}" % (i % 20))' >
 run ap train -o "$t/same.dict" "$t/twenty.jsonl"; expect_rc 1 "train on 20 distinct tiny articles"
 expect_err "20 distinct" "train on 20 distinct tiny articles counts them"
 
+# ---- the wrong kind of file: say what it is and what reads it (issue 11, item 11) ----
+ap encode -o "$t/k.apr" "$t/b.jsonl" 2>/dev/null
+ap encode -D "$t/d.dict" -o "$t/k.apz" "$t/b.jsonl" 2>/dev/null
+wrong_kind() { # description expected-pattern-1 expected-pattern-2 args...
+    desc=$1 p1=$2 p2=$3; shift 3
+    rm -f "$t"/x.*
+    run ap "$@"; expect_rc 1 "$desc"; expect_err "$p1" "$desc: says what the file is"; expect_err "$p2" "$desc: names what reads it"
+    [ ! -s "$t/out.txt" ] && ok || bad "$desc: wrote output"
+}
+wrong_kind "decode of a bundle" "is an artpack bundle" "artpack unpack" decode "$t/b.apb"
+wrong_kind "decode of a dictionary" "is a zstd dictionary" "-D DICT" decode "$t/d.dict"
+wrong_kind "decode of JSON" "is JSON text" "artpack encode" decode "$t/b.jsonl"
+wrong_kind "unpack of a record stream" "is an artpack record stream" "artpack decode" unpack "$t/k.apr"
+wrong_kind "unpack of a compressed stream" "is an artpack compressed stream" "artpack decode" unpack -D "$t/d.dict" "$t/k.apz"
+wrong_kind "ls of a dictionary" "is a zstd dictionary" "-D DICT" ls "$t/d.dict"
+wrong_kind "get of a stream" "is an artpack record stream" "artpack decode" get "$t/k.apr" 0
+wrong_kind "verify of JSON" "is JSON text" "artpack pack" verify "$t/b.jsonl"
+wrong_kind "recover of a stream" "is an artpack compressed stream" "artpack decode" recover -o "$t/x.apb" "$t/k.apz"
+wrong_kind "encode of a bundle" "is an artpack bundle, not JSON" "artpack unpack" encode -o "$t/x.apr" "$t/b.apb"
+wrong_kind "pack of a record stream" "is an artpack record stream, not JSON" "artpack decode" pack -o "$t/x.apb" "$t/k.apr"
+wrong_kind "train on a dictionary" "is a zstd dictionary, not JSON" "-D DICT" train -o "$t/x.dict" "$t/d.dict"
+cp "$t/b.apb" "$t/k.apb"
+wrong_kind "append of a bundle" "is an artpack bundle, not JSON" "artpack merge" append -D "$t/d.dict" "$t/k.apb" "$t/b.apb"
+cmp -s "$t/k.apb" "$t/b.apb" && ok || bad "append of a bundle changed the target"
+wrong_kind "-D given a bundle" "is an artpack bundle, not a dictionary" "dict extract" encode -D "$t/b.apb" -o "$t/x.apz" "$t/b.jsonl"
+wrong_kind "-D given JSON" "is JSON text, not a dictionary" "artpack train" pack -D "$t/b.jsonl" -o "$t/x.apb" "$t/b.jsonl"
+# the wrong dictionary: both IDs named, for streams and bundles alike
+id_d=$(od -An -tu4 -j4 -N4 "$t/d.dict" | tr -d ' ') id_o=$(od -An -tu4 -j4 -N4 "$t/other.dict" | tr -d ' ')
+for cmd in "decode $t/k.apz" "unpack $t/b.apb" "ls $t/b.apb" "get $t/b.apb 1" "verify $t/b.apb" "recover -o $t/x.apb $t/b.apb" "merge -o $t/x.apb $t/b.apb"; do
+    rm -f "$t"/x.*
+    # shellcheck disable=SC2086
+    run ap ${cmd%% *} -D "$t/other.dict" ${cmd#* }; expect_rc 1 "${cmd%% *} with the wrong dictionary"
+    expect_err "ID $id_d, but .*other.dict has ID $id_o" "${cmd%% *} with the wrong dictionary names both IDs"
+done
+rm -f "$t"/x.*
+run ap merge -D "$t/d.dict" -o "$t/x.apb" "$t/b.apb" "$t/lz.apb"; expect_rc 1 "merge of different codecs"
+expect_err "codec lz4" "merge names the codecs"; expect_err "dictionary ID $id_d" "merge names the dictionaries"
+
 # ---- every exit status is 0 or 1, whatever the bytes ----
 rounds=200; [ -n "$WRAP" ] && rounds=40 # slow under valgrind
 for i in $(seq 1 "$rounds"); do

@@ -172,8 +172,20 @@ int ap_load_dict(const ap_options *o, ap_buf *buf, artpack_dict *dict) {
     if (ap_load(o->dict_path, buf)) return -1;
     e = artpack_dict_load(dict, buf->data, buf->len);
     if (e != ARTPACK_OK) {
-        ap_msg("%s: not a usable dictionary: %s (%s)", o->dict_path, artpack_error_message(e),
-               artpack_error_name(e));
+        ap_kind k = ap_sniff(buf->data, buf->len);
+        if (k == AP_KIND_BUNDLE)
+            ap_msg("%s is %s, not a dictionary (%s): `artpack dict extract %s -o DICT` takes "
+                   "out the one it embeds",
+                   o->dict_path, ap_kind_name(k), artpack_error_name(e), o->dict_path);
+        else if (k == AP_KIND_JSON)
+            ap_msg("%s is %s, not a dictionary (%s): `artpack train -o DICT %s` makes one",
+                   o->dict_path, ap_kind_name(k), artpack_error_name(e), o->dict_path);
+        else if (k != AP_KIND_UNKNOWN && k != AP_KIND_DICT)
+            ap_msg("%s is %s, not a dictionary (%s)%s%s", o->dict_path, ap_kind_name(k),
+                   artpack_error_name(e), *ap_kind_hint(k) ? ": " : "", ap_kind_hint(k));
+        else
+            ap_msg("%s: not a usable dictionary: %s (%s)", o->dict_path,
+                   artpack_error_message(e), artpack_error_name(e));
         return -1;
     }
     return 0;
@@ -193,6 +205,18 @@ int ap_pack_json(const ap_options *o, const char *path, ap_emit_fn emit, void *c
     if (fd < 0) {
         ap_msg("%s: %s", path, strerror(errno));
         return 1;
+    }
+    {
+        ap_kind k = ap_sniff_fd(fd); /* a file made by artpack or zstd is not JSON */
+        if (k != AP_KIND_UNKNOWN && k != AP_KIND_EMPTY && k != AP_KIND_JSON) {
+            ap_msg("%s is %s, not JSON: %s", ap_name(path), ap_kind_name(k),
+                   k == AP_KIND_BUNDLE ? "`artpack unpack` gives its articles as JSON, "
+                                         "`artpack merge` joins bundles"
+                   : k == AP_KIND_RECORDS || k == AP_KIND_COMPRESSED
+                       ? "`artpack decode` gives its articles as JSON"
+                       : ap_kind_hint(k));
+            goto done;
+        }
     }
     if (ap_json_stream_open(&js, fd, 0)) {
         ap_msg("out of memory");
@@ -525,7 +549,21 @@ static int ap_cmd_decode(const ap_options *o) {
     if (ap_in_need(&inp, 0, AP_ZSTREAM_HEADER)) goto read_error;
     compressed = inb->len >= 5 && memcmp(inb->data, ap_zstream_magic, 4) == 0;
     if (inb->len < 5 || (!compressed && memcmp(inb->data, ap_stream_magic, 4) != 0)) {
-        ap_msg("%s: not an artpack stream (bad magic)", ap_input_name(o));
+        ap_kind k = ap_sniff(inb->data, inb->len);
+        if (k == AP_KIND_UNKNOWN)
+            ap_msg("%s: not an artpack stream (bad magic)", ap_input_name(o));
+        else if (k == AP_KIND_DICT)
+            ap_msg("%s is %s, not a stream: give it with -D DICT, and the stream as FILE",
+                   ap_input_name(o), ap_kind_name(k));
+        else if (k == AP_KIND_BUNDLE)
+            ap_msg("%s is %s, not a stream: read it with `artpack unpack` (or get, ls)",
+                   ap_input_name(o), ap_kind_name(k));
+        else if (k == AP_KIND_JSON)
+            ap_msg("%s is %s, not a stream: `artpack encode` makes a stream of it",
+                   ap_input_name(o), ap_kind_name(k));
+        else
+            ap_msg("%s is %s, not an artpack stream%s%s", ap_input_name(o), ap_kind_name(k),
+                   *ap_kind_hint(k) ? ": " : "", ap_kind_hint(k));
         goto done;
     }
     if (inb->data[4] != (compressed ? ap_zstream_magic[4] : ARTPACK_WIRE_VERSION)) {

@@ -31,6 +31,11 @@ static int ap_fd_read(void *opaque, uint64_t off, void *dst, size_t size) {
     return 0;
 }
 
+static const char *ap_codec_name(artpack_codec c) {
+    return c == ARTPACK_CODEC_ZSTD ? "zstd" : c == ARTPACK_CODEC_LZ4 ? "lz4"
+                                  : c == ARTPACK_CODEC_STORED ? "stored" : "unknown";
+}
+
 static void ap_report(const char *what, const char *path, artpack_error e) {
     ap_msg("%s: %s: %s (%s)", path, what, artpack_error_message(e), artpack_error_name(e));
 }
@@ -120,7 +125,18 @@ static int ap_bundle_open_mode(const ap_options *o, const char *path, ap_bundle_
     b->size = (uint64_t)st.st_size;
     e = artpack_bundle_info_get(&b->info, ap_fd_read, &b->fd, b->size);
     if (e != ARTPACK_OK) {
-        ap_report("cannot open the bundle", ap_name(path), e);
+        ap_kind k = ap_sniff_fd(b->fd);
+        if (k == AP_KIND_RECORDS || k == AP_KIND_COMPRESSED || k == AP_KIND_DICT)
+            ap_msg("%s is %s, not a bundle (%s): %s", ap_name(path), ap_kind_name(k),
+                   artpack_error_name(e), ap_kind_hint(k));
+        else if (k == AP_KIND_JSON)
+            ap_msg("%s is %s, not a bundle (%s): `artpack pack` makes a bundle of it",
+                   ap_name(path), ap_kind_name(k), artpack_error_name(e));
+        else if (k != AP_KIND_UNKNOWN && k != AP_KIND_BUNDLE)
+            ap_msg("%s is %s, not a bundle (%s)%s%s", ap_name(path), ap_kind_name(k),
+                   artpack_error_name(e), *ap_kind_hint(k) ? ": " : "", ap_kind_hint(k));
+        else
+            ap_report("cannot open the bundle", ap_name(path), e);
         return 1;
     }
     if (o->dict_path != NULL && b->info.dict_id != 0) {
@@ -132,9 +148,10 @@ static int ap_bundle_open_mode(const ap_options *o, const char *path, ap_bundle_
         return 1;
     }
     if (b->has_dict && b->dict.id != b->info.dict_id) {
-        ap_msg("%s: made with dictionary ID %u, but %s has ID %u (%s)", ap_name(path),
+        ap_msg("%s: made with dictionary ID %u, but %s has ID %u (%s)%s", ap_name(path),
                (unsigned)b->info.dict_id, o->dict_path, (unsigned)b->dict.id,
-               artpack_error_name(ARTPACK_E_WRONG_DICT));
+               artpack_error_name(ARTPACK_E_WRONG_DICT),
+               b->info.dict_embedded ? "; the bundle embeds its own: leave -D out" : "");
         return 1;
     }
     ws = artpack_bundle_reader_workspace_size(&b->info, !b->has_dict);
@@ -871,6 +888,14 @@ int ap_cmd_recover(const ap_options *o) {
     artpack_error e;
     memset(&recs, 0, sizeof recs);
     if (ap_load(o->input, &file)) goto done;
+    {
+        ap_kind k = ap_sniff(file.data, file.len);
+        if (k != AP_KIND_UNKNOWN && k != AP_KIND_BUNDLE) {
+            ap_msg("%s is %s, not a bundle: nothing to recover%s%s", ap_name(o->input),
+                   ap_kind_name(k), *ap_kind_hint(k) ? "; " : "", ap_kind_hint(k));
+            goto done;
+        }
+    }
     if (o->dict_path) {
         if (ap_load_dict(o, &dict_buf, &dict)) goto done;
         has_dict = 1;
@@ -886,6 +911,12 @@ int ap_cmd_recover(const ap_options *o) {
                                ap_salvage_cb, &recs, &st);
     if (e != ARTPACK_OK) {
         ap_report("cannot salvage", ap_name(o->input), e);
+        goto done;
+    }
+    if (st.header_ok && st.dict_id != 0 && o->dict_path && dict.id != st.dict_id) {
+        ap_msg("%s: made with dictionary ID %u, but %s has ID %u (%s)", ap_name(o->input),
+               (unsigned)st.dict_id, o->dict_path, (unsigned)dict.id,
+               artpack_error_name(ARTPACK_E_WRONG_DICT));
         goto done;
     }
     if (st.header_ok && st.dict_id != 0 && !has_dict) {
@@ -936,9 +967,12 @@ int ap_cmd_merge(const ap_options *o) {
         opened = i + 1;
         if (ap_bundle_open(o, o->inputs[i], &in[i])) goto done;
         if (in[i].info.codec != in[0].info.codec || in[i].info.dict_id != in[0].info.dict_id) {
-            ap_msg("%s: codec or dictionary differs from %s: merge copies blocks as they are, "
-                   "so the bundles must share both (unpack and pack them instead)",
-                   ap_name(o->inputs[i]), ap_name(o->inputs[0]));
+            ap_msg("%s: codec %s, dictionary ID %u; %s: codec %s, dictionary ID %u: merge copies "
+                   "blocks as they are, so the bundles must share both (unpack and pack them "
+                   "instead)",
+                   ap_name(o->inputs[i]), ap_codec_name(in[i].info.codec),
+                   (unsigned)in[i].info.dict_id, ap_name(o->inputs[0]),
+                   ap_codec_name(in[0].info.codec), (unsigned)in[0].info.dict_id);
             goto done;
         }
     }

@@ -288,6 +288,68 @@ int ap_output_commit(const char *path, const void *data, size_t size, char *err,
     return ap_out_commit(&o, err, err_size);
 }
 
+ap_kind ap_sniff(const unsigned char *p, size_t n) {
+    size_t i = 0;
+    if (n == 0) return AP_KIND_EMPTY;
+    if (n >= 5 && memcmp(p, "APKR", 4) == 0) return AP_KIND_RECORDS;
+    if (n >= 5 && memcmp(p, "APKZ", 4) == 0) return AP_KIND_COMPRESSED;
+    if (n >= 12 && memcmp(p, "\x5A\x2A\x4D\x18", 4) == 0 && memcmp(p + 8, "APKB", 4) == 0)
+        return AP_KIND_BUNDLE;
+    if (n >= 8 && memcmp(p, "\x37\xA4\x30\xEC", 4) == 0) return AP_KIND_DICT;
+    if (n >= 4 && memcmp(p, "\x28\xB5\x2F\xFD", 4) == 0) return AP_KIND_ZSTD;
+    if (n >= 2 && p[0] == 0x1F && p[1] == 0x8B) return AP_KIND_GZIP;
+    if (n >= 6 && memcmp(p, "\xFD" "7zXZ\0", 6) == 0) return AP_KIND_XZ;
+    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) i = 3; /* a UTF-8 byte order mark */
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')) i++;
+    if (i < n && (p[i] == '{' || p[i] == '[')) return AP_KIND_JSON;
+    return AP_KIND_UNKNOWN;
+}
+
+ap_kind ap_sniff_fd(int fd) {
+    unsigned char head[AP_SNIFF_BYTES];
+    size_t got = 0;
+    while (got < sizeof head) {
+        ssize_t n = pread(fd, head + got, sizeof head - got, (off_t)got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return AP_KIND_UNKNOWN;
+        if (n == 0) break;
+        got += (size_t)n;
+    }
+    return ap_sniff(head, got);
+}
+
+const char *ap_kind_name(ap_kind k) {
+    switch (k) {
+    case AP_KIND_EMPTY: return "an empty file";
+    case AP_KIND_RECORDS: return "an artpack record stream";
+    case AP_KIND_COMPRESSED: return "an artpack compressed stream";
+    case AP_KIND_BUNDLE: return "an artpack bundle";
+    case AP_KIND_DICT: return "a zstd dictionary";
+    case AP_KIND_ZSTD: return "a zstd-compressed file";
+    case AP_KIND_GZIP: return "a gzip-compressed file";
+    case AP_KIND_XZ: return "an xz-compressed file";
+    case AP_KIND_JSON: return "JSON text";
+    case AP_KIND_UNKNOWN: break;
+    }
+    return "not a file artpack knows";
+}
+
+const char *ap_kind_hint(ap_kind k) {
+    switch (k) {
+    case AP_KIND_RECORDS: return "read it with `artpack decode`";
+    case AP_KIND_COMPRESSED: return "read it with `artpack decode -D DICT`";
+    case AP_KIND_BUNDLE: return "read it with `artpack unpack` (or get, ls, verify, info)";
+    case AP_KIND_DICT: return "give it with -D DICT";
+    case AP_KIND_ZSTD: return "decompress it with `zstd -d` first";
+    case AP_KIND_GZIP: return "decompress it with `gzip -d` first";
+    case AP_KIND_XZ: return "decompress it with `xz -d` first";
+    case AP_KIND_JSON: return "`artpack encode` or `artpack pack` reads it";
+    case AP_KIND_EMPTY:
+    case AP_KIND_UNKNOWN: break;
+    }
+    return "";
+}
+
 int ap_utf8_valid(const unsigned char *s, size_t n, size_t *bad) {
     size_t i = 0;
     while (i < n) {

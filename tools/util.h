@@ -54,6 +54,30 @@ void ap_out_abort(ap_out *o);
 /* An artpack_write_fn over an ap_out. */
 int ap_out_write_cb(void *opaque, const void *data, size_t size);
 
+/* What a file is, from its first bytes (at least AP_SNIFF_BYTES when the
+ * file has them), for errors that name it and the command that reads it. */
+#define AP_SNIFF_BYTES 16
+typedef enum ap_kind {
+    AP_KIND_UNKNOWN,
+    AP_KIND_EMPTY,
+    AP_KIND_RECORDS,     /* an artpack record stream ("APKR") */
+    AP_KIND_COMPRESSED,  /* an artpack compressed stream ("APKZ") */
+    AP_KIND_BUNDLE,      /* an artpack bundle (its header chunk, "APKB") */
+    AP_KIND_DICT,        /* a zstd dictionary */
+    AP_KIND_ZSTD,        /* a zstd frame (zstd's own file) */
+    AP_KIND_GZIP,
+    AP_KIND_XZ,
+    AP_KIND_JSON         /* text that starts like a JSON object or array */
+} ap_kind;
+ap_kind ap_sniff(const unsigned char *p, size_t n);
+/* The kind read from the start of an open file (pread: the offset is kept);
+ * AP_KIND_UNKNOWN when it cannot be read there (a pipe). */
+ap_kind ap_sniff_fd(int fd);
+/* "an artpack bundle", ... */
+const char *ap_kind_name(ap_kind k);
+/* What reads it: "read it with `artpack unpack` (or get, ls, verify)", ... */
+const char *ap_kind_hint(ap_kind k);
+
 /* 1 if s[0..n) is valid UTF-8 (no overlong forms, no surrogates, <= U+10FFFF);
  * else 0 and *bad gets the offset of the first bad byte. */
 int ap_utf8_valid(const unsigned char *s, size_t n, size_t *bad);
