@@ -41,13 +41,13 @@ CMOCKA_LIBS    := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 # by noalloc-check, cxx-check and embedded/embedded.mk). CODEC_SRC: all of it.
 RECORD_SRC = codec/wire.c codec/schema.c codec/datetime.c codec/record.c
 DECODE_SRC = $(RECORD_SRC) codec/error.c codec/checksum.c codec/alloc.c codec/dict.c \
-             codec/frame.c codec/bundle_format.c codec/bundle_read.c
+             codec/frame.c codec/stream.c codec/bundle_format.c codec/bundle_read.c
 CODEC_SRC  = $(DECODE_SRC) codec/bundle_write.c codec/bundle_salvage.c
 TOOL_SRC  = tools/util.c tools/json_in.c tools/json_out.c
 CLI_SRC   = tools/artpack.c tools/bundle_cmd.c tools/parallel.c
 CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
-TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_device
+TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_device test_stream
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
 .PHONY: all lib test unit cli-test cxx-check symbols-check noalloc-check roundtrip asan valgrind \

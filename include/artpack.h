@@ -104,8 +104,8 @@ ARTPACK_API const char *artpack_version_string(void);
  * line here. Numbers are stable: a new code is appended to its range, and no
  * code is ever renumbered or reused.
  *   1..63    arguments, buffers and the allocator
- *   64..127  decoding: bad bytes in a record, frame, dictionary or bundle,
- *            the read callback, a missing article
+ *   64..127  decoding: bad bytes in a record, frame, stream, dictionary or
+ *            bundle, the read callback, a missing article
  *   128..191 encoding: a bad article view, the compressor, dictionary
  *            training, the write callback */
 #define ARTPACK_ERROR_LIST(X)                                                                      \
@@ -141,6 +141,7 @@ ARTPACK_API const char *artpack_version_string(void);
     X(ARTPACK_E_BLOCK, 85, "bundle block damaged (checksum, size or records)")                     \
     X(ARTPACK_E_NOT_FOUND, 86, "no such article")                                                  \
     X(ARTPACK_E_READ, 87, "the read callback failed")                                              \
+    X(ARTPACK_E_STREAM, 88, "not an artpack stream (bad magic) or an unsupported version")         \
     X(ARTPACK_E_BAD_VIEW, 128, "article view inconsistent (NULL item with a length)")              \
     X(ARTPACK_E_TOO_LARGE, 129, "a field exceeds ARTPACK_MAX_FIELD_SIZE")                          \
     X(ARTPACK_E_COMPRESS, 130, "the compression library failed")                                   \
@@ -479,6 +480,150 @@ ARTPACK_API artpack_error artpack_decompressor_init(artpack_decompressor **out,
 ARTPACK_API artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst,
                                                    size_t dst_capacity, const void *src,
                                                    size_t src_size, size_t *written);
+
+/* ---- Streams: several records or frames in one file (docs/FORMAT.md) ---- */
+
+/* What `artpack encode` writes. A record stream: "APKR", the wire version,
+ * then (varint length, record) pairs to the end. A compressed stream:
+ * "APKZ", version 1, the dictionary ID (u32 little-endian, 0 = none), then
+ * (varint length, frame) pairs to the end. Writing: the header and each
+ * item's length prefix into the caller's buffer. Reading: a header parser
+ * and an iterator over the caller's bytes, given whole or in pieces; items
+ * are handed out in place (no copy), nothing is allocated. */
+
+typedef enum artpack_stream_kind {
+    ARTPACK_STREAM_UNKNOWN = 0,     /* not an artpack stream (bad magic) */
+    ARTPACK_STREAM_RECORDS = 1,     /* "APKR": records */
+    ARTPACK_STREAM_COMPRESSED = 2   /* "APKZ": frames */
+} artpack_stream_kind;
+
+/* The version each kind is written and read with. */
+#define ARTPACK_STREAM_RECORDS_VERSION ARTPACK_WIRE_VERSION
+#define ARTPACK_STREAM_COMPRESSED_VERSION 1
+#define ARTPACK_STREAM_VERSION(kind)                                            \
+    ((kind) == ARTPACK_STREAM_COMPRESSED ? ARTPACK_STREAM_COMPRESSED_VERSION    \
+                                         : ARTPACK_STREAM_RECORDS_VERSION)
+/* Exact header size of a kind: 5 (records) or 9 (compressed). */
+#define ARTPACK_STREAM_HEADER_SIZE(kind)                                        \
+    ((kind) == ARTPACK_STREAM_COMPRESSED ? (size_t)9 : (size_t)5)
+#define ARTPACK_STREAM_HEADER_SIZE_MAX ((size_t)9)
+/* Largest item (record or frame) a stream may hold, and the longest length
+ * prefix of such an item. An item of n bytes takes at most
+ * n + ARTPACK_STREAM_ITEM_HEAD_MAX bytes of stream. */
+#define ARTPACK_STREAM_ITEM_SIZE_MAX ARTPACK_FRAME_BOUND(ARTPACK_MAX_FIELD_SIZE)
+#define ARTPACK_STREAM_ITEM_HEAD_MAX ((size_t)5)
+
+/* A stream's header. */
+typedef struct artpack_stream_info {
+    artpack_stream_kind kind;
+    unsigned version;       /* the version byte as read */
+    uint32_t dict_id;       /* compressed stream: its dictionary (0 = none); records: 0 */
+    size_t header_size;     /* ARTPACK_STREAM_HEADER_SIZE(kind): items start there */
+} artpack_stream_info;
+
+/** Writes the header of a stream of kind into dst; *written gets its size,
+ *  ARTPACK_STREAM_HEADER_SIZE(kind). dict_id: the dictionary the frames of a
+ *  compressed stream were made with (0 = none; the frames then leave their
+ *  own ID out); must be 0 for a record stream. Errors: ARTPACK_E_NULL_ARG,
+ *  ARTPACK_E_PARAM (unknown kind, or a dict_id on a record stream),
+ *  ARTPACK_E_DST_TOO_SMALL (nothing written). */
+ARTPACK_API artpack_error artpack_stream_header_write(void *dst, size_t dst_capacity,
+                                                     artpack_stream_kind kind,
+                                                     uint32_t dict_id, size_t *written);
+/** Writes the length prefix of an item of item_size bytes into dst (1 to
+ *  ARTPACK_STREAM_ITEM_HEAD_MAX bytes, the varint item_size); *written gets
+ *  its size. The item itself follows it in the stream. Errors:
+ *  ARTPACK_E_NULL_ARG, ARTPACK_E_TOO_LARGE (item_size over
+ *  ARTPACK_STREAM_ITEM_SIZE_MAX), ARTPACK_E_DST_TOO_SMALL (dst_capacity
+ *  below the prefix's exact size; nothing written). */
+ARTPACK_API artpack_error artpack_stream_item_head_write(void *dst, size_t dst_capacity,
+                                                        size_t item_size, size_t *written);
+
+/** Parses the header at the start of a stream, src[0..src_size): the first
+ *  bytes of the stream, or all of it. src_ends: 1 when the stream ends at
+ *  src_size (nothing follows), 0 when more may follow.
+ *  Returns ARTPACK_OK and either the header in *dst with *need = 0, or, when
+ *  src is too short and !src_ends, *need > 0: call again with the same start
+ *  and at least *need bytes (or src_ends = 1 if the stream ends first).
+ *  need may be NULL when src_ends is 1. Errors (*dst says what was read:
+ *  kind, then version):
+ *   ARTPACK_E_STREAM    bad magic (kind ARTPACK_STREAM_UNKNOWN; also a
+ *                       stream of fewer than 4 bytes), or a version this
+ *                       library does not read (kind set, version the byte
+ *                       found, at stream offset 4);
+ *   ARTPACK_E_TRUNCATED the stream ends inside the header after its magic
+ *                       (kind set);
+ *   ARTPACK_E_NULL_ARG.
+ *  Protected against malicious input; reads at most 9 bytes. */
+ARTPACK_API artpack_error artpack_stream_header_read(artpack_stream_info *dst, const void *src,
+                                                    size_t src_size, int src_ends,
+                                                    size_t *need);
+
+/** The dictionary check of a compressed stream: ARTPACK_OK when the stream
+ *  names none (dict_id 0; decompress its frames without one) or dict has its
+ *  ID; ARTPACK_E_NEED_DICT when it names one and dict is NULL;
+ *  ARTPACK_E_WRONG_DICT when dict has another ID. A record stream: always
+ *  ARTPACK_OK. ARTPACK_E_NULL_ARG when info is NULL. */
+ARTPACK_API artpack_error artpack_stream_check_dict(const artpack_stream_info *info,
+                                                   const artpack_dict *dict);
+
+/* An iterator over a stream's items: a small struct the caller owns (on the
+ * stack, static, anywhere); it holds no pointer to the bytes, so the caller
+ * may move, refill or discard what was consumed between calls. */
+typedef struct artpack_stream_reader {
+    artpack_stream_info info; /* the stream's header */
+    uint64_t offset;          /* stream offset where the next call's src starts */
+    uint64_t index;           /* items read so far */
+} artpack_stream_reader;
+
+/* One item, or where the item that could not be read starts. */
+typedef struct artpack_stream_item {
+    const unsigned char *data; /* the item, inside src; NULL when none was read */
+    size_t size;       /* its bytes; on ARTPACK_E_TRUNCATED with head_size > 0,
+                          what the prefix declares; else 0 */
+    size_t head_size;  /* bytes of its length prefix (also on ARTPACK_E_LENGTH);
+                          0 when the prefix is cut or malformed
+                          (ARTPACK_E_TRUNCATED, ARTPACK_E_VARINT) */
+    size_t consumed;   /* bytes of src used: head_size + size on an item, else 0 */
+    uint64_t offset;   /* stream offset of its length prefix; the item's bytes
+                          are at offset + head_size */
+    uint64_t index;    /* its number in the stream, from 0 */
+} artpack_stream_item;
+
+/** Starts reading the items of the stream *info describes (as
+ *  artpack_stream_header_read() gave it): the first call's src starts at
+ *  stream offset info->header_size. Errors: ARTPACK_E_NULL_ARG,
+ *  ARTPACK_E_PARAM (info->kind not RECORDS or COMPRESSED, or header_size
+ *  not the kind's). */
+ARTPACK_API artpack_error artpack_stream_reader_init(artpack_stream_reader *r,
+                                                    const artpack_stream_info *info);
+
+/** Reads the next item from src[0..src_size), which starts at stream offset
+ *  r->offset (the bytes not consumed yet, as many as the caller has: a
+ *  piece, or the rest of the stream). src_ends: 1 when the stream ends at
+ *  src_size. *item gets the item's offset and index in every case.
+ *  Returns ARTPACK_OK and one of:
+ *   - an item: item->data points at its item->size bytes inside src (no
+ *     copy); r moves past it; the next call's src starts at
+ *     src + item->consumed;
+ *   - *need > 0 (only when !src_ends): the item is not all in src; call
+ *     again with the same start and at least *need bytes (src_size + 1 while
+ *     the length prefix is incomplete, then the item's whole size), or with
+ *     src_ends = 1 if the stream ends first;
+ *   - the end: item->data NULL and *need 0 (src_ends and src_size 0).
+ *  Errors (r does not move; nothing after can be trusted, the framing is
+ *  lost):
+ *   ARTPACK_E_VARINT    malformed length prefix (non-minimal, over 64 bits);
+ *   ARTPACK_E_LENGTH    a length over ARTPACK_STREAM_ITEM_SIZE_MAX (found
+ *                       before asking for the item's bytes);
+ *   ARTPACK_E_TRUNCATED the stream ends inside the length prefix
+ *                       (head_size 0) or inside the item (head_size > 0);
+ *   ARTPACK_E_NULL_ARG  r, item or need NULL, or src NULL with src_size > 0.
+ *  The same bytes give the same items and errors however they are split
+ *  into pieces. Protected against malicious input; allocates nothing. */
+ARTPACK_API artpack_error artpack_stream_next(artpack_stream_reader *r, const void *src,
+                                             size_t src_size, int src_ends,
+                                             artpack_stream_item *item, size_t *need);
 
 /* ---- Bundles: many articles, random access (docs/FORMAT.md) ------------ */
 
