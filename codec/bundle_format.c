@@ -1,6 +1,7 @@
 /* bundle_format.c - parse and build the bundle's chunks (docs/FORMAT.md
  * "Bundle"); bundle_format.h says what each function checks. No I/O: the
- * readers, the writer and salvage bring the bytes. */
+ * readers, the writer and salvage bring the bytes. What only the writer and
+ * salvage use is left out of the decode-only build (ARTPACK_NO_ALLOC). */
 #include <string.h>
 
 #include "bundle_format.h"
@@ -15,6 +16,7 @@ unsigned ap_bundle_id_hash(const char *id, size_t len) {
 
 /* ---- header ---- */
 
+#ifndef ARTPACK_NO_ALLOC
 void ap_header_write(unsigned char chunk[AP_HEADER_CHUNK], const ap_bundle_header *h) {
     unsigned char *p = chunk + 8;
     memset(chunk, 0, AP_HEADER_CHUNK);
@@ -29,21 +31,22 @@ void ap_header_write(unsigned char chunk[AP_HEADER_CHUNK], const ap_bundle_heade
     ap_write_le32(p + 12, (uint32_t)h->block_size);
     ap_write_le32(p + 20, ap_bundle_checksum(p, 20));
 }
+#endif
 
 artpack_error ap_header_read(const unsigned char chunk[AP_HEADER_CHUNK], ap_bundle_header *h) {
     const unsigned char *p = chunk + 8;
-    AP_RETURN_IF(ap_read_le32(chunk) != AP_CHUNK_HEADER || ap_read_le32(chunk + 4) != AP_HEADER_PAYLOAD ||
-                     ap_read_le32(p) != AP_BUNDLE_MAGIC ||
-                     ap_read_le32(p + 20) != ap_bundle_checksum(p, 20),
+    AP_RETURN_IF(ap_le32(chunk) != AP_CHUNK_HEADER || ap_le32(chunk + 4) != AP_HEADER_PAYLOAD ||
+                     ap_le32(p) != AP_BUNDLE_MAGIC ||
+                     ap_le32(p + 20) != ap_bundle_checksum(p, 20),
                  ARTPACK_E_BUNDLE);
     AP_RETURN_IF(p[4] != AP_BUNDLE_VERSION || p[5] > ARTPACK_CODEC_LZ4 || (p[6] & ~1u) != 0 ||
-                     ap_read_le32(p + 16) != 0,
+                     ap_le32(p + 16) != 0,
                  ARTPACK_E_BUNDLE);
     h->codec = (artpack_codec)p[5];
     h->dict_embedded = p[6] & 1;
     h->level = p[7];
-    h->dict_id = ap_read_le32(p + 8);
-    h->block_size = ap_read_le32(p + 12);
+    h->dict_id = ap_le32(p + 8);
+    h->block_size = ap_le32(p + 12);
     AP_RETURN_IF(h->dict_embedded && h->dict_id == 0, ARTPACK_E_BUNDLE);
     AP_RETURN_IF(h->block_size == 0 || h->block_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX,
                  ARTPACK_E_BUNDLE);
@@ -54,12 +57,12 @@ artpack_error ap_header_read(const unsigned char chunk[AP_HEADER_CHUNK], ap_bund
 
 artpack_error ap_dict_chunk_read(const unsigned char head[AP_DICT_CHUNK_HEAD], uint64_t room,
                                  size_t *dict_size, size_t *frame_size) {
-    uint64_t payload = ap_read_le32(head + 4);
+    uint64_t payload = ap_le32(head + 4);
     /* the payload: u32 size, then a zstd frame (at least its 9-byte minimum) */
-    AP_RETURN_IF(ap_read_le32(head) != AP_CHUNK_DICT || payload < 4 + 9 || room < 8 ||
+    AP_RETURN_IF(ap_le32(head) != AP_CHUNK_DICT || payload < 4 + 9 || room < 8 ||
                      payload > room - 8,
                  ARTPACK_E_BUNDLE);
-    *dict_size = ap_read_le32(head + 8);
+    *dict_size = ap_le32(head + 8);
     *frame_size = (size_t)(payload - 4);
     AP_RETURN_IF(*dict_size < ARTPACK_DICT_SIZE_MIN || *dict_size > ARTPACK_DICT_SIZE_MAX,
                  ARTPACK_E_BUNDLE);
@@ -68,32 +71,32 @@ artpack_error ap_dict_chunk_read(const unsigned char head[AP_DICT_CHUNK_HEAD], u
 
 /* ---- block content ---- */
 
+#ifndef ARTPACK_NO_ALLOC
 size_t ap_block_head(unsigned char head[ARTPACK_VARINT_MAX], uint32_t count) {
     return artpack_varint_write(head, ARTPACK_VARINT_MAX, count);
 }
+#endif
 
-artpack_error ap_block_parse(ap_block *b, const unsigned char *content, size_t size,
-                             uint32_t *marks) {
+artpack_error ap_block_parse_marks(ap_block *b, const unsigned char *content, size_t size,
+                                   uint32_t count, uint32_t *marks) {
     ap_reader rd;
     uint64_t n, k, len, total = 0;
     rd.base = content;
     rd.size = size;
     rd.pos = 0;
-    AP_RETURN_IF(ap_read_varint(&rd, &n) != ARTPACK_OK || n == 0 || n > AP_BLOCK_ARTICLES_MAX,
+    AP_RETURN_IF(ap_read_varint(&rd, &n) != ARTPACK_OK || n == 0 || n > AP_BLOCK_ARTICLES_MAX ||
+                     (count != 0 && n != count),
                  ARTPACK_E_BLOCK);
     b->sizes_pos = rd.pos;
     for (k = 0; k < n; k++) {
         if (marks != NULL && k % AP_OFFSET_STRIDE == 0) {
-            marks[2 * (k / AP_OFFSET_STRIDE)] = (uint32_t)rd.pos;
-            marks[2 * (k / AP_OFFSET_STRIDE) + 1] = (uint32_t)total; /* + records_pos below */
+            *marks++ = (uint32_t)rd.pos;
+            *marks++ = (uint32_t)total; /* from the first record */
         }
         AP_RETURN_IF(ap_read_varint(&rd, &len) != ARTPACK_OK || len > size, ARTPACK_E_BLOCK);
         total += len;
     }
     AP_RETURN_IF(total != size - rd.pos, ARTPACK_E_BLOCK);
-    if (marks != NULL)
-        for (k = 0; k < n; k += AP_OFFSET_STRIDE)
-            marks[2 * (k / AP_OFFSET_STRIDE) + 1] += (uint32_t)rd.pos;
     b->base = content;
     b->size = size;
     b->count = (uint32_t)n;
@@ -101,19 +104,34 @@ artpack_error ap_block_parse(ap_block *b, const unsigned char *content, size_t s
     return ARTPACK_OK;
 }
 
+#ifndef ARTPACK_NO_ALLOC
+artpack_error ap_block_parse(ap_block *b, const unsigned char *content, size_t size,
+                             uint32_t *marks) {
+    return ap_block_parse_marks(b, content, size, 0, marks);
+}
+#endif
+
 void ap_block_record(const ap_block *b, const uint32_t *marks, uint32_t k,
                      const unsigned char **record, size_t *size) {
-    ap_block_iter it;
+    ap_reader rd;
+    uint64_t len = 0;
     uint32_t skip = k % AP_OFFSET_STRIDE;
-    it.base = b->base;
-    it.size_pos = marks[2 * (k / AP_OFFSET_STRIDE)];
-    it.record_pos = marks[2 * (k / AP_OFFSET_STRIDE) + 1];
-    it.left = skip + 1;
-    it.end = b->records_pos;
-    while (ap_block_iter_next(&it, record, size) && it.left > 0) {
+    size_t at;
+    marks += 2 * (k / AP_OFFSET_STRIDE);
+    rd.base = b->base;
+    rd.size = b->records_pos; /* the sizes end where the records start */
+    rd.pos = marks[0];
+    at = b->records_pos + marks[1];
+    for (;;) {
+        (void)ap_read_varint(&rd, &len); /* checked by ap_block_parse_marks */
+        if (skip-- == 0) break;
+        at += (size_t)len;
     }
+    *record = b->base + at;
+    *size = (size_t)len;
 }
 
+#ifndef ARTPACK_NO_ALLOC
 void ap_block_iter_init(ap_block_iter *it, const ap_block *b) {
     it->base = b->base;
     it->size_pos = b->sizes_pos;
@@ -137,6 +155,7 @@ int ap_block_iter_next(ap_block_iter *it, const unsigned char **record, size_t *
     it->left--;
     return 1;
 }
+#endif
 
 /* ---- index segments ---- */
 
@@ -155,6 +174,7 @@ uint64_t ap_segment_payload(uint32_t live, uint32_t blocks, uint32_t count) {
            (uint64_t)blocks * AP_BLOCK_ENTRY + (uint64_t)count * 2 + 4;
 }
 
+#ifndef ARTPACK_NO_ALLOC
 void ap_segment_head_write(unsigned char head[AP_SEGMENT_HEAD], const ap_segment *s) {
     memset(head, 0, AP_SEGMENT_HEAD);
     ap_write_le64(head, s->prev);
@@ -166,23 +186,24 @@ void ap_segment_head_write(unsigned char head[AP_SEGMENT_HEAD], const ap_segment
     ap_write_le64(head + 32, s->first_block);
     ap_write_le32(head + 40, s->live);
 }
+#endif
 
 artpack_error ap_segment_head_read(const unsigned char h[8 + AP_SEGMENT_HEAD], uint64_t off,
                                    uint64_t limit, ap_segment *s) {
     uint64_t size;
-    AP_RETURN_IF(ap_read_le32(h) != AP_CHUNK_INDEX, ARTPACK_E_INDEX);
-    size = ap_read_le32(h + 4);
+    AP_RETURN_IF(ap_le32(h) != AP_CHUNK_INDEX, ARTPACK_E_INDEX);
+    size = ap_le32(h + 4);
     s->offset = off;
     s->prev = ap_read_le64(h + 8);
     s->first = ap_read_le64(h + 16);
-    s->count = ap_read_le32(h + 24);
-    s->blocks = ap_read_le32(h + 28);
-    s->max_content = ap_read_le32(h + 32);
-    s->max_frame = ap_read_le32(h + 36);
+    s->count = ap_le32(h + 24);
+    s->blocks = ap_le32(h + 28);
+    s->max_content = ap_le32(h + 32);
+    s->max_frame = ap_le32(h + 36);
     s->first_block = ap_read_le64(h + 40);
-    s->live = ap_read_le32(h + 48);
+    s->live = ap_le32(h + 48);
     s->end = off + 8 + size;
-    AP_RETURN_IF(ap_read_le32(h + 52) != 0 || s->live > AP_LIVE_MAX ||
+    AP_RETURN_IF(ap_le32(h + 52) != 0 || s->live > AP_LIVE_MAX ||
                      size != ap_segment_payload(s->live, s->blocks, s->count),
                  ARTPACK_E_INDEX);
     AP_RETURN_IF(s->end > limit || s->prev >= off || (s->blocks == 0) != (s->count == 0) ||
@@ -192,11 +213,13 @@ artpack_error ap_segment_head_read(const unsigned char h[8 + AP_SEGMENT_HEAD], u
     return ARTPACK_OK;
 }
 
+#ifndef ARTPACK_NO_ALLOC
 void ap_live_write(unsigned char p[AP_LIVE_ENTRY], const ap_live *l) {
     ap_write_le64(p, l->offset);
     ap_write_le64(p + 8, l->first);
     ap_write_le64(p + 16, l->first_block);
 }
+#endif
 
 void ap_live_read(const unsigned char p[AP_LIVE_ENTRY], ap_live *l) {
     l->offset = ap_read_le64(p);
@@ -206,6 +229,7 @@ void ap_live_read(const unsigned char p[AP_LIVE_ENTRY], ap_live *l) {
 
 /* ---- footer ---- */
 
+#ifndef ARTPACK_NO_ALLOC
 void ap_footer_write(unsigned char chunk[ARTPACK_BUNDLE_FOOTER_SIZE], const ap_footer *f) {
     unsigned char *p = chunk + 8;
     ap_write_le32(chunk, AP_CHUNK_FOOTER);
@@ -216,15 +240,16 @@ void ap_footer_write(unsigned char chunk[ARTPACK_BUNDLE_FOOTER_SIZE], const ap_f
     ap_write_le32(p + 16, f->max_frame);
     ap_write_le32(p + 20, ap_bundle_checksum(p, 20));
 }
+#endif
 
 artpack_error ap_footer_read(const unsigned char chunk[ARTPACK_BUNDLE_FOOTER_SIZE], ap_footer *f) {
     const unsigned char *p = chunk + 8;
-    AP_RETURN_IF(ap_read_le32(chunk) != AP_CHUNK_FOOTER || ap_read_le32(chunk + 4) != AP_FOOTER_PAYLOAD ||
-                     ap_read_le32(p + 20) != ap_bundle_checksum(p, 20),
+    AP_RETURN_IF(ap_le32(chunk) != AP_CHUNK_FOOTER || ap_le32(chunk + 4) != AP_FOOTER_PAYLOAD ||
+                     ap_le32(p + 20) != ap_bundle_checksum(p, 20),
                  ARTPACK_E_INDEX);
     f->last_segment = ap_read_le64(p);
-    f->articles = ap_read_le32(p + 8);
-    f->max_content = ap_read_le32(p + 12);
-    f->max_frame = ap_read_le32(p + 16);
+    f->articles = ap_le32(p + 8);
+    f->max_content = ap_le32(p + 12);
+    f->max_frame = ap_le32(p + 16);
     return ARTPACK_OK;
 }

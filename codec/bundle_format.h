@@ -2,7 +2,9 @@
  * "Bundle"): chunk magics and sizes, the header, the dictionary chunk's head,
  * block content, index segments and the footer. Every reader, the writer and
  * salvage parse and build these through bundle_format.c, so a format change
- * is an edit of these two files. Internal. */
+ * is an edit of these two files. Internal. What only the writer and salvage
+ * use (the *_write functions, ap_block_parse, ap_block_head, the block
+ * iterator) is not in the decode-only build (ARTPACK_NO_ALLOC). */
 #ifndef ARTPACK_BUNDLE_FORMAT_H
 #define ARTPACK_BUNDLE_FORMAT_H
 
@@ -32,8 +34,19 @@
  * loaded block: a get walks at most AP_OFFSET_STRIDE - 1 sizes. */
 #define AP_OFFSET_STRIDE 64u
 
-static inline uint64_t ap_read_le64(const unsigned char *p) {
-    return (uint64_t)ap_read_le32(p) | (uint64_t)ap_read_le32(p + 4) << 32;
+/* Little-endian loads, always inlined: on a Cortex-M4 each is one or two
+ * load instructions, smaller than a call (gcc -Os calls internal.h's
+ * ap_read_le32, whose byte-wise form it only folds into a load later). */
+#if defined(__GNUC__)
+#define AP_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define AP_ALWAYS_INLINE static inline
+#endif
+AP_ALWAYS_INLINE uint32_t ap_le32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+AP_ALWAYS_INLINE uint64_t ap_read_le64(const unsigned char *p) {
+    return (uint64_t)ap_le32(p) | (uint64_t)ap_le32(p + 4) << 32;
 }
 static inline void ap_write_le64(unsigned char *p, uint64_t v) {
     ap_write_le32(p, (uint32_t)v);
@@ -76,9 +89,14 @@ typedef struct ap_block {
  * exactly the rest): ARTPACK_E_BLOCK otherwise. One pass over the sizes.
  * marks (NULL: none): for every AP_OFFSET_STRIDE-th record k, marks[2 * (k /
  * AP_OFFSET_STRIDE)] gets the position of its size varint and the entry after
- * it the position of the record; room for ap_block_marks(count) entries. */
+ * it the record's position less records_pos. ap_block_parse: room for
+ * ap_block_marks(AP_BLOCK_ARTICLES_MAX) entries. ap_block_parse_marks: the
+ * block must hold exactly count records (refused before marks is written),
+ * room for ap_block_marks(count) entries. */
 artpack_error ap_block_parse(ap_block *b, const unsigned char *content, size_t size,
                              uint32_t *marks);
+artpack_error ap_block_parse_marks(ap_block *b, const unsigned char *content, size_t size,
+                                   uint32_t count, uint32_t *marks);
 /* Entries (u32) of marks for a block of count records. */
 #define ap_block_marks(count) (2u * (((size_t)(count) + AP_OFFSET_STRIDE - 1) / AP_OFFSET_STRIDE))
 /* Record k of a block parsed with marks: at most AP_OFFSET_STRIDE - 1 sizes

@@ -11,8 +11,10 @@
 
 #include "bundle_format.h"
 
+#define AP_NONE 0xFFFFFFFFu
+
 static artpack_error ap_rd(artpack_read_fn read, void *opaque, uint64_t off, void *dst, size_t n) {
-    AP_RETURN_IF(n != 0 && read(opaque, off, dst, n) != 0, ARTPACK_E_READ);
+    AP_RETURN_IF(read(opaque, off, dst, n) != 0, ARTPACK_E_READ);
     return ARTPACK_OK;
 }
 
@@ -31,21 +33,26 @@ static artpack_error ap_read_segment(artpack_read_fn read, void *opaque, uint64_
 /* The footer chunk at off, if valid, with the segment right before it. */
 static artpack_error ap_read_footer(artpack_read_fn read, void *opaque, uint64_t off,
                                     artpack_bundle_info *info) {
-    unsigned char f[ARTPACK_BUNDLE_FOOTER_SIZE];
-    ap_footer ft;
-    ap_segment s;
-    AP_TRY(ap_rd(read, opaque, off, f, sizeof f));
-    AP_TRY(ap_footer_read(f, &ft));
-    info->last_segment = ft.last_segment;
-    info->article_count = ft.articles;
-    info->max_block_content = ft.max_content;
-    info->max_block_frame = ft.max_frame;
-    info->end_offset = off + sizeof f;
-    AP_TRY(ap_read_segment(read, opaque, info->last_segment, off, &s));
-    AP_RETURN_IF(s.end != off || s.first + s.count != info->article_count ||
-                     s.max_content != info->max_block_content || s.max_frame != info->max_block_frame,
-                 ARTPACK_E_INDEX);
-    info->block_count = s.first_block + s.blocks;
+    { /* scopes apart: their locals share the stack (readers run on small stacks) */
+        unsigned char f[ARTPACK_BUNDLE_FOOTER_SIZE];
+        ap_footer ft;
+        AP_TRY(ap_rd(read, opaque, off, f, sizeof f));
+        AP_TRY(ap_footer_read(f, &ft));
+        info->last_segment = ft.last_segment;
+        info->article_count = ft.articles;
+        info->max_block_content = ft.max_content;
+        info->max_block_frame = ft.max_frame;
+        info->end_offset = off + sizeof f;
+    }
+    {
+        ap_segment s;
+        AP_TRY(ap_read_segment(read, opaque, info->last_segment, off, &s));
+        AP_RETURN_IF(s.end != off || s.first + s.count != info->article_count ||
+                         s.max_content != info->max_block_content ||
+                         s.max_frame != info->max_block_frame,
+                     ARTPACK_E_INDEX);
+        info->block_count = s.first_block + s.blocks;
+    }
     return ARTPACK_OK;
 }
 
@@ -64,10 +71,9 @@ artpack_error artpack_bundle_info_get(artpack_bundle_info *dst, artpack_read_fn 
     dst->level = hd.level;
     dst->dict_id = hd.dict_id;
     dst->block_size = hd.block_size;
-    if (dst->dict_embedded) {
+    if (dst->dict_embedded) { /* the file is larger than a header and its head */
         unsigned char d[AP_DICT_CHUNK_HEAD];
         size_t frame;
-        AP_RETURN_IF(file_size < AP_HEADER_CHUNK + sizeof d, ARTPACK_E_BUNDLE);
         AP_TRY(ap_rd(read, opaque, AP_HEADER_CHUNK, d, sizeof d));
         AP_TRY(ap_dict_chunk_read(d, file_size - AP_HEADER_CHUNK, &dst->dict_size, &frame));
         dst->dict_offset = AP_HEADER_CHUNK;
@@ -86,9 +92,8 @@ artpack_error artpack_bundle_info_get(artpack_bundle_info *dst, artpack_read_fn 
             size_t n = (size_t)(hi - lo) + 8, i;
             AP_TRY(ap_rd(read, opaque, lo, win, n));
             for (i = n - 8 + 1; i-- > 0 && err != ARTPACK_OK;) {
-                if (ap_read_le32(win + i) != AP_CHUNK_FOOTER ||
-                    ap_read_le32(win + i + 4) != AP_FOOTER_PAYLOAD ||
-                    lo + i + ARTPACK_BUNDLE_FOOTER_SIZE > file_size)
+                /* lo + i <= hi: the footer lies within the file */
+                if (ap_le32(win + i) != AP_CHUNK_FOOTER || ap_le32(win + i + 4) != AP_FOOTER_PAYLOAD)
                     continue;
                 err = ap_read_footer(read, opaque, lo + i, dst);
                 if (err == ARTPACK_E_READ) return err;
@@ -117,36 +122,37 @@ struct artpack_bundle_reader {
     unsigned char *buf;      /* the block buffer */
     size_t buf_size;
     uint32_t *marks;         /* the loaded block's record positions */
-    size_t marks_size;       /* entries */
+    uint32_t most;           /* records per block the marks have room for */
 #ifndef ARTPACK_NO_ZSTD
     ZSTD_DCtx *dctx;         /* zstd blocks (and the embedded dictionary) */
     const ZSTD_DDict *ddict;
 #endif
-    /* the live segments in article order, the last one included; an entry
-     * past the last tells where the bundle ends */
-    ap_live live[AP_LIVE_MAX + 2];
-    uint32_t nlive;
-    ap_segment seg;          /* the segment last used: live[seg_i] */
-    uint32_t seg_i;
-    int have_seg;
-    int have_block;
-    uint64_t blk_seg;        /* the cached block: its segment, entry, articles */
-    uint32_t blk_index, blk_seg_i;
+    /* The live table's last entry: the last segment. The nlive - 1 entries
+     * before it are read from its table when needed. */
+    ap_live last;
+    uint32_t nlive;          /* live segments, the last one included */
+    uint32_t seg_i;          /* seg is live segment seg_i (AP_NONE: none) */
+    ap_segment seg;
+    uint32_t blk_seg_i;      /* the loaded block: its segment, entry, first article */
+    uint32_t blk_index;
     uint64_t blk_first;
-    uint32_t blk_count;
-    ap_block blk;            /* its content, parsed */
+    ap_block blk;            /* its content, parsed (count 0: none loaded) */
 };
 
-/* Entries of the marks table for any block of this bundle. */
-static size_t ap_marks_size(const artpack_bundle_info *info) {
-    size_t most = info->max_block_content / 2; /* a record and its size: 2 bytes or more */
+/* The most records a block of this bundle holds: one per 2 bytes of content
+ * (a size and a record, at least 1 byte each), no more than the bundle has,
+ * at most AP_BLOCK_ARTICLES_MAX. The marks table has room for them; a block
+ * that claims more is refused. */
+static size_t ap_block_most(const artpack_bundle_info *info) {
+    size_t most = info->max_block_content / 2;
+    if (info->article_count < most) most = (size_t)info->article_count;
     if (most > AP_BLOCK_ARTICLES_MAX) most = AP_BLOCK_ARTICLES_MAX;
-    return ap_block_marks(most ? most : 1);
+    return most;
 }
 
 static size_t ap_buf_size(const artpack_bundle_info *info, int load_dict, int mapped) {
     size_t content = info->max_block_content, frame = info->max_block_frame, n;
-    if (mapped) return content ? content : 1; /* blocks are decompressed from the map */
+    if (mapped) return content; /* blocks are decompressed from the map */
 #ifndef ARTPACK_NO_ZSTD
     if (info->codec == ARTPACK_CODEC_ZSTD)
         n = content + ZSTD_DECOMPRESSION_MARGIN(content, ZSTD_BLOCKSIZE_MAX);
@@ -154,96 +160,75 @@ static size_t ap_buf_size(const artpack_bundle_info *info, int load_dict, int ma
 #endif
         n = content + (frame >> 8) + 64; /* LZ4 in place, the frame's header and checksum */
     if (n < frame) n = frame;
-    if (load_dict && info->dict_embedded && n < info->dict_chunk_size) n = info->dict_chunk_size;
+    if (load_dict && n < info->dict_chunk_size) n = info->dict_chunk_size;
     return n;
 }
 
+/* The workspace a reader needs (0 without info): the reader, the block
+ * buffer (*buf_size), the marks (for *most records), the zstd decompressor,
+ * the embedded dictionary (with load_embedded_dict). */
 static size_t ap_workspace_size(const artpack_bundle_info *info, int load_embedded_dict,
-                                int mapped) {
+                                int mapped, size_t *buf_size, size_t *most) {
     size_t n;
-    int zstd, load;
+    int load;
     if (info == NULL) return 0;
-    load = load_embedded_dict && info->dict_embedded;
-    zstd = info->codec == ARTPACK_CODEC_ZSTD || load;
-    n = AP_ALIGN16(sizeof(artpack_bundle_reader)) + AP_ALIGN16(ap_buf_size(info, load, mapped)) +
-        AP_ALIGN16(ap_marks_size(info) * sizeof(uint32_t));
-#ifndef ARTPACK_NO_ZSTD
-    if (zstd) n += AP_ALIGN16(ZSTD_estimateDCtxSize()) + AP_DDICT_SIZE();
+#ifdef ARTPACK_NO_ZSTD
+    load = 0; /* the embedded dictionary is zstd-compressed: no reader loads it */
+    (void)load_embedded_dict;
 #else
-    (void)zstd;
+    load = load_embedded_dict && info->dict_embedded;
+#endif
+    *buf_size = ap_buf_size(info, load, mapped);
+    *most = ap_block_most(info);
+    n = AP_ALIGN16(sizeof(artpack_bundle_reader)) + AP_ALIGN16(*buf_size) +
+        AP_ALIGN16(ap_block_marks(*most) * sizeof(uint32_t));
+#ifndef ARTPACK_NO_ZSTD
+    if (info->codec == ARTPACK_CODEC_ZSTD || load)
+        n += AP_ALIGN16(ZSTD_estimateDCtxSize()) + AP_DDICT_SIZE();
 #endif
     if (load) n += AP_ALIGN16(info->dict_size);
     return n;
 }
 
 size_t artpack_bundle_reader_workspace_size(const artpack_bundle_info *info, int load_embedded_dict) {
-    return ap_workspace_size(info, load_embedded_dict, 0);
+    size_t b, m;
+    return ap_workspace_size(info, load_embedded_dict, 0, &b, &m);
 }
 
 size_t artpack_bundle_reader_workspace_size_mapped(const artpack_bundle_info *info,
                                                    int load_embedded_dict) {
-    return ap_workspace_size(info, load_embedded_dict, 1);
+    size_t b, m;
+    return ap_workspace_size(info, load_embedded_dict, 1, &b, &m);
 }
 
-static int ap_map_read(void *opaque, uint64_t off, void *dst, size_t n);
-
-/* Reads the last segment's table of live segments into r->live and checks
- * that they cover the articles and blocks in order. */
-static artpack_error ap_read_live(artpack_bundle_reader *r) {
-    ap_segment last;
-    uint32_t i;
-    r->nlive = 0;
-    if (r->info.last_segment == 0) return ARTPACK_E_INDEX;
-    AP_TRY(ap_read_segment(r->read, r->opaque, r->info.last_segment, r->info.end_offset, &last));
-    AP_RETURN_IF(last.first + last.count != r->info.article_count ||
-                     last.first_block + last.blocks != r->info.block_count,
-                 ARTPACK_E_INDEX);
-    for (i = 0; i < last.live; i++) {
-        unsigned char e[AP_LIVE_ENTRY];
-        AP_TRY(ap_rd(r->read, r->opaque, ap_segment_live_at(&last) + (uint64_t)i * AP_LIVE_ENTRY, e,
-                     sizeof e));
-        ap_live_read(e, &r->live[i]);
-        /* strictly after the previous one, in file order and in articles;
-         * the first starts the bundle */
-        AP_RETURN_IF(i == 0 ? r->live[0].first != 0 || r->live[0].first_block != 0
-                            : r->live[i].offset <= r->live[i - 1].offset ||
-                                  r->live[i].first <= r->live[i - 1].first ||
-                                  r->live[i].first_block <= r->live[i - 1].first_block,
-                     ARTPACK_E_INDEX);
-        AP_RETURN_IF(r->live[i].offset < AP_HEADER_CHUNK || r->live[i].offset >= last.offset,
-                     ARTPACK_E_INDEX);
+/* Entry i (< nlive) of the live table: read from the last segment's table
+ * (one read of 24 bytes), or, for the last segment itself, kept. */
+static artpack_error ap_live_get(artpack_bundle_reader *r, uint32_t i, ap_live *l) {
+    unsigned char e[AP_LIVE_ENTRY];
+    if (i + 1 == r->nlive) {
+        *l = r->last;
+        return ARTPACK_OK;
     }
-    AP_RETURN_IF(last.live > 0 && (r->live[last.live - 1].first >= last.first ||
-                                   r->live[last.live - 1].first_block >= last.first_block),
-                 ARTPACK_E_INDEX);
-    r->live[last.live].offset = last.offset;
-    r->live[last.live].first = last.first;
-    r->live[last.live].first_block = last.first_block;
-    r->live[last.live + 1].offset = r->info.end_offset;
-    r->live[last.live + 1].first = r->info.article_count;
-    r->live[last.live + 1].first_block = r->info.block_count;
-    r->nlive = last.live + 1;
-    r->seg = last;
-    r->seg_i = last.live;
-    r->have_seg = 1;
+    AP_TRY(ap_rd(r->read, r->opaque,
+                 r->last.offset + 8 + AP_SEGMENT_HEAD + (uint64_t)i * AP_LIVE_ENTRY, e, sizeof e));
+    ap_live_read(e, l);
     return ARTPACK_OK;
 }
 
-/* Makes r->seg live segment i, checked against the live table. */
+/* Makes r->seg live segment i (i < nlive): its head, checked against its
+ * entry (it starts at the articles and blocks the entry says; a segment
+ * before the last ends before the last starts). That it covers the articles
+ * up to the next one is checked where it matters: an article found through
+ * it must lie in the block found. */
 static artpack_error ap_use_segment(artpack_bundle_reader *r, uint32_t i) {
-    const ap_live *l = &r->live[i];
-    if (r->have_seg && r->seg_i == i) return ARTPACK_OK;
-    r->have_seg = 0;
-    AP_TRY(ap_read_segment(r->read, r->opaque, l->offset, r->info.end_offset, &r->seg));
-    AP_RETURN_IF(r->seg.first != l->first || r->seg.first_block != l->first_block ||
-                     r->seg.first + r->seg.count != l[1].first ||
-                     r->seg.first_block + r->seg.blocks != l[1].first_block ||
-                     (i + 1 < r->nlive && r->seg.end > r->live[r->nlive - 1].offset) ||
-                     r->seg.max_content > r->info.max_block_content ||
-                     r->seg.max_frame > r->info.max_block_frame,
-                 ARTPACK_E_INDEX);
+    ap_live l;
+    if (r->seg_i == i) return ARTPACK_OK;
+    r->seg_i = AP_NONE;
+    AP_TRY(ap_live_get(r, i, &l));
+    AP_TRY(ap_read_segment(r->read, r->opaque, l.offset,
+                           i + 1 < r->nlive ? r->last.offset : r->info.end_offset, &r->seg));
+    AP_RETURN_IF(r->seg.first != l.first || r->seg.first_block != l.first_block, ARTPACK_E_INDEX);
     r->seg_i = i;
-    r->have_seg = 1;
     return ARTPACK_OK;
 }
 
@@ -252,11 +237,15 @@ static artpack_error ap_find_live(artpack_bundle_reader *r, uint64_t n, int by_b
     uint32_t lo = 0, hi = r->nlive;
     while (hi - lo > 1) { /* the last one that starts at or before n */
         uint32_t mid = lo + (hi - lo) / 2;
-        if ((by_block ? r->live[mid].first_block : r->live[mid].first) <= n) lo = mid;
+        ap_live l;
+        AP_TRY(ap_live_get(r, mid, &l));
+        if ((by_block ? l.first_block : l.first) <= n) lo = mid;
         else hi = mid;
     }
     return ap_use_segment(r, lo);
 }
+
+static int ap_map_read(void *opaque, uint64_t off, void *dst, size_t n);
 
 static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace,
                                     size_t workspace_size, const artpack_bundle_info *info,
@@ -264,10 +253,12 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
                                     artpack_map_fn map, void *opaque) {
     unsigned char *ws = (unsigned char *)workspace;
     artpack_bundle_reader *r;
-    size_t at, need;
+    size_t at, buf_size, most;
     int load;
-    AP_RETURN_IF(out == NULL || workspace == NULL || info == NULL || (read == NULL && map == NULL),
-                 ARTPACK_E_NULL_ARG);
+#if !defined(ARTPACK_NO_ZSTD) && !defined(ARTPACK_ZSTD_NO_DDICT)
+    unsigned char *ddict_ws = NULL;
+#endif
+    AP_RETURN_IF(out == NULL || workspace == NULL || info == NULL, ARTPACK_E_NULL_ARG);
     *out = NULL;
     AP_RETURN_IF(((size_t)ws & 7u) != 0, ARTPACK_E_PARAM);
     load = dict == NULL && info->dict_embedded;
@@ -276,8 +267,8 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
                  ARTPACK_E_WRONG_DICT);
     AP_RETURN_IF(dict != NULL && info->dict_id != 0 && (dict->data == NULL || dict->size == 0),
                  ARTPACK_E_DICT);
-    need = ap_workspace_size(info, load, map != NULL);
-    AP_RETURN_IF(workspace_size < need, ARTPACK_E_WORKSPACE_TOO_SMALL);
+    AP_RETURN_IF(workspace_size < ap_workspace_size(info, load, map != NULL, &buf_size, &most),
+                 ARTPACK_E_WORKSPACE_TOO_SMALL);
     r = (artpack_bundle_reader *)(void *)ws;
     memset(r, 0, sizeof *r);
     r->info = *info;
@@ -287,11 +278,11 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
     r->map_opaque = opaque;
     at = AP_ALIGN16(sizeof *r);
     r->buf = ws + at;
-    r->buf_size = ap_buf_size(info, load, map != NULL);
+    r->buf_size = buf_size;
     at += AP_ALIGN16(r->buf_size);
     r->marks = (uint32_t *)(void *)(ws + at);
-    r->marks_size = ap_marks_size(info);
-    at += AP_ALIGN16(r->marks_size * sizeof(uint32_t));
+    r->most = (uint32_t)most;
+    at += AP_ALIGN16(ap_block_marks(most) * sizeof(uint32_t));
 #ifdef ARTPACK_NO_ZSTD
     AP_RETURN_IF(info->codec == ARTPACK_CODEC_ZSTD || load, ARTPACK_E_CODEC_UNAVAILABLE);
 #else
@@ -300,7 +291,10 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
         r->dctx = ZSTD_initStaticDCtx(ws + at, dsize);
         AP_RETURN_IF(r->dctx == NULL, ARTPACK_E_WORKSPACE_TOO_SMALL);
         at += dsize;
-        at += AP_DDICT_SIZE(); /* the DDict, below */
+#ifndef ARTPACK_ZSTD_NO_DDICT
+        ddict_ws = ws + at; /* the DDict, below */
+#endif
+        at += AP_DDICT_SIZE();
     }
 #endif
 #ifdef ARTPACK_NO_LZ4
@@ -311,13 +305,13 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
         /* the embedded dictionary: read its zstd frame into the block buffer,
          * decompress it behind everything else */
         unsigned char *d = ws + at;
-        size_t frame = info->dict_chunk_size - 12, got;
+        size_t frame = info->dict_chunk_size - AP_DICT_CHUNK_HEAD, got;
         const void *src = r->buf;
-        if (map != NULL) {
-            src = map(opaque, info->dict_offset + 12, frame);
+        if (map != NULL) { /* in place (the mapped reader's buffer holds a block only) */
+            src = map(opaque, info->dict_offset + AP_DICT_CHUNK_HEAD, frame);
             AP_RETURN_IF(src == NULL, ARTPACK_E_READ);
         } else {
-            AP_TRY(ap_rd(read, opaque, info->dict_offset + 12, r->buf, frame));
+            AP_TRY(ap_rd(read, opaque, info->dict_offset + AP_DICT_CHUNK_HEAD, r->buf, frame));
         }
         got = ZSTD_decompressDCtx(r->dctx, d, info->dict_size, src, frame);
         AP_RETURN_IF(ZSTD_isError(got) || got != info->dict_size, ARTPACK_E_DICT);
@@ -338,16 +332,20 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
 #endif
 #if !defined(ARTPACK_NO_ZSTD) && !defined(ARTPACK_ZSTD_NO_DDICT)
     if (r->dctx != NULL && r->has_dict && info->codec == ARTPACK_CODEC_ZSTD) {
-        size_t ddict_at = AP_ALIGN16(sizeof *r) + AP_ALIGN16(r->buf_size) +
-                          AP_ALIGN16(r->marks_size * sizeof(uint32_t)) +
-                          AP_ALIGN16(ZSTD_estimateDCtxSize());
-        r->ddict = ZSTD_initStaticDDict(ws + ddict_at, AP_DDICT_SIZE(), r->dict.data, r->dict.size,
+        r->ddict = ZSTD_initStaticDDict(ddict_ws, AP_DDICT_SIZE(), r->dict.data, r->dict.size,
                                         ZSTD_dlm_byRef, ZSTD_dct_fullDict);
         AP_RETURN_IF(r->ddict == NULL, ARTPACK_E_DICT);
         AP_RETURN_IF(ZSTD_isError(ZSTD_DCtx_refDDict(r->dctx, r->ddict)), ARTPACK_E_DICT);
     }
 #endif
-    AP_TRY(ap_read_live(r));
+    /* the last segment's head: the live table's size and last entry (the
+     * footer's checks, info_get's, tie it to the end of the bundle) */
+    AP_TRY(ap_read_segment(r->read, r->opaque, info->last_segment, info->end_offset, &r->seg));
+    r->last.offset = r->seg.offset;
+    r->last.first = r->seg.first;
+    r->last.first_block = r->seg.first_block;
+    r->nlive = r->seg.live + 1;
+    r->seg_i = r->seg.live;
     *out = r;
     return ARTPACK_OK;
 }
@@ -383,31 +381,24 @@ typedef struct ap_entry {
     uint32_t first; /* relative to the segment */
 } ap_entry;
 
-static artpack_error ap_read_entry(artpack_bundle_reader *r, uint32_t i, ap_entry *e) {
-    unsigned char b[AP_BLOCK_ENTRY];
+/* Block i of r->seg: its entry (one read with the next one's), and its
+ * article count: to the next one's first, or to the segment's end. */
+static artpack_error ap_block_entry(artpack_bundle_reader *r, uint32_t i, ap_entry *e,
+                                    uint32_t *count) {
+    unsigned char b[2 * AP_BLOCK_ENTRY];
+    uint32_t next = r->seg.count;
+    AP_RETURN_IF(i >= r->seg.blocks, ARTPACK_E_INDEX);
+    /* the next entry, or what follows the last one (the id hashes, the
+     * checksum and a footer or later chunks: more than 16 bytes) */
     AP_TRY(ap_rd(r->read, r->opaque, ap_segment_entries_at(&r->seg) + (uint64_t)i * AP_BLOCK_ENTRY,
                  b, sizeof b));
     e->offset = ap_read_le64(b);
-    e->frame = ap_read_le32(b + 8);
-    e->first = ap_read_le32(b + 12);
-    return ARTPACK_OK;
-}
-
-/* Block i of r->seg: its entry and its article count. */
-static artpack_error ap_block_entry(artpack_bundle_reader *r, uint32_t i, ap_entry *e,
-                                    uint32_t *count) {
-    ap_entry next;
-    AP_RETURN_IF(i >= r->seg.blocks, ARTPACK_E_INDEX);
-    AP_TRY(ap_read_entry(r, i, e));
-    if (i + 1 < r->seg.blocks) {
-        AP_TRY(ap_read_entry(r, i + 1, &next));
-    } else {
-        next.first = r->seg.count;
-    }
-    AP_RETURN_IF(e->first >= next.first || next.first > r->seg.count || (i == 0 && e->first != 0) ||
-                     next.first - e->first > AP_BLOCK_ARTICLES_MAX,
+    e->frame = ap_le32(b + 8);
+    e->first = ap_le32(b + 12);
+    if (i + 1 < r->seg.blocks) next = ap_le32(b + AP_BLOCK_ENTRY + 12);
+    AP_RETURN_IF(e->first >= next || next > r->seg.count || (i == 0 && e->first != 0),
                  ARTPACK_E_INDEX);
-    *count = next.first - e->first;
+    *count = next - e->first;
     return ARTPACK_OK;
 }
 
@@ -419,7 +410,7 @@ static artpack_error ap_decode_block(artpack_bundle_reader *r, const unsigned ch
         ZSTD_frameHeader zfh;
         unsigned long long size;
         size_t got;
-        AP_RETURN_IF(ap_read_le32(src) != AP_ZSTD_MAGIC, ARTPACK_E_BLOCK);
+        AP_RETURN_IF(ap_le32(src) != AP_ZSTD_MAGIC, ARTPACK_E_BLOCK);
         AP_RETURN_IF(ZSTD_getFrameHeader(&zfh, src, frame) != 0 || !zfh.checksumFlag ||
                          zfh.frameType != ZSTD_frame,
                      ARTPACK_E_BLOCK);
@@ -441,7 +432,7 @@ static artpack_error ap_decode_block(artpack_bundle_reader *r, const unsigned ch
 #endif
     {
         artpack_error err;
-        AP_RETURN_IF(ap_read_le32(src) != AP_CHUNK_BLOCK || ap_read_le32(src + 4) != frame - 8,
+        AP_RETURN_IF(ap_le32(src) != AP_CHUNK_BLOCK || ap_le32(src + 4) != frame - 8,
                      ARTPACK_E_BLOCK);
         /* a block's frame has a checksum; content over the maximum: DST_TOO_SMALL */
         err = ap_frame_decode_plain(r->has_dict ? &r->dict : NULL, r->buf,
@@ -452,20 +443,19 @@ static artpack_error ap_decode_block(artpack_bundle_reader *r, const unsigned ch
     }
 }
 
-/* Loads block i of r->seg into the block buffer (unless it is there): read,
- * decompress, parse its content once (record positions into r->marks). */
+/* Loads block i of r->seg into the block buffer: read, decompress, parse
+ * its content once (record positions into r->marks). */
 static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
     ap_entry e;
     uint32_t count;
     const unsigned char *src;
     size_t content = 0;
-    if (r->have_block && r->blk_seg == r->seg.offset && r->blk_index == i) return ARTPACK_OK;
-    r->have_block = 0;
+    r->blk.count = 0;
     AP_TRY(ap_block_entry(r, i, &e, &count));
-    AP_RETURN_IF(e.frame < 8 || e.frame > r->info.max_block_frame ||
-                     (r->map == NULL && e.frame > r->buf_size) ||
-                     e.offset < AP_HEADER_CHUNK || e.offset > r->seg.offset ||
-                     r->seg.offset - e.offset < e.frame,
+    /* the frame fits the buffer: max_block_frame does (ap_buf_size) */
+    AP_RETURN_IF(e.frame < 8 || e.frame > r->info.max_block_frame || e.offset < AP_HEADER_CHUNK ||
+                     e.offset > r->seg.offset || r->seg.offset - e.offset < e.frame ||
+                     count > r->most,
                  ARTPACK_E_INDEX);
     if (r->map != NULL) { /* decompress from where it lies */
         src = (const unsigned char *)r->map(r->map_opaque, e.offset, e.frame);
@@ -476,52 +466,45 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
         src = at;
     }
     AP_TRY(ap_decode_block(r, src, e.frame, &content));
-    AP_RETURN_IF(ap_block_marks(count) > r->marks_size, ARTPACK_E_BLOCK);
-    AP_TRY(ap_block_parse(&r->blk, r->buf, content, r->marks));
-    AP_RETURN_IF(r->blk.count != count, ARTPACK_E_BLOCK);
-    r->have_block = 1;
-    r->blk_seg = r->seg.offset;
-    r->blk_index = i;
+    AP_TRY(ap_block_parse_marks(&r->blk, r->buf, content, count, r->marks));
     r->blk_seg_i = r->seg_i;
+    r->blk_index = i;
     r->blk_first = r->seg.first + e.first;
-    r->blk_count = count;
-    return ARTPACK_OK;
-}
-
-/* The block of r->seg holding article n (binary search of the entries). */
-static artpack_error ap_find_block(artpack_bundle_reader *r, uint64_t n, uint32_t *index) {
-    uint32_t lo = 0, hi = r->seg.blocks, rel = (uint32_t)(n - r->seg.first);
-    if (r->have_block && r->blk_seg == r->seg.offset && n >= r->blk_first &&
-        n - r->blk_first < r->blk_count) {
-        *index = r->blk_index;
-        return ARTPACK_OK;
-    }
-    while (hi - lo > 1) { /* the last entry whose first <= rel */
-        uint32_t mid = lo + (hi - lo) / 2;
-        ap_entry e;
-        AP_TRY(ap_read_entry(r, mid, &e));
-        if (e.first <= rel) lo = mid;
-        else hi = mid;
-    }
-    *index = lo;
     return ARTPACK_OK;
 }
 
 artpack_error artpack_bundle_get(artpack_bundle_reader *r, uint64_t n, const void **record,
                                  size_t *size) {
-    uint32_t index;
     const unsigned char *rec;
     AP_RETURN_IF(r == NULL || record == NULL || size == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(n >= r->info.article_count, ARTPACK_E_NOT_FOUND);
-    if (!(r->have_block && n >= r->blk_first && n - r->blk_first < r->blk_count)) {
+    if (!(n >= r->blk_first && n - r->blk_first < r->blk.count)) {
+        uint32_t lo = 0, hi, rel;
         AP_TRY(ap_find_live(r, n, 0));
-        AP_TRY(ap_find_block(r, n, &index));
-        AP_TRY(ap_load_block(r, index));
-        AP_RETURN_IF(n < r->blk_first || n - r->blk_first >= r->blk_count, ARTPACK_E_INDEX);
+        /* the last block entry of the segment whose first is at or before n */
+        rel = (uint32_t)(n - r->seg.first);
+        hi = r->seg.blocks;
+        while (hi - lo > 1) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            unsigned char f[4];
+            AP_TRY(ap_rd(r->read, r->opaque,
+                         ap_segment_entries_at(&r->seg) + (uint64_t)mid * AP_BLOCK_ENTRY + 12, f, 4));
+            if (ap_le32(f) <= rel) lo = mid;
+            else hi = mid;
+        }
+        AP_TRY(ap_load_block(r, lo));
+        AP_RETURN_IF(n < r->blk_first || n - r->blk_first >= r->blk.count, ARTPACK_E_INDEX);
     }
     ap_block_record(&r->blk, r->marks, (uint32_t)(n - r->blk_first), &rec, size);
     *record = rec;
     return ARTPACK_OK;
+}
+
+/* The loaded block's entry, its segment made current again. */
+static artpack_error ap_loaded_entry(artpack_bundle_reader *r, ap_entry *e) {
+    uint32_t count;
+    AP_TRY(ap_use_segment(r, r->blk_seg_i));
+    return ap_block_entry(r, r->blk_index, e, &count);
 }
 
 artpack_error artpack_bundle_locate(artpack_bundle_reader *r, uint64_t n,
@@ -531,13 +514,12 @@ artpack_error artpack_bundle_locate(artpack_bundle_reader *r, uint64_t n,
     size_t size;
     AP_RETURN_IF(r == NULL || where == NULL, ARTPACK_E_NULL_ARG);
     AP_TRY(artpack_bundle_get(r, n, &rec, &size));
-    AP_TRY(ap_use_segment(r, r->blk_seg_i));
-    AP_TRY(ap_read_entry(r, r->blk_index, &e));
+    AP_TRY(ap_loaded_entry(r, &e));
     where->block = r->seg.first_block + r->blk_index;
     where->block_offset = e.offset;
     where->block_frame_size = e.frame;
     where->block_first = r->blk_first;
-    where->block_articles = r->blk_count;
+    where->block_articles = r->blk.count;
     return ARTPACK_OK;
 }
 
@@ -549,10 +531,11 @@ artpack_error artpack_bundle_find_id(artpack_bundle_reader *r, const char *id, s
     AP_RETURN_IF(r == NULL || n == NULL || (id == NULL && len != 0), ARTPACK_E_NULL_ARG);
     start = *n;
     want = ap_bundle_id_hash(id ? id : "", len);
-    for (i = 0; i < r->nlive; i++) { /* in article order: the first match is the answer */
+    AP_TRY(ap_find_live(r, start, 0));
+    for (i = r->seg_i; i < r->nlive; i++) { /* in article order: the first match is the answer */
         uint32_t j;
-        if (r->live[i + 1].first <= start) continue;
         AP_TRY(ap_use_segment(r, i));
+        if (r->seg.first + r->seg.count <= start) continue;
         j = start > r->seg.first ? (uint32_t)(start - r->seg.first) : 0;
         while (j < r->seg.count) {
             unsigned char h[512];
@@ -566,8 +549,8 @@ artpack_error artpack_bundle_find_id(artpack_bundle_reader *r, const char *id, s
                 artpack_article view;
                 if ((unsigned)(h[2 * k] | h[2 * k + 1] << 8) != want) continue;
                 AP_TRY(artpack_bundle_get(r, a, &rec, &size));
-                if (artpack_record_decode(&view, rec, size, NULL) != ARTPACK_OK) continue;
-                if (view.id.ptr != NULL && view.id.len == len &&
+                if (artpack_record_decode(&view, rec, size, NULL) == ARTPACK_OK &&
+                    view.id.ptr != NULL && view.id.len == len &&
                     (len == 0 || memcmp(view.id.ptr, id, len) == 0)) {
                     *n = a;
                     return ARTPACK_OK;
@@ -596,7 +579,6 @@ artpack_error artpack_bundle_check_block(artpack_bundle_reader *r, uint64_t b, u
     if (first) *first = r->seg.first + e.first;
     if (count) *count = c;
     AP_TRY(err);
-    r->have_block = 0;
     return ap_load_block(r, i);
 }
 
@@ -617,7 +599,7 @@ artpack_error artpack_bundle_check_index(artpack_bundle_reader *r) {
             pos += m;
         }
         AP_TRY(ap_rd(r->read, r->opaque, stop, sum, 4));
-        AP_RETURN_IF(ap_read_le32(sum) != ap_xxh32_digest(&st), ARTPACK_E_INDEX);
+        AP_RETURN_IF(ap_le32(sum) != ap_xxh32_digest(&st), ARTPACK_E_INDEX);
     }
     return ARTPACK_OK;
 }
@@ -636,7 +618,7 @@ artpack_error ap_bundle_reader_content(artpack_bundle_reader *r, uint64_t b,
                                        uint64_t *frame_offset, size_t *frame_size) {
     ap_entry e;
     AP_TRY(artpack_bundle_check_block(r, b, NULL, NULL));
-    AP_TRY(ap_read_entry(r, r->blk_index, &e));
+    AP_TRY(ap_loaded_entry(r, &e));
     *content = r->buf;
     *content_size = r->blk.size;
     *frame_offset = e.offset;
@@ -651,7 +633,7 @@ artpack_error ap_bundle_reader_raw(artpack_bundle_reader *r, uint64_t offset, si
         return *data != NULL ? ARTPACK_OK : ARTPACK_E_READ;
     }
     AP_RETURN_IF(size > r->buf_size, ARTPACK_E_INDEX);
-    r->have_block = 0; /* the buffer no longer holds a decoded block */
+    r->blk.count = 0; /* the buffer no longer holds a decoded block */
     AP_TRY(ap_rd(r->read, r->opaque, offset, r->buf, size));
     *data = r->buf;
     return ARTPACK_OK;
