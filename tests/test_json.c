@@ -868,60 +868,9 @@ static double seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* seconds to stream text (best of 3) */
-static double stream_time(const char *text, size_t n, size_t chunk, size_t articles) {
-    double best = 1e9;
-    int round, fd = temp_fd(text, n);
-    for (round = 0; round < 3; round++) {
-        ap_json_stream *s;
-        ap_json_article a;
-        ap_json_error err;
-        size_t got = 0;
-        double t = seconds();
-        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-        assert_int_equal(ap_json_stream_open(&s, fd, chunk), 0);
-        while (ap_json_stream_next(s, &a, &err) == 1) {
-            ap_json_article_free(&a);
-            got++;
-        }
-        ap_json_stream_close(s);
-        assert_int_equal(got, articles);
-        t = seconds() - t;
-        if (t < best) best = t;
-    }
-    close(fd);
-    return best;
-}
 
 /* 8 times the input costs about 8 times the time (quadratic would be 64):
  * many JSON Lines, and one pretty-printed object of as many lines */
-static void test_stream_time_is_linear(void **state) {
-    size_t sizes[2] = {4000, 32000}, k, i;
-    double t[2][2];
-    (void)state;
-    for (k = 0; k < 2; k++) {
-        ap_buf lines = {NULL, 0, 0}, pretty = {NULL, 0, 0};
-        assert_int_equal(ap_buf_puts(&pretty, "{\"body\":[\n"), 0);
-        for (i = 0; i < sizes[k]; i++) {
-            char line[128];
-            int len = snprintf(line, sizeof line, "{\"id\":\"a%lu\",\"n\":[%lu.50,-1e%lu],\"title\":\"t\"}\n",
-                               (unsigned long)i, (unsigned long)i, (unsigned long)i % 300);
-            assert_int_equal(ap_buf_put(&lines, line, (size_t)len), 0);
-            len = snprintf(line, sizeof line, "  \"p%lu\", %lu.5,\n", (unsigned long)i, (unsigned long)i);
-            assert_int_equal(ap_buf_put(&pretty, line, (size_t)len), 0);
-        }
-        assert_int_equal(ap_buf_puts(&pretty, "  \"end\"]}\n"), 0);
-        t[k][0] = stream_time((const char *)lines.data, lines.len, 4096, sizes[k]);
-        t[k][1] = stream_time((const char *)pretty.data, pretty.len, 64, 1);
-        ap_buf_free(&lines);
-        ap_buf_free(&pretty);
-    }
-    for (k = 0; k < 2; k++)
-        if (t[1][k] > 24 * t[0][k] + 0.05)
-            fail_msg("%s: %lu lines took %.4f s, %lu lines %.4f s", k ? "pretty object" : "JSON Lines",
-                     (unsigned long)sizes[0], t[0][k], (unsigned long)sizes[1], t[1][k]);
-}
-
 /* ---- whole articles: the repository's data files and a few more ---- */
 
 static void roundtrip_lines(const char *text, size_t n) {
@@ -981,7 +930,6 @@ int main(void) {
         cmocka_unit_test(test_stream_pipe),
         cmocka_unit_test(test_stream_articles_outlive_the_stream),
         cmocka_unit_test(test_stream_read_error),
-        cmocka_unit_test(test_stream_time_is_linear),
     };
     return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }
