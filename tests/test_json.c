@@ -862,15 +862,6 @@ static void test_stream_read_error(void **state) {
     close(fd);
 }
 
-static double seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-
-/* 8 times the input costs about 8 times the time (quadratic would be 64):
- * many JSON Lines, and one pretty-printed object of as many lines */
 /* ---- whole articles: the repository's data files and a few more ---- */
 
 static void roundtrip_lines(const char *text, size_t n) {
