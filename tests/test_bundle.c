@@ -2256,6 +2256,55 @@ static void test_regression_block_more_records_than_index(void **state) {
     membuf_free(&b);
 }
 
+/* Opening a bundle, getting an article and finding one by id take a bounded
+ * number of reads whatever the number of appends (docs/FORMAT.md
+ * "Reading"): counted through the read callback after 1 pack and 600
+ * one-article appends (with v1's linked segments, opening alone took one
+ * read per commit). */
+static void test_reads_bounded_after_many_appends(void **state) {
+    artpack_bundle_params p = params_of(ARTPACK_CODEC_ZSTD, 4096, 0);
+    membuf b;
+    size_t k, commits = 600, count;
+    long worst_open = 0, worst_get = 0, worst_find = 0;
+    uint64_t seed = 7;
+    (void)state;
+    memset(&b, 0, sizeof b);
+    write_bundle(&b, &p, &da, iota, 50);
+    for (k = 0; k < commits; k++) append_bundle(&b, &da, iota + 50 + k % (N_ALL - 50), 1);
+    count = 50 + commits;
+    for (k = 0; k < 200; k++) {
+        rd o;
+        uint64_t n, at = 0;
+        const void *rec;
+        size_t size;
+        char id[16];
+        long before;
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        n = (seed >> 33) % count;
+        ASSERT_ERR(rd_open(&o, b.p, b.len, &da), ARTPACK_OK);
+        assert_int_equal(o.info.article_count, count);
+        if (o.src.reads > worst_open) worst_open = o.src.reads;
+        before = o.src.reads;
+        ASSERT_ERR(artpack_bundle_get(o.r, n, &rec, &size), ARTPACK_OK);
+        if (o.src.reads - before > worst_get) worst_get = o.src.reads - before;
+        /* a fresh reader for the id: nothing cached */
+        rd_close(&o);
+        ASSERT_ERR(rd_open(&o, b.p, b.len, &da), ARTPACK_OK);
+        snprintf(id, sizeof id, "id-%u", (unsigned)(k % 40));
+        before = o.src.reads;
+        (void)artpack_bundle_find_id(o.r, id, strlen(id), &at);
+        if (o.src.reads - before > worst_find) worst_find = o.src.reads - before;
+        rd_close(&o);
+    }
+    printf("after 1 pack and %zu appends (%zu articles, %zu bytes): at most %ld reads to open, "
+           "%ld to get an article, %ld to find one by id\n",
+           commits, count, b.len, worst_open, worst_get, worst_find);
+    assert_true(worst_open <= 8);
+    assert_true(worst_get <= 40);
+    assert_true(worst_find <= 200);
+    membuf_free(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
@@ -2281,6 +2330,7 @@ int main(void) {
         cmocka_unit_test(test_regression_writer_null_out),
         cmocka_unit_test(test_parallel_same_bytes),
         cmocka_unit_test(test_regression_block_more_records_than_index),
+        cmocka_unit_test(test_reads_bounded_after_many_appends),
     };
     if (getenv("ARTPACK_TEST_FILTER")) cmocka_set_test_filter(getenv("ARTPACK_TEST_FILTER"));
     return cmocka_run_group_tests(tests, setup, teardown);
