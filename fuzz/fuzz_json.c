@@ -13,8 +13,18 @@
  *  - the record encoded from that line is byte-identical to the first one,
  *    and writing it again gives the same line.
  * Refused documents are fine: the error must point inside the input and the
- * reader must move on. Leaks are caught by LeakSanitizer. */
+ * reader must move on. Leaks are caught by LeakSanitizer.
+ *
+ * Then the same input through the jansson reader the parser replaced
+ * (tests/json_ref.h, ref_ap_compare): the same verdict, bytes consumed,
+ * record, error position and message for every document (but the known,
+ * listed differences); and through a stream (ap_json_stream over a pipe, a
+ * chunk size taken from the input): the same calls as the whole text. */
+#define _POSIX_C_SOURCE 200809L
+#include <unistd.h>
+
 #include "fuzz_common.h"
+#include "../tests/json_ref.h"
 
 static void check_article(ap_json_article *a, size_t json_size) {
     unsigned char *rec1, *rec_again, *rec2;
@@ -59,6 +69,47 @@ static void check_article(ap_json_article *a, size_t json_size) {
     ap_buf_free(&j2);
 }
 
+/* The input through a pipe, read chunk bytes at a time: every call gives
+ * what the whole-text reader gives (verdict, consumed, record, error). */
+static void check_stream(const uint8_t *data, size_t size, size_t chunk) {
+    ap_json_reader r;
+    ap_json_stream *s;
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    CHECK(write(fds[1], data, size) == (ssize_t)size); /* fits a pipe's buffer */
+    close(fds[1]);
+    CHECK(ap_json_reader_init(&r, (const char *)data, size) == 0);
+    CHECK(ap_json_stream_open(&s, fds[0], chunk) == 0);
+    for (;;) {
+        ap_json_article a, b;
+        ap_json_error ea, eb;
+        int ga, gb;
+        memset(&ea, 0, sizeof ea);
+        memset(&eb, 0, sizeof eb);
+        ga = ap_json_next(&r, &a, &ea);
+        gb = ap_json_stream_next(s, &b, &eb);
+        CHECK(ga == gb && (uint64_t)r.pos == ap_json_stream_bytes(s));
+        if (ga == 1) {
+            size_t na, nb;
+            unsigned char *ra = fz_encode_exact(&a.view, &na), *rb = fz_encode_exact(&b.view, &nb);
+            CHECK(a.start == b.start && a.start_line == b.start_line);
+            CHECK(na == nb && memcmp(ra, rb, na) == 0);
+            free(ra);
+            free(rb);
+            ap_json_article_free(&a);
+            ap_json_article_free(&b);
+        } else if (ga == -1) {
+            CHECK(ea.line == eb.line && ea.column == eb.column && ea.offset == eb.offset);
+            CHECK(strcmp(ea.text, eb.text) == 0);
+        } else {
+            break;
+        }
+    }
+    ap_json_stream_close(s);
+    close(fds[0]);
+    ap_json_reader_free(&r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ap_json_reader r;
     size_t articles = 0;
@@ -75,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         CHECK(r.pos <= size);
         if (rc == 0) {
             size_t i;
-            CHECK(a.root == NULL && a.lists == NULL);
+            CHECK(a.mem == NULL);
             for (i = before; i < size; i++) /* only white space was left */
                 CHECK(data[i] == ' ' || data[i] == '\t' || data[i] == '\r' ||
                       data[i] == '\n');
@@ -83,13 +134,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         CHECK(r.pos > before); /* always makes progress */
         if (rc < 0) {
-            CHECK(a.root == NULL && a.lists == NULL && a.extra_json.data == NULL);
+            CHECK(a.mem == NULL);
             CHECK(err.offset <= size);
             CHECK(err.line >= 1 && err.column >= 1 && err.column <= err.offset + 1);
             CHECK(memchr(err.text, '\0', sizeof err.text) != NULL && err.text[0] != '\0');
             continue;
         }
-        CHECK(a.root != NULL && a.start < r.pos);
+        CHECK(a.mem != NULL && a.start < r.pos);
         CHECK(data[a.start] == '{' && data[r.pos - 1] == '}');
         check_article(&a, r.pos - a.start);
         ap_json_article_free(&a);
@@ -100,5 +151,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* the fragment check of the writer on arbitrary text: must not crash */
     (void)ap_json_fragment_canonical((const char *)data, size);
     (void)articles;
+
+    {
+        char why[1024];
+        if (ref_ap_compare((const char *)data, size, why, sizeof why, NULL, NULL) != 0) {
+            fprintf(stderr, "fuzz: the reader and the reference differ: %s\n", why);
+            abort();
+        }
+    }
+    if (size > 0 && size <= 32768) check_stream(data, size, 1 + data[size - 1] % 23);
     return 0;
 }

@@ -1,7 +1,10 @@
-/* json.h - JSON <-> article view, for the artpack tools (uses jansson). */
+/* json.h - JSON <-> article view, for the artpack tools. */
 #ifndef ARTPACK_TOOLS_JSON_H
 #define ARTPACK_TOOLS_JSON_H
 
+/* The reader is a parser of its own (tools/json_in.c); jansson is no longer
+ * called by it. jansson.h stays included here only for tools/artpack.c's
+ * json_set_alloc_funcs() call: drop both together. */
 #include <jansson.h>
 
 #include "artpack.h"
@@ -9,6 +12,9 @@
 
 /* Longest number text accepted (characters). */
 #define AP_JSON_NUMBER_MAX 512
+
+/* Deepest nesting accepted: the article object is depth 1, its values 2. */
+#define AP_JSON_DEPTH_MAX 2048
 
 /* Where and why a JSON document was refused. */
 typedef struct ap_json_error {
@@ -18,69 +24,74 @@ typedef struct ap_json_error {
     char text[256];
 } ap_json_error;
 
-/* A span of the input (offset in the whole input, length): a number lexeme,
- * or a \u0000 escape in a string. */
-typedef struct ap_num_span {
-    size_t offset;
-    size_t len;
-} ap_num_span;
-
-/* Spans in input order; next: the first one at or after the reader's pos. */
-typedef struct ap_span_list {
-    ap_num_span *v;
-    size_t count, cap, next;
-} ap_span_list;
-
-/* Bytes read at a time by a stream, and the default masking batch. */
+/* Bytes read at a time by a stream. */
 #define AP_JSON_CHUNK ((size_t)1 << 20)
 
 /* Reads a stream of JSON objects: a single object (over any number of lines)
  * or JSON Lines. Each object must end its line. One reader serves both a
  * text in memory (ap_json_reader_init) and a file descriptor
  * (ap_json_stream_open, below): it holds a window of the input, bytes
- * [base, base + len), and only complete lines of it are handed to the parser.
+ * [base, base + len), and reads more when the parser needs a byte past it.
  * The fields are private: use the functions. Offsets are in the whole input. */
 typedef struct ap_json_reader {
     const char *text;     /* the window (the caller's text, or owned) */
     char *owned;          /* the window's storage when reading a descriptor */
     size_t base, len, cap;
-    size_t ready;         /* lines before this offset are complete and scanned */
-    size_t scanned;       /* no line break in [ready, scanned) */
+    size_t keep;          /* the window keeps the bytes from here on */
     size_t pos;           /* next unread byte */
-    size_t line;          /* line of pos (1-based) */
-    size_t column;        /* characters from the start of that line to pos */
-    ap_span_list nums;    /* every valid number lexeme before ready, in order */
-    ap_span_list nuls;    /* every \u0000 escape in a string before ready */
-    size_t feed;          /* next byte handed to jansson */
-    size_t feed_num, feed_nul;
-    int nul_sub;          /* 0, or the code point that stands in for U+0000 */
+    size_t lines_at;      /* lines are counted up to here: */
+    size_t line;          /*   its line (1-based) */
+    size_t line_start;    /*   and where that line starts */
     int fd;               /* -1: the whole input is in text */
     int eof;              /* nothing follows the window */
     int fail;             /* errno of a read error or of ENOMEM; 0 = none */
-    size_t chunk;         /* bytes per read(); lines scanned per batch */
+    size_t chunk;         /* bytes per read() */
+    /* the current document's scratch, reused by the next one */
+    ap_buf sb;            /* string contents (unescaped) and number texts */
+    ap_buf xb;            /* canonical JSON of the extra values */
+    struct ap_json_node *nodes;    /* an extra value's tree */
+    size_t nnodes, nodes_cap;
+    struct ap_json_slot *keys;     /* object keys seen (duplicates) */
+    size_t keys_cap, keys_used;
+    unsigned long keys_gen;
+    struct ap_json_item *items;    /* list items */
+    size_t nitems, items_cap;
+    struct ap_json_extra *extras;  /* extra pairs */
+    size_t nextras, extras_cap;
+    struct ap_json_member *ms;     /* members of objects being written */
+    size_t nms, ms_cap;
 } ap_json_reader;
 
-/* One parsed article: the jansson tree, its view, and what the view points at.
- * It owns all of that: it does not point into the input or the reader, and
- * stays valid until ap_json_article_free, whatever the reader does after. */
+/* One parsed article: its view and one block of memory that holds all the
+ * view points at. It does not point into the input or the reader, and stays
+ * valid until ap_json_article_free, whatever the reader does after. */
 typedef struct ap_json_article {
-    json_t *root;
     artpack_article view;
-    artpack_str *lists;   /* storage of every list's items */
-    ap_buf extra_json;    /* compact JSON text of the extra values */
+    void *mem;            /* the block (lists, strings, extra JSON) */
     size_t start;         /* byte offset of the object in the input */
     size_t start_line;
 } ap_json_article;
 
 /* Reads the whole input text[0..size), which must stay unchanged until
- * ap_json_reader_free. Returns 0 on success, -1 out of memory. */
+ * ap_json_reader_free. Returns 0 (it allocates nothing; -1 is kept for out
+ * of memory). */
 int ap_json_reader_init(ap_json_reader *r, const char *text, size_t size);
 void ap_json_reader_free(ap_json_reader *r);
 
 /* Next article: 1 = *out filled (free it with ap_json_article_free), 0 = end
  * of input, -1 = a bad document (*err says where and why; the reader then
- * skips to the line after the one where that document started). A reader
- * made by ap_json_reader_init never returns -2 (see ap_json_stream_next). */
+ * skips to the line after the one where that document started), -2 = out of
+ * memory (errno ENOMEM; as ap_json_stream_next: every later call returns -2).
+ *
+ * What is refused, and how it is told: exactly as jansson 2.14 judges JSON
+ * (strict RFC 8259: UTF-8 only, no overlong forms or surrogates, escapes and
+ * surrogate pairs checked, no control characters in strings, no leading
+ * zeros, duplicate keys refused, nesting up to AP_JSON_DEPTH_MAX), with its
+ * messages ("'}' expected near 'x'") at the last byte read, or at the bad
+ * byte for invalid UTF-8 and control characters; and, from this reader: the
+ * top level must be an object, nothing but white space may follow it on its
+ * line, no byte order mark, numbers of at most AP_JSON_NUMBER_MAX
+ * characters. Numbers keep their text; \u0000 is fine in keys and strings. */
 int ap_json_next(ap_json_reader *r, ap_json_article *out, ap_json_error *err);
 void ap_json_article_free(ap_json_article *a);
 
