@@ -6,6 +6,8 @@
 #   make valgrind        the unit and CLI tests under valgrind
 #   make bench           throughput on ../shared/corpus/reuters_financial.jsonl
 #   make demo            the main job on the Brown Corpus sample (scripts/fetch-sample)
+#   make python          the Python package, built in place in $(B)/python (PYTHONPATH=$(B)/python)
+#   make python-test     its pytest + hypothesis tests (python/tests)
 #   make install PREFIX=/usr/local DESTDIR=
 
 CC      ?= cc
@@ -51,7 +53,7 @@ TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
 .PHONY: all lib test unit cli-test cxx-check symbols-check noalloc-check roundtrip asan valgrind \
-        bench bench-bundle bench-scale demo install clean setup
+        bench bench-bundle bench-scale demo install clean setup python python-test
 
 all: lib $(B)/artpack
 lib: $(B)/libartpack.a $(B)/libartpack.so
@@ -169,6 +171,20 @@ demo: all
 
 setup:
 	scripts/setup
+
+# ---- Python package (python/): the C extension links $(B)/libartpack.a (-fPIC objects) ----
+# Debian's python3 first: python3-pytest, -hypothesis, -dask are installed for it
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
+PY_OUT  = $(abspath $(B))/python
+
+python: $(B)/libartpack.a
+	cd python && ARTPACK_LIB=$(abspath $(B))/libartpack.a $(PYTHON) setup.py -q build \
+	    --build-base $(abspath $(B))/python-build --build-lib $(PY_OUT)
+	PYTHONPATH=$(PY_OUT) $(PYTHON) -c 'import artpack' && echo "python: PYTHONPATH=$(PY_OUT) $(PYTHON) -c 'import artpack'"
+
+python-test: python
+	cd $(B) && PYTHONPATH=$(PY_OUT) PYTHONDONTWRITEBYTECODE=1 ARTPACK_CORPUS=$(abspath $(ARTPACK_CORPUS)) \
+	    $(PYTHON) -m pytest -p no:cacheprovider -q $(abspath python/tests)
 
 # ---- install ----
 install: all

@@ -1,0 +1,288 @@
+"""artpack: news articles as compact binary records, compressed one at a time
+with a dictionary, and bundles of many articles with random access.
+
+    import artpack
+    d = artpack.train(articles, size=112640)     # iterable of dicts -> Dictionary
+    rec = artpack.pack(article); artpack.unpack(rec) == article
+    blob = artpack.compress(article, dictionary=d, level=19)
+    artpack.decompress(blob, dictionary=d) == article
+    with artpack.BundleWriter(path, dictionary=d, embed_dictionary=True) as w:
+        w.add(article); w.extend(articles)
+    b = artpack.Bundle(path)   # len(b), b[i], b[-1], b[i:j], iter(b), b.find(id), b.verify()
+    artpack.merge([path1, path2], out)
+
+An article is what json.loads gives for one JSON object: the schema's fields
+(id, url, source, date, published, title, author, authors, summary,
+dateline, body, language, tags) are stored typed; every other key, and any
+value of an unexpected type, is kept as canonical JSON, so what comes back
+is equal (==) to what went in.
+
+Errors are artpack.Error (with .name, the library's error name, .code and
+.position), or a subclass: CorruptError (bad bytes), DictionaryError,
+NotFoundError, ArticleError. The GIL is released while compressing,
+decompressing, training and reading or writing bundle blocks.
+"""
+import os
+import tempfile
+
+from . import _artpack
+from ._artpack import (
+    ArticleError,
+    CorruptError,
+    DictionaryError,
+    Error,
+    NotFoundError,
+    LIBRARY_VERSION,
+    compress,
+    compress_record,
+    decompress,
+    error_name,
+    pack,
+    train,
+    unpack,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArticleError", "Bundle", "BundleWriter", "CorruptError", "Dictionary",
+    "DictionaryError", "Error", "NotFoundError", "LIBRARY_VERSION", "compress",
+    "compress_record", "decompress", "error_name", "merge", "pack", "train", "unpack",
+]
+
+
+def _atomic_temp(path):
+    """A temporary file beside path: (fd, temp path). Mode as a new file
+    would get (0666 minus the umask), not mkstemp's 0600."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)
+    return fd, tmp
+
+
+class Dictionary(_artpack.Dictionary):
+    """A zstd dictionary trained on packed records: Dictionary(data: bytes).
+
+    d.id (its 32-bit ID), d.data (its bytes), len(d), d.save(path),
+    Dictionary.load(path). The same bytes `artpack train` writes: the CLI's
+    -D reads it, and so does `zstd -D`.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def load(cls, path):
+        """Reads a dictionary file."""
+        with open(path, "rb") as f:
+            return cls(f.read())
+
+    def save(self, path):
+        """Writes the dictionary to path (complete or not at all: a temporary
+        file renamed into place)."""
+        fd, tmp = _atomic_temp(path)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(self.data)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+    def __eq__(self, other):
+        if not isinstance(other, _artpack.Dictionary):
+            return NotImplemented
+        return self.data == other.data
+
+    def __hash__(self):
+        return hash(self.data)
+
+    def __reduce__(self):
+        return (type(self), (self.data,))
+
+
+_artpack._set_dictionary_class(Dictionary)
+
+
+class Bundle(_artpack.Bundle):
+    """A bundle file, read with pread one block at a time: Bundle(path, dictionary=None).
+
+    len(b), b[i], b[-1], b[i:j] (a list), iter(b) (in order: each block
+    decoded once), b.find(id) (an index, -1 if none), b.get_id(id) (the
+    article; KeyError if none), b.record(i) (the packed record), b.verify(),
+    b.info, b.dictionary, b.close(); a context manager. dictionary: needed
+    when the bundle names a dictionary it does not embed.
+    """
+
+    __slots__ = ()
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def get_id(self, id):
+        """The first article whose id is id; NotFoundError (a KeyError) if none."""
+        i = self.find(id)
+        if i < 0:
+            raise NotFoundError("no article with id %r" % (id,))
+        return self[i]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __repr__(self):
+        try:
+            i = self.info
+        except ValueError:
+            return "<artpack.Bundle (closed)>"
+        return "<artpack.Bundle %d articles, %s, dictionary %s>" % (
+            i["article_count"], i["codec"], i["dict_id"] or "none")
+
+
+class BundleWriter:
+    """Writes a bundle: BundleWriter(path, dictionary=None, embed_dictionary=False,
+    level=None, codec='zstd', block_size=None).
+
+    A context manager: w.add(article), w.extend(articles); on a clean exit
+    (or close()) the bundle is committed and renamed into place; on an
+    exception (or abort()) nothing is left behind. level None: zstd 19 (LZ4
+    HC 12). block_size None: 768 KB of records per block.
+    """
+
+    def __init__(self, path, dictionary=None, embed_dictionary=False, level=None,
+                 codec="zstd", block_size=None):
+        self.path = os.fspath(path)
+        self._fd, self._tmp = _atomic_temp(self.path)
+        try:
+            self._w = _artpack._BundleWriter(self._fd, dictionary, embed_dictionary, level, codec,
+                                             block_size or 0)
+        except BaseException:
+            self._cleanup()
+            raise
+
+    @classmethod
+    def _from_writer(cls, path, fd, tmp, w):
+        self = cls.__new__(cls)
+        self.path, self._fd, self._tmp, self._w = path, fd, tmp, w
+        return self
+
+    def add(self, article):
+        """Adds one article (a dict)."""
+        self._check()
+        self._w.add(article)
+
+    def add_record(self, record):
+        """Adds one packed record (bytes from artpack.pack)."""
+        self._check()
+        self._w.add_record(record)
+
+    def extend(self, articles):
+        """Adds every article of an iterable."""
+        self._check()
+        self._w.extend(articles)
+
+    @property
+    def count(self):
+        """Articles added so far."""
+        return self._w.count
+
+    def _check(self):
+        if self._w is None:
+            raise ValueError("the bundle writer is closed")
+
+    def _cleanup(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if self._tmp is not None:
+            try:
+                os.unlink(self._tmp)
+            except OSError:
+                pass
+            self._tmp = None
+
+    def close(self):
+        """Commits the bundle and renames it into place."""
+        if self._w is None:
+            return
+        try:
+            self._w.commit()
+            os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = None
+            os.replace(self._tmp, self.path)
+            self._tmp = None
+        finally:
+            self._w.free()
+            self._w = None
+            self._cleanup()
+
+    def abort(self):
+        """Drops the bundle: nothing is written at path."""
+        if self._w is not None:
+            self._w.free()
+            self._w = None
+        self._cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+        return False
+
+    def __del__(self):
+        try:
+            self.abort()
+        except Exception:
+            pass
+
+
+def merge(paths, out, dictionary=None, embed_dictionary=False):
+    """Joins bundles into one by copying their blocks as stored (no
+    recompression): they must share codec and dictionary. The result takes
+    the first bundle's codec, level and block size, and embeds the
+    dictionary when the first does (or embed_dictionary). Returns the
+    number of articles written."""
+    paths = [os.fspath(p) for p in paths]
+    if not paths:
+        raise ValueError("merge needs at least one bundle")
+    bundles = []
+    try:
+        for p in paths:
+            bundles.append(Bundle(p, dictionary))
+        first = bundles[0].info
+        for p, b in zip(paths, bundles):
+            i = b.info
+            if i["codec"] != first["codec"] or i["dict_id"] != first["dict_id"]:
+                raise Error("%s: codec %s, dictionary ID %d; %s: codec %s, dictionary ID %d: "
+                            "merge copies blocks as they are, so the bundles must share both"
+                            % (p, i["codec"], i["dict_id"], paths[0], first["codec"],
+                               first["dict_id"]))
+        fd, tmp = _atomic_temp(out)
+        try:
+            w = _artpack._writer_for_merge(fd, bundles[0], embed_dictionary)
+        except BaseException:
+            os.close(fd)
+            os.unlink(tmp)
+            raise
+        writer = BundleWriter._from_writer(os.fspath(out), fd, tmp, w)
+        with writer:
+            for b in bundles:
+                w.copy_blocks(b)
+        return w.count
+    finally:
+        for b in bundles:
+            b.close()

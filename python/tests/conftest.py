@@ -1,0 +1,100 @@
+"""Shared fixtures and hypothesis strategies for the artpack tests.
+
+The package is imported from PYTHONPATH (make python-test points it at
+$(B)/python). Hypothesis keeps no example database (nothing written into the
+source tree); HYPOTHESIS_PROFILE=long runs more examples.
+"""
+import json
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+settings.register_profile("ci", database=None, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", database=None, deadline=None, max_examples=20000,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+KNOWN = ["id", "url", "source", "date", "published", "title", "author", "authors",
+         "summary", "dateline", "body", "language", "tags"]
+
+# JSON values as json.loads gives them: no NaN or infinities, str keys
+scalars = (st.none() | st.booleans()
+           | st.integers(min_value=-(10 ** 60), max_value=10 ** 60)
+           | st.floats(allow_nan=False, allow_infinity=False)
+           | st.text(max_size=20))
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
+    max_leaves=20)
+
+dates = st.one_of(
+    st.builds(lambda y, m, d: "%04d-%02d-%02d" % (y, m, d),
+              st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32)),
+    st.sampled_from(["2026-11-27", "1970-01-01", "0000-01-01", "9999-12-31", "2024-02-29",
+                     "2023-02-29", "26-11-27", "2026-1-7", "", "2026-11-27 "]))
+timestamps = st.one_of(
+    st.builds(lambda d, h, mi, s, frac, zone: "%sT%02d:%02d:%02d%s%s" % (d, h, mi, s, frac, zone),
+              dates, st.integers(0, 25), st.integers(0, 61), st.integers(0, 61),
+              st.sampled_from(["", ".0", ".79", ".790", ".123456789", ".1234567890"]),
+              st.sampled_from(["", "Z", "+05:30", "-00:00", "+23:59", "+24:00", "z", "+0530"])),
+    st.sampled_from(["2019-08-29T18:47:00", "2019-08-29T18:47:00Z", "2019-08-29 18:47:00"]))
+
+
+def _field_value(key):
+    if key == "date":
+        return dates | json_values
+    if key == "published":
+        return timestamps | json_values
+    if key in ("authors", "body", "tags"):
+        return st.lists(st.text(max_size=30), max_size=6) | json_values
+    return st.text(max_size=40) | json_values
+
+
+@st.composite
+def articles(draw):
+    """A JSON object: some schema fields (mostly of their type, sometimes
+    not) and arbitrary other keys (unicode, nested values)."""
+    a = {}
+    for key in draw(st.lists(st.sampled_from(KNOWN), unique=True, max_size=len(KNOWN))):
+        a[key] = draw(_field_value(key))
+    extra = draw(st.dictionaries(st.text(max_size=12), json_values, max_size=4))
+    for k, v in extra.items():
+        a.setdefault(k, v)
+    return a
+
+
+@pytest.fixture(scope="session")
+def corpus_dir():
+    d = os.environ.get("ARTPACK_CORPUS", os.path.join(os.path.dirname(__file__), "..", "..", "..",
+                                                      "shared", "corpus"))
+    return d
+
+
+@pytest.fixture(scope="session")
+def sample_articles():
+    """A few hundred synthetic but news-like articles (no corpus needed)."""
+    out = []
+    words = ("market shares rose fell company said percent year government minister "
+             "reuters bank oil prices trade talks week report").split()
+    for i in range(400):
+        body = [" ".join(words[(i * 7 + j * 3 + k) % len(words)] for k in range(25)) + "."
+                for j in range(4)]
+        out.append({"id": "a%05d" % i, "source": "Wire", "date": "2026-11-%02d" % (1 + i % 28),
+                    "published": "2026-11-%02dT%02d:00:00Z" % (1 + i % 28, i % 24),
+                    "title": "Story %d: %s %s" % (i, words[i % len(words)], words[(i * 5) % len(words)]),
+                    "body": body, "tags": [words[i % 5]], "rank": i, "score": i / 7})
+    return out
+
+
+def load_jsonl(path, limit=None):
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                out.append(json.loads(line))
+                if limit and len(out) >= limit:
+                    break
+    return out

@@ -1,0 +1,85 @@
+"""pack / unpack: dicts <-> records."""
+import json
+import math
+
+import artpack
+import pytest
+from conftest import articles
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@given(articles())
+@settings(max_examples=600)
+def test_roundtrip_arbitrary(a):
+    rec = artpack.pack(a)
+    assert isinstance(rec, bytes)
+    assert artpack.unpack(rec) == a
+    # canonical: one article, one record
+    assert artpack.pack(artpack.unpack(rec)) == rec
+
+
+@given(articles())
+@settings(max_examples=200)
+def test_roundtrip_through_json_text(a):
+    """What json.loads gives for the article's JSON line comes back."""
+    b = json.loads(json.dumps(a, ensure_ascii=False))
+    assert artpack.unpack(artpack.pack(b)) == b
+
+
+def test_types_kept():
+    a = {"id": 5, "title": ["x"], "authors": [1, "a"], "body": "one string", "date": 20261127,
+         "published": None, "tags": [], "x": {"b": [1.5, -0.0, 1e300, 10 ** 50], "a": True},
+         "": "empty key", "ключ": "значение", "emoji 🎉": "🎉", "ctl": "\x00\x01\x1f\x7f\"\\"}
+    b = artpack.unpack(artpack.pack(a))
+    assert b == a
+    assert type(b["id"]) is int and type(b["x"]["b"][0]) is float
+    assert math.copysign(1, b["x"]["b"][1]) == -1
+
+
+def test_dates_and_timestamps_text_kept():
+    for d in ["2026-11-27", "2026-02-30", "2026-11-27T00:00:00", " 2026-11-27"]:
+        for ts in ["2019-08-29T18:47:00.790+05:30", "2019-08-29T18:47:00.79Z",
+                   "2019-08-29T18:47", "yesterday"]:
+            a = {"date": d, "published": ts}
+            assert artpack.unpack(artpack.pack(a)) == a
+
+
+def test_pack_refuses_what_json_cannot_hold():
+    with pytest.raises(ValueError):
+        artpack.pack({"x": float("nan")})
+    with pytest.raises(ValueError):
+        artpack.pack({"x": float("inf")})
+    with pytest.raises(TypeError):
+        artpack.pack({1: "int key"})
+    with pytest.raises(TypeError):
+        artpack.pack(["not", "a", "dict"])
+    with pytest.raises(TypeError):
+        artpack.pack({"x": object()})
+    with pytest.raises(UnicodeEncodeError):
+        artpack.pack({"title": "\ud800"})
+
+
+def test_unpack_errors_carry_name_and_position():
+    rec = artpack.pack({"id": "a", "title": "Rain", "body": ["x", "y"]})
+    with pytest.raises(artpack.CorruptError) as ei:
+        artpack.unpack(rec[:-1])
+    e = ei.value
+    assert isinstance(e, artpack.Error)
+    assert e.name == "ARTPACK_E_TRUNCATED" and isinstance(e.code, int)
+    assert isinstance(e.position, int) and 0 <= e.position <= len(rec)
+    assert "ARTPACK_E_TRUNCATED" in str(e)
+    assert artpack.error_name(e.code) == e.name
+
+
+def test_unpack_accepts_buffers():
+    rec = artpack.pack({"id": "a"})
+    assert artpack.unpack(bytearray(rec)) == {"id": "a"}
+    assert artpack.unpack(memoryview(rec)) == {"id": "a"}
+
+
+@given(st.lists(articles(), min_size=1, max_size=3))
+@settings(max_examples=50)
+def test_pack_is_deterministic(arts):
+    for a in arts:
+        assert artpack.pack(a) == artpack.pack(dict(reversed(list(a.items()))))
