@@ -43,7 +43,8 @@ CMOCKA_LIBS    := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 # by noalloc-check, cxx-check and embedded/embedded.mk). CODEC_SRC: all of it.
 RECORD_SRC = codec/wire.c codec/schema.c codec/datetime.c codec/record.c
 DECODE_SRC = $(RECORD_SRC) codec/error.c codec/checksum.c codec/alloc.c codec/dict.c \
-             codec/frame.c codec/stream.c codec/bundle_format.c codec/bundle_read.c
+             codec/backend_zstd.c codec/backend_lz4.c codec/frame.c codec/stream.c \
+             codec/bundle_format.c codec/bundle_read.c
 CODEC_SRC  = $(DECODE_SRC) codec/bundle_write.c codec/bundle_salvage.c
 TOOL_SRC  = tools/util.c tools/json_in.c tools/json_out.c
 CLI_SRC   = tools/artpack.c tools/bundle_cmd.c tools/parallel.c

@@ -4,11 +4,7 @@
  * workspace, before it is used. */
 #include <string.h>
 
-#ifndef ARTPACK_NO_ZSTD
-#define ZSTD_STATIC_LINKING_ONLY
-#include <zstd.h>
-#endif
-
+#include "backend.h"
 #include "bundle_format.h"
 
 #define AP_NONE 0xFFFFFFFFu
@@ -117,16 +113,11 @@ struct artpack_bundle_reader {
     artpack_map_fn map;
     void *opaque;            /* read's */
     void *map_opaque;
-    artpack_dict dict;
-    int has_dict;
+    ap_dec dec;              /* the dictionary; zstd's state (blocks, embedded dictionary) */
     unsigned char *buf;      /* the block buffer */
     size_t buf_size;
     uint32_t *marks;         /* the loaded block's record positions */
     uint32_t most;           /* records per block the marks have room for */
-#ifndef ARTPACK_NO_ZSTD
-    ZSTD_DCtx *dctx;         /* zstd blocks (and the embedded dictionary) */
-    const ZSTD_DDict *ddict;
-#endif
     /* The live table's last entry: the last segment. The nlive - 1 entries
      * before it are read from its table when needed. */
     ap_live last;
@@ -153,52 +144,48 @@ static size_t ap_block_most(const artpack_bundle_info *info) {
 static size_t ap_buf_size(const artpack_bundle_info *info, int load_dict, int mapped) {
     size_t content = info->max_block_content, frame = info->max_block_frame, n;
     if (mapped) return content; /* blocks are decompressed from the map */
-#ifndef ARTPACK_NO_ZSTD
-    if (info->codec == ARTPACK_CODEC_ZSTD)
-        n = content + ZSTD_DECOMPRESSION_MARGIN(content, ZSTD_BLOCKSIZE_MAX);
+    if (AP_HAS_ZSTD && info->codec == ARTPACK_CODEC_ZSTD)
+        n = ap_zstd_inplace_size(content);
     else
-#endif
         n = content + (frame >> 8) + 64; /* LZ4 in place, the frame's header and checksum */
     if (n < frame) n = frame;
     if (load_dict && n < info->dict_chunk_size) n = info->dict_chunk_size;
     return n;
 }
 
-/* The workspace a reader needs (0 without info): the reader, the block
- * buffer (*buf_size), the marks (for *most records), the zstd decompressor,
- * the embedded dictionary (with load_embedded_dict). */
-static size_t ap_workspace_size(const artpack_bundle_info *info, int load_embedded_dict,
-                                int mapped, size_t *buf_size, size_t *most) {
-    size_t n;
+/* The workspace's layout, in one place: the reader, the block buffer
+ * (buf_size bytes), the marks (for most records), the zstd back-end (for
+ * zstd blocks and to unpack an embedded dictionary), the embedded dictionary
+ * (load: loaded from the bundle; never without zstd, which compresses it). */
+typedef struct ap_layout {
+    size_t buf, marks, zstd, dict, end; /* offsets */
+    size_t buf_size, most;
     int load;
+} ap_layout;
+
+static size_t ap_layout_of(const artpack_bundle_info *info, int load_embedded_dict, int mapped,
+                           ap_layout *l) {
     if (info == NULL) return 0;
-#ifdef ARTPACK_NO_ZSTD
-    load = 0; /* the embedded dictionary is zstd-compressed: no reader loads it */
-    (void)load_embedded_dict;
-#else
-    load = load_embedded_dict && info->dict_embedded;
-#endif
-    *buf_size = ap_buf_size(info, load, mapped);
-    *most = ap_block_most(info);
-    n = AP_ALIGN16(sizeof(artpack_bundle_reader)) + AP_ALIGN16(*buf_size) +
-        AP_ALIGN16(ap_block_marks(*most) * sizeof(uint32_t));
-#ifndef ARTPACK_NO_ZSTD
-    if (info->codec == ARTPACK_CODEC_ZSTD || load)
-        n += AP_ALIGN16(ZSTD_estimateDCtxSize()) + AP_DDICT_SIZE();
-#endif
-    if (load) n += AP_ALIGN16(info->dict_size);
-    return n;
+    l->load = AP_HAS_ZSTD && load_embedded_dict && info->dict_embedded;
+    l->buf_size = ap_buf_size(info, l->load, mapped);
+    l->most = ap_block_most(info);
+    l->buf = AP_ALIGN16(sizeof(artpack_bundle_reader));
+    l->marks = l->buf + AP_ALIGN16(l->buf_size);
+    l->zstd = l->marks + AP_ALIGN16(ap_block_marks(l->most) * sizeof(uint32_t));
+    l->dict = l->zstd + (info->codec == ARTPACK_CODEC_ZSTD || l->load ? ap_zstd_dec_size() : 0);
+    l->end = l->dict + (l->load ? AP_ALIGN16(info->dict_size) : 0);
+    return l->end;
 }
 
 size_t artpack_bundle_reader_workspace_size(const artpack_bundle_info *info, int load_embedded_dict) {
-    size_t b, m;
-    return ap_workspace_size(info, load_embedded_dict, 0, &b, &m);
+    ap_layout l;
+    return ap_layout_of(info, load_embedded_dict, 0, &l);
 }
 
 size_t artpack_bundle_reader_workspace_size_mapped(const artpack_bundle_info *info,
                                                    int load_embedded_dict) {
-    size_t b, m;
-    return ap_workspace_size(info, load_embedded_dict, 1, &b, &m);
+    ap_layout l;
+    return ap_layout_of(info, load_embedded_dict, 1, &l);
 }
 
 /* Entry i (< nlive) of the live table: read from the last segment's table
@@ -245,6 +232,46 @@ static artpack_error ap_find_live(artpack_bundle_reader *r, uint64_t n, int by_b
     return ap_use_segment(r, lo);
 }
 
+/* The embedded dictionary: its zstd frame read into the block buffer (or
+ * mapped: in place), unpacked to d by the zstd back-end, loaded. */
+static artpack_error ap_load_embedded_dict(artpack_bundle_reader *r, unsigned char *d) {
+    const artpack_bundle_info *info = &r->info;
+    uint64_t at = info->dict_offset + AP_DICT_CHUNK_HEAD;
+    size_t frame = info->dict_chunk_size - AP_DICT_CHUNK_HEAD;
+    const void *src = r->buf;
+    if (r->map != NULL) { /* the mapped reader's buffer holds a block only */
+        src = r->map(r->map_opaque, at, frame);
+        AP_RETURN_IF(src == NULL, ARTPACK_E_READ);
+    } else {
+        AP_TRY(ap_rd(r->read, r->opaque, at, r->buf, frame));
+    }
+    AP_RETURN_IF(ap_zstd_unpack(&r->dec, d, info->dict_size, src, frame) != ARTPACK_OK,
+                 ARTPACK_E_DICT);
+    AP_TRY(artpack_dict_load(&r->dec.dict, d, info->dict_size));
+    AP_RETURN_IF(r->dec.dict.id != info->dict_id, ARTPACK_E_DICT);
+    r->dec.has_dict = 1;
+    return ARTPACK_OK;
+}
+
+/* The decoding set-up: the zstd back-end, the dictionary (given, or the
+ * embedded one) and its tables. */
+static artpack_error ap_reader_decoder(artpack_bundle_reader *r, unsigned char *ws,
+                                       const ap_layout *l, const artpack_dict *dict) {
+    artpack_codec codec = r->info.codec;
+    /* without zstd: unavailable (an embedded dictionary is zstd-compressed) */
+    if (codec == ARTPACK_CODEC_ZSTD || (dict == NULL && r->info.dict_embedded))
+        AP_TRY(ap_zstd_dec_init(&r->dec, ws + l->zstd, 0, 0));
+    AP_RETURN_IF(!AP_HAS_LZ4 && codec == ARTPACK_CODEC_LZ4, ARTPACK_E_CODEC_UNAVAILABLE);
+    if (AP_HAS_ZSTD && l->load) {
+        AP_TRY(ap_load_embedded_dict(r, ws + l->dict));
+    } else if (dict != NULL && r->info.dict_id != 0) {
+        r->dec.dict = *dict;
+        r->dec.has_dict = 1;
+    }
+    if (r->dec.has_dict && codec == ARTPACK_CODEC_ZSTD) AP_TRY(ap_zstd_dec_dict(&r->dec));
+    return ARTPACK_OK;
+}
+
 static int ap_map_read(void *opaque, uint64_t off, void *dst, size_t n);
 
 static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace,
@@ -253,21 +280,16 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
                                     artpack_map_fn map, void *opaque) {
     unsigned char *ws = (unsigned char *)workspace;
     artpack_bundle_reader *r;
-    size_t at, buf_size, most;
-    int load;
-#if !defined(ARTPACK_NO_ZSTD) && !defined(ARTPACK_ZSTD_NO_DDICT)
-    unsigned char *ddict_ws = NULL;
-#endif
+    ap_layout l;
     AP_RETURN_IF(out == NULL || workspace == NULL || info == NULL, ARTPACK_E_NULL_ARG);
     *out = NULL;
     AP_RETURN_IF(((size_t)ws & 7u) != 0, ARTPACK_E_PARAM);
-    load = dict == NULL && info->dict_embedded;
     AP_RETURN_IF(dict == NULL && info->dict_id != 0 && !info->dict_embedded, ARTPACK_E_NEED_DICT);
     AP_RETURN_IF(dict != NULL && info->dict_id != 0 && dict->id != info->dict_id,
                  ARTPACK_E_WRONG_DICT);
     AP_RETURN_IF(dict != NULL && info->dict_id != 0 && (dict->data == NULL || dict->size == 0),
                  ARTPACK_E_DICT);
-    AP_RETURN_IF(workspace_size < ap_workspace_size(info, load, map != NULL, &buf_size, &most),
+    AP_RETURN_IF(workspace_size < ap_layout_of(info, dict == NULL, map != NULL, &l),
                  ARTPACK_E_WORKSPACE_TOO_SMALL);
     r = (artpack_bundle_reader *)(void *)ws;
     memset(r, 0, sizeof *r);
@@ -276,68 +298,11 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
     r->read = map != NULL ? ap_map_read : read;
     r->opaque = map != NULL ? (void *)r : opaque;
     r->map_opaque = opaque;
-    at = AP_ALIGN16(sizeof *r);
-    r->buf = ws + at;
-    r->buf_size = buf_size;
-    at += AP_ALIGN16(r->buf_size);
-    r->marks = (uint32_t *)(void *)(ws + at);
-    r->most = (uint32_t)most;
-    at += AP_ALIGN16(ap_block_marks(most) * sizeof(uint32_t));
-#ifdef ARTPACK_NO_ZSTD
-    AP_RETURN_IF(info->codec == ARTPACK_CODEC_ZSTD || load, ARTPACK_E_CODEC_UNAVAILABLE);
-#else
-    if (info->codec == ARTPACK_CODEC_ZSTD || load) {
-        size_t dsize = AP_ALIGN16(ZSTD_estimateDCtxSize());
-        r->dctx = ZSTD_initStaticDCtx(ws + at, dsize);
-        AP_RETURN_IF(r->dctx == NULL, ARTPACK_E_WORKSPACE_TOO_SMALL);
-        at += dsize;
-#ifndef ARTPACK_ZSTD_NO_DDICT
-        ddict_ws = ws + at; /* the DDict, below */
-#endif
-        at += AP_DDICT_SIZE();
-    }
-#endif
-#ifdef ARTPACK_NO_LZ4
-    AP_RETURN_IF(info->codec == ARTPACK_CODEC_LZ4, ARTPACK_E_CODEC_UNAVAILABLE);
-#endif
-#ifndef ARTPACK_NO_ZSTD
-    if (load) {
-        /* the embedded dictionary: read its zstd frame into the block buffer,
-         * decompress it behind everything else */
-        unsigned char *d = ws + at;
-        size_t frame = info->dict_chunk_size - AP_DICT_CHUNK_HEAD, got;
-        const void *src = r->buf;
-        if (map != NULL) { /* in place (the mapped reader's buffer holds a block only) */
-            src = map(opaque, info->dict_offset + AP_DICT_CHUNK_HEAD, frame);
-            AP_RETURN_IF(src == NULL, ARTPACK_E_READ);
-        } else {
-            AP_TRY(ap_rd(read, opaque, info->dict_offset + AP_DICT_CHUNK_HEAD, r->buf, frame));
-        }
-        got = ZSTD_decompressDCtx(r->dctx, d, info->dict_size, src, frame);
-        AP_RETURN_IF(ZSTD_isError(got) || got != info->dict_size, ARTPACK_E_DICT);
-        AP_TRY(artpack_dict_load(&r->dict, d, got));
-        AP_RETURN_IF(r->dict.id != info->dict_id, ARTPACK_E_DICT);
-        r->has_dict = 1;
-    } else
-#endif
-    if (dict != NULL && info->dict_id != 0) {
-        r->dict = *dict;
-        r->has_dict = 1;
-    }
-#if !defined(ARTPACK_NO_ZSTD) && defined(ARTPACK_ZSTD_NO_DDICT)
-    AP_RETURN_IF(r->dctx != NULL && r->has_dict && info->codec == ARTPACK_CODEC_ZSTD &&
-                     ZSTD_isError(ZSTD_decompressBegin_usingDict(r->dctx, r->dict.data,
-                                                                 r->dict.size)),
-                 ARTPACK_E_DICT);
-#endif
-#if !defined(ARTPACK_NO_ZSTD) && !defined(ARTPACK_ZSTD_NO_DDICT)
-    if (r->dctx != NULL && r->has_dict && info->codec == ARTPACK_CODEC_ZSTD) {
-        r->ddict = ZSTD_initStaticDDict(ddict_ws, AP_DDICT_SIZE(), r->dict.data, r->dict.size,
-                                        ZSTD_dlm_byRef, ZSTD_dct_fullDict);
-        AP_RETURN_IF(r->ddict == NULL, ARTPACK_E_DICT);
-        AP_RETURN_IF(ZSTD_isError(ZSTD_DCtx_refDDict(r->dctx, r->ddict)), ARTPACK_E_DICT);
-    }
-#endif
+    r->buf = ws + l.buf;
+    r->buf_size = l.buf_size;
+    r->marks = (uint32_t *)(void *)(ws + l.marks);
+    r->most = (uint32_t)l.most;
+    AP_TRY(ap_reader_decoder(r, ws, &l, dict));
     /* the last segment's head: the live table's size and last entry (the
      * footer's checks, info_get's, tie it to the end of the bundle) */
     AP_TRY(ap_read_segment(r->read, r->opaque, info->last_segment, info->end_offset, &r->seg));
@@ -402,45 +367,31 @@ static artpack_error ap_block_entry(artpack_bundle_reader *r, uint32_t i, ap_ent
     return ARTPACK_OK;
 }
 
-/* Decompresses the stored block frame src[0..frame) into the block buffer. */
+/* Decompresses the stored block frame src[0..frame) into the block buffer:
+ * zstd blocks are zstd frames (the zstd back-end), LZ4 and stored blocks
+ * artpack frames in a chunk (frame.c, through their back-ends). */
 static artpack_error ap_decode_block(artpack_bundle_reader *r, const unsigned char *src,
                                      size_t frame, size_t *content) {
-#ifndef ARTPACK_NO_ZSTD
-    if (r->info.codec == ARTPACK_CODEC_ZSTD) {
-        ZSTD_frameHeader zfh;
-        unsigned long long size;
-        size_t got;
-        AP_RETURN_IF(ap_le32(src) != AP_ZSTD_MAGIC, ARTPACK_E_BLOCK);
-        AP_RETURN_IF(ZSTD_getFrameHeader(&zfh, src, frame) != 0 || !zfh.checksumFlag ||
-                         zfh.frameType != ZSTD_frame,
+    artpack_error err;
+    if (AP_HAS_ZSTD && r->info.codec == ARTPACK_CODEC_ZSTD) {
+        uint64_t size;
+        uint32_t dict_id;
+        AP_RETURN_IF(ap_zstd_frame_head(src, frame, &size, &dict_id) != ARTPACK_OK ||
+                         size > r->info.max_block_content ||
+                         dict_id != (r->dec.has_dict ? r->info.dict_id : 0) ||
+                         ap_zstd_decode(&r->dec, r->buf, (size_t)size, src, frame,
+                                        r->dec.has_dict, 0) != ARTPACK_OK,
                      ARTPACK_E_BLOCK);
-        size = zfh.frameContentSize;
-        AP_RETURN_IF(size == ZSTD_CONTENTSIZE_UNKNOWN || size > r->info.max_block_content,
-                     ARTPACK_E_BLOCK);
-        AP_RETURN_IF(zfh.dictID != (r->has_dict ? r->info.dict_id : 0), ARTPACK_E_BLOCK);
-#ifdef ARTPACK_ZSTD_NO_DDICT
-        got = r->has_dict ? ZSTD_decompress_usingDict(r->dctx, r->buf, (size_t)size, src, frame,
-                                                      r->dict.data, r->dict.size)
-                          : ZSTD_decompressDCtx(r->dctx, r->buf, (size_t)size, src, frame);
-#else
-        got = ZSTD_decompressDCtx(r->dctx, r->buf, (size_t)size, src, frame);
-#endif
-        AP_RETURN_IF(ZSTD_isError(got) || got != size, ARTPACK_E_BLOCK);
-        *content = got;
+        *content = (size_t)size;
         return ARTPACK_OK;
     }
-#endif
-    {
-        artpack_error err;
-        AP_RETURN_IF(ap_le32(src) != AP_CHUNK_BLOCK || ap_le32(src + 4) != frame - 8,
-                     ARTPACK_E_BLOCK);
-        /* a block's frame has a checksum; content over the maximum: DST_TOO_SMALL */
-        err = ap_frame_decode_plain(r->has_dict ? &r->dict : NULL, r->buf,
-                                    r->info.max_block_content, src + 8, frame - 8, content);
-        AP_RETURN_IF(err == ARTPACK_E_WRONG_DICT || err == ARTPACK_E_NEED_DICT, err);
-        AP_RETURN_IF(err != ARTPACK_OK, ARTPACK_E_BLOCK);
-        return ARTPACK_OK;
-    }
+    AP_RETURN_IF(ap_le32(src) != AP_CHUNK_BLOCK || ap_le32(src + 4) != frame - 8, ARTPACK_E_BLOCK);
+    /* a block's frame has a checksum; content over the maximum: DST_TOO_SMALL */
+    err = ap_frame_decode_plain(r->dec.has_dict ? &r->dec.dict : NULL, r->buf,
+                                r->info.max_block_content, src + 8, frame - 8, content);
+    AP_RETURN_IF(err == ARTPACK_E_WRONG_DICT || err == ARTPACK_E_NEED_DICT, err);
+    AP_RETURN_IF(err != ARTPACK_OK, ARTPACK_E_BLOCK);
+    return ARTPACK_OK;
 }
 
 /* Loads block i of r->seg into the block buffer: read, decompress, parse
@@ -606,8 +557,8 @@ artpack_error artpack_bundle_check_index(artpack_bundle_reader *r) {
 
 artpack_error artpack_bundle_reader_dict(const artpack_bundle_reader *r, artpack_dict *dict) {
     AP_RETURN_IF(r == NULL || dict == NULL, ARTPACK_E_NULL_ARG);
-    AP_RETURN_IF(!r->has_dict, ARTPACK_E_NOT_FOUND);
-    *dict = r->dict;
+    AP_RETURN_IF(!r->dec.has_dict, ARTPACK_E_NOT_FOUND);
+    *dict = r->dec.dict;
     return ARTPACK_OK;
 }
 

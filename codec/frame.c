@@ -5,45 +5,23 @@
  * checksum or dictionary ID: the artpack header carries what is needed. */
 #include <string.h>
 
-#ifndef ARTPACK_NO_ZSTD
+#ifndef ARTPACK_NO_ALLOC /* the compressor */
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 #include <zstd_errors.h>
-#endif
-#ifndef ARTPACK_NO_LZ4
 #include <lz4.h>
-#ifdef ARTPACK_LZ4_ONE_DECODER
-/* defined by lz4.c (compiled with the program), not declared by lz4.h */
-#ifdef __cplusplus
-extern "C"
-#endif
-int LZ4_decompress_safe_forceExtDict(const char *source, char *dest, int compressedSize,
-                                     int maxOutputSize, const void *dictStart, size_t dictSize);
-#endif
-#endif
-#ifndef ARTPACK_NO_ALLOC
 #include <lz4hc.h>
 #endif
 
-#include "internal.h"
+#include "backend.h"
 
 #define AP_FRAME_CODEC_MASK 0x03u
 #define AP_FRAME_DICT 0x04u
 #define AP_FRAME_DICT_ID 0x08u
 #define AP_FRAME_CHECKSUM 0x10u
 #define AP_FRAME_RESERVED 0xE0u
-#define AP_LZ4_DICT_MAX ((size_t)64 * 1024)
 
 size_t artpack_frame_bound(size_t content_size) { return ARTPACK_FRAME_BOUND(content_size); }
-
-#ifndef ARTPACK_NO_LZ4
-/* The LZ4 prefix: the last 64 KB of the dictionary. */
-static void ap_lz4_prefix(const artpack_dict *d, const char **p, int *n) {
-    size_t len = d->size < AP_LZ4_DICT_MAX ? d->size : AP_LZ4_DICT_MAX;
-    *p = (const char *)d->data + (d->size - len);
-    *n = (int)len;
-}
-#endif
 
 /* ---- header ---- */
 
@@ -104,31 +82,6 @@ void artpack_compressor_free(artpack_compressor *c) {
     if (c->lz4_dict) c->mem.free(c->mem.opaque, c->lz4_dict);
     if (c->lz4_work) c->mem.free(c->mem.opaque, c->lz4_work);
     c->mem.free(c->mem.opaque, c);
-}
-
-ZSTD_customMem ap_zstd_mem(const artpack_allocator *mem) {
-    ZSTD_customMem cmem;
-    cmem.customAlloc = mem->alloc;
-    cmem.customFree = mem->free;
-    cmem.opaque = mem->opaque;
-    return cmem;
-}
-
-artpack_error ap_zstd_cdict(const artpack_allocator *mem, const artpack_dict *dict, int level,
-                            size_t src_hint, void **memory, const ZSTD_CDict **cdict) {
-    /* A static CDict in memory from our allocator: zstd 1.5.4's
-     * ZSTD_createCDict_advanced2 dereferences NULL when an allocation fails
-     * (fixed upstream in facebook/zstd#3847). Zeroed: zstd leaves parts of a
-     * static CDict unset, which valgrind reports when they are read. */
-    ZSTD_compressionParameters cp = ZSTD_getCParams(level, src_hint, dict->size);
-    size_t size = ZSTD_estimateCDictSize_advanced(dict->size, cp, ZSTD_dlm_byRef);
-    *memory = mem->alloc(mem->opaque, size);
-    AP_RETURN_IF(*memory == NULL, ARTPACK_E_ALLOC);
-    memset(*memory, 0, size);
-    *cdict = ZSTD_initStaticCDict(*memory, size, dict->data, dict->size, ZSTD_dlm_byRef,
-                                  ZSTD_dct_fullDict, cp);
-    AP_RETURN_IF(*cdict == NULL, ARTPACK_E_DICT);
-    return ARTPACK_OK;
 }
 
 static artpack_error ap_zstd_setup(artpack_compressor *c) {
@@ -286,24 +239,13 @@ artpack_error artpack_frame_compress(artpack_compressor *c, void *dst, size_t ds
 
 struct artpack_decompressor {
     artpack_codec codec;
-    artpack_dict dict;
-    int has_dict;
-#ifndef ARTPACK_NO_ZSTD
-    ZSTD_DCtx *dctx;
-    const ZSTD_DDict *ddict;
-#endif
-    int ddict_active; /* ddict is referenced by dctx */
+    ap_dec dec; /* the dictionary and the zstd back-end's state (backend.h) */
     unsigned window_log_max;
 };
 
 size_t artpack_decompressor_workspace_size(artpack_codec codec) {
-    size_t n = AP_ALIGN16(sizeof(artpack_decompressor));
-#ifndef ARTPACK_NO_ZSTD
-    if (codec == ARTPACK_CODEC_ZSTD) n += AP_ALIGN16(ZSTD_estimateDCtxSize()) + AP_DDICT_SIZE();
-#else
-    (void)codec;
-#endif
-    return n;
+    return AP_ALIGN16(sizeof(artpack_decompressor)) +
+           (codec == ARTPACK_CODEC_ZSTD ? ap_zstd_dec_size() : 0);
 }
 
 artpack_error artpack_decompressor_init(artpack_decompressor **out, void *workspace,
@@ -311,7 +253,6 @@ artpack_error artpack_decompressor_init(artpack_decompressor **out, void *worksp
                                         const artpack_dict *dict, unsigned window_log_max) {
     unsigned char *ws = (unsigned char *)workspace;
     artpack_decompressor *d;
-    size_t at;
     AP_RETURN_IF(out == NULL || workspace == NULL, ARTPACK_E_NULL_ARG);
     *out = NULL;
     AP_RETURN_IF(codec != ARTPACK_CODEC_STORED && codec != ARTPACK_CODEC_ZSTD &&
@@ -328,38 +269,13 @@ artpack_error artpack_decompressor_init(artpack_decompressor **out, void *worksp
     d->codec = codec;
     d->window_log_max = window_log_max;
     if (dict != NULL) {
-        d->dict = *dict;
-        d->has_dict = 1;
+        d->dec.dict = *dict;
+        d->dec.has_dict = 1;
     }
-#ifdef ARTPACK_NO_ZSTD
-    AP_RETURN_IF(codec == ARTPACK_CODEC_ZSTD, ARTPACK_E_CODEC_UNAVAILABLE);
-    (void)at;
-#else
-    if (codec == ARTPACK_CODEC_ZSTD) {
-        size_t dctx_size = AP_ALIGN16(ZSTD_estimateDCtxSize());
-        at = AP_ALIGN16(sizeof *d);
-        d->dctx = ZSTD_initStaticDCtx(ws + at, dctx_size);
-        AP_RETURN_IF(d->dctx == NULL, ARTPACK_E_WORKSPACE_TOO_SMALL);
-        at += dctx_size;
-        AP_RETURN_IF(ZSTD_isError(ZSTD_DCtx_setParameter(d->dctx, ZSTD_d_format,
-                                                         ZSTD_f_zstd1_magicless)) ||
-                         ZSTD_isError(ZSTD_DCtx_setParameter(d->dctx, ZSTD_d_windowLogMax,
-                                                             (int)window_log_max)),
-                     ARTPACK_E_PARAM);
-#ifdef ARTPACK_ZSTD_NO_DDICT
-        /* no DDict: check the dictionary's tables once by loading them */
-        AP_RETURN_IF(dict != NULL && ZSTD_isError(ZSTD_decompressBegin_usingDict(
-                                         d->dctx, dict->data, dict->size)),
-                     ARTPACK_E_DICT);
-#else
-        if (dict != NULL) {
-            d->ddict = ZSTD_initStaticDDict(ws + at, workspace_size - at, dict->data, dict->size,
-                                            ZSTD_dlm_byRef, ZSTD_dct_fullDict);
-            AP_RETURN_IF(d->ddict == NULL, ARTPACK_E_DICT);
-        }
-#endif
+    if (codec == ARTPACK_CODEC_ZSTD) { /* its back-end after the decompressor */
+        AP_TRY(ap_zstd_dec_init(&d->dec, ws + AP_ALIGN16(sizeof *d), 1, window_log_max));
+        if (dict != NULL) AP_TRY(ap_zstd_dec_dict(&d->dec));
     }
-#endif
     *out = d;
     return ARTPACK_OK;
 }
@@ -378,50 +294,18 @@ static artpack_error ap_frame_begin(artpack_frame_info *info, const artpack_dict
     return ARTPACK_OK;
 }
 
-/* A STORED or LZ4 payload (zstd: ARTPACK_E_CODEC_UNAVAILABLE), then the
- * checksum. */
+/* A STORED or LZ4 payload through its back-end (zstd:
+ * ARTPACK_E_CODEC_UNAVAILABLE). */
 static artpack_error ap_frame_plain(const artpack_frame_info *info, const artpack_dict *dict,
                                     void *dst, const unsigned char *p, size_t payload) {
     switch (info->codec) {
     case ARTPACK_CODEC_STORED:
-        AP_RETURN_IF(payload != info->content_size, ARTPACK_E_CORRUPT);
-        if (payload) memmove(dst, p, payload); /* may overlap: bundles decode in place */
-        break;
-    case ARTPACK_CODEC_LZ4: {
-#ifdef ARTPACK_NO_LZ4
-        (void)dict;
-        return ARTPACK_E_CODEC_UNAVAILABLE;
-#else
-        int r;
-        AP_RETURN_IF(payload > 0x7FFFFFFF || info->content_size > 0x7FFFFFFF, ARTPACK_E_CORRUPT);
-#ifdef ARTPACK_LZ4_ONE_DECODER
-        {
-            const char *pre = (const char *)dst; /* no dictionary: an empty one */
-            int plen = 0;
-            if (info->uses_dict) ap_lz4_prefix(dict, &pre, &plen);
-            r = LZ4_decompress_safe_forceExtDict((const char *)p, (char *)dst, (int)payload,
-                                                 (int)info->content_size, pre, (size_t)plen);
-        }
-#else
-        if (info->uses_dict) {
-            const char *pre;
-            int plen;
-            ap_lz4_prefix(dict, &pre, &plen);
-            r = LZ4_decompress_safe_usingDict((const char *)p, (char *)dst, (int)payload,
-                                              (int)info->content_size, pre, plen);
-        } else {
-            r = LZ4_decompress_safe((const char *)p, (char *)dst, (int)payload,
-                                    (int)info->content_size);
-        }
-#endif
-        AP_RETURN_IF(r < 0 || (size_t)r != info->content_size, ARTPACK_E_CORRUPT);
-        break;
-#endif
-    }
+        return ap_stored_decode(dst, info->content_size, p, payload);
+    case ARTPACK_CODEC_LZ4:
+        return ap_lz4_decode(dst, info->content_size, p, payload, info->uses_dict ? dict : NULL);
     default:
         return ARTPACK_E_CODEC_UNAVAILABLE;
     }
-    return ARTPACK_OK;
 }
 
 static artpack_error ap_frame_check(const artpack_frame_info *info, const void *dst,
@@ -451,41 +335,12 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
     size_t payload;
     AP_RETURN_IF(d == NULL || written == NULL || (dst == NULL && dst_capacity != 0),
                  ARTPACK_E_NULL_ARG);
-    AP_TRY(ap_frame_begin(&info, d->has_dict ? &d->dict : NULL, dst_capacity, src, src_size, &p,
-                          &payload));
-    if (info.codec == ARTPACK_CODEC_ZSTD) {
-#ifdef ARTPACK_NO_ZSTD
-        return ARTPACK_E_CODEC_UNAVAILABLE;
-#else
-        size_t r;
-        ZSTD_frameHeader zfh;
-        AP_RETURN_IF(d->dctx == NULL, ARTPACK_E_CODEC_UNAVAILABLE);
-        /* one-shot decoding ignores ZSTD_d_windowLogMax: check it here */
-        r = ZSTD_getFrameHeader_advanced(&zfh, p, payload, ZSTD_f_zstd1_magicless);
-        AP_RETURN_IF(r != 0, ARTPACK_E_CORRUPT);
-        AP_RETURN_IF(zfh.windowSize > ((unsigned long long)1 << d->window_log_max),
-                     ARTPACK_E_WINDOW_TOO_LARGE);
-#ifdef ARTPACK_ZSTD_NO_DDICT
-        r = info.uses_dict ? ZSTD_decompress_usingDict(d->dctx, dst, info.content_size, p, payload,
-                                                       d->dict.data, d->dict.size)
-                           : ZSTD_decompressDCtx(d->dctx, dst, info.content_size, p, payload);
-#else
-        if (d->ddict_active != info.uses_dict) { /* switch only when it changes */
-            AP_RETURN_IF(ZSTD_isError(ZSTD_DCtx_refDDict(d->dctx, info.uses_dict ? d->ddict : NULL)),
-                         ARTPACK_E_CORRUPT);
-            d->ddict_active = info.uses_dict;
-        }
-        r = ZSTD_decompressDCtx(d->dctx, dst, info.content_size, p, payload);
-#endif
-        if (ZSTD_isError(r)) {
-            ZSTD_ErrorCode e = ZSTD_getErrorCode(r);
-            if (e == ZSTD_error_frameParameter_windowTooLarge) return ARTPACK_E_WINDOW_TOO_LARGE;
-            return ARTPACK_E_CORRUPT;
-        }
-        AP_RETURN_IF(r != info.content_size, ARTPACK_E_CORRUPT);
-#endif
-    } else {
-        AP_TRY(ap_frame_plain(&info, &d->dict, dst, p, payload));
-    }
+    AP_TRY(ap_frame_begin(&info, d->dec.has_dict ? &d->dec.dict : NULL, dst_capacity, src,
+                          src_size, &p, &payload));
+    if (info.codec == ARTPACK_CODEC_ZSTD)
+        AP_TRY(ap_zstd_decode(&d->dec, dst, info.content_size, p, payload, info.uses_dict,
+                              d->window_log_max));
+    else
+        AP_TRY(ap_frame_plain(&info, &d->dec.dict, dst, p, payload));
     return ap_frame_check(&info, dst, p, payload, written);
 }

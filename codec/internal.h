@@ -84,22 +84,9 @@ const ap_tag_field *ap_schema_by_tag(uint64_t tag);
 #define AP_SECONDS_MAX 253402300799LL
 int ap_timestamp_numeric_ok(const artpack_timestamp *ts);
 
-/* ---- codec selection (compile-time; see artpack.h) ---- */
-/* ARTPACK_NO_ZSTD / ARTPACK_NO_LZ4 leave a decoder out (its frames and
- * bundles give ARTPACK_E_CODEC_UNAVAILABLE); ARTPACK_ZSTD_NO_DDICT decodes
- * with the dictionary's tables loaded into the DCtx for each frame instead of
- * a prepared DDict (27 KB less RAM, some speed). */
-#if (defined(ARTPACK_NO_ZSTD) || defined(ARTPACK_NO_LZ4)) && !defined(ARTPACK_NO_ALLOC)
-#error "ARTPACK_NO_ZSTD and ARTPACK_NO_LZ4 are for the decode-only build: define ARTPACK_NO_ALLOC"
-#endif
-#if defined(ARTPACK_NO_ZSTD) && defined(ARTPACK_NO_LZ4)
-#error "leave at least one codec: ARTPACK_NO_ZSTD or ARTPACK_NO_LZ4, not both"
-#endif
-#ifdef ARTPACK_ZSTD_NO_DDICT
-#define AP_DDICT_SIZE() ((size_t)0)
-#else
-#define AP_DDICT_SIZE() AP_ALIGN16(ZSTD_estimateDDictSize(0, ZSTD_dlm_byRef))
-#endif
+/* ---- build options ---- */
+/* The codec options (ARTPACK_NO_ZSTD, ARTPACK_NO_LZ4, ARTPACK_ZSTD_NO_DDICT,
+ * ARTPACK_LZ4_ONE_DECODER) are read by the decoder back-ends only: backend.h. */
 /* ARTPACK_NO_CANONICAL_CHECKS: the record decoder checks structure only */
 #ifdef ARTPACK_NO_CANONICAL_CHECKS
 #define AP_CANONICAL 0
@@ -143,7 +130,7 @@ static inline void ap_write_le32(unsigned char *p, uint32_t v) {
  * Sets *resolved to the level to use; ARTPACK_E_PARAM when out of range. */
 artpack_error ap_check_level(artpack_codec codec, int level, int *resolved);
 
-/* zstd helpers shared by the compressor and the bundle writer (frame.c).
+/* zstd helpers shared by the compressor and the bundle writer (backend_zstd.c).
  * Callers include <zstd.h> with ZSTD_STATIC_LINKING_ONLY first. */
 #ifdef ZSTD_STATIC_LINKING_ONLY
 ZSTD_customMem ap_zstd_mem(const artpack_allocator *mem);

@@ -1,0 +1,164 @@
+/* backend_zstd.c - the zstd decoder back-end (backend.h): a static DCtx in
+ * the owner's workspace, the dictionary referenced in place. Without
+ * ARTPACK_ZSTD_NO_DDICT the dictionary's tables are built once into a DDict
+ * after the DCtx; with it they are loaded into the DCtx for each frame (27 KB
+ * less RAM, some speed). ARTPACK_NO_ZSTD leaves the back-end out: its
+ * functions say ARTPACK_E_CODEC_UNAVAILABLE and need no workspace.
+ * Also the compressor's zstd helpers (not in the decode-only build). */
+#include "backend.h"
+
+#if AP_HAS_ZSTD || !defined(ARTPACK_NO_ALLOC)
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
+#include <zstd_errors.h>
+#endif
+
+#if AP_HAS_ZSTD
+
+#if AP_ZSTD_DDICT
+#define AP_DDICT_SIZE() AP_ALIGN16(ZSTD_estimateDDictSize(0, ZSTD_dlm_byRef))
+#else
+#define AP_DDICT_SIZE() ((size_t)0)
+#endif
+#define AP_DCTX_SIZE() AP_ALIGN16(ZSTD_estimateDCtxSize())
+
+size_t ap_zstd_dec_size(void) { return AP_DCTX_SIZE() + AP_DDICT_SIZE(); }
+
+artpack_error ap_zstd_dec_init(ap_dec *dec, void *ws, int magicless, unsigned window_log_max) {
+    dec->dctx = ZSTD_initStaticDCtx(ws, AP_DCTX_SIZE());
+    AP_RETURN_IF(dec->dctx == NULL, ARTPACK_E_WORKSPACE_TOO_SMALL);
+    AP_RETURN_IF(magicless && (ZSTD_isError(ZSTD_DCtx_setParameter(dec->dctx, ZSTD_d_format,
+                                                                   ZSTD_f_zstd1_magicless)) ||
+                               ZSTD_isError(ZSTD_DCtx_setParameter(
+                                   dec->dctx, ZSTD_d_windowLogMax, (int)window_log_max))),
+                 ARTPACK_E_PARAM);
+    return ARTPACK_OK;
+}
+
+artpack_error ap_zstd_dec_dict(ap_dec *dec) {
+#if AP_ZSTD_DDICT
+    /* the DDict lies after the DCtx (ap_zstd_dec_size) */
+    dec->ddict = ZSTD_initStaticDDict((unsigned char *)dec->dctx + AP_DCTX_SIZE(), AP_DDICT_SIZE(),
+                                      dec->dict.data, dec->dict.size, ZSTD_dlm_byRef,
+                                      ZSTD_dct_fullDict);
+    AP_RETURN_IF(dec->ddict == NULL, ARTPACK_E_DICT);
+#else
+    /* no DDict: check the dictionary's tables once by loading them */
+    AP_RETURN_IF(ZSTD_isError(ZSTD_decompressBegin_usingDict(dec->dctx, dec->dict.data,
+                                                             dec->dict.size)),
+                 ARTPACK_E_DICT);
+#endif
+    return ARTPACK_OK;
+}
+
+artpack_error ap_zstd_decode(ap_dec *dec, void *dst, size_t size, const void *src,
+                             size_t src_size, int use_dict, unsigned window_log_max) {
+    size_t r;
+    AP_RETURN_IF(dec->dctx == NULL, ARTPACK_E_CODEC_UNAVAILABLE);
+    if (window_log_max != 0) { /* one-shot decoding ignores ZSTD_d_windowLogMax */
+        ZSTD_frameHeader zfh;
+        r = ZSTD_getFrameHeader_advanced(&zfh, src, src_size, ZSTD_f_zstd1_magicless);
+        AP_RETURN_IF(r != 0, ARTPACK_E_CORRUPT);
+        AP_RETURN_IF(zfh.windowSize > ((unsigned long long)1 << window_log_max),
+                     ARTPACK_E_WINDOW_TOO_LARGE);
+    }
+#if AP_ZSTD_DDICT
+    AP_RETURN_IF(ZSTD_isError(ZSTD_DCtx_refDDict(dec->dctx, use_dict ? dec->ddict : NULL)),
+                 ARTPACK_E_CORRUPT);
+    r = ZSTD_decompressDCtx(dec->dctx, dst, size, src, src_size);
+#else
+    /* no dictionary: usingDict with none, which is what ZSTD_decompressDCtx
+     * does without a DDict (one entry point less to link) */
+    r = ZSTD_decompress_usingDict(dec->dctx, dst, size, src, src_size,
+                                  use_dict ? dec->dict.data : NULL, use_dict ? dec->dict.size : 0);
+#endif
+    if (ZSTD_isError(r))
+        return ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge
+                   ? ARTPACK_E_WINDOW_TOO_LARGE
+                   : ARTPACK_E_CORRUPT;
+    AP_RETURN_IF(r != size, ARTPACK_E_CORRUPT);
+    return ARTPACK_OK;
+}
+
+artpack_error ap_zstd_unpack(ap_dec *dec, void *dst, size_t size, const void *src,
+                             size_t src_size) {
+    /* usingDict with none: whatever DDict the DCtx references is not used */
+    size_t r = ZSTD_decompress_usingDict(dec->dctx, dst, size, src, src_size, NULL, 0);
+    AP_RETURN_IF(ZSTD_isError(r) || r != size, ARTPACK_E_CORRUPT);
+    return ARTPACK_OK;
+}
+
+artpack_error ap_zstd_frame_head(const void *src, size_t src_size, uint64_t *size,
+                                 uint32_t *dict_id) {
+    ZSTD_frameHeader zfh;
+    AP_RETURN_IF(ZSTD_getFrameHeader(&zfh, src, src_size) != 0 || !zfh.checksumFlag ||
+                     zfh.frameType != ZSTD_frame || zfh.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN,
+                 ARTPACK_E_CORRUPT);
+    *size = zfh.frameContentSize;
+    *dict_id = zfh.dictID;
+    return ARTPACK_OK;
+}
+
+size_t ap_zstd_inplace_size(size_t size) {
+    return size + ZSTD_DECOMPRESSION_MARGIN(size, ZSTD_BLOCKSIZE_MAX);
+}
+
+#else /* no zstd: nothing to set up, nothing decodes */
+
+size_t ap_zstd_dec_size(void) { return 0; }
+artpack_error ap_zstd_dec_init(ap_dec *dec, void *ws, int magicless, unsigned window_log_max) {
+    (void)dec, (void)ws, (void)magicless, (void)window_log_max;
+    return ARTPACK_E_CODEC_UNAVAILABLE;
+}
+artpack_error ap_zstd_dec_dict(ap_dec *dec) {
+    (void)dec;
+    return ARTPACK_E_CODEC_UNAVAILABLE;
+}
+artpack_error ap_zstd_decode(ap_dec *dec, void *dst, size_t size, const void *src,
+                             size_t src_size, int use_dict, unsigned window_log_max) {
+    (void)dec, (void)dst, (void)size, (void)src, (void)src_size, (void)use_dict,
+        (void)window_log_max;
+    return ARTPACK_E_CODEC_UNAVAILABLE;
+}
+artpack_error ap_zstd_unpack(ap_dec *dec, void *dst, size_t size, const void *src,
+                             size_t src_size) {
+    (void)dec, (void)dst, (void)size, (void)src, (void)src_size;
+    return ARTPACK_E_CODEC_UNAVAILABLE;
+}
+artpack_error ap_zstd_frame_head(const void *src, size_t src_size, uint64_t *size,
+                                 uint32_t *dict_id) {
+    (void)src, (void)src_size, (void)size, (void)dict_id;
+    return ARTPACK_E_CODEC_UNAVAILABLE;
+}
+size_t ap_zstd_inplace_size(size_t size) { return size; }
+
+#endif /* AP_HAS_ZSTD */
+
+#ifndef ARTPACK_NO_ALLOC
+/* ---- the compressor's helpers (frame.c, bundle_write.c) ---- */
+
+ZSTD_customMem ap_zstd_mem(const artpack_allocator *mem) {
+    ZSTD_customMem cmem;
+    cmem.customAlloc = mem->alloc;
+    cmem.customFree = mem->free;
+    cmem.opaque = mem->opaque;
+    return cmem;
+}
+
+artpack_error ap_zstd_cdict(const artpack_allocator *mem, const artpack_dict *dict, int level,
+                            size_t src_hint, void **memory, const ZSTD_CDict **cdict) {
+    /* A static CDict in memory from our allocator: zstd 1.5.4's
+     * ZSTD_createCDict_advanced2 dereferences NULL when an allocation fails
+     * (fixed upstream in facebook/zstd#3847). Zeroed: zstd leaves parts of a
+     * static CDict unset, which valgrind reports when they are read. */
+    ZSTD_compressionParameters cp = ZSTD_getCParams(level, src_hint, dict->size);
+    size_t size = ZSTD_estimateCDictSize_advanced(dict->size, cp, ZSTD_dlm_byRef);
+    *memory = mem->alloc(mem->opaque, size);
+    AP_RETURN_IF(*memory == NULL, ARTPACK_E_ALLOC);
+    memset(*memory, 0, size);
+    *cdict = ZSTD_initStaticCDict(*memory, size, dict->data, dict->size, ZSTD_dlm_byRef,
+                                  ZSTD_dct_fullDict, cp);
+    AP_RETURN_IF(*cdict == NULL, ARTPACK_E_DICT);
+    return ARTPACK_OK;
+}
+#endif
