@@ -16,10 +16,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 INCLUDE = os.path.join(ROOT, "include")
 
-lib = os.environ.get("ARTPACK_LIB", os.path.join(ROOT, "build", "libartpack.a"))
+lib = os.environ.get("ARTPACK_LIB", "")
 sources = ["artpack/_artpack.c"]
 extra_objects = []
-if os.path.exists(lib):
+if lib:
+    if not os.path.exists(lib):
+        raise SystemExit("ARTPACK_LIB=%s: no such file (make lib builds it)" % lib)
     extra_objects = [lib]
 else:
     # relative paths: setuptools wants sources inside or below setup.py's folder

@@ -1,0 +1,166 @@
+"""BundleWriter, Bundle, merge."""
+import os
+import threading
+
+import artpack
+import pytest
+from conftest import articles
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@pytest.fixture(scope="module")
+def dictionary(sample_articles):
+    return artpack.train(sample_articles, size=16384)
+
+
+def test_bundle_api(tmp_path, sample_articles, dictionary):
+    p = tmp_path / "b.apb"
+    with artpack.BundleWriter(p, dictionary=dictionary, embed_dictionary=True, level=3,
+                              block_size=8192) as w:
+        w.add(sample_articles[0])
+        w.extend(sample_articles[1:])
+        assert w.count == len(sample_articles)
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["b.apb"]
+    with artpack.Bundle(p) as b:
+        n = len(b)
+        assert n == len(sample_articles)
+        assert b[0] == sample_articles[0] and b[-1] == sample_articles[-1]
+        assert b[n - 1] == b[-1]
+        assert b[10:20] == sample_articles[10:20]
+        assert b[::-37] == sample_articles[::-37]
+        assert b[5:2] == []
+        assert list(b) == sample_articles
+        assert b.find("a00123") == 123
+        assert b.find("a00123", start=124) == -1
+        assert b.find("nope") == -1
+        assert b.get_id("a00007") == sample_articles[7]
+        with pytest.raises(KeyError):
+            b.get_id("nope")
+        with pytest.raises(IndexError):
+            b[n]
+        with pytest.raises(IndexError):
+            b[-n - 1]
+        assert artpack.unpack(b.record(3)) == sample_articles[3]
+        b.verify()
+        info = b.info
+        assert info["codec"] == "zstd" and info["dict_id"] == dictionary.id
+        assert info["dict_embedded"] and info["block_count"] > 1
+        assert b.dictionary == dictionary
+    with pytest.raises(ValueError):
+        len(b)  # closed
+
+
+def test_bundle_named_dictionary(tmp_path, sample_articles, dictionary):
+    p = tmp_path / "named.apb"
+    with artpack.BundleWriter(p, dictionary=dictionary, level=1) as w:
+        w.extend(sample_articles[:50])
+    with pytest.raises(artpack.DictionaryError) as ei:
+        artpack.Bundle(p)
+    assert ei.value.name == "ARTPACK_E_NEED_DICT"
+    other = artpack.train(sample_articles[::2], size=8192)
+    with pytest.raises(artpack.DictionaryError) as ei:
+        artpack.Bundle(p, other)
+    assert ei.value.name == "ARTPACK_E_WRONG_DICT"
+    with artpack.Bundle(p, dictionary) as b:
+        assert list(b) == sample_articles[:50]
+
+
+@pytest.mark.parametrize("codec", ["zstd", "lz4", "stored"])
+def test_bundle_codecs(tmp_path, sample_articles, codec):
+    p = tmp_path / ("c-%s.apb" % codec)
+    with artpack.BundleWriter(p, codec=codec, block_size=4096) as w:
+        w.extend(sample_articles[:60])
+    with artpack.Bundle(p) as b:
+        assert b.info["codec"] == codec
+        assert list(b) == sample_articles[:60]
+
+
+def test_writer_aborts_on_exception(tmp_path, sample_articles):
+    p = tmp_path / "x.apb"
+    with pytest.raises(RuntimeError):
+        with artpack.BundleWriter(p) as w:
+            w.extend(sample_articles[:10])
+            raise RuntimeError("stop")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(TypeError):
+        with artpack.BundleWriter(p) as w:
+            w.add(["not", "an", "article"])
+    assert list(tmp_path.iterdir()) == []
+    with artpack.BundleWriter(p) as w:
+        pass
+    with artpack.Bundle(p) as b:
+        assert len(b) == 0 and list(b) == []
+
+
+def test_merge(tmp_path, sample_articles, dictionary):
+    parts = [sample_articles[:100], sample_articles[100:250], sample_articles[250:]]
+    paths = []
+    for i, part in enumerate(parts):
+        p = tmp_path / ("part%d.apb" % i)
+        with artpack.BundleWriter(p, dictionary=dictionary, embed_dictionary=True, level=3) as w:
+            w.extend(part)
+        paths.append(p)
+    out = tmp_path / "merged.apb"
+    assert artpack.merge(paths, out) == len(sample_articles)
+    with artpack.Bundle(out) as b:
+        assert list(b) == sample_articles
+        assert b.info["dict_embedded"]
+        b.verify()
+    # a bundle with another dictionary cannot be merged in
+    q = tmp_path / "nodict.apb"
+    with artpack.BundleWriter(q) as w:
+        w.extend(parts[0])
+    with pytest.raises(artpack.Error):
+        artpack.merge([paths[0], q], tmp_path / "bad.apb")
+    assert not (tmp_path / "bad.apb").exists()
+    assert not [x for x in os.listdir(tmp_path) if x.endswith(".tmp")]
+
+
+def test_merge_named_dictionary(tmp_path, sample_articles, dictionary):
+    paths = []
+    for i in range(2):
+        p = tmp_path / ("n%d.apb" % i)
+        with artpack.BundleWriter(p, dictionary=dictionary) as w:
+            w.extend(sample_articles[i * 10:(i + 1) * 10])
+        paths.append(p)
+    out = tmp_path / "m.apb"
+    artpack.merge(paths, out, dictionary=dictionary)
+    with artpack.Bundle(out, dictionary) as b:
+        assert list(b) == sample_articles[:20]
+        assert not b.info["dict_embedded"]
+
+
+@given(st.lists(articles(), max_size=12), st.sampled_from([256, 4096, 0]))
+@settings(max_examples=60)
+def test_bundle_roundtrip_arbitrary(tmp_path_factory, arts, block_size):
+    p = tmp_path_factory.mktemp("h") / "h.apb"
+    with artpack.BundleWriter(p, level=1, block_size=block_size) as w:
+        w.extend(arts)
+    with artpack.Bundle(p) as b:
+        assert list(b) == arts
+        for i, a in enumerate(arts):
+            if isinstance(a.get("id"), str):
+                assert b[b.find(a["id"])]["id"] == a["id"]
+                assert b.find(a["id"]) <= i
+        b.verify()
+
+
+def test_bundle_threads(tmp_path, sample_articles):
+    p = tmp_path / "t.apb"
+    with artpack.BundleWriter(p, level=1, block_size=4096) as w:
+        w.extend(sample_articles)
+    errors = []
+    with artpack.Bundle(p) as b:
+        def work(k):
+            try:
+                for i in range(k, len(sample_articles), 3):
+                    assert b[i] == sample_articles[i]
+            except Exception as e:  # pragma: no cover
+                errors.append(e)
+        ts = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    assert not errors
