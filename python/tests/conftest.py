@@ -2,7 +2,7 @@
 
 The package is imported from PYTHONPATH (make python-test points it at
 $(B)/python). Hypothesis keeps no example database (nothing written into the
-source tree); HYPOTHESIS_PROFILE=long runs more examples.
+source tree); ARTPACK_HYPOTHESIS_SCALE=N runs N times as many examples.
 """
 import json
 import os
@@ -13,9 +13,15 @@ from hypothesis import strategies as st
 
 settings.register_profile("ci", database=None, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", database=None, deadline=None, max_examples=20000,
-                          suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# ARTPACK_HYPOTHESIS_SCALE=N runs N times the examples of every property test
+SCALE = max(1, int(os.environ.get("ARTPACK_HYPOTHESIS_SCALE", "1")))
+
+
+def examples(n):
+    """settings(max_examples=n x ARTPACK_HYPOTHESIS_SCALE)."""
+    return settings(max_examples=n * SCALE)
 
 KNOWN = ["id", "url", "source", "date", "published", "title", "author", "authors",
          "summary", "dateline", "body", "language", "tags"]
@@ -98,3 +104,9 @@ def load_jsonl(path, limit=None):
                 if limit and len(out) >= limit:
                     break
     return out
+
+
+def pytest_configure(config):
+    # tornado (under distributed) on Debian 12's Python warns about its own event loop
+    config.addinivalue_line("filterwarnings",
+                            "ignore:make_current is deprecated:DeprecationWarning")

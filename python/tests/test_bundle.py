@@ -4,8 +4,8 @@ import threading
 
 import artpack
 import pytest
-from conftest import articles
-from hypothesis import given, settings
+from conftest import examples, articles
+from hypothesis import given
 from hypothesis import strategies as st
 
 
@@ -132,7 +132,7 @@ def test_merge_named_dictionary(tmp_path, sample_articles, dictionary):
 
 
 @given(st.lists(articles(), max_size=12), st.sampled_from([256, 4096, 0]))
-@settings(max_examples=60)
+@examples(60)
 def test_bundle_roundtrip_arbitrary(tmp_path_factory, arts, block_size):
     p = tmp_path_factory.mktemp("h") / "h.apb"
     with artpack.BundleWriter(p, level=1, block_size=block_size) as w:

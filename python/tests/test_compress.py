@@ -3,8 +3,8 @@ import threading
 
 import artpack
 import pytest
-from conftest import articles
-from hypothesis import given, settings
+from conftest import examples, articles
+from hypothesis import given
 
 
 @pytest.fixture(scope="module")
@@ -13,7 +13,7 @@ def dictionary(sample_articles):
 
 
 @given(articles())
-@settings(max_examples=300)
+@examples(300)
 def test_compress_roundtrip_arbitrary(a):
     blob = artpack.compress(a, level=1)
     assert artpack.decompress(blob) == a
@@ -35,7 +35,7 @@ def test_compress_with_dictionary(sample_articles, dictionary):
 
 def test_compress_with_dictionary_arbitrary(dictionary):
     @given(articles())
-    @settings(max_examples=100)
+    @examples(100)
     def check(a):
         assert artpack.decompress(artpack.compress(a, dictionary, level=3), dictionary) == a
     check()

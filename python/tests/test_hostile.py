@@ -1,12 +1,13 @@
 """Hostile bytes: unpack, decompress and Bundle raise artpack.Error (or give
 a valid article), never crash, hang or raise anything else. A few thousand
-hypothesis cases in CI (HYPOTHESIS_PROFILE=long for more)."""
+hypothesis cases in CI (ARTPACK_HYPOTHESIS_SCALE=N for N times more)."""
 import os
 import tempfile
 
 import artpack
 import pytest
-from hypothesis import given, settings
+from conftest import examples
+from hypothesis import given
 from hypothesis import strategies as st
 
 ARTICLES = [
@@ -78,13 +79,13 @@ def _unpack_ok(data):
 
 
 @given(st.binary(max_size=200) | mutated(RECORDS))
-@settings(max_examples=3000)
+@examples(3000)
 def test_unpack_hostile(data):
     _unpack_ok(data)
 
 
 @given(st.binary(max_size=200) | mutated(FRAMES), st.booleans())
-@settings(max_examples=3000)
+@examples(3000)
 def test_decompress_hostile(data, with_dict):
     try:
         a = artpack.decompress(data, DICTIONARY if with_dict else None)
@@ -119,7 +120,7 @@ def _read_all(path, dictionary=None):
 
 
 @given(mutated(BUNDLES) | st.binary(max_size=300))
-@settings(max_examples=2000)
+@examples(2000)
 def test_bundle_hostile(tmp_path_factory, data):
     p = tmp_path_factory.getbasetemp() / "hostile.apb"
     p.write_bytes(data)

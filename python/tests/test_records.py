@@ -4,13 +4,13 @@ import math
 
 import artpack
 import pytest
-from conftest import articles
-from hypothesis import given, settings
+from conftest import examples, articles
+from hypothesis import given
 from hypothesis import strategies as st
 
 
 @given(articles())
-@settings(max_examples=600)
+@examples(600)
 def test_roundtrip_arbitrary(a):
     rec = artpack.pack(a)
     assert isinstance(rec, bytes)
@@ -20,7 +20,7 @@ def test_roundtrip_arbitrary(a):
 
 
 @given(articles())
-@settings(max_examples=200)
+@examples(200)
 def test_roundtrip_through_json_text(a):
     """What json.loads gives for the article's JSON line comes back."""
     b = json.loads(json.dumps(a, ensure_ascii=False))
@@ -79,7 +79,7 @@ def test_unpack_accepts_buffers():
 
 
 @given(st.lists(articles(), min_size=1, max_size=3))
-@settings(max_examples=50)
+@examples(50)
 def test_pack_is_deterministic(arts):
     for a in arts:
         assert artpack.pack(a) == artpack.pack(dict(reversed(list(a.items()))))

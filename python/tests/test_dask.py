@@ -1,0 +1,64 @@
+"""artpack.dask on a LocalCluster (2 workers, 1 thread each, 127.0.0.1)."""
+import json
+
+import artpack
+import pytest
+
+dask = pytest.importorskip("dask", reason="python3-dask not installed")
+db = pytest.importorskip("dask.bag")
+distributed = pytest.importorskip("distributed", reason="python3-distributed not installed")
+import artpack.dask  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                       dashboard_address=None, processes=True)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def test_dask_pack_merge_train(client, sample_articles, tmp_path):
+    bag = db.from_sequence(sample_articles, npartitions=5)
+    d = artpack.dask.train(bag, sample=300, size=16384)
+    assert isinstance(d, artpack.Dictionary)
+    paths = artpack.dask.pack(bag, tmp_path / "shards", dictionary=d, level=3)
+    assert len(paths) == 5 and all(p.endswith(".apb") for p in paths)
+    out = tmp_path / "all.apb"
+    assert artpack.merge(paths, out) == len(sample_articles)
+    with artpack.Bundle(out) as b:
+        assert b.info["dict_id"] == d.id and b.info["dict_embedded"]
+        assert list(b) == sample_articles
+        b.verify()
+    # the same articles, in the same order, as one process packing them alone
+    single = tmp_path / "single.apb"
+    with artpack.BundleWriter(single, dictionary=d, embed_dictionary=True, level=3) as w:
+        w.extend(sample_articles)
+    with artpack.Bundle(single) as s, artpack.Bundle(out) as m:
+        assert [s.record(i) for i in range(len(s))] == [m.record(i) for i in range(len(m))]
+
+
+def test_dask_from_jsonl(client, sample_articles, tmp_path):
+    files = []
+    for k in range(3):
+        p = tmp_path / ("in%d.jsonl" % k)
+        p.write_text("".join(json.dumps(a) + "\n" for a in sample_articles[k::3]))
+        files.append(str(p))
+    bag = db.read_text(files).map(json.loads)
+    d = artpack.dask.train(bag, sample=0.5, size=8192)
+    paths = artpack.dask.pack(bag, tmp_path / "s", dictionary=d, level=1)
+    artpack.merge(paths, tmp_path / "m.apb")
+    expected = [a for k in range(3) for a in sample_articles[k::3]]
+    with artpack.Bundle(tmp_path / "m.apb") as b:
+        assert list(b) == expected
+
+
+def test_dask_threads_no_dictionary(sample_articles, tmp_path):
+    bag = db.from_sequence(sample_articles[:50], npartitions=3)
+    with dask.config.set(scheduler="threads"):
+        paths = artpack.dask.pack(bag, tmp_path, level=1, prefix="t")
+    artpack.merge(paths, tmp_path / "m.apb")
+    with artpack.Bundle(tmp_path / "m.apb") as b:
+        assert list(b) == sample_articles[:50] and b.info["dict_id"] == 0
