@@ -120,5 +120,14 @@ artpack_error ap_zstd_frame_head(const void *src, size_t src_size, uint64_t *siz
 /* The bytes a buffer needs to decode a frame of size bytes of content in
  * place (the frame at the buffer's end). */
 size_t ap_zstd_inplace_size(size_t size);
+#ifndef ARTPACK_NO_ALLOC
+/* Host side (salvage). The zstd frame at the start of src[0..src_size): its
+ * bytes and its content size; ARTPACK_E_TRUNCATED when it runs past the end,
+ * ARTPACK_E_CORRUPT when it is no frame or does not say its size. */
+artpack_error ap_zstd_frame_size(const void *src, size_t src_size, size_t *frame_size,
+                                 uint64_t *size);
+/* One zstd frame of exactly size bytes, in a DCtx of zstd's own (malloc). */
+artpack_error ap_zstd_decompress(void *dst, size_t size, const void *src, size_t src_size);
+#endif
 
 #endif

@@ -135,6 +135,29 @@ size_t ap_zstd_inplace_size(size_t size) { return size; }
 #endif /* AP_HAS_ZSTD */
 
 #ifndef ARTPACK_NO_ALLOC
+/* ---- salvage's helpers ---- */
+
+artpack_error ap_zstd_frame_size(const void *src, size_t src_size, size_t *frame_size,
+                                 uint64_t *size) {
+    size_t n = ZSTD_findFrameCompressedSize(src, src_size);
+    unsigned long long content;
+    if (ZSTD_isError(n))
+        return ZSTD_getErrorCode(n) == ZSTD_error_srcSize_wrong ? ARTPACK_E_TRUNCATED
+                                                               : ARTPACK_E_CORRUPT;
+    content = ZSTD_getFrameContentSize(src, n);
+    AP_RETURN_IF(content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR,
+                 ARTPACK_E_CORRUPT);
+    *frame_size = n;
+    *size = content;
+    return ARTPACK_OK;
+}
+
+artpack_error ap_zstd_decompress(void *dst, size_t size, const void *src, size_t src_size) {
+    size_t r = ZSTD_decompress(dst, size, src, src_size);
+    AP_RETURN_IF(ZSTD_isError(r) || r != size, ARTPACK_E_CORRUPT);
+    return ARTPACK_OK;
+}
+
 /* ---- the compressor's helpers (frame.c, bundle_write.c) ---- */
 
 ZSTD_customMem ap_zstd_mem(const artpack_allocator *mem) {

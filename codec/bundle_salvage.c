@@ -1,13 +1,12 @@
 /* bundle_salvage.c - recover every intact article of a damaged bundle: walk
  * its chunks from the start without trusting the index, decode each block
  * that is whole and passes its checksum, and skip what is not (resyncing on
- * the next chunk magic). Host side: allocates through the allocator. */
+ * the next chunk magic). Host side: allocates through the allocator. zstd
+ * blocks go through the zstd back-end (backend.h) in an allocated workspace,
+ * LZ4 and stored blocks through a decompressor. */
 #include <string.h>
 
-#define ZSTD_STATIC_LINKING_ONLY
-#include <zstd.h>
-#include <zstd_errors.h>
-
+#include "backend.h"
 #include "bundle_format.h"
 
 #ifndef ARTPACK_NO_ALLOC
@@ -16,11 +15,9 @@ typedef struct ap_salvager {
     const unsigned char *src;
     size_t size;
     artpack_allocator mem;
-    ZSTD_DCtx *dctx;
-    ZSTD_DDict *ddict;
+    void *zstd_ws;            /* the zstd back-end's workspace */
+    ap_dec zstd;              /* its state, and the dictionary (has_dict) */
     void *dict_copy;          /* the embedded dictionary, decompressed */
-    artpack_dict dict;
-    int has_dict;
     void *lz4_ws;
     artpack_decompressor *dec;
     unsigned char *content;   /* scratch for one block */
@@ -66,23 +63,17 @@ static artpack_error ap_emit_records(ap_salvager *s, size_t size) {
  * its records were handed over, ARTPACK_E_BLOCK when it is damaged; any other
  * error stops the salvage (allocation, the callback). */
 static artpack_error ap_try_zstd(ap_salvager *s, size_t pos, size_t *step) {
-    size_t n = ZSTD_findFrameCompressedSize(s->src + pos, s->size - pos), got;
-    unsigned long long size;
-    if (ZSTD_isError(n))
-        return ZSTD_getErrorCode(n) == ZSTD_error_srcSize_wrong ? ARTPACK_E_TRUNCATED
-                                                               : ARTPACK_E_BLOCK;
-    size = ZSTD_getFrameContentSize(s->src + pos, n);
-    if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ||
-        size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX * 2)
-        return ARTPACK_E_BLOCK;
+    size_t n;
+    uint64_t size;
+    artpack_error e = ap_zstd_frame_size(s->src + pos, s->size - pos, &n, &size);
+    if (e != ARTPACK_OK) return e == ARTPACK_E_TRUNCATED ? e : ARTPACK_E_BLOCK;
+    AP_RETURN_IF(size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX * 2, ARTPACK_E_BLOCK);
     AP_TRY(ap_content_room(s, (size_t)size + 1));
-    got = ZSTD_decompressDCtx(s->dctx, s->content, (size_t)size, s->src + pos, n);
-    if (ZSTD_isError(got)) {
-        if (ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation) return ARTPACK_E_ALLOC;
-        return ARTPACK_E_BLOCK;
-    }
-    AP_RETURN_IF(got != size, ARTPACK_E_BLOCK);
-    AP_TRY(ap_emit_records(s, got));
+    /* in the back-end's workspace: decoding allocates nothing */
+    AP_RETURN_IF(ap_zstd_decode(&s->zstd, s->content, (size_t)size, s->src + pos, n,
+                                s->zstd.has_dict, 0) != ARTPACK_OK,
+                 ARTPACK_E_BLOCK);
+    AP_TRY(ap_emit_records(s, (size_t)size));
     *step = n;
     return ARTPACK_OK;
 }
@@ -102,11 +93,121 @@ static artpack_error ap_try_block_chunk(ap_salvager *s, size_t pos, size_t chunk
 }
 
 static void ap_salvager_free(ap_salvager *s) {
-    ZSTD_freeDCtx(s->dctx);
-    ZSTD_freeDDict(s->ddict);
-    if (s->dict_copy) s->mem.free(s->mem.opaque, s->dict_copy);
-    if (s->lz4_ws) s->mem.free(s->mem.opaque, s->lz4_ws);
-    if (s->content) s->mem.free(s->mem.opaque, s->content);
+    void *p[4];
+    size_t i;
+    p[0] = s->zstd_ws, p[1] = s->dict_copy, p[2] = s->lz4_ws, p[3] = s->content;
+    for (i = 0; i < 4; i++)
+        if (p[i]) s->mem.free(s->mem.opaque, p[i]);
+}
+
+/* The header's fields, when it is intact: they say whether a dictionary is
+ * embedded. */
+static void ap_salvage_header(const unsigned char *p, size_t size, artpack_salvage_stats *stats) {
+    ap_bundle_header h;
+    if (size >= AP_HEADER_CHUNK && ap_header_read(p, &h) == ARTPACK_OK) {
+        stats->header_ok = 1;
+        stats->codec = (int)h.codec;
+        stats->level = h.level;
+        stats->dict_id = h.dict_id;
+        stats->block_size = h.block_size;
+        stats->dict_embedded = h.dict_embedded;
+    }
+}
+
+/* The embedded dictionary into s->zstd.dict, when its chunk is intact
+ * (ARTPACK_OK without it: only the blocks that need it are lost). */
+static artpack_error ap_salvage_embedded_dict(ap_salvager *s) {
+    size_t frame, dsize;
+    const unsigned char *p = s->src + AP_HEADER_CHUNK;
+    if (s->size < AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD ||
+        ap_dict_chunk_read(p, s->size - AP_HEADER_CHUNK, &dsize, &frame) != ARTPACK_OK)
+        return ARTPACK_OK;
+    s->dict_copy = s->mem.alloc(s->mem.opaque, dsize);
+    AP_RETURN_IF(s->dict_copy == NULL, ARTPACK_E_ALLOC);
+    if (ap_zstd_unpack(&s->zstd, s->dict_copy, dsize, p + AP_DICT_CHUNK_HEAD, frame) ==
+            ARTPACK_OK &&
+        artpack_dict_load(&s->zstd.dict, s->dict_copy, dsize) == ARTPACK_OK)
+        s->zstd.has_dict = 1;
+    return ARTPACK_OK;
+}
+
+/* The decoders: zstd's (in an allocated workspace), the dictionary (the
+ * caller's, or the embedded one) with its tables, and a decompressor for LZ4
+ * and stored blocks. */
+static artpack_error ap_salvager_open(ap_salvager *s, const artpack_dict *dict) {
+    size_t ws = ap_zstd_dec_size();
+    s->zstd_ws = s->mem.alloc(s->mem.opaque, ws);
+    AP_RETURN_IF(s->zstd_ws == NULL, ARTPACK_E_ALLOC);
+    AP_TRY(ap_zstd_dec_init(&s->zstd, s->zstd_ws, 0, 0));
+    ap_salvage_header(s->src, s->size, s->stats);
+    if (dict != NULL) {
+        s->zstd.dict = *dict;
+        s->zstd.has_dict = 1;
+    } else if (s->stats->dict_embedded) {
+        AP_TRY(ap_salvage_embedded_dict(s));
+    }
+    /* are its tables sound? The caller's dictionary must work; a damaged
+     * embedded one only costs the blocks that need it */
+    if (s->zstd.has_dict && ap_zstd_dec_dict(&s->zstd) != ARTPACK_OK) {
+        AP_RETURN_IF(dict != NULL, ARTPACK_E_DICT);
+        s->zstd.has_dict = 0;
+    }
+    s->stats->dict_id_used = s->zstd.has_dict ? s->zstd.dict.id : 0;
+    ws = artpack_decompressor_workspace_size(ARTPACK_CODEC_LZ4);
+    s->lz4_ws = s->mem.alloc(s->mem.opaque, ws);
+    AP_RETURN_IF(s->lz4_ws == NULL, ARTPACK_E_ALLOC);
+    return artpack_decompressor_init(&s->dec, s->lz4_ws, ws, ARTPACK_CODEC_LZ4,
+                                     s->zstd.has_dict ? &s->zstd.dict : NULL, 0);
+}
+
+/* The chunk at pos: ARTPACK_OK and *step its size when it is whole (a block
+ * whose records were handed over, or another chunk), ARTPACK_E_BLOCK when it
+ * is damaged or no chunk, ARTPACK_E_TRUNCATED when it runs past the end; any
+ * other error stops the salvage. */
+static artpack_error ap_salvage_chunk(ap_salvager *s, size_t pos, uint32_t magic, size_t *step) {
+    size_t chunk;
+    if (magic == AP_ZSTD_MAGIC) return ap_try_zstd(s, pos, step);
+    if (magic < AP_SKIP_MAGIC_FIRST || magic > AP_SKIP_MAGIC_FIRST + 15) return ARTPACK_E_BLOCK;
+    chunk = ap_read_le32(s->src + pos + 4);
+    AP_RETURN_IF(chunk > s->size - pos - 8, ARTPACK_E_TRUNCATED); /* runs past the end */
+    *step = 8 + chunk;
+    /* header, dictionary, index, footer: skipped */
+    return magic == AP_CHUNK_BLOCK ? ap_try_block_chunk(s, pos, chunk) : ARTPACK_OK;
+}
+
+/* Walk the chunks. A block that fails is counted once, where a chunk was
+ * expected; then the walk resyncs on the next chunk magic from the next
+ * byte, since a damaged block's own length cannot be trusted. */
+static artpack_error ap_salvage_walk(ap_salvager *s) {
+    artpack_salvage_stats *stats = s->stats;
+    const unsigned char *p = s->src;
+    size_t pos = 0, q;
+    int resync = 0;
+    while (pos + 8 <= s->size) {
+        uint32_t magic = ap_read_le32(p + pos);
+        size_t step = 0;
+        artpack_error e = ap_salvage_chunk(s, pos, magic, &step);
+        int block = magic == AP_ZSTD_MAGIC || magic == AP_CHUNK_BLOCK;
+        if (e == ARTPACK_OK) {
+            if (block) stats->blocks_ok++;
+            resync = 0;
+            pos += step;
+            continue;
+        }
+        /* out of memory, or the callback asked to stop */
+        if (e != ARTPACK_E_BLOCK && e != ARTPACK_E_TRUNCATED) return e;
+        /* a block cut off by the end of the file (an interrupted append)
+         * is not counted as damaged: its bytes are skipped */
+        if (!resync && e == ARTPACK_E_BLOCK && block) stats->blocks_bad++;
+        resync = 1;
+        /* the next chunk magic, from the next byte on */
+        for (q = pos + 1; q + 4 <= s->size && !ap_is_chunk_magic(ap_read_le32(p + q));) q++;
+        if (q + 4 > s->size) q = s->size;
+        stats->bytes_skipped += q - pos;
+        pos = q;
+    }
+    if (pos < s->size) stats->bytes_skipped += s->size - pos;
+    return ARTPACK_OK;
 }
 
 artpack_error artpack_bundle_salvage(const void *src, size_t src_size, const artpack_dict *dict,
@@ -114,123 +215,19 @@ artpack_error artpack_bundle_salvage(const void *src, size_t src_size, const art
                                      void *opaque, artpack_salvage_stats *stats) {
     const artpack_allocator *mem = ap_allocator_or_default(allocator);
     ap_salvager s;
-    ZSTD_customMem cmem = ap_zstd_mem(mem);
-    const unsigned char *p = (const unsigned char *)src;
-    size_t pos = 0, ws;
-    artpack_error err = ARTPACK_OK;
+    artpack_error err;
     AP_RETURN_IF(src == NULL || cb == NULL || stats == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(mem == NULL || mem->alloc == NULL || mem->free == NULL, ARTPACK_E_NULL_ARG);
     memset(stats, 0, sizeof *stats);
     memset(&s, 0, sizeof s);
-    s.src = p;
+    s.src = (const unsigned char *)src;
     s.size = src_size;
     s.mem = *mem;
     s.cb = cb;
     s.opaque = opaque;
     s.stats = stats;
-    s.dctx = ZSTD_createDCtx_advanced(cmem);
-    if (s.dctx == NULL) return ARTPACK_E_ALLOC;
-    /* the header, when it is intact, says whether a dictionary is embedded */
-    {
-        ap_bundle_header h;
-        if (src_size >= AP_HEADER_CHUNK && ap_header_read(p, &h) == ARTPACK_OK) {
-            stats->header_ok = 1;
-            stats->codec = (int)h.codec;
-            stats->level = h.level;
-            stats->dict_id = h.dict_id;
-            stats->block_size = h.block_size;
-            stats->dict_embedded = h.dict_embedded;
-        }
-    }
-    if (dict != NULL) {
-        s.dict = *dict;
-        s.has_dict = 1;
-    } else if (stats->dict_embedded && src_size >= AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD) {
-        size_t frame, dsize;
-        if (ap_dict_chunk_read(p + AP_HEADER_CHUNK, src_size - AP_HEADER_CHUNK, &dsize, &frame) ==
-            ARTPACK_OK) {
-            s.dict_copy = mem->alloc(mem->opaque, dsize);
-            if (s.dict_copy == NULL) err = ARTPACK_E_ALLOC;
-            if (err == ARTPACK_OK) {
-                size_t got = ZSTD_decompressDCtx(s.dctx, s.dict_copy, dsize,
-                                                 p + AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD, frame);
-                if (ZSTD_isError(got) && ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation)
-                    err = ARTPACK_E_ALLOC;
-                else if (!ZSTD_isError(got) && got == dsize &&
-                         artpack_dict_load(&s.dict, s.dict_copy, dsize) == ARTPACK_OK)
-                    s.has_dict = 1;
-            }
-        }
-    }
-    if (err == ARTPACK_OK && s.has_dict) {
-        /* are its tables sound? (loading them allocates nothing) */
-        if (ZSTD_isError(ZSTD_decompressBegin_usingDict(s.dctx, s.dict.data, s.dict.size))) {
-            /* the caller's dictionary must work; a damaged embedded one only
-             * costs the blocks that need it */
-            if (dict != NULL) err = ARTPACK_E_DICT;
-            s.has_dict = 0;
-        } else {
-            s.ddict = ZSTD_createDDict_advanced(s.dict.data, s.dict.size, ZSTD_dlm_byRef,
-                                                ZSTD_dct_fullDict, cmem);
-            if (s.ddict == NULL) err = ARTPACK_E_ALLOC;
-            else if (ZSTD_isError(ZSTD_DCtx_refDDict(s.dctx, s.ddict))) err = ARTPACK_E_DICT;
-        }
-    }
-    stats->dict_id_used = s.has_dict ? s.dict.id : 0;
-    ws = artpack_decompressor_workspace_size(ARTPACK_CODEC_LZ4);
-    if (err == ARTPACK_OK) {
-        s.lz4_ws = mem->alloc(mem->opaque, ws);
-        if (s.lz4_ws == NULL) err = ARTPACK_E_ALLOC;
-    }
-    if (err == ARTPACK_OK)
-        err = artpack_decompressor_init(&s.dec, s.lz4_ws, ws, ARTPACK_CODEC_LZ4,
-                                        s.has_dict ? &s.dict : NULL, 0);
-    /* Walk the chunks. A block that fails is counted once, where a chunk was
-     * expected; then the walk resyncs on the next chunk magic from the next
-     * byte, since a damaged block's own length cannot be trusted. */
-    {
-        int resync = 0;
-        while (err == ARTPACK_OK && pos + 8 <= src_size) {
-            uint32_t magic = ap_read_le32(p + pos);
-            size_t step = 0;
-            artpack_error e = ARTPACK_E_BLOCK;
-            if (magic == AP_ZSTD_MAGIC) {
-                e = ap_try_zstd(&s, pos, &step);
-            } else if (magic >= AP_SKIP_MAGIC_FIRST && magic <= AP_SKIP_MAGIC_FIRST + 15) {
-                size_t chunk = ap_read_le32(p + pos + 4);
-                if (chunk <= src_size - pos - 8) {
-                    if (magic == AP_CHUNK_BLOCK) e = ap_try_block_chunk(&s, pos, chunk);
-                    else e = ARTPACK_OK; /* header, dictionary, index, footer */
-                    step = 8 + chunk;
-                } else {
-                    e = ARTPACK_E_TRUNCATED; /* runs past the end */
-                }
-            }
-            if (e == ARTPACK_OK) {
-                if (magic == AP_ZSTD_MAGIC || magic == AP_CHUNK_BLOCK) stats->blocks_ok++;
-                resync = 0;
-                pos += step;
-                continue;
-            }
-            if (e != ARTPACK_E_BLOCK && e != ARTPACK_E_TRUNCATED) {
-                err = e; /* out of memory, or the callback asked to stop */
-                break;
-            }
-            /* a block cut off by the end of the file (an interrupted append)
-             * is not counted as damaged: its bytes are skipped */
-            if (!resync && e == ARTPACK_E_BLOCK && (magic == AP_ZSTD_MAGIC || magic == AP_CHUNK_BLOCK))
-                stats->blocks_bad++;
-            resync = 1;
-            { /* the next chunk magic, from the next byte on */
-                size_t q = pos + 1;
-                while (q + 4 <= src_size && !ap_is_chunk_magic(ap_read_le32(p + q))) q++;
-                if (q + 4 > src_size) q = src_size;
-                stats->bytes_skipped += q - pos;
-                pos = q;
-            }
-        }
-    }
-    if (err == ARTPACK_OK && pos < src_size) stats->bytes_skipped += src_size - pos;
+    err = ap_salvager_open(&s, dict);
+    if (err == ARTPACK_OK) err = ap_salvage_walk(&s);
     ap_salvager_free(&s);
     return err;
 }
@@ -238,7 +235,7 @@ artpack_error artpack_bundle_salvage(const void *src, size_t src_size, const art
 artpack_error artpack_bundle_embedded_dict(const void *src, size_t src_size, void *dst,
                                            size_t dst_capacity, size_t *written) {
     const unsigned char *p = (const unsigned char *)src;
-    size_t frame, dsize, got;
+    size_t frame, dsize;
     ap_bundle_header h;
     AP_RETURN_IF(src == NULL || dst == NULL || written == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(src_size < AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD, ARTPACK_E_BUNDLE);
@@ -246,9 +243,10 @@ artpack_error artpack_bundle_embedded_dict(const void *src, size_t src_size, voi
     AP_RETURN_IF(!h.dict_embedded, ARTPACK_E_BUNDLE);
     AP_TRY(ap_dict_chunk_read(p + AP_HEADER_CHUNK, src_size - AP_HEADER_CHUNK, &dsize, &frame));
     AP_RETURN_IF(dsize > dst_capacity, ARTPACK_E_DST_TOO_SMALL);
-    got = ZSTD_decompress(dst, dsize, p + AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD, frame);
-    AP_RETURN_IF(ZSTD_isError(got) || got != dsize, ARTPACK_E_DICT);
-    *written = got;
+    AP_RETURN_IF(ap_zstd_decompress(dst, dsize, p + AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD, frame) !=
+                     ARTPACK_OK,
+                 ARTPACK_E_DICT);
+    *written = dsize;
     return ARTPACK_OK;
 }
 
