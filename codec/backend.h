@@ -14,9 +14,12 @@
  * dictionary's tables) keeps it in an ap_dec inside its owner (a
  * decompressor, a bundle reader), in ap_<codec>_dec_size() bytes of the
  * owner's workspace set up by ap_<codec>_dec_init and ap_<codec>_dec_dict.
- * The owners are frame.c (one artpack frame: header, payload, checksum) and
- * bundle_read.c (a bundle's blocks and its embedded dictionary); they pick a
- * back-end by codec and never include a codec's header.
+ * The owners are frame.c (one artpack frame: header, payload, checksum),
+ * bundle_read.c (a bundle's blocks and its embedded dictionary) and
+ * bundle_salvage.c (the same in an allocated workspace); they pick a
+ * back-end by codec and never include a codec's header. Only frame.c's
+ * compressor includes zstd's and LZ4's headers (not in the decode-only
+ * build).
  *
  * Each codec's build options are read here and in its back-end's file only:
  * ARTPACK_NO_ZSTD and ARTPACK_ZSTD_NO_DDICT (AP_HAS_ZSTD, AP_ZSTD_DDICT;
@@ -26,7 +29,10 @@
  * A new codec (a word transform, a CM coder): a backend_<name>.c with
  * ap_<name>_decode (and _dec_size, _dec_init, _dec_dict if it keeps state,
  * its state in ap_dec), its build option read here, a case in frame.c's
- * ap_frame_payload and, for bundles, in bundle_read.c's ap_decode_block. */
+ * payload dispatch (ap_frame_plain, or beside the zstd call in
+ * artpack_frame_decompress) and, for bundles, in bundle_read.c's
+ * ap_decode_block (its workspace in ap_layout_of). docs/ARCHITECTURE.md
+ * "Where things go" has the whole list. */
 #ifndef ARTPACK_BACKEND_H
 #define ARTPACK_BACKEND_H
 
