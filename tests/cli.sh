@@ -464,6 +464,36 @@ rm -f "$t"/x.*
 run ap merge -D "$t/d.dict" -o "$t/x.apb" "$t/b.apb" "$t/lz.apb"; expect_rc 1 "merge of different codecs"
 expect_err "codec lz4" "merge names the codecs"; expect_err "dictionary ID $id_d" "merge names the dictionaries"
 
+# ---- output onto a symbolic link, a device, a FIFO, a folder (issue 11, item 7) ----
+# a link is not replaced without -f; with -f the file it points to is
+# replaced (atomically, the temporary file beside it) and the link is kept
+mkdir -p "$t/ln/sub"
+cp "$t/k.apr" "$t/ln/sub/real.apr"
+ln -s sub/real.apr "$t/ln/link.apr"
+run ap encode -o "$t/ln/link.apr" "$t/test.jsonl"; expect_rc 1 "output onto a symbolic link without -f"
+expect_err "symbolic link to .*real.apr; use -f" "a link: the message names it and -f"
+cmp -s "$t/ln/sub/real.apr" "$t/k.apr" && ok || bad "a refused output changed the link's target"
+run ap encode -f -o "$t/ln/link.apr" "$t/test.jsonl"; expect_rc 0 "output onto a symbolic link with -f"
+[ -L "$t/ln/link.apr" ] && ok || bad "-f replaced the symbolic link itself"
+ap decode "$t/ln/sub/real.apr" 2>/dev/null | python3 "$here/jsonl_same.py" "$t/test.jsonl" /dev/stdin >/dev/null && ok || bad "-f through a link: the target holds the new output"
+[ -z "$(find "$t/ln" -name '*.tmp-*')" ] && ok || bad "-f through a link left a temporary file"
+ln -s sub/missing.apr "$t/ln/dangling.apr"
+run ap encode -o "$t/ln/dangling.apr" "$t/test.jsonl"; expect_rc 1 "output onto a dangling link without -f"
+run ap encode -f -o "$t/ln/dangling.apr" "$t/test.jsonl"; expect_rc 0 "output onto a dangling link with -f"
+[ -L "$t/ln/dangling.apr" ] && [ -s "$t/ln/sub/missing.apr" ] && ok || bad "-f through a dangling link: the link kept, its target created"
+ln -s loop.apr "$t/ln/loop.apr"
+run ap encode -f -o "$t/ln/loop.apr" "$t/test.jsonl"; expect_rc 1 "a loop of links"; expect_err "symbolic links" "a loop of links named"
+run ap unpack -D "$t/d.dict" -o /dev/null "$t/b.apb"; expect_rc 0 "-o /dev/null without -f (a device is written as it is)"
+[ -c /dev/null ] && ok || bad "-o /dev/null replaced the device"
+run ap encode -f -o "$t/ln/sub" "$t/test.jsonl"; expect_rc 1 "output onto a folder"; expect_err "is a folder" "output onto a folder named"
+mkfifo "$t/ln/fifo"
+cat "$t/ln/fifo" >"$t/ln/fifo.out" & catpid=$!
+run ap unpack -D "$t/d.dict" -o "$t/ln/fifo" "$t/b.apb"; expect_rc 0 "output into a FIFO"
+[ "$rc" = 0 ] || : >"$t/ln/fifo" # the reader waits for a writer
+wait "$catpid"
+python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/ln/fifo.out" >/dev/null && ok || bad "output into a FIFO: every article"
+[ -p "$t/ln/fifo" ] && ok || bad "output into a FIFO replaced it"
+
 # ---- every exit status is 0 or 1, whatever the bytes ----
 rounds=200; [ -n "$WRAP" ] && rounds=40 # slow under valgrind
 for i in $(seq 1 "$rounds"); do

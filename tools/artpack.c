@@ -54,7 +54,8 @@ static const char ap_usage[] =
     "Options:\n"
     "  -o FILE           write to FILE ('-' = standard output, the default);\n"
     "                    the file appears complete or not at all\n"
-    "  -f, --force       overwrite FILE if it exists; write binary to a terminal\n"
+    "  -f, --force       overwrite FILE if it exists (a symbolic link: the file it\n"
+    "                    points to, the link kept); write binary to a terminal\n"
     "  -k, --keep-going  skip bad articles or records (unpack, ls: damaged blocks),\n"
     "                    report each on stderr, write the rest; status 2\n"
     "  -q, --quiet       no warnings, progress or summary\n"
@@ -316,7 +317,7 @@ static void ap_lane_run(void *arg) {
 
 static int ap_drain_out(ap_encode_ctx *c) {
     if (ap_out_write(c->sink, c->out->data, c->out->len)) {
-        ap_msg("writing %s: %s", c->sink->tmp ? c->sink->path : "to standard output",
+        ap_msg("writing %s: %s", ap_out_name(c->sink),
                strerror(c->sink->err_no));
         return -1;
     }
@@ -453,7 +454,7 @@ static int ap_cmd_encode(const ap_options *o) {
         goto done;
     if (ctx.lanes > 1 && ap_lanes_flush(&ctx)) goto done;
     if (ap_out_write(&sink, out.data, out.len)) {
-        ap_msg("writing %s: %s", sink.tmp ? sink.path : "to standard output",
+        ap_msg("writing %s: %s", ap_out_name(&sink),
                strerror(sink.err_no));
         goto done;
     }
@@ -685,7 +686,7 @@ read_error:
     ap_msg("%s: %s", ap_input_name(o), strerror(inp.err_no));
     goto done;
 write_error:
-    ap_msg("writing %s: %s", sink.tmp ? sink.path : "to standard output", strerror(sink.err_no));
+    ap_msg("writing %s: %s", ap_out_name(&sink), strerror(sink.err_no));
     goto done;
 oom:
     ap_msg("out of memory");

@@ -220,7 +220,7 @@ static int ap_out_finish(ap_out *out) {
  * reporting a failed write. */
 static int ap_out_drain(ap_out *out, ap_buf *line) {
     if (ap_out_write(out, line->data, line->len)) {
-        ap_msg("writing %s: %s", out->tmp ? out->path : "to standard output",
+        ap_msg("writing %s: %s", ap_out_name(out),
                strerror(out->err_no));
         return 1;
     }
@@ -290,7 +290,7 @@ static int ap_bundle_out_end(ap_bundle_out *bo, int ok) {
     }
     if (bo->e != ARTPACK_OK) {
         if (bo->e == ARTPACK_E_WRITE && bo->out.err_no)
-            ap_msg("writing %s: %s", bo->out.tmp ? bo->out.path : "to standard output",
+            ap_msg("writing %s: %s", ap_out_name(&bo->out),
                    strerror(bo->out.err_no));
         else
             ap_msg("cannot write the bundle: %s (%s)", artpack_error_message(bo->e),

@@ -109,14 +109,90 @@ fail:
     return -1;
 }
 
-int ap_output_check(const char *path, int force, char *err, size_t err_size) {
-    struct stat st;
-    if (strcmp(path, "-") == 0) return 0;
-    if (!force && stat(path, &st) == 0) {
-        snprintf(err, err_size, "%s already exists; use -f to overwrite", path);
-        return -1;
+/* Where output to path goes, following symbolic links: *target (allocated)
+ * gets the file a chain of links ends at (path itself when it is none), *st
+ * its status, *exists whether it exists, *link whether path is a link. 0, or
+ * -1 with a message in err (a loop of links, out of memory). */
+static int ap_output_target(const char *path, char **target, struct stat *st, int *exists,
+                            int *link, char *err, size_t err_size) {
+    char *cur = (char *)ap_malloc(strlen(path) + 1);
+    int hops;
+    *target = NULL;
+    *exists = 0;
+    *link = 0;
+    if (cur == NULL) goto oom;
+    strcpy(cur, path);
+    for (hops = 0; hops < 40; hops++) {
+        char buf[4096], *next;
+        ssize_t n;
+        const char *slash;
+        size_t dir;
+        if (lstat(cur, st) != 0) { /* nothing there (or a dangling link's end) */
+            *target = cur;
+            return 0;
+        }
+        if (!S_ISLNK(st->st_mode)) {
+            *exists = 1;
+            *target = cur;
+            return 0;
+        }
+        *link = 1;
+        n = readlink(cur, buf, sizeof buf - 1);
+        if (n < 0) {
+            snprintf(err, err_size, "%s: %s", path, strerror(errno));
+            free(cur);
+            return -1;
+        }
+        buf[n] = '\0';
+        /* a relative target is relative to the link's folder */
+        slash = strrchr(cur, '/');
+        dir = buf[0] == '/' || slash == NULL ? 0 : (size_t)(slash - cur) + 1;
+        next = (char *)ap_malloc(dir + (size_t)n + 1);
+        if (next == NULL) goto oom;
+        memcpy(next, cur, dir);
+        memcpy(next + dir, buf, (size_t)n + 1);
+        free(cur);
+        cur = next;
     }
-    return 0;
+    snprintf(err, err_size, "%s: too many levels of symbolic links", path);
+    free(cur);
+    return -1;
+oom:
+    free(cur);
+    snprintf(err, err_size, "out of memory");
+    return -1;
+}
+
+/* The rules for an output path (README "The command-line tool"):
+ *  - nothing there: created;
+ *  - a regular file: replaced only with -f (force);
+ *  - a symbolic link: refused without -f; with -f, the file it points to is
+ *    replaced (or created) and the link is kept;
+ *  - a device or FIFO (/dev/null, a named pipe): written directly, as it is;
+ *  - a folder or anything else: refused. */
+int ap_output_check(const char *path, int force, char *err, size_t err_size) {
+    char *target;
+    struct stat st;
+    int exists, link, rc = 0;
+    if (strcmp(path, "-") == 0) return 0;
+    if (ap_output_target(path, &target, &st, &exists, &link, err, err_size)) return -1;
+    if (exists && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        rc = 0;
+    } else if (exists && !S_ISREG(st.st_mode)) {
+        snprintf(err, err_size, "%s%s%s is %s; give a file", path, link ? " -> " : "",
+                 link ? target : "", S_ISDIR(st.st_mode) ? "a folder" : "not a regular file");
+        rc = -1;
+    } else if (link && !force) {
+        snprintf(err, err_size,
+                 "%s is a symbolic link to %s; use -f to replace %s (the link is kept)", path,
+                 target, exists ? "the file it points to" : "its missing target");
+        rc = -1;
+    } else if (exists && !force) {
+        snprintf(err, err_size, "%s already exists; use -f to overwrite", path);
+        rc = -1;
+    }
+    free(target);
+    return rc;
 }
 
 static int ap_write_fd(int fd, const unsigned char *p, size_t n);
@@ -146,6 +222,9 @@ static void ap_watch_signals(void) {
 
 int ap_out_open(ap_out *o, const char *path, int force, char *err, size_t err_size) {
     size_t plen;
+    char *target;
+    struct stat st;
+    int exists, link;
     memset(o, 0, sizeof *o);
     o->fd = -1;
     o->path = path;
@@ -160,19 +239,37 @@ int ap_out_open(ap_out *o, const char *path, int force, char *err, size_t err_si
         o->fd = STDOUT_FILENO;
         return 0;
     }
-    plen = strlen(path);
+    if (ap_output_target(path, &target, &st, &exists, &link, err, err_size)) {
+        ap_out_abort(o);
+        return -1;
+    }
+    if (exists && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) { /* as it is */
+        free(target);
+        o->fd = open(path, O_WRONLY);
+        if (o->fd < 0) {
+            snprintf(err, err_size, "%s: %s", path, strerror(errno));
+            ap_out_abort(o);
+            return -1;
+        }
+        o->direct = 1;
+        return 0;
+    }
+    /* the temporary file goes beside the file that is replaced: through a
+     * link, beside its target */
+    o->target = target;
+    plen = strlen(target);
     o->tmp = (char *)ap_malloc(plen + 16);
     if (o->tmp == NULL) {
         snprintf(err, err_size, "out of memory");
         ap_out_abort(o);
         return -1;
     }
-    memcpy(o->tmp, path, plen);
+    memcpy(o->tmp, target, plen);
     memcpy(o->tmp + plen, ".tmp-XXXXXX", 12);
     ap_watch_signals();
     o->fd = mkstemp(o->tmp);
     if (o->fd < 0) {
-        snprintf(err, err_size, "cannot create a temporary file beside %s: %s", path,
+        snprintf(err, err_size, "cannot create a temporary file beside %s: %s", target,
                  strerror(errno));
         free(o->tmp);
         o->tmp = NULL;
@@ -181,6 +278,10 @@ int ap_out_open(ap_out *o, const char *path, int force, char *err, size_t err_si
     }
     ap_live_tmp = o->tmp;
     return 0;
+}
+
+const char *ap_out_name(const ap_out *o) {
+    return o->tmp != NULL || o->direct ? o->path : "to standard output";
 }
 
 static int ap_out_flush(ap_out *o) {
@@ -218,15 +319,20 @@ int ap_out_commit(ap_out *o, char *err, size_t err_size) {
     mode_t mask;
     int rc = 0;
     if (ap_out_flush(o)) {
-        snprintf(err, err_size, "writing %s: %s", o->tmp ? o->path : "to standard output",
-                 strerror(o->err_no));
+        snprintf(err, err_size, "writing %s: %s", ap_out_name(o), strerror(o->err_no));
         ap_out_abort(o);
         return -1;
     }
     if (o->tmp == NULL) {
+        if (o->direct && close(o->fd) != 0) {
+            snprintf(err, err_size, "writing %s: %s", o->path, strerror(errno));
+            rc = -1;
+        }
+        o->fd = -1;
+        o->direct = 0;
         free(o->buf);
         o->buf = NULL;
-        return 0;
+        return rc;
     }
     mask = umask(0);
     umask(mask);
@@ -235,8 +341,8 @@ int ap_out_commit(ap_out *o, char *err, size_t err_size) {
         rc = -1;
     }
     o->fd = -1;
-    if (rc == 0 && rename(o->tmp, o->path)) {
-        snprintf(err, err_size, "renaming the temporary file to %s: %s", o->path,
+    if (rc == 0 && rename(o->tmp, o->target)) {
+        snprintf(err, err_size, "renaming the temporary file to %s: %s", o->target,
                  strerror(errno));
         rc = -1;
     }
@@ -256,8 +362,13 @@ void ap_out_abort(ap_out *o) {
         ap_live_tmp = NULL;
         free(o->tmp);
         o->tmp = NULL;
+    } else if (o->direct && o->fd >= 0) {
+        close(o->fd);
     }
+    o->direct = 0;
     o->fd = -1;
+    free(o->target);
+    o->target = NULL;
     free(o->buf);
     o->buf = NULL;
 }
@@ -280,8 +391,7 @@ int ap_output_commit(const char *path, const void *data, size_t size, char *err,
     ap_out o;
     if (ap_out_open(&o, path, 1, err, err_size)) return -1; /* the caller checked -f */
     if (ap_out_write(&o, data, size)) {
-        snprintf(err, err_size, "writing %s: %s", o.tmp ? path : "to standard output",
-                 strerror(o.err_no));
+        snprintf(err, err_size, "writing %s: %s", ap_out_name(&o), strerror(o.err_no));
         ap_out_abort(&o);
         return -1;
     }

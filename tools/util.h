@@ -23,9 +23,11 @@ void ap_buf_free(ap_buf *b);
 /* Reads a whole file ("-" = stdin) into *out. Returns 0, or -1 with errno set. */
 int ap_read_all(const char *path, ap_buf *out);
 
-/* Output that appears completely or not at all. ap_output_open checks that
- * path ("-" = stdout) may be written (exists and !force -> error message in
- * err). ap_output_commit writes data to a temporary file in the same folder,
+/* Output that appears completely or not at all. ap_output_check checks that
+ * path ("-" = stdout) may be written: an existing file only with force; a
+ * symbolic link only with force, and then the file it points to is
+ * replaced, the link kept; a device or FIFO is written as it is; a folder
+ * never (error message in err). ap_output_commit writes data to a temporary file in the same folder,
  * fsyncs it and renames it over path; on any failure the temporary file is
  * removed and -1 returned with a message in err. */
 int ap_output_check(const char *path, int force, char *err, size_t err_size);
@@ -40,7 +42,9 @@ int ap_output_commit(const char *path, const void *data, size_t size, char *err,
  * 128 + the signal. All return 0, or -1 with a message in err. */
 typedef struct ap_out {
     const char *path;
-    char *tmp;           /* NULL: standard output */
+    char *target;        /* the file replaced: path, or where its links lead */
+    char *tmp;           /* NULL: standard output, or direct */
+    int direct;          /* 1: a device or FIFO, written as it is */
     int fd;
     unsigned char *buf;
     size_t len, cap;
@@ -50,6 +54,8 @@ typedef struct ap_out {
 int ap_out_open(ap_out *o, const char *path, int force, char *err, size_t err_size);
 int ap_out_write(ap_out *o, const void *data, size_t size);
 int ap_out_commit(ap_out *o, char *err, size_t err_size);
+/* "to standard output", or the path: for messages ("writing %s"). */
+const char *ap_out_name(const ap_out *o);
 void ap_out_abort(ap_out *o);
 /* An artpack_write_fn over an ap_out. */
 int ap_out_write_cb(void *opaque, const void *data, size_t size);
