@@ -308,9 +308,16 @@ run ap decode -D "$t/d.dict" -o "$t/thr.jsonl" "$t/thr.apz"; expect_rc 0 "decode
 python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/thr.jsonl" >/dev/null && ok || bad "encode -T 3 round trip"
 run ap pack -T 65 -o "$t/x.apb" "$t/b.jsonl"; expect_rc 1 "-T 65 refused"; expect_err "0 (all cores) to 64" "-T range message"
 run ap pack --threads=x -o "$t/x.apb" "$t/b.jsonl"; expect_rc 1 "--threads=x refused"
-# a failed write of the help is an error (a full disk)
+# a failed write of the help, or of any report on standard output, is an error (a full disk)
 if [ -w /dev/full ]; then
     ap --help >/dev/full 2>"$t/err.txt"; [ $? = 1 ] && ok || bad "--help > /dev/full exits 0"
+    ap verify -D "$t/d.dict" "$t/b.apb" >/dev/full 2>"$t/err.txt"; [ $? = 1 ] && ok || bad "verify > /dev/full exits 0"
+    grep -q "No space left" "$t/err.txt" && ok || bad "verify > /dev/full: no message"
+    ap --version >/dev/full 2>/dev/null; [ $? = 1 ] && ok || bad "--version > /dev/full exits 0"
+    for cmd in "ls -D $t/d.dict $t/b.apb" "get -D $t/d.dict $t/b.apb 3" "unpack -D $t/d.dict $t/b.apb" "decode $t/seed.apr"; do
+        # shellcheck disable=SC2086
+        ap $cmd >/dev/full 2>/dev/null; [ $? = 1 ] && ok || bad "$cmd > /dev/full exits 0"
+    done
 fi
 
 # ---- writers that run at once, are interrupted, or fail (issue 11) ----
@@ -493,6 +500,28 @@ run ap unpack -D "$t/d.dict" -o "$t/ln/fifo" "$t/b.apb"; expect_rc 0 "output int
 wait "$catpid"
 python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/ln/fifo.out" >/dev/null && ok || bad "output into a FIFO: every article"
 [ -p "$t/ln/fifo" ] && ok || bad "output into a FIFO replaced it"
+
+# ---- an append notices a bundle changed under it by what takes no lock (issue 11, item 1) ----
+# the append waits on a FIFO for its articles while the bundle is renamed over
+# or written to; it must not commit, nor cut what another program wrote
+python3 "$here/make-articles.py" 30 6 >"$t/more30.jsonl"
+for how in rename write; do
+    cp "$t/b.apb" "$t/ch.apb"; cp "$t/b.apb" "$t/ch2.apb"
+    rm -f "$t/ch.fifo"; mkfifo "$t/ch.fifo"
+    ap append -D "$t/d.dict" "$t/ch.apb" "$t/ch.fifo" >"$t/out.txt" 2>"$t/err.txt" & appid=$!
+    sleep 0.5
+    if [ "$how" = rename ]; then mv "$t/ch2.apb" "$t/ch.apb"; else printf 'garbage' >>"$t/ch.apb"; fi
+    cat "$t/more30.jsonl" >"$t/ch.fifo"
+    wait "$appid"; rc=$?
+    expect_rc 1 "append while the bundle is changed ($how)"
+    if [ "$how" = rename ]; then
+        expect_err "was replaced while appending" "append names the rename"
+        cmp -s "$t/ch.apb" "$t/b.apb" && ok || bad "the file renamed over an append was changed"
+    else
+        expect_err "changed while appending" "append names the foreign write"
+        [ "$(tail -c 7 "$t/ch.apb")" = garbage ] && ok || bad "append cut or overwrote what another program wrote"
+    fi
+done
 
 # ---- every exit status is 0 or 1, whatever the bytes ----
 rounds=200; [ -n "$WRAP" ] && rounds=40 # slow under valgrind

@@ -912,6 +912,17 @@ static int ap_is_level(const char *a, int *level) {
     return 1;
 }
 
+/* The status once what went to standard output through stdio (verify's
+ * report, the version) is flushed: 1 when it could not be written (a full
+ * disk, a closed pipe), else rc. */
+static int ap_stdout_status(int rc) {
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (rc == 0) ap_msg("writing to standard output: %s", strerror(errno));
+        return rc ? rc : 1;
+    }
+    return rc;
+}
+
 /* Prints the help; 1 when standard output cannot take it (a full disk). */
 static int ap_help(void) {
     fputs(ap_usage, stdout);
@@ -940,7 +951,7 @@ int main(int argc, char **argv) {
                 return ap_help();
             } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
                 printf("artpack %s (wire format %d)\n", artpack_version_string(), ARTPACK_WIRE_VERSION);
-                return 0;
+                return ap_stdout_status(0);
             } else if (strcmp(a, "-o") == 0 || strcmp(a, "-D") == 0 || strcmp(a, "--size") == 0 ||
                        strcmp(a, "--block-size") == 0 || strcmp(a, "--id") == 0) {
                 if (++i >= argc) return ap_usage_error("%s needs a value", a);
@@ -999,7 +1010,7 @@ int main(int argc, char **argv) {
     }
     if (strcmp(o.command, "version") == 0) {
         printf("artpack %s (wire format %d)\n", artpack_version_string(), ARTPACK_WIRE_VERSION);
-        return 0;
+        return ap_stdout_status(0);
     }
     {
         static const char *const commands[] = {"encode", "decode", "train", "pack", "unpack",
@@ -1052,15 +1063,19 @@ int main(int argc, char **argv) {
         ap_msg("will not write binary data to a terminal; use -o FILE, a pipe, or -f");
         return 1;
     }
-    if (strcmp(o.command, "encode") == 0) return ap_cmd_encode(&o);
-    if (strcmp(o.command, "train") == 0) return ap_cmd_train(&o);
-    if (strcmp(o.command, "pack") == 0) return ap_cmd_pack(&o);
-    if (strcmp(o.command, "unpack") == 0) return ap_cmd_unpack(&o);
-    if (strcmp(o.command, "get") == 0) return ap_cmd_get(&o);
-    if (strcmp(o.command, "ls") == 0) return ap_cmd_ls(&o);
-    if (strcmp(o.command, "append") == 0) return ap_cmd_append(&o);
-    if (strcmp(o.command, "verify") == 0) return ap_cmd_verify(&o);
-    if (strcmp(o.command, "recover") == 0) return ap_cmd_recover(&o);
-    if (strcmp(o.command, "merge") == 0) return ap_cmd_merge(&o);
-    return ap_cmd_decode(&o);
+    {
+        int rc;
+        if (strcmp(o.command, "encode") == 0) rc = ap_cmd_encode(&o);
+        else if (strcmp(o.command, "train") == 0) rc = ap_cmd_train(&o);
+        else if (strcmp(o.command, "pack") == 0) rc = ap_cmd_pack(&o);
+        else if (strcmp(o.command, "unpack") == 0) rc = ap_cmd_unpack(&o);
+        else if (strcmp(o.command, "get") == 0) rc = ap_cmd_get(&o);
+        else if (strcmp(o.command, "ls") == 0) rc = ap_cmd_ls(&o);
+        else if (strcmp(o.command, "append") == 0) rc = ap_cmd_append(&o);
+        else if (strcmp(o.command, "verify") == 0) rc = ap_cmd_verify(&o);
+        else if (strcmp(o.command, "recover") == 0) rc = ap_cmd_recover(&o);
+        else if (strcmp(o.command, "merge") == 0) rc = ap_cmd_merge(&o);
+        else rc = ap_cmd_decode(&o);
+        return ap_stdout_status(rc);
+    }
 }

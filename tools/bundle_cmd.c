@@ -757,13 +757,40 @@ done:
  * barrier around the footer. */
 typedef struct ap_append_file {
     int fd;
+    const char *path;
     uint64_t end;
     int err_no;
+    int changed;         /* 1: the bundle changed under the append (see below) */
+    uint64_t old_end;    /* the committed end the append started from */
+    unsigned char footer[ARTPACK_BUNDLE_FOOTER_SIZE]; /* the footer it extends */
 } ap_append_file;
+
+/* Before the footer is written: the bundle must still be the one this append
+ * read. Appends take turns on the lock, so this catches what does not take
+ * it: the file renamed over (pack -f -o, cp to a new file, an editor), or
+ * another program writing to it (its size or the last footer changed). The
+ * library's appender does not check this itself: the caller owns exclusion. */
+static int ap_append_unchanged(ap_append_file *f) {
+    struct stat st, now;
+    unsigned char again[ARTPACK_BUNDLE_FOOTER_SIZE];
+    if (fstat(f->fd, &st) != 0 || stat(f->path, &now) != 0 || st.st_dev != now.st_dev ||
+        st.st_ino != now.st_ino) {
+        f->changed = 2; /* replaced: the file written to is no longer the bundle */
+        return 0;
+    }
+    if ((uint64_t)st.st_size != f->end ||
+        ap_fd_read(&f->fd, f->old_end - sizeof again, again, sizeof again) != 0 ||
+        memcmp(again, f->footer, sizeof again) != 0) {
+        f->changed = 1;
+        return 0;
+    }
+    return 1;
+}
 
 static int ap_append_write(void *opaque, const void *data, size_t size) {
     ap_append_file *f = (ap_append_file *)opaque;
     const unsigned char *p = (const unsigned char *)data;
+    if (f->end == f->old_end && (f->changed || !ap_append_unchanged(f))) return -1;
     while (size > 0) {
         ssize_t w = pwrite(f->fd, p, size, (off_t)f->end);
         if (w < 0 && errno == EINTR) continue;
@@ -780,6 +807,7 @@ static int ap_append_write(void *opaque, const void *data, size_t size) {
 
 static int ap_append_sync(void *opaque) {
     ap_append_file *f = (ap_append_file *)opaque;
+    if (!f->changed && !ap_append_unchanged(f)) return -1;
     if (fsync(f->fd) != 0) {
         f->err_no = errno;
         return -1;
@@ -801,6 +829,22 @@ static int ap_append_add(void *ctx, const unsigned char *record, size_t size) {
     return 0;
 }
 
+/* Says why an append failed (nothing of it is committed). */
+static void ap_append_failed(const ap_options *o, const ap_append_file *f, artpack_error e) {
+    if (f->changed == 2)
+        ap_msg("%s: the file was replaced while appending (another command renamed a file "
+               "over it): nothing appended to it; append again", o->input);
+    else if (f->changed)
+        ap_msg("%s: the bundle changed while appending (written by a program that does not "
+               "take the lock): nothing committed, and the file is left as it is; run "
+               "`artpack verify`", o->input);
+    else if (f->err_no)
+        ap_msg("%s: %s (nothing appended; the articles committed before are intact)", o->input,
+               strerror(f->err_no));
+    else
+        ap_report("cannot append", ap_name(o->input), e);
+}
+
 int ap_cmd_append(const ap_options *o) {
     ap_bundle_in b;
     ap_append_ctx ctx;
@@ -811,6 +855,7 @@ int ap_cmd_append(const ap_options *o) {
     int k, rc = 1, cut = 0;
     memset(&b, 0, sizeof b);
     memset(&ctx, 0, sizeof ctx);
+    memset(&f, 0, sizeof f);
     if (o->n_inputs < 2) return ap_usage_error("%s", "append needs BUNDLE and FILE.jsonl...");
     if (strcmp(o->input, "-") == 0) return ap_usage_error("%s", "append needs a bundle file");
     /* the lock first: the bundle read below is the one this append extends */
@@ -826,9 +871,15 @@ int ap_cmd_append(const ap_options *o) {
         goto done;
     }
     e = artpack_bundle_reader_dict(b.r, &d);
+    memset(&f, 0, sizeof f);
     f.fd = b.fd;
-    f.end = b.info.end_offset;
-    f.err_no = 0;
+    f.path = o->input;
+    f.end = f.old_end = b.info.end_offset;
+    if (f.old_end < sizeof f.footer || ap_fd_read(&b.fd, f.old_end - sizeof f.footer, f.footer,
+                                                  sizeof f.footer) != 0) {
+        ap_msg("%s: cannot read its footer: %s (nothing appended)", o->input, strerror(errno));
+        goto done;
+    }
     e = artpack_bundle_appender_open(&ctx.w, &b.info, e == ARTPACK_OK ? &d : NULL,
                                      &ap_tool_allocator, ap_append_write, &f, ap_fd_read, &b.fd);
     if (e == ARTPACK_OK) e = artpack_bundle_writer_set_barrier(ctx.w, ap_append_sync, &f);
@@ -846,15 +897,13 @@ int ap_cmd_append(const ap_options *o) {
     }
     cut = 1;
     for (k = 1; k < o->n_inputs; k++)
-        if (ap_pack_json_async(o, o->inputs[k], ap_append_add, &ctx, &articles, &skipped, NULL))
+        if (ap_pack_json_async(o, o->inputs[k], ap_append_add, &ctx, &articles, &skipped, NULL)) {
+            if (ctx.e != ARTPACK_OK) ap_append_failed(o, &f, ctx.e); /* else: reported */
             goto done;
+        }
     e = artpack_bundle_writer_commit(ctx.w);
     if (e != ARTPACK_OK) {
-        if (f.err_no)
-            ap_msg("%s: %s (nothing appended; the articles committed before are intact)",
-                   o->input, strerror(f.err_no));
-        else
-            ap_report("cannot append", ap_name(o->input), e);
+        ap_append_failed(o, &f, e);
         goto done;
     }
     cut = 0;
@@ -863,6 +912,7 @@ int ap_cmd_append(const ap_options *o) {
                (unsigned long long)(b.info.article_count + articles));
     rc = skipped ? AP_EXIT_SKIPPED : 0;
 done:
+    if (cut && f.changed == 1) cut = 0; /* what another program wrote is not ours to cut */
     if (cut && ftruncate(b.fd, (off_t)b.info.end_offset) != 0)
         ap_msg("%s: cannot cut the failed append off: %s (readers ignore it; `append -f` "
                "cuts it)", o->input, strerror(errno));
