@@ -8,6 +8,8 @@
 #   make demo            the main job on the Brown Corpus sample (scripts/fetch-sample)
 #   make python          the Python package, built in place in $(B)/python (PYTHONPATH=$(B)/python)
 #   make python-test     its pytest + hypothesis tests (python/tests)
+#   make python          the Python package, built in place in $(B)/python (PYTHONPATH=$(B)/python)
+#   make python-test     its pytest + hypothesis tests (python/tests)
 #   make install PREFIX=/usr/local DESTDIR=
 
 CC      ?= cc
@@ -132,7 +134,7 @@ noalloc-check:
 roundtrip: $(B)/artpack
 	ARTPACK=$(B)/artpack tests/corpus-roundtrip.sh
 
-test: all unit cli-test cxx-check symbols-check noalloc-check roundtrip $(if $(wildcard fuzz/fuzz.mk),fuzz-replay)
+test: all unit cli-test cxx-check symbols-check noalloc-check roundtrip python-test $(if $(wildcard fuzz/fuzz.mk),fuzz-replay)
 	@echo "make test: all passed"
 
 asan:
