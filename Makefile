@@ -8,8 +8,6 @@
 #   make demo            the main job on the Brown Corpus sample (scripts/fetch-sample)
 #   make python          the Python package, built in place in $(B)/python (PYTHONPATH=$(B)/python)
 #   make python-test     its pytest + hypothesis tests (python/tests)
-#   make python          the Python package, built in place in $(B)/python (PYTHONPATH=$(B)/python)
-#   make python-test     its pytest + hypothesis tests (python/tests)
 #   make install PREFIX=/usr/local DESTDIR=
 
 CC      ?= cc
