@@ -262,7 +262,7 @@ static artpack_error ap_reader_decoder(artpack_bundle_reader *r, unsigned char *
     if (codec == ARTPACK_CODEC_ZSTD || (dict == NULL && r->info.dict_embedded))
         AP_TRY(ap_zstd_dec_init(&r->dec, ws + l->zstd, 0, 0));
     AP_RETURN_IF(!AP_HAS_LZ4 && codec == ARTPACK_CODEC_LZ4, ARTPACK_E_CODEC_UNAVAILABLE);
-    if (AP_HAS_ZSTD && l->load) {
+    if (AP_HAS_ZSTD && l->load) { /* AP_HAS_ZSTD: without zstd, no code at all */
         AP_TRY(ap_load_embedded_dict(r, ws + l->dict));
     } else if (dict != NULL && r->info.dict_id != 0) {
         r->dec.dict = *dict;
