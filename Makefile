@@ -8,6 +8,7 @@
 #   make demo            the main job on the Brown Corpus sample (scripts/fetch-sample)
 #   make python          the Python package, built in place in $(B)/python (PYTHONPATH=$(B)/python)
 #   make python-test     its pytest + hypothesis tests (python/tests)
+#   make bench-dask      Dask on 2 workers against one process (docs/bench/dask.md)
 #   make install PREFIX=/usr/local DESTDIR=
 
 CC      ?= cc
@@ -186,6 +187,12 @@ python: $(B)/libartpack.a
 python-test: python
 	cd $(B) && PYTHONPATH=$(PY_OUT) PYTHONDONTWRITEBYTECODE=1 ARTPACK_CORPUS=$(abspath $(ARTPACK_CORPUS)) \
 	    $(PYTHON) -m pytest -p no:cacheprovider -q $(abspath python/tests)
+
+# Dask (2 workers x 1 thread) against `artpack pack -T 1` and the package in one process:
+# 200,000 articles generated from the corpus (BENCH_DASK_N=...), zstd -19; docs/bench/dask.md
+bench-dask: all python
+	ARTPACK=$(B)/artpack CORPUS=$(CORPUS) BENCH_DASK_WORK=$(B)/bench-dask PYTHONPATH=$(PY_OUT) \
+	    $(PYTHON) python/bench/bench_dask.py --out docs/bench/dask.md
 
 # ---- install ----
 install: all

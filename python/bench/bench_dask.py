@@ -1,0 +1,183 @@
+"""make bench-dask: a distributed build on Dask against one process.
+
+N articles (default 200,000) generated from the corpus files (each corpus
+article again with a unique id, in a fixed order) as one JSON Lines file;
+one dictionary (artpack.train on reuters_financial.jsonl); then, in the same
+run, the same JSON Lines packed into a bundle (zstd -19 by default, the
+dictionary embedded) by:
+  - the CLI, `artpack pack -T 1`;
+  - the Python package in one process (json.loads + BundleWriter.extend);
+  - Dask: a LocalCluster of 2 workers x 1 thread on 127.0.0.1,
+    db.read_text(blocksize) -> json.loads -> artpack.dask.pack -> shards,
+    then artpack.merge (counted in its time; cluster start-up is not).
+Checks that the merged bundle holds exactly the same records in the same
+order as the single-process one (and the CLI's), and writes a Markdown
+table to --out.
+
+Environment: ARTPACK (the CLI), CORPUS, BENCH_DASK_N, BENCH_DASK_LEVEL,
+BENCH_DASK_WORK (scratch folder), BENCH_DASK_BLOCKSIZE (bytes of JSON per
+partition, default 8 MiB).
+"""
+import argparse
+import glob
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+
+import artpack
+import artpack.dask
+
+
+def cpu_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def cpu_self():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def generate(corpus, n, path):
+    files = sorted(glob.glob(os.path.join(corpus, "*.jsonl")))
+    if not files:
+        sys.exit("bench-dask: no *.jsonl in %s (set CORPUS)" % corpus)
+    lines = []
+    for f in files:
+        with open(f, encoding="utf-8") as fh:
+            lines += [json.loads(l) for l in fh if l.strip()]
+    total = 0
+    with open(path, "w", encoding="utf-8") as out:
+        for i in range(n):
+            a = dict(lines[i % len(lines)])
+            a["id"] = "%s#%d" % (a.get("id", "x"), i // len(lines))
+            s = json.dumps(a, ensure_ascii=False) + "\n"
+            total += len(s.encode("utf-8"))
+            out.write(s)
+    return total, len(files)
+
+
+def same_records(p1, p2):
+    with artpack.Bundle(p1) as a, artpack.Bundle(p2) as b:
+        if len(a) != len(b):
+            return False
+        for i in range(len(a)):
+            if a.record(i) != b.record(i):
+                return False
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    corpus = os.environ.get("CORPUS", "../shared/corpus")
+    cli = os.environ.get("ARTPACK", "build/artpack")
+    n = int(os.environ.get("BENCH_DASK_N", "200000"))
+    level = int(os.environ.get("BENCH_DASK_LEVEL", "19"))
+    blocksize = int(os.environ.get("BENCH_DASK_BLOCKSIZE", str(8 << 20)))
+    work = os.environ.get("BENCH_DASK_WORK", "build/bench-dask")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    jsonl = os.path.join(work, "articles.jsonl")
+    t = time.time()
+    json_bytes, nfiles = generate(corpus, n, jsonl)
+    print("bench-dask: %d articles, %d B of JSON Lines from %d corpus files (%.1f s)"
+          % (n, json_bytes, nfiles, time.time() - t), flush=True)
+    train_on = os.path.join(corpus, "reuters_financial.jsonl")
+    with open(train_on, encoding="utf-8") as fh:
+        d = artpack.train([json.loads(l) for l in fh if l.strip()])
+    dict_path = os.path.join(work, "news.dict")
+    d.save(dict_path)
+    rows = []
+
+    # 1. the CLI, one thread
+    out_cli = os.path.join(work, "cli.apb")
+    c0, t0 = cpu_children(), time.time()
+    subprocess.run([cli, "pack", "-q", "-T", "1", "-%d" % level, "-D", dict_path, "--embed-dict",
+                    "-o", out_cli, jsonl], check=True)
+    rows.append(("`artpack pack -T 1`", time.time() - t0, cpu_children() - c0, out_cli))
+    print("cli: %.1f s" % rows[-1][1], flush=True)
+
+    # 2. the Python package, one process
+    out_py = os.path.join(work, "python.apb")
+    c0, t0 = cpu_self(), time.time()
+    with open(jsonl, encoding="utf-8") as fh, \
+            artpack.BundleWriter(out_py, dictionary=d, embed_dictionary=True, level=level) as w:
+        w.extend(json.loads(l) for l in fh)
+    rows.append(("Python package, one process", time.time() - t0, cpu_self() - c0, out_py))
+    print("python: %.1f s" % rows[-1][1], flush=True)
+
+    # 3. Dask, 2 workers x 1 thread
+    import dask.bag as db
+    from distributed import Client, LocalCluster
+    out_dask = os.path.join(work, "dask.apb")
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        client.run(lambda: __import__("artpack"))  # workers warm
+        pids = list(client.run(os.getpid).values())
+        c0, t0 = sum(_proc_cpu(p) for p in pids) + cpu_self(), time.time()
+        bag = db.read_text(jsonl, blocksize=blocksize).map(json.loads)
+        shards = artpack.dask.pack(bag, os.path.join(work, "shards"), dictionary=d, level=level)
+        t_pack = time.time() - t0
+        artpack.merge(shards, out_dask)
+        wall = time.time() - t0
+        cpu = sum(_proc_cpu(p) for p in pids) + cpu_self() - c0
+    rows.append(("Dask, 2 workers x 1 thread (%d shards, merged)" % len(shards), wall, cpu, out_dask))
+    print("dask: %.1f s (pack %.1f s, merge %.1f s)" % (wall, t_pack, wall - t_pack), flush=True)
+
+    same_py = same_records(out_py, out_dask)
+    same_cli = same_records(out_cli, out_dask)
+    base = rows[1][1]
+    speedup = base / wall
+    lines = []
+    lines.append("# bench-dask: a distributed build on Dask against one process\n")
+    lines.append("`make bench-dask` (python/bench/bench_dask.py), %s, %d CPUs, Python %s, "
+                 "load average before the run %.2f.\n"
+                 % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.cpu_count(),
+                    platform.python_version(), os.getloadavg()[0]))
+    lines.append("%d articles generated from the %d corpus files (unique ids), %s B of JSON Lines; "
+                 "zstd -%d, the 110 KB dictionary trained on reuters_financial.jsonl, embedded. "
+                 "Dask: a LocalCluster of 2 worker processes x 1 thread on 127.0.0.1, "
+                 "`db.read_text(blocksize=%d)` → `json.loads` → `artpack.dask.pack` → "
+                 "`artpack.merge` (merge included, cluster start-up not). CPU: user + system "
+                 "seconds of the processes doing the work.\n"
+                 % (n, nfiles, format(json_bytes, ","), level, blocksize))
+    lines.append("| method | wall s | CPU s | bundle bytes | speedup vs one Python process |")
+    lines.append("|---|---:|---:|---:|---:|")
+    for name, wall_s, cpu_s, path in rows:
+        lines.append("| %s | %.1f | %.1f | %s | %.2f × |"
+                     % (name, wall_s, cpu_s, format(os.path.getsize(path), ","), base / wall_s))
+    lines.append("")
+    lines.append("Merged Dask bundle: the same records in the same order as the one-process "
+                 "Python bundle: **%s**; as the CLI's bundle: **%s**. "
+                 "Target: 2 workers ≥ 1.7 × one process: **%s** (%.2f ×)."
+                 % ("yes" if same_py else "NO", "yes" if same_cli else "NO",
+                    "met" if speedup >= 1.7 else "not met", speedup))
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text)
+    shutil.rmtree(os.path.join(work, "shards"), ignore_errors=True)
+    return 0 if same_py else 1
+
+
+def _proc_cpu(pid):
+    """user + system seconds of a live process (Linux /proc)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        tick = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / tick
+    except OSError:
+        return 0.0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
