@@ -523,6 +523,126 @@ for how in rename write; do
     fi
 done
 
+# ---- zstd-style options; each command takes only its own (issue 11, conventions) ----
+run ap ls --lz4 --id zz --block-size 4K "$t/b.apb"; expect_rc 1 "ls --lz4 --id --block-size refused"
+expect_err "ls does not take --lz4" "ls names the option it does not take"
+for bad_opt in "encode --id x" "decode --lz4" "decode -3" "train -D $t/d.dict" "get --range 1-2" "verify -o $t/x.out" \
+               "append -o $t/x.apb" "merge --lz4" "unpack --no-check" "info --train" "ls -T 2" "recover --json"; do
+    # shellcheck disable=SC2086
+    run ap $bad_opt "$t/b.apb"; expect_rc 1 "$bad_opt refused"; expect_err "does not take" "$bad_opt: says which option"
+done
+run ap encode -k "$t/b.jsonl"; expect_rc 1 "-k is no longer keep-going"; expect_err "keep-going" "-k points to --keep-going"
+run ap encode --keep-going=yes "$t/b.jsonl"; expect_rc 1 "a flag with a value"; expect_err "takes no value" "a flag with a value named"
+run ap encode -qf -o "$t/seed.apr" "$seed"; expect_rc 0 "combined short flags -qf"
+run ap encode --output="$t/eq.apr" "$seed"; expect_rc 0 "--output=FILE"; cmp -s "$t/eq.apr" "$t/seed.apr" && ok || bad "--output=FILE wrote elsewhere"
+run ap encode -o"$t/att.apr" "$seed"; expect_rc 0 "-oFILE"; cmp -s "$t/att.apr" "$t/seed.apr" && ok || bad "-oFILE wrote elsewhere"
+run ap encode -qfo "$t/att.apr" "$seed"; expect_rc 0 "-qfo FILE"
+for dopt in "--dict $t/d.dict" "--dict=$t/d.dict" "-D$t/d.dict" "-D $t/d.dict"; do
+    # shellcheck disable=SC2086
+    run ap unpack $dopt -o "$t/dopt.out" -f "$t/b.apb"; expect_rc 0 "unpack $dopt"
+done
+run ap pack --block-size=8K --dict="$t/d.dict" -T2 -f -o "$t/eq.apb" "$t/b.jsonl"; expect_rc 0 "--block-size=8K --dict= -T2"
+cmp -s "$t/eq.apb" "$t/b.apb" && ok || bad "--opt=value gives the same bundle as --opt value"
+run ap pack --threads 1 --block-size 8K -D "$t/d.dict" -f -o "$t/eq.apb" "$t/b.jsonl"; expect_rc 0 "--threads 1"
+ap encode -c "$seed" >"$t/c.apr" 2>"$t/err.txt" && cmp -s "$t/c.apr" "$t/seed.apr" && ok || bad "-c writes to standard output"
+ap encode --stdout "$seed" >"$t/c.apr" 2>"$t/err.txt" && cmp -s "$t/c.apr" "$t/seed.apr" && ok || bad "--stdout writes to standard output"
+run ap encode -c -o "$t/x.apr" "$seed"; expect_rc 1 "-c with -o FILE"
+cp "$seed" "$t/-x.jsonl"
+abs_artpack=$(cd "$(dirname "$ARTPACK")" && pwd)/$(basename "$ARTPACK")
+(cd "$t" && $WRAP "$abs_artpack" encode -f -o dash.apr -- -x.jsonl) >"$t/out.txt" 2>"$t/err.txt" && cmp -s "$t/dash.apr" "$t/seed.apr" && ok || bad "-- ends the options: $(cat "$t/err.txt")"
+run ap encode --help; expect_rc 0 "encode --help"; grep -q "^Usage: artpack encode" "$t/out.txt" && ok || bad "encode --help: its usage"
+grep -q -- "--no-check" "$t/out.txt" && ! grep -q -- "--train" "$t/out.txt" && ok || bad "encode --help lists its options only"
+ap help pack >"$t/h1.txt" 2>&1; ap pack --help >"$t/h2.txt" 2>&1; cmp -s "$t/h1.txt" "$t/h2.txt" && ok || bad "help pack = pack --help"
+run ap help frobnicate; expect_rc 1 "help of an unknown command"
+run ap --help; for cmd in encode decode train pack unpack get ls append verify recover merge info dict help version; do
+    grep -q "^  $cmd " "$t/out.txt" && ok || bad "--help lists $cmd"
+done
+[ "$(awk 'length > 79' "$t/out.txt" | wc -l)" = 0 ] && ok || bad "--help has lines over 79 columns"
+
+# ---- standard input wherever a FILE can be missing (issue 11, item 6) ----
+run ap decode <"$t/seed.apr"; expect_rc 0 "decode < FILE"
+run ap pack -D "$t/d.dict" --block-size 8K -o "$t/in.apb" <"$t/b.jsonl"; expect_rc 0 "pack < FILE"
+cmp -s "$t/in.apb" "$t/b.apb" && ok || bad "pack < FILE: the same bundle"
+run ap train --size 8K -o "$t/in.dict" <"$t/train.jsonl"; expect_rc 0 "train < FILE"
+cmp -s "$t/in.dict" "$t/d.dict" && ok || bad "train < FILE: the same dictionary"
+for cmd in unpack ls verify info; do
+    ap $cmd -D "$t/d.dict" "$t/b.apb" >"$t/want.txt" 2>/dev/null
+    run ap $cmd -D "$t/d.dict" <"$t/b.apb"; expect_rc 0 "$cmd < BUNDLE"
+    sed -e 's/^file: .*//' -e 's/^[^:]*: OK:/OK:/' "$t/out.txt" >"$t/got.txt"
+    sed -e 's/^file: .*//' -e 's/^[^:]*: OK:/OK:/' "$t/want.txt" >"$t/want2.txt"
+    cmp -s "$t/got.txt" "$t/want2.txt" && ok || bad "$cmd < BUNDLE: the same output"
+    cat "$t/b.apb" | ap $cmd -D "$t/d.dict" >"$t/out.txt" 2>"$t/err.txt"; rc=$?
+    expect_rc 0 "$cmd from a pipe (spooled)"
+done
+run ap get -D "$t/d.dict" - 7 <"$t/b.apb"; expect_rc 0 "get - N < BUNDLE"
+run ap recover -D "$t/d.dict" -o "$t/in-rec.apb" <"$t/b.apb"; expect_rc 0 "recover < BUNDLE"
+cp "$t/b.apb" "$t/in-app.apb"
+run ap append -D "$t/d.dict" "$t/in-app.apb" <"$t/more.jsonl"; expect_rc 0 "append BUNDLE < FILE"
+[ "$(ap ls -D "$t/d.dict" "$t/in-app.apb" | wc -l)" = 231 ] && ok || bad "append BUNDLE < FILE: 230 articles"
+run ap append -D "$t/d.dict" - "$t/more.jsonl" <"$t/b.apb"; expect_rc 1 "append to standard input refused"
+
+# ---- reading subsets; info; dict extract; duplicate ids; progress (issue 11, features) ----
+run ap get -D "$t/d.dict" "$t/b.apb" 5 9-12 198-; expect_rc 0 "get N A-B A-"
+sed -n '6p;10,13p;199,200p' "$t/b.jsonl" >"$t/want.jsonl"
+python3 "$here/jsonl_same.py" "$t/want.jsonl" "$t/out.txt" >/dev/null && ok || bad "get 5 9-12 198-: articles 5, 9 to 12, 198, 199"
+run ap get -D "$t/d.dict" "$t/b.apb" 12-9; expect_rc 1 "get of a backward range"
+run ap get -D "$t/d.dict" "$t/b.apb" 199-200; expect_rc 1 "get past the end"; expect_err "no article 200" "get past the end names it"
+run ap unpack -D "$t/d.dict" --range 10-19 "$t/b.apb"; expect_rc 0 "unpack --range 10-19"
+sed -n '11,20p' "$t/b.jsonl" >"$t/want.jsonl"
+python3 "$here/jsonl_same.py" "$t/want.jsonl" "$t/out.txt" >/dev/null && ok || bad "unpack --range 10-19: articles 10 to 19"
+run ap unpack -D "$t/d.dict" --range=195- "$t/b.apb"; expect_rc 0 "unpack --range=195-"
+[ "$(wc -l <"$t/out.txt")" = 5 ] && ok || bad "unpack --range 195-: 5 articles"
+run ap unpack -D "$t/d.dict" --range 300 "$t/b.apb"; expect_rc 1 "unpack --range past the end"
+run ap ls --json -D "$t/d.dict" "$t/b.apb"; expect_rc 0 "ls --json"
+python3 - "$t/out.txt" "$t/b.jsonl" <<'PY' && ok || bad "ls --json: one object per article with n, id, date, title, record_bytes, block"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+orig = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+assert len(rows) == len(orig) == 200
+for i, (r, o) in enumerate(zip(rows, orig)):
+    assert r["n"] == i and r["id"] == o["id"] and r["title"] == o.get("title"), r
+    assert r["record_bytes"] > 0 and r["block"] >= 0
+PY
+run ap ls --json --range 3-3 -D "$t/d.dict" "$t/b.apb"; grep -q '^{"n":3,"id":"synthetic-5-3",' "$t/out.txt" && ok || bad "ls --json --range 3-3"
+run ap info "$t/b.apb"; expect_rc 0 "info of a bundle (no -D needed)"
+grep -q "^articles: *200$" "$t/out.txt" && grep -q "^kind: *bundle$" "$t/out.txt" && ok || bad "info: kind and articles"
+run ap info --json -v -D "$t/d.dict" "$t/b.apb"; expect_rc 0 "info --json -v"
+python3 - "$t/out.txt" "$id_d" <<'PY' && ok || bad "info --json: the bundle's facts"
+import json, sys
+i = json.load(open(sys.argv[1]))
+assert i["kind"] == "bundle" and i["articles"] == 200 and i["blocks"] == 35 and i["codec"] == "zstd"
+assert i["dict_id"] == int(sys.argv[2]) and i["commits"] == 1 and i["format_version"] == 2
+assert i["record_bytes"] > i["bytes"] and i["ratio"] > 1 and i["damaged_blocks"] == 0
+PY
+run ap info --json "$t/a.apb"; python3 -c 'import json,sys; i=json.load(open(sys.argv[1])); sys.exit(0 if i["commits"] == 2 and i["articles"] == 230 else 1)' "$t/out.txt" && ok || bad "info: an appended bundle has 2 commits"
+run ap info --json "$t/k.apz"; python3 -c 'import json,sys; i=json.load(open(sys.argv[1])); sys.exit(0 if i["kind"] == "compressed stream" and i["articles"] == 200 and i["ratio"] > 1 else 1)' "$t/out.txt" && ok || bad "info of a compressed stream"
+run ap info "$t/d.dict"; grep -q "^dict_id: *$id_d$" "$t/out.txt" && ok || bad "info of a dictionary: its ID"
+run ap info "$t/b.jsonl"; expect_rc 0 "info of JSON"; grep -q "JSON text" "$t/out.txt" && ok || bad "info of JSON says so"
+run ap info "$t/junk.apr"; expect_rc 1 "info of junk"
+run ap pack --train --size 8K -o "$t/emb.apb" "$t/b.jsonl"; expect_rc 0 "pack --train (embedded dictionary)"
+run ap dict extract "$t/emb.apb" -o "$t/ex.dict"; expect_rc 0 "dict extract"
+id_e=$(od -An -tu4 -j4 -N4 "$t/ex.dict" | tr -d ' ')
+ap info "$t/emb.apb" | grep -q "^dict_id: *$id_e$" && ok || bad "dict extract: the embedded dictionary's ID"
+run ap unpack -D "$t/ex.dict" -o "$t/ex.out" "$t/emb.apb"; expect_rc 0 "the extracted dictionary reads the bundle"
+run ap dict extract "$t/b.apb" -o "$t/x.dict"; expect_rc 1 "dict extract of a named dictionary"; expect_err "does not embed" "dict extract: names, not embeds"
+run ap dict frob "$t/b.apb"; expect_rc 1 "dict: unknown subcommand"
+head -3 "$t/b.jsonl" >"$t/dup.jsonl"; head -1 "$t/b.jsonl" >>"$t/dup.jsonl"
+run ap pack -D "$t/d.dict" -o "$t/dup.apb" "$t/dup.jsonl"; expect_rc 0 "pack of a duplicate id: a warning"
+expect_err 'id "synthetic-5-0" is the id of an article read before' "pack warns of a duplicate id"
+run ap pack --unique -D "$t/d.dict" -o "$t/dup2.apb" "$t/dup.jsonl"; expect_rc 1 "pack --unique refuses a duplicate id"
+[ ! -e "$t/dup2.apb" ] && ok || bad "pack --unique wrote a bundle"
+cp "$t/b.apb" "$t/dup.apb"
+run ap append --unique -D "$t/d.dict" "$t/dup.apb" "$t/more.jsonl" "$t/dup.jsonl"; expect_rc 1 "append --unique of an id in the bundle"
+expect_err "is already in the bundle (article 0)" "append --unique names the article"
+cmp -s "$t/dup.apb" "$t/b.apb" && ok || bad "append --unique changed the bundle"
+if [ -z "$WRAP" ]; then
+    run ap encode --progress -19 -D "$t/d.dict" -o "$t/prog.apz" "$t/big.jsonl"; expect_rc 0 "encode --progress"
+    grep -q "artpack: encode: [0-9]* articles" "$t/err.txt" && ok || bad "encode --progress shows progress"
+    run ap unpack --progress -D "$t/d.dict" -o "$t/prog.out" "$t/sig.apb"
+    run ap encode -19 -D "$t/d.dict" -f -o "$t/prog.apz" "$t/big.jsonl"
+    [ ! -s "$t/err.txt" ] && ok || bad "no progress when standard error is not a terminal"
+fi
+
 # ---- every exit status is 0 or 1, whatever the bytes ----
 rounds=200; [ -n "$WRAP" ] && rounds=40 # slow under valgrind
 for i in $(seq 1 "$rounds"); do

@@ -22,84 +22,6 @@ static const unsigned char ap_stream_magic[5] = {'A', 'P', 'K', 'R', ARTPACK_WIR
 static const unsigned char ap_zstream_magic[5] = {'A', 'P', 'K', 'Z', 1};
 #define AP_ZSTREAM_HEADER 9
 
-static const char ap_usage[] =
-    "Usage: artpack COMMAND [OPTIONS] [FILE...]\n"
-    "\n"
-    "Pack news articles (JSON objects) into compact binary records, compress\n"
-    "them with a dictionary trained on past articles, one by one or in bundles\n"
-    "with random access, and back.\n"
-    "\n"
-    "Commands:\n"
-    "  encode [FILE]      read one JSON object or JSON Lines; write a record stream,\n"
-    "                     or, with -D, a level or --lz4, a compressed stream\n"
-    "  decode [FILE]      read a record stream or a compressed stream; write JSON Lines\n"
-    "  train FILE...      pack the articles of JSON Lines files to records and train\n"
-    "                     a zstd dictionary on them (usable by zstd -D as well)\n"
-    "  pack FILE...       JSON Lines -> a bundle (blocks of articles, an index)\n"
-    "  unpack BUNDLE      a bundle -> JSON Lines, in the order packed\n"
-    "  get BUNDLE N       article N (from 0) as JSON; or get BUNDLE --id ID\n"
-    "  ls BUNDLE          one line per article: number, id, date, title, record\n"
-    "                     bytes, block\n"
-    "  append BUNDLE FILE...  add articles; what was committed is never rewritten\n"
-    "                     (-f: also when the file ends in an interrupted append);\n"
-    "                     appends to one bundle take turns (a lock on the file);\n"
-    "                     a failed append is cut off again\n"
-    "  verify BUNDLE      check the index and every block; status 1 on damage\n"
-    "  recover BUNDLE     write a new bundle (-o) with every intact article\n"
-    "  merge BUNDLE...    one bundle from several that share codec and dictionary,\n"
-    "                     copying their blocks without recompressing\n"
-    "  help               show this help\n"
-    "  version            show the version\n"
-    "\n"
-    "Options:\n"
-    "  -o FILE           write to FILE ('-' = standard output, the default);\n"
-    "                    the file appears complete or not at all\n"
-    "  -f, --force       overwrite FILE if it exists (a symbolic link: the file it\n"
-    "                    points to, the link kept); write binary to a terminal\n"
-    "  -k, --keep-going  skip bad articles or records (unpack, ls: damaged blocks),\n"
-    "                    report each on stderr, write the rest; status 2\n"
-    "  -q, --quiet       no warnings, progress or summary\n"
-    "  -v, --verbose     print a summary on stderr\n"
-    "  -h, --help        show this help\n"
-    "  -V, --version     show the version\n"
-    "\n";
-static const char ap_usage_more[] =
-    "Compression (encode, decode, pack, and the bundle commands):\n"
-    "  -D DICT           the dictionary (from artpack train); decode needs the one\n"
-    "                    the data was made with (a bundle may embed it)\n"
-    "  -1 ... -19        zstd level (default 19 when compressing)\n"
-    "  --ultra -20..-22  the highest zstd levels\n"
-    "  --lz4             LZ4 HC (level 12, or -1 ... -12) instead of zstd\n"
-    "  --stored          no compression (for tests and comparisons)\n"
-    "  --no-check        encode: leave out the 4-byte checksum of each article\n"
-    "  -T N, --threads=N pack, append, recover: compress N blocks at once, and parse\n"
-    "                    the JSON on a thread of its own (default: every core; 0:\n"
-    "                    every core; 1: one thread). The output is the same for\n"
-    "                    every N\n"
-    "\n"
-    "Bundles (pack):\n"
-    "  --embed-dict      put the dictionary (zstd-compressed) in the bundle\n"
-    "  --train           train a dictionary on the articles packed, and embed it\n"
-    "  --block-size SIZE articles per block up to SIZE bytes (K, M); default 768K\n"
-    "  --id ID           get: the first article whose id is ID\n"
-    "  --no-wait         append: fail at once when another append holds the bundle\n"
-    "                    (default: wait for it)\n"
-    "\n"
-    "Training (train, pack --train):\n"
-    "  --size BYTES      dictionary size, 4K to 8M (suffixes K, M); default 110K\n"
-    "  --optimize        search the training parameters on a held-out quarter\n"
-    "                    (takes minutes; on our corpora it did not beat the default)\n"
-    "\n"
-    "FILE is the input; without it, or with '-', standard input is read (a BUNDLE\n"
-    "given as '-' is first copied to a temporary file). Output files\n"
-    "are written to a temporary file beside them and renamed when complete;\n"
-    "SIGINT, SIGTERM or SIGHUP removes it (status 128 + the signal).\n"
-    "Errors name the line and column (encode, train, pack) or the record and\n"
-    "byte offset (decode). Exit status: 0 on success; 1 on any error (verify:\n"
-    "on damage), and then no output is written; 2 when --keep-going skipped bad\n"
-    "articles, records or damaged blocks (each reported, the count printed) and\n"
-    "wrote the rest.\n";
-
 /* Every allocation of the tool goes through ap_malloc (tools/util.c), so that
  * tests can make the Nth one fail (ARTPACK_FAIL_ALLOC=N): jansson's, the
  * compressor's (zstd, LZ4 state) and the tool's own. zstd's dictionary
@@ -132,8 +54,11 @@ double ap_seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static ap_progress *ap_live_progress; /* the line a message clears first */
+
 void ap_msg(const char *fmt, ...) {
     va_list ap;
+    if (ap_live_progress != NULL) ap_progress_end(ap_live_progress);
     fputs("artpack: ", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -149,10 +74,61 @@ int ap_usage_error(const char *fmt, const char *arg) {
 }
 
 const char *ap_name(const char *path) { return strcmp(path, "-") == 0 ? "(stdin)" : path; }
+
+int ap_progress_on(const ap_options *o) {
+    return o->progress == 2 || (o->progress == 1 && isatty(STDERR_FILENO));
+}
+
+void ap_progress_start(ap_progress *p, const ap_options *o, const char *what, const char *unit) {
+    memset(p, 0, sizeof *p);
+    p->on = ap_progress_on(o);
+    p->what = what;
+    p->unit = unit;
+    p->t0 = p->last = ap_seconds();
+    if (p->on) ap_live_progress = p;
+}
+
+void ap_progress_update(ap_progress *p, uint64_t done, uint64_t total, uint64_t bytes) {
+    double now, secs;
+    char line[160];
+    int n;
+    if (!p->on) return;
+    now = ap_seconds();
+    if (now - p->last < 0.2) return;
+    p->last = now;
+    secs = now - p->t0;
+    n = snprintf(line, sizeof line, "\rartpack: %s: %llu", p->what, (unsigned long long)done);
+    if (total)
+        n += snprintf(line + n, sizeof line - (size_t)n, " of %llu %s (%.0f%%)",
+                      (unsigned long long)total, p->unit, 100.0 * (double)done / (double)total);
+    else
+        n += snprintf(line + n, sizeof line - (size_t)n, " %s", p->unit);
+    if (bytes)
+        n += snprintf(line + n, sizeof line - (size_t)n, ", %.1f MB, %.1f MB/s", (double)bytes / 1e6,
+                      secs > 0 ? (double)bytes / 1e6 / secs : 0.0);
+    else if (secs > 0)
+        n += snprintf(line + n, sizeof line - (size_t)n, ", %.0f %s/s", (double)done / secs, p->unit);
+    fputs(line, stderr);
+    fputs("   ", stderr);
+    p->shown = n + 3;
+}
+
+void ap_progress_end(ap_progress *p) {
+    if (p->on && p->shown) fprintf(stderr, "\r%*s\r", p->shown, "");
+    p->shown = 0;
+    if (ap_live_progress == p) ap_live_progress = NULL;
+}
+
+int ap_stdin_ok(void) {
+    if (!isatty(STDIN_FILENO)) return 1;
+    ap_msg("will not read from a terminal: give FILE, or a pipe or file on standard input");
+    return 0;
+}
 static const char *ap_input_name(const ap_options *o) { return ap_name(o->input); }
 
 /* Reads an input, or reports why not. */
 int ap_load(const char *path, ap_buf *in) {
+    if (strcmp(path, "-") == 0 && !ap_stdin_ok()) return -1;
     if (ap_read_all(path, in) == 0) return 0;
     ap_msg("%s: %s", ap_name(path), strerror(errno));
     return -1;
@@ -207,6 +183,7 @@ int ap_pack_json(const ap_options *o, const char *path, ap_emit_fn emit, void *c
         ap_msg("%s: %s", path, strerror(errno));
         return 1;
     }
+    if (fd == STDIN_FILENO && !ap_stdin_ok()) return 1;
     {
         ap_kind k = ap_sniff_fd(fd); /* a file made by artpack or zstd is not JSON */
         if (k != AP_KIND_UNKNOWN && k != AP_KIND_EMPTY && k != AP_KIND_JSON) {
@@ -289,6 +266,8 @@ typedef struct ap_encode_ctx {
     artpack_compressor *comp; /* NULL: plain records */
     ap_lane lane[ARTPACK_BUNDLE_JOBS_MAX];
     unsigned lanes, filling;  /* lanes: 0 or 1 = no lanes */
+    ap_progress prog;
+    uint64_t count;
 } ap_encode_ctx;
 
 static void ap_lane_run(void *arg) {
@@ -378,6 +357,7 @@ oom:
 
 static int ap_emit_encoded(void *vctx, const unsigned char *record, size_t size) {
     ap_encode_ctx *c = (ap_encode_ctx *)vctx;
+    ap_progress_update(&c->prog, ++c->count, 0, c->sink->bytes + c->out->len);
     if (c->comp != NULL && c->lanes > 1) return ap_emit_laned(c, record, size);
     if (c->comp != NULL) {
         size_t n;
@@ -450,9 +430,11 @@ static int ap_cmd_encode(const ap_options *o) {
         goto done;
     }
     writing = 1;
+    ap_progress_start(&ctx.prog, o, "encode", "articles");
     if (ap_pack_json_async(o, o->input, ap_emit_encoded, &ctx, &articles, &skipped, &json_bytes))
         goto done;
     if (ctx.lanes > 1 && ap_lanes_flush(&ctx)) goto done;
+    ap_progress_end(&ctx.prog);
     if (ap_out_write(&sink, out.data, out.len)) {
         ap_msg("writing %s: %s", ap_out_name(&sink),
                strerror(sink.err_no));
@@ -472,6 +454,7 @@ static int ap_cmd_encode(const ap_options *o) {
 oom:
     ap_msg("out of memory");
 done:
+    ap_progress_end(&ctx.prog);
     if (writing) ap_out_abort(&sink);
     {
         unsigned k;
@@ -532,6 +515,7 @@ static void ap_in_slide(ap_in *in, size_t *pos) {
 static int ap_cmd_decode(const ap_options *o) {
     ap_buf out = {NULL, 0, 0}, dict_buf = {NULL, 0, 0}, plain = {NULL, 0, 0};
     ap_in inp;
+    ap_progress prog;
     ap_buf *inb = &inp.buf;
     size_t pos, records = 0, skipped = 0;
     void *workspace = NULL;
@@ -542,11 +526,13 @@ static int ap_cmd_decode(const ap_options *o) {
     int rc = 1, compressed, writing = 0;
 
     memset(&inp, 0, sizeof inp);
+    memset(&prog, 0, sizeof prog);
     inp.fd = strcmp(o->input, "-") == 0 ? STDIN_FILENO : open(o->input, O_RDONLY);
     if (inp.fd < 0) {
         ap_msg("%s: %s", ap_input_name(o), strerror(errno));
         return 1;
     }
+    if (inp.fd == STDIN_FILENO && !ap_stdin_ok()) return 1;
     if (ap_in_need(&inp, 0, AP_ZSTREAM_HEADER)) goto read_error;
     compressed = inb->len >= 5 && memcmp(inb->data, ap_zstream_magic, 4) == 0;
     if (inb->len < 5 || (!compressed && memcmp(inb->data, ap_stream_magic, 4) != 0)) {
@@ -612,6 +598,7 @@ static int ap_cmd_decode(const ap_options *o) {
         goto done;
     }
     writing = 1;
+    ap_progress_start(&prog, o, "decode", "articles");
     for (;;) {
         uint64_t len;
         size_t n, where = 0, size;
@@ -622,6 +609,7 @@ static int ap_cmd_decode(const ap_options *o) {
         size_t index = records + skipped + 1;
         unsigned long long at;
         ap_in_slide(&inp, &pos);
+        ap_progress_update(&prog, index - 1, 0, inp.base + pos);
         if (ap_in_need(&inp, pos, ARTPACK_VARINT_MAX)) goto read_error;
         if (pos == inb->len) break; /* the end */
         at = (unsigned long long)(inp.base + pos);
@@ -670,6 +658,7 @@ static int ap_cmd_decode(const ap_options *o) {
             out.len = 0;
         }
     }
+    ap_progress_end(&prog);
     if (ap_out_write(&sink, out.data, out.len)) goto write_error;
     writing = 0;
     if (ap_out_commit(&sink, oerr, sizeof oerr)) {
@@ -691,6 +680,7 @@ write_error:
 oom:
     ap_msg("out of memory");
 done:
+    ap_progress_end(&prog);
     if (writing) ap_out_abort(&sink);
     if (inp.fd > 0) close(inp.fd);
     free(workspace);
@@ -808,7 +798,7 @@ static void ap_train_failed(const ap_options *o, const ap_buf *samples, const si
 int ap_train_records(const ap_options *o, const ap_buf *samples, const size_t *sizes,
                      size_t count, ap_buf *dict) {
     ap_train_job job;
-    int progress = !o->quiet && isatty(STDERR_FILENO);
+    int progress = ap_progress_on(o);
     pthread_t th;
     double t0 = ap_seconds();
     if (count > 0xFFFFFFFFu) {
@@ -861,7 +851,7 @@ static int ap_cmd_train(const ap_options *o) {
     ap_buf dict = {NULL, 0, 0};
     size_t articles = 0, skipped = 0;
     uint64_t json_bytes = 0;
-    int i, rc = 1, progress = !o->quiet && isatty(STDERR_FILENO);
+    int i, rc = 1, progress = ap_progress_on(o);
     double t0 = ap_seconds();
 
     memset(&ctx, 0, sizeof ctx);
@@ -888,30 +878,6 @@ done:
     return rc;
 }
 
-/* "110K", "1M", "4096" -> bytes; 0 on a bad value. */
-size_t ap_parse_size(const char *s) {
-    char *end;
-    unsigned long long v;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno || end == s || *s == '-') return 0;
-    if (*end == 'K' || *end == 'k') { v *= 1024; end++; }
-    else if (*end == 'M' || *end == 'm') { v *= 1024 * 1024; end++; }
-    if (*end == 'B' || (end[0] == 'i' && end[1] == 'B')) end += *end == 'B' ? 1 : 2;
-    return *end == '\0' && v <= (unsigned long long)ARTPACK_DICT_SIZE_MAX * 2 ? (size_t)v : 0;
-}
-
-static int ap_is_level(const char *a, int *level) {
-    int i, v = 0;
-    if (a[0] != '-' || a[1] < '0' || a[1] > '9') return 0;
-    for (i = 1; a[i]; i++) {
-        if (a[i] < '0' || a[i] > '9' || i > 3) return 0;
-        v = v * 10 + (a[i] - '0');
-    }
-    *level = v;
-    return 1;
-}
-
 /* The status once what went to standard output through stdio (verify's
  * report, the version) is flushed: 1 when it could not be written (a full
  * disk, a closed pipe), else rc. */
@@ -923,10 +889,467 @@ static int ap_stdout_status(int rc) {
     return rc;
 }
 
-/* Prints the help; 1 when standard output cannot take it (a full disk). */
-static int ap_help(void) {
-    fputs(ap_usage, stdout);
-    fputs(ap_usage_more, stdout);
+/* ---- info ---- */
+
+static void ap_info_key(ap_info *f, const char *key) {
+    if (f->json) {
+        if (!f->first) ap_buf_putc(f->out, ',');
+        ap_json_put_string(f->out, key, strlen(key));
+        ap_buf_putc(f->out, ':');
+    } else {
+        char k[64];
+        snprintf(k, sizeof k, "%s:", key);
+        ap_buf_puts(f->out, k);
+        ap_buf_put(f->out, "                        ", strlen(k) < 24 ? 24 - strlen(k) : 1);
+    }
+    f->first = 0;
+}
+
+void ap_info_str(ap_info *f, const char *key, const char *value) {
+    ap_info_key(f, key);
+    if (value == NULL) ap_buf_puts(f->out, f->json ? "null" : "-");
+    else if (f->json) ap_json_put_string(f->out, value, strlen(value));
+    else ap_buf_puts(f->out, value);
+    if (!f->json) ap_buf_putc(f->out, '\n');
+}
+
+void ap_info_num(ap_info *f, const char *key, uint64_t value) {
+    char v[32];
+    snprintf(v, sizeof v, "%llu", (unsigned long long)value);
+    ap_info_key(f, key);
+    ap_buf_puts(f->out, v);
+    if (!f->json) ap_buf_putc(f->out, '\n');
+}
+
+void ap_info_real(ap_info *f, const char *key, double value) {
+    char v[48];
+    snprintf(v, sizeof v, "%.3f", value);
+    ap_info_key(f, key);
+    ap_buf_puts(f->out, v);
+    if (!f->json) ap_buf_putc(f->out, '\n');
+}
+
+/* info of a record or compressed stream: read through once, item by item
+ * (a compressed article's header gives its record size). */
+static int ap_stream_info(const ap_options *o, int fd, ap_kind kind, ap_info *f) {
+    ap_in inp;
+    size_t pos;
+    uint64_t items = 0, payload = 0, records = 0, largest = 0, no_check = 0;
+    uint32_t id = 0;
+    int rc = 1, compressed = kind == AP_KIND_COMPRESSED;
+    memset(&inp, 0, sizeof inp);
+    inp.fd = fd;
+    if (ap_in_need(&inp, 0, AP_ZSTREAM_HEADER)) goto read_error;
+    pos = compressed ? AP_ZSTREAM_HEADER : sizeof ap_stream_magic;
+    if (inp.buf.len < pos) {
+        ap_msg("%s: the stream's header is cut short", ap_name(o->input));
+        goto done;
+    }
+    if (compressed)
+        id = (uint32_t)inp.buf.data[5] | (uint32_t)inp.buf.data[6] << 8 |
+             (uint32_t)inp.buf.data[7] << 16 | (uint32_t)inp.buf.data[8] << 24;
+    for (;;) {
+        uint64_t len;
+        size_t n;
+        ap_in_slide(&inp, &pos);
+        if (ap_in_need(&inp, pos, ARTPACK_VARINT_MAX)) goto read_error;
+        if (pos == inp.buf.len) break;
+        n = artpack_varint_read(&len, inp.buf.data + pos, inp.buf.len - pos);
+        if (n != 0 && len > ARTPACK_FRAME_BOUND(ARTPACK_MAX_FIELD_SIZE)) n = 0;
+        if (n != 0 && ap_in_need(&inp, pos + n, (size_t)len)) goto read_error;
+        if (n == 0 || len > inp.buf.len - pos - n) {
+            ap_msg("%s: item %llu (byte %llu): %s", ap_name(o->input),
+                   (unsigned long long)items + 1, (unsigned long long)(inp.base + pos),
+                   n == 0 ? "bad length prefix" : "cut short: the stream ends inside it");
+            goto done;
+        }
+        if (compressed) {
+            artpack_frame_info fi;
+            if (artpack_frame_info_get(&fi, inp.buf.data + pos + n, (size_t)len) == ARTPACK_OK) {
+                records += fi.content_size;
+                if (!fi.has_checksum) no_check++;
+            }
+        } else {
+            records += len;
+        }
+        if (len > largest) largest = len;
+        payload += len;
+        items++;
+        pos += n + (size_t)len;
+    }
+    ap_info_str(f, "file", ap_name(o->input));
+    ap_info_str(f, "kind", compressed ? "compressed stream" : "record stream");
+    ap_info_num(f, "format_version", compressed ? ap_zstream_magic[4] : ARTPACK_WIRE_VERSION);
+    if (compressed) {
+        ap_info_num(f, "dict_id", id);
+        ap_info_str(f, "dict", id ? "named (give it with -D)" : "none");
+    }
+    ap_info_num(f, "articles", items);
+    ap_info_num(f, "bytes", inp.base + inp.buf.len);
+    ap_info_num(f, "record_bytes", records);
+    if (compressed) {
+        ap_info_num(f, "compressed_bytes", payload);
+        ap_info_num(f, "articles_without_checksum", no_check);
+        if (inp.base + inp.buf.len)
+            ap_info_real(f, "ratio", (double)records / (double)(inp.base + inp.buf.len));
+    }
+    ap_info_num(f, compressed ? "largest_article_stored" : "largest_record", largest);
+    rc = 0;
+    goto done;
+read_error:
+    ap_msg("%s: %s", ap_name(o->input), strerror(inp.err_no));
+done:
+    ap_buf_free(&inp.buf);
+    return rc;
+}
+
+static int ap_cmd_info(const ap_options *o) {
+    ap_buf out = {NULL, 0, 0}, file = {NULL, 0, 0};
+    ap_info f;
+    ap_kind kind;
+    int rc = 1, fd = strcmp(o->input, "-") == 0 ? ap_stdin_file() : open(o->input, O_RDONLY);
+    if (fd < 0) {
+        if (strcmp(o->input, "-") != 0) ap_msg("%s: %s", o->input, strerror(errno));
+        return 1;
+    }
+    f.out = &out;
+    f.json = o->json;
+    f.first = 1;
+    if (o->json) ap_buf_putc(&out, '{');
+    kind = ap_sniff_fd(fd);
+    switch (kind) {
+    case AP_KIND_BUNDLE:
+        if (ap_bundle_info(o, o->input, fd, &f)) goto done;
+        break;
+    case AP_KIND_RECORDS:
+    case AP_KIND_COMPRESSED:
+        if (ap_stream_info(o, fd, kind, &f)) goto done;
+        break;
+    case AP_KIND_DICT: {
+        artpack_dict d;
+        artpack_error e;
+        ssize_t n;
+        if (ap_buf_reserve(&file, ARTPACK_DICT_SIZE_MAX + 1)) goto oom;
+        n = pread(fd, file.data, ARTPACK_DICT_SIZE_MAX + 1, 0);
+        if (n < 0) {
+            ap_msg("%s: %s", ap_name(o->input), strerror(errno));
+            goto done;
+        }
+        file.len = (size_t)n;
+        e = artpack_dict_load(&d, file.data, file.len);
+        ap_info_str(&f, "file", ap_name(o->input));
+        ap_info_str(&f, "kind", "zstd dictionary");
+        ap_info_num(&f, "dict_id", (uint32_t)file.data[4] | (uint32_t)file.data[5] << 8 |
+                                       (uint32_t)file.data[6] << 16 | (uint32_t)file.data[7] << 24);
+        ap_info_num(&f, "bytes", file.len);
+        ap_info_str(&f, "usable", e == ARTPACK_OK ? "yes" : artpack_error_message(e));
+        break;
+    }
+    case AP_KIND_UNKNOWN:
+    case AP_KIND_EMPTY:
+        ap_msg("%s is %s", ap_name(o->input), ap_kind_name(kind));
+        goto done;
+    default:
+        ap_info_str(&f, "file", ap_name(o->input));
+        ap_info_str(&f, "kind", ap_kind_name(kind));
+        ap_info_str(&f, "hint", ap_kind_hint(kind));
+        break;
+    }
+    if (o->json && (ap_buf_putc(&out, '}') || ap_buf_putc(&out, '\n'))) goto oom;
+    if (ap_alloc_failed()) goto oom;
+    if (ap_commit(o, &out)) goto done;
+    rc = 0;
+    goto done;
+oom:
+    ap_msg("out of memory");
+done:
+    close(fd);
+    ap_buf_free(&out);
+    ap_buf_free(&file);
+    return rc;
+}
+
+/* ---- the command line: options and commands as tables ----
+ * Each option once (its letter, long name, value, section and help); each
+ * command once (its name, what it runs, its arguments, the options it takes,
+ * whether it writes binary, its help). The parser, the usage check, `--help`
+ * and `COMMAND --help` read these tables; a new command is one row. */
+
+enum {
+    AP_O_OUTPUT, AP_O_STDOUT, AP_O_FORCE, AP_O_KEEP_GOING, AP_O_QUIET, AP_O_VERBOSE,
+    AP_O_HELP, AP_O_VERSION, AP_O_DICT, AP_O_LEVEL, AP_O_ULTRA, AP_O_LZ4, AP_O_STORED,
+    AP_O_NO_CHECK, AP_O_THREADS, AP_O_EMBED_DICT, AP_O_TRAIN, AP_O_BLOCK_SIZE, AP_O_SIZE,
+    AP_O_OPTIMIZE, AP_O_ID, AP_O_RANGE, AP_O_JSON, AP_O_WAIT, AP_O_NO_WAIT, AP_O_UNIQUE,
+    AP_O_PROGRESS, AP_O_NO_PROGRESS, AP_O_COUNT
+};
+#define AP_BIT(x) (1ul << (x))
+/* what every command takes */
+#define AP_COMMON (AP_BIT(AP_O_QUIET) | AP_BIT(AP_O_VERBOSE) | AP_BIT(AP_O_HELP) | AP_BIT(AP_O_VERSION))
+#define AP_OUT (AP_BIT(AP_O_OUTPUT) | AP_BIT(AP_O_STDOUT) | AP_BIT(AP_O_FORCE))
+#define AP_CODEC (AP_BIT(AP_O_LEVEL) | AP_BIT(AP_O_ULTRA) | AP_BIT(AP_O_LZ4) | AP_BIT(AP_O_STORED))
+#define AP_PROGRESS (AP_BIT(AP_O_PROGRESS) | AP_BIT(AP_O_NO_PROGRESS))
+#define AP_TRAINING (AP_BIT(AP_O_SIZE) | AP_BIT(AP_O_OPTIMIZE))
+
+typedef struct ap_option_def {
+    int id;
+    char letter;         /* short form, or 0 */
+    const char *name;    /* long form without "--", or NULL (the levels) */
+    const char *value;   /* the value's name in the help, or NULL: a flag */
+    const char *section; /* a heading in the help, when it starts one */
+    const char *help;    /* lines after the first begin with '\n' */
+} ap_option_def;
+
+static const ap_option_def ap_option_table[] = {
+    {AP_O_OUTPUT, 'o', "output", "FILE", "Output:",
+     "write to FILE ('-' = standard output, the default); it appears\n"
+     "complete or not at all"},
+    {AP_O_STDOUT, 'c', "stdout", NULL, NULL, "write to standard output (as -o -)"},
+    {AP_O_FORCE, 'f', "force", NULL, NULL,
+     "overwrite FILE if it exists (a symbolic link: the file it points\n"
+     "to, the link kept); write binary to a terminal; append: also after\n"
+     "an interrupted append"},
+    {AP_O_KEEP_GOING, 0, "keep-going", NULL, NULL,
+     "skip bad articles or records (unpack, ls: damaged blocks), report\n"
+     "each, write the rest; status 2 when something was skipped"},
+    {AP_O_PROGRESS, 0, "progress", NULL, NULL,
+     "show progress on standard error even when it is not a terminal"},
+    {AP_O_NO_PROGRESS, 0, "no-progress", NULL, NULL,
+     "no progress (the default when standard error is not a terminal)"},
+    {AP_O_QUIET, 'q', "quiet", NULL, NULL, "no warnings, progress or summary"},
+    {AP_O_VERBOSE, 'v', "verbose", NULL, NULL, "print a summary on standard error"},
+    {AP_O_HELP, 'h', "help", NULL, NULL, "show the help (of COMMAND, after it)"},
+    {AP_O_VERSION, 'V', "version", NULL, NULL, "show the version"},
+    {AP_O_DICT, 'D', "dict", "DICT", "Compression:",
+     "the dictionary (from artpack train); reading needs the one the\n"
+     "data was made with (a bundle may embed it)"},
+    {AP_O_LEVEL, 0, NULL, NULL, NULL,
+     "-1 ... -19: zstd level (default 19); with --lz4, -1 ... -12"},
+    {AP_O_ULTRA, 0, "ultra", NULL, NULL, "allow zstd levels -20 to -22"},
+    {AP_O_LZ4, 0, "lz4", NULL, NULL, "LZ4 HC (level 12 by default) instead of zstd"},
+    {AP_O_STORED, 0, "stored", NULL, NULL, "no compression (for tests and comparisons)"},
+    {AP_O_NO_CHECK, 0, "no-check", NULL, NULL, "leave out the 4-byte checksum of each article"},
+    {AP_O_THREADS, 'T', "threads", "N", NULL,
+     "compress on N threads, and parse the JSON on one more (default\n"
+     "and 0: every core); the output is the same for every N"},
+    {AP_O_EMBED_DICT, 0, "embed-dict", NULL, "Bundles:",
+     "put the dictionary (zstd-compressed) in the bundle"},
+    {AP_O_TRAIN, 0, "train", NULL, NULL,
+     "train a dictionary on the articles packed, and embed it"},
+    {AP_O_BLOCK_SIZE, 0, "block-size", "SIZE", NULL,
+     "articles per block up to SIZE bytes (K, M; up to 64M); default 768K"},
+    {AP_O_UNIQUE, 0, "unique", NULL, NULL,
+     "refuse an article whose id was read before, or (append) is in the "
+     "bundle already; without it, an id read twice is a warning (append "
+     "looks the ids up in the bundle only with --unique: one search of its "
+     "id index per article)"},
+    {AP_O_NO_WAIT, 0, "no-wait", NULL, NULL,
+     "fail at once when another append holds the bundle"},
+    {AP_O_WAIT, 0, "wait", NULL, NULL, "wait for another append to finish (the default)"},
+    {AP_O_ID, 0, "id", "ID", "Reading:", "the first article whose id is ID"},
+    {AP_O_RANGE, 0, "range", "A-B", NULL,
+     "articles A to B only (from 0; A- to the end)"},
+    {AP_O_JSON, 0, "json", NULL, NULL, "write JSON (ls: JSON Lines) for scripts"},
+    {AP_O_SIZE, 0, "size", "BYTES", "Training:",
+     "dictionary size, 4K to 8M (K, M); default 110K"},
+    {AP_O_OPTIMIZE, 0, "optimize", NULL, NULL,
+     "search the training parameters on a held-out quarter (minutes;\n"
+     "on our corpora it did not beat the default)"},
+};
+#define AP_N_OPTIONS (sizeof ap_option_table / sizeof ap_option_table[0])
+
+typedef struct ap_command {
+    const char *name;
+    int (*run)(const ap_options *o);
+    const char *args;        /* for the usage line */
+    unsigned long options;   /* AP_BIT()s of what it takes, besides AP_COMMON */
+    int min_args, max_args;  /* positional arguments */
+    int binary_out;          /* refuses a terminal as output unless -f */
+    const char *help;        /* lines after the first begin with '\n' */
+} ap_command;
+
+static int ap_cmd_help(const ap_options *o);
+static int ap_cmd_version(const ap_options *o);
+static int ap_cmd_info(const ap_options *o);
+
+static const ap_command ap_commands[] = {
+    {"encode", ap_cmd_encode, "[FILE]",
+     AP_OUT | AP_BIT(AP_O_KEEP_GOING) | AP_BIT(AP_O_DICT) | AP_CODEC | AP_BIT(AP_O_NO_CHECK) |
+         AP_BIT(AP_O_THREADS) | AP_PROGRESS,
+     0, 1, 1,
+     "read one JSON object or JSON Lines; write a record stream, or, with\n"
+     "-D, a level, --lz4 or --stored, a compressed stream (each article\n"
+     "compressed alone, with a 4-byte checksum)"},
+    {"decode", ap_cmd_decode, "[FILE]",
+     AP_OUT | AP_BIT(AP_O_KEEP_GOING) | AP_BIT(AP_O_DICT) | AP_PROGRESS, 0, 1, 0,
+     "read a record stream or a compressed stream; write JSON Lines"},
+    {"train", ap_cmd_train, "[FILE...]",
+     AP_OUT | AP_BIT(AP_O_KEEP_GOING) | AP_TRAINING | AP_BIT(AP_O_LEVEL) | AP_BIT(AP_O_ULTRA) |
+         AP_PROGRESS,
+     0, AP_MAX_INPUTS, 1,
+     "pack the articles of JSON (Lines) files to records and train a zstd\n"
+     "dictionary on them (zstd -D can use it too); a level tunes it"},
+    {"pack", ap_cmd_pack, "[FILE...]",
+     AP_OUT | AP_BIT(AP_O_KEEP_GOING) | AP_BIT(AP_O_DICT) | AP_CODEC | AP_BIT(AP_O_THREADS) |
+         AP_BIT(AP_O_EMBED_DICT) | AP_BIT(AP_O_TRAIN) | AP_BIT(AP_O_BLOCK_SIZE) | AP_TRAINING |
+         AP_BIT(AP_O_UNIQUE) | AP_PROGRESS,
+     0, AP_MAX_INPUTS, 1, "JSON Lines -> a bundle (blocks of articles, an index)"},
+    {"unpack", ap_cmd_unpack, "[BUNDLE]",
+     AP_OUT | AP_BIT(AP_O_KEEP_GOING) | AP_BIT(AP_O_DICT) | AP_BIT(AP_O_RANGE) | AP_PROGRESS, 0,
+     1, 0, "a bundle -> JSON Lines, in the order packed"},
+    {"get", ap_cmd_get, "BUNDLE N... | BUNDLE --id ID", AP_OUT | AP_BIT(AP_O_DICT) | AP_BIT(AP_O_ID),
+     1, AP_MAX_INPUTS, 0,
+     "articles by number (from 0; ranges A-B) or by id, as JSON Lines"},
+    {"ls", ap_cmd_ls, "[BUNDLE]",
+     AP_OUT | AP_BIT(AP_O_KEEP_GOING) | AP_BIT(AP_O_DICT) | AP_BIT(AP_O_RANGE) | AP_BIT(AP_O_JSON) |
+         AP_PROGRESS,
+     0, 1, 0,
+     "one line per article: number, id, date, title, record bytes, block\n"
+     "(tab-separated, a header first; --json: JSON Lines)"},
+    {"append", ap_cmd_append, "BUNDLE [FILE...]",
+     AP_BIT(AP_O_FORCE) | AP_BIT(AP_O_KEEP_GOING) | AP_BIT(AP_O_DICT) | AP_BIT(AP_O_THREADS) |
+         AP_BIT(AP_O_WAIT) | AP_BIT(AP_O_NO_WAIT) | AP_BIT(AP_O_UNIQUE) | AP_PROGRESS,
+     1, AP_MAX_INPUTS, 0,
+     "add articles in place; what was committed is never rewritten;\n"
+     "appends to one bundle take turns (a lock on the file); a failed\n"
+     "append is cut off again"},
+    {"verify", ap_cmd_verify, "[BUNDLE]", AP_BIT(AP_O_DICT) | AP_PROGRESS, 0, 1, 0,
+     "check the index and every block; status 1 on damage"},
+    {"recover", ap_cmd_recover, "[BUNDLE]",
+     AP_OUT | AP_BIT(AP_O_DICT) | AP_CODEC | AP_BIT(AP_O_THREADS) | AP_BIT(AP_O_EMBED_DICT) |
+         AP_BIT(AP_O_BLOCK_SIZE),
+     0, 1, 1, "write a new bundle with every intact article of a damaged one"},
+    {"merge", ap_cmd_merge, "BUNDLE...", AP_OUT | AP_BIT(AP_O_DICT) | AP_BIT(AP_O_EMBED_DICT), 1,
+     AP_MAX_INPUTS, 1,
+     "one bundle from several that share codec and dictionary, copying\n"
+     "their blocks without recompressing"},
+    {"info", ap_cmd_info, "[FILE]", AP_OUT | AP_BIT(AP_O_JSON) | AP_BIT(AP_O_DICT), 0, 1, 0,
+     "what a bundle, stream or dictionary is: kind, format version, codec,\n"
+     "level, dictionary, articles, blocks, commits, sizes (-v: and the\n"
+     "ratio, decoding every block)"},
+    {"dict", ap_cmd_dict, "extract BUNDLE", AP_OUT | AP_BIT(AP_O_DICT), 2, 2, 1,
+     "write the dictionary a bundle embeds (-o DICT)"},
+    {"help", ap_cmd_help, "[COMMAND]", 0, 0, 1, 0, "show this help, or a command's"},
+    {"version", ap_cmd_version, "", 0, 0, 0, 0, "show the version"},
+};
+#define AP_N_COMMANDS (sizeof ap_commands / sizeof ap_commands[0])
+
+static const char ap_usage_head[] =
+    "Usage: artpack COMMAND [OPTIONS] [FILE...]\n"
+    "       artpack COMMAND --help   (what COMMAND takes)\n"
+    "\n"
+    "Pack news articles (JSON objects) into compact binary records, compress\n"
+    "them with a dictionary trained on past articles, one by one or in bundles\n"
+    "with random access, and back.\n";
+
+static const char ap_usage_tail[] =
+    "\n"
+    "Options: short ones combine (-qf); a value follows as the next argument,\n"
+    "or attached (-oFILE, -T4, --output=FILE); '--' ends the options. A\n"
+    "command refuses an option it does not take.\n"
+    "\n"
+    "Standard input: encode, decode, train, pack, append (its FILE...) read\n"
+    "it when FILE is missing or '-'; unpack, ls, verify, recover and info read\n"
+    "a BUNDLE (or FILE) from it when it is missing or '-', get and dict extract\n"
+    "when it is '-' (first copied to a temporary file unless it is one);\n"
+    "merge and append's BUNDLE must be files. Output files are written to a\n"
+    "temporary file beside them and renamed when complete; SIGINT, SIGTERM or\n"
+    "SIGHUP removes it (status 128 + the signal).\n"
+    "\n"
+    "Errors name the line and column (encode, train, pack, append) or the\n"
+    "record and byte offset (decode), and a file of the wrong kind and what\n"
+    "reads it. Exit status: 0 success; 1 an error, and then no output is\n"
+    "written (verify: damage found); 2 --keep-going skipped bad articles,\n"
+    "records or damaged blocks (each reported, the count printed) and wrote\n"
+    "the rest.\n";
+
+static const ap_command *ap_find_command(const char *name) {
+    size_t i;
+    for (i = 0; i < AP_N_COMMANDS; i++)
+        if (strcmp(ap_commands[i].name, name) == 0) return &ap_commands[i];
+    return NULL;
+}
+
+/* Prints left, then text from column col on, its words wrapped before
+ * column 80 (a '\n' in text is a space), each further line at col. */
+static void ap_put_indented(const char *left, int col, const char *text) {
+    int w = printf("%s", left);
+    if (w >= col && col > 0) {
+        putchar('\n');
+        w = 0;
+    }
+    printf("%*s", col - w, "");
+    w = col;
+    while (*text) {
+        size_t n;
+        while (*text == ' ' || *text == '\n') text++;
+        n = strcspn(text, " \n");
+        if (n == 0) break;
+        if (w > col && w + 1 + (int)n > 79) {
+            printf("\n%*s", col, "");
+            w = col;
+        }
+        if (w > col) {
+            putchar(' ');
+            w++;
+        }
+        printf("%.*s", (int)n, text);
+        w += (int)n;
+        text += n;
+    }
+    putchar('\n');
+}
+
+static void ap_put_option(const ap_option_def *d) {
+    char left[64];
+    if (d->name == NULL) {
+        snprintf(left, sizeof left, "  -#");
+    } else if (d->letter) {
+        snprintf(left, sizeof left, "  -%c, --%s%s%s", d->letter, d->name, d->value ? " " : "",
+                 d->value ? d->value : "");
+    } else {
+        snprintf(left, sizeof left, "      --%s%s%s", d->name, d->value ? " " : "",
+                 d->value ? d->value : "");
+    }
+    ap_put_indented(left, 24, d->help);
+}
+
+static void ap_put_command(const ap_command *c) {
+    char left[96];
+    snprintf(left, sizeof left, "  %s %s", c->name, c->args);
+    ap_put_indented(left, 24, c->help);
+}
+
+/* The help of one command: its usage, what it does, its options. */
+static void ap_command_help(const ap_command *c) {
+    size_t i;
+    printf("Usage: artpack %s [OPTIONS]%s%s\n\n", c->name, *c->args ? " " : "", c->args);
+    ap_put_indented("", 0, c->help);
+    printf("\nOptions:\n");
+    for (i = 0; i < AP_N_OPTIONS; i++)
+        if (AP_BIT(ap_option_table[i].id) & (c->options | AP_COMMON))
+            ap_put_option(&ap_option_table[i]);
+    printf("\nExit status: 0 success; 1 an error (nothing written)%s.\n",
+           c->options & AP_BIT(AP_O_KEEP_GOING) ? "; 2 --keep-going skipped something" : "");
+}
+
+static void ap_general_help(void) {
+    size_t i;
+    fputs(ap_usage_head, stdout);
+    printf("\nCommands:\n");
+    for (i = 0; i < AP_N_COMMANDS; i++) ap_put_command(&ap_commands[i]);
+    for (i = 0; i < AP_N_OPTIONS; i++) {
+        const ap_option_def *d = &ap_option_table[i];
+        if (d->section) printf("\n%s\n", d->section);
+        ap_put_option(d);
+    }
+    fputs(ap_usage_tail, stdout);
+}
+
+/* Prints the help (of command c, or all); 1 when standard output cannot take
+ * it (a full disk). */
+static int ap_help(const ap_command *c) {
+    if (c != NULL) ap_command_help(c);
+    else ap_general_help();
     if (fflush(stdout) != 0 || ferror(stdout)) {
         ap_msg("writing the help to standard output: %s", strerror(errno));
         return 1;
@@ -934,148 +1357,253 @@ static int ap_help(void) {
     return 0;
 }
 
+static int ap_cmd_help(const ap_options *o) {
+    const ap_command *c = NULL;
+    if (o->n_inputs > 0 && (c = ap_find_command(o->inputs[0])) == NULL)
+        return ap_usage_error("help: unknown command '%s'", o->inputs[0]);
+    return ap_help(c);
+}
+
+static int ap_cmd_version(const ap_options *o) {
+    (void)o;
+    printf("artpack %s (wire format %d)\n", artpack_version_string(), ARTPACK_WIRE_VERSION);
+    return 0;
+}
+
+/* "110K", "1M", "4096" -> bytes; 0 on a bad value. */
+size_t ap_parse_size(const char *s) {
+    char *end;
+    unsigned long long v;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || end == s || *s == '-' || *s == '+' || *s == ' ') return 0;
+    if (*end == 'K' || *end == 'k') { v *= 1024; end++; }
+    else if (*end == 'M' || *end == 'm') { v *= 1024 * 1024; end++; }
+    if (*end == 'B' || (end[0] == 'i' && end[1] == 'B')) end += *end == 'B' ? 1 : 2;
+    return *end == '\0' && v <= ((unsigned long long)1 << 40) ? (size_t)v : 0;
+}
+
+/* "A-B", "A-" or "N" (from 0) -> [*from, *to] (*to = UINT64_MAX for "A-");
+ * 0, or -1 when it is not one. */
+int ap_parse_range(const char *s, uint64_t *from, uint64_t *to) {
+    char *end;
+    if (*s < '0' || *s > '9') return -1;
+    errno = 0;
+    *from = strtoull(s, &end, 10);
+    if (errno) return -1;
+    if (*end == '\0') {
+        *to = *from;
+        return 0;
+    }
+    if (*end != '-') return -1;
+    s = end + 1;
+    if (*s == '\0') {
+        *to = UINT64_MAX;
+        return 0;
+    }
+    if (*s < '0' || *s > '9') return -1;
+    *to = strtoull(s, &end, 10);
+    return errno || *end != '\0' || *to < *from ? -1 : 0;
+}
+
+/* The parser's result before the command is known: which options were
+ * given, how each was first spelt, and their values. */
+typedef struct ap_parsed {
+    unsigned long seen;
+    const char *spelt[AP_O_COUNT];
+    const char *value[AP_O_COUNT];
+} ap_parsed;
+
+static void ap_set_option(ap_parsed *p, int id, const char *spelt, const char *value) {
+    if (!(p->seen & AP_BIT(id))) p->spelt[id] = spelt;
+    p->seen |= AP_BIT(id);
+    p->value[id] = value; /* the last one given wins */
+}
+
+/* Reads argv into o and p. 0, or the status after a usage error. */
+static int ap_parse_args(int argc, char **argv, ap_options *o, ap_parsed *p) {
+    int i, only_args = 0;
+    static char spelt_short[AP_O_COUNT][3];
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_args || a[0] != '-' || a[1] == '\0') { /* an argument ('-': stdin) */
+            if (o->command == NULL) o->command = a;
+            else if (o->n_inputs < AP_MAX_INPUTS) o->inputs[o->n_inputs++] = a;
+            else return ap_usage_error("too many arguments (the limit is %s)", "256");
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_args = 1;
+        } else if (a[1] == '-') { /* --name, --name=value, --name value */
+            const char *eq = strchr(a + 2, '=');
+            size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2), k;
+            const ap_option_def *d = NULL;
+            for (k = 0; k < AP_N_OPTIONS; k++)
+                if (ap_option_table[k].name && strlen(ap_option_table[k].name) == len &&
+                    strncmp(ap_option_table[k].name, a + 2, len) == 0)
+                    d = &ap_option_table[k];
+            if (d == NULL) return ap_usage_error("unknown option '%s'", a);
+            if (d->value == NULL && eq) return ap_usage_error("%s takes no value", a);
+            if (d->value != NULL && !eq && ++i >= argc)
+                return ap_usage_error("%s needs a value", a);
+            ap_set_option(p, d->id, a, d->value == NULL ? "" : eq ? eq + 1 : argv[i]);
+        } else if (a[1] >= '0' && a[1] <= '9') { /* a level: -3, -19 */
+            if (strspn(a + 1, "0123456789") != strlen(a + 1) || strlen(a + 1) > 2)
+                return ap_usage_error("unknown option '%s' (levels are -1 to -22)", a);
+            ap_set_option(p, AP_O_LEVEL, a, a + 1);
+        } else { /* -qf, -oFILE, -o FILE, -T4 */
+            const char *c;
+            for (c = a + 1; *c; c++) {
+                size_t k;
+                const ap_option_def *d = NULL;
+                for (k = 0; k < AP_N_OPTIONS; k++)
+                    if (ap_option_table[k].letter == *c) d = &ap_option_table[k];
+                if (d == NULL) {
+                    char one[3] = {'-', *c, '\0'};
+                    return ap_usage_error(*c == 'k' ? "unknown option '%s': keep going is "
+                                                      "--keep-going (in zstd and gzip -k "
+                                                      "keeps the input)"
+                                                    : "unknown option '%s'",
+                                          one);
+                }
+                spelt_short[d->id][0] = '-';
+                spelt_short[d->id][1] = *c;
+                if (d->value == NULL) {
+                    ap_set_option(p, d->id, spelt_short[d->id], "");
+                    continue;
+                }
+                if (c[1] == '\0' && ++i >= argc)
+                    return ap_usage_error("%s needs a value", spelt_short[d->id]);
+                ap_set_option(p, d->id, spelt_short[d->id], c[1] ? c + 1 : argv[i]);
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Turns the options given into o, checking each value. 0, or the status
+ * after a usage error. */
+static int ap_apply_options(const ap_parsed *p, ap_options *o) {
+    const char *v;
+    if (p->seen & AP_BIT(AP_O_OUTPUT)) o->output = p->value[AP_O_OUTPUT];
+    if (p->seen & AP_BIT(AP_O_STDOUT)) {
+        if ((p->seen & AP_BIT(AP_O_OUTPUT)) && strcmp(o->output, "-") != 0)
+            return ap_usage_error("%s", "give -o FILE or -c (standard output), not both");
+        o->output = "-";
+    }
+    o->force = (p->seen & AP_BIT(AP_O_FORCE)) != 0;
+    o->keep_going = (p->seen & AP_BIT(AP_O_KEEP_GOING)) != 0;
+    o->quiet = (p->seen & AP_BIT(AP_O_QUIET)) != 0;
+    o->verbose = (p->seen & AP_BIT(AP_O_VERBOSE)) != 0;
+    o->no_wait = (p->seen & AP_BIT(AP_O_NO_WAIT)) != 0 && !(p->seen & AP_BIT(AP_O_WAIT));
+    o->ultra = (p->seen & AP_BIT(AP_O_ULTRA)) != 0;
+    o->checksum = !(p->seen & AP_BIT(AP_O_NO_CHECK));
+    o->optimize = (p->seen & AP_BIT(AP_O_OPTIMIZE)) != 0;
+    o->embed_dict = (p->seen & AP_BIT(AP_O_EMBED_DICT)) != 0;
+    o->train_dict = (p->seen & AP_BIT(AP_O_TRAIN)) != 0;
+    o->json = (p->seen & AP_BIT(AP_O_JSON)) != 0;
+    o->unique = (p->seen & AP_BIT(AP_O_UNIQUE)) != 0;
+    o->progress = p->seen & AP_BIT(AP_O_NO_PROGRESS) ? 0
+                  : p->seen & AP_BIT(AP_O_PROGRESS)  ? 2
+                                                     : 1;
+    if (o->quiet && !(p->seen & AP_BIT(AP_O_PROGRESS))) o->progress = 0;
+    if (p->seen & AP_BIT(AP_O_DICT)) o->dict_path = p->value[AP_O_DICT];
+    if (p->seen & AP_BIT(AP_O_ID)) o->id = p->value[AP_O_ID];
+    if ((p->seen & AP_BIT(AP_O_LZ4)) && (p->seen & AP_BIT(AP_O_STORED)))
+        return ap_usage_error("%s", "give --lz4 or --stored, not both");
+    if (p->seen & AP_BIT(AP_O_LZ4)) o->codec = ARTPACK_CODEC_LZ4;
+    if (p->seen & AP_BIT(AP_O_STORED)) o->codec = ARTPACK_CODEC_STORED;
+    if (p->seen & AP_BIT(AP_O_LEVEL)) {
+        int max = o->codec == ARTPACK_CODEC_LZ4 ? 12 : (o->ultra ? 22 : 19);
+        o->level = atoi(p->value[AP_O_LEVEL]);
+        if (o->level < 1 || o->level > max)
+            return ap_usage_error(o->codec == ARTPACK_CODEC_LZ4 ? "LZ4 levels are -1 to -12 (%s)"
+                                  : o->ultra ? "zstd levels are -1 to -22 (%s)"
+                                             : "zstd levels are -1 to -19, or up to -22 with "
+                                               "--ultra (%s)",
+                                  p->spelt[AP_O_LEVEL]);
+    }
+    if ((v = p->value[AP_O_BLOCK_SIZE]) != NULL) {
+        o->block_size = ap_parse_size(v);
+        if (o->block_size == 0 || o->block_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX)
+            return ap_usage_error("--block-size '%s': give 1 to 64M (e.g. 256K)", v);
+    }
+    if ((v = p->value[AP_O_SIZE]) != NULL) {
+        o->dict_size = ap_parse_size(v);
+        if (o->dict_size < ARTPACK_DICT_SIZE_MIN || o->dict_size > ARTPACK_DICT_SIZE_MAX)
+            return ap_usage_error("--size '%s': give 4K to 8M (e.g. 110K, 1M)", v);
+    }
+    if ((v = p->value[AP_O_THREADS]) != NULL) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (*v < '0' || *v > '9' || *end || n < 0 || n > (long)ARTPACK_BUNDLE_JOBS_MAX)
+            return ap_usage_error("-T '%s': give 0 (all cores) to 64 threads", v);
+        o->threads = (unsigned)n;
+    }
+    if ((v = p->value[AP_O_RANGE]) != NULL) {
+        if (ap_parse_range(v, &o->range_from, &o->range_to))
+            return ap_usage_error("--range '%s': give A-B (from 0, A <= B), A- or N", v);
+        o->range = 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     ap_options o;
-    int i, only_files = 0;
+    ap_parsed p;
+    const ap_command *cmd;
+    unsigned long wrong;
+    int rc;
     memset(&o, 0, sizeof o);
+    memset(&p, 0, sizeof p);
     json_set_alloc_funcs(ap_json_alloc, free);
     o.output = "-";
     o.codec = -1;
     o.checksum = 1;
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int level;
-        if (!only_files && a[0] == '-' && a[1] != '\0') {
-            if (strcmp(a, "--") == 0) only_files = 1;
-            else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                return ap_help();
-            } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
-                printf("artpack %s (wire format %d)\n", artpack_version_string(), ARTPACK_WIRE_VERSION);
-                return ap_stdout_status(0);
-            } else if (strcmp(a, "-o") == 0 || strcmp(a, "-D") == 0 || strcmp(a, "--size") == 0 ||
-                       strcmp(a, "--block-size") == 0 || strcmp(a, "--id") == 0) {
-                if (++i >= argc) return ap_usage_error("%s needs a value", a);
-                if (a[1] == 'o') o.output = argv[i];
-                else if (a[1] == 'D') o.dict_path = argv[i];
-                else if (strcmp(a, "--id") == 0) o.id = argv[i];
-                else if (strcmp(a, "--block-size") == 0) {
-                    o.block_size = ap_parse_size(argv[i]);
-                    if (o.block_size == 0 || o.block_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX)
-                        return ap_usage_error("--block-size '%s': give 1 to 64M (e.g. 256K)", argv[i]);
-                }
-                else if ((o.dict_size = ap_parse_size(argv[i])) < ARTPACK_DICT_SIZE_MIN ||
-                         o.dict_size > ARTPACK_DICT_SIZE_MAX)
-                    return ap_usage_error("--size '%s': give 4K to 8M (e.g. 110K, 1M)", argv[i]);
-            } else if (strncmp(a, "-T", 2) == 0 || strncmp(a, "--threads", 9) == 0) {
-                const char *v = a[1] == 'T' ? a + 2 : a + 9;
-                char *end;
-                long n;
-                if (*v == '=') v++;
-                else if (*v == '\0') {
-                    if (++i >= argc) return ap_usage_error("%s needs a number", a);
-                    v = argv[i];
-                } else if (a[1] != 'T') {
-                    return ap_usage_error("unknown option '%s'", a);
-                }
-                n = strtol(v, &end, 10);
-                if (*v < '0' || *v > '9' || *end || n < 0 || n > (long)ARTPACK_BUNDLE_JOBS_MAX)
-                    return ap_usage_error("-T '%s': give 0 (all cores) to 64 threads", v);
-                o.threads = (unsigned)n;
-            } else if (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0) o.force = 1;
-            else if (strcmp(a, "-k") == 0 || strcmp(a, "--keep-going") == 0) o.keep_going = 1;
-            else if (strcmp(a, "--no-wait") == 0) o.no_wait = 1;
-            else if (strcmp(a, "--wait") == 0) o.no_wait = 0;
-            else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) o.quiet = 1;
-            else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) o.verbose = 1;
-            else if (strcmp(a, "--ultra") == 0) o.ultra = 1;
-            else if (strcmp(a, "--lz4") == 0) o.codec = ARTPACK_CODEC_LZ4;
-            else if (strcmp(a, "--stored") == 0) o.codec = ARTPACK_CODEC_STORED;
-            else if (strcmp(a, "--no-check") == 0) o.checksum = 0;
-            else if (strcmp(a, "--optimize") == 0) o.optimize = 1;
-            else if (strcmp(a, "--embed-dict") == 0) o.embed_dict = 1;
-            else if (strcmp(a, "--train") == 0) o.train_dict = 1;
-            else if (ap_is_level(a, &level)) o.level = level;
-            else return ap_usage_error("unknown option '%s'", a);
-        } else if (o.command == NULL) {
-            o.command = a;
-        } else if (o.n_inputs < AP_MAX_INPUTS) {
-            o.inputs[o.n_inputs++] = a;
-        } else {
-            return ap_usage_error("too many input files (the limit is %s)", "256");
-        }
-    }
+    if ((rc = ap_parse_args(argc, argv, &o, &p)) != 0) return rc;
+    cmd = o.command != NULL ? ap_find_command(o.command) : NULL;
+    if (p.seen & AP_BIT(AP_O_HELP)) return ap_help(cmd);
+    if (p.seen & AP_BIT(AP_O_VERSION)) return ap_stdout_status(ap_cmd_version(&o));
     if (o.command == NULL) return ap_usage_error("%s", "no command given");
-    if (strcmp(o.command, "help") == 0) {
-        return ap_help();
+    if (cmd == NULL) return ap_usage_error("unknown command '%s'", o.command);
+    wrong = p.seen & ~(cmd->options | AP_COMMON);
+    if (wrong) {
+        int id = 0;
+        char msg[160];
+        while (!(wrong & AP_BIT(id))) id++;
+        snprintf(msg, sizeof msg, "%s does not take %%s (see 'artpack %s --help')", cmd->name,
+                 cmd->name);
+        return ap_usage_error(msg, p.spelt[id]);
     }
-    if (strcmp(o.command, "version") == 0) {
-        printf("artpack %s (wire format %d)\n", artpack_version_string(), ARTPACK_WIRE_VERSION);
-        return ap_stdout_status(0);
+    if ((rc = ap_apply_options(&p, &o)) != 0) return rc;
+    if (o.n_inputs < cmd->min_args) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s needs %%s (artpack %s %s)", cmd->name, cmd->name, cmd->args);
+        return ap_usage_error(msg, cmd->min_args == 2 ? "two arguments" : cmd->args);
     }
-    {
-        static const char *const commands[] = {"encode", "decode", "train", "pack", "unpack",
-                                               "get", "ls", "append", "verify", "recover",
-                                               "merge"};
-        size_t c;
-        for (c = 0; c < sizeof commands / sizeof commands[0]; c++)
-            if (strcmp(o.command, commands[c]) == 0) break;
-        if (c == sizeof commands / sizeof commands[0])
-            return ap_usage_error("unknown command '%s'", o.command);
-    }
-    if (strcmp(o.command, "train") == 0 || strcmp(o.command, "pack") == 0 ||
-        strcmp(o.command, "merge") == 0 || strcmp(o.command, "append") == 0) {
-        if (o.n_inputs == 0) return ap_usage_error("%s needs files", o.command);
-    } else if (strcmp(o.command, "get") == 0) {
-        if (o.n_inputs > 2) return ap_usage_error("too many arguments: '%s'", o.inputs[2]);
-    } else if (o.n_inputs > 1) {
-        return ap_usage_error("too many files: '%s' (one input at a time)", o.inputs[1]);
-    }
-    if ((strcmp(o.command, "unpack") == 0 || strcmp(o.command, "get") == 0 ||
-         strcmp(o.command, "ls") == 0 || strcmp(o.command, "verify") == 0 ||
-         strcmp(o.command, "recover") == 0) && o.n_inputs == 0)
-        return ap_usage_error("%s needs a BUNDLE", o.command);
+    if (o.n_inputs > cmd->max_args)
+        return ap_usage_error(cmd->max_args == 1 ? "too many files: '%s' (one input at a time)"
+                                                 : "too many arguments: '%s'",
+                              o.inputs[cmd->max_args]);
+    if (cmd->run == ap_cmd_help || cmd->run == ap_cmd_version) return ap_stdout_status(cmd->run(&o));
     if (o.n_inputs == 0) o.inputs[o.n_inputs++] = "-";
     o.input = o.inputs[0];
-    if (o.level) {
-        int max = o.codec == ARTPACK_CODEC_LZ4 ? 12 : (o.ultra ? 22 : 19);
-        if (o.level < 1 || o.level > max)
-            return ap_usage_error(o.codec == ARTPACK_CODEC_LZ4 ? "LZ4 levels are -1 to -12 (%s)"
-                                  : o.ultra ? "zstd levels are -1 to -22 (%s)"
-                                            : "zstd levels are -1 to -19, or up to -22 with --ultra (%s)",
-                                  "level out of range");
-    }
     if (o.threads == 0) o.threads = ap_default_threads();
     if (getenv("ARTPACK_FAIL_ALLOC") != NULL) o.threads = 1; /* allocations in a fixed order */
     o.compress = o.dict_path != NULL || o.level != 0 || o.codec != -1;
     o.codec_set = o.codec != -1;
     if (o.codec == -1) o.codec = ARTPACK_CODEC_ZSTD;
-    {
+    if (cmd->options & AP_BIT(AP_O_OUTPUT)) {
         char err[512];
         if (ap_output_check(o.output, o.force, err, sizeof err)) {
             ap_msg("%s", err);
             return 1;
         }
+        if (cmd->binary_out && strcmp(o.output, "-") == 0 && isatty(STDOUT_FILENO) && !o.force) {
+            ap_msg("will not write binary data to a terminal; use -o FILE, a pipe, or -f");
+            return 1;
+        }
     }
-    if ((strcmp(o.command, "encode") == 0 || strcmp(o.command, "train") == 0 ||
-         strcmp(o.command, "pack") == 0 || strcmp(o.command, "recover") == 0 ||
-         strcmp(o.command, "merge") == 0) &&
-        strcmp(o.output, "-") == 0 && isatty(STDOUT_FILENO) && !o.force) {
-        ap_msg("will not write binary data to a terminal; use -o FILE, a pipe, or -f");
-        return 1;
-    }
-    {
-        int rc;
-        if (strcmp(o.command, "encode") == 0) rc = ap_cmd_encode(&o);
-        else if (strcmp(o.command, "train") == 0) rc = ap_cmd_train(&o);
-        else if (strcmp(o.command, "pack") == 0) rc = ap_cmd_pack(&o);
-        else if (strcmp(o.command, "unpack") == 0) rc = ap_cmd_unpack(&o);
-        else if (strcmp(o.command, "get") == 0) rc = ap_cmd_get(&o);
-        else if (strcmp(o.command, "ls") == 0) rc = ap_cmd_ls(&o);
-        else if (strcmp(o.command, "append") == 0) rc = ap_cmd_append(&o);
-        else if (strcmp(o.command, "verify") == 0) rc = ap_cmd_verify(&o);
-        else if (strcmp(o.command, "recover") == 0) rc = ap_cmd_recover(&o);
-        else if (strcmp(o.command, "merge") == 0) rc = ap_cmd_merge(&o);
-        else rc = ap_cmd_decode(&o);
-        return ap_stdout_status(rc);
-    }
+    return ap_stdout_status(cmd->run(&o));
 }

@@ -51,6 +51,7 @@ typedef struct ap_bundle_in {
     ap_buf dict_buf;
     artpack_dict dict;
     int has_dict;
+    int info_only;       /* the header and footer only: no dictionary, no reader */
     void *ws;
     artpack_bundle_reader *r;
 } ap_bundle_in;
@@ -64,11 +65,12 @@ static void ap_bundle_close(ap_bundle_in *b) {
 
 /* Standard input as a file the reader can pread: itself when it is one,
  * else a copy in an unlinked temporary file. -1 after reporting. */
-static int ap_stdin_file(void) {
+int ap_stdin_file(void) {
     struct stat st;
     char tmp[] = "/tmp/artpack-stdin-XXXXXX";
     unsigned char buf[1 << 16];
     int fd;
+    if (!ap_stdin_ok()) return -1;
     if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode)) return dup(STDIN_FILENO);
     fd = mkstemp(tmp);
     if (fd < 0) {
@@ -97,12 +99,16 @@ fail:
 /* Opens path for reading (writable with for_append); 0, or 1 after
  * reporting. The embedded dictionary, if any and no -D, is loaded by the
  * reader into its workspace. */
+static int ap_bundle_attach(const ap_options *o, ap_bundle_in *b);
+
+#define AP_OPEN_READ 0
+#define AP_OPEN_APPEND 1
+#define AP_OPEN_INFO 2
 static int ap_bundle_open_mode(const ap_options *o, const char *path, ap_bundle_in *b,
-                               int for_append) {
-    artpack_error e;
-    struct stat st;
-    size_t ws;
+                               int mode) {
+    int for_append = mode == AP_OPEN_APPEND;
     memset(b, 0, sizeof *b);
+    b->info_only = mode == AP_OPEN_INFO;
     b->path = path;
     b->fd = strcmp(path, "-") == 0 ? ap_stdin_file() : open(path, for_append ? O_RDWR : O_RDONLY);
     if (b->fd < 0) {
@@ -118,6 +124,16 @@ static int ap_bundle_open_mode(const ap_options *o, const char *path, ap_bundle_
             ap_msg("%s: cannot lock it: %s", path, strerror(errno));
         return 1;
     }
+    return ap_bundle_attach(o, b);
+}
+
+/* The rest of opening b (b->path and b->fd set): its info, dictionary and
+ * reader. 0, or 1 after reporting. */
+static int ap_bundle_attach(const ap_options *o, ap_bundle_in *b) {
+    artpack_error e;
+    struct stat st;
+    size_t ws;
+    const char *path = b->path;
     if (fstat(b->fd, &st) != 0) {
         ap_msg("%s: %s", ap_name(path), strerror(errno));
         return 1;
@@ -139,6 +155,7 @@ static int ap_bundle_open_mode(const ap_options *o, const char *path, ap_bundle_
             ap_report("cannot open the bundle", ap_name(path), e);
         return 1;
     }
+    if (b->info_only) return 0;
     if (o->dict_path != NULL && b->info.dict_id != 0) {
         if (ap_load_dict(o, &b->dict_buf, &b->dict)) return 1;
         b->has_dict = 1;
@@ -174,7 +191,7 @@ static int ap_bundle_open_mode(const ap_options *o, const char *path, ap_bundle_
 }
 
 static int ap_bundle_open(const ap_options *o, const char *path, ap_bundle_in *b) {
-    return ap_bundle_open_mode(o, path, b, 0);
+    return ap_bundle_open_mode(o, path, b, AP_OPEN_READ);
 }
 
 /* Article n as a JSON line appended to out; 0, or 1 after reporting. */
@@ -228,6 +245,98 @@ static int ap_out_drain(ap_out *out, ap_buf *line) {
     return 0;
 }
 
+/* ---- duplicate ids (pack, append) ---- */
+
+/* A set of 64-bit id hashes (open addressing; 0 marks an empty slot): 16
+ * bytes per distinct id at most. A collision of two different ids is a
+ * 1-in-2^64 chance per pair, so a hash seen before is taken as the id. */
+typedef struct ap_idset {
+    uint64_t *slot;
+    size_t cap, count;
+} ap_idset;
+
+static uint64_t ap_id_hash(const char *s, size_t n) {
+    uint64_t h = 14695981039346656037u;
+    size_t i;
+    for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+    h ^= h >> 33; /* a finaliser (MurmurHash3's): spread the low bits */
+    h *= 0xff51afd7ed558ccdu;
+    h ^= h >> 33;
+    return h ? h : 1;
+}
+
+/* Adds h: 1 if it was there already, 0 if added, -1 out of memory. */
+static int ap_idset_add(ap_idset *s, uint64_t h) {
+    size_t i;
+    if (2 * (s->count + 1) > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 1024, k;
+        uint64_t *slot = (uint64_t *)ap_malloc(cap * sizeof *slot);
+        if (slot == NULL) return -1;
+        memset(slot, 0, cap * sizeof *slot);
+        for (k = 0; k < s->cap; k++)
+            if (s->slot[k]) {
+                for (i = (size_t)(s->slot[k] & (cap - 1)); slot[i]; i = (i + 1) & (cap - 1)) continue;
+                slot[i] = s->slot[k];
+            }
+        free(s->slot);
+        s->slot = slot;
+        s->cap = cap;
+    }
+    for (i = (size_t)(h & (s->cap - 1)); s->slot[i]; i = (i + 1) & (s->cap - 1))
+        if (s->slot[i] == h) return 1;
+    s->slot[i] = h;
+    s->count++;
+    return 0;
+}
+
+/* An ap_emit_fn in front of another: checks each article's id against the
+ * ids read before and (append) the bundle's; warns, or with --unique stops. */
+typedef struct ap_dup_check {
+    const ap_options *o;
+    ap_emit_fn emit;
+    void *ctx;
+    artpack_bundle_reader *bundle; /* append: the ids committed; NULL for pack */
+    ap_idset seen;
+    uint64_t read, dups;
+} ap_dup_check;
+
+static int ap_dup_emit(void *vctx, const unsigned char *record, size_t size) {
+    ap_dup_check *c = (ap_dup_check *)vctx;
+    artpack_article a;
+    c->read++;
+    if (artpack_record_decode(&a, record, size, NULL) == ARTPACK_OK && a.id.ptr != NULL) {
+        char where[96] = "";
+        int again = ap_idset_add(&c->seen, ap_id_hash(a.id.ptr, a.id.len));
+        if (again < 0) {
+            ap_msg("out of memory");
+            return 1;
+        }
+        if (again) {
+            snprintf(where, sizeof where, "is the id of an article read before");
+        } else if (c->bundle != NULL) {
+            uint64_t n = 0;
+            if (artpack_bundle_find_id(c->bundle, a.id.ptr, a.id.len, &n) == ARTPACK_OK)
+                snprintf(where, sizeof where, "is already in the bundle (article %llu)",
+                         (unsigned long long)n);
+        }
+        if (*where) {
+            c->dups++;
+            if (c->o->unique || !c->o->quiet)
+                ap_msg("article %llu read: id \"%.*s\" %s%s", (unsigned long long)c->read,
+                       (int)(a.id.len > 80 ? 80 : a.id.len), a.id.ptr, where,
+                       c->o->unique ? " (--unique: nothing written)" : "");
+            if (c->o->unique) return 1;
+        }
+    }
+    return c->emit(c->ctx, record, size);
+}
+
+static void ap_dup_summary(const ap_dup_check *c, const char *what) {
+    if (c->dups && !c->o->quiet)
+        ap_msg("%s: %llu article%s with an id seen before (--unique refuses them)", what,
+               (unsigned long long)c->dups, c->dups == 1 ? "" : "s");
+}
+
 /* ---- pack ---- */
 
 static artpack_bundle_params ap_bundle_params(const ap_options *o) {
@@ -245,7 +354,7 @@ typedef struct ap_bundle_out {
     ap_out out;
     artpack_bundle_writer *w;
     size_t articles;
-    int progress;
+    ap_progress prog;
     artpack_error e;
 } ap_bundle_out;
 
@@ -253,7 +362,7 @@ static int ap_bundle_out_start(const ap_options *o, const artpack_bundle_params 
                                const artpack_dict *dict, ap_bundle_out *bo) {
     memset(bo, 0, sizeof *bo);
     if (ap_out_start(o, &bo->out)) return 1;
-    bo->progress = !o->quiet && isatty(STDERR_FILENO);
+    ap_progress_start(&bo->prog, o, o->command, "articles");
     bo->e = artpack_bundle_writer_create(&bo->w, p, dict, &ap_tool_allocator, ap_out_write_cb,
                                          &bo->out);
     if (bo->e == ARTPACK_OK && o->threads > 1)
@@ -273,14 +382,13 @@ static int ap_bundle_out_add(void *ctx, const unsigned char *record, size_t size
     if (bo->e == ARTPACK_OK) bo->e = artpack_bundle_writer_add(bo->w, record, size);
     if (bo->e != ARTPACK_OK) return 1;
     bo->articles++;
-    if (bo->progress && bo->articles % 4096 == 0)
-        fprintf(stderr, "\rartpack: packed %zu articles", bo->articles);
+    ap_progress_update(&bo->prog, bo->articles, 0, bo->out.bytes);
     return 0;
 }
 
 /* Commits and renames into place (ok), or removes the temporary file. */
 static int ap_bundle_out_end(ap_bundle_out *bo, int ok) {
-    if (bo->progress && bo->articles >= 4096) fputc('\n', stderr);
+    ap_progress_end(&bo->prog);
     if (ok && bo->e == ARTPACK_OK) bo->e = artpack_bundle_writer_commit(bo->w);
     artpack_bundle_writer_free(bo->w);
     bo->w = NULL;
@@ -341,6 +449,7 @@ static int ap_write_bundle(const ap_options *o, const artpack_dict *dict, const 
 }
 
 int ap_cmd_pack(const ap_options *o) {
+    ap_dup_check dc;
     ap_train_ctx recs;
     ap_buf dict_buf = {NULL, 0, 0};
     artpack_dict dict;
@@ -350,6 +459,7 @@ int ap_cmd_pack(const ap_options *o) {
     uint64_t bytes = 0, json_bytes = 0;
     int i, rc = 1, has_dict = 0, streaming = 0;
     memset(&recs, 0, sizeof recs);
+    memset(&dc, 0, sizeof dc);
     if (o->dict_path && o->train_dict) {
         ap_usage_error("%s", "pack takes -D DICT or --train, not both");
         return 1;
@@ -368,13 +478,17 @@ int ap_cmd_pack(const ap_options *o) {
         if (ap_bundle_out_start(o, &p, has_dict ? &dict : NULL, &bo)) goto done;
         streaming = 1;
     }
+    dc.o = o;
+    dc.emit = streaming ? ap_bundle_out_add : ap_emit_sample;
+    dc.ctx = streaming ? (void *)&bo : (void *)&recs;
     for (i = 0; i < o->n_inputs; i++) {
-        int bad = streaming ? ap_pack_json_async(o, o->inputs[i], ap_bundle_out_add, &bo,
-                                                 &articles, &skipped, &json_bytes)
-                            : ap_pack_json(o, o->inputs[i], ap_emit_sample, &recs, &articles,
+        int bad = streaming ? ap_pack_json_async(o, o->inputs[i], ap_dup_emit, &dc, &articles,
+                                                 &skipped, &json_bytes)
+                            : ap_pack_json(o, o->inputs[i], ap_dup_emit, &dc, &articles,
                                            &skipped, &json_bytes);
         if (bad) goto done;
     }
+    ap_dup_summary(&dc, "pack");
     if (streaming) {
         streaming = 0;
         bytes = bo.out.bytes;
@@ -407,6 +521,7 @@ done:
     ap_buf_free(&recs.samples);
     free(recs.sizes);
     ap_buf_free(&dict_buf);
+    free(dc.seen.slot);
     return rc;
 }
 
@@ -459,20 +574,17 @@ static int ap_block_of(ap_bundle_in *b, uint64_t n, uint64_t hint, uint64_t *blk
     return 0;
 }
 
-/* Hands articles from..to-1 of b to fn in order (each block decoded once).
- * Without --keep-going the first damage is reported and the walk stops (1).
- * With it, a damaged block is reported and its articles skipped, as is an
- * article whose record does not decode; sk counts them. 0, or 1 after
- * reporting. */
-static int ap_walk(const ap_options *o, ap_bundle_in *b, uint64_t from, uint64_t to,
-                   ap_article_fn fn, void *ctx, ap_skips *sk) {
+static int ap_walk_on(const ap_options *o, ap_bundle_in *b, uint64_t from, uint64_t to,
+                      ap_article_fn fn, void *ctx, ap_skips *sk, ap_progress *prog) {
     uint64_t n = from, next_block = 0, block_end = 0;
     while (n < to) {
         const void *rec;
         size_t size = 0, where = 0;
         artpack_article a;
         int r;
-        artpack_error e = artpack_bundle_get(b->r, n, &rec, &size);
+        artpack_error e;
+        ap_progress_update(prog, n - from, to - from, 0);
+        e = artpack_bundle_get(b->r, n, &rec, &size);
         if (e != ARTPACK_OK) {
             uint64_t blk, first, end;
             if (!o->keep_going ||
@@ -519,6 +631,49 @@ static int ap_walk(const ap_options *o, ap_bundle_in *b, uint64_t from, uint64_t
         if (r == 2) sk->articles++;
         n++;
     }
+    return 0;
+}
+
+/* Hands articles from..to-1 of b to fn in order (each block decoded once).
+ * Without --keep-going the first damage is reported and the walk stops (1).
+ * With it, a damaged block is reported and its articles skipped, as is an
+ * article whose record does not decode; sk counts them. 0, or 1 after
+ * reporting. */
+static int ap_walk(const ap_options *o, ap_bundle_in *b, uint64_t from, uint64_t to,
+                   ap_article_fn fn, void *ctx, ap_skips *sk) {
+    ap_progress prog;
+    int rc;
+    ap_progress_start(&prog, o, o->command, "articles");
+    rc = ap_walk_on(o, b, from, to, fn, ctx, sk, &prog);
+    ap_progress_end(&prog);
+    return rc;
+}
+
+
+/* [*from, *to] of a range checked against the bundle's articles (to the end
+ * for "A-"): 0, or 1 after reporting. */
+static int ap_check_range(const ap_bundle_in *b, uint64_t *from, uint64_t *to) {
+    uint64_t count = b->info.article_count, bad = *from;
+    if (*to == UINT64_MAX && *from < count) *to = count - 1;
+    if (*from < count && *to < count) return 0;
+    if (*from < count) bad = *to;
+    ap_msg("%s: no article %llu: the bundle holds %llu (numbers start at 0) (%s)",
+           ap_name(b->path), (unsigned long long)bad, (unsigned long long)count,
+           artpack_error_name(ARTPACK_E_NOT_FOUND));
+    return 1;
+}
+
+/* The articles unpack or ls walk: all, or --range A-B ([*from, *end)). 0,
+ * or 1 after reporting. */
+static int ap_walk_range(const ap_options *o, ap_bundle_in *b, uint64_t *from, uint64_t *end) {
+    uint64_t to;
+    *from = 0;
+    *end = b->info.article_count;
+    if (!o->range) return 0;
+    *from = o->range_from;
+    to = o->range_to;
+    if (ap_check_range(b, from, &to)) return 1;
+    *end = to + 1;
     return 0;
 }
 
@@ -569,6 +724,7 @@ int ap_cmd_unpack(const ap_options *o) {
     ap_unpack_ctx c;
     ap_skips sk;
     ap_out out;
+    uint64_t from = 0, end = 0;
     int rc = 1, opened = 0;
     memset(&c, 0, sizeof c);
     memset(&sk, 0, sizeof sk);
@@ -578,15 +734,15 @@ int ap_cmd_unpack(const ap_options *o) {
     c.o = o;
     c.path = o->input;
     c.out = &out;
-    if (ap_walk(o, &b, 0, b.info.article_count, ap_unpack_one, &c, &sk)) goto done;
+    if (ap_walk_range(o, &b, &from, &end)) goto done;
+    if (ap_walk(o, &b, from, end, ap_unpack_one, &c, &sk)) goto done;
     if (ap_out_drain(&out, &c.line)) goto done;
     opened = 0;
     if (ap_out_finish(&out)) goto done;
     if (o->verbose)
-        ap_msg("unpack: %llu articles, %llu B of JSON",
-               (unsigned long long)(b.info.article_count - sk.articles),
+        ap_msg("unpack: %llu articles, %llu B of JSON", (unsigned long long)(end - from - sk.articles),
                (unsigned long long)out.bytes);
-    rc = ap_skips_status(o, "unpack", o->input, b.info.article_count, &sk);
+    rc = ap_skips_status(o, "unpack", o->input, end - from, &sk);
 done:
     if (opened) ap_out_abort(&out);
     ap_bundle_close(&b);
@@ -596,38 +752,50 @@ done:
 
 int ap_cmd_get(const ap_options *o) {
     ap_bundle_in b;
-    ap_buf out = {NULL, 0, 0};
-    uint64_t n = 0;
-    int rc = 1;
-    if (o->id == NULL) {
-        char *end;
-        if (o->n_inputs < 2) return ap_usage_error("%s", "get needs BUNDLE and N (or --id ID)");
-        errno = 0;
-        n = strtoull(o->inputs[1], &end, 10);
-        if (errno || *end || o->inputs[1][0] == '-' || end == o->inputs[1])
-            return ap_usage_error("get: '%s' is not an article number", o->inputs[1]);
-    } else if (o->n_inputs > 1) {
-        return ap_usage_error("%s", "get takes N or --id ID, not both");
-    }
+    ap_buf line = {NULL, 0, 0};
+    ap_out out;
+    uint64_t from[AP_MAX_INPUTS], to[AP_MAX_INPUTS];
+    int i, k, nspec = 0, rc = 1, opened = 0;
+    if (o->id == NULL && o->n_inputs < 2)
+        return ap_usage_error("%s", "get needs BUNDLE and N... (or --id ID)");
+    if (o->id != NULL && o->n_inputs > 1)
+        return ap_usage_error("%s", "get takes N... or --id ID, not both");
+    for (i = 1; i < o->n_inputs; i++, nspec++)
+        if (ap_parse_range(o->inputs[i], &from[nspec], &to[nspec]))
+            return ap_usage_error("get: '%s' is not an article number or range (N, A-B, A-)",
+                                  o->inputs[i]);
     if (ap_bundle_open(o, o->input, &b)) goto done;
     if (o->id != NULL) {
-        artpack_error e = artpack_bundle_find_id(b.r, o->id, strlen(o->id), &n);
+        artpack_error e;
+        from[0] = 0;
+        e = artpack_bundle_find_id(b.r, o->id, strlen(o->id), &from[0]);
         if (e != ARTPACK_OK) {
             ap_msg("%s: no article with id \"%s\" (%s)", ap_name(o->input), o->id,
                    artpack_error_name(e));
             goto done;
         }
-    } else if (n >= b.info.article_count) {
-        ap_msg("%s: no article %llu: the bundle holds %llu (numbers start at 0) (%s)",
-               ap_name(o->input), (unsigned long long)n,
-               (unsigned long long)b.info.article_count, artpack_error_name(ARTPACK_E_NOT_FOUND));
-        goto done;
+        to[0] = from[0];
+        nspec = 1;
     }
-    if (ap_article_json(&b, n, &out) || ap_commit(o, &out)) goto done;
+    for (k = 0; k < nspec; k++)
+        if (ap_check_range(&b, &from[k], &to[k])) goto done;
+    if (ap_out_start(o, &out)) goto done;
+    opened = 1;
+    for (k = 0; k < nspec; k++) {
+        uint64_t n;
+        for (n = from[k]; n <= to[k]; n++) {
+            if (ap_article_json(&b, n, &line)) goto done;
+            if (line.len >= 65536 && ap_out_drain(&out, &line)) goto done;
+        }
+    }
+    if (ap_out_drain(&out, &line)) goto done;
+    opened = 0;
+    if (ap_out_finish(&out)) goto done;
     rc = 0;
 done:
+    if (opened) ap_out_abort(&out);
     ap_bundle_close(&b);
-    ap_buf_free(&out);
+    ap_buf_free(&line);
     return rc;
 }
 
@@ -636,6 +804,12 @@ static void ap_put_tsv_field(ap_buf *out, const char *s, size_t n) {
     for (i = 0; i < n && i < 80; i++) /* one line, tab-separated */
         ap_buf_putc(out, s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ? ' ' : s[i]);
     if (n == 0) ap_buf_putc(out, '-');
+}
+
+/* A string as JSON (null when absent or not valid UTF-8: a hostile bundle). */
+static void ap_put_json_field(ap_buf *out, const char *s, size_t n) {
+    if (s == NULL || !ap_utf8_valid((const unsigned char *)s, n, NULL)) ap_buf_puts(out, "null");
+    else ap_json_put_string(out, s, n);
 }
 
 typedef struct ap_ls_ctx {
@@ -660,14 +834,26 @@ static int ap_ls_one(void *vctx, uint64_t n, const artpack_article *a, size_t si
         (void)artpack_date_format(date, sizeof date, &a->date, &dlen);
     else if (a->published.kind != ARTPACK_ABSENT)
         (void)artpack_timestamp_format(date, sizeof date, &a->published, &dlen);
-    snprintf(num, sizeof num, "%llu\t", (unsigned long long)n);
-    ap_buf_puts(&c->line, num);
-    ap_put_tsv_field(&c->line, a->id.ptr, a->id.len);
-    ap_buf_putc(&c->line, '\t');
-    ap_put_tsv_field(&c->line, date, dlen);
-    ap_buf_putc(&c->line, '\t');
-    ap_put_tsv_field(&c->line, a->title.ptr, a->title.len);
-    snprintf(num, sizeof num, "\t%zu\t%llu\n", size, (unsigned long long)where.block);
+    if (c->o->json) {
+        snprintf(num, sizeof num, "{\"n\":%llu,\"id\":", (unsigned long long)n);
+        ap_buf_puts(&c->line, num);
+        ap_put_json_field(&c->line, a->id.ptr, a->id.len);
+        ap_buf_puts(&c->line, ",\"date\":");
+        ap_put_json_field(&c->line, dlen ? date : NULL, dlen);
+        ap_buf_puts(&c->line, ",\"title\":");
+        ap_put_json_field(&c->line, a->title.ptr, a->title.len);
+        snprintf(num, sizeof num, ",\"record_bytes\":%zu,\"block\":%llu}\n", size,
+                 (unsigned long long)where.block);
+    } else {
+        snprintf(num, sizeof num, "%llu\t", (unsigned long long)n);
+        ap_buf_puts(&c->line, num);
+        ap_put_tsv_field(&c->line, a->id.ptr, a->id.len);
+        ap_buf_putc(&c->line, '\t');
+        ap_put_tsv_field(&c->line, date, dlen);
+        ap_buf_putc(&c->line, '\t');
+        ap_put_tsv_field(&c->line, a->title.ptr, a->title.len);
+        snprintf(num, sizeof num, "\t%zu\t%llu\n", size, (unsigned long long)where.block);
+    }
     if (ap_buf_puts(&c->line, num)) {
         ap_msg("out of memory");
         return 1;
@@ -681,6 +867,7 @@ int ap_cmd_ls(const ap_options *o) {
     ap_ls_ctx c;
     ap_skips sk;
     ap_out out;
+    uint64_t from = 0, end = 0;
     int rc = 1, opened = 0;
     memset(&c, 0, sizeof c);
     memset(&sk, 0, sizeof sk);
@@ -690,12 +877,13 @@ int ap_cmd_ls(const ap_options *o) {
     c.o = o;
     c.b = &b;
     c.out = &out;
-    ap_buf_puts(&c.line, "#\tid\tdate\ttitle\trecord_bytes\tblock\n");
-    if (ap_walk(o, &b, 0, b.info.article_count, ap_ls_one, &c, &sk)) goto done;
+    if (!o->json) ap_buf_puts(&c.line, "#\tid\tdate\ttitle\trecord_bytes\tblock\n");
+    if (ap_walk_range(o, &b, &from, &end)) goto done;
+    if (ap_walk(o, &b, from, end, ap_ls_one, &c, &sk)) goto done;
     if (ap_out_drain(&out, &c.line)) goto done;
     opened = 0;
     if (ap_out_finish(&out)) goto done;
-    rc = ap_skips_status(o, "ls", o->input, b.info.article_count, &sk);
+    rc = ap_skips_status(o, "ls", o->input, end - from, &sk);
 done:
     if (opened) ap_out_abort(&out);
     ap_bundle_close(&b);
@@ -705,18 +893,22 @@ done:
 
 int ap_cmd_verify(const ap_options *o) {
     ap_bundle_in b;
+    ap_progress prog;
     uint64_t blk, bad_blocks = 0, bad_articles = 0;
     artpack_error e;
     int rc = 1;
+    memset(&prog, 0, sizeof prog);
     if (ap_bundle_open(o, o->input, &b)) goto done;
     e = artpack_bundle_check_index(b.r);
     if (e != ARTPACK_OK) {
         ap_report("index damaged", ap_name(o->input), e);
         goto done;
     }
+    ap_progress_start(&prog, o, "verify", "blocks");
     for (blk = 0; blk < b.info.block_count; blk++) {
         uint64_t first = 0, n;
         uint32_t count = 0;
+        ap_progress_update(&prog, blk, b.info.block_count, 0);
         e = artpack_bundle_check_block(b.r, blk, &first, &count);
         for (n = first; e == ARTPACK_OK && n < first + count; n++) { /* every record decodes */
             const void *rec;
@@ -733,6 +925,7 @@ int ap_cmd_verify(const ap_options *o) {
                    artpack_error_name(e));
         }
     }
+    ap_progress_end(&prog);
     if (bad_blocks) {
         ap_msg("%s: %llu of %llu blocks damaged, %llu of %llu articles lost; "
                "`artpack recover` salvages the rest",
@@ -747,6 +940,7 @@ int ap_cmd_verify(const ap_options *o) {
                (unsigned long long)b.info.block_count);
     rc = 0;
 done:
+    ap_progress_end(&prog);
     ap_bundle_close(&b);
     return rc;
 }
@@ -819,6 +1013,8 @@ typedef struct ap_append_ctx {
     artpack_bundle_writer *w;
     artpack_error e;
     size_t articles;
+    ap_progress prog;
+    const ap_append_file *f;
 } ap_append_ctx;
 
 static int ap_append_add(void *ctx, const unsigned char *record, size_t size) {
@@ -826,6 +1022,7 @@ static int ap_append_add(void *ctx, const unsigned char *record, size_t size) {
     c->e = artpack_bundle_writer_add(c->w, record, size);
     if (c->e != ARTPACK_OK) return 1;
     c->articles++;
+    ap_progress_update(&c->prog, c->articles, 0, c->f->end - c->f->old_end);
     return 0;
 }
 
@@ -846,6 +1043,7 @@ static void ap_append_failed(const ap_options *o, const ap_append_file *f, artpa
 }
 
 int ap_cmd_append(const ap_options *o) {
+    ap_dup_check dc;
     ap_bundle_in b;
     ap_append_ctx ctx;
     ap_append_file f;
@@ -856,10 +1054,11 @@ int ap_cmd_append(const ap_options *o) {
     memset(&b, 0, sizeof b);
     memset(&ctx, 0, sizeof ctx);
     memset(&f, 0, sizeof f);
-    if (o->n_inputs < 2) return ap_usage_error("%s", "append needs BUNDLE and FILE.jsonl...");
-    if (strcmp(o->input, "-") == 0) return ap_usage_error("%s", "append needs a bundle file");
+    memset(&dc, 0, sizeof dc);
+    if (strcmp(o->input, "-") == 0)
+        return ap_usage_error("%s", "append needs a bundle file (it is written in place)");
     /* the lock first: the bundle read below is the one this append extends */
-    if (ap_bundle_open_mode(o, o->input, &b, 1)) goto done;
+    if (ap_bundle_open_mode(o, o->input, &b, AP_OPEN_APPEND)) goto done;
     if (b.info.recovered_footer && !o->force) {
         /* an interrupted append, or a damaged last footer or index segment:
          * appending cuts the file there, which would drop the last commit's
@@ -896,11 +1095,21 @@ int ap_cmd_append(const ap_options *o) {
         goto done;
     }
     cut = 1;
-    for (k = 1; k < o->n_inputs; k++)
-        if (ap_pack_json_async(o, o->inputs[k], ap_append_add, &ctx, &articles, &skipped, NULL)) {
+    ctx.f = &f;
+    ap_progress_start(&ctx.prog, o, "append", "articles");
+    dc.o = o;
+    dc.emit = ap_append_add;
+    dc.ctx = &ctx;
+    /* the bundle's ids: a find by id for each article (reads the id index
+     * each time), so only when asked for; without it, only the input's */
+    dc.bundle = o->unique ? b.r : NULL;
+    for (k = 1; k < (o->n_inputs > 1 ? o->n_inputs : 2); k++) /* no FILE: standard input */
+        if (ap_pack_json_async(o, o->n_inputs > 1 ? o->inputs[k] : "-", ap_dup_emit, &dc,
+                               &articles, &skipped, NULL)) {
             if (ctx.e != ARTPACK_OK) ap_append_failed(o, &f, ctx.e); /* else: reported */
             goto done;
         }
+    ap_dup_summary(&dc, "append");
     e = artpack_bundle_writer_commit(ctx.w);
     if (e != ARTPACK_OK) {
         ap_append_failed(o, &f, e);
@@ -912,12 +1121,14 @@ int ap_cmd_append(const ap_options *o) {
                (unsigned long long)(b.info.article_count + articles));
     rc = skipped ? AP_EXIT_SKIPPED : 0;
 done:
+    ap_progress_end(&ctx.prog);
     if (cut && f.changed == 1) cut = 0; /* what another program wrote is not ours to cut */
     if (cut && ftruncate(b.fd, (off_t)b.info.end_offset) != 0)
         ap_msg("%s: cannot cut the failed append off: %s (readers ignore it; `append -f` "
                "cuts it)", o->input, strerror(errno));
     artpack_bundle_writer_free(ctx.w);
     ap_bundle_close(&b);
+    free(dc.seen.slot);
     return rc;
 }
 
@@ -1036,8 +1247,10 @@ int ap_cmd_merge(const ap_options *o) {
     writing = 1;
     e = ARTPACK_OK;
     for (i = 0; e == ARTPACK_OK && i < o->n_inputs; i++) {
-        for (blk = 0; e == ARTPACK_OK && blk < in[i].info.block_count; blk++)
+        for (blk = 0; e == ARTPACK_OK && blk < in[i].info.block_count; blk++) {
+            ap_progress_update(&bo.prog, total, 0, bo.out.bytes);
             e = artpack_bundle_writer_copy_block(bo.w, in[i].r, blk);
+        }
         total += in[i].info.article_count;
         if (e != ARTPACK_OK && e != ARTPACK_E_WRITE)
             ap_report("cannot copy its blocks (verify it; recover salvages a damaged one)",
@@ -1054,5 +1267,123 @@ done:
     if (writing) ap_bundle_out_end(&bo, 0);
     for (i = 0; i < opened; i++) ap_bundle_close(&in[i]);
     free(in);
+    return rc;
+}
+
+/* ---- info and dict extract ---- */
+
+int ap_bundle_info(const ap_options *o, const char *path, int fd, ap_info *f) {
+    ap_bundle_in b;
+    unsigned char head[16], seg[16];
+    uint64_t commits = 0, at;
+    int rc = 1;
+    memset(&b, 0, sizeof b);
+    b.path = path;
+    b.fd = fd;
+    b.info_only = !o->verbose; /* without -v: no dictionary, no reader */
+    if (ap_bundle_attach(o, &b)) goto done;
+    if (ap_fd_read(&b.fd, 0, head, sizeof head) != 0) {
+        ap_msg("%s: %s", ap_name(path), strerror(errno));
+        goto done;
+    }
+    /* the commits: each index segment names the one before (docs/FORMAT.md) */
+    for (at = b.info.last_segment; at != 0 && commits < b.size; commits++) {
+        uint64_t prev;
+        if (ap_fd_read(&b.fd, at, seg, sizeof seg) != 0) break;
+        prev = (uint64_t)seg[8] | (uint64_t)seg[9] << 8 | (uint64_t)seg[10] << 16 |
+               (uint64_t)seg[11] << 24 | (uint64_t)seg[12] << 32 | (uint64_t)seg[13] << 40 |
+               (uint64_t)seg[14] << 48 | (uint64_t)seg[15] << 56;
+        if (prev >= at) {
+            commits++;
+            break;
+        }
+        at = prev;
+    }
+    ap_info_str(f, "file", ap_name(path));
+    ap_info_str(f, "kind", "bundle");
+    ap_info_num(f, "format_version", head[12]);
+    ap_info_str(f, "codec", ap_codec_name(b.info.codec));
+    ap_info_num(f, "level", (uint64_t)b.info.level);
+    ap_info_num(f, "dict_id", b.info.dict_id);
+    ap_info_str(f, "dict", b.info.dict_id == 0 ? "none"
+                           : b.info.dict_embedded ? "embedded" : "named (give it with -D)");
+    if (b.info.dict_embedded) ap_info_num(f, "dict_bytes", b.info.dict_size);
+    ap_info_num(f, "articles", b.info.article_count);
+    ap_info_num(f, "blocks", b.info.block_count);
+    ap_info_num(f, "commits", commits);
+    ap_info_num(f, "block_size", b.info.block_size);
+    ap_info_num(f, "largest_block", b.info.max_block_content);
+    ap_info_num(f, "largest_block_stored", b.info.max_block_frame);
+    ap_info_num(f, "bytes", b.size);
+    ap_info_num(f, "uncommitted_bytes", b.size - b.info.end_offset);
+    if (b.info.article_count)
+        ap_info_real(f, "bytes_per_article", (double)b.info.end_offset / (double)b.info.article_count);
+    ap_info_num(f, "reader_memory", artpack_bundle_reader_workspace_size(&b.info, 0));
+    ap_info_num(f, "reader_memory_in_place", artpack_bundle_reader_workspace_size_mapped(&b.info, 0));
+    if (o->verbose) { /* the records' bytes: every block decoded */
+        uint64_t blk, records = 0, damaged = 0;
+        for (blk = 0; blk < b.info.block_count; blk++) {
+            uint64_t first = 0, n;
+            uint32_t count = 0;
+            artpack_error e = artpack_bundle_check_block(b.r, blk, &first, &count);
+            for (n = first; e == ARTPACK_OK && n < first + count; n++) {
+                const void *rec;
+                size_t size;
+                e = artpack_bundle_get(b.r, n, &rec, &size);
+                if (e == ARTPACK_OK) records += size;
+            }
+            if (e != ARTPACK_OK) damaged++;
+        }
+        ap_info_num(f, "record_bytes", records);
+        if (b.info.end_offset) ap_info_real(f, "ratio", (double)records / (double)b.info.end_offset);
+        ap_info_num(f, "damaged_blocks", damaged);
+    }
+    rc = 0;
+done:
+    b.fd = -1; /* the caller's */
+    ap_buf_free(&b.dict_buf);
+    free(b.ws);
+    return rc;
+}
+
+/* dict extract BUNDLE: the dictionary the bundle embeds, to -o. */
+int ap_cmd_dict(const ap_options *o) {
+    ap_bundle_in b;
+    artpack_dict d;
+    ap_buf out = {NULL, 0, 0};
+    ap_options ro = *o;
+    int rc = 1;
+    if (strcmp(o->inputs[0], "extract") != 0)
+        return ap_usage_error("dict: unknown subcommand '%s' (artpack dict extract BUNDLE)",
+                              o->inputs[0]);
+    ro.dict_path = NULL; /* the embedded one */
+    ro.input = o->inputs[1];
+    if (ap_bundle_open_mode(&ro, ro.input, &b, AP_OPEN_INFO)) goto done;
+    if (b.info.dict_id == 0) {
+        ap_msg("%s: the bundle has no dictionary", ap_name(ro.input));
+        goto done;
+    }
+    if (!b.info.dict_embedded) {
+        ap_msg("%s: names dictionary ID %u but does not embed it: nothing to extract",
+               ap_name(ro.input), (unsigned)b.info.dict_id);
+        goto done;
+    }
+    b.info_only = 0;
+    if (ap_bundle_attach(&ro, &b)) goto done;
+    if (artpack_bundle_reader_dict(b.r, &d) != ARTPACK_OK) {
+        ap_msg("%s: cannot read its dictionary", ap_name(ro.input));
+        goto done;
+    }
+    if (ap_buf_put(&out, d.data, d.size)) {
+        ap_msg("out of memory");
+        goto done;
+    }
+    if (ap_commit(o, &out)) goto done;
+    if (o->verbose)
+        ap_msg("dict extract: dictionary ID %u, %zu B", (unsigned)d.id, d.size);
+    rc = 0;
+done:
+    ap_bundle_close(&b);
+    ap_buf_free(&out);
     return rc;
 }

@@ -31,7 +31,32 @@ typedef struct ap_options {
     size_t block_size;            /* pack --block-size */
     const char *id;               /* get --id */
     int codec_set;                /* --lz4 or --stored given */
+    int json;                     /* ls, info --json */
+    int unique;                   /* pack, append --unique */
+    int progress;                 /* 0 never, 1 on a terminal (default), 2 always */
+    int range;                    /* unpack, ls --range A-B: */
+    uint64_t range_from, range_to; /* inclusive; range_to UINT64_MAX: to the end */
 } ap_options;
+
+/* 1 when standard input may be read: not a terminal (else reported). */
+int ap_stdin_ok(void);
+/* 1 when progress goes to standard error (a terminal, or --progress). */
+int ap_progress_on(const ap_options *o);
+/* Progress of a long command on standard error (when ap_progress_on):
+ * "artpack: WHAT: 1200 of 5000 articles (24%), 3.1 MB, 2.0 MB/s", redrawn
+ * at most 5 times a second; the line is cleared at the end. */
+typedef struct ap_progress {
+    int on, shown;
+    const char *what, *unit;
+    double t0, last;
+} ap_progress;
+void ap_progress_start(ap_progress *p, const ap_options *o, const char *what, const char *unit);
+/* done of total units (total 0: unknown), bytes so far (0: not shown). */
+void ap_progress_update(ap_progress *p, uint64_t done, uint64_t total, uint64_t bytes);
+void ap_progress_end(ap_progress *p);
+
+/* "A-B", "A-" or "N" -> [*from, *to] (UINT64_MAX: to the end); 0 or -1. */
+int ap_parse_range(const char *s, uint64_t *from, uint64_t *to);
 
 /* Messages on stderr, "artpack: " first. */
 void ap_msg(const char *fmt, ...);
@@ -81,5 +106,20 @@ int ap_cmd_append(const ap_options *o);
 int ap_cmd_verify(const ap_options *o);
 int ap_cmd_recover(const ap_options *o);
 int ap_cmd_merge(const ap_options *o);
+int ap_cmd_dict(const ap_options *o);
+/* Standard input as a file that can be read with pread: itself when it is
+ * one, else a copy in an unlinked temporary file. -1 after reporting. */
+int ap_stdin_file(void);
+
+/* What info writes: "key: value" lines, or one JSON object (--json). */
+typedef struct ap_info {
+    ap_buf *out;
+    int json, first;
+} ap_info;
+void ap_info_str(ap_info *f, const char *key, const char *value); /* NULL: null */
+void ap_info_num(ap_info *f, const char *key, uint64_t value);
+void ap_info_real(ap_info *f, const char *key, double value);
+/* info of the bundle open at fd (path names it): 0, or 1 after reporting. */
+int ap_bundle_info(const ap_options *o, const char *path, int fd, ap_info *f);
 
 #endif
