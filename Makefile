@@ -9,7 +9,7 @@
 #   make python          the Python package, built in place in $(B)/python (PYTHONPATH=$(B)/python)
 #   make python-test     its pytest + hypothesis tests (python/tests)
 #   make bench-dask      Dask on 2 workers against one process (docs/bench/dask.md)
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   (and the man page, docs/artpack.1)
 
 CC      ?= cc
 CXX     ?= c++
@@ -18,6 +18,7 @@ PREFIX  ?= /usr/local
 LIBDIR  ?= $(PREFIX)/lib
 INCDIR  ?= $(PREFIX)/include
 BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
 OPT     ?= -O2
 WARN     = -Wall -Wextra -Wpedantic -Werror
 CFLAGS  ?=
@@ -203,6 +204,8 @@ install: all
 	ln -sf libartpack.so.$(SO_VER) $(DESTDIR)$(LIBDIR)/libartpack.so.$(SO_MAJOR)
 	ln -sf libartpack.so.$(SO_VER) $(DESTDIR)$(LIBDIR)/libartpack.so
 	install -m 755 $(B)/artpack $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 644 docs/artpack.1 $(DESTDIR)$(MANDIR)/man1/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 	    -e 's|@VERSION@|$(SO_VER)|' artpack.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/artpack.pc
 

@@ -643,6 +643,28 @@ if [ -z "$WRAP" ]; then
     [ ! -s "$t/err.txt" ] && ok || bad "no progress when standard error is not a terminal"
 fi
 
+# ---- the man page says what --help says (docs/artpack.1) ----
+man1=$here/../docs/artpack.1
+if [ -f "$man1" ]; then
+    ap --help >"$t/help.txt" 2>/dev/null
+    sed 's/\\-/-/g' "$man1" >"$t/man.txt"
+    for opt in $(grep -o -- '--[a-z][a-z0-9-]*' "$t/help.txt" | sort -u); do
+        grep -q -- "$opt\b" "$t/man.txt" && ok || bad "docs/artpack.1 lacks $opt (in --help)"
+    done
+    for opt in $(grep -o -- '--[a-z][a-z0-9-]*' "$t/man.txt" | sort -u); do
+        grep -q -- "$opt\b" "$t/help.txt" && ok || bad "docs/artpack.1 has $opt, which --help lacks"
+    done
+    for cmd in $(sed -n 's/^  \([a-z][a-z]*\) .*/\1/p; s/^  \([a-z][a-z]*\)$/\1/p' "$t/help.txt" | sort -u); do
+        grep -Eq "^\.BR? \"?$cmd( |\"|$)" "$t/man.txt" && ok || bad "docs/artpack.1 lacks the command $cmd"
+    done
+    for s in $(grep -o -- ' -[a-zA-Z],' "$t/help.txt" | tr -d ' ,' | sort -u); do
+        grep -q -- "^\.BR $s\b" "$t/man.txt" && ok || bad "docs/artpack.1 lacks $s"
+    done
+    # it installs
+    make -s -o all -C "$here/.." install B="$(cd "$(dirname "$ARTPACK")" && pwd)" DESTDIR="$t/inst" PREFIX=/usr >/dev/null 2>&1 &&
+        [ -f "$t/inst/usr/share/man/man1/artpack.1" ] && ok || bad "make install does not install the man page"
+fi
+
 # ---- every exit status is 0 or 1, whatever the bytes ----
 rounds=200; [ -n "$WRAP" ] && rounds=40 # slow under valgrind
 for i in $(seq 1 "$rounds"); do
