@@ -665,6 +665,47 @@ if [ -f "$man1" ]; then
         [ -f "$t/inst/usr/share/man/man1/artpack.1" ] && ok || bad "make install does not install the man page"
 fi
 
+# ---- signals at random moments: pack, encode, append, merge (issue 11, item 2's acceptance) ----
+# no temporary file remains; the target is absent (or, for append, as it was)
+# or complete
+if [ -z "$WRAP" ]; then
+    ap pack -f -3 -D "$t/d.dict" --block-size 64K -o "$t/sig-base.apb" "$t/big.jsonl" 2>/dev/null
+    base_n=$(ap info --json "$t/sig-base.apb" | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"])')
+    sigbad=0
+    for cmd in pack encode append merge; do
+        for k in $(seq 1 20); do
+            sig=$(echo INT TERM HUP | cut -d' ' -f$((k % 3 + 1)))
+            delay=$(python3 -c "import random; print(round(random.uniform(0, 0.4), 3))")
+            rm -f "$t/sig.out"
+            case $cmd in
+                pack) set -- pack -19 -D "$t/d.dict" -o "$t/sig.out" "$t/big.jsonl" ;;
+                encode) set -- encode -19 -D "$t/d.dict" -o "$t/sig.out" "$t/big.jsonl" ;;
+                append) cp "$t/sig-base.apb" "$t/sig.out"; set -- append -D "$t/d.dict" "$t/sig.out" "$t/big.jsonl" ;;
+                merge) set -- merge -D "$t/d.dict" -o "$t/sig.out" "$t/sig-base.apb" "$t/sig-base.apb" "$t/sig-base.apb" ;;
+            esac
+            "$ARTPACK" "$@" 2>"$t/sig.err" & p=$!
+            sleep "$delay"; kill -s "$sig" "$p" 2>/dev/null; wait "$p"; s=$?
+            left=$(ls "$t" | grep -c 'sig.out.tmp-' || true)
+            state=bad
+            if [ "$left" = 0 ]; then
+                case $cmd in
+                    encode) if [ $s -ge 128 ] && [ ! -e "$t/sig.out" ]; then state=absent
+                            elif [ $s = 0 ] && [ "$(ap decode -D "$t/d.dict" "$t/sig.out" 2>/dev/null | wc -l)" = 20000 ]; then state=complete; fi ;;
+                    append) n=$(ap info --json "$t/sig.out" 2>/dev/null | python3 -c 'import json,sys; i=json.load(sys.stdin); print(i["articles"] if i["uncommitted_bytes"] == 0 else -1)' 2>/dev/null)
+                            if [ $s -ge 128 ] && cmp -s "$t/sig.out" "$t/sig-base.apb"; then state=unchanged
+                            elif [ $s = 0 ] && [ "$n" = $((base_n + 20000)) ] && ap verify -q -D "$t/d.dict" "$t/sig.out"; then state=complete; fi ;;
+                    *) if [ $s -ge 128 ] && [ ! -e "$t/sig.out" ]; then state=absent
+                       elif [ $s = 0 ] && ap verify -q -D "$t/d.dict" "$t/sig.out"; then state=complete; fi ;;
+                esac
+            fi
+            if [ "$state" = bad ]; then
+                sigbad=1; bad "SIG$sig after ${delay}s of $cmd: status $s, $left temporary files left, the target neither as it was nor complete: $(head -c 300 "$t/sig.err") $(ls -la "$t/sig.out" 2>&1)"
+            fi
+        done
+    done
+    [ "$sigbad" = 0 ] && ok
+fi
+
 # ---- every exit status is 0 or 1, whatever the bytes ----
 rounds=200; [ -n "$WRAP" ] && rounds=40 # slow under valgrind
 for i in $(seq 1 "$rounds"); do

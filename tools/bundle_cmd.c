@@ -976,6 +976,7 @@ static int ap_append_unchanged(ap_append_file *f) {
         ap_fd_read(&f->fd, f->old_end - sizeof again, again, sizeof again) != 0 ||
         memcmp(again, f->footer, sizeof again) != 0) {
         f->changed = 1;
+        ap_unwatch_append(); /* what another program wrote is not ours to cut */
         return 0;
     }
     return 1;
@@ -1095,6 +1096,7 @@ int ap_cmd_append(const ap_options *o) {
         goto done;
     }
     cut = 1;
+    ap_watch_append(b.fd, b.info.end_offset); /* a signal cuts it back too */
     ctx.f = &f;
     ap_progress_start(&ctx.prog, o, "append", "articles");
     dc.o = o;
@@ -1115,12 +1117,14 @@ int ap_cmd_append(const ap_options *o) {
         ap_append_failed(o, &f, e);
         goto done;
     }
+    ap_unwatch_append(); /* committed: a signal from here on leaves it */
     cut = 0;
     if (o->verbose || (skipped && !o->quiet))
         ap_msg("append: %zu articles added (%zu skipped); the bundle holds %llu", articles, skipped,
                (unsigned long long)(b.info.article_count + articles));
     rc = skipped ? AP_EXIT_SKIPPED : 0;
 done:
+    ap_unwatch_append();
     ap_progress_end(&ctx.prog);
     if (cut && f.changed == 1) cut = 0; /* what another program wrote is not ours to cut */
     if (cut && ftruncate(b.fd, (off_t)b.info.end_offset) != 0)

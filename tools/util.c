@@ -200,9 +200,15 @@ static int ap_write_fd(int fd, const unsigned char *p, size_t n);
 /* The temporary file being written, for the signal handler. */
 static char *volatile ap_live_tmp;
 
+/* An append in progress, for the signal handler: its file and the committed
+ * end it cuts back to. */
+static volatile int ap_live_append_fd = -1;
+static volatile off_t ap_live_append_end;
+
 static void ap_on_signal(int sig) {
     char *t = ap_live_tmp;
     if (t != NULL) unlink(t);
+    if (ap_live_append_fd >= 0) (void)ftruncate(ap_live_append_fd, ap_live_append_end);
     signal(sig, SIG_DFL);
     _exit(128 + sig);
 }
@@ -219,6 +225,14 @@ static void ap_watch_signals(void) {
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 }
+
+void ap_watch_append(int fd, uint64_t committed_end) {
+    ap_watch_signals();
+    ap_live_append_end = (off_t)committed_end;
+    ap_live_append_fd = fd;
+}
+
+void ap_unwatch_append(void) { ap_live_append_fd = -1; }
 
 int ap_out_open(ap_out *o, const char *path, int force, char *err, size_t err_size) {
     size_t plen;

@@ -57,6 +57,13 @@ int ap_out_commit(ap_out *o, char *err, size_t err_size);
 /* "to standard output", or the path: for messages ("writing %s"). */
 const char *ap_out_name(const ap_out *o);
 void ap_out_abort(ap_out *o);
+/* An append writing in place to fd: until ap_unwatch_append, SIGINT,
+ * SIGTERM and SIGHUP cut the file back to committed_end (what the append
+ * wrote is dropped, the bundle is as it was) and end the process with 128 +
+ * the signal. */
+void ap_watch_append(int fd, uint64_t committed_end);
+void ap_unwatch_append(void);
+
 /* An artpack_write_fn over an ap_out. */
 int ap_out_write_cb(void *opaque, const void *data, size_t size);
 
