@@ -641,6 +641,14 @@ if [ -z "$WRAP" ]; then
     run ap unpack --progress -D "$t/d.dict" -o "$t/prog.out" "$t/sig.apb"
     run ap encode -19 -D "$t/d.dict" -f -o "$t/prog.apz" "$t/big.jsonl"
     [ ! -s "$t/err.txt" ] && ok || bad "no progress when standard error is not a terminal"
+    if command -v script >/dev/null 2>&1; then # a terminal: script(1) gives one
+        script -qec "$ARTPACK encode -19 -D $t/d.dict -f -o $t/prog.apz $t/big.jsonl" /dev/null >"$t/tty.txt" 2>&1 </dev/null
+        grep -q "artpack: encode: [0-9]* articles" "$t/tty.txt" && ok || bad "progress on a terminal by default"
+        script -qec "$ARTPACK encode -q -19 -D $t/d.dict -f -o $t/prog.apz $t/big.jsonl" /dev/null >"$t/tty.txt" 2>&1 </dev/null
+        ! grep -q "artpack: encode:" "$t/tty.txt" && ok || bad "-q: no progress on a terminal"
+        script -qec "$ARTPACK unpack -D $t/d.dict" /dev/null >"$t/tty.txt" 2>&1 </dev/null
+        grep -q "will not read from a terminal" "$t/tty.txt" && ok || bad "a terminal is not read as standard input"
+    fi
 fi
 
 # ---- the man page says what --help says (docs/artpack.1) ----
