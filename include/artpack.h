@@ -329,7 +329,10 @@ ARTPACK_API artpack_error artpack_record_size(const artpack_article *src, size_t
 /** Encodes *src into dst[0..dst_capacity); *written gets the record size.
  *  Canonical: one article has exactly one encoding. A list that came from
  *  artpack_record_decode is copied as is, so decode then encode gives back
- *  the same bytes. On error nothing useful is in dst. */
+ *  the same bytes. Extra-field values must be canonical JSON text (compact,
+ *  object keys sorted, canonical escapes, JSON numbers of at most 512
+ *  characters): any other value gives ARTPACK_E_NONCANONICAL, so every record
+ *  written is one the tools can print. On error nothing useful is in dst. */
 ARTPACK_API artpack_error artpack_record_encode(void *dst, size_t dst_capacity,
                                     const artpack_article *src, size_t *written);
 
@@ -387,6 +390,8 @@ typedef struct artpack_train_params {
 /** Trains a zstd dictionary on count samples laid end to end in samples
  *  (sizes in sample_sizes), into dst[0..dst_capacity) (at least dict_size).
  *  Deterministic: the same samples and parameters give the same bytes.
+ *  ARTPACK_E_TRAIN when zstd's trainer fails or what it makes is unusable
+ *  (under ARTPACK_DICT_SIZE_MIN bytes or ID 0: too few distinct samples).
  *  Host only: zstd's trainer allocates with malloc. */
 ARTPACK_API artpack_error artpack_dict_train(void *dst, size_t dst_capacity,
                                              const void *samples,
@@ -664,7 +669,11 @@ ARTPACK_API artpack_error artpack_bundle_writer_create(artpack_bundle_writer **o
                                                       const artpack_dict *dict,
                                                       const artpack_allocator *allocator,
                                                       artpack_write_fn write, void *opaque);
-/** Opens a committed bundle for appending: the writer continues after
+/** Exclusion is the caller's: the library does not lock. Two appenders on
+ *  one bundle at once lose one's commit; the CLI takes an flock on the file
+ *  and, before it writes and before the footer, checks that the file still
+ *  ends with the footer it read.
+ *  Opens a committed bundle for appending: the writer continues after
  *  info->end_offset (the caller cuts the file there first, dropping what an
  *  interrupted append left) with the bundle's codec, level and block size.
  *  dict must be the bundle's dictionary when it has one. read (required)
