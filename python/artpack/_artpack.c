@@ -130,7 +130,21 @@ static int ap_pair_cmp(const void *x, const void *y) {
 /* Canonical JSON text of v (a bytes object in *out, kept alive by keep). */
 static int ap_json_text(ap_built *b, PyObject *v, artpack_str *out) {
     PyObject *s = PyObject_CallOneArg(ap_json_encode, v);
-    if (s == NULL) return -1;
+    if (s == NULL) {
+        /* a value JSON cannot hold (NaN or an infinity: json.loads turns
+         * 1E400 into inf): the article cannot be packed, an ArticleError (a
+         * ValueError too); a type JSON does not know stays a TypeError */
+        if (PyErr_ExceptionMatches(PyExc_ValueError)) {
+            PyObject *type, *value, *tb;
+            PyErr_Fetch(&type, &value, &tb);
+            PyErr_Format(ap_ArticleError, "an extra value cannot be written as JSON: %S",
+                         value ? value : Py_None);
+            Py_XDECREF(type);
+            Py_XDECREF(value);
+            Py_XDECREF(tb);
+        }
+        return -1;
+    }
     if (PyList_Append(b->keep, s) < 0) {
         Py_DECREF(s);
         return -1;

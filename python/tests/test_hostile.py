@@ -75,7 +75,24 @@ def _unpack_ok(data):
         return
     assert isinstance(a, dict)
     # (fields of a later minor version are skipped, so the bytes may differ)
-    assert artpack.unpack(artpack.pack(a)) == a
+    try:
+        again = artpack.pack(a)
+    except artpack.ArticleError:
+        # a number JSON can write but Python cannot hold (1E400 -> inf):
+        # json.loads gives an infinity, which no JSON text can carry back
+        assert _has_non_finite(a), a
+        return
+    assert artpack.unpack(again) == a
+
+
+def _has_non_finite(v):
+    if isinstance(v, float):
+        return v != v or v in (float("inf"), float("-inf"))
+    if isinstance(v, dict):
+        return any(_has_non_finite(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_has_non_finite(x) for x in v)
+    return False
 
 
 @given(st.binary(max_size=200) | mutated(RECORDS))

@@ -83,3 +83,21 @@ def test_unpack_accepts_buffers():
 def test_pack_is_deterministic(arts):
     for a in arts:
         assert artpack.pack(a) == artpack.pack(dict(reversed(list(a.items()))))
+
+
+def test_non_finite_values_are_article_errors():
+    # JSON has no NaN or infinity; json.loads turns 1E400 into inf, which
+    # no JSON text can carry back: pack refuses it with ArticleError (found
+    # by the hostile-bytes property test)
+    import math
+    for v in (float("inf"), float("-inf"), float("nan")):
+        with pytest.raises(artpack.ArticleError):
+            artpack.pack({"id": "x", "n": v})
+        with pytest.raises(ValueError):
+            artpack.pack({"id": "x", "deep": [1, {"n": v}]})
+    a = artpack.unpack(artpack.pack({"id": "x"}))
+    assert a == {"id": "x"}
+    big = json.loads('{"id":"y","n":1E400}')
+    assert math.isinf(big["n"])
+    with pytest.raises(artpack.ArticleError):
+        artpack.pack(big)
