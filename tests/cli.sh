@@ -696,14 +696,17 @@ if [ -z "$WRAP" ]; then
             left=$(ls "$t" | grep -c 'sig.out.tmp-' || true)
             state=bad
             if [ "$left" = 0 ]; then
+                # a signal that lands after the commit point (the rename, or
+                # append's footer) and before the exit leaves a complete
+                # target with a status of 128+N: that is allowed too
                 case $cmd in
                     encode) if [ $s -ge 128 ] && [ ! -e "$t/sig.out" ]; then state=absent
-                            elif [ $s = 0 ] && [ "$(ap decode -D "$t/d.dict" "$t/sig.out" 2>/dev/null | wc -l)" = 20000 ]; then state=complete; fi ;;
+                            elif { [ $s = 0 ] || [ $s -ge 128 ]; } && [ "$(ap decode -D "$t/d.dict" "$t/sig.out" 2>/dev/null | wc -l)" = 20000 ]; then state=complete; fi ;;
                     append) n=$(ap info --json "$t/sig.out" 2>/dev/null | python3 -c 'import json,sys; i=json.load(sys.stdin); print(i["articles"] if i["uncommitted_bytes"] == 0 else -1)' 2>/dev/null)
                             if [ $s -ge 128 ] && cmp -s "$t/sig.out" "$t/sig-base.apb"; then state=unchanged
-                            elif [ $s = 0 ] && [ "$n" = $((base_n + 20000)) ] && ap verify -q -D "$t/d.dict" "$t/sig.out"; then state=complete; fi ;;
+                            elif { [ $s = 0 ] || [ $s -ge 128 ]; } && [ "$n" = $((base_n + 20000)) ] && ap verify -q -D "$t/d.dict" "$t/sig.out"; then state=complete; fi ;;
                     *) if [ $s -ge 128 ] && [ ! -e "$t/sig.out" ]; then state=absent
-                       elif [ $s = 0 ] && ap verify -q -D "$t/d.dict" "$t/sig.out"; then state=complete; fi ;;
+                       elif { [ $s = 0 ] || [ $s -ge 128 ]; } && ap verify -q -D "$t/d.dict" "$t/sig.out"; then state=complete; fi ;;
                 esac
             fi
             if [ "$state" = bad ]; then
