@@ -635,6 +635,33 @@ cp "$t/b.apb" "$t/dup.apb"
 run ap append --unique -D "$t/d.dict" "$t/dup.apb" "$t/more.jsonl" "$t/dup.jsonl"; expect_rc 1 "append --unique of an id in the bundle"
 expect_err "is already in the bundle (article 0)" "append --unique names the article"
 cmp -s "$t/dup.apb" "$t/b.apb" && ok || bad "append --unique changed the bundle"
+# the duplicate-id check in bounded memory (its ids sorted in runs of 32,768 in
+# temporary files): 150,000 tiny articles, two ids repeated far apart, an id
+# repeated three times, every other id once
+python3 - "$t/many.jsonl" "$t/uniq.jsonl" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f, open(sys.argv[2], "w") as g:
+    for i in range(150000):
+        n = {149999: 3, 100000: 77777, 120000: 77777}.get(i, i)
+        f.write('{"id":"many-%06d","title":"x"}\n' % n)
+        g.write('{"id":"u-%d","title":"x"}\n' % i)
+PY
+run ap pack -D "$t/d.dict" -o "$t/many.apb" "$t/many.jsonl"; expect_rc 0 "pack of 150,000 articles with 3 repeated ids"
+grep -c "is the id of an article read before" "$t/err.txt" | grep -qx 3 && ok || bad "pack: exactly 3 repeats reported: $(head -c 400 "$t/err.txt")"
+grep -q 'article 100001 read: id "many-077777" is the id of an article read before (article 77778 read)' "$t/err.txt" && ok || bad "pack names a repeat and its first"
+grep -q 'article 120001 read: id "many-077777" .*(article 77778 read)' "$t/err.txt" && ok || bad "pack: a third occurrence names the first"
+grep -q 'article 150000 read: id "many-000003" .*(article 4 read)' "$t/err.txt" && ok || bad "pack: a repeat 149,996 articles apart"
+[ "$(grep -n 'read before' "$t/err.txt" | cut -d: -f1 | tr '\n' ' ')" = "1 2 3 " ] && grep -q "3 articles with an id seen before" "$t/err.txt" && ok || bad "pack: repeats in the order read, then the count"
+run ap pack --unique -D "$t/d.dict" -o "$t/many2.apb" "$t/many.jsonl"; expect_rc 1 "pack --unique of 150,000 articles with repeats"
+expect_err 'article 100001 read: .*(--unique: nothing written)' "pack --unique names the first repeat"
+[ ! -e "$t/many2.apb" ] && ok || bad "pack --unique of many articles wrote a bundle"
+run ap pack -q -D "$t/d.dict" -o "$t/many3.apb" "$t/many.jsonl"; expect_rc 0 "pack -q with repeats"; [ ! -s "$t/err.txt" ] && ok || bad "pack -q says nothing of repeats"
+run ap pack -D "$t/d.dict" -o "$t/uniq.apb" "$t/uniq.jsonl"; expect_rc 0 "pack of 150,000 distinct ids"; [ ! -s "$t/err.txt" ] && ok || bad "pack of distinct ids warns: $(head -c 300 "$t/err.txt")"
+run env TMPDIR="$t/no-such-dir" $WRAP "$ARTPACK" pack -D "$t/d.dict" -o "$t/many4.apb" "$t/many.jsonl"; expect_rc 1 "pack with no temporary folder for the id check"
+expect_err "temporary file for the duplicate-id check" "the id check's temporary file named"; [ ! -e "$t/many4.apb" ] && ok || bad "a failed id check wrote a bundle"
+cp "$t/uniq.apb" "$t/uniq2.apb"
+run ap append -D "$t/d.dict" "$t/uniq2.apb" "$t/many.jsonl"; expect_rc 0 "append of 150,000 articles with repeats"
+grep -c "is the id of an article read before" "$t/err.txt" | grep -qx 3 && ok || bad "append: the input's 3 repeats reported"
 if [ -z "$WRAP" ]; then
     run ap encode --progress -19 -D "$t/d.dict" -o "$t/prog.apz" "$t/big.jsonl"; expect_rc 0 "encode --progress"
     grep -q "artpack: encode: [0-9]* articles" "$t/err.txt" && ok || bad "encode --progress shows progress"

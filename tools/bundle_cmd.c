@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dupcheck.h"
 #include "json.h"
 
 /* ---- files behind the library's callbacks ---- */
@@ -245,98 +246,6 @@ static int ap_out_drain(ap_out *out, ap_buf *line) {
     return 0;
 }
 
-/* ---- duplicate ids (pack, append) ---- */
-
-/* A set of 64-bit id hashes (open addressing; 0 marks an empty slot): 16
- * bytes per distinct id at most. A collision of two different ids is a
- * 1-in-2^64 chance per pair, so a hash seen before is taken as the id. */
-typedef struct ap_idset {
-    uint64_t *slot;
-    size_t cap, count;
-} ap_idset;
-
-static uint64_t ap_id_hash(const char *s, size_t n) {
-    uint64_t h = 14695981039346656037u;
-    size_t i;
-    for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-    h ^= h >> 33; /* a finaliser (MurmurHash3's): spread the low bits */
-    h *= 0xff51afd7ed558ccdu;
-    h ^= h >> 33;
-    return h ? h : 1;
-}
-
-/* Adds h: 1 if it was there already, 0 if added, -1 out of memory. */
-static int ap_idset_add(ap_idset *s, uint64_t h) {
-    size_t i;
-    if (2 * (s->count + 1) > s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 1024, k;
-        uint64_t *slot = (uint64_t *)ap_malloc(cap * sizeof *slot);
-        if (slot == NULL) return -1;
-        memset(slot, 0, cap * sizeof *slot);
-        for (k = 0; k < s->cap; k++)
-            if (s->slot[k]) {
-                for (i = (size_t)(s->slot[k] & (cap - 1)); slot[i]; i = (i + 1) & (cap - 1)) continue;
-                slot[i] = s->slot[k];
-            }
-        free(s->slot);
-        s->slot = slot;
-        s->cap = cap;
-    }
-    for (i = (size_t)(h & (s->cap - 1)); s->slot[i]; i = (i + 1) & (s->cap - 1))
-        if (s->slot[i] == h) return 1;
-    s->slot[i] = h;
-    s->count++;
-    return 0;
-}
-
-/* An ap_emit_fn in front of another: checks each article's id against the
- * ids read before and (append) the bundle's; warns, or with --unique stops. */
-typedef struct ap_dup_check {
-    const ap_options *o;
-    ap_emit_fn emit;
-    void *ctx;
-    artpack_bundle_reader *bundle; /* append: the ids committed; NULL for pack */
-    ap_idset seen;
-    uint64_t read, dups;
-} ap_dup_check;
-
-static int ap_dup_emit(void *vctx, const unsigned char *record, size_t size) {
-    ap_dup_check *c = (ap_dup_check *)vctx;
-    artpack_article a;
-    c->read++;
-    if (artpack_record_decode(&a, record, size, NULL) == ARTPACK_OK && a.id.ptr != NULL) {
-        char where[96] = "";
-        int again = ap_idset_add(&c->seen, ap_id_hash(a.id.ptr, a.id.len));
-        if (again < 0) {
-            ap_msg("out of memory");
-            return 1;
-        }
-        if (again) {
-            snprintf(where, sizeof where, "is the id of an article read before");
-        } else if (c->bundle != NULL) {
-            uint64_t n = 0;
-            if (artpack_bundle_find_id(c->bundle, a.id.ptr, a.id.len, &n) == ARTPACK_OK)
-                snprintf(where, sizeof where, "is already in the bundle (article %llu)",
-                         (unsigned long long)n);
-        }
-        if (*where) {
-            c->dups++;
-            if (c->o->unique || !c->o->quiet)
-                ap_msg("article %llu read: id \"%.*s\" %s%s", (unsigned long long)c->read,
-                       (int)(a.id.len > 80 ? 80 : a.id.len), a.id.ptr, where,
-                       c->o->unique ? " (--unique: nothing written)" : "");
-            if (c->o->unique) return 1;
-        }
-    }
-    return c->emit(c->ctx, record, size);
-}
-
-static void ap_dup_summary(const ap_dup_check *c, const char *what) {
-    if (c->dups && !c->o->quiet)
-        ap_msg("%s: %llu article%s with an id seen before (--unique refuses them)", what,
-               (unsigned long long)c->dups, c->dups == 1 ? "" : "s");
-}
-
 /* ---- pack ---- */
 
 static artpack_bundle_params ap_bundle_params(const ap_options *o) {
@@ -459,7 +368,7 @@ int ap_cmd_pack(const ap_options *o) {
     uint64_t bytes = 0, json_bytes = 0;
     int i, rc = 1, has_dict = 0, streaming = 0;
     memset(&recs, 0, sizeof recs);
-    memset(&dc, 0, sizeof dc);
+    ap_dup_init(&dc, o, ap_emit_sample, &recs, NULL);
     if (o->dict_path && o->train_dict) {
         ap_usage_error("%s", "pack takes -D DICT or --train, not both");
         return 1;
@@ -478,9 +387,8 @@ int ap_cmd_pack(const ap_options *o) {
         if (ap_bundle_out_start(o, &p, has_dict ? &dict : NULL, &bo)) goto done;
         streaming = 1;
     }
-    dc.o = o;
-    dc.emit = streaming ? ap_bundle_out_add : ap_emit_sample;
-    dc.ctx = streaming ? (void *)&bo : (void *)&recs;
+    ap_dup_init(&dc, o, streaming ? ap_bundle_out_add : ap_emit_sample,
+                streaming ? (void *)&bo : (void *)&recs, NULL);
     for (i = 0; i < o->n_inputs; i++) {
         int bad = streaming ? ap_pack_json_async(o, o->inputs[i], ap_dup_emit, &dc, &articles,
                                                  &skipped, &json_bytes)
@@ -488,7 +396,7 @@ int ap_cmd_pack(const ap_options *o) {
                                            &skipped, &json_bytes);
         if (bad) goto done;
     }
-    ap_dup_summary(&dc, "pack");
+    if (ap_dup_finish(&dc, "pack")) goto done; /* --unique: nothing written */
     if (streaming) {
         streaming = 0;
         bytes = bo.out.bytes;
@@ -521,7 +429,7 @@ done:
     ap_buf_free(&recs.samples);
     free(recs.sizes);
     ap_buf_free(&dict_buf);
-    free(dc.seen.slot);
+    ap_dup_free(&dc);
     return rc;
 }
 
@@ -1055,7 +963,7 @@ int ap_cmd_append(const ap_options *o) {
     memset(&b, 0, sizeof b);
     memset(&ctx, 0, sizeof ctx);
     memset(&f, 0, sizeof f);
-    memset(&dc, 0, sizeof dc);
+    ap_dup_init(&dc, o, ap_append_add, &ctx, NULL);
     if (strcmp(o->input, "-") == 0)
         return ap_usage_error("%s", "append needs a bundle file (it is written in place)");
     /* the lock first: the bundle read below is the one this append extends */
@@ -1099,19 +1007,16 @@ int ap_cmd_append(const ap_options *o) {
     ap_watch_append(b.fd, b.info.end_offset); /* a signal cuts it back too */
     ctx.f = &f;
     ap_progress_start(&ctx.prog, o, "append", "articles");
-    dc.o = o;
-    dc.emit = ap_append_add;
-    dc.ctx = &ctx;
     /* the bundle's ids: a find by id for each article (reads the id index
      * each time), so only when asked for; without it, only the input's */
-    dc.bundle = o->unique ? b.r : NULL;
+    ap_dup_init(&dc, o, ap_append_add, &ctx, o->unique ? b.r : NULL);
     for (k = 1; k < (o->n_inputs > 1 ? o->n_inputs : 2); k++) /* no FILE: standard input */
         if (ap_pack_json_async(o, o->n_inputs > 1 ? o->inputs[k] : "-", ap_dup_emit, &dc,
                                &articles, &skipped, NULL)) {
             if (ctx.e != ARTPACK_OK) ap_append_failed(o, &f, ctx.e); /* else: reported */
             goto done;
         }
-    ap_dup_summary(&dc, "append");
+    if (ap_dup_finish(&dc, "append")) goto done; /* --unique: cut back */
     e = artpack_bundle_writer_commit(ctx.w);
     if (e != ARTPACK_OK) {
         ap_append_failed(o, &f, e);
@@ -1132,7 +1037,7 @@ done:
                "cuts it)", o->input, strerror(errno));
     artpack_bundle_writer_free(ctx.w);
     ap_bundle_close(&b);
-    free(dc.seen.slot);
+    ap_dup_free(&dc);
     return rc;
 }
 
