@@ -49,7 +49,7 @@ DECODE_SRC = $(RECORD_SRC) codec/error.c codec/checksum.c codec/alloc.c codec/di
              codec/bundle_format.c codec/bundle_read.c
 CODEC_SRC  = $(DECODE_SRC) codec/bundle_write.c codec/bundle_salvage.c
 TOOL_SRC  = tools/util.c tools/json_in.c tools/json_out.c
-CLI_SRC   = tools/artpack.c tools/bundle_cmd.c tools/dupcheck.c tools/parallel.c
+CLI_SRC   = tools/artpack.c tools/bundle_cmd.c tools/dupcheck.c tools/spool.c tools/parallel.c
 CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
 TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_device test_stream

@@ -52,13 +52,18 @@ static void ap_vec_free(const artpack_allocator *m, ap_vec *v) {
 }
 
 /* A live segment as the writer knows it; its block entries (first articles
- * relative to the segment) and id hashes once loaded or written here. */
+ * relative to the segment) and id hashes once loaded or written here (or,
+ * spilled: its entries here, its hashes in the spill at spill_at). */
 typedef struct ap_wlive {
     ap_live at;
     uint32_t count, blocks;
-    int loaded;
+    int loaded, spilled;
+    uint64_t spill_at;
     ap_vec entries, hashes;
 } ap_wlive;
+
+/* With a spill, the pending id hashes go to it in pieces of this size. */
+#define AP_SPILL_CHUNK ((size_t)1 << 16)
 
 /* A block staged for compression, and what compresses it. */
 typedef struct ap_slot {
@@ -110,6 +115,12 @@ struct artpack_bundle_writer {
     void *read_opaque;
     artpack_barrier_fn barrier;
     void *barrier_opaque;
+    /* the spill (artpack_bundle_writer_set_spill): the pending hashes are
+     * spill[spill_pending, spill_end) then hashes */
+    artpack_write_fn spill_write;
+    artpack_read_fn spill_read;
+    void *spill_opaque;
+    uint64_t spill_pending, spill_end;
 };
 
 static artpack_error ap_emit(artpack_bundle_writer *w, const void *p, size_t n) {
@@ -128,6 +139,49 @@ static artpack_error ap_emit_chunk_head(artpack_bundle_writer *w, uint32_t magic
     ap_write_le32(h, magic);
     ap_write_le32(h + 4, (uint32_t)size);
     return ap_emit(w, h, 8);
+}
+
+/* Moves the pending hashes held in memory to the spill. */
+static artpack_error ap_spill_flush(artpack_bundle_writer *w) {
+    if (w->hashes.len == 0) return ARTPACK_OK;
+    if (w->spill_write(w->spill_opaque, w->hashes.p, w->hashes.len) != 0) {
+        w->failed = 1; /* the spill's end is unknown */
+        return ARTPACK_E_WRITE;
+    }
+    w->spill_end += w->hashes.len;
+    w->hashes.len = 0;
+    return ARTPACK_OK;
+}
+
+/* Before hashes are added: a full piece goes to the spill, if any. */
+static artpack_error ap_spill_maybe(artpack_bundle_writer *w) {
+    return w->spill_write != NULL && w->hashes.len >= AP_SPILL_CHUNK ? ap_spill_flush(w)
+                                                                      : ARTPACK_OK;
+}
+
+static artpack_error ap_spill_get(artpack_bundle_writer *w, uint64_t at, void *dst, size_t n) {
+    AP_RETURN_IF(n != 0 && w->spill_read(w->spill_opaque, at, dst, n) != 0, ARTPACK_E_READ);
+    return ARTPACK_OK;
+}
+
+/* Appends spill[at, at + n) to v. */
+static artpack_error ap_spill_append(artpack_bundle_writer *w, uint64_t at, uint64_t n, ap_vec *v) {
+    AP_RETURN_IF(n > ((size_t)1 << 40), ARTPACK_E_TOO_LARGE);
+    AP_TRY(ap_vec_reserve(&w->mem, v, (size_t)n));
+    AP_TRY(ap_spill_get(w, at, v->p + v->len, (size_t)n));
+    v->len += (size_t)n;
+    return ARTPACK_OK;
+}
+
+artpack_error artpack_bundle_writer_set_spill(artpack_bundle_writer *w, artpack_write_fn write,
+                                              artpack_read_fn read, void *opaque) {
+    AP_RETURN_IF(w == NULL || write == NULL || read == NULL, ARTPACK_E_NULL_ARG);
+    AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
+    AP_RETURN_IF(w->spill_write != NULL || w->articles != w->segment_first, ARTPACK_E_PARAM);
+    w->spill_write = write;
+    w->spill_read = read;
+    w->spill_opaque = opaque;
+    return ARTPACK_OK;
 }
 
 /* Sets up slot i's compressor (the CDict, shared, is made for slot 0). */
@@ -503,6 +557,7 @@ artpack_error artpack_bundle_writer_add(artpack_bundle_writer *w, const void *re
     if (w->block_records > 0 && (w->records.len + size > w->params.block_size ||
                                  w->block_records >= AP_BLOCK_ARTICLES_MAX))
         AP_TRY(ap_flush_block(w));
+    AP_TRY(ap_spill_maybe(w));
     hash = ap_bundle_id_hash(a.id.ptr ? a.id.ptr : "", a.id.len);
     h[0] = (unsigned char)hash;
     h[1] = (unsigned char)(hash >> 8);
@@ -525,6 +580,13 @@ static artpack_error ap_load_segment(artpack_bundle_writer *w, ap_wlive *l) {
     artpack_error err;
     uint64_t size;
     if (l->loaded) return ARTPACK_OK;
+    if (l->spilled) { /* its entries are here */
+        l->hashes.len = 0;
+        AP_TRY(ap_spill_append(w, l->spill_at, (uint64_t)l->count * 2, &l->hashes));
+        l->spilled = 0;
+        l->loaded = 1;
+        return ARTPACK_OK;
+    }
     AP_TRY(ap_wread_segment(w, l->at.offset, &s));
     AP_RETURN_IF(s.first != l->at.first || s.first_block != l->at.first_block ||
                      s.count != l->count || s.blocks != l->blocks,
@@ -550,7 +612,9 @@ static artpack_error ap_load_segment(artpack_bundle_writer *w, ap_wlive *l) {
 static uint64_t ap_weight(uint64_t count, uint64_t blocks) { return count + blocks + 1; }
 
 /* The new segment: the last live segments it absorbs, then what was added
- * since the last commit, into l (entries relative to its first article). */
+ * since the last commit, into l (entries relative to its first article).
+ * With a spill and nothing absorbed, its hashes stay in the spill (l->spilled:
+ * all of them there, from spill_pending); else they are gathered in l. */
 static artpack_error ap_merge_pending(artpack_bundle_writer *w, ap_wlive *l) {
     uint32_t keep = w->nlive, i;
     uint64_t count = w->articles - w->segment_first, blocks = w->entries.len / AP_BLOCK_ENTRY;
@@ -569,6 +633,11 @@ static artpack_error ap_merge_pending(artpack_bundle_writer *w, ap_wlive *l) {
     l->blocks = (uint32_t)blocks;
     l->entries.len = 0;
     l->hashes.len = 0;
+    if (w->spill_write != NULL && keep == w->nlive) {
+        AP_TRY(ap_spill_flush(w));
+        l->spilled = 1;
+        l->spill_at = w->spill_pending;
+    }
     for (i = keep; i <= w->nlive; i++) {
         const ap_vec *e = i < w->nlive ? &w->live[i].entries : &w->entries;
         const ap_vec *h = i < w->nlive ? &w->live[i].hashes : &w->hashes;
@@ -576,12 +645,38 @@ static artpack_error ap_merge_pending(artpack_bundle_writer *w, ap_wlive *l) {
         size_t k, at = l->entries.len;
         if (i < w->nlive) AP_TRY(ap_load_segment(w, &w->live[i]));
         AP_TRY(ap_vec_put(&w->mem, &l->entries, e->p, e->len));
-        AP_TRY(ap_vec_put(&w->mem, &l->hashes, h->p, h->len));
+        if (i == w->nlive && !l->spilled && w->spill_end > w->spill_pending)
+            AP_TRY(ap_spill_append(w, w->spill_pending, w->spill_end - w->spill_pending,
+                                   &l->hashes));
+        if (!l->spilled) AP_TRY(ap_vec_put(&w->mem, &l->hashes, h->p, h->len));
         for (k = at; k < l->entries.len; k += AP_BLOCK_ENTRY)
             ap_write_le32(l->entries.p + k + 12,
                           (uint32_t)(ap_read_le32(l->entries.p + k + 12) + shift));
     }
-    l->loaded = 1;
+    l->loaded = !l->spilled;
+    return ARTPACK_OK;
+}
+
+/* Emits p[0..n) and adds it to the checksum. */
+static artpack_error ap_emit_summed(artpack_bundle_writer *w, ap_xxh32_state *st, const void *p,
+                                    size_t n) {
+    ap_xxh32_update(st, p, n);
+    return ap_emit(w, p, n);
+}
+
+/* Emits l's hashes (from the spill in pieces, through the memory of the
+ * pending hashes, empty then) and adds them to the checksum. */
+static artpack_error ap_emit_hashes(artpack_bundle_writer *w, ap_xxh32_state *st,
+                                    const ap_wlive *l) {
+    uint64_t at = l->spill_at, end = l->spill_at + (uint64_t)l->count * 2;
+    if (!l->spilled) return ap_emit_summed(w, st, l->hashes.p, l->hashes.len);
+    AP_TRY(ap_vec_reserve(&w->mem, &w->hashes, AP_SPILL_CHUNK));
+    while (at < end) {
+        size_t n = end - at < w->hashes.cap ? (size_t)(end - at) : w->hashes.cap;
+        AP_TRY(ap_spill_get(w, at, w->hashes.p, n));
+        AP_TRY(ap_emit_summed(w, st, w->hashes.p, n));
+        at += n;
+    }
     return ARTPACK_OK;
 }
 
@@ -618,20 +713,17 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     for (i = 0; i < keep; i++) ap_live_write(table + (size_t)i * AP_LIVE_ENTRY, &w->live[i].at);
     payload = ap_segment_payload(keep, merged.blocks, merged.count);
     if (payload > 0xFFFFFFFFu) { err = ARTPACK_E_TOO_LARGE; goto fail; }
-    ap_xxh32_reset(&st);
-    ap_xxh32_update(&st, head, sizeof head);
-    ap_xxh32_update(&st, table, (size_t)keep * AP_LIVE_ENTRY);
-    ap_xxh32_update(&st, merged.entries.p, merged.entries.len);
-    ap_xxh32_update(&st, merged.hashes.p, merged.hashes.len);
-    ap_write_le32(sum, ap_xxh32_digest(&st));
     segment_at = w->offset;
     ap_write_le32(chunk, AP_CHUNK_INDEX);
     ap_write_le32(chunk + 4, (uint32_t)payload);
+    ap_xxh32_reset(&st);
     err = ap_emit(w, chunk, 8);
-    if (err == ARTPACK_OK) err = ap_emit(w, head, sizeof head);
-    if (err == ARTPACK_OK) err = ap_emit(w, table, (size_t)keep * AP_LIVE_ENTRY);
-    if (err == ARTPACK_OK) err = ap_emit(w, merged.entries.p, merged.entries.len);
-    if (err == ARTPACK_OK) err = ap_emit(w, merged.hashes.p, merged.hashes.len);
+    if (err == ARTPACK_OK) err = ap_emit_summed(w, &st, head, sizeof head);
+    if (err == ARTPACK_OK) err = ap_emit_summed(w, &st, table, (size_t)keep * AP_LIVE_ENTRY);
+    if (err == ARTPACK_OK) err = ap_emit_summed(w, &st, merged.entries.p, merged.entries.len);
+    if (err == ARTPACK_OK) err = ap_emit_hashes(w, &st, &merged);
+    if (err != ARTPACK_OK) w->failed = 1; /* a segment written in part */
+    ap_write_le32(sum, ap_xxh32_digest(&st));
     if (err == ARTPACK_OK) err = ap_emit(w, sum, 4);
     /* the footer last: until it is written, the previous one stands */
     f.last_segment = segment_at;
@@ -662,6 +754,7 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     w->segment_first_block = w->blocks;
     w->entries.len = 0;
     w->hashes.len = 0;
+    w->spill_pending = w->spill_end;
     return ARTPACK_OK;
 fail:
     ap_vec_free(&w->mem, &merged.entries);
@@ -709,6 +802,7 @@ artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w, artpack
     AP_RETURN_IF(si->dict_id != (w->has_dict ? w->dict.id : 0), ARTPACK_E_WRONG_DICT);
     AP_TRY(ap_flush_all(w));
     AP_TRY(ap_bundle_reader_content(src, b, &content, &content_size, &frame_offset, &frame_size));
+    AP_TRY(ap_spill_maybe(w));
     mark = w->hashes.len;
     err = ap_hash_block(w, content, content_size, &count);
     if (err == ARTPACK_OK && w->articles + count >= 0xFFFFFFFFu) err = ARTPACK_E_TOO_LARGE;

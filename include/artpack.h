@@ -721,6 +721,20 @@ ARTPACK_API artpack_error artpack_bundle_writer_set_parallel(artpack_bundle_writ
                                                             unsigned jobs,
                                                             artpack_parallel_fn run,
                                                             void *opaque);
+/** Makes w keep the id hashes of the articles it adds (2 B each: what grows
+ *  with the articles of a commit) in storage of the caller's instead of
+ *  memory: write appends to it (pieces of 64 KB), read reads back bytes
+ *  written before (offsets from the first byte w wrote there). A commit
+ *  reads them back to write the index segment, piece by piece; later
+ *  commits may read them again. So w's memory does not grow with the
+ *  articles (the block entries aside: 16 B per block). The storage must
+ *  stay readable until w is freed. Call it before adding anything (or right
+ *  after a commit): ARTPACK_E_PARAM otherwise, or when a spill is set. A
+ *  failing write makes w unusable (ARTPACK_E_WRITE); a failing read fails
+ *  the commit with ARTPACK_E_READ. */
+ARTPACK_API artpack_error artpack_bundle_writer_set_spill(artpack_bundle_writer *w,
+                                                         artpack_write_fn write,
+                                                         artpack_read_fn read, void *opaque);
 /** Frees a writer; NULL is fine. Uncommitted articles are dropped. */
 ARTPACK_API void artpack_bundle_writer_free(artpack_bundle_writer *w);
 #endif /* ARTPACK_NO_ALLOC */

@@ -2305,6 +2305,146 @@ static void test_reads_bounded_after_many_appends(void **state) {
     membuf_free(&b);
 }
 
+/* ---- the spill: the pending id hashes in the caller's storage ---- */
+
+typedef struct spillbuf {
+    membuf m;
+    int fail_read;
+    long reads;
+} spillbuf;
+
+static int spill_write(void *opaque, const void *data, size_t size) {
+    return membuf_write(&((spillbuf *)opaque)->m, data, size);
+}
+
+static int spill_read(void *opaque, uint64_t off, void *dst, size_t size) {
+    spillbuf *s = (spillbuf *)opaque;
+    s->reads++;
+    return s->fail_read ? 1 : membuf_read(&s->m, off, dst, size);
+}
+
+/* n articles cycling through the test records. */
+static void add_cycling(artpack_bundle_writer *w, size_t n, size_t from) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        size_t k = (from + i) % N_RECORDS;
+        ASSERT_ERR(artpack_bundle_writer_add(w, recs.rec[k], recs.size[k]), ARTPACK_OK);
+    }
+}
+
+/* Commits of 34,000, 30, 2,000 and 34,000 articles (the third absorbs the
+ * second, the fourth all: the first commit's hashes read back from where
+ * they were kept), then an append: with sp, through a spill (a new one for
+ * the appender: offsets count from a writer's first byte). */
+static void spill_bundle(membuf *out, spillbuf *sp) {
+    static const size_t sizes[] = {34000, 30, 2000, 34000};
+    artpack_bundle_params p = params_of(ARTPACK_CODEC_STORED, 65536, 0);
+    artpack_bundle_writer *w = NULL;
+    artpack_bundle_info info;
+    memsrc src;
+    size_t c, from = 0;
+    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, NULL, NULL, membuf_write, out), ARTPACK_OK);
+    if (sp) ASSERT_ERR(artpack_bundle_writer_set_spill(w, spill_write, spill_read, sp), ARTPACK_OK);
+    for (c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
+        add_cycling(w, sizes[c], from);
+        from += sizes[c];
+        ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    }
+    artpack_bundle_writer_free(w);
+    if (sp) {
+        /* the first commit's hashes went through it (2 B each) and were read
+         * back (to write its segment, and when the fourth absorbed it) */
+        assert_true(sp->m.len >= (size_t)2 * 34000);
+        assert_true(sp->reads > 0);
+        membuf_free(&sp->m);
+    }
+    memset(&src, 0, sizeof src);
+    src.p = out->p;
+    src.len = out->len;
+    ASSERT_ERR(artpack_bundle_info_get(&info, memsrc_read, &src, out->len), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_appender_open(&w, &info, NULL, NULL, membuf_write, out, membuf_read,
+                                            out),
+               ARTPACK_OK);
+    if (sp) ASSERT_ERR(artpack_bundle_writer_set_spill(w, spill_write, spill_read, sp), ARTPACK_OK);
+    add_cycling(w, 1000, from);
+    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    artpack_bundle_writer_free(w);
+}
+
+static void test_spill_same_bytes(void **state) {
+    membuf plain, spilled;
+    spillbuf sp;
+    rd o;
+    uint64_t n, at = 0;
+    const void *rec;
+    size_t size;
+    (void)state;
+    memset(&plain, 0, sizeof plain);
+    memset(&spilled, 0, sizeof spilled);
+    memset(&sp, 0, sizeof sp);
+    spill_bundle(&plain, NULL);
+    spill_bundle(&spilled, &sp);
+    assert_int_equal(spilled.len, plain.len);
+    assert_true(memcmp(spilled.p, plain.p, plain.len) == 0);
+    ASSERT_ERR(rd_open(&o, spilled.p, spilled.len, NULL), ARTPACK_OK);
+    assert_int_equal(o.info.article_count, 71030);
+    for (n = 0; n < o.info.article_count; n += 997) {
+        ASSERT_ERR(artpack_bundle_get(o.r, n, &rec, &size), ARTPACK_OK);
+        assert_true(same_record(rec, size, (size_t)(n % N_RECORDS)));
+    }
+    /* an id: found at one of its places */
+    ASSERT_ERR(artpack_bundle_find_id(o.r, recs.id[12], (size_t)recs.id_len[12], &at), ARTPACK_OK);
+    assert_int_equal(at % N_RECORDS, 12);
+    rd_close(&o);
+    membuf_free(&plain);
+    membuf_free(&spilled);
+    membuf_free(&sp.m);
+}
+
+static void test_spill_errors(void **state) {
+    artpack_bundle_params p = params_of(ARTPACK_CODEC_STORED, 16384, 0);
+    artpack_bundle_writer *w = NULL;
+    membuf out;
+    spillbuf sp;
+    (void)state;
+    memset(&out, 0, sizeof out);
+    memset(&sp, 0, sizeof sp);
+    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, NULL, NULL, membuf_write, &out), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_writer_set_spill(NULL, spill_write, spill_read, &sp), ARTPACK_E_NULL_ARG);
+    ASSERT_ERR(artpack_bundle_writer_set_spill(w, NULL, spill_read, &sp), ARTPACK_E_NULL_ARG);
+    ASSERT_ERR(artpack_bundle_writer_set_spill(w, spill_write, NULL, &sp), ARTPACK_E_NULL_ARG);
+    add_cycling(w, 1, 0);
+    /* articles pending: too late */
+    ASSERT_ERR(artpack_bundle_writer_set_spill(w, spill_write, spill_read, &sp), ARTPACK_E_PARAM);
+    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_writer_set_spill(w, spill_write, spill_read, &sp), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_writer_set_spill(w, spill_write, spill_read, &sp), ARTPACK_E_PARAM);
+    /* a failing read fails the commit */
+    add_cycling(w, 34000, 1);
+    sp.fail_read = 1;
+    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_E_READ);
+    artpack_bundle_writer_free(w);
+    /* a failing write: the writer is unusable */
+    membuf_free(&out);
+    membuf_free(&sp.m);
+    memset(&sp, 0, sizeof sp);
+    sp.m.fail_at = 1;
+    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, NULL, NULL, membuf_write, &out), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_writer_set_spill(w, spill_write, spill_read, &sp), ARTPACK_OK);
+    {
+        size_t i;
+        artpack_error e = ARTPACK_OK;
+        for (i = 0; i < 34000 && e == ARTPACK_OK; i++)
+            e = artpack_bundle_writer_add(w, recs.rec[i % N_RECORDS], recs.size[i % N_RECORDS]);
+        assert_int_equal(e, ARTPACK_E_WRITE);
+        assert_true(i > 32768 && i < 34000); /* at the first full piece of 64 KB */
+    }
+    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_E_WRITE);
+    artpack_bundle_writer_free(w);
+    membuf_free(&out);
+    membuf_free(&sp.m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
@@ -2331,6 +2471,8 @@ int main(void) {
         cmocka_unit_test(test_parallel_same_bytes),
         cmocka_unit_test(test_regression_block_more_records_than_index),
         cmocka_unit_test(test_reads_bounded_after_many_appends),
+        cmocka_unit_test(test_spill_same_bytes),
+        cmocka_unit_test(test_spill_errors),
     };
     if (getenv("ARTPACK_TEST_FILTER")) cmocka_set_test_filter(getenv("ARTPACK_TEST_FILTER"));
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "dupcheck.h"
 #include "json.h"
+#include "spool.h"
 
 /* ---- files behind the library's callbacks ---- */
 
@@ -261,6 +262,7 @@ static artpack_bundle_params ap_bundle_params(const ap_options *o) {
 /* A bundle being written to o->output as it is made. */
 typedef struct ap_bundle_out {
     ap_out out;
+    ap_spool spill; /* the writer's id hashes: its memory does not grow with the articles */
     artpack_bundle_writer *w;
     size_t articles;
     ap_progress prog;
@@ -270,15 +272,21 @@ typedef struct ap_bundle_out {
 static int ap_bundle_out_start(const ap_options *o, const artpack_bundle_params *p,
                                const artpack_dict *dict, ap_bundle_out *bo) {
     memset(bo, 0, sizeof *bo);
+    ap_spool_init(&bo->spill, "the bundle's id index");
     if (ap_out_start(o, &bo->out)) return 1;
     ap_progress_start(&bo->prog, o, o->command, "articles");
     bo->e = artpack_bundle_writer_create(&bo->w, p, dict, &ap_tool_allocator, ap_out_write_cb,
                                          &bo->out);
+    if (bo->e == ARTPACK_OK)
+        bo->e = artpack_bundle_writer_set_spill(bo->w, ap_spool_write_cb, ap_spool_read_cb,
+                                                &bo->spill);
     if (bo->e == ARTPACK_OK && o->threads > 1)
         bo->e = artpack_bundle_writer_set_parallel(bo->w, o->threads, ap_parallel_run, NULL);
     if (bo->e != ARTPACK_OK) {
         ap_msg("cannot write the bundle: %s (%s)", artpack_error_message(bo->e),
                artpack_error_name(bo->e));
+        artpack_bundle_writer_free(bo->w);
+        bo->w = NULL;
         ap_out_abort(&bo->out);
         return 1;
     }
@@ -301,6 +309,7 @@ static int ap_bundle_out_end(ap_bundle_out *bo, int ok) {
     if (ok && bo->e == ARTPACK_OK) bo->e = artpack_bundle_writer_commit(bo->w);
     artpack_bundle_writer_free(bo->w);
     bo->w = NULL;
+    ap_spool_close(&bo->spill);
     if (!ok) {
         ap_out_abort(&bo->out);
         return 1;
@@ -954,6 +963,7 @@ static void ap_append_failed(const ap_options *o, const ap_append_file *f, artpa
 int ap_cmd_append(const ap_options *o) {
     ap_dup_check dc;
     ap_bundle_in b;
+    ap_spool spill;
     ap_append_ctx ctx;
     ap_append_file f;
     artpack_dict d;
@@ -964,6 +974,7 @@ int ap_cmd_append(const ap_options *o) {
     memset(&ctx, 0, sizeof ctx);
     memset(&f, 0, sizeof f);
     ap_dup_init(&dc, o, ap_append_add, &ctx, NULL);
+    ap_spool_init(&spill, "the bundle's id index");
     if (strcmp(o->input, "-") == 0)
         return ap_usage_error("%s", "append needs a bundle file (it is written in place)");
     /* the lock first: the bundle read below is the one this append extends */
@@ -991,6 +1002,8 @@ int ap_cmd_append(const ap_options *o) {
     e = artpack_bundle_appender_open(&ctx.w, &b.info, e == ARTPACK_OK ? &d : NULL,
                                      &ap_tool_allocator, ap_append_write, &f, ap_fd_read, &b.fd);
     if (e == ARTPACK_OK) e = artpack_bundle_writer_set_barrier(ctx.w, ap_append_sync, &f);
+    if (e == ARTPACK_OK)
+        e = artpack_bundle_writer_set_spill(ctx.w, ap_spool_write_cb, ap_spool_read_cb, &spill);
     if (e == ARTPACK_OK && o->threads > 1)
         e = artpack_bundle_writer_set_parallel(ctx.w, o->threads, ap_parallel_run, NULL);
     if (e != ARTPACK_OK) {
@@ -1036,6 +1049,7 @@ done:
         ap_msg("%s: cannot cut the failed append off: %s (readers ignore it; `append -f` "
                "cuts it)", o->input, strerror(errno));
     artpack_bundle_writer_free(ctx.w);
+    ap_spool_close(&spill);
     ap_bundle_close(&b);
     ap_dup_free(&dc);
     return rc;

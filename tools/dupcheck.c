@@ -15,102 +15,14 @@
  * article, in unlinked files in $TMPDIR (/tmp), only past the buffers. */
 #define _POSIX_C_SOURCE 200809L
 #include "dupcheck.h"
+#include "spool.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define AP_SPOOL_BUF ((size_t)1 << 20)
 #define AP_RUN_ENTRIES ((size_t)1 << 15) /* 1 MB of entries */
 #define AP_CUR_ENTRIES 64                /* a run's read buffer while merging */
-
-/* ---- a spool: bytes appended, read back at any offset ---- */
-
-/* [0, filed) in the file (fd, created at the first overflow), [filed,
- * filed + len) in buf. */
-typedef struct ap_spool {
-    unsigned char *buf;
-    size_t len;
-    int fd; /* -1: none yet */
-    uint64_t filed;
-} ap_spool;
-
-/* 0, or -1 after reporting. */
-static int ap_spool_flush(ap_spool *s) {
-    size_t done = 0;
-    if (s->fd < 0) {
-        const char *dir = getenv("TMPDIR");
-        char path[4096];
-        snprintf(path, sizeof path, "%s/artpack-ids-XXXXXX", dir && *dir ? dir : "/tmp");
-        s->fd = mkstemp(path);
-        if (s->fd < 0) {
-            ap_msg("cannot make a temporary file for the duplicate-id check in %s: %s",
-                   dir && *dir ? dir : "/tmp", strerror(errno));
-            return -1;
-        }
-        unlink(path);
-    }
-    while (done < s->len) {
-        ssize_t k = pwrite(s->fd, s->buf + done, s->len - done, (off_t)(s->filed + done));
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) {
-            ap_msg("writing a temporary file for the duplicate-id check: %s",
-                   k < 0 ? strerror(errno) : "nothing written");
-            return -1;
-        }
-        done += (size_t)k;
-    }
-    s->filed += s->len;
-    s->len = 0;
-    return 0;
-}
-
-/* Appends n bytes; *at: their offset. 0, or -1 after reporting. */
-static int ap_spool_put(ap_spool *s, const void *p, size_t n, uint64_t *at) {
-    if (at) *at = s->filed + s->len;
-    if (s->buf == NULL && (s->buf = (unsigned char *)ap_malloc(AP_SPOOL_BUF)) == NULL) {
-        ap_msg("out of memory");
-        return -1;
-    }
-    while (n > 0) {
-        size_t k = AP_SPOOL_BUF - s->len < n ? AP_SPOOL_BUF - s->len : n;
-        memcpy(s->buf + s->len, p, k);
-        s->len += k;
-        p = (const unsigned char *)p + k;
-        n -= k;
-        if (s->len == AP_SPOOL_BUF && ap_spool_flush(s)) return -1;
-    }
-    return 0;
-}
-
-/* n bytes at offset at (written before). 0, or -1 after reporting. */
-static int ap_spool_get(ap_spool *s, uint64_t at, void *dst, size_t n) {
-    unsigned char *d = (unsigned char *)dst;
-    while (n > 0 && at < s->filed) {
-        size_t k = s->filed - at < n ? (size_t)(s->filed - at) : n;
-        ssize_t r = pread(s->fd, d, k, (off_t)at);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) {
-            ap_msg("reading a temporary file for the duplicate-id check: %s",
-                   r < 0 ? strerror(errno) : "it is shorter than written");
-            return -1;
-        }
-        d += r;
-        at += (uint64_t)r;
-        n -= (size_t)r;
-    }
-    if (n > 0) memcpy(d, s->buf + (at - s->filed), n);
-    return 0;
-}
-
-static void ap_spool_close(ap_spool *s) {
-    if (s->fd >= 0) close(s->fd);
-    free(s->buf);
-    s->buf = NULL;
-    s->fd = -1;
-}
 
 /* ---- an external sort of entries by (key, article) ---- */
 
@@ -146,7 +58,7 @@ typedef struct ap_xsort {
 
 static void ap_xsort_init(ap_xsort *s) {
     memset(s, 0, sizeof *s);
-    s->runs.fd = -1;
+    ap_spool_init(&s->runs, "the duplicate-id check");
 }
 
 static void ap_xsort_close(ap_xsort *s) {
@@ -301,7 +213,7 @@ static int ap_dup_note(ap_dup_check *c, const char *id, size_t len) {
             return 1;
         }
         memset(c->st, 0, sizeof *c->st);
-        c->st->ids.fd = -1;
+        ap_spool_init(&c->st->ids, "the duplicate-id check");
         ap_xsort_init(&c->st->by_hash);
     }
     if (len > 0xFFFFFFFFu) len = 0xFFFFFFFFu; /* a 4 GB id: compared on its first 4 GB */
