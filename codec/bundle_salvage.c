@@ -11,9 +11,20 @@
 
 #ifndef ARTPACK_NO_ALLOC
 
+/* Reading through read: a window of at least AP_WINDOW bytes, grown to hold
+ * a whole block chunk (at most AP_WINDOW_MAX: a frame of the largest block
+ * content a bundle may hold). */
+#define AP_WINDOW ((size_t)1 << 20)
+#define AP_WINDOW_MAX (ARTPACK_FRAME_BOUND(ARTPACK_BUNDLE_BLOCK_SIZE_MAX * 2) + 64)
+
 typedef struct ap_salvager {
-    const unsigned char *src;
-    size_t size;
+    const unsigned char *src; /* the bundle in memory, or NULL: read through read */
+    uint64_t size;
+    artpack_read_fn read;
+    void *read_opaque;
+    unsigned char *win;       /* bytes [win_off, win_off + win_len) of the file */
+    size_t win_cap, win_len;
+    uint64_t win_off;
     artpack_allocator mem;
     void *zstd_ws;            /* the zstd back-end's workspace */
     ap_dec zstd;              /* its state, and the dictionary (has_dict) */
@@ -26,6 +37,35 @@ typedef struct ap_salvager {
     void *opaque;
     artpack_salvage_stats *stats;
 } ap_salvager;
+
+/* *p: n bytes at pos (pos + n <= s->size), valid until the next call. */
+static artpack_error ap_at(ap_salvager *s, uint64_t pos, size_t n, const unsigned char **p) {
+    size_t want;
+    if (s->src != NULL) {
+        *p = s->src + pos;
+        return ARTPACK_OK;
+    }
+    if (pos >= s->win_off && pos - s->win_off <= s->win_len &&
+        n <= s->win_len - (size_t)(pos - s->win_off)) {
+        *p = s->win + (pos - s->win_off);
+        return ARTPACK_OK;
+    }
+    want = n > AP_WINDOW ? n : AP_WINDOW;
+    if (want > s->size - pos) want = (size_t)(s->size - pos);
+    if (want > s->win_cap) {
+        if (s->win) s->mem.free(s->mem.opaque, s->win);
+        s->win_len = 0;
+        s->win = (unsigned char *)s->mem.alloc(s->mem.opaque, want);
+        s->win_cap = s->win ? want : 0;
+        AP_RETURN_IF(s->win == NULL, ARTPACK_E_ALLOC);
+    }
+    s->win_len = 0;
+    AP_RETURN_IF(want != 0 && s->read(s->read_opaque, pos, s->win, want) != 0, ARTPACK_E_READ);
+    s->win_off = pos;
+    s->win_len = want;
+    *p = s->win;
+    return ARTPACK_OK;
+}
 
 static int ap_is_chunk_magic(uint32_t m) {
     return m == AP_ZSTD_MAGIC || m == AP_CHUNK_HEADER || m == AP_CHUNK_DICT ||
@@ -62,15 +102,24 @@ static artpack_error ap_emit_records(ap_salvager *s, size_t size) {
 /* A zstd block at pos: ARTPACK_OK (*size = its bytes) when it decoded and
  * its records were handed over, ARTPACK_E_BLOCK when it is damaged; any other
  * error stops the salvage (allocation, the callback). */
-static artpack_error ap_try_zstd(ap_salvager *s, size_t pos, size_t *step) {
-    size_t n;
+static artpack_error ap_try_zstd(ap_salvager *s, uint64_t pos, uint64_t *step) {
+    size_t n, have = s->src != NULL || s->size - pos < AP_WINDOW ? (size_t)(s->size - pos)
+                                                                 : AP_WINDOW;
     uint64_t size;
-    artpack_error e = ap_zstd_frame_size(s->src + pos, s->size - pos, &n, &size);
+    const unsigned char *p;
+    artpack_error e;
+    for (;;) { /* through read: a window that grows until it holds the frame */
+        AP_TRY(ap_at(s, pos, have, &p));
+        e = ap_zstd_frame_size(p, have, &n, &size);
+        if (e != ARTPACK_E_TRUNCATED || have == s->size - pos) break;
+        if (have >= AP_WINDOW_MAX) return ARTPACK_E_BLOCK; /* larger than any block */
+        have = s->size - pos < (uint64_t)2 * have ? (size_t)(s->size - pos) : 2 * have;
+    }
     if (e != ARTPACK_OK) return e == ARTPACK_E_TRUNCATED ? e : ARTPACK_E_BLOCK;
     AP_RETURN_IF(size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX * 2, ARTPACK_E_BLOCK);
     AP_TRY(ap_content_room(s, (size_t)size + 1));
     /* in the back-end's workspace: decoding allocates nothing */
-    AP_RETURN_IF(ap_zstd_decode(&s->zstd, s->content, (size_t)size, s->src + pos, n,
+    AP_RETURN_IF(ap_zstd_decode(&s->zstd, s->content, (size_t)size, p, n,
                                 s->zstd.has_dict, 0) != ARTPACK_OK,
                  ARTPACK_E_BLOCK);
     AP_TRY(ap_emit_records(s, (size_t)size));
@@ -79,10 +128,12 @@ static artpack_error ap_try_zstd(ap_salvager *s, size_t pos, size_t *step) {
 }
 
 /* An LZ4 or stored block chunk of chunk payload bytes at pos (as above). */
-static artpack_error ap_try_block_chunk(ap_salvager *s, size_t pos, size_t chunk) {
+static artpack_error ap_try_block_chunk(ap_salvager *s, uint64_t pos, size_t chunk) {
     artpack_frame_info fi;
     size_t got;
-    const unsigned char *f = s->src + pos + 8;
+    const unsigned char *f;
+    if (chunk > AP_WINDOW_MAX) return ARTPACK_E_BLOCK; /* larger than any block */
+    AP_TRY(ap_at(s, pos + 8, chunk, &f));
     if (artpack_frame_info_get(&fi, f, chunk) != ARTPACK_OK || !fi.has_checksum ||
         fi.content_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX * 2)
         return ARTPACK_E_BLOCK;
@@ -93,18 +144,21 @@ static artpack_error ap_try_block_chunk(ap_salvager *s, size_t pos, size_t chunk
 }
 
 static void ap_salvager_free(ap_salvager *s) {
-    void *p[4];
+    void *p[5];
     size_t i;
-    p[0] = s->zstd_ws, p[1] = s->dict_copy, p[2] = s->lz4_ws, p[3] = s->content;
-    for (i = 0; i < 4; i++)
+    p[0] = s->zstd_ws, p[1] = s->dict_copy, p[2] = s->lz4_ws, p[3] = s->content, p[4] = s->win;
+    for (i = 0; i < 5; i++)
         if (p[i]) s->mem.free(s->mem.opaque, p[i]);
 }
 
 /* The header's fields, when it is intact: they say whether a dictionary is
  * embedded. */
-static void ap_salvage_header(const unsigned char *p, size_t size, artpack_salvage_stats *stats) {
+static artpack_error ap_salvage_header(ap_salvager *s, artpack_salvage_stats *stats) {
     ap_bundle_header h;
-    if (size >= AP_HEADER_CHUNK && ap_header_read(p, &h) == ARTPACK_OK) {
+    const unsigned char *p;
+    if (s->size < AP_HEADER_CHUNK) return ARTPACK_OK;
+    AP_TRY(ap_at(s, 0, AP_HEADER_CHUNK, &p));
+    if (ap_header_read(p, &h) == ARTPACK_OK) {
         stats->header_ok = 1;
         stats->codec = (int)h.codec;
         stats->level = h.level;
@@ -112,19 +166,22 @@ static void ap_salvage_header(const unsigned char *p, size_t size, artpack_salva
         stats->block_size = h.block_size;
         stats->dict_embedded = h.dict_embedded;
     }
+    return ARTPACK_OK;
 }
 
 /* The embedded dictionary into s->zstd.dict, when its chunk is intact
  * (ARTPACK_OK without it: only the blocks that need it are lost). */
 static artpack_error ap_salvage_embedded_dict(ap_salvager *s) {
     size_t frame, dsize;
-    const unsigned char *p = s->src + AP_HEADER_CHUNK;
-    if (s->size < AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD ||
-        ap_dict_chunk_read(p, s->size - AP_HEADER_CHUNK, &dsize, &frame) != ARTPACK_OK)
+    const unsigned char *p;
+    if (s->size < AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD) return ARTPACK_OK;
+    AP_TRY(ap_at(s, AP_HEADER_CHUNK, AP_DICT_CHUNK_HEAD, &p));
+    if (ap_dict_chunk_read(p, s->size - AP_HEADER_CHUNK, &dsize, &frame) != ARTPACK_OK)
         return ARTPACK_OK;
     s->dict_copy = s->mem.alloc(s->mem.opaque, dsize);
     AP_RETURN_IF(s->dict_copy == NULL, ARTPACK_E_ALLOC);
-    if (ap_zstd_unpack(&s->zstd, s->dict_copy, dsize, p + AP_DICT_CHUNK_HEAD, frame) ==
+    AP_TRY(ap_at(s, AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD, frame, &p));
+    if (ap_zstd_unpack(&s->zstd, s->dict_copy, dsize, p, frame) ==
             ARTPACK_OK &&
         artpack_dict_load(&s->zstd.dict, s->dict_copy, dsize) == ARTPACK_OK)
         s->zstd.has_dict = 1;
@@ -139,7 +196,7 @@ static artpack_error ap_salvager_open(ap_salvager *s, const artpack_dict *dict) 
     s->zstd_ws = s->mem.alloc(s->mem.opaque, ws);
     AP_RETURN_IF(s->zstd_ws == NULL, ARTPACK_E_ALLOC);
     AP_TRY(ap_zstd_dec_init(&s->zstd, s->zstd_ws, 0, 0));
-    ap_salvage_header(s->src, s->size, s->stats);
+    AP_TRY(ap_salvage_header(s, s->stats));
     if (dict != NULL) {
         s->zstd.dict = *dict;
         s->zstd.has_dict = 1;
@@ -164,11 +221,13 @@ static artpack_error ap_salvager_open(ap_salvager *s, const artpack_dict *dict) 
  * whose records were handed over, or another chunk), ARTPACK_E_BLOCK when it
  * is damaged or no chunk, ARTPACK_E_TRUNCATED when it runs past the end; any
  * other error stops the salvage. */
-static artpack_error ap_salvage_chunk(ap_salvager *s, size_t pos, uint32_t magic, size_t *step) {
+static artpack_error ap_salvage_chunk(ap_salvager *s, uint64_t pos, const unsigned char head[8],
+                                      uint64_t *step) {
+    uint32_t magic = ap_read_le32(head);
     size_t chunk;
     if (magic == AP_ZSTD_MAGIC) return ap_try_zstd(s, pos, step);
     if (magic < AP_SKIP_MAGIC_FIRST || magic > AP_SKIP_MAGIC_FIRST + 15) return ARTPACK_E_BLOCK;
-    chunk = ap_read_le32(s->src + pos + 4);
+    chunk = ap_read_le32(head + 4);
     AP_RETURN_IF(chunk > s->size - pos - 8, ARTPACK_E_TRUNCATED); /* runs past the end */
     *step = 8 + chunk;
     /* header, dictionary, index, footer: skipped */
@@ -180,28 +239,39 @@ static artpack_error ap_salvage_chunk(ap_salvager *s, size_t pos, uint32_t magic
  * byte, since a damaged block's own length cannot be trusted. */
 static artpack_error ap_salvage_walk(ap_salvager *s) {
     artpack_salvage_stats *stats = s->stats;
-    const unsigned char *p = s->src;
-    size_t pos = 0, q;
+    uint64_t pos = 0, q;
     int resync = 0;
     while (pos + 8 <= s->size) {
-        uint32_t magic = ap_read_le32(p + pos);
-        size_t step = 0;
-        artpack_error e = ap_salvage_chunk(s, pos, magic, &step);
-        int block = magic == AP_ZSTD_MAGIC || magic == AP_CHUNK_BLOCK;
+        const unsigned char *p;
+        unsigned char head[8];
+        uint64_t step = 0;
+        artpack_error e;
+        int block;
+        AP_TRY(ap_at(s, pos, 8, &p));
+        memcpy(head, p, 8);
+        e = ap_salvage_chunk(s, pos, head, &step);
+        block = ap_read_le32(head) == AP_ZSTD_MAGIC || ap_read_le32(head) == AP_CHUNK_BLOCK;
         if (e == ARTPACK_OK) {
             if (block) stats->blocks_ok++;
             resync = 0;
             pos += step;
             continue;
         }
-        /* out of memory, or the callback asked to stop */
+        /* out of memory, a failed read, or the callback asked to stop */
         if (e != ARTPACK_E_BLOCK && e != ARTPACK_E_TRUNCATED) return e;
         /* a block cut off by the end of the file (an interrupted append)
          * is not counted as damaged: its bytes are skipped */
         if (!resync && e == ARTPACK_E_BLOCK && block) stats->blocks_bad++;
         resync = 1;
-        /* the next chunk magic, from the next byte on */
-        for (q = pos + 1; q + 4 <= s->size && !ap_is_chunk_magic(ap_read_le32(p + q));) q++;
+        /* the next chunk magic, from the next byte on, a window at a time */
+        for (q = pos + 1; q + 4 <= s->size;) {
+            size_t n = s->size - q < AP_WINDOW ? (size_t)(s->size - q) : AP_WINDOW, i;
+            AP_TRY(ap_at(s, q, n, &p));
+            for (i = 0; i + 4 <= n && !ap_is_chunk_magic(ap_read_le32(p + i)); i++) {
+            }
+            q += i;
+            if (i + 4 <= n) break; /* found */
+        }
         if (q + 4 > s->size) q = s->size;
         stats->bytes_skipped += q - pos;
         pos = q;
@@ -210,18 +280,22 @@ static artpack_error ap_salvage_walk(ap_salvager *s) {
     return ARTPACK_OK;
 }
 
-artpack_error artpack_bundle_salvage(const void *src, size_t src_size, const artpack_dict *dict,
-                                     const artpack_allocator *allocator, artpack_record_fn cb,
-                                     void *opaque, artpack_salvage_stats *stats) {
+/* Both entry points: src in memory, or read. */
+static artpack_error ap_salvage(const unsigned char *src, artpack_read_fn read, void *read_opaque,
+                                uint64_t size, const artpack_dict *dict,
+                                const artpack_allocator *allocator, artpack_record_fn cb,
+                                void *opaque, artpack_salvage_stats *stats) {
     const artpack_allocator *mem = ap_allocator_or_default(allocator);
     ap_salvager s;
     artpack_error err;
-    AP_RETURN_IF(src == NULL || cb == NULL || stats == NULL, ARTPACK_E_NULL_ARG);
+    AP_RETURN_IF((src == NULL && read == NULL) || cb == NULL || stats == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(mem == NULL || mem->alloc == NULL || mem->free == NULL, ARTPACK_E_NULL_ARG);
     memset(stats, 0, sizeof *stats);
     memset(&s, 0, sizeof s);
-    s.src = (const unsigned char *)src;
-    s.size = src_size;
+    s.src = src;
+    s.read = read;
+    s.read_opaque = read_opaque;
+    s.size = size;
     s.mem = *mem;
     s.cb = cb;
     s.opaque = opaque;
@@ -230,6 +304,23 @@ artpack_error artpack_bundle_salvage(const void *src, size_t src_size, const art
     if (err == ARTPACK_OK) err = ap_salvage_walk(&s);
     ap_salvager_free(&s);
     return err;
+}
+
+artpack_error artpack_bundle_salvage(const void *src, size_t src_size, const artpack_dict *dict,
+                                     const artpack_allocator *allocator, artpack_record_fn cb,
+                                     void *opaque, artpack_salvage_stats *stats) {
+    AP_RETURN_IF(src == NULL, ARTPACK_E_NULL_ARG);
+    return ap_salvage((const unsigned char *)src, NULL, NULL, src_size, dict, allocator, cb,
+                      opaque, stats);
+}
+
+artpack_error artpack_bundle_salvage_read(artpack_read_fn read, void *read_opaque, uint64_t size,
+                                          const artpack_dict *dict,
+                                          const artpack_allocator *allocator,
+                                          artpack_record_fn cb, void *opaque,
+                                          artpack_salvage_stats *stats) {
+    AP_RETURN_IF(read == NULL, ARTPACK_E_NULL_ARG);
+    return ap_salvage(NULL, read, read_opaque, size, dict, allocator, cb, opaque, stats);
 }
 
 artpack_error artpack_bundle_embedded_dict(const void *src, size_t src_size, void *dst,
@@ -246,6 +337,28 @@ artpack_error artpack_bundle_embedded_dict(const void *src, size_t src_size, voi
     AP_RETURN_IF(ap_zstd_decompress(dst, dsize, p + AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD, frame) !=
                      ARTPACK_OK,
                  ARTPACK_E_DICT);
+    *written = dsize;
+    return ARTPACK_OK;
+}
+
+
+artpack_error artpack_bundle_embedded_dict_read(artpack_read_fn read, void *read_opaque,
+                                                uint64_t size, void *dst, size_t dst_capacity,
+                                                size_t *written) {
+    unsigned char head[AP_HEADER_CHUNK + AP_DICT_CHUNK_HEAD];
+    unsigned char *d = (unsigned char *)dst;
+    size_t frame, dsize;
+    ap_bundle_header h;
+    AP_RETURN_IF(read == NULL || dst == NULL || written == NULL, ARTPACK_E_NULL_ARG);
+    AP_RETURN_IF(size < sizeof head, ARTPACK_E_BUNDLE);
+    AP_RETURN_IF(read(read_opaque, 0, head, sizeof head) != 0, ARTPACK_E_READ);
+    AP_TRY(ap_header_read(head, &h));
+    AP_RETURN_IF(!h.dict_embedded, ARTPACK_E_BUNDLE);
+    AP_TRY(ap_dict_chunk_read(head + AP_HEADER_CHUNK, size - AP_HEADER_CHUNK, &dsize, &frame));
+    AP_RETURN_IF(dsize > dst_capacity || frame > dst_capacity - dsize, ARTPACK_E_DST_TOO_SMALL);
+    /* the frame after where the dictionary goes */
+    AP_RETURN_IF(read(read_opaque, sizeof head, d + dsize, frame) != 0, ARTPACK_E_READ);
+    AP_RETURN_IF(ap_zstd_decompress(d, dsize, d + dsize, frame) != ARTPACK_OK, ARTPACK_E_DICT);
     *written = dsize;
     return ARTPACK_OK;
 }

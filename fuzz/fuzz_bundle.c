@@ -50,6 +50,15 @@ static uint64_t read_bundle(const uint8_t *data, size_t size, const artpack_dict
     f.p = data;
     f.n = size;
     CHECK(artpack_bundle_salvage(data, size, dict, NULL, fz_count, &salvaged, &st) == ARTPACK_OK);
+    { /* through reads: the same */
+        artpack_salvage_stats st2;
+        size_t salvaged2 = 0;
+        f.p = data;
+        f.n = size;
+        CHECK(artpack_bundle_salvage_read(fz_read, &f, size, dict, NULL, fz_count, &salvaged2,
+                                          &st2) == ARTPACK_OK);
+        CHECK(salvaged2 == salvaged && memcmp(&st, &st2, sizeof st) == 0);
+    }
     if (artpack_bundle_info_get(&info, fz_read, &f, size) != ARTPACK_OK) return 0;
     CHECK(info.end_offset <= size);
     if (info.max_block_content > ((size_t)64 << 20) || info.dict_size > ((size_t)8 << 20))

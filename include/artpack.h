@@ -860,11 +860,33 @@ ARTPACK_API artpack_error artpack_bundle_salvage(const void *src, size_t src_siz
                                                 artpack_record_fn cb, void *opaque,
                                                 artpack_salvage_stats *stats);
 
+/** As artpack_bundle_salvage, reading the bundle's size bytes through read
+ *  instead (pread, or a damaged medium's driver): a window of 1 MB, grown to
+ *  hold a whole block when one is larger, so memory is bounded by the
+ *  largest block, not the file. stats' header fields (header_ok, codec,
+ *  level, dict_id, dict_embedded, block_size) are set before the first
+ *  record is handed to cb, so cb may start a new bundle from them. A failed
+ *  read stops it: ARTPACK_E_READ. Host side: allocates. */
+ARTPACK_API artpack_error artpack_bundle_salvage_read(artpack_read_fn read, void *read_opaque,
+                                                     uint64_t size, const artpack_dict *dict,
+                                                     const artpack_allocator *allocator,
+                                                     artpack_record_fn cb, void *opaque,
+                                                     artpack_salvage_stats *stats);
+
 /** Decompresses the dictionary embedded in the bundle src[0..src_size) (all
  *  in memory) into dst (up to ARTPACK_DICT_SIZE_MAX bytes). Host side. */
 ARTPACK_API artpack_error artpack_bundle_embedded_dict(const void *src, size_t src_size,
                                                       void *dst, size_t dst_capacity,
                                                       size_t *written);
+/** As artpack_bundle_embedded_dict, reading the bundle's first bytes (its
+ *  header and dictionary chunk, nothing else) through read. dst holds the
+ *  dictionary and, while it is decompressed, its compressed frame after it:
+ *  2 * ARTPACK_DICT_SIZE_MAX bytes are always enough (else
+ *  ARTPACK_E_DST_TOO_SMALL). A failed read: ARTPACK_E_READ. Host side. */
+ARTPACK_API artpack_error artpack_bundle_embedded_dict_read(artpack_read_fn read,
+                                                           void *read_opaque, uint64_t size,
+                                                           void *dst, size_t dst_capacity,
+                                                           size_t *written);
 #endif /* ARTPACK_NO_ALLOC */
 
 /** Checks the checksum and consistency of every index segment. */

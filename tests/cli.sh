@@ -624,6 +624,8 @@ run ap dict extract "$t/emb.apb" -o "$t/ex.dict"; expect_rc 0 "dict extract"
 id_e=$(od -An -tu4 -j4 -N4 "$t/ex.dict" | tr -d ' ')
 ap info "$t/emb.apb" | grep -q "^dict_id: *$id_e$" && ok || bad "dict extract: the embedded dictionary's ID"
 run ap unpack -D "$t/ex.dict" -o "$t/ex.out" "$t/emb.apb"; expect_rc 0 "the extracted dictionary reads the bundle"
+run ap recover -o "$t/emb-rec.apb" "$t/emb.apb"; expect_rc 0 "recover of a bundle that embeds its dictionary, without -D"
+cmp -s "$t/emb-rec.apb" "$t/emb.apb" && ok || bad "recover of an intact bundle gives its bytes back (same settings, same dictionary)"
 run ap dict extract "$t/b.apb" -o "$t/x.dict"; expect_rc 1 "dict extract of a named dictionary"; expect_err "does not embed" "dict extract: names, not embeds"
 run ap dict frob "$t/b.apb"; expect_rc 1 "dict: unknown subcommand"
 head -3 "$t/b.jsonl" >"$t/dup.jsonl"; head -1 "$t/b.jsonl" >>"$t/dup.jsonl"

@@ -587,6 +587,47 @@ static void salv_init(salv *s, const size_t *map, size_t count) {
     s->skip_lo = s->skip_hi = count;
 }
 
+/* artpack_bundle_salvage, then artpack_bundle_salvage_read over the same
+ * bytes (through a memsrc, so a window at a time): the same records in the
+ * same order and the same stats, whenever the first ran to its end. */
+typedef struct digest {
+    uint64_t n;
+    uint32_t h;
+    artpack_record_fn cb; /* the caller's, after the digest (NULL: none) */
+    void *opaque;
+} digest;
+
+static int digest_cb(void *opaque, const void *rec, size_t size) {
+    digest *d = (digest *)opaque;
+    d->n++;
+    d->h = XXH32(rec, size, d->h);
+    return d->cb ? d->cb(d->opaque, rec, size) : 0;
+}
+
+static artpack_error salvage_both(const unsigned char *p, size_t len, const artpack_dict *d,
+                                  const artpack_allocator *mem, artpack_record_fn cb,
+                                  void *opaque, artpack_salvage_stats *st) {
+    digest a, b;
+    memsrc src;
+    artpack_salvage_stats st2;
+    artpack_error e;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    a.cb = cb;
+    a.opaque = opaque;
+    e = artpack_bundle_salvage(p, len, d, mem, digest_cb, &a, st);
+    if (e != ARTPACK_OK) return e; /* stopped by the callback or the allocator */
+    memset(&src, 0, sizeof src);
+    src.p = p;
+    src.len = len;
+    ASSERT_ERR(artpack_bundle_salvage_read(memsrc_read, &src, len, d, NULL, digest_cb, &b, &st2),
+               ARTPACK_OK);
+    assert_int_equal(b.n, a.n);
+    assert_int_equal(b.h, a.h);
+    assert_true(memcmp(st, &st2, sizeof st2) == 0);
+    return e;
+}
+
 /* Salvage of an intact bundle: every article, in order, every block whole. */
 static void verify_salvage(const unsigned char *p, size_t len, const artpack_dict *d,
                            const size_t *map, size_t count, uint64_t blocks) {
@@ -594,7 +635,7 @@ static void verify_salvage(const unsigned char *p, size_t len, const artpack_dic
     salv sv;
     unsigned char *copy = tu_dup(p, len);
     salv_init(&sv, map, count);
-    ASSERT_ERR(artpack_bundle_salvage(copy, len, d, NULL, salv_cb, &sv, &st), ARTPACK_OK);
+    ASSERT_ERR(salvage_both(copy, len, d, NULL, salv_cb, &sv, &st), ARTPACK_OK);
     free(copy);
     if (sv.bad || sv.got != count || st.articles != count || st.blocks_ok != blocks ||
         st.blocks_bad != 0 || st.bytes_skipped != 0 || !st.header_ok)
@@ -899,7 +940,7 @@ static void power_loss(artpack_codec codec, size_t block_size, size_t n0, size_t
             if (blocks[k].offset + blocks[k].frame <= L) want += blocks[k].count;
         cut = tu_dup(b.p, L);
         salv_init(&sv, iota, n0 + n1);
-        ASSERT_ERR(artpack_bundle_salvage(cut, L, NULL, NULL, salv_cb, &sv, &st), ARTPACK_OK);
+        ASSERT_ERR(salvage_both(cut, L, NULL, NULL, salv_cb, &sv, &st), ARTPACK_OK);
         free(cut);
         if (sv.bad || sv.got != want || st.articles != want || st.blocks_bad != 0 ||
             !st.header_ok || st.dict_id_used != da.id)
@@ -1912,7 +1953,7 @@ static void test_regression_salvage_callback_stop(void **state) {
     write_bundle(&b, &p, NULL, iota, 10);
     salv_init(&sv, iota, 10);
     sv.stop_after = 1;
-    e = artpack_bundle_salvage(b.p, b.len, NULL, NULL, salv_cb, &sv, &st);
+    e = salvage_both(b.p, b.len, NULL, NULL, salv_cb, &sv, &st);
     printf("salvage, callback returning 1 at the first record: %s, %ld calls, stats: %llu articles, "
            "%llu blocks ok, %llu bad\n",
            artpack_error_name(e), sv.calls, (ull)st.articles, (ull)st.blocks_ok, (ull)st.blocks_bad);
@@ -1940,7 +1981,7 @@ static void test_regression_salvage_alloc(void **state) {
         sv.any_skip = 1;
         alloc_fail_at = n;
         alloc_calls = alloc_live = 0;
-        e = artpack_bundle_salvage(b.p, b.len, NULL, &mem, salv_cb, &sv, &st);
+        e = salvage_both(b.p, b.len, NULL, &mem, salv_cb, &sv, &st);
         assert_int_equal(alloc_live, 0);
         assert_false(sv.bad);
         if (e == ARTPACK_OK && sv.got != 10) {
@@ -1992,7 +2033,7 @@ static void test_salvage_resync(void **state) {
                 salv_init(&sv, iota, count);
                 sv.skip_lo = blocks[k].first;
                 sv.skip_hi = blocks[k].first + blocks[k].count;
-                ASSERT_ERR(artpack_bundle_salvage(work, b.len, &da, NULL, salv_cb, &sv, &st),
+                ASSERT_ERR(salvage_both(work, b.len, &da, NULL, salv_cb, &sv, &st),
                            ARTPACK_OK);
                 free(work);
                 flips++;
@@ -2392,6 +2433,19 @@ static void test_spill_same_bytes(void **state) {
         ASSERT_ERR(artpack_bundle_get(o.r, n, &rec, &size), ARTPACK_OK);
         assert_true(same_record(rec, size, (size_t)(n % N_RECORDS)));
     }
+    /* salvage through reads of 1 MB windows (and blocks larger than one):
+     * intact, then with a byte flipped in the middle and the end cut off */
+    {
+        artpack_salvage_stats st;
+        ASSERT_ERR(salvage_both(spilled.p, spilled.len, NULL, NULL, NULL, NULL, &st), ARTPACK_OK);
+        assert_int_equal(st.articles, 71030);
+        assert_true(st.blocks_bad == 0 && st.bytes_skipped == 0);
+        spilled.p[spilled.len / 2] ^= 0x10;
+        ASSERT_ERR(salvage_both(spilled.p, spilled.len - 5, NULL, NULL, NULL, NULL, &st),
+                   ARTPACK_OK);
+        assert_true(st.blocks_bad == 1 && st.articles < 71030 && st.bytes_skipped > 0);
+        spilled.p[spilled.len / 2] ^= 0x10;
+    }
     /* an id: found at one of its places */
     ASSERT_ERR(artpack_bundle_find_id(o.r, recs.id[12], (size_t)recs.id_len[12], &at), ARTPACK_OK);
     assert_int_equal(at % N_RECORDS, 12);
@@ -2445,6 +2499,54 @@ static void test_spill_errors(void **state) {
     membuf_free(&sp.m);
 }
 
+/* Salvage through reads of blocks larger than its 1 MB window (zstd frames
+ * and LZ4 chunks): the same as from memory. */
+static void test_salvage_read_large_blocks(void **state) {
+    artpack_codec codecs[] = {ARTPACK_CODEC_ZSTD, ARTPACK_CODEC_LZ4};
+    size_t c;
+    (void)state;
+    for (c = 0; c < 2; c++) {
+        artpack_bundle_params p = params_of(codecs[c], (size_t)8 << 20, 0);
+        artpack_bundle_writer *w = NULL;
+        artpack_salvage_stats st;
+        membuf out;
+        rd o;
+        memset(&out, 0, sizeof out);
+        size_t i;
+        p.level = 1;
+        ASSERT_ERR(artpack_bundle_writer_create(&w, &p, NULL, NULL, membuf_write, &out), ARTPACK_OK);
+        rng_state = 99;
+        for (i = 0; i < 12000; i++) { /* 13 MB of distinct text: frames over 1 MB */
+            static char text[1200];
+            artpack_article a;
+            artpack_str body;
+            size_t size;
+            unsigned char *rec;
+            artpack_article_init(&a);
+            body.len = make_text(text, 1000 + rng() % 100);
+            body.ptr = text;
+            a.body.present = 1;
+            a.body.items = &body;
+            a.body.count = 1;
+            rec = encode_exact(&a, &size);
+            ASSERT_ERR(artpack_bundle_writer_add(w, rec, size), ARTPACK_OK);
+            free(rec);
+        }
+        ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+        artpack_bundle_writer_free(w);
+        ASSERT_ERR(rd_open(&o, out.p, out.len, NULL), ARTPACK_OK);
+        assert_true(o.info.max_block_frame > ((size_t)1 << 20)); /* larger than the window */
+        rd_close(&o);
+        ASSERT_ERR(salvage_both(out.p, out.len, NULL, NULL, NULL, NULL, &st), ARTPACK_OK);
+        assert_int_equal(st.articles, 12000);
+        assert_true(st.blocks_bad == 0 && st.bytes_skipped == 0);
+        out.p[out.len / 3] ^= 0x01;
+        ASSERT_ERR(salvage_both(out.p, out.len, NULL, NULL, NULL, NULL, &st), ARTPACK_OK);
+        assert_true(st.blocks_bad == 1 && st.articles < 12000);
+        membuf_free(&out);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
@@ -2473,6 +2575,7 @@ int main(void) {
         cmocka_unit_test(test_reads_bounded_after_many_appends),
         cmocka_unit_test(test_spill_same_bytes),
         cmocka_unit_test(test_spill_errors),
+        cmocka_unit_test(test_salvage_read_large_blocks),
     };
     if (getenv("ARTPACK_TEST_FILTER")) cmocka_set_test_filter(getenv("ARTPACK_TEST_FILTER"));
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1057,23 +1057,79 @@ done:
 
 /* ---- recover and merge: new bundles from old ones ---- */
 
+/* recover: the salvaged records go into the new bundle as they come; it is
+ * started at the first one (or at the end when there is none), once the
+ * salvage has read the old header's settings into st. */
+typedef struct ap_recover_ctx {
+    const ap_options *o;
+    ap_options wo;                  /* o with the old header's settings */
+    const artpack_salvage_stats *st;
+    const artpack_dict *dict;       /* NULL: none */
+    ap_bundle_out bo;
+    int started, writing;
+} ap_recover_ctx;
+
+/* 0, or 1 after reporting. */
+static int ap_recover_start(ap_recover_ctx *c) {
+    const artpack_salvage_stats *st = c->st;
+    const ap_options *o = c->o;
+    artpack_bundle_params p;
+    if (c->started) return !c->writing;
+    c->started = 1;
+    if (st->header_ok && st->dict_id != 0 && o->dict_path && c->dict->id != st->dict_id) {
+        ap_msg("%s: made with dictionary ID %u, but %s has ID %u (%s)", ap_name(o->input),
+               (unsigned)st->dict_id, o->dict_path, (unsigned)c->dict->id,
+               artpack_error_name(ARTPACK_E_WRONG_DICT));
+        return 1;
+    }
+    if (st->header_ok && st->dict_id != 0 && c->dict == NULL) {
+        ap_msg("%s: made with dictionary ID %u and none at hand: give it with -D DICT (%s)",
+               ap_name(o->input), (unsigned)st->dict_id, artpack_error_name(ARTPACK_E_NEED_DICT));
+        return 1;
+    }
+    /* the new bundle keeps the old one's settings where its header says them */
+    c->wo = *o;
+    if (st->header_ok) {
+        if (!o->codec_set) c->wo.codec = st->codec;
+        if (!c->wo.level) c->wo.level = st->level;
+        if (!c->wo.block_size) c->wo.block_size = st->block_size;
+        if (st->dict_embedded) c->wo.embed_dict = 1;
+    }
+    p = ap_bundle_params(&c->wo);
+    if (ap_bundle_out_start(&c->wo, &p, c->dict, &c->bo)) return 1;
+    c->writing = 1;
+    return 0;
+}
+
 static int ap_salvage_cb(void *opaque, const void *record, size_t size) {
-    return ap_emit_sample(opaque, (const unsigned char *)record, size);
+    ap_recover_ctx *c = (ap_recover_ctx *)opaque;
+    if (ap_recover_start(c)) return 1;
+    return ap_bundle_out_add(&c->bo, (const unsigned char *)record, size);
 }
 
 int ap_cmd_recover(const ap_options *o) {
-    ap_buf file = {NULL, 0, 0}, dict_buf = {NULL, 0, 0};
-    ap_train_ctx recs;
-    uint64_t bytes = 0;
+    ap_buf dict_buf = {NULL, 0, 0};
+    ap_recover_ctx c;
     artpack_salvage_stats st;
     artpack_dict dict;
-    ap_options wo = *o;
-    int rc = 1, has_dict = 0;
+    struct stat sb;
+    int fd, rc = 1;
     artpack_error e;
-    memset(&recs, 0, sizeof recs);
-    if (ap_load(o->input, &file)) goto done;
+    memset(&c, 0, sizeof c);
+    memset(&st, 0, sizeof st);
+    c.o = o;
+    c.st = &st;
+    fd = strcmp(o->input, "-") == 0 ? ap_stdin_file() : open(o->input, O_RDONLY);
+    if (fd < 0) {
+        if (strcmp(o->input, "-") != 0) ap_msg("%s: %s", o->input, strerror(errno));
+        return 1;
+    }
+    if (fstat(fd, &sb) != 0) {
+        ap_msg("%s: %s", ap_name(o->input), strerror(errno));
+        goto done;
+    }
     {
-        ap_kind k = ap_sniff(file.data, file.len);
+        ap_kind k = ap_sniff_fd(fd);
         if (k != AP_KIND_UNKNOWN && k != AP_KIND_BUNDLE) {
             ap_msg("%s is %s, not a bundle: nothing to recover%s%s", ap_name(o->input),
                    ap_kind_name(k), *ap_kind_hint(k) ? "; " : "", ap_kind_hint(k));
@@ -1082,42 +1138,26 @@ int ap_cmd_recover(const ap_options *o) {
     }
     if (o->dict_path) {
         if (ap_load_dict(o, &dict_buf, &dict)) goto done;
-        has_dict = 1;
+        c.dict = &dict;
     } else {
         size_t n = 0;
-        if (ap_buf_reserve(&dict_buf, ARTPACK_DICT_SIZE_MAX)) goto done;
-        if (artpack_bundle_embedded_dict(file.data, file.len, dict_buf.data, dict_buf.cap, &n) ==
-                ARTPACK_OK &&
+        /* room for the dictionary and its frame; only what is read is touched */
+        if (ap_buf_reserve(&dict_buf, 2 * ARTPACK_DICT_SIZE_MAX)) goto done;
+        if (artpack_bundle_embedded_dict_read(ap_fd_read, &fd, (uint64_t)sb.st_size,
+                                              dict_buf.data, dict_buf.cap, &n) == ARTPACK_OK &&
             artpack_dict_load(&dict, dict_buf.data, n) == ARTPACK_OK)
-            has_dict = 1;
+            c.dict = &dict;
     }
-    e = artpack_bundle_salvage(file.data, file.len, has_dict ? &dict : NULL, &ap_tool_allocator,
-                               ap_salvage_cb, &recs, &st);
+    e = artpack_bundle_salvage_read(ap_fd_read, &fd, (uint64_t)sb.st_size, c.dict,
+                                    &ap_tool_allocator, ap_salvage_cb, &c, &st);
+    if (e == ARTPACK_E_WRITE && c.started) goto done; /* the callback stopped it: reported */
     if (e != ARTPACK_OK) {
         ap_report("cannot salvage", ap_name(o->input), e);
         goto done;
     }
-    if (st.header_ok && st.dict_id != 0 && o->dict_path && dict.id != st.dict_id) {
-        ap_msg("%s: made with dictionary ID %u, but %s has ID %u (%s)", ap_name(o->input),
-               (unsigned)st.dict_id, o->dict_path, (unsigned)dict.id,
-               artpack_error_name(ARTPACK_E_WRONG_DICT));
-        goto done;
-    }
-    if (st.header_ok && st.dict_id != 0 && !has_dict) {
-        ap_msg("%s: made with dictionary ID %u and none at hand: give it with -D DICT (%s)",
-               ap_name(o->input), (unsigned)st.dict_id, artpack_error_name(ARTPACK_E_NEED_DICT));
-        goto done;
-    }
-    /* the new bundle keeps the old one's settings where its header says them */
-    if (st.header_ok) {
-        if (!o->codec_set) wo.codec = st.codec;
-        if (!wo.level) wo.level = st.level;
-        if (!wo.block_size) wo.block_size = st.block_size;
-        if (st.dict_embedded) wo.embed_dict = 1;
-    }
-    if (ap_write_bundle(&wo, has_dict ? &dict : NULL, &recs.samples, recs.sizes, recs.count,
-                        &bytes))
-        goto done;
+    if (ap_recover_start(&c)) goto done; /* no record: an empty bundle */
+    c.writing = 0;
+    if (ap_bundle_out_end(&c.bo, 1)) goto done;
     if (!o->quiet)
         ap_msg("recover: %llu articles from %llu intact blocks; %llu damaged blocks and %llu "
                "unreadable bytes left out",
@@ -1125,10 +1165,16 @@ int ap_cmd_recover(const ap_options *o) {
                (unsigned long long)st.blocks_bad, (unsigned long long)st.bytes_skipped);
     rc = 0;
 done:
-    ap_buf_free(&file);
+    if (c.writing) {
+        if (c.bo.e == ARTPACK_E_WRITE && c.bo.out.err_no)
+            ap_msg("writing %s: %s", ap_out_name(&c.bo.out), strerror(c.bo.out.err_no));
+        else if (c.bo.e != ARTPACK_OK)
+            ap_msg("cannot write the bundle: %s (%s)", artpack_error_message(c.bo.e),
+                   artpack_error_name(c.bo.e));
+        ap_bundle_out_end(&c.bo, 0);
+    }
+    close(fd);
     ap_buf_free(&dict_buf);
-    ap_buf_free(&recs.samples);
-    free(recs.sizes);
     return rc;
 }
 
