@@ -85,12 +85,19 @@ struct artpack_bundle_writer {
     void *opaque;
     uint64_t offset;          /* bytes in the output so far */
     /* compression: full blocks are staged into slots and compressed
-     * together (in parallel through run, when set), then written in order */
+     * together (in parallel through run, when set), then written in order.
+     * Pipelined (start, wait): a full bank of jobs slots is started and the
+     * other bank filled meanwhile; the banks are slot[0..jobs) and
+     * slot[jobs..2 jobs), base the one being filled, inflight the number of
+     * the other's slots being compressed */
     void *cdict_mem;
     const ZSTD_CDict *cdict;  /* shared by the slots' CCtxs (read-only) */
-    ap_slot slot[ARTPACK_BUNDLE_JOBS_MAX];
-    unsigned jobs, staged;
+    ap_slot slot[2 * ARTPACK_BUNDLE_JOBS_MAX];
+    void *args[2 * ARTPACK_BUNDLE_JOBS_MAX];
+    unsigned jobs, staged, base, inflight;
     artpack_parallel_fn run;
+    artpack_parallel_start_fn start;
+    artpack_parallel_wait_fn wait;
     void *run_opaque;
     /* the block being filled */
     ap_vec records;           /* concatenated */
@@ -259,9 +266,10 @@ static void ap_writer_destroy(artpack_bundle_writer *w) {
     artpack_allocator m;
     if (w == NULL) return;
     m = w->mem;
+    if (w->inflight) w->wait(w->run_opaque); /* the tasks use the slots */
     {
         unsigned i;
-        for (i = 0; i < ARTPACK_BUNDLE_JOBS_MAX; i++) {
+        for (i = 0; i < 2 * ARTPACK_BUNDLE_JOBS_MAX; i++) {
             ZSTD_freeCCtx(w->slot[i].cctx);
             artpack_compressor_free(w->slot[i].comp);
             ap_vec_free(&m, &w->slot[i].content);
@@ -468,35 +476,60 @@ static artpack_error ap_slot_emit(artpack_bundle_writer *w, ap_slot *sl) {
     return ARTPACK_OK;
 }
 
-/* Compresses the staged blocks (together through run when there are several)
- * and writes them in order. A failure here leaves the writer unusable: the
- * articles of the blocks it drops are counted already. */
-static artpack_error ap_drain(artpack_bundle_writer *w) {
-    void *args[ARTPACK_BUNDLE_JOBS_MAX];
-    unsigned i, n = w->staged;
+/* Writes n compressed slots from first, in order. A failure leaves the
+ * writer unusable: the articles of the blocks it drops are counted already. */
+static artpack_error ap_emit_slots(artpack_bundle_writer *w, unsigned first, unsigned n) {
+    unsigned i;
     artpack_error err = ARTPACK_OK;
-    if (n == 0) return ARTPACK_OK;
-    for (i = 0; i < n; i++) args[i] = &w->slot[i];
-    if (n > 1 && w->run != NULL) w->run(w->run_opaque, ap_slot_compress, args, n);
-    else
-        for (i = 0; i < n; i++) ap_slot_compress(&w->slot[i]);
-    for (i = 0; i < n && err == ARTPACK_OK; i++) {
+    for (i = first; i < first + n && err == ARTPACK_OK; i++) {
         err = w->slot[i].err;
         if (err == ARTPACK_OK) err = ap_slot_emit(w, &w->slot[i]);
     }
-    w->staged = 0;
     if (err != ARTPACK_OK) w->failed = 1;
     return err;
 }
 
-/* Stages the block being filled (with one job: compresses and writes it;
- * on failure its records stay, to be tried again). */
+/* Pipelined: waits for the bank in flight, if any, and writes it. */
+static artpack_error ap_settle(artpack_bundle_writer *w) {
+    unsigned n = w->inflight;
+    if (n == 0) return ARTPACK_OK;
+    w->wait(w->run_opaque);
+    w->inflight = 0;
+    return ap_emit_slots(w, w->base == 0 ? w->jobs : 0, n);
+}
+
+/* Compresses the staged blocks (together through run when there are several)
+ * and writes them in order; pipelined, starts them instead (once the bank
+ * before them is written) and switches banks. */
+static artpack_error ap_drain(artpack_bundle_writer *w) {
+    unsigned i, n = w->staged;
+    if (w->start != NULL) {
+        AP_TRY(ap_settle(w));
+        if (n == 0) return ARTPACK_OK;
+        for (i = 0; i < n; i++) w->args[i] = &w->slot[w->base + i];
+        w->staged = 0;
+        w->inflight = n;
+        w->base = w->base == 0 ? w->jobs : 0;
+        w->start(w->run_opaque, ap_slot_compress, w->args, n);
+        return ARTPACK_OK;
+    }
+    if (n == 0) return ARTPACK_OK;
+    for (i = 0; i < n; i++) w->args[i] = &w->slot[i];
+    if (n > 1 && w->run != NULL) w->run(w->run_opaque, ap_slot_compress, w->args, n);
+    else
+        for (i = 0; i < n; i++) ap_slot_compress(&w->slot[i]);
+    w->staged = 0;
+    return ap_emit_slots(w, 0, n);
+}
+
+/* Stages the block being filled (with one job and no pipeline: compresses
+ * and writes it; on failure its records stay, to be tried again). */
 static artpack_error ap_flush_block(artpack_bundle_writer *w) {
     unsigned char head[ARTPACK_VARINT_MAX];
     size_t hn, content, bound;
     ap_slot *sl;
     if (w->block_records == 0) return ARTPACK_OK;
-    sl = &w->slot[w->staged];
+    sl = &w->slot[w->base + w->staged];
     /* content: varint count, varint sizes, records */
     hn = ap_block_head(head, w->block_records);
     sl->content.len = 0;
@@ -508,7 +541,7 @@ static artpack_error ap_flush_block(artpack_bundle_writer *w) {
     bound = sl->zstd ? ZSTD_compressBound(content) : ARTPACK_FRAME_BOUND(content);
     AP_TRY(ap_vec_reserve(&w->mem, &sl->frame, bound));
     sl->first_rel = (uint32_t)(w->articles - w->block_records - w->segment_first);
-    if (w->jobs == 1) {
+    if (w->jobs == 1 && w->start == NULL) {
         ap_slot_compress(sl);
         AP_TRY(sl->err);
         AP_TRY(ap_slot_emit(w, sl));
@@ -527,20 +560,42 @@ static artpack_error ap_flush_block(artpack_bundle_writer *w) {
 /* Everything added so far written out. */
 static artpack_error ap_flush_all(artpack_bundle_writer *w) {
     AP_TRY(ap_flush_block(w));
-    return ap_drain(w);
+    AP_TRY(ap_drain(w));
+    return ap_settle(w);
 }
 
-artpack_error artpack_bundle_writer_set_parallel(artpack_bundle_writer *w, unsigned jobs,
-                                                 artpack_parallel_fn run, void *opaque) {
+/* Flushes, then sets up slots for jobs (two banks when pipelined). */
+static artpack_error ap_set_jobs(artpack_bundle_writer *w, unsigned jobs, unsigned slots) {
     unsigned i;
     AP_RETURN_IF(w == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(jobs == 0 || jobs > ARTPACK_BUNDLE_JOBS_MAX, ARTPACK_E_PARAM);
     AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
     AP_TRY(ap_flush_all(w));
-    for (i = 1; i < jobs; i++)
+    for (i = 1; i < slots; i++)
         if (w->slot[i].cctx == NULL && w->slot[i].comp == NULL) AP_TRY(ap_slot_setup(w, i));
     w->jobs = jobs;
+    w->base = 0;
+    return ARTPACK_OK;
+}
+
+artpack_error artpack_bundle_writer_set_parallel(artpack_bundle_writer *w, unsigned jobs,
+                                                 artpack_parallel_fn run, void *opaque) {
+    AP_TRY(ap_set_jobs(w, jobs, jobs));
     w->run = run;
+    w->start = NULL;
+    w->wait = NULL;
+    w->run_opaque = opaque;
+    return ARTPACK_OK;
+}
+
+artpack_error artpack_bundle_writer_set_pipeline(artpack_bundle_writer *w, unsigned jobs,
+                                                 artpack_parallel_start_fn start,
+                                                 artpack_parallel_wait_fn wait, void *opaque) {
+    AP_RETURN_IF(w == NULL || start == NULL || wait == NULL, ARTPACK_E_NULL_ARG);
+    AP_TRY(ap_set_jobs(w, jobs, 2 * jobs));
+    w->run = NULL;
+    w->start = start;
+    w->wait = wait;
     w->run_opaque = opaque;
     return ARTPACK_OK;
 }

@@ -735,6 +735,27 @@ ARTPACK_API artpack_error artpack_bundle_writer_set_parallel(artpack_bundle_writ
 ARTPACK_API artpack_error artpack_bundle_writer_set_spill(artpack_bundle_writer *w,
                                                          artpack_write_fn write,
                                                          artpack_read_fn read, void *opaque);
+/* Pipelined compression: start runs task(args[i]) for i in 0..n-1 on other
+ * threads and returns at once (args stays valid until wait returns); wait
+ * returns when all the tasks start ran are done. */
+typedef void (*artpack_parallel_start_fn)(void *opaque, artpack_task_fn task,
+                                          void *const *args, size_t n);
+typedef void (*artpack_parallel_wait_fn)(void *opaque);
+/** As artpack_bundle_writer_set_parallel, but w hands each batch of jobs
+ *  full blocks to start and goes on filling the next batch while they
+ *  compress, so the caller's thread (adding records) and the compression
+ *  threads work at once; it waits for a batch (wait) when the next one is
+ *  full, at a commit, before copying a block, when set_parallel or
+ *  set_pipeline is called again, and in artpack_bundle_writer_free. The
+ *  bytes written are those of set_parallel with the same jobs (of any
+ *  jobs). Memory: about 4 x block size per job. The allocator must be
+ *  thread-safe. Errors: ARTPACK_E_NULL_ARG (start or wait NULL),
+ *  ARTPACK_E_PARAM (jobs 0 or over ARTPACK_BUNDLE_JOBS_MAX), ARTPACK_E_ALLOC. */
+ARTPACK_API artpack_error artpack_bundle_writer_set_pipeline(artpack_bundle_writer *w,
+                                                            unsigned jobs,
+                                                            artpack_parallel_start_fn start,
+                                                            artpack_parallel_wait_fn wait,
+                                                            void *opaque);
 /** Frees a writer; NULL is fine. Uncommitted articles are dropped. */
 ARTPACK_API void artpack_bundle_writer_free(artpack_bundle_writer *w);
 #endif /* ARTPACK_NO_ALLOC */

@@ -341,11 +341,13 @@ for r in $(seq 1 "$rounds"); do
 done
 [ "$lost" = 0 ] && ok
 # --no-wait: fails at once while another holds the lock
-python3 - "$t/c.apb" <<'PY' &
+rm -f "$t/locked"
+python3 - "$t/c.apb" "$t/locked" <<'PY' &
 import fcntl, sys, time
-f = open(sys.argv[1], "rb+"); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(3)
+f = open(sys.argv[1], "rb+"); fcntl.flock(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(3)
 PY
-lockpid=$!; sleep 0.5
+lockpid=$!
+for _ in $(seq 100); do [ -e "$t/locked" ] && break; sleep 0.1; done # held (a loaded machine starts python slowly)
 size0=$(wc -c <"$t/c.apb")
 run ap append --no-wait -D "$t/d.dict" "$t/c.apb" "$t/c1.jsonl"; expect_rc 1 "append --no-wait on a locked bundle"
 expect_err "another artpack is writing" "--no-wait message"

@@ -2167,6 +2167,32 @@ static void reverse_runner(void *opaque, artpack_task_fn task, void *const *args
     while (n-- > 0) task(args[n]);
 }
 
+/* A pipelined runner that runs nothing at start and the tasks, last to
+ * first, at wait: a writer that used a block before waiting would write
+ * garbage. */
+typedef struct deferred {
+    artpack_task_fn task;
+    void *args[ARTPACK_BUNDLE_JOBS_MAX];
+    size_t n;
+    int starts, waits;
+} deferred;
+
+static void deferred_start(void *opaque, artpack_task_fn task, void *const *args, size_t n) {
+    deferred *d = (deferred *)opaque;
+    assert_int_equal(d->n, 0); /* one batch in flight at most */
+    assert_true(n >= 1 && n <= ARTPACK_BUNDLE_JOBS_MAX);
+    d->task = task;
+    memcpy(d->args, args, n * sizeof *args);
+    d->n = n;
+    d->starts++;
+}
+
+static void deferred_wait(void *opaque) {
+    deferred *d = (deferred *)opaque;
+    while (d->n > 0) d->task(d->args[--d->n]);
+    d->waits++;
+}
+
 static void test_parallel_same_bytes(void **state) {
     static const artpack_codec codecs[] = {ARTPACK_CODEC_ZSTD, ARTPACK_CODEC_LZ4,
                                            ARTPACK_CODEC_STORED};
@@ -2177,15 +2203,22 @@ static void test_parallel_same_bytes(void **state) {
         artpack_bundle_params p = params_of(codecs[c], 2048, 0);
         for (j = 0; j < sizeof jobs / sizeof jobs[0]; j++) {
             int with_runner;
-            for (with_runner = 0; with_runner < 2; with_runner++) {
+            for (with_runner = 0; with_runner < 3; with_runner++) { /* 2: pipelined */
                 membuf b;
                 artpack_bundle_writer *w = NULL;
+                deferred d;
                 memset(&b, 0, sizeof b);
+                memset(&d, 0, sizeof d);
                 runner_calls = 0;
                 ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &da, NULL, membuf_write, &b), ARTPACK_OK);
-                ASSERT_ERR(artpack_bundle_writer_set_parallel(w, jobs[j],
-                                                              with_runner ? reverse_runner : NULL, NULL),
-                           ARTPACK_OK);
+                if (with_runner == 2)
+                    ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, jobs[j], deferred_start,
+                                                                  deferred_wait, &d),
+                               ARTPACK_OK);
+                else
+                    ASSERT_ERR(artpack_bundle_writer_set_parallel(
+                                   w, jobs[j], with_runner ? reverse_runner : NULL, NULL),
+                               ARTPACK_OK);
                 add_all(w, iota, 70);
                 ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK); /* a commit in between */
                 add_all(w, iota + 70, 50);
@@ -2194,7 +2227,8 @@ static void test_parallel_same_bytes(void **state) {
                 /* one commit or two give different index bytes: compare the
                  * articles, and the blocks' bytes through a second reference */
                 verify_bundle(b.p, b.len, &da, iota, 120);
-                if (jobs[j] > 1 && with_runner) assert_true(runner_calls > 0);
+                if (jobs[j] > 1 && with_runner == 1) assert_true(runner_calls > 0);
+                if (with_runner == 2) assert_true(d.starts > 0 && d.waits >= d.starts && d.n == 0);
                 {
                     membuf r2;
                     artpack_bundle_writer *w2 = NULL;
@@ -2225,11 +2259,34 @@ static void test_parallel_same_bytes(void **state) {
         ASSERT_ERR(artpack_bundle_writer_set_parallel(w, ARTPACK_BUNDLE_JOBS_MAX + 1, NULL, NULL),
                    ARTPACK_E_PARAM);
         ASSERT_ERR(artpack_bundle_writer_set_parallel(NULL, 2, NULL, NULL), ARTPACK_E_NULL_ARG);
+        ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 0, deferred_start, deferred_wait, NULL),
+                   ARTPACK_E_PARAM);
+        ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 2, NULL, deferred_wait, NULL),
+                   ARTPACK_E_NULL_ARG);
+        ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 2, deferred_start, NULL, NULL),
+                   ARTPACK_E_NULL_ARG);
         artpack_bundle_writer_free(w);
         membuf_free(&b);
     }
-    printf("parallel compression: 1, 2, 3, 7 and 64 jobs, with and without a runner, give the "
-           "same bytes for zstd, LZ4 and stored\n");
+    /* freed with a batch in flight: it waits for it first */
+    {
+        artpack_bundle_params p = params_of(ARTPACK_CODEC_LZ4, 2048, 0);
+        membuf b;
+        deferred d;
+        artpack_bundle_writer *w = NULL;
+        memset(&b, 0, sizeof b);
+        memset(&d, 0, sizeof d);
+        ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &da, NULL, membuf_write, &b), ARTPACK_OK);
+        ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 2, deferred_start, deferred_wait, &d),
+                   ARTPACK_OK);
+        add_all(w, iota, 70);
+        assert_int_equal(d.starts, d.waits + 1);
+        artpack_bundle_writer_free(w);
+        assert_int_equal(d.starts, d.waits);
+        membuf_free(&b);
+    }
+    printf("parallel compression: 1, 2, 3, 7 and 64 jobs, with and without a runner, and "
+           "pipelined, give the same bytes for zstd, LZ4 and stored\n");
 }
 
 /* A block whose content claims more records than its index entry says (its

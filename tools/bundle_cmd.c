@@ -263,6 +263,7 @@ static artpack_bundle_params ap_bundle_params(const ap_options *o) {
 typedef struct ap_bundle_out {
     ap_out out;
     ap_spool spill; /* the writer's id hashes: its memory does not grow with the articles */
+    ap_async *async; /* -T N: the compression threads */
     artpack_bundle_writer *w;
     size_t articles;
     ap_progress prog;
@@ -280,13 +281,18 @@ static int ap_bundle_out_start(const ap_options *o, const artpack_bundle_params 
     if (bo->e == ARTPACK_OK)
         bo->e = artpack_bundle_writer_set_spill(bo->w, ap_spool_write_cb, ap_spool_read_cb,
                                                 &bo->spill);
+    if (bo->e == ARTPACK_OK && o->threads > 1 && (bo->async = ap_async_new()) == NULL)
+        bo->e = ARTPACK_E_ALLOC;
     if (bo->e == ARTPACK_OK && o->threads > 1)
-        bo->e = artpack_bundle_writer_set_parallel(bo->w, o->threads, ap_parallel_run, NULL);
+        bo->e = artpack_bundle_writer_set_pipeline(bo->w, o->threads, ap_parallel_start,
+                                                   ap_parallel_wait, bo->async);
     if (bo->e != ARTPACK_OK) {
         ap_msg("cannot write the bundle: %s (%s)", artpack_error_message(bo->e),
                artpack_error_name(bo->e));
         artpack_bundle_writer_free(bo->w);
         bo->w = NULL;
+        free(bo->async);
+        bo->async = NULL;
         ap_out_abort(&bo->out);
         return 1;
     }
@@ -309,6 +315,8 @@ static int ap_bundle_out_end(ap_bundle_out *bo, int ok) {
     if (ok && bo->e == ARTPACK_OK) bo->e = artpack_bundle_writer_commit(bo->w);
     artpack_bundle_writer_free(bo->w);
     bo->w = NULL;
+    free(bo->async);
+    bo->async = NULL;
     ap_spool_close(&bo->spill);
     if (!ok) {
         ap_out_abort(&bo->out);

@@ -81,6 +81,13 @@ int ap_pack_json_async(const ap_options *o, const char *path, ap_emit_fn emit, v
                        size_t *articles, size_t *skipped, uint64_t *bytes);
 /* The runner of the library's parallel compression (tools/parallel.c). */
 void ap_parallel_run(void *opaque, artpack_task_fn task, void *const *args, size_t n);
+/* The pipelined runner (artpack_bundle_writer_set_pipeline): opaque is an
+ * ap_async from ap_async_new (NULL: out of memory, reported), freed after
+ * the writer. */
+typedef struct ap_async ap_async;
+ap_async *ap_async_new(void);
+void ap_parallel_start(void *opaque, artpack_task_fn task, void *const *args, size_t n);
+void ap_parallel_wait(void *opaque);
 unsigned ap_default_threads(void);
 
 /* Trains a dictionary on records laid end to end (progress on a terminal

@@ -15,6 +15,7 @@ unsigned ap_default_threads(void) {
     return n > (long)ARTPACK_BUNDLE_JOBS_MAX ? ARTPACK_BUNDLE_JOBS_MAX : (unsigned)n;
 }
 
+
 typedef struct ap_job {
     artpack_task_fn task;
     void *arg;
@@ -42,6 +43,43 @@ void ap_parallel_run(void *opaque, artpack_task_fn task, void *const *args, size
     if (n > 0) task(args[0]);
     for (i = 1; i < n; i++)
         if (started[i]) pthread_join(th[i], NULL);
+}
+
+/* The pipelined runner: start runs each task on a thread of its own and
+ * returns; wait joins them. */
+struct ap_async {
+    pthread_t th[ARTPACK_BUNDLE_JOBS_MAX];
+    ap_job job[ARTPACK_BUNDLE_JOBS_MAX];
+    int started[ARTPACK_BUNDLE_JOBS_MAX];
+    size_t n;
+};
+
+ap_async *ap_async_new(void) {
+    ap_async *a = (ap_async *)ap_malloc(sizeof *a);
+    if (a == NULL) ap_msg("out of memory");
+    else memset(a, 0, sizeof *a);
+    return a;
+}
+
+void ap_parallel_start(void *opaque, artpack_task_fn task, void *const *args, size_t n) {
+    ap_async *a = (ap_async *)opaque;
+    size_t i;
+    if (n > ARTPACK_BUNDLE_JOBS_MAX) n = ARTPACK_BUNDLE_JOBS_MAX;
+    for (i = 0; i < n; i++) {
+        a->job[i].task = task;
+        a->job[i].arg = args[i];
+        a->started[i] = pthread_create(&a->th[i], NULL, ap_job_main, &a->job[i]) == 0;
+        if (!a->started[i]) task(args[i]); /* no thread: do it here */
+    }
+    a->n = n;
+}
+
+void ap_parallel_wait(void *opaque) {
+    ap_async *a = (ap_async *)opaque;
+    size_t i;
+    for (i = 0; i < a->n; i++)
+        if (a->started[i]) pthread_join(a->th[i], NULL);
+    a->n = 0;
 }
 
 /* ---- the parser on its own thread ----
