@@ -70,9 +70,11 @@
 /* ---- the decoding state an owner keeps ---- */
 struct ZSTD_DCtx_s;
 struct ZSTD_DDict_s;
+struct ap_cm;
 typedef struct ap_dec {
     artpack_dict dict; /* the dictionary, when has_dict */
     int has_dict;
+    struct ap_cm *cm;  /* the CM coder (cm.h), in the owner's workspace */
 #if AP_HAS_ZSTD
     struct ZSTD_DCtx_s *dctx;         /* in the owner's workspace (NULL: no zstd) */
 #if AP_ZSTD_DDICT

@@ -110,14 +110,14 @@ artpack_error ap_cm_model_parse(ap_cm_model *dst, const void *src, size_t src_si
     const unsigned char *p = (const unsigned char *)src;
     AP_RETURN_IF(dst == NULL || (src == NULL && src_size != 0), ARTPACK_E_NULL_ARG);
     memset(dst, 0, sizeof *dst);
-    AP_RETURN_IF(src_size < AP_CM_MODEL_HEADER || !ap_cm_is_model(src, src_size), ARTPACK_E_DICT);
-    AP_RETURN_IF(p[8] != AP_CM_MODEL_VERSION || p[10] != 0 || p[11] != 0, ARTPACK_E_DICT);
-    AP_RETURN_IF(p[9] < AP_CM_LEVEL_MIN || p[9] > AP_CM_LEVEL_MAX, ARTPACK_E_DICT);
+    AP_RETURN_IF(src_size < AP_CM_MODEL_HEADER || !ap_cm_is_model(src, src_size), ARTPACK_E_MODEL);
+    AP_RETURN_IF(p[8] != AP_CM_MODEL_VERSION || p[10] != 0 || p[11] != 0, ARTPACK_E_MODEL);
+    AP_RETURN_IF(p[9] < AP_CM_LEVEL_MIN || p[9] > AP_CM_LEVEL_MAX, ARTPACK_E_MODEL);
     dst->id = ap_read_le32(p + 4);
-    AP_RETURN_IF(dst->id == 0, ARTPACK_E_DICT);
+    AP_RETURN_IF(dst->id == 0, ARTPACK_E_MODEL);
     dst->level = p[9];
     dst->text_size = ap_read_le32(p + 12);
-    AP_RETURN_IF(dst->text_size > AP_CM_PRIME_MAX, ARTPACK_E_DICT);
+    AP_RETURN_IF(dst->text_size > AP_CM_PRIME_MAX, ARTPACK_E_MODEL);
     dst->text_hash = ap_read_le32(p + 16);
     dst->blob = p + AP_CM_MODEL_HEADER;
     dst->blob_size = src_size - AP_CM_MODEL_HEADER;
@@ -661,7 +661,7 @@ artpack_error ap_cm_prime(ap_cm *m, const ap_cm_model *model) {
     ap_ac a;
     AP_RETURN_IF(m == NULL || model == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(model->level != m->level, ARTPACK_E_PARAM);
-    AP_RETURN_IF(model->text_size > AP_CM_PRIME_MAX, ARTPACK_E_DICT);
+    AP_RETURN_IF(model->text_size > AP_CM_PRIME_MAX, ARTPACK_E_MODEL);
     m->model_id = 0;
     m->nprime = 0;
     m->track = 0;
@@ -673,7 +673,7 @@ artpack_error ap_cm_prime(ap_cm *m, const ap_cm_model *model) {
         ap_xxh32(m->prime, model->text_size) != model->text_hash) {
         ap_cm_fresh(m); /* unprimed again: nothing half done */
         ap_cm_snapshot(m);
-        return ARTPACK_E_DICT;
+        return ARTPACK_E_MODEL;
     }
     m->nprime = model->text_size;
     m->model_id = model->id;
@@ -723,4 +723,73 @@ artpack_error ap_cm_train(ap_cm *m, unsigned char *dst, size_t cap, const unsign
     *fit = n;
     *written = a.n;
     return ARTPACK_OK;
+}
+
+/* ---- the owners' side: a decompressor's coder, a compressor's ---- */
+
+artpack_error ap_cm_dec_init(ap_cm **out, void *ws, size_t ws_size, const artpack_dict *model) {
+    ap_cm_model md;
+    int level = AP_CM_LEVEL_DEFAULT;
+    if (model != NULL) {
+        AP_TRY(ap_cm_model_parse(&md, model->data, model->size));
+        level = md.level;
+    }
+    AP_TRY(ap_cm_init(out, ws, ws_size, level));
+    if (model != NULL) {
+        artpack_error e = ap_cm_prime(*out, &md);
+        if (e != ARTPACK_OK) *out = NULL;
+        return e;
+    }
+    return ARTPACK_OK;
+}
+
+artpack_error ap_cm_dec_frame(ap_cm **m, void *ws, size_t ws_size, unsigned char *dst,
+                              size_t size, const unsigned char *src, size_t src_size) {
+    int level;
+    AP_RETURN_IF(*m == NULL, ARTPACK_E_CODEC_UNAVAILABLE);
+    AP_RETURN_IF(src_size < 1, ARTPACK_E_CORRUPT);
+    level = src[0];
+    AP_RETURN_IF(level < AP_CM_LEVEL_MIN || level > AP_CM_LEVEL_MAX, ARTPACK_E_CORRUPT);
+    if (level != (*m)->level) {
+        /* a primed coder has its model's level; an unprimed one starts
+         * again at the frame's when the workspace holds it */
+        AP_RETURN_IF((*m)->model_id != 0, ARTPACK_E_MODEL_LEVEL);
+        AP_RETURN_IF(ap_cm_workspace_size(level) > ws_size, ARTPACK_E_WORKSPACE_TOO_SMALL);
+        AP_TRY(ap_cm_init(m, ws, ws_size, level));
+    }
+    return ap_cm_decode(*m, dst, size, src + 1, src_size - 1);
+}
+
+#ifndef ARTPACK_NO_ALLOC
+artpack_error ap_cm_create(const artpack_allocator *mem, int level, const artpack_dict *model,
+                           void **ws, ap_cm **out) {
+    ap_cm_model md;
+    size_t n;
+    *ws = NULL;
+    *out = NULL;
+    if (model != NULL) {
+        AP_TRY(ap_cm_model_parse(&md, model->data, model->size));
+        AP_RETURN_IF(level != 0 && level != md.level, ARTPACK_E_MODEL_LEVEL);
+        level = md.level;
+    }
+    if (level == 0) level = AP_CM_LEVEL_DEFAULT;
+    AP_RETURN_IF(level < AP_CM_LEVEL_MIN || level > AP_CM_LEVEL_MAX, ARTPACK_E_PARAM);
+    n = ap_cm_workspace_size(level);
+    *ws = mem->alloc(mem->opaque, n + 8);
+    AP_RETURN_IF(*ws == NULL, ARTPACK_E_ALLOC);
+    AP_TRY(ap_cm_init(out, (unsigned char *)*ws + ((8 - ((size_t)*ws & 7u)) & 7u), n, level));
+    if (model != NULL) AP_TRY(ap_cm_prime(*out, &md));
+    return ARTPACK_OK;
+}
+#endif
+
+size_t artpack_cm_workspace_size(int level) {
+    size_t n = ap_cm_workspace_size(level);
+    return n ? artpack_decompressor_workspace_size(ARTPACK_CODEC_STORED) + n : 0;
+}
+
+int artpack_cm_model_level(const artpack_dict *dict) {
+    ap_cm_model md;
+    if (dict == NULL || ap_cm_model_parse(&md, dict->data, dict->size) != ARTPACK_OK) return 0;
+    return md.level;
 }

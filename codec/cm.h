@@ -44,7 +44,7 @@ typedef struct ap_cm_model {
     size_t blob_size;
 } ap_cm_model;
 
-/* Reads a model file's header: ARTPACK_E_DICT when it is not one. */
+/* Reads a model file's header: ARTPACK_E_MODEL when it is not one. */
 artpack_error ap_cm_model_parse(ap_cm_model *dst, const void *src, size_t src_size);
 /* 1 when src starts with the model magic. */
 int ap_cm_is_model(const void *src, size_t src_size);
@@ -59,8 +59,8 @@ size_t ap_cm_workspace_size(int level);
 artpack_error ap_cm_init(ap_cm **out, void *ws, size_t ws_size, int level);
 int ap_cm_level(const ap_cm *m);
 /* Primes the coder with a model at its level: decodes the priming text and
- * keeps the state that leaves as the primed state. ARTPACK_E_DICT when the
- * model is not sound (its text's checksum), ARTPACK_E_PARAM when its level
+ * keeps the state that leaves as the primed state. ARTPACK_E_MODEL when the
+ * model is not sound (ARTPACK_E_MODEL: its text's checksum), ARTPACK_E_PARAM when its level
  * is not the coder's. */
 artpack_error ap_cm_prime(ap_cm *m, const ap_cm_model *model);
 /* The ID of the model the coder is primed with (0: none). */
@@ -82,5 +82,25 @@ size_t ap_cm_encode(ap_cm *m, unsigned char *dst, size_t cap, const unsigned cha
 artpack_error ap_cm_train(ap_cm *m, unsigned char *dst, size_t cap, const unsigned char *text,
                           const size_t *ends, size_t k, size_t budget, size_t *fit,
                           size_t *written);
+
+/* ---- the owners' side ---- */
+/* A decompressor's coder in ws: primed with model (a CM model loaded by
+ * artpack_dict_load) at its level, or unprimed at the default level (model
+ * NULL). ARTPACK_E_MODEL, ARTPACK_E_WORKSPACE_TOO_SMALL. */
+artpack_error ap_cm_dec_init(ap_cm **out, void *ws, size_t ws_size, const artpack_dict *model);
+/* One frame's CM payload (its level byte, then the coded bytes) of size
+ * bytes into dst. A frame at another level than the coder's: an unprimed
+ * coder is set up again at that level in ws (ws_size bytes) when it fits
+ * (else ARTPACK_E_WORKSPACE_TOO_SMALL); a primed one gives
+ * ARTPACK_E_MODEL_LEVEL. *m NULL: ARTPACK_E_CODEC_UNAVAILABLE. */
+artpack_error ap_cm_dec_frame(ap_cm **m, void *ws, size_t ws_size, unsigned char *dst,
+                              size_t size, const unsigned char *src, size_t src_size);
+#ifndef ARTPACK_NO_ALLOC
+/* A compressor's coder in memory from mem (*ws, to free), at level (0: the
+ * model's, or the default), primed with model when not NULL
+ * (ARTPACK_E_MODEL_LEVEL when level is not the model's). */
+artpack_error ap_cm_create(const artpack_allocator *mem, int level, const artpack_dict *model,
+                           void **ws, ap_cm **out);
+#endif
 
 #endif

@@ -6,6 +6,7 @@
 #include <zdict.h>
 #endif
 
+#include "cm.h"
 #include "internal.h"
 
 #define AP_ZSTD_DICT_MAGIC 0xEC30A437u
@@ -14,6 +15,14 @@ artpack_error artpack_dict_load(artpack_dict *dst, const void *src, size_t src_s
     const unsigned char *p = (const unsigned char *)src;
     AP_RETURN_IF(dst == NULL || (src == NULL && src_size != 0), ARTPACK_E_NULL_ARG);
     memset(dst, 0, sizeof *dst);
+    if (ap_cm_is_model(src, src_size)) { /* a CM model (cm.c) */
+        ap_cm_model m;
+        AP_TRY(ap_cm_model_parse(&m, src, src_size));
+        dst->data = p;
+        dst->size = src_size;
+        dst->id = m.id;
+        return ARTPACK_OK;
+    }
     AP_RETURN_IF(src_size < ARTPACK_DICT_SIZE_MIN || src_size > ARTPACK_DICT_SIZE_MAX,
                  ARTPACK_E_DICT);
     AP_RETURN_IF(ap_read_le32(p) != AP_ZSTD_DICT_MAGIC || ap_read_le32(p + 4) == 0,

@@ -14,6 +14,7 @@
 #endif
 
 #include "backend.h"
+#include "cm.h"
 
 #define AP_FRAME_CODEC_MASK 0x03u
 #define AP_FRAME_DICT 0x04u
@@ -35,8 +36,7 @@ artpack_error artpack_frame_info_get(artpack_frame_info *dst, const void *src,
     memset(dst, 0, sizeof *dst);
     AP_RETURN_IF(src_size < 1, ARTPACK_E_TRUNCATED);
     flags = p[0];
-    AP_RETURN_IF((flags & AP_FRAME_RESERVED) != 0 || (flags & AP_FRAME_CODEC_MASK) == 3,
-                 ARTPACK_E_FRAME);
+    AP_RETURN_IF((flags & AP_FRAME_RESERVED) != 0, ARTPACK_E_FRAME);
     dst->codec = (artpack_codec)(flags & AP_FRAME_CODEC_MASK);
     dst->uses_dict = (flags & AP_FRAME_DICT) != 0;
     dst->has_dict_id = (flags & AP_FRAME_DICT_ID) != 0;
@@ -73,6 +73,8 @@ struct artpack_compressor {
     void *cdict_mem;
     LZ4_streamHC_t *lz4_dict; /* the dictionary loaded once ... */
     LZ4_streamHC_t *lz4_work; /* ... copied here before each frame */
+    void *cm_mem;             /* the CM coder's memory (cm.h) */
+    ap_cm *cm;
 };
 
 void artpack_compressor_free(artpack_compressor *c) {
@@ -81,6 +83,7 @@ void artpack_compressor_free(artpack_compressor *c) {
     if (c->cdict_mem) c->mem.free(c->mem.opaque, c->cdict_mem);
     if (c->lz4_dict) c->mem.free(c->mem.opaque, c->lz4_dict);
     if (c->lz4_work) c->mem.free(c->mem.opaque, c->lz4_work);
+    if (c->cm_mem) c->mem.free(c->mem.opaque, c->cm_mem);
     c->mem.free(c->mem.opaque, c);
 }
 
@@ -152,7 +155,7 @@ artpack_error artpack_compressor_create(artpack_compressor **out,
         p.checksum = 1;
         p.frame_dict_id = 1;
     }
-    AP_TRY(ap_check_level(p.codec, p.level, &p.level));
+    if (p.codec != ARTPACK_CODEC_CM) AP_TRY(ap_check_level(p.codec, p.level, &p.level));
     AP_RETURN_IF(dict != NULL && (dict->data == NULL || dict->size == 0), ARTPACK_E_DICT);
     c = (artpack_compressor *)mem->alloc(mem->opaque, sizeof *c);
     AP_RETURN_IF(c == NULL, ARTPACK_E_ALLOC);
@@ -165,6 +168,8 @@ artpack_error artpack_compressor_create(artpack_compressor **out,
     }
     if (p.codec == ARTPACK_CODEC_ZSTD) err = ap_zstd_setup(c);
     else if (p.codec == ARTPACK_CODEC_LZ4) err = ap_lz4_setup(c);
+    else if (p.codec == ARTPACK_CODEC_CM)
+        err = ap_cm_create(&c->mem, p.level, dict, &c->cm_mem, &c->cm);
     if (err != ARTPACK_OK) {
         artpack_compressor_free(c);
         return err;
@@ -211,6 +216,11 @@ artpack_error artpack_frame_compress(artpack_compressor *c, void *dst, size_t ds
             if (!ZSTD_isError(r)) payload = r;
             else if (ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation) return ARTPACK_E_ALLOC;
             else if (ZSTD_getErrorCode(r) != ZSTD_error_dstSize_tooSmall) return ARTPACK_E_COMPRESS;
+        } else if (codec == ARTPACK_CODEC_CM) { /* the level, then the coded bytes */
+            out[hn] = (unsigned char)ap_cm_level(c->cm);
+            payload = ap_cm_encode(c->cm, out + hn + 1, room - 1, (const unsigned char *)src,
+                                   src_size);
+            if (payload) payload++;
         } else {
             int r;
             if (c->has_dict) memcpy(c->lz4_work, c->lz4_dict, sizeof *c->lz4_work);
@@ -239,13 +249,16 @@ artpack_error artpack_frame_compress(artpack_compressor *c, void *dst, size_t ds
 
 struct artpack_decompressor {
     artpack_codec codec;
-    ap_dec dec; /* the dictionary and the zstd back-end's state (backend.h) */
+    ap_dec dec; /* the dictionary and the zstd or CM back-end's state (backend.h) */
     unsigned window_log_max;
+    size_t cm_size; /* the CM coder's workspace */
 };
 
 size_t artpack_decompressor_workspace_size(artpack_codec codec) {
     return AP_ALIGN16(sizeof(artpack_decompressor)) +
-           (codec == ARTPACK_CODEC_ZSTD ? ap_zstd_dec_size() : 0);
+           (codec == ARTPACK_CODEC_ZSTD ? ap_zstd_dec_size()
+            : codec == ARTPACK_CODEC_CM ? ap_cm_workspace_size(0)
+                                        : 0);
 }
 
 artpack_error artpack_decompressor_init(artpack_decompressor **out, void *workspace,
@@ -256,12 +269,14 @@ artpack_error artpack_decompressor_init(artpack_decompressor **out, void *worksp
     AP_RETURN_IF(out == NULL || workspace == NULL, ARTPACK_E_NULL_ARG);
     *out = NULL;
     AP_RETURN_IF(codec != ARTPACK_CODEC_STORED && codec != ARTPACK_CODEC_ZSTD &&
-                     codec != ARTPACK_CODEC_LZ4,
+                     codec != ARTPACK_CODEC_LZ4 && codec != ARTPACK_CODEC_CM,
                  ARTPACK_E_PARAM);
     AP_RETURN_IF(((size_t)ws & 7u) != 0, ARTPACK_E_PARAM);
     if (window_log_max == 0) window_log_max = ARTPACK_WINDOW_LOG_DEFAULT;
     AP_RETURN_IF(window_log_max < 10 || window_log_max > ARTPACK_WINDOW_LOG_MAX, ARTPACK_E_PARAM);
-    AP_RETURN_IF(workspace_size < artpack_decompressor_workspace_size(codec),
+    AP_RETURN_IF(workspace_size < (codec == ARTPACK_CODEC_CM /* ap_cm_dec_init checks */
+                                       ? AP_ALIGN16(sizeof *d)
+                                       : artpack_decompressor_workspace_size(codec)),
                  ARTPACK_E_WORKSPACE_TOO_SMALL);
     AP_RETURN_IF(dict != NULL && (dict->data == NULL || dict->size == 0), ARTPACK_E_DICT);
     d = (artpack_decompressor *)(void *)ws;
@@ -275,6 +290,11 @@ artpack_error artpack_decompressor_init(artpack_decompressor **out, void *worksp
     if (codec == ARTPACK_CODEC_ZSTD) { /* its back-end after the decompressor */
         AP_TRY(ap_zstd_dec_init(&d->dec, ws + AP_ALIGN16(sizeof *d), 1, window_log_max));
         if (dict != NULL) AP_TRY(ap_zstd_dec_dict(&d->dec));
+    }
+    if (codec == ARTPACK_CODEC_CM) { /* its coder after the decompressor, primed */
+        d->cm_size = workspace_size - AP_ALIGN16(sizeof *d);
+        AP_TRY(ap_cm_dec_init(&d->dec.cm, ws + AP_ALIGN16(sizeof *d), d->cm_size,
+                              dict != NULL ? &d->dec.dict : NULL));
     }
     *out = d;
     return ARTPACK_OK;
@@ -340,6 +360,12 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
     if (info.codec == ARTPACK_CODEC_ZSTD)
         AP_TRY(ap_zstd_decode(&d->dec, dst, info.content_size, p, payload, info.uses_dict,
                               d->window_log_max));
+    else if (info.codec == ARTPACK_CODEC_CM && d->dec.cm != NULL && !info.uses_dict &&
+             ap_cm_model_id(d->dec.cm) != 0)
+        return ARTPACK_E_WRONG_DICT; /* coded unprimed: not for a primed coder */
+    else if (info.codec == ARTPACK_CODEC_CM)
+        AP_TRY(ap_cm_dec_frame(&d->dec.cm, (unsigned char *)d + AP_ALIGN16(sizeof *d),
+                               d->cm_size, (unsigned char *)dst, info.content_size, p, payload));
     else
         AP_TRY(ap_frame_plain(&info, &d->dec.dict, dst, p, payload));
     return ap_frame_check(&info, dst, p, payload, written);

@@ -142,11 +142,15 @@ ARTPACK_API const char *artpack_version_string(void);
     X(ARTPACK_E_NOT_FOUND, 86, "no such article")                                                  \
     X(ARTPACK_E_READ, 87, "the read callback failed")                                              \
     X(ARTPACK_E_STREAM, 88, "not an artpack stream (bad magic) or an unsupported version")         \
+    X(ARTPACK_E_MODEL, 91,                                                                         \
+      "not a valid CM model (magic, version, level, ID, or its priming text's checksum)")          \
+    X(ARTPACK_E_MODEL_LEVEL, 92, "CM frame or level other than the CM model's")                    \
     X(ARTPACK_E_BAD_VIEW, 128, "article view inconsistent (NULL item with a length)")              \
     X(ARTPACK_E_TOO_LARGE, 129, "a field exceeds ARTPACK_MAX_FIELD_SIZE")                          \
     X(ARTPACK_E_COMPRESS, 130, "the compression library failed")                                   \
     X(ARTPACK_E_TRAIN, 131, "dictionary training failed (too few or too uniform samples)")         \
-    X(ARTPACK_E_WRITE, 132, "the write callback failed")
+    X(ARTPACK_E_WRITE, 132, "the write callback failed")                                           \
+    X(ARTPACK_E_MODEL_TRAIN, 134, "CM model training failed (no article fits the model size)")
 
 #define ARTPACK_ERROR_ENUM_(name, number, message) name = number,
 typedef enum artpack_error { ARTPACK_ERROR_LIST(ARTPACK_ERROR_ENUM_) } artpack_error;
@@ -351,8 +355,9 @@ ARTPACK_API artpack_error artpack_record_validate(const void *src, size_t src_si
 
 /* ---- Dictionaries ------------------------------------------------------- */
 
-/* A zstd dictionary (magic EC30A437, then its 32-bit ID), referenced in place:
- * it may sit in flash. LZ4 uses its last 64 KB as a prefix. */
+/* A zstd dictionary (magic EC30A437, then its 32-bit ID), or a CM model
+ * (magic "APCM", then its 32-bit ID; docs/FORMAT.md), referenced in place:
+ * it may sit in flash. LZ4 uses a zstd dictionary's last 64 KB as a prefix. */
 typedef struct artpack_dict {
     const unsigned char *data;
     size_t size;
@@ -366,7 +371,9 @@ typedef struct artpack_dict {
 /** Points *dst at the dictionary src[0..src_size) (no copy) after checking its
  *  header: ARTPACK_E_DICT when it is not a zstd dictionary of
  *  ARTPACK_DICT_SIZE_MIN..MAX bytes with a non-zero ID. The entropy tables are
- *  checked when a decompressor is set up with it. */
+ *  checked when a decompressor is set up with it. A CM model (its magic):
+ *  ARTPACK_E_MODEL when its header is not sound (its priming text is checked
+ *  when a CM decompressor or compressor is set up with it). */
 ARTPACK_API artpack_error artpack_dict_load(artpack_dict *dst, const void *src, size_t src_size);
 
 /* Custom allocation (the zstd customMem shape). A NULL allocator means
@@ -399,6 +406,17 @@ ARTPACK_API artpack_error artpack_dict_train(void *dst, size_t dst_capacity,
                                              unsigned count,
                                              const artpack_train_params *params,
                                              size_t *written);
+
+/** Trains a CM model (the CM codec's dictionary) on count samples laid end
+ *  to end in samples: records are taken in order, and as many as fit are
+ *  coded into a model of at most params->dict_size bytes (0 =
+ *  ARTPACK_DICT_SIZE_DEFAULT; at least 64), at params->level (1..9, 0 =
+ *  ARTPACK_CM_LEVEL_DEFAULT), up to 640 KB of records. Deterministic; the
+ *  ID is derived from the content. ARTPACK_E_MODEL_TRAIN when not even the
+ *  first record fits. Host only (allocates through malloc). */
+ARTPACK_API artpack_error artpack_cm_train(void *dst, size_t dst_capacity, const void *samples,
+                                           const size_t *sample_sizes, unsigned count,
+                                           const artpack_train_params *params, size_t *written);
 #endif /* ARTPACK_NO_ALLOC */
 
 /* ---- Frames: one compressed payload (docs/FORMAT.md) -------------------- */
@@ -406,12 +424,19 @@ ARTPACK_API artpack_error artpack_dict_train(void *dst, size_t dst_capacity,
 typedef enum artpack_codec {
     ARTPACK_CODEC_STORED = 0,
     ARTPACK_CODEC_ZSTD = 1,
-    ARTPACK_CODEC_LZ4 = 2
+    ARTPACK_CODEC_LZ4 = 2,
+    ARTPACK_CODEC_CM = 3 /* context mixing, primed by a CM model (artpack_cm_train) */
 } artpack_codec;
+
+/* CM levels trade RAM for ratio: 1..9, 0 = the default. A CM model is made
+ * at one level, and its frames are coded at it. */
+#define ARTPACK_CM_LEVEL_DEFAULT 5
+#define ARTPACK_CM_LEVEL_MAX 9
 
 typedef struct artpack_compress_params {
     artpack_codec codec;
-    int level;            /* zstd 1..22 (0 = 19); lz4hc 1..12 (0 = 12) */
+    int level;            /* zstd 1..22 (0 = 19); lz4hc 1..12 (0 = 12); cm 1..9 (0 = the
+                             model's, else 5) */
     int checksum;         /* 1: 4-byte checksum (XXH32, seed 0) of the content */
     int frame_dict_id;    /* 1: the frame names its dictionary (4 bytes) */
 } artpack_compress_params;
@@ -459,8 +484,12 @@ ARTPACK_API artpack_error artpack_frame_info_get(artpack_frame_info *dst, const 
  * library was tested with (1.5.x); the function gives the exact figure. */
 #define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD ((size_t)160 * 1024)
 #define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_LZ4 ((size_t)256)
+/* CM at the default level: the model's state, its primed copy, the priming
+ * text (artpack_cm_workspace_size for other levels) */
+#define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_CM ((size_t)16 * 1024 * 1024)
 #define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE(codec)                              \
     ((codec) == ARTPACK_CODEC_ZSTD ? ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD   \
+     : (codec) == ARTPACK_CODEC_CM ? ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_CM     \
                                    : ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_LZ4)
 /* Default and largest zstd window accepted (log2 bytes). */
 #define ARTPACK_WINDOW_LOG_DEFAULT 23
@@ -469,10 +498,21 @@ ARTPACK_API artpack_error artpack_frame_info_get(artpack_frame_info *dst, const 
 typedef struct artpack_decompressor artpack_decompressor;
 
 /** Exact workspace bytes for a decompressor of codec (ZSTD also decodes LZ4
- *  and stored frames; LZ4 and STORED decode LZ4 and stored frames). */
+ *  and stored frames; LZ4 and STORED decode LZ4 and stored frames; CM, at
+ *  the default level, CM, LZ4 and stored frames). */
 ARTPACK_API size_t artpack_decompressor_workspace_size(artpack_codec codec);
+/** Exact workspace bytes for a CM decompressor of a model of level 1..9
+ *  (0: the default); 0 for a level out of range. */
+ARTPACK_API size_t artpack_cm_workspace_size(int level);
+/** The level of a CM model loaded by artpack_dict_load; 0 when dict is not
+ *  a CM model (a zstd dictionary). */
+ARTPACK_API int artpack_cm_model_level(const artpack_dict *dict);
 /** Sets up a decompressor inside workspace (8-byte aligned). dict may be NULL.
- *  window_log_max: 0 = ARTPACK_WINDOW_LOG_DEFAULT, else 10..31. */
+ *  window_log_max: 0 = ARTPACK_WINDOW_LOG_DEFAULT, else 10..31. CM: dict is
+ *  the CM model (ARTPACK_E_MODEL when it is not one, or its priming text
+ *  does not decode to its checksum); it is primed here, once (decoding its
+ *  text: a fraction of a second), and each frame starts from that state.
+ *  Without a model, CM frames decode unprimed, at their level. */
 ARTPACK_API artpack_error artpack_decompressor_init(artpack_decompressor **out,
                                                    void *workspace, size_t workspace_size,
                                                    artpack_codec codec,

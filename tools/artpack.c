@@ -561,6 +561,7 @@ static int ap_cmd_decode(const ap_options *o) {
     pos = sizeof ap_stream_magic;
     if (compressed) {
         uint32_t id;
+        int cm;
         size_t ws;
         artpack_error e;
         if (inb->len < AP_ZSTREAM_HEADER) {
@@ -582,10 +583,13 @@ static int ap_cmd_decode(const ap_options *o) {
                    artpack_error_name(ARTPACK_E_WRONG_DICT));
             goto done;
         }
-        ws = artpack_decompressor_workspace_size(ARTPACK_CODEC_ZSTD);
+        cm = id != 0 ? artpack_cm_model_level(&dict) : 0; /* a CM model: a CM decompressor */
+        ws = cm ? artpack_cm_workspace_size(cm)
+                : artpack_decompressor_workspace_size(ARTPACK_CODEC_ZSTD);
         workspace = ap_malloc(ws);
         if (workspace == NULL) goto oom;
-        e = artpack_decompressor_init(&dec, workspace, ws, ARTPACK_CODEC_ZSTD,
+        e = artpack_decompressor_init(&dec, workspace, ws,
+                                      cm ? ARTPACK_CODEC_CM : ARTPACK_CODEC_ZSTD,
                                       id != 0 ? &dict : NULL, 0);
         if (e != ARTPACK_OK) {
             ap_msg("%s: %s (%s)", o->dict_path ? o->dict_path : ap_input_name(o),
@@ -718,13 +722,16 @@ typedef struct ap_train_job {
     ap_buf *dict;
     size_t written;
     artpack_error err;
+    int cm; /* a CM model (artpack_cm_train) */
     volatile int done;
 } ap_train_job;
 
 static void *ap_train_thread(void *arg) {
     ap_train_job *j = (ap_train_job *)arg;
-    j->err = artpack_dict_train(j->dict->data, j->dict->cap, j->samples->data, j->sizes,
-                                (unsigned)j->count, &j->params, &j->written);
+    j->err = (j->cm ? artpack_cm_train : artpack_dict_train)(j->dict->data, j->dict->cap,
+                                                             j->samples->data, j->sizes,
+                                                             (unsigned)j->count, &j->params,
+                                                             &j->written);
     j->done = 1;
     return NULL;
 }
@@ -812,6 +819,7 @@ int ap_train_records(const ap_options *o, const ap_buf *samples, const size_t *s
     job.params.dict_size = o->dict_size;
     job.params.optimize = o->optimize;
     job.params.level = o->level;
+    job.cm = o->codec == ARTPACK_CODEC_CM;
     job.dict = dict;
     dict->len = 0;
     if (ap_buf_reserve(dict, o->dict_size ? o->dict_size : ARTPACK_DICT_SIZE_DEFAULT)) {
@@ -1080,13 +1088,14 @@ enum {
     AP_O_HELP, AP_O_VERSION, AP_O_DICT, AP_O_LEVEL, AP_O_ULTRA, AP_O_LZ4, AP_O_STORED,
     AP_O_NO_CHECK, AP_O_THREADS, AP_O_EMBED_DICT, AP_O_TRAIN, AP_O_BLOCK_SIZE, AP_O_SIZE,
     AP_O_OPTIMIZE, AP_O_ID, AP_O_RANGE, AP_O_JSON, AP_O_WAIT, AP_O_NO_WAIT, AP_O_UNIQUE,
-    AP_O_PROGRESS, AP_O_NO_PROGRESS, AP_O_COUNT
+    AP_O_PROGRESS, AP_O_NO_PROGRESS, AP_O_CM, AP_O_COUNT
 };
 #define AP_BIT(x) (1ul << (x))
 /* what every command takes */
 #define AP_COMMON (AP_BIT(AP_O_QUIET) | AP_BIT(AP_O_VERBOSE) | AP_BIT(AP_O_HELP) | AP_BIT(AP_O_VERSION))
 #define AP_OUT (AP_BIT(AP_O_OUTPUT) | AP_BIT(AP_O_STDOUT) | AP_BIT(AP_O_FORCE))
-#define AP_CODEC (AP_BIT(AP_O_LEVEL) | AP_BIT(AP_O_ULTRA) | AP_BIT(AP_O_LZ4) | AP_BIT(AP_O_STORED))
+#define AP_CODEC \
+    (AP_BIT(AP_O_LEVEL) | AP_BIT(AP_O_ULTRA) | AP_BIT(AP_O_LZ4) | AP_BIT(AP_O_STORED) | AP_BIT(AP_O_CM))
 #define AP_PROGRESS (AP_BIT(AP_O_PROGRESS) | AP_BIT(AP_O_NO_PROGRESS))
 #define AP_TRAINING (AP_BIT(AP_O_SIZE) | AP_BIT(AP_O_OPTIMIZE))
 
@@ -1127,6 +1136,11 @@ static const ap_option_def ap_option_table[] = {
     {AP_O_ULTRA, 0, "ultra", NULL, NULL, "allow zstd levels -20 to -22"},
     {AP_O_LZ4, 0, "lz4", NULL, NULL, "LZ4 HC (level 12 by default) instead of zstd"},
     {AP_O_STORED, 0, "stored", NULL, NULL, "no compression (for tests and comparisons)"},
+    {AP_O_CM, 0, "cm", NULL, NULL,
+     "context mixing, primed by a CM model (-D, from train --cm): the\n"
+     "smallest output, about 1 MB/s; -1 ... -9 trade RAM for ratio\n"
+     "(default -5; the model's level is the level; RAM to decode: -1\n"
+     "2.1 MB, -3 4.8 MB, -5 15.5 MB, -7 58 MB, -9 231 MB)"},
     {AP_O_NO_CHECK, 0, "no-check", NULL, NULL, "leave out the 4-byte checksum of each article"},
     {AP_O_THREADS, 'T', "threads", "N", NULL,
      "compress on N threads, and parse the JSON on one more (default\n"
@@ -1184,10 +1198,12 @@ static const ap_command ap_commands[] = {
      "read a record stream or a compressed stream; write JSON Lines"},
     {"train", ap_cmd_train, "[FILE...]",
      AP_OUT | AP_BIT(AP_O_KEEP_GOING) | AP_TRAINING | AP_BIT(AP_O_LEVEL) | AP_BIT(AP_O_ULTRA) |
-         AP_PROGRESS,
+         AP_BIT(AP_O_CM) | AP_PROGRESS,
      0, AP_MAX_INPUTS, 1,
      "pack the articles of JSON (Lines) files to records and train a zstd\n"
-     "dictionary on them (zstd -D can use it too); a level tunes it"},
+     "dictionary on them (zstd -D can use it too); a level tunes it; with\n"
+     "--cm, a CM model instead (records in order, coded by the model\n"
+     "itself, as many as --size holds; its level: -1 ... -9)"},
     {"pack", ap_cmd_pack, "[FILE...]",
      AP_OUT | AP_BIT(AP_O_KEEP_GOING) | AP_BIT(AP_O_DICT) | AP_CODEC | AP_BIT(AP_O_THREADS) |
          AP_BIT(AP_O_EMBED_DICT) | AP_BIT(AP_O_TRAIN) | AP_BIT(AP_O_BLOCK_SIZE) | AP_TRAINING |
@@ -1510,15 +1526,20 @@ static int ap_apply_options(const ap_parsed *p, ap_options *o) {
     if (o->quiet && !(p->seen & AP_BIT(AP_O_PROGRESS))) o->progress = 0;
     if (p->seen & AP_BIT(AP_O_DICT)) o->dict_path = p->value[AP_O_DICT];
     if (p->seen & AP_BIT(AP_O_ID)) o->id = p->value[AP_O_ID];
-    if ((p->seen & AP_BIT(AP_O_LZ4)) && (p->seen & AP_BIT(AP_O_STORED)))
-        return ap_usage_error("%s", "give --lz4 or --stored, not both");
+    if (!!(p->seen & AP_BIT(AP_O_LZ4)) + !!(p->seen & AP_BIT(AP_O_STORED)) +
+            !!(p->seen & AP_BIT(AP_O_CM)) > 1)
+        return ap_usage_error("%s", "give one of --lz4, --stored and --cm");
+    if (p->seen & AP_BIT(AP_O_CM)) o->codec = ARTPACK_CODEC_CM;
     if (p->seen & AP_BIT(AP_O_LZ4)) o->codec = ARTPACK_CODEC_LZ4;
     if (p->seen & AP_BIT(AP_O_STORED)) o->codec = ARTPACK_CODEC_STORED;
     if (p->seen & AP_BIT(AP_O_LEVEL)) {
-        int max = o->codec == ARTPACK_CODEC_LZ4 ? 12 : (o->ultra ? 22 : 19);
+        int max = o->codec == ARTPACK_CODEC_LZ4  ? 12
+                  : o->codec == ARTPACK_CODEC_CM ? ARTPACK_CM_LEVEL_MAX
+                                                 : (o->ultra ? 22 : 19);
         o->level = atoi(p->value[AP_O_LEVEL]);
         if (o->level < 1 || o->level > max)
-            return ap_usage_error(o->codec == ARTPACK_CODEC_LZ4 ? "LZ4 levels are -1 to -12 (%s)"
+            return ap_usage_error(o->codec == ARTPACK_CODEC_LZ4  ? "LZ4 levels are -1 to -12 (%s)"
+                                  : o->codec == ARTPACK_CODEC_CM ? "CM levels are -1 to -9 (%s)"
                                   : o->ultra ? "zstd levels are -1 to -22 (%s)"
                                              : "zstd levels are -1 to -19, or up to -22 with "
                                                "--ultra (%s)",
