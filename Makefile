@@ -52,10 +52,10 @@ TOOL_SRC  = tools/util.c tools/json_in.c tools/json_out.c
 CLI_SRC   = tools/artpack.c tools/bundle_cmd.c tools/dupcheck.c tools/spool.c tools/parallel.c
 CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
-TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_device test_stream
+TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_device test_stream test_cm
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
-.PHONY: all lib test unit cli-test cxx-check symbols-check noalloc-check roundtrip asan valgrind \
+.PHONY: all lib test unit cli-test cxx-check symbols-check noalloc-check cm-determinism roundtrip asan valgrind \
         bench bench-bundle bench-scale demo install clean setup python python-test
 
 all: lib $(B)/artpack
@@ -131,10 +131,24 @@ noalloc-check:
 	    echo "noalloc-check: the ARTPACK_NO_ALLOC build allocates"; exit 1; fi
 	@echo "noalloc-check: the ARTPACK_NO_ALLOC build compiles and calls no malloc/free"
 
+# CM output is the same with every compiler and optimisation level: the
+# golden digest of tests/test_cm.c, checked here at -O0 with $(CC) and at -O2
+# with clang (when installed; make test itself runs it at -O2 with $(CC))
+cm-determinism:
+	@mkdir -p $(B)/cm-determinism
+	$(CC) -std=c99 -O0 $(WARN) -Iinclude $(CMOCKA_CFLAGS) -o $(B)/cm-determinism/test_cm-O0 \
+	    tests/test_cm.c $(CODEC_SRC) $(CMOCKA_LIBS) $(CODEC_LIBS)
+	ARTPACK_CM_GOLDEN_ONLY=1 $(B)/cm-determinism/test_cm-O0
+	@if command -v clang >/dev/null 2>&1; then \
+	    clang -std=c99 -O2 $(WARN) -Iinclude $(CMOCKA_CFLAGS) -o $(B)/cm-determinism/test_cm-clang \
+	        tests/test_cm.c $(CODEC_SRC) $(CMOCKA_LIBS) $(CODEC_LIBS) && \
+	    ARTPACK_CM_GOLDEN_ONLY=1 $(B)/cm-determinism/test_cm-clang; \
+	else echo "cm-determinism: no clang: -O0 only"; fi
+
 roundtrip: $(B)/artpack
 	ARTPACK=$(B)/artpack tests/corpus-roundtrip.sh
 
-test: all unit cli-test cxx-check symbols-check noalloc-check roundtrip python-test $(if $(wildcard fuzz/fuzz.mk),fuzz-replay)
+test: all unit cli-test cxx-check symbols-check noalloc-check cm-determinism roundtrip python-test $(if $(wildcard fuzz/fuzz.mk),fuzz-replay)
 	@echo "make test: all passed"
 
 asan:

@@ -550,8 +550,11 @@ typedef struct ap_ac {
     size_t in_size, in_pos;
 } ap_ac;
 
+/* the next input byte (0 past the end); in_pos counts every read */
 static inline unsigned ap_ac_in(ap_ac *a) {
-    return a->in_pos < a->in_size ? a->in[a->in_pos++] : 0u;
+    unsigned c = a->in_pos < a->in_size ? a->in[a->in_pos] : 0u;
+    a->in_pos++;
+    return c;
 }
 
 static inline void ap_ac_encode(ap_ac *a, int y, int p) {
@@ -638,8 +641,9 @@ artpack_error ap_cm_decode(ap_cm *m, unsigned char *dst, size_t size, const unsi
     ap_cm_begin(m, dst);
     ap_cm_decode_bytes(m, &a, dst, size);
     ap_cm_restore(m);
-    /* a payload's coder reads at most 3 bytes past its last */
-    AP_RETURN_IF(a.in_pos < src_size, ARTPACK_E_CORRUPT);
+    /* the decoder reads 4 bytes, then one per byte the encoder wrote before
+     * its last: exactly 3 past the end of a whole payload */
+    AP_RETURN_IF(a.in_pos != src_size + 3, ARTPACK_E_CORRUPT);
     return ARTPACK_OK;
 }
 
@@ -669,7 +673,7 @@ artpack_error ap_cm_prime(ap_cm *m, const ap_cm_model *model) {
     ap_ac_start_decode(&a, model->blob, model->blob_size);
     ap_cm_begin(m, m->prime);
     ap_cm_decode_bytes(m, &a, m->prime, model->text_size);
-    if (a.in_pos < model->blob_size ||
+    if (a.in_pos != model->blob_size + 3 ||
         ap_xxh32(m->prime, model->text_size) != model->text_hash) {
         ap_cm_fresh(m); /* unprimed again: nothing half done */
         ap_cm_snapshot(m);
@@ -733,6 +737,8 @@ artpack_error ap_cm_dec_init(ap_cm **out, void *ws, size_t ws_size, const artpac
     if (model != NULL) {
         AP_TRY(ap_cm_model_parse(&md, model->data, model->size));
         level = md.level;
+    } else {
+        while (level > AP_CM_LEVEL_MIN && ap_cm_workspace_size(level) > ws_size) level--;
     }
     AP_TRY(ap_cm_init(out, ws, ws_size, level));
     if (model != NULL) {

@@ -85,8 +85,9 @@ artpack_error ap_cm_train(ap_cm *m, unsigned char *dst, size_t cap, const unsign
 
 /* ---- the owners' side ---- */
 /* A decompressor's coder in ws: primed with model (a CM model loaded by
- * artpack_dict_load) at its level, or unprimed at the default level (model
- * NULL). ARTPACK_E_MODEL, ARTPACK_E_WORKSPACE_TOO_SMALL. */
+ * artpack_dict_load) at its level, or unprimed (model NULL) at the default
+ * level or the largest below it that ws holds (frames set the level they
+ * need). ARTPACK_E_MODEL, ARTPACK_E_WORKSPACE_TOO_SMALL. */
 artpack_error ap_cm_dec_init(ap_cm **out, void *ws, size_t ws_size, const artpack_dict *model);
 /* One frame's CM payload (its level byte, then the coded bytes) of size
  * bytes into dst. A frame at another level than the coder's: an unprimed

@@ -8,23 +8,22 @@
 
 #define FZ_DICT_SIZE 8192
 
-/* Returns the dictionary (trained once, then cached). */
-static inline const artpack_dict *fz_dict(void) {
-    static unsigned char dict[FZ_DICT_SIZE];
-    static artpack_dict d;
+/* The synthetic articles as records laid end to end (made once): *sizes
+ * gets their sizes; returns the records. Also what fuzz_cm's model is
+ * trained on. */
+#define FZ_SAMPLES 200
+static inline const unsigned char *fz_samples(const size_t **sizes) {
+    static unsigned char samples[FZ_SAMPLES * 1200];
+    static size_t sz[FZ_SAMPLES];
     static int ready;
     static const char *const words[] = {"the", "minister", "said", "on", "Tuesday", "prices",
                                         "of", "oil", "rose", "percent", "in", "trading",
                                         "shares", "company", "government", "officials",
                                         "market", "bank", "billion", "year", "growth"};
     if (!ready) {
-        enum { N = 200 };
-        static unsigned char samples[N * 1200];
-        static size_t sizes[N];
         size_t used = 0, i, n = 0;
         uint32_t x = 2463534242u;
-        artpack_train_params p;
-        for (i = 0; i < N; i++) {
+        for (i = 0; i < FZ_SAMPLES; i++) {
             char text[1000];
             size_t len = 0;
             artpack_article a;
@@ -49,13 +48,30 @@ static inline const artpack_dict *fz_dict(void) {
             a.body.count = 1;
             CHECK(artpack_record_encode(samples + used, sizeof samples - used, &a, &n) ==
                   ARTPACK_OK);
-            sizes[i] = n;
+            sz[i] = n;
             used += n;
         }
+        ready = 1;
+    }
+    *sizes = sz;
+    return samples;
+}
+
+/* Returns the dictionary (trained once, then cached). */
+static inline const artpack_dict *fz_dict(void) {
+    static unsigned char dict[FZ_DICT_SIZE];
+    static artpack_dict d;
+    static int ready;
+    if (!ready) {
+        const size_t *sizes;
+        const unsigned char *samples = fz_samples(&sizes);
+        size_t n = 0;
+        artpack_train_params p;
         memset(&p, 0, sizeof p);
         p.dict_size = FZ_DICT_SIZE;
         p.level = 3;
-        CHECK(artpack_dict_train(dict, sizeof dict, samples, sizes, N, &p, &n) == ARTPACK_OK);
+        CHECK(artpack_dict_train(dict, sizeof dict, samples, sizes, FZ_SAMPLES, &p, &n) ==
+              ARTPACK_OK);
         CHECK(artpack_dict_load(&d, dict, n) == ARTPACK_OK);
         ready = 1;
     }
