@@ -1138,9 +1138,9 @@ static const ap_option_def ap_option_table[] = {
     {AP_O_STORED, 0, "stored", NULL, NULL, "no compression (for tests and comparisons)"},
     {AP_O_CM, 0, "cm", NULL, NULL,
      "context mixing, primed by a CM model (-D, from train --cm): the\n"
-     "smallest output, about 1 MB/s; -1 ... -9 trade RAM for ratio\n"
-     "(default -5; the model's level is the level; RAM to decode: -1\n"
-     "2.1 MB, -3 4.8 MB, -5 15.5 MB, -7 58 MB, -9 231 MB)"},
+     "smallest output, slow (about 1 MB/s); -1 ... -9 trade RAM for ratio\n"
+     "(default -5; a model's level is its frames' level); RAM to decode:\n"
+     "-1 5.1 MB, -3 7.3 MB, -5 16.2 MB, -7 52 MB, -9 193 MB"},
     {AP_O_NO_CHECK, 0, "no-check", NULL, NULL, "leave out the 4-byte checksum of each article"},
     {AP_O_THREADS, 'T', "threads", "N", NULL,
      "compress on N threads, and parse the JSON on one more (default\n"

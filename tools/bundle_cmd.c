@@ -385,6 +385,10 @@ int ap_cmd_pack(const ap_options *o) {
     uint64_t bytes = 0, json_bytes = 0;
     int i, rc = 1, has_dict = 0, streaming = 0;
     memset(&recs, 0, sizeof recs);
+    if (o->codec == ARTPACK_CODEC_CM) { /* the bundle writer has no CM blocks yet */
+        ap_usage_error("%s", "bundles of CM articles are not supported yet: use encode --cm");
+        return 1;
+    }
     ap_dup_init(&dc, o, ap_emit_sample, &recs, NULL);
     if (o->dict_path && o->train_dict) {
         ap_usage_error("%s", "pack takes -D DICT or --train, not both");
