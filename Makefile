@@ -46,13 +46,15 @@ CMOCKA_LIBS    := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 RECORD_SRC = codec/wire.c codec/schema.c codec/datetime.c codec/record.c
 DECODE_SRC = $(RECORD_SRC) codec/error.c codec/checksum.c codec/alloc.c codec/dict.c \
              codec/backend_zstd.c codec/backend_lz4.c codec/frame.c codec/stream.c \
-             codec/bundle_format.c codec/bundle_read.c codec/cm.c
-CODEC_SRC  = $(DECODE_SRC) codec/bundle_write.c codec/bundle_salvage.c codec/cm_train.c
+             codec/bundle_format.c codec/bundle_read.c codec/cm.c codec/words.c
+CODEC_SRC  = $(DECODE_SRC) codec/bundle_write.c codec/bundle_salvage.c codec/cm_train.c \
+             codec/words_enc.c
 TOOL_SRC  = tools/util.c tools/json_in.c tools/json_out.c
 CLI_SRC   = tools/artpack.c tools/bundle_cmd.c tools/dupcheck.c tools/spool.c tools/parallel.c
 CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
-TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_device test_stream test_cm
+TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_device test_stream test_cm \
+            test_words
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
 .PHONY: all lib test unit cli-test cxx-check symbols-check noalloc-check cm-determinism roundtrip asan valgrind \

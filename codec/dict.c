@@ -8,6 +8,7 @@
 
 #include "cm.h"
 #include "internal.h"
+#include "words.h"
 
 #define AP_ZSTD_DICT_MAGIC 0xEC30A437u
 
@@ -30,6 +31,11 @@ artpack_error artpack_dict_load(artpack_dict *dst, const void *src, size_t src_s
     dst->data = p;
     dst->size = src_size;
     dst->id = ap_read_le32(p + 4);
+    /* a word list (its trailer at the end) is checked whole here, once */
+    if (ap_words_find(p, src_size, &dst->words, &dst->words_size) != ARTPACK_OK) {
+        memset(dst, 0, sizeof *dst);
+        return ARTPACK_E_DICT;
+    }
     return ARTPACK_OK;
 }
 
@@ -37,8 +43,7 @@ artpack_error artpack_dict_load(artpack_dict *dst, const void *src, size_t src_s
 artpack_error artpack_dict_train(void *dst, size_t dst_capacity, const void *samples,
                                  const size_t *sample_sizes, unsigned count,
                                  const artpack_train_params *params, size_t *written) {
-    ZDICT_fastCover_params_t fp;
-    size_t dict_size, r;
+    size_t dict_size;
     artpack_train_params p;
     int level;
     AP_RETURN_IF(dst == NULL || samples == NULL || sample_sizes == NULL || written == NULL,
@@ -48,9 +53,23 @@ artpack_error artpack_dict_train(void *dst, size_t dst_capacity, const void *sam
     dict_size = p.dict_size ? p.dict_size : ARTPACK_DICT_SIZE_DEFAULT;
     AP_RETURN_IF(dict_size < ARTPACK_DICT_SIZE_MIN || dict_size > ARTPACK_DICT_SIZE_MAX,
                  ARTPACK_E_PARAM);
+    AP_RETURN_IF(p.words < -1 || p.words > ARTPACK_DICT_WORDS_MAX, ARTPACK_E_PARAM);
     AP_TRY(ap_check_level(ARTPACK_CODEC_ZSTD, p.level, &level));
     AP_RETURN_IF(dst_capacity < dict_size, ARTPACK_E_DST_TOO_SMALL);
     AP_RETURN_IF(count < 8, ARTPACK_E_TRAIN);
+    if (p.words >= 0) /* a word list with the zstd content (words_enc.c) */
+        return ap_words_dict_train(dst, dict_size, samples, sample_sizes, count, &p, level,
+                                   written);
+    return ap_zstd_train(dst, dict_size, samples, sample_sizes, count, &p, level, written);
+}
+
+/* A plain zstd dictionary of at most dict_size bytes (p and level checked). */
+artpack_error ap_zstd_train(void *dst, size_t dict_size, const void *samples,
+                            const size_t *sample_sizes, unsigned count,
+                            const artpack_train_params *pp, int level, size_t *written) {
+    ZDICT_fastCover_params_t fp;
+    artpack_train_params p = *pp;
+    size_t r;
 
     /* Default: fastCover with d = 6, k = 100, f = 20 on every sample. Chosen
      * on reuters21578.jsonl, held out, with dictionaries trained on

@@ -15,12 +15,14 @@
 
 #include "backend.h"
 #include "cm.h"
+#include "words.h"
 
 #define AP_FRAME_CODEC_MASK 0x03u
 #define AP_FRAME_DICT 0x04u
 #define AP_FRAME_DICT_ID 0x08u
 #define AP_FRAME_CHECKSUM 0x10u
-#define AP_FRAME_RESERVED 0xE0u
+#define AP_FRAME_WORDS 0x20u /* word-transformed content: its size follows */
+#define AP_FRAME_RESERVED 0xC0u
 
 size_t artpack_frame_bound(size_t content_size) { return ARTPACK_FRAME_BOUND(content_size); }
 
@@ -41,8 +43,11 @@ artpack_error artpack_frame_info_get(artpack_frame_info *dst, const void *src,
     dst->uses_dict = (flags & AP_FRAME_DICT) != 0;
     dst->has_dict_id = (flags & AP_FRAME_DICT_ID) != 0;
     dst->has_checksum = (flags & AP_FRAME_CHECKSUM) != 0;
-    /* a dictionary ID without a dictionary, or a stored frame "with" one */
-    AP_RETURN_IF(dst->has_dict_id && !dst->uses_dict, ARTPACK_E_FRAME);
+    dst->words = (flags & AP_FRAME_WORDS) != 0;
+    /* a dictionary ID or a word transform without a dictionary, a word
+     * transform on a CM frame, or a stored frame "with" a dictionary */
+    AP_RETURN_IF((dst->has_dict_id || dst->words) && !dst->uses_dict, ARTPACK_E_FRAME);
+    AP_RETURN_IF(dst->words && dst->codec == ARTPACK_CODEC_CM, ARTPACK_E_FRAME);
     AP_RETURN_IF(dst->codec == ARTPACK_CODEC_STORED && dst->uses_dict, ARTPACK_E_FRAME);
     r.base = p;
     r.size = src_size;
@@ -50,6 +55,11 @@ artpack_error artpack_frame_info_get(artpack_frame_info *dst, const void *src,
     AP_TRY(ap_read_varint(&r, &size));
     AP_RETURN_IF(size > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_FRAME);
     dst->content_size = (size_t)size;
+    if (dst->words) { /* the transformed size: never more than the content's */
+        AP_TRY(ap_read_varint(&r, &size));
+        AP_RETURN_IF(size > dst->content_size, ARTPACK_E_FRAME);
+        dst->transformed_size = (size_t)size;
+    }
     if (dst->has_dict_id) {
         AP_RETURN_IF(src_size - r.pos < 4, ARTPACK_E_TRUNCATED);
         dst->dict_id = ap_read_le32(p + r.pos);
@@ -75,6 +85,9 @@ struct artpack_compressor {
     LZ4_streamHC_t *lz4_work; /* ... copied here before each frame */
     void *cm_mem;             /* the CM coder's memory (cm.h) */
     ap_cm *cm;
+    ap_words_enc *words;      /* the word transform's table (params.words) */
+    unsigned char *tbuf;      /* the transformed content, tcap bytes */
+    size_t tcap;
 };
 
 void artpack_compressor_free(artpack_compressor *c) {
@@ -84,6 +97,8 @@ void artpack_compressor_free(artpack_compressor *c) {
     if (c->lz4_dict) c->mem.free(c->mem.opaque, c->lz4_dict);
     if (c->lz4_work) c->mem.free(c->mem.opaque, c->lz4_work);
     if (c->cm_mem) c->mem.free(c->mem.opaque, c->cm_mem);
+    if (c->tbuf) c->mem.free(c->mem.opaque, c->tbuf);
+    ap_words_enc_free(c->words);
     c->mem.free(c->mem.opaque, c);
 }
 
@@ -157,6 +172,10 @@ artpack_error artpack_compressor_create(artpack_compressor **out,
     }
     if (p.codec != ARTPACK_CODEC_CM) AP_TRY(ap_check_level(p.codec, p.level, &p.level));
     AP_RETURN_IF(dict != NULL && (dict->data == NULL || dict->size == 0), ARTPACK_E_DICT);
+    /* the word transform runs before zstd and LZ4 (stored and CM ignore it) */
+    AP_RETURN_IF(p.words && (p.codec == ARTPACK_CODEC_ZSTD || p.codec == ARTPACK_CODEC_LZ4) &&
+                     (dict == NULL || dict->words == NULL),
+                 ARTPACK_E_NO_WORDS);
     c = (artpack_compressor *)mem->alloc(mem->opaque, sizeof *c);
     AP_RETURN_IF(c == NULL, ARTPACK_E_ALLOC);
     memset(c, 0, sizeof *c);
@@ -170,6 +189,9 @@ artpack_error artpack_compressor_create(artpack_compressor **out,
     else if (p.codec == ARTPACK_CODEC_LZ4) err = ap_lz4_setup(c);
     else if (p.codec == ARTPACK_CODEC_CM)
         err = ap_cm_create(&c->mem, p.level, dict, &c->cm_mem, &c->cm);
+    if (err == ARTPACK_OK && p.words &&
+        (p.codec == ARTPACK_CODEC_ZSTD || p.codec == ARTPACK_CODEC_LZ4))
+        err = ap_words_enc_create(&c->words, dict->words, mem);
     if (err != ARTPACK_OK) {
         artpack_compressor_free(c);
         return err;
@@ -178,17 +200,20 @@ artpack_error artpack_compressor_create(artpack_compressor **out,
     return ARTPACK_OK;
 }
 
-/* Writes the header for codec/flags; returns its size. dst has room. */
+/* Writes the header for codec/flags; returns its size. dst has room.
+ * words: the content was transformed to tsize bytes. */
 static size_t ap_put_header(const artpack_compressor *c, unsigned char *dst, artpack_codec codec,
-                            size_t content_size) {
+                            size_t content_size, int words, size_t tsize) {
     size_t n = 1;
     unsigned flags = (unsigned)codec;
     int dict = c->has_dict && codec != ARTPACK_CODEC_STORED;
     if (dict) flags |= AP_FRAME_DICT;
     if (dict && c->params.frame_dict_id) flags |= AP_FRAME_DICT_ID;
     if (c->params.checksum) flags |= AP_FRAME_CHECKSUM;
+    if (dict && words) flags |= AP_FRAME_WORDS;
     dst[0] = (unsigned char)flags;
     n += artpack_varint_write(dst + 1, ARTPACK_VARINT_MAX, content_size);
+    if (flags & AP_FRAME_WORDS) n += artpack_varint_write(dst + n, ARTPACK_VARINT_MAX, tsize);
     if (flags & AP_FRAME_DICT_ID) {
         ap_write_le32(dst + n, c->dict.id);
         n += 4;
@@ -196,23 +221,44 @@ static size_t ap_put_header(const artpack_compressor *c, unsigned char *dst, art
     return n;
 }
 
+/* The word transform of src into c->tbuf: *words 1 and *size its size when
+ * a decoder can undo it in place (else the frame goes without it). */
+static artpack_error ap_words_transform(artpack_compressor *c, const void *src, size_t src_size,
+                                        int *words, size_t *size) {
+    size_t t;
+    if (c->tcap < AP_WORDS_BOUND(src_size)) {
+        if (c->tbuf) c->mem.free(c->mem.opaque, c->tbuf);
+        c->tcap = 0;
+        c->tbuf = (unsigned char *)c->mem.alloc(c->mem.opaque, AP_WORDS_BOUND(src_size));
+        AP_RETURN_IF(c->tbuf == NULL, ARTPACK_E_ALLOC);
+        c->tcap = AP_WORDS_BOUND(src_size);
+    }
+    t = ap_words_apply(c->words, c->tbuf, (const unsigned char *)src, src_size, words);
+    if (*words) *size = t;
+    return ARTPACK_OK;
+}
+
 artpack_error artpack_frame_compress(artpack_compressor *c, void *dst, size_t dst_capacity,
                                      const void *src, size_t src_size, size_t *written) {
-    unsigned char head[1 + ARTPACK_VARINT_MAX + 4];
+    unsigned char head[1 + 2 * ARTPACK_VARINT_MAX + 4];
     unsigned char *out = (unsigned char *)dst;
-    size_t hn, payload = 0, tail;
+    const void *in = src; /* what the codec compresses: src, or its transform */
+    size_t hn, payload = 0, tail, in_size = src_size;
     artpack_codec codec;
+    int words = 0;
     AP_RETURN_IF(c == NULL || written == NULL || (src == NULL && src_size != 0) ||
                      (dst == NULL && dst_capacity != 0),
                  ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(src_size > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
     codec = c->params.codec;
     tail = c->params.checksum ? 4 : 0;
-    hn = ap_put_header(c, head, codec, src_size);
+    if (c->words != NULL && src_size > 0) AP_TRY(ap_words_transform(c, src, src_size, &words, &in_size));
+    if (words) in = c->tbuf;
+    hn = ap_put_header(c, head, codec, src_size, words, in_size);
     if (codec != ARTPACK_CODEC_STORED && dst_capacity > hn + tail && src_size > 0) {
         size_t room = dst_capacity - hn - tail;
         if (codec == ARTPACK_CODEC_ZSTD) {
-            size_t r = ZSTD_compress2(c->cctx, out + hn, room, src, src_size);
+            size_t r = ZSTD_compress2(c->cctx, out + hn, room, in, in_size);
             if (!ZSTD_isError(r)) payload = r;
             else if (ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation) return ARTPACK_E_ALLOC;
             else if (ZSTD_getErrorCode(r) != ZSTD_error_dstSize_tooSmall) return ARTPACK_E_COMPRESS;
@@ -225,14 +271,14 @@ artpack_error artpack_frame_compress(artpack_compressor *c, void *dst, size_t ds
             int r;
             if (c->has_dict) memcpy(c->lz4_work, c->lz4_dict, sizeof *c->lz4_work);
             else LZ4_resetStreamHC_fast(c->lz4_work, c->params.level);
-            r = LZ4_compress_HC_continue(c->lz4_work, (const char *)src, (char *)out + hn,
-                                         (int)src_size, room > 0x7FFFFFFF ? 0x7FFFFFFF : (int)room);
+            r = LZ4_compress_HC_continue(c->lz4_work, (const char *)in, (char *)out + hn,
+                                         (int)in_size, room > 0x7FFFFFFF ? 0x7FFFFFFF : (int)room);
             if (r > 0) payload = (size_t)r;
         }
     }
     if (payload == 0 || payload >= src_size) { /* stored is smaller (or room ran out) */
         codec = ARTPACK_CODEC_STORED;
-        hn = ap_put_header(c, head, codec, src_size);
+        hn = ap_put_header(c, head, codec, src_size, 0, 0);
         AP_RETURN_IF(dst_capacity < hn + src_size + tail, ARTPACK_E_DST_TOO_SMALL);
         if (src_size) memmove(out + hn, src, src_size);
         payload = src_size;
@@ -314,15 +360,16 @@ static artpack_error ap_frame_begin(artpack_frame_info *info, const artpack_dict
     return ARTPACK_OK;
 }
 
-/* A STORED or LZ4 payload through its back-end (zstd:
+/* A STORED or LZ4 payload of size bytes through its back-end (zstd:
  * ARTPACK_E_CODEC_UNAVAILABLE). */
 static artpack_error ap_frame_plain(const artpack_frame_info *info, const artpack_dict *dict,
-                                    void *dst, const unsigned char *p, size_t payload) {
+                                    void *dst, size_t size, const unsigned char *p,
+                                    size_t payload) {
     switch (info->codec) {
     case ARTPACK_CODEC_STORED:
-        return ap_stored_decode(dst, info->content_size, p, payload);
+        return ap_stored_decode(dst, size, p, payload);
     case ARTPACK_CODEC_LZ4:
-        return ap_lz4_decode(dst, info->content_size, p, payload, info->uses_dict ? dict : NULL);
+        return ap_lz4_decode(dst, size, p, payload, info->uses_dict ? dict : NULL);
     default:
         return ARTPACK_E_CODEC_UNAVAILABLE;
     }
@@ -343,8 +390,9 @@ artpack_error ap_frame_decode_plain(const artpack_dict *dict, void *dst, size_t 
     const unsigned char *p;
     size_t payload;
     AP_TRY(ap_frame_begin(&info, dict, dst_capacity, src, src_size, &p, &payload));
-    AP_RETURN_IF(!info.has_checksum, ARTPACK_E_FRAME);
-    AP_TRY(ap_frame_plain(&info, dict, dst, p, payload));
+    /* bundle blocks have a checksum and no word transform */
+    AP_RETURN_IF(!info.has_checksum || info.words, ARTPACK_E_FRAME);
+    AP_TRY(ap_frame_plain(&info, dict, dst, info.content_size, p, payload));
     return ap_frame_check(&info, dst, p, payload, written);
 }
 
@@ -352,21 +400,32 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
                                        const void *src, size_t src_size, size_t *written) {
     const unsigned char *p;
     artpack_frame_info info;
-    size_t payload;
+    size_t payload, size;
+    unsigned char *at;
     AP_RETURN_IF(d == NULL || written == NULL || (dst == NULL && dst_capacity != 0),
                  ARTPACK_E_NULL_ARG);
     AP_TRY(ap_frame_begin(&info, d->dec.has_dict ? &d->dec.dict : NULL, dst_capacity, src,
                           src_size, &p, &payload));
+    /* word-transformed content: decoded to the end of the content's room,
+     * then expanded in place from the dictionary's list (words.c) */
+    at = (unsigned char *)dst;
+    size = info.content_size;
+    if (info.words) {
+        AP_RETURN_IF(d->dec.dict.words == NULL, ARTPACK_E_NEED_WORDS);
+        at += info.content_size - info.transformed_size;
+        size = info.transformed_size;
+    }
     if (info.codec == ARTPACK_CODEC_ZSTD)
-        AP_TRY(ap_zstd_decode(&d->dec, dst, info.content_size, p, payload, info.uses_dict,
-                              d->window_log_max));
+        AP_TRY(ap_zstd_decode(&d->dec, at, size, p, payload, info.uses_dict, d->window_log_max));
     else if (info.codec == ARTPACK_CODEC_CM && d->dec.cm != NULL && !info.uses_dict &&
              ap_cm_model_id(d->dec.cm) != 0)
         return ARTPACK_E_WRONG_DICT; /* coded unprimed: not for a primed coder */
-    else if (info.codec == ARTPACK_CODEC_CM)
+    else if (info.codec == ARTPACK_CODEC_CM) /* never word-transformed */
         AP_TRY(ap_cm_dec_frame(&d->dec.cm, (unsigned char *)d + AP_ALIGN16(sizeof *d),
                                d->cm_size, (unsigned char *)dst, info.content_size, p, payload));
     else
-        AP_TRY(ap_frame_plain(&info, &d->dec.dict, dst, p, payload));
+        AP_TRY(ap_frame_plain(&info, &d->dec.dict, at, size, p, payload));
+    if (info.words)
+        AP_TRY(ap_words_expand(d->dec.dict.words, (unsigned char *)dst, info.content_size, size));
     return ap_frame_check(&info, dst, p, payload, written);
 }

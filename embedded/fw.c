@@ -1,7 +1,9 @@
 /* fw.c - the firmware test: decode every article of a bundle held in flash
  * (FW_BUNDLE: read in place through the map callback, with the dictionary
- * referenced in flash), or every record of a table (FW_RECORD: the record
- * decoder alone), check each against a hash computed on the host, and report
+ * referenced in flash) and of a compressed stream of the same articles (its
+ * frames word-transformed: expanded from the dictionary's word list in
+ * flash), or every record of a table (FW_RECORD: the record decoder alone),
+ * check each against a hash computed on the host, and report
  * over semihosting: the count, the workspace, and the stack's high-water
  * mark. */
 #include <stdint.h>
@@ -50,6 +52,44 @@ static int fw_read(void *opaque, uint64_t off, void *dst, size_t size) {
     memcpy(dst, p, size);
     return 0;
 }
+
+/* Every frame of the compressed stream fw_stream (docs/FORMAT.md: a 9-byte
+ * header, then varint length and frame pairs), decoded in the workspace (the
+ * bundle reader is done with it): a decompressor, then the article. The
+ * frames are walked by hand, as a device would read them from its storage.
+ * Returns the articles that failed; *bytes grows as fw_touch says. */
+static unsigned long fw_stream_check(const artpack_dict *dict, artpack_codec codec,
+                                     unsigned long *bytes) {
+    artpack_decompressor *d;
+    unsigned char *ws = (unsigned char *)fw_ws, *out;
+    size_t dws = (artpack_decompressor_workspace_size(codec) + 15u) & ~(size_t)15u, at = 9;
+    unsigned long n = 0, bad = 0, words = 0;
+    if (fw_stream_size == 0) return 0;
+    if (dws >= sizeof fw_ws ||
+        artpack_decompressor_init(&d, ws, dws, codec, dict, 0) != ARTPACK_OK)
+        return 1;
+    out = ws + dws;
+    while (at < fw_stream_size) {
+        artpack_article a;
+        uint64_t len;
+        size_t got, head = artpack_varint_read(&len, fw_stream + at, fw_stream_size - at);
+        if (head == 0 || len > fw_stream_size - at - head) return bad + 1;
+        at += head;
+        if (fw_stream[at] & 0x20) words++; /* flag bit 5: word-transformed */
+        if (n >= fw_count ||
+            artpack_frame_decompress(d, out, sizeof fw_ws - dws, fw_stream + at, (size_t)len,
+                                     &got) != ARTPACK_OK ||
+            artpack_record_decode(&a, out, got, NULL) != ARTPACK_OK ||
+            fw_fnv(out, got) != fw_hash[n])
+            bad++;
+        else
+            *bytes += fw_touch(&a);
+        at += (size_t)len;
+        n++;
+    }
+    fw_putu(" stream-transformed=", words);
+    return bad + (n != fw_count) + (words == 0); /* every article, some transformed */
+}
 #endif
 
 int main(void) {
@@ -87,6 +127,7 @@ int main(void) {
         }
         bytes += fw_touch(&a);
     }
+    bad += fw_stream_check(&dict, info.codec, &bytes);
 #else
     fw_puts("fw:");
     for (n = 0; n < fw_count; n++) {

@@ -8,6 +8,8 @@ extern const unsigned char fw_bundle[];
 extern const unsigned fw_bundle_size;
 extern const unsigned char fw_dict[];
 extern const unsigned fw_dict_size;
+extern const unsigned char fw_stream[]; /* a compressed stream, or fw_stream_size 0 */
+extern const unsigned fw_stream_size;
 extern const unsigned char fw_records[];
 extern const uint32_t fw_record_off[];
 extern const uint32_t fw_record_len[];

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""gen-data.py OUT.c RECORDS.apr [BUNDLE DICT] - the firmware's test data as C.
+"""gen-data.py OUT.c RECORDS.apr [BUNDLE DICT [STREAM]] - the firmware's test data as C.
 
 RECORDS.apr is an `artpack encode` record stream of the same articles, in the
 same order, as the bundle: it gives each record's FNV-1a hash (and, without a
-bundle, the records themselves). The arrays go to the .testdata section."""
+bundle, the records themselves). STREAM: a compressed stream of the same
+articles (`artpack encode -D DICT`, with the word transform), decoded too. The arrays go to the .testdata section."""
 import sys
 
 
@@ -49,6 +50,9 @@ def main():
         c.append(f"const unsigned fw_bundle_size = {len(bundle)};")
         c.append(array("fw_dict", dic))
         c.append(f"const unsigned fw_dict_size = {len(dic)};")
+        zs = open(sys.argv[5], "rb").read() if len(sys.argv) > 5 else b"\0"
+        c.append(array("fw_stream", zs))
+        c.append(f"const unsigned fw_stream_size = {len(zs) if len(sys.argv) > 5 else 0};")
     else:
         offs, pos = [], 0
         for r in recs:

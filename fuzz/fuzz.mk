@@ -16,7 +16,7 @@
 #   make fuzz-seeds              rebuild the seed corpora from tests/data (frame/
 #                                and bundle/ by $(B)/fuzz-seedgen, fuzz/seedgen.c)
 
-FUZZ_TARGETS ?= record json frame dict bundle stream cm
+FUZZ_TARGETS ?= record json frame dict bundle stream cm words
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_SAN     ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

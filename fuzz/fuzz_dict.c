@@ -1,7 +1,8 @@
 /* fuzz_dict.c - libFuzzer target: dictionary loading. Whatever bytes come in,
  * artpack_dict_load either refuses them or references them; a decompressor
  * and a compressor set up with an accepted dictionary either refuse it
- * (ARTPACK_E_DICT) or round-trip content through it. */
+ * (ARTPACK_E_DICT) or round-trip content through it, with the word transform
+ * when the dictionary holds a word list. */
 #include "fuzz_dictgen.h"
 
 static uint64_t fz_workspace[(ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD + 7) / 8];
@@ -37,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         p.level = 3;
         p.checksum = 1;
         p.frame_dict_id = 1;
+        p.words = dict.words != NULL;
         ce = artpack_compressor_create(&c, &p, &dict, NULL);
         if (ce != ARTPACK_OK) {
             CHECK(ce == ARTPACK_E_DICT);

@@ -70,9 +70,11 @@ static inline const artpack_dict *fz_dict(void) {
         memset(&p, 0, sizeof p);
         p.dict_size = FZ_DICT_SIZE;
         p.level = 3;
+        p.words = ARTPACK_DICT_WORDS_MAX; /* a word list: the targets use the transform */
         CHECK(artpack_dict_train(dict, sizeof dict, samples, sizes, FZ_SAMPLES, &p, &n) ==
               ARTPACK_OK);
         CHECK(artpack_dict_load(&d, dict, n) == ARTPACK_OK);
+        CHECK(d.words != NULL);
         ready = 1;
     }
     return &d;

@@ -8,7 +8,8 @@
  *   bits 2-3 destination: 0 exact content size, 1 one byte short, 2 64 B, 3 1 MB
  *   bits 4-5 window_log_max: 10, 16, 23, 27
  *   bit 6    the rest is content: compress it with every codec, with and
- *            without the dictionary, and decompress it back */
+ *            without the dictionary (and its word transform), and
+ *            decompress it back */
 #include "fuzz_dictgen.h"
 
 static uint64_t fz_workspace[(ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD + 7) / 8];
@@ -16,7 +17,7 @@ static uint64_t fz_workspace[(ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD + 7) / 8]
 static void round_trips(const uint8_t *data, size_t size) {
     int codec, with_dict, checksum;
     for (codec = 0; codec <= 2; codec++)
-        for (with_dict = 0; with_dict <= 1; with_dict++)
+        for (with_dict = 0; with_dict <= 2; with_dict++) /* 2: and the transform */
             for (checksum = 0; checksum <= 1; checksum++) {
                 artpack_compress_params p;
                 artpack_compressor *c = NULL;
@@ -30,9 +31,15 @@ static void round_trips(const uint8_t *data, size_t size) {
                 p.level = codec == ARTPACK_CODEC_LZ4 ? 9 : 3;
                 p.checksum = checksum;
                 p.frame_dict_id = 1;
+                p.words = with_dict == 2;
                 CHECK(artpack_compressor_create(&c, &p, dict, NULL) == ARTPACK_OK);
                 CHECK(artpack_frame_compress(c, frame, cap, data, size, &w) == ARTPACK_OK);
                 CHECK(w <= cap);
+                {
+                    artpack_frame_info fi;
+                    CHECK(artpack_frame_info_get(&fi, frame, w) == ARTPACK_OK);
+                    CHECK(!fi.words || (with_dict == 2 && fi.transformed_size <= size));
+                }
                 CHECK(artpack_decompressor_init(&d, fz_workspace, sizeof fz_workspace,
                                                 ARTPACK_CODEC_ZSTD, dict, 0) == ARTPACK_OK);
                 CHECK(artpack_frame_decompress(d, out, size, frame, w, &got) == ARTPACK_OK);

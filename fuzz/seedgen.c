@@ -152,6 +152,9 @@ static const char *codec_name(artpack_codec c) {
 /* Mode byte flags of a frame seed (fuzz_frame.c). */
 enum { M_LZ4_DEC = 1, M_DST_1MB = 3 << 2, M_WIN_16 = 1 << 4, M_WIN_23 = 2 << 4, M_CONTENT = 64 };
 
+/* 1: frame_seed applies the dictionary's word transform */
+static int seed_words;
+
 /* Compresses content into a frame, checks that the target would decode it
  * with mode (| the dictionary bit when the frame uses it) and writes
  * frame/seed-<label>-<codec>[-dict][-noid][-nosum]. */
@@ -173,6 +176,7 @@ static void frame_seed(const char *label, const unsigned char *content, size_t n
     p.level = level;
     p.checksum = checksum;
     p.frame_dict_id = dict_id;
+    p.words = seed_words && with_dict;
     check(artpack_compressor_create(&c, &p, with_dict ? fz_dict() : NULL, NULL), "compressor");
     check(artpack_frame_compress(c, frame, cap, content, n, &w), "compress");
     artpack_compressor_free(c);
@@ -191,9 +195,9 @@ static void frame_seed(const char *label, const unsigned char *content, size_t n
     check(artpack_frame_decompress(d, dst_cap ? out : NULL, dst_cap, frame, w, &got), label);
     if (got != n || (n && memcmp(out, content, n) != 0)) die("round trip differs", label);
     free(out);
-    snprintf(name, sizeof name, "seed-%s-%s%s%s%s", label, codec_name(info.codec),
+    snprintf(name, sizeof name, "seed-%s-%s%s%s%s%s", label, codec_name(info.codec),
              info.uses_dict ? "-dict" : "", info.uses_dict && !info.has_dict_id ? "-noid" : "",
-             info.has_checksum ? "" : "-nosum");
+             info.has_checksum ? "" : "-nosum", info.words ? "-words" : "");
     m = (unsigned char)mode;
     put_file(0, name, &m, 1, frame, w, FRAME_SEED_MAX);
     free(frame);
@@ -231,6 +235,13 @@ static void frame_seeds(void) {
     frame_seed("all", cat.data, cat.len, L, 9, 1, 1, 1, M_LZ4_DEC);
     frame_seed("all", cat.data, cat.len, L, 9, 0, 0, 0, 0);
     frame_seed("all", cat.data, cat.len, S, 0, 0, 0, 1, M_DST_1MB);
+    /* the word transform (the dictionary's list) on zstd and LZ4 */
+    seed_words = 1;
+    frame_seed("seed", seed->p, seed->n, Z, 3, 1, 1, 1, M_WIN_23);
+    frame_seed("seed", seed->p, seed->n, L, 9, 1, 0, 0, M_LZ4_DEC);
+    frame_seed("all", cat.data, cat.len, Z, 19, 1, 0, 1, M_WIN_23);
+    frame_seed("all", cat.data, cat.len, L, 12, 1, 1, 1, M_LZ4_DEC | M_DST_1MB);
+    seed_words = 0;
     /* each of the other articles, codecs and options in turn (small records
      * often come out stored: the compressor keeps the smaller) */
     {

@@ -142,6 +142,9 @@ ARTPACK_API const char *artpack_version_string(void);
     X(ARTPACK_E_NOT_FOUND, 86, "no such article")                                                  \
     X(ARTPACK_E_READ, 87, "the read callback failed")                                              \
     X(ARTPACK_E_STREAM, 88, "not an artpack stream (bad magic) or an unsupported version")         \
+    X(ARTPACK_E_NEED_WORDS, 89,                                                                    \
+      "frame made with a word transform and the dictionary holds no word list")                   \
+    X(ARTPACK_E_WORDS, 90, "word-transformed content corrupt (bad code or wrong size)")            \
     X(ARTPACK_E_MODEL, 91,                                                                         \
       "not a valid CM model (magic, version, level, ID, or its priming text's checksum)")          \
     X(ARTPACK_E_MODEL_LEVEL, 92, "CM frame or level other than the CM model's")                    \
@@ -150,6 +153,7 @@ ARTPACK_API const char *artpack_version_string(void);
     X(ARTPACK_E_COMPRESS, 130, "the compression library failed")                                   \
     X(ARTPACK_E_TRAIN, 131, "dictionary training failed (too few or too uniform samples)")         \
     X(ARTPACK_E_WRITE, 132, "the write callback failed")                                           \
+    X(ARTPACK_E_NO_WORDS, 133, "word transform asked for and the dictionary holds no word list")   \
     X(ARTPACK_E_MODEL_TRAIN, 134, "CM model training failed (no article fits the model size)")
 
 #define ARTPACK_ERROR_ENUM_(name, number, message) name = number,
@@ -357,11 +361,16 @@ ARTPACK_API artpack_error artpack_record_validate(const void *src, size_t src_si
 
 /* A zstd dictionary (magic EC30A437, then its 32-bit ID), or a CM model
  * (magic "APCM", then its 32-bit ID; docs/FORMAT.md), referenced in place:
- * it may sit in flash. LZ4 uses a zstd dictionary's last 64 KB as a prefix. */
+ * it may sit in flash. LZ4 uses a zstd dictionary's last 64 KB as a prefix.
+ * A dictionary from artpack train may also hold a word list (docs/FORMAT.md,
+ * "Word transform") inside its zstd content: artpack_dict_load finds and
+ * checks it (words NULL when there is none). */
 typedef struct artpack_dict {
     const unsigned char *data;
     size_t size;
     uint32_t id;
+    const unsigned char *words; /* the word list, inside data, or NULL */
+    size_t words_size;
 } artpack_dict;
 
 #define ARTPACK_DICT_SIZE_MIN ((size_t)4 * 1024)
@@ -370,10 +379,11 @@ typedef struct artpack_dict {
 
 /** Points *dst at the dictionary src[0..src_size) (no copy) after checking its
  *  header: ARTPACK_E_DICT when it is not a zstd dictionary of
- *  ARTPACK_DICT_SIZE_MIN..MAX bytes with a non-zero ID. The entropy tables are
- *  checked when a decompressor is set up with it. A CM model (its magic):
- *  ARTPACK_E_MODEL when its header is not sound (its priming text is checked
- *  when a CM decompressor or compressor is set up with it). */
+ *  ARTPACK_DICT_SIZE_MIN..MAX bytes with a non-zero ID, or when its word list
+ *  is damaged. The entropy tables are checked when a decompressor is set up
+ *  with it. A CM model (its magic): ARTPACK_E_MODEL when its header is not
+ *  sound (its priming text is checked when a CM decompressor or compressor is
+ *  set up with it). */
 ARTPACK_API artpack_error artpack_dict_load(artpack_dict *dst, const void *src, size_t src_size);
 
 /* Custom allocation (the zstd customMem shape). A NULL allocator means
@@ -392,7 +402,17 @@ typedef struct artpack_train_params {
                                split, then train on every sample (slow) */
     int level;           /* level the dictionary is tuned for; 0 = 19 */
     unsigned threads;    /* 0 or 1 = deterministic single thread */
+    int words;           /* word list: 0 = its length (0, 1024 or 2035 words)
+                            chosen by compressing a held-out eighth of the
+                            samples; -1 = none (a plain zstd dictionary);
+                            1..ARTPACK_DICT_WORDS_MAX = that many words. The
+                            list counts in dict_size. */
 } artpack_train_params;
+#endif /* ARTPACK_NO_ALLOC */
+
+/* The most words a dictionary's word list holds. */
+#define ARTPACK_DICT_WORDS_MAX 2035
+#ifndef ARTPACK_NO_ALLOC
 
 /** Trains a zstd dictionary on count samples laid end to end in samples
  *  (sizes in sample_sizes), into dst[0..dst_capacity) (at least dict_size).
@@ -439,6 +459,8 @@ typedef struct artpack_compress_params {
                              model's, else 5) */
     int checksum;         /* 1: 4-byte checksum (XXH32, seed 0) of the content */
     int frame_dict_id;    /* 1: the frame names its dictionary (4 bytes) */
+    int words;            /* 1: apply the dictionary's word transform (zstd,
+                             LZ4; ARTPACK_E_NO_WORDS when it has no list) */
 } artpack_compress_params;
 
 /* Upper bound of a frame holding n content bytes, for any codec. */
@@ -471,6 +493,8 @@ typedef struct artpack_frame_info {
     int has_checksum;
     size_t content_size;
     size_t header_size;
+    int words;                /* the payload holds word-transformed content */
+    size_t transformed_size;  /* its size then (<= content_size), else 0 */
 } artpack_frame_info;
 
 /** Parses the frame header of src. Protected against malicious input. */

@@ -81,9 +81,12 @@ static void load(const char *path, double from, double to, recs *r) {
 
 static void train(const recs *r, ap_buf *dict, artpack_dict *d) {
     size_t n;
+    artpack_train_params p;
+    memset(&p, 0, sizeof p);
+    p.words = -1; /* bundles apply no word transform: no word list */
     if (ap_buf_reserve(dict, ARTPACK_DICT_SIZE_DEFAULT)) die("out of memory");
     if (artpack_dict_train(dict->data, dict->cap, r->data.data, r->sizes, (unsigned)r->count,
-                           NULL, &n))
+                           &p, &n))
         die("training failed");
     dict->len = n;
     if (artpack_dict_load(d, dict->data, n)) die("bad dictionary");

@@ -237,21 +237,32 @@ static int dict_reuse(ap_buf *b, const char *path, size_t size) {
     return 1;
 }
 
-/* artpack_dict_train (codec/dict.c, what artpack train runs) on any samples. */
-static double train_artpack(ap_buf *dst, size_t size, const void *samples, const size_t *sizes,
-                            size_t count) {
+/* artpack_dict_train (codec/dict.c, what artpack train runs) on any samples;
+ * words: the train params' (0: a word list as artpack train learns it, -1:
+ * none, for the peers' dictionaries on the JSON). */
+static double train_words(ap_buf *dst, size_t size, const void *samples, const size_t *sizes,
+                          size_t count, int words) {
     artpack_train_params p;
     artpack_error e;
     size_t written;
     double t;
     memset(&p, 0, sizeof p);
     p.dict_size = size;
+    p.words = words;
     if (ap_buf_reserve(dst, size)) die("out of memory");
     t = now();
     e = artpack_dict_train(dst->data, dst->cap, samples, sizes, (unsigned)count, &p, &written);
     if (e != ARTPACK_OK) die("artpack_dict_train: %s", artpack_error_name(e));
     dst->len = written;
     return now() - t;
+}
+static double train_artpack(ap_buf *dst, size_t size, const void *samples, const size_t *sizes,
+                            size_t count) {
+    return train_words(dst, size, samples, sizes, count, 0);
+}
+static double train_plain(ap_buf *dst, size_t size, const void *samples, const size_t *sizes,
+                          size_t count) {
+    return train_words(dst, size, samples, sizes, count, -1);
 }
 
 /* zstd --train's trainer (zstd 1.5: fastCover, d=8, f=20, k searched in 4
@@ -307,8 +318,8 @@ static void dict_get(dict_pair *d, size_t size, const corpus_file *train, const 
         die("the records dictionary is not usable");
     for (i = 0; i < train->n; i++) /* the JSON lines, end to end, without newlines */
         if (ap_buf_put(&lines, train->text.data + train->off[i], train->len[i])) die("out of memory");
-    dict_one(&d->json, &d->json_s, work, "json", size, reuse, train_artpack, lines.data, train->len,
-             train->n, "artpack_dict_train on the JSON lines");
+    dict_one(&d->json, &d->json_s, work, "json", size, reuse, train_plain, lines.data, train->len,
+             train->n, "artpack_dict_train on the JSON lines, no word list");
     if (stock)
         dict_one(&d->json_stock, &d->stock_s, work, "json-zstdtrain", size, reuse, train_stock,
                  lines.data, train->len, train->n, "zstd --train's trainer on the JSON lines");
@@ -332,26 +343,31 @@ typedef struct method_def {
     artpack_codec codec; /* artpack rows */
     int checksum;        /* artpack rows */
     int stock_dict;      /* zstd peer: the dictionary of zstd --train's trainer */
+    int words;           /* artpack rows: the dictionary's word transform (as encode) */
 } method_def;
 
 static const method_def methods[] = {
-    {"artpack zstd -3 +dict", K_ARTPACK, 3, ARTPACK_CODEC_ZSTD, 1, 0},
-    {"artpack zstd -9 +dict", K_ARTPACK, 9, ARTPACK_CODEC_ZSTD, 1, 0},
-    {"artpack zstd -19 +dict", K_ARTPACK, 19, ARTPACK_CODEC_ZSTD, 1, 0},
-    {"artpack zstd --ultra -22 +dict", K_ARTPACK, 22, ARTPACK_CODEC_ZSTD, 1, 0},
-    {"artpack zstd -19 +dict --no-check", K_ARTPACK, 19, ARTPACK_CODEC_ZSTD, 0, 0},
-    {"artpack lz4hc -12 +dict", K_ARTPACK, 12, ARTPACK_CODEC_LZ4, 1, 0},
-    {"zstd -19 +dict (JSON)", K_ZSTD_DICT, 19, ARTPACK_CODEC_STORED, 0, 0},
-    {"zstd -19 +dict from zstd --train (JSON)", K_ZSTD_DICT, 19, ARTPACK_CODEC_STORED, 0, 1},
-    {"zstd -19 (JSON)", K_ZSTD, 19, ARTPACK_CODEC_STORED, 0, 0},
-    {"brotli -11 (JSON)", K_BROTLI, 11, ARTPACK_CODEC_STORED, 0, 0},
-    {"lz4hc -12 +dict 64 KB (JSON)", K_LZ4_DICT, 12, ARTPACK_CODEC_STORED, 0, 0},
-    {"deflate -9 (JSON)", K_DEFLATE, 9, ARTPACK_CODEC_STORED, 0, 0},
+    {"artpack zstd -3 +dict", K_ARTPACK, 3, ARTPACK_CODEC_ZSTD, 1, 0, 1},
+    {"artpack zstd -9 +dict", K_ARTPACK, 9, ARTPACK_CODEC_ZSTD, 1, 0, 1},
+    {"artpack zstd -19 +dict", K_ARTPACK, 19, ARTPACK_CODEC_ZSTD, 1, 0, 1},
+    {"artpack zstd --ultra -22 +dict", K_ARTPACK, 22, ARTPACK_CODEC_ZSTD, 1, 0, 1},
+    {"artpack zstd -19 +dict --no-check", K_ARTPACK, 19, ARTPACK_CODEC_ZSTD, 0, 0, 1},
+    {"artpack lz4hc -12 +dict", K_ARTPACK, 12, ARTPACK_CODEC_LZ4, 1, 0, 1},
+    {"zstd -19 +dict (JSON)", K_ZSTD_DICT, 19, ARTPACK_CODEC_STORED, 0, 0, 0},
+    {"zstd -19 +dict from zstd --train (JSON)", K_ZSTD_DICT, 19, ARTPACK_CODEC_STORED, 0, 1, 0},
+    {"zstd -19 (JSON)", K_ZSTD, 19, ARTPACK_CODEC_STORED, 0, 0, 0},
+    {"brotli -11 (JSON)", K_BROTLI, 11, ARTPACK_CODEC_STORED, 0, 0, 0},
+    {"lz4hc -12 +dict 64 KB (JSON)", K_LZ4_DICT, 12, ARTPACK_CODEC_STORED, 0, 0, 0},
+    {"deflate -9 (JSON)", K_DEFLATE, 9, ARTPACK_CODEC_STORED, 0, 0, 0},
+    /* the word transform left out (--no-words), same dictionary */
+    {"artpack zstd -19 +dict --no-words", K_ARTPACK, 19, ARTPACK_CODEC_ZSTD, 1, 0, 0},
+    {"artpack lz4hc -12 +dict --no-words", K_ARTPACK, 12, ARTPACK_CODEC_LZ4, 1, 0, 0},
 };
 #define N_METHODS (sizeof methods / sizeof methods[0])
 #define M_AP19 2   /* the artpack row of the acceptance check */
 #define M_PEER19 6 /* its peer: same trainer as artpack, on the JSON lines */
 #define M_STOCK19 7 /* the peer with a zstd --train dictionary */
+#define M_AP19_NOWORDS 12 /* M_AP19 without the word transform */
 
 typedef struct run {
     const method_def *def;
@@ -425,6 +441,7 @@ static void run_setup(run *r, const method_def *def, const dict_pair *dicts, con
         p.level = def->level;
         p.checksum = def->checksum;
         p.frame_dict_id = 0;
+        p.words = def->words && dicts->rdict.words != NULL;
         e = artpack_compressor_create(&r->comp, &p, &dicts->rdict, NULL);
         if (e != ARTPACK_OK) die("%s: artpack_compressor_create: %s", def->name, artpack_error_name(e));
         r->ws = xmalloc(ws);
@@ -773,12 +790,18 @@ static void print_file_table(const corpus_file *f, const result *res, FILE *csv)
 /* ---- the dictionary-size table ---- */
 
 /* bbc.jsonl at zstd -19, artpack (as artpack encode -19 -D) and the JSON peer. */
-static void dictsize_row(const corpus_file *f, const dict_pair *d, size_t *ap_bytes, size_t *peer_bytes) {
+static void dictsize_row(const corpus_file *f, const dict_pair *d, size_t *ap_bytes,
+                         size_t *nw_bytes, size_t *peer_bytes) {
     run r;
     run_setup(&r, &methods[M_AP19], d, f);
     encode_pass(&r, f);
     decode_pass(&r, f, 0, 1);
     *ap_bytes = r.total;
+    run_free(&r);
+    run_setup(&r, &methods[M_AP19_NOWORDS], d, f);
+    encode_pass(&r, f);
+    decode_pass(&r, f, 0, 1);
+    *nw_bytes = r.total;
     run_free(&r);
     run_setup(&r, &methods[M_PEER19], d, f);
     encode_pass(&r, f);
@@ -871,31 +894,35 @@ int main(int argc, char **argv) {
         csv = fopen(path, "w");
         if (csv == NULL) die("cannot write %s", path);
         fprintf(csv, "dict_bytes,dict_size,artpack_bytes,artpack_ratio,peer_bytes,peer_ratio,"
-                     "artpack_over_peer,artpack_train_s,peer_train_s\n");
+                     "artpack_over_peer,artpack_train_s,peer_train_s,nowords_bytes,nowords_ratio\n");
         corpus_load(&test, corpus, "bbc.jsonl");
         printf("## Ratio over dictionary size\n\n");
         printf("%s (%s B of JSON), zstd -19, each article alone: artpack (records, dictionary "
-               "trained on records) and the peer (JSON lines, dictionary trained on JSON lines "
-               "by the same trainer, `artpack_dict_train`), both trained on %s.\n\n",
+               "trained on records, word list included; with the word transform, and without "
+               "it on the same dictionary) and the peer (JSON lines, dictionary trained on JSON "
+               "lines by the same trainer, `artpack_dict_train`, no word list), both trained on "
+               "%s.\n\n",
                test.name, thousands(test.json_bytes), train.name);
-        printf("| dictionary | artpack zstd -19 bytes | ratio | zstd -19 +dict (JSON) bytes | ratio "
+        printf("| dictionary | artpack zstd -19 bytes | ratio | --no-words bytes | ratio "
+               "| zstd -19 +dict (JSON) bytes | ratio "
                "| artpack / peer | train s (artpack, peer) |\n");
-        printf("|---:|---:|---:|---:|---:|---:|---:|\n");
+        printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (s = 0; s < sizeof dict_sizes / sizeof dict_sizes[0]; s++) {
             dict_pair d, *dp = &d;
-            size_t ab, pb;
+            size_t ab, nb, pb;
             if (dict_sizes[s] == main_dicts.size) dp = &main_dicts;
             else dict_get(&d, dict_sizes[s], &train, work, reuse, 0);
-            dictsize_row(&test, dp, &ab, &pb);
-            printf("| %s | %s | %.3f | %s | %.3f | %.4f | %s, %s |\n", dict_size_name(dp->size),
-                   thousands(ab), (double)test.json_bytes / (double)ab, thousands(pb),
+            dictsize_row(&test, dp, &ab, &nb, &pb);
+            printf("| %s | %s | %.3f | %s | %.3f | %s | %.3f | %.4f | %s, %s |\n",
+                   dict_size_name(dp->size), thousands(ab), (double)test.json_bytes / (double)ab,
+                   thousands(nb), (double)test.json_bytes / (double)nb, thousands(pb),
                    (double)test.json_bytes / (double)pb, (double)ab / (double)pb,
                    secs(dp->rec_s), secs(dp->json_s));
             fflush(stdout);
-            fprintf(csv, "%zu,%s,%zu,%.4f,%zu,%.4f,%.4f,%.1f,%.1f\n", dp->size,
+            fprintf(csv, "%zu,%s,%zu,%.4f,%zu,%.4f,%.4f,%.1f,%.1f,%zu,%.4f\n", dp->size,
                     dict_size_name(dp->size), ab, (double)test.json_bytes / (double)ab, pb,
                     (double)test.json_bytes / (double)pb, (double)ab / (double)pb, dp->rec_s,
-                    dp->json_s);
+                    dp->json_s, nb, (double)test.json_bytes / (double)nb);
             progress("dictionary %s: artpack %s B, peer %s B", dict_size_name(dp->size),
                      thousands(ab), thousands(pb));
             if (dp != &main_dicts) dict_free(&d);

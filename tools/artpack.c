@@ -402,6 +402,7 @@ static int ap_cmd_encode(const ap_options *o) {
         p.level = o->level;
         p.checksum = o->checksum;
         p.frame_dict_id = 0; /* the stream header names the dictionary */
+        p.words = o->dict_path && dict.words != NULL && !o->no_words;
         e = artpack_compressor_create(&ctx.comp, &p, o->dict_path ? &dict : NULL,
                                       &ap_tool_allocator);
         if (o->threads > 1) {
@@ -818,6 +819,8 @@ int ap_train_records(const ap_options *o, const ap_buf *samples, const size_t *s
     job.count = count;
     job.params.dict_size = o->dict_size;
     job.params.optimize = o->optimize;
+    /* a word list for encode's transform; bundles (pack --train) apply none */
+    job.params.words = o->no_words || o->train_dict ? -1 : 0;
     job.params.level = o->level;
     job.cm = o->codec == ARTPACK_CODEC_CM;
     job.dict = dict;
@@ -1088,7 +1091,7 @@ enum {
     AP_O_HELP, AP_O_VERSION, AP_O_DICT, AP_O_LEVEL, AP_O_ULTRA, AP_O_LZ4, AP_O_STORED,
     AP_O_NO_CHECK, AP_O_THREADS, AP_O_EMBED_DICT, AP_O_TRAIN, AP_O_BLOCK_SIZE, AP_O_SIZE,
     AP_O_OPTIMIZE, AP_O_ID, AP_O_RANGE, AP_O_JSON, AP_O_WAIT, AP_O_NO_WAIT, AP_O_UNIQUE,
-    AP_O_PROGRESS, AP_O_NO_PROGRESS, AP_O_CM, AP_O_COUNT
+    AP_O_PROGRESS, AP_O_NO_PROGRESS, AP_O_CM, AP_O_NO_WORDS, AP_O_COUNT
 };
 #define AP_BIT(x) (1ul << (x))
 /* what every command takes */
@@ -1142,6 +1145,9 @@ static const ap_option_def ap_option_table[] = {
      "(default -5; a model's level is its frames' level); RAM to decode:\n"
      "-1 5.1 MB, -3 7.3 MB, -5 16.2 MB, -7 52 MB, -9 193 MB"},
     {AP_O_NO_CHECK, 0, "no-check", NULL, NULL, "leave out the 4-byte checksum of each article"},
+    {AP_O_NO_WORDS, 0, "no-words", NULL, NULL,
+     "encode: leave out the dictionary's word transform; train: learn\n"
+     "no word list (a plain zstd dictionary)"},
     {AP_O_THREADS, 'T', "threads", "N", NULL,
      "compress on N threads, and parse the JSON on one more (default\n"
      "and 0: every core); the output is the same for every N"},
@@ -1188,7 +1194,7 @@ static int ap_cmd_info(const ap_options *o);
 static const ap_command ap_commands[] = {
     {"encode", ap_cmd_encode, "[FILE]",
      AP_OUT | AP_BIT(AP_O_KEEP_GOING) | AP_BIT(AP_O_DICT) | AP_CODEC | AP_BIT(AP_O_NO_CHECK) |
-         AP_BIT(AP_O_THREADS) | AP_PROGRESS,
+         AP_BIT(AP_O_THREADS) | AP_BIT(AP_O_NO_WORDS) | AP_PROGRESS,
      0, 1, 1,
      "read one JSON object or JSON Lines; write a record stream, or, with\n"
      "-D, a level, --lz4 or --stored, a compressed stream (each article\n"
@@ -1198,11 +1204,12 @@ static const ap_command ap_commands[] = {
      "read a record stream or a compressed stream; write JSON Lines"},
     {"train", ap_cmd_train, "[FILE...]",
      AP_OUT | AP_BIT(AP_O_KEEP_GOING) | AP_TRAINING | AP_BIT(AP_O_LEVEL) | AP_BIT(AP_O_ULTRA) |
-         AP_BIT(AP_O_CM) | AP_PROGRESS,
+         AP_BIT(AP_O_CM) | AP_BIT(AP_O_NO_WORDS) | AP_PROGRESS,
      0, AP_MAX_INPUTS, 1,
      "pack the articles of JSON (Lines) files to records and train a zstd\n"
-     "dictionary on them (zstd -D can use it too); a level tunes it; with\n"
-     "--cm, a CM model instead (records in order, coded by the model\n"
+     "dictionary on them, with a word list for encode's word transform\n"
+     "inside the same --size (zstd -D can use it too); a level tunes it;\n"
+     "with --cm, a CM model instead (records in order, coded by the model\n"
      "itself, as many as --size holds; its level: -1 ... -9)"},
     {"pack", ap_cmd_pack, "[FILE...]",
      AP_OUT | AP_BIT(AP_O_KEEP_GOING) | AP_BIT(AP_O_DICT) | AP_CODEC | AP_BIT(AP_O_THREADS) |
@@ -1516,6 +1523,7 @@ static int ap_apply_options(const ap_parsed *p, ap_options *o) {
     o->ultra = (p->seen & AP_BIT(AP_O_ULTRA)) != 0;
     o->checksum = !(p->seen & AP_BIT(AP_O_NO_CHECK));
     o->optimize = (p->seen & AP_BIT(AP_O_OPTIMIZE)) != 0;
+    o->no_words = (p->seen & AP_BIT(AP_O_NO_WORDS)) != 0;
     o->embed_dict = (p->seen & AP_BIT(AP_O_EMBED_DICT)) != 0;
     o->train_dict = (p->seen & AP_BIT(AP_O_TRAIN)) != 0;
     o->json = (p->seen & AP_BIT(AP_O_JSON)) != 0;

@@ -27,6 +27,7 @@ typedef struct ap_options {
     int checksum;
     size_t dict_size;
     int optimize;
+    int no_words; /* --no-words */
     int embed_dict, train_dict;   /* pack --embed-dict, --train */
     size_t block_size;            /* pack --block-size */
     const char *id;               /* get --id */

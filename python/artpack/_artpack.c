@@ -751,6 +751,7 @@ static PyObject *ap_py_train(PyObject *self, PyObject *args, PyObject *kw) {
     if (dictbytes == NULL) goto done;
     memset(&tp, 0, sizeof tp);
     tp.dict_size = (size_t)size;
+    tp.words = -1; /* the package applies no word transform: a plain zstd dictionary */
     tp.level = level;
     tp.optimize = optimize;
     if (samples.data == NULL && (ap_grow(&samples, 1) || ap_grow(&sizes, sizeof(size_t)))) goto done;
