@@ -831,7 +831,7 @@ int ap_train_records(const ap_options *o, const ap_buf *samples, const size_t *s
     }
     if (progress) fprintf(stderr, "\rartpack: training on %zu articles (%zu B of records) ...",
                           count, samples->len);
-    if (pthread_create(&th, NULL, ap_train_thread, &job) != 0) {
+    if (ap_thread_start(&th, ap_train_thread, &job) != 0) {
         ap_train_thread(&job);
     } else {
         while (!job.done) {

@@ -2,6 +2,8 @@
 #ifndef ARTPACK_TOOLS_CLI_H
 #define ARTPACK_TOOLS_CLI_H
 
+#include <pthread.h>
+
 #include "artpack.h"
 #include "util.h"
 
@@ -80,6 +82,10 @@ int ap_pack_json(const ap_options *o, const char *path, ap_emit_fn emit, void *c
  * runs emit (when o->threads > 1): the same records in the same order. */
 int ap_pack_json_async(const ap_options *o, const char *path, ap_emit_fn emit, void *ctx,
                        size_t *articles, size_t *skipped, uint64_t *bytes);
+/* pthread_create with SIGINT, SIGTERM and SIGHUP blocked in the new thread:
+ * the tool's signal handler runs only on the main thread (tools/parallel.c). */
+int ap_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
+
 /* The runner of the library's parallel compression (tools/parallel.c). */
 void ap_parallel_run(void *opaque, artpack_task_fn task, void *const *args, size_t n);
 /* The pipelined runner (artpack_bundle_writer_set_pipeline): opaque is an

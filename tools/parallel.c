@@ -3,6 +3,7 @@
  * hands records to the thread that writes. POSIX threads. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,24 @@ unsigned ap_default_threads(void) {
     return n > (long)ARTPACK_BUNDLE_JOBS_MAX ? ARTPACK_BUNDLE_JOBS_MAX : (unsigned)n;
 }
 
+/* Every thread of the tool starts with SIGINT, SIGTERM and SIGHUP blocked, so
+ * that the handler (tools/util.c: remove the temporary file, cut an append
+ * back to its last commit, exit) always runs on the main thread, which is the
+ * only one that writes the output: a handler run on a worker while the main
+ * thread was in write() could cut the file back and then see the write land
+ * past the cut (a CI run saw an interrupted append leave such a file). */
+int ap_thread_start(pthread_t *th, void *(*fn)(void *), void *arg) {
+    sigset_t block, old;
+    int rc;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    rc = pthread_create(th, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
 
 typedef struct ap_job {
     artpack_task_fn task;
@@ -37,7 +56,7 @@ void ap_parallel_run(void *opaque, artpack_task_fn task, void *const *args, size
     for (i = 1; i < n; i++) {
         jobs[i].task = task;
         jobs[i].arg = args[i];
-        started[i] = pthread_create(&th[i], NULL, ap_job_main, &jobs[i]) == 0;
+        started[i] = ap_thread_start(&th[i], ap_job_main, &jobs[i]) == 0;
         if (!started[i]) task(args[i]); /* no thread: do it here */
     }
     if (n > 0) task(args[0]);
@@ -68,7 +87,7 @@ void ap_parallel_start(void *opaque, artpack_task_fn task, void *const *args, si
     for (i = 0; i < n; i++) {
         a->job[i].task = task;
         a->job[i].arg = args[i];
-        a->started[i] = pthread_create(&a->th[i], NULL, ap_job_main, &a->job[i]) == 0;
+        a->started[i] = ap_thread_start(&a->th[i], ap_job_main, &a->job[i]) == 0;
         if (!a->started[i]) task(args[i]); /* no thread: do it here */
     }
     a->n = n;
@@ -181,7 +200,7 @@ int ap_pack_json_async(const ap_options *o, const char *path, ap_emit_fn emit, v
     p->path = path;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->changed, NULL);
-    if (pthread_create(&th, NULL, ap_pipe_main, p) != 0) {
+    if (ap_thread_start(&th, ap_pipe_main, p) != 0) {
         pthread_mutex_destroy(&p->mu);
         pthread_cond_destroy(&p->changed);
         free(p);
