@@ -141,6 +141,9 @@ run ap decode -o "$t/junk.out" "$t/junk.apr"; expect_rc 1 "bad magic"; expect_er
 [ ! -e "$t/junk.out" ] && ok || bad "bad magic left an output file"
 printf 'APKR\x09' >"$t/ver.apr"
 run ap decode "$t/ver.apr"; expect_rc 1 "unknown stream version"; expect_err "version 9" "unknown version"
+run ap info "$t/ver.apr"; expect_rc 1 "info: unknown stream version"; expect_err "version 9" "info names the unknown version"
+printf 'APKR' >"$t/short.apr"
+run ap decode "$t/short.apr"; expect_rc 1 "stream header cut"; expect_err "record stream header truncated" "stream header cut named"
 size=$(wc -c <"$t/seed.apr")
 head -c $((size - 1)) "$t/seed.apr" >"$t/cut.apr"
 run ap decode -o "$t/cut.out" "$t/cut.apr"; expect_rc 1 "truncated stream"; expect_err "truncated" "truncated stream"

@@ -15,13 +15,6 @@
 #include "util.h"
 #include "cli.h"
 
-/* A record stream: this magic, then (varint length, record) pairs to EOF.
- * A compressed stream: its magic, the dictionary ID (u32 LE, 0 = none), then
- * (varint length, frame) pairs to EOF (docs/FORMAT.md). */
-static const unsigned char ap_stream_magic[5] = {'A', 'P', 'K', 'R', ARTPACK_WIRE_VERSION};
-static const unsigned char ap_zstream_magic[5] = {'A', 'P', 'K', 'Z', 1};
-#define AP_ZSTREAM_HEADER 9
-
 /* Every allocation of the tool goes through ap_malloc (tools/util.c), so that
  * tests can make the Nth one fail (ARTPACK_FAIL_ALLOC=N): jansson's, the
  * compressor's (zstd, LZ4 state) and the tool's own. zstd's dictionary
@@ -276,18 +269,21 @@ static void ap_lane_run(void *arg) {
     l->out.len = 0;
     l->e = ARTPACK_OK;
     for (k = 0; k < l->count && l->e == ARTPACK_OK && !l->oom; k++) {
-        size_t n = 0, bound = artpack_frame_bound(l->sizes[k]);
-        if (ap_buf_reserve(&l->out, bound + ARTPACK_VARINT_MAX)) {
+        size_t n = 0, vn = 0, bound = artpack_frame_bound(l->sizes[k]);
+        unsigned char *at;
+        if (ap_buf_reserve(&l->out, bound + ARTPACK_STREAM_ITEM_HEAD_MAX)) {
             l->oom = 1;
             break;
         }
-        l->e = artpack_frame_compress(l->comp, l->out.data + l->out.len + ARTPACK_VARINT_MAX, bound,
+        at = l->out.data + l->out.len;
+        l->e = artpack_frame_compress(l->comp, at + ARTPACK_STREAM_ITEM_HEAD_MAX, bound,
                                       l->in.data + pos, l->sizes[k], &n);
-        if (l->e == ARTPACK_OK) { /* the varint, then the frame moved up behind it */
-            unsigned char v[ARTPACK_VARINT_MAX];
-            size_t vn = artpack_varint_write(v, sizeof v, n);
-            memmove(l->out.data + l->out.len + vn, l->out.data + l->out.len + ARTPACK_VARINT_MAX, n);
-            memcpy(l->out.data + l->out.len, v, vn);
+        if (l->e == ARTPACK_OK) { /* the length prefix, then the frame moved up behind it */
+            unsigned char v[ARTPACK_STREAM_ITEM_HEAD_MAX];
+            l->e = artpack_stream_item_head_write(v, sizeof v, n, &vn);
+            if (l->e != ARTPACK_OK) break;
+            memmove(at + vn, at + ARTPACK_STREAM_ITEM_HEAD_MAX, n);
+            memcpy(at, v, vn);
             l->out.len += vn + n;
         }
         pos += l->sizes[k];
@@ -355,6 +351,24 @@ oom:
     return -1;
 }
 
+/* One item of the stream: its length prefix, then its bytes. */
+static int ap_put_item(ap_encode_ctx *c, const unsigned char *item, size_t size) {
+    unsigned char head[ARTPACK_STREAM_ITEM_HEAD_MAX];
+    size_t n;
+    artpack_error e = artpack_stream_item_head_write(head, sizeof head, size, &n);
+    if (e != ARTPACK_OK) {
+        ap_msg("article %llu: %s (%s)", (unsigned long long)c->count, artpack_error_message(e),
+               artpack_error_name(e));
+        return -1;
+    }
+    if (ap_buf_put(c->out, head, n) || ap_buf_put(c->out, item, size)) {
+        ap_msg("out of memory");
+        return -1;
+    }
+    if (c->out->len >= ((size_t)1 << 20) && ap_drain_out(c)) return -1;
+    return 0;
+}
+
 static int ap_emit_encoded(void *vctx, const unsigned char *record, size_t size) {
     ap_encode_ctx *c = (ap_encode_ctx *)vctx;
     ap_progress_update(&c->prog, ++c->count, 0, c->sink->bytes + c->out->len);
@@ -371,9 +385,7 @@ static int ap_emit_encoded(void *vctx, const unsigned char *record, size_t size)
         record = c->frame.data;
         size = n;
     }
-    if (ap_buf_put_varint(c->out, size) || ap_buf_put(c->out, record, size)) goto oom;
-    if (c->out->len >= ((size_t)1 << 20) && ap_drain_out(c)) return -1;
-    return 0;
+    return ap_put_item(c, record, size);
 oom:
     ap_msg("out of memory");
     return -1;
@@ -396,7 +408,6 @@ static int ap_cmd_encode(const ap_options *o) {
     if (o->compress) {
         artpack_compress_params p;
         artpack_error e;
-        unsigned char head[AP_ZSTREAM_HEADER];
         memset(&p, 0, sizeof p);
         p.codec = (artpack_codec)o->codec;
         p.level = o->level;
@@ -417,14 +428,18 @@ static int ap_cmd_encode(const ap_options *o) {
                    artpack_error_name(e));
             goto done;
         }
-        memcpy(head, ap_zstream_magic, 5);
-        head[5] = (unsigned char)(o->dict_path ? dict.id : 0);
-        head[6] = (unsigned char)((o->dict_path ? dict.id : 0) >> 8);
-        head[7] = (unsigned char)((o->dict_path ? dict.id : 0) >> 16);
-        head[8] = (unsigned char)((o->dict_path ? dict.id : 0) >> 24);
-        if (ap_buf_put(&out, head, sizeof head)) goto oom;
-    } else if (ap_buf_put(&out, ap_stream_magic, sizeof ap_stream_magic)) {
-        goto oom;
+    }
+    {
+        unsigned char head[ARTPACK_STREAM_HEADER_SIZE_MAX];
+        size_t n;
+        artpack_stream_kind kind = o->compress ? ARTPACK_STREAM_COMPRESSED : ARTPACK_STREAM_RECORDS;
+        artpack_error e = artpack_stream_header_write(head, sizeof head, kind,
+                                                      o->compress && o->dict_path ? dict.id : 0, &n);
+        if (e != ARTPACK_OK) {
+            ap_msg("stream header: %s (%s)", artpack_error_message(e), artpack_error_name(e));
+            goto done;
+        }
+        if (ap_buf_put(&out, head, n)) goto oom;
     }
     if (ap_out_open(&sink, o->output, o->force, err, sizeof err)) {
         ap_msg("%s", err);
@@ -513,85 +528,149 @@ static void ap_in_slide(ap_in *in, size_t *pos) {
     *pos = 0;
 }
 
+/* A stream read from a file descriptor through the library's reader
+ * (codec/stream.c): its header, then its items one at a time. In memory:
+ * the item being read and what the last read() brought. */
+typedef struct ap_stream_in {
+    ap_in in;
+    size_t pos;               /* in in.buf: where the reader's next src starts */
+    artpack_stream_info info; /* the header (as far as it was read) */
+    artpack_stream_reader r;
+    artpack_error e;          /* what the library refused, when a call returns 1 */
+} ap_stream_in;
+
+/* Reads the header: 0; -1 on a read error (in.err_no); 1 when it is not a
+ * stream this library reads (e; info: the kind, then the version found). */
+static int ap_stream_in_head(ap_stream_in *s) {
+    size_t need = ARTPACK_STREAM_HEADER_SIZE_MAX;
+    do {
+        if (ap_in_need(&s->in, 0, need)) return -1;
+        s->e = artpack_stream_header_read(&s->info, s->in.buf.data, s->in.buf.len, s->in.eof,
+                                          &need);
+        if (s->e != ARTPACK_OK) return 1;
+    } while (need != 0);
+    s->pos = s->info.header_size;
+    s->e = artpack_stream_reader_init(&s->r, &s->info);
+    return s->e != ARTPACK_OK;
+}
+
+/* Reads the next item (item->data NULL at the end; it stays valid until the
+ * next call): 0; -1 on a read error; 1 when the framing is broken (e):
+ * nothing after it can be trusted. */
+static int ap_stream_in_next(ap_stream_in *s, artpack_stream_item *item) {
+    size_t need = ARTPACK_STREAM_ITEM_HEAD_MAX;
+    ap_in_slide(&s->in, &s->pos);
+    do {
+        if (ap_in_need(&s->in, s->pos, need)) return -1;
+        s->e = artpack_stream_next(&s->r, s->in.buf.data ? s->in.buf.data + s->pos : NULL,
+                                   s->in.buf.len - s->pos, s->in.eof, item, &need);
+        if (s->e != ARTPACK_OK) return 1;
+    } while (need != 0);
+    s->pos += item->consumed;
+    return 0;
+}
+
+/* Why the header was refused; for a file that is no stream, what it is. */
+static void ap_stream_in_refused(const ap_stream_in *s, const char *name) {
+    const char *kind_name = s->info.kind == ARTPACK_STREAM_COMPRESSED ? "compressed" : "record";
+    ap_kind k;
+    if (s->e == ARTPACK_E_TRUNCATED) {
+        ap_msg("%s: %s stream header truncated", name, kind_name);
+        return;
+    }
+    if (s->info.kind != ARTPACK_STREAM_UNKNOWN) {
+        ap_msg("%s: stream version %u is not supported (this is version %d)", name,
+               s->info.version, ARTPACK_STREAM_VERSION(s->info.kind));
+        return;
+    }
+    k = ap_sniff(s->in.buf.data, s->in.buf.len);
+    if (k == AP_KIND_UNKNOWN)
+        ap_msg("%s: not an artpack stream (bad magic)", name);
+    else if (k == AP_KIND_DICT)
+        ap_msg("%s is %s, not a stream: give it with -D DICT, and the stream as FILE", name,
+               ap_kind_name(k));
+    else if (k == AP_KIND_BUNDLE)
+        ap_msg("%s is %s, not a stream: read it with `artpack unpack` (or get, ls)", name,
+               ap_kind_name(k));
+    else if (k == AP_KIND_JSON)
+        ap_msg("%s is %s, not a stream: `artpack encode` makes a stream of it", name,
+               ap_kind_name(k));
+    else
+        ap_msg("%s is %s, not an artpack stream%s%s", name, ap_kind_name(k),
+               *ap_kind_hint(k) ? ": " : "", ap_kind_hint(k));
+}
+
+/* Where the framing broke: the item (noun, its number) and its byte. */
+static void ap_stream_in_broken(const ap_stream_in *s, const artpack_stream_item *item,
+                                const char *name, const char *noun) {
+    ap_msg("%s: %s %llu (byte %llu): %s (%s)", name, noun, (unsigned long long)item->index + 1,
+           (unsigned long long)item->offset,
+           s->e != ARTPACK_E_TRUNCATED ? "bad length prefix"
+           : item->head_size ? "truncated: the stream ends inside it"
+                             : "truncated: the stream ends inside its length prefix",
+           artpack_error_name(s->e));
+}
+
+/* A compressed stream's dictionary: loads -D's and checks it against the
+ * header's ID. 0, or -1 (said why). */
+static int ap_stream_in_dict(const ap_options *o, const ap_stream_in *s, ap_buf *dict_buf,
+                             artpack_dict *dict) {
+    artpack_error e = o->dict_path ? ARTPACK_OK : artpack_stream_check_dict(&s->info, NULL);
+    if (e == ARTPACK_OK && o->dict_path) {
+        if (ap_load_dict(o, dict_buf, dict)) return -1;
+        e = artpack_stream_check_dict(&s->info, dict);
+    }
+    if (e == ARTPACK_E_NEED_DICT)
+        ap_msg("%s: made with dictionary ID %u: give it with -D DICT (%s)", ap_input_name(o),
+               (unsigned)s->info.dict_id, artpack_error_name(e));
+    else if (e != ARTPACK_OK)
+        ap_msg("%s: made with dictionary ID %u, but %s has ID %u (%s)", ap_input_name(o),
+               (unsigned)s->info.dict_id, o->dict_path, (unsigned)dict->id,
+               artpack_error_name(e));
+    return e == ARTPACK_OK ? 0 : -1;
+}
+
 static int ap_cmd_decode(const ap_options *o) {
     ap_buf out = {NULL, 0, 0}, dict_buf = {NULL, 0, 0}, plain = {NULL, 0, 0};
-    ap_in inp;
+    ap_stream_in s;
     ap_progress prog;
-    ap_buf *inb = &inp.buf;
-    size_t pos, records = 0, skipped = 0;
+    size_t records = 0, skipped = 0;
     void *workspace = NULL;
     artpack_decompressor *dec = NULL;
     artpack_dict dict;
     ap_out sink;
     char oerr[512];
-    int rc = 1, compressed, writing = 0;
+    int rc = 1, compressed, writing = 0, got;
 
-    memset(&inp, 0, sizeof inp);
+    memset(&s, 0, sizeof s);
     memset(&prog, 0, sizeof prog);
-    inp.fd = strcmp(o->input, "-") == 0 ? STDIN_FILENO : open(o->input, O_RDONLY);
-    if (inp.fd < 0) {
+    s.in.fd = strcmp(o->input, "-") == 0 ? STDIN_FILENO : open(o->input, O_RDONLY);
+    if (s.in.fd < 0) {
         ap_msg("%s: %s", ap_input_name(o), strerror(errno));
         return 1;
     }
-    if (inp.fd == STDIN_FILENO && !ap_stdin_ok()) return 1;
-    if (ap_in_need(&inp, 0, AP_ZSTREAM_HEADER)) goto read_error;
-    compressed = inb->len >= 5 && memcmp(inb->data, ap_zstream_magic, 4) == 0;
-    if (inb->len < 5 || (!compressed && memcmp(inb->data, ap_stream_magic, 4) != 0)) {
-        ap_kind k = ap_sniff(inb->data, inb->len);
-        if (k == AP_KIND_UNKNOWN)
-            ap_msg("%s: not an artpack stream (bad magic)", ap_input_name(o));
-        else if (k == AP_KIND_DICT)
-            ap_msg("%s is %s, not a stream: give it with -D DICT, and the stream as FILE",
-                   ap_input_name(o), ap_kind_name(k));
-        else if (k == AP_KIND_BUNDLE)
-            ap_msg("%s is %s, not a stream: read it with `artpack unpack` (or get, ls)",
-                   ap_input_name(o), ap_kind_name(k));
-        else if (k == AP_KIND_JSON)
-            ap_msg("%s is %s, not a stream: `artpack encode` makes a stream of it",
-                   ap_input_name(o), ap_kind_name(k));
-        else
-            ap_msg("%s is %s, not an artpack stream%s%s", ap_input_name(o), ap_kind_name(k),
-                   *ap_kind_hint(k) ? ": " : "", ap_kind_hint(k));
+    if (s.in.fd == STDIN_FILENO && !ap_stdin_ok()) return 1;
+    got = ap_stream_in_head(&s);
+    if (got < 0) goto read_error;
+    if (got > 0) {
+        ap_stream_in_refused(&s, ap_input_name(o));
         goto done;
     }
-    if (inb->data[4] != (compressed ? ap_zstream_magic[4] : ARTPACK_WIRE_VERSION)) {
-        ap_msg("%s: stream version %u is not supported (this is version %d)", ap_input_name(o),
-               inb->data[4], compressed ? ap_zstream_magic[4] : ARTPACK_WIRE_VERSION);
-        goto done;
-    }
-    pos = sizeof ap_stream_magic;
+    compressed = s.info.kind == ARTPACK_STREAM_COMPRESSED;
     if (compressed) {
-        uint32_t id;
-        int cm;
         size_t ws;
         artpack_error e;
-        if (inb->len < AP_ZSTREAM_HEADER) {
-            ap_msg("%s: compressed stream header truncated", ap_input_name(o));
-            goto done;
-        }
-        id = (uint32_t)inb->data[5] | (uint32_t)inb->data[6] << 8 |
-             (uint32_t)inb->data[7] << 16 | (uint32_t)inb->data[8] << 24;
-        pos = AP_ZSTREAM_HEADER;
-        if (id != 0 && o->dict_path == NULL) {
-            ap_msg("%s: made with dictionary ID %u: give it with -D DICT (%s)", ap_input_name(o),
-                   (unsigned)id, artpack_error_name(ARTPACK_E_NEED_DICT));
-            goto done;
-        }
-        if (o->dict_path && ap_load_dict(o, &dict_buf, &dict)) goto done;
-        if (id != 0 && dict.id != id) {
-            ap_msg("%s: made with dictionary ID %u, but %s has ID %u (%s)", ap_input_name(o),
-                   (unsigned)id, o->dict_path, (unsigned)dict.id,
-                   artpack_error_name(ARTPACK_E_WRONG_DICT));
-            goto done;
-        }
-        cm = id != 0 ? artpack_cm_model_level(&dict) : 0; /* a CM model: a CM decompressor */
+        int cm;
+        if (ap_stream_in_dict(o, &s, &dict_buf, &dict)) goto done;
+        /* a CM model: a CM decompressor */
+        cm = s.info.dict_id != 0 ? artpack_cm_model_level(&dict) : 0;
         ws = cm ? artpack_cm_workspace_size(cm)
                 : artpack_decompressor_workspace_size(ARTPACK_CODEC_ZSTD);
         workspace = ap_malloc(ws);
         if (workspace == NULL) goto oom;
         e = artpack_decompressor_init(&dec, workspace, ws,
                                       cm ? ARTPACK_CODEC_CM : ARTPACK_CODEC_ZSTD,
-                                      id != 0 ? &dict : NULL, 0);
+                                      s.info.dict_id != 0 ? &dict : NULL, 0);
         if (e != ARTPACK_OK) {
             ap_msg("%s: %s (%s)", o->dict_path ? o->dict_path : ap_input_name(o),
                    artpack_error_message(e), artpack_error_name(e));
@@ -605,30 +684,24 @@ static int ap_cmd_decode(const ap_options *o) {
     writing = 1;
     ap_progress_start(&prog, o, "decode", "articles");
     for (;;) {
-        uint64_t len;
-        size_t n, where = 0, size;
+        artpack_stream_item item;
+        size_t where = 0, size;
         const unsigned char *rec;
         artpack_article a;
         artpack_error e = ARTPACK_OK;
         char err[256];
-        size_t index = records + skipped + 1;
         unsigned long long at;
-        ap_in_slide(&inp, &pos);
-        ap_progress_update(&prog, index - 1, 0, inp.base + pos);
-        if (ap_in_need(&inp, pos, ARTPACK_VARINT_MAX)) goto read_error;
-        if (pos == inb->len) break; /* the end */
-        at = (unsigned long long)(inp.base + pos);
-        n = artpack_varint_read(&len, inb->data + pos, inb->len - pos);
-        if (n != 0 && len > ARTPACK_FRAME_BOUND(ARTPACK_MAX_FIELD_SIZE)) n = 0;
-        if (n != 0 && ap_in_need(&inp, pos + n, (size_t)len)) goto read_error;
-        if (n == 0 || len > inb->len - pos - n) {
-            ap_msg("%s: record %zu (byte %llu): %s", ap_input_name(o), index, at,
-                   n == 0 ? "bad length prefix" : "record truncated: stream ends inside it");
-            goto done; /* the framing is lost: nothing after can be trusted */
+        ap_progress_update(&prog, records + skipped, 0, s.r.offset);
+        got = ap_stream_in_next(&s, &item);
+        if (got < 0) goto read_error;
+        if (got > 0) {
+            ap_stream_in_broken(&s, &item, ap_input_name(o), "record");
+            goto done;
         }
-        pos += n;
-        rec = inb->data + pos;
-        size = (size_t)len;
+        if (item.data == NULL) break; /* the end */
+        at = (unsigned long long)(item.offset + item.head_size);
+        rec = item.data;
+        size = item.size;
         if (compressed) {
             artpack_frame_info info;
             e = artpack_frame_info_get(&info, rec, size);
@@ -641,17 +714,16 @@ static int ap_cmd_decode(const ap_options *o) {
         if (e == ARTPACK_OK) e = artpack_record_decode(&a, rec, size, &where);
         if (e != ARTPACK_OK) {
             if (!o->quiet || !o->keep_going)
-                ap_msg("%s: %s %zu (byte %llu): %s: %s (at byte %zu of the %s)", ap_input_name(o),
-                       compressed ? "article" : "record", index,
-                       (unsigned long long)(inp.base + pos), artpack_error_name(e),
-                       artpack_error_message(e), where, compressed ? "article" : "record");
+                ap_msg("%s: %s %llu (byte %llu): %s: %s (at byte %zu of the %s)", ap_input_name(o),
+                       compressed ? "article" : "record", (unsigned long long)item.index + 1, at,
+                       artpack_error_name(e), artpack_error_message(e), where,
+                       compressed ? "article" : "record");
         } else if (ap_json_write_article(&out, &a, err, sizeof err)) {
             if (!o->quiet || !o->keep_going)
-                ap_msg("%s: record %zu (byte %llu): %s", ap_input_name(o), index,
-                       (unsigned long long)(inp.base + pos), err);
+                ap_msg("%s: record %llu (byte %llu): %s", ap_input_name(o),
+                       (unsigned long long)item.index + 1, at, err);
             e = ARTPACK_E_BAD_VIEW;
         }
-        pos += (size_t)len;
         if (e != ARTPACK_OK) {
             if (!o->keep_going) goto done;
             skipped++;
@@ -672,12 +744,12 @@ static int ap_cmd_decode(const ap_options *o) {
     }
     if (o->verbose || (skipped && !o->quiet))
         ap_msg("decode: %zu articles, %zu skipped; %llu B -> %llu B of JSON", records, skipped,
-               (unsigned long long)(inp.base + inb->len), (unsigned long long)sink.bytes);
+               (unsigned long long)s.r.offset, (unsigned long long)sink.bytes);
     rc = skipped ? AP_EXIT_SKIPPED : 0;
     goto done;
 read_error:
-    if (inp.err_no == ENOMEM) goto oom;
-    ap_msg("%s: %s", ap_input_name(o), strerror(inp.err_no));
+    if (s.in.err_no == ENOMEM) goto oom;
+    ap_msg("%s: %s", ap_input_name(o), strerror(s.in.err_no));
     goto done;
 write_error:
     ap_msg("writing %s: %s", ap_out_name(&sink), strerror(sink.err_no));
@@ -687,9 +759,9 @@ oom:
 done:
     ap_progress_end(&prog);
     if (writing) ap_out_abort(&sink);
-    if (inp.fd > 0) close(inp.fd);
+    if (s.in.fd > 0) close(s.in.fd);
     free(workspace);
-    ap_buf_free(&inp.buf);
+    ap_buf_free(&s.in.buf);
     ap_buf_free(&out);
     ap_buf_free(&plain);
     ap_buf_free(&dict_buf);
@@ -942,75 +1014,61 @@ void ap_info_real(ap_info *f, const char *key, double value) {
 
 /* info of a record or compressed stream: read through once, item by item
  * (a compressed article's header gives its record size). */
-static int ap_stream_info(const ap_options *o, int fd, ap_kind kind, ap_info *f) {
-    ap_in inp;
-    size_t pos;
+static int ap_stream_info(const ap_options *o, int fd, ap_info *f) {
+    ap_stream_in s;
+    artpack_stream_item item;
     uint64_t items = 0, payload = 0, records = 0, largest = 0, no_check = 0;
-    uint32_t id = 0;
-    int rc = 1, compressed = kind == AP_KIND_COMPRESSED;
-    memset(&inp, 0, sizeof inp);
-    inp.fd = fd;
-    if (ap_in_need(&inp, 0, AP_ZSTREAM_HEADER)) goto read_error;
-    pos = compressed ? AP_ZSTREAM_HEADER : sizeof ap_stream_magic;
-    if (inp.buf.len < pos) {
-        ap_msg("%s: the stream's header is cut short", ap_name(o->input));
+    int rc = 1, compressed, got;
+    memset(&s, 0, sizeof s);
+    s.in.fd = fd;
+    got = ap_stream_in_head(&s);
+    if (got < 0) goto read_error;
+    if (got > 0) {
+        ap_stream_in_refused(&s, ap_name(o->input));
         goto done;
     }
-    if (compressed)
-        id = (uint32_t)inp.buf.data[5] | (uint32_t)inp.buf.data[6] << 8 |
-             (uint32_t)inp.buf.data[7] << 16 | (uint32_t)inp.buf.data[8] << 24;
-    for (;;) {
-        uint64_t len;
-        size_t n;
-        ap_in_slide(&inp, &pos);
-        if (ap_in_need(&inp, pos, ARTPACK_VARINT_MAX)) goto read_error;
-        if (pos == inp.buf.len) break;
-        n = artpack_varint_read(&len, inp.buf.data + pos, inp.buf.len - pos);
-        if (n != 0 && len > ARTPACK_FRAME_BOUND(ARTPACK_MAX_FIELD_SIZE)) n = 0;
-        if (n != 0 && ap_in_need(&inp, pos + n, (size_t)len)) goto read_error;
-        if (n == 0 || len > inp.buf.len - pos - n) {
-            ap_msg("%s: item %llu (byte %llu): %s", ap_name(o->input),
-                   (unsigned long long)items + 1, (unsigned long long)(inp.base + pos),
-                   n == 0 ? "bad length prefix" : "cut short: the stream ends inside it");
-            goto done;
-        }
+    compressed = s.info.kind == ARTPACK_STREAM_COMPRESSED;
+    while ((got = ap_stream_in_next(&s, &item)) == 0 && item.data != NULL) {
         if (compressed) {
             artpack_frame_info fi;
-            if (artpack_frame_info_get(&fi, inp.buf.data + pos + n, (size_t)len) == ARTPACK_OK) {
+            if (artpack_frame_info_get(&fi, item.data, item.size) == ARTPACK_OK) {
                 records += fi.content_size;
                 if (!fi.has_checksum) no_check++;
             }
         } else {
-            records += len;
+            records += item.size;
         }
-        if (len > largest) largest = len;
-        payload += len;
+        if (item.size > largest) largest = item.size;
+        payload += item.size;
         items++;
-        pos += n + (size_t)len;
+    }
+    if (got < 0) goto read_error;
+    if (got > 0) {
+        ap_stream_in_broken(&s, &item, ap_name(o->input), "item");
+        goto done;
     }
     ap_info_str(f, "file", ap_name(o->input));
     ap_info_str(f, "kind", compressed ? "compressed stream" : "record stream");
-    ap_info_num(f, "format_version", compressed ? ap_zstream_magic[4] : ARTPACK_WIRE_VERSION);
+    ap_info_num(f, "format_version", s.info.version);
     if (compressed) {
-        ap_info_num(f, "dict_id", id);
-        ap_info_str(f, "dict", id ? "named (give it with -D)" : "none");
+        ap_info_num(f, "dict_id", s.info.dict_id);
+        ap_info_str(f, "dict", s.info.dict_id ? "named (give it with -D)" : "none");
     }
     ap_info_num(f, "articles", items);
-    ap_info_num(f, "bytes", inp.base + inp.buf.len);
+    ap_info_num(f, "bytes", s.r.offset);
     ap_info_num(f, "record_bytes", records);
     if (compressed) {
         ap_info_num(f, "compressed_bytes", payload);
         ap_info_num(f, "articles_without_checksum", no_check);
-        if (inp.base + inp.buf.len)
-            ap_info_real(f, "ratio", (double)records / (double)(inp.base + inp.buf.len));
+        if (s.r.offset) ap_info_real(f, "ratio", (double)records / (double)s.r.offset);
     }
     ap_info_num(f, compressed ? "largest_article_stored" : "largest_record", largest);
     rc = 0;
     goto done;
 read_error:
-    ap_msg("%s: %s", ap_name(o->input), strerror(inp.err_no));
+    ap_msg("%s: %s", ap_name(o->input), strerror(s.in.err_no));
 done:
-    ap_buf_free(&inp.buf);
+    ap_buf_free(&s.in.buf);
     return rc;
 }
 
@@ -1034,7 +1092,7 @@ static int ap_cmd_info(const ap_options *o) {
         break;
     case AP_KIND_RECORDS:
     case AP_KIND_COMPRESSED:
-        if (ap_stream_info(o, fd, kind, &f)) goto done;
+        if (ap_stream_info(o, fd, &f)) goto done;
         break;
     case AP_KIND_DICT: {
         artpack_dict d;

@@ -1,6 +1,7 @@
 /* util.c - host-side helpers of the artpack tools. POSIX. */
 #define _POSIX_C_SOURCE 200809L
 #include "util.h"
+#include "artpack.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -65,15 +66,8 @@ int ap_buf_putc(ap_buf *b, int c) {
 int ap_buf_puts(ap_buf *b, const char *s) { return ap_buf_put(b, s, strlen(s)); }
 
 int ap_buf_put_varint(ap_buf *b, uint64_t v) {
-    unsigned char tmp[10];
-    size_t n = 0;
-    do {
-        tmp[n] = (unsigned char)(v & 0x7F);
-        v >>= 7;
-        if (v) tmp[n] |= 0x80;
-        n++;
-    } while (v);
-    return ap_buf_put(b, tmp, n);
+    unsigned char tmp[ARTPACK_VARINT_MAX];
+    return ap_buf_put(b, tmp, artpack_varint_write(tmp, sizeof tmp, v));
 }
 
 void ap_buf_free(ap_buf *b) {
@@ -415,8 +409,12 @@ int ap_output_commit(const char *path, const void *data, size_t size, char *err,
 ap_kind ap_sniff(const unsigned char *p, size_t n) {
     size_t i = 0;
     if (n == 0) return AP_KIND_EMPTY;
-    if (n >= 5 && memcmp(p, "APKR", 4) == 0) return AP_KIND_RECORDS;
-    if (n >= 5 && memcmp(p, "APKZ", 4) == 0) return AP_KIND_COMPRESSED;
+    if (n >= 5) { /* a stream's magic and version byte (codec/stream.c reads them) */
+        artpack_stream_info si;
+        (void)artpack_stream_header_read(&si, p, n, 1, NULL);
+        if (si.kind == ARTPACK_STREAM_RECORDS) return AP_KIND_RECORDS;
+        if (si.kind == ARTPACK_STREAM_COMPRESSED) return AP_KIND_COMPRESSED;
+    }
     if (n >= 12 && memcmp(p, "\x5A\x2A\x4D\x18", 4) == 0 && memcmp(p + 8, "APKB", 4) == 0)
         return AP_KIND_BUNDLE;
     if (n >= 8 && memcmp(p, "\x37\xA4\x30\xEC", 4) == 0) return AP_KIND_DICT;

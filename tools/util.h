@@ -17,7 +17,7 @@ int ap_buf_reserve(ap_buf *b, size_t extra);
 int ap_buf_put(ap_buf *b, const void *src, size_t n);
 int ap_buf_putc(ap_buf *b, int c);
 int ap_buf_puts(ap_buf *b, const char *s);
-int ap_buf_put_varint(ap_buf *b, uint64_t v);
+int ap_buf_put_varint(ap_buf *b, uint64_t v); /* artpack_varint_write's bytes */
 void ap_buf_free(ap_buf *b);
 
 /* Reads a whole file ("-" = stdin) into *out. Returns 0, or -1 with errno set. */
