@@ -43,7 +43,7 @@ CMOCKA_LIBS    := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 # The library's sources, each list once. RECORD_SRC: the record codec alone.
 # DECODE_SRC: the decode-only library (-DARTPACK_NO_ALLOC, for devices; built
 # by noalloc-check, cxx-check and embedded/embedded.mk). CODEC_SRC: all of it.
-RECORD_SRC = codec/wire.c codec/schema.c codec/datetime.c codec/record.c
+RECORD_SRC = codec/wire.c codec/schema.c codec/datetime.c codec/canonical_json.c codec/record.c
 DECODE_SRC = $(RECORD_SRC) codec/error.c codec/checksum.c codec/alloc.c codec/dict.c \
              codec/backend_zstd.c codec/backend_lz4.c codec/frame.c codec/stream.c \
              codec/bundle_format.c codec/bundle_read.c codec/cm.c codec/words.c

@@ -357,6 +357,35 @@ ARTPACK_API artpack_error artpack_record_decode(artpack_article *dst, const void
 ARTPACK_API artpack_error artpack_record_validate(const void *src, size_t src_size,
                                       size_t *error_offset);
 
+/* The limits of canonical JSON: the longest number text (characters) and
+ * the deepest nesting (a value alone is depth 1, as jansson counts). */
+#define ARTPACK_JSON_NUMBER_MAX 512
+#define ARTPACK_JSON_DEPTH_MAX 2048
+/** Whether src[0..src_size) is one canonical JSON value: what an extra
+ *  field's value must be (artpack_record_encode and the decoder check each
+ *  value with it). Canonical: no whitespace; the literals true, false,
+ *  null; numbers in JSON's grammar of at most ARTPACK_JSON_NUMBER_MAX
+ *  characters, their text as written; strings of valid UTF-8 whose only
+ *  escapes are \" \\ \b \f \n \r \t and \u00xx (lower-case hex) for the
+ *  other bytes below 0x20, which must be escaped; object keys strictly
+ *  ascending by their bytes once unescaped; nesting at most
+ *  ARTPACK_JSON_DEPTH_MAX deep. It is what a JSON writer with sorted keys,
+ *  compact separators and UTF-8 output writes (Python: json.dumps(v,
+ *  sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+ *  allow_nan=False)). Returns ARTPACK_OK, ARTPACK_E_NONCANONICAL (not one
+ *  canonical value, or empty), ARTPACK_E_TOO_LARGE (over
+ *  ARTPACK_MAX_FIELD_SIZE) or ARTPACK_E_NULL_ARG (src NULL, src_size > 0).
+ *  Linear time, no allocation (8 KB of stack); protected against malicious
+ *  input. */
+ARTPACK_API artpack_error artpack_json_check_canonical(const void *src, size_t src_size);
+
+/** The size of the longest prefix of src[0..src_size) that is valid UTF-8
+ *  (whole sequences; no overlong forms, surrogates or code points above
+ *  U+10FFFF): src_size when all of it is, else the offset of the first
+ *  byte that is not. 0 when src is NULL. The UTF-8 rule of canonical JSON's
+ *  strings; the tools check text with it before they print it. */
+ARTPACK_API size_t artpack_utf8_valid_prefix(const void *src, size_t src_size);
+
 /* ---- Dictionaries ------------------------------------------------------- */
 
 /* A zstd dictionary (magic EC30A437, then its 32-bit ID), or a CM model

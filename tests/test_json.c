@@ -444,8 +444,8 @@ static void test_nul_in_key_roundtrip(void **state) {
     {
         static const char ok[] = "{\"a\\u0000\":[1,{\"\\u0000\":null}]}";
         static const char dup[] = "{\"a\\u0000\":1,\"a\\u0000\":2}";
-        assert_true(ap_json_fragment_canonical(ok, sizeof ok - 1));
-        assert_false(ap_json_fragment_canonical(dup, sizeof dup - 1));
+        assert_ap_ok(artpack_json_check_canonical(ok, sizeof ok - 1));
+        assert_ap_error(artpack_json_check_canonical(dup, sizeof dup - 1), ARTPACK_E_NONCANONICAL);
     }
 }
 

@@ -3,7 +3,7 @@
  * tests over random and damaged records. */
 #include "test_util.h"
 
-#include "json.h" /* ap_json_fragment_canonical: what the tools can print */
+#include "json_ref.h" /* ref_ap_json_fragment_canonical: jansson's verdict on canonical JSON */
 
 /* The wire format as the codec writes it (codec/internal.h): a key is
  * tag << 3 | wire type; TEXT is bytes then 0xFE; TEXTLIST is elements
@@ -813,11 +813,12 @@ static void test_noncanonical_extra_is_refused(void **state) {
 }
 
 /* ---- extra values must be canonical JSON (issue 11, item 9) ----
- * The encoder refuses (ARTPACK_E_NONCANONICAL) any extra value that the tools
- * could not print (tools/json_out.c refuses what ap_json_fragment_canonical
- * refuses), so every record the library writes is one `artpack decode` reads;
- * the canonical decoder refuses the same, so decode-then-encode still gives
- * back the same bytes. */
+ * The encoder refuses (ARTPACK_E_NONCANONICAL) any extra value that
+ * artpack_json_check_canonical refuses (the one checker, which the tools
+ * also ask before they print a value), so every record the library writes is
+ * one `artpack decode` reads; the canonical decoder refuses the same, so
+ * decode-then-encode still gives back the same bytes. The checker is held
+ * against jansson (tests/json_ref.h: parse, write canonically, compare). */
 
 /* the library's verdict on one extra value: ARTPACK_OK or the error */
 static artpack_error extra_value_verdict(const char *v, size_t n) {
@@ -833,6 +834,8 @@ static artpack_error extra_value_verdict(const char *v, size_t n) {
     e1 = artpack_record_size(&a, &size);
     e2 = artpack_record_encode(buf, sizeof buf, &a, &w);
     assert_int_equal(e1, e2);
+    /* the encoder's verdict is the exported checker's */
+    assert_int_equal(e2, artpack_json_check_canonical(v, n));
     if (e2 == ARTPACK_OK) { /* and what it wrote decodes, then encodes the same */
         artpack_article back;
         unsigned char again[8192];
@@ -873,13 +876,18 @@ static void test_extra_values_are_canonical_json(void **state) {
     for (i = 0; i < TU_COUNT(good); i++) {
         if (extra_value_verdict(good[i], strlen(good[i])) != ARTPACK_OK)
             fail_msg("refused, but canonical: %s", good[i]);
-        assert_true(ap_json_fragment_canonical(good[i], strlen(good[i])));
+        assert_true(ref_ap_json_fragment_canonical(good[i], strlen(good[i])));
     }
     for (i = 0; i < TU_COUNT(bad); i++) {
         if (extra_value_verdict(bad[i], strlen(bad[i])) != ARTPACK_E_NONCANONICAL)
             fail_msg("accepted, but not canonical: %s", bad[i]);
-        assert_false(ap_json_fragment_canonical(bad[i], strlen(bad[i])));
+        assert_false(ref_ap_json_fragment_canonical(bad[i], strlen(bad[i])));
     }
+    /* the checker's own errors */
+    assert_ap_error(artpack_json_check_canonical(NULL, 0), ARTPACK_E_NONCANONICAL);
+    assert_ap_error(artpack_json_check_canonical(NULL, 1), ARTPACK_E_NULL_ARG);
+    assert_ap_error(artpack_json_check_canonical("1", ARTPACK_MAX_FIELD_SIZE + 1),
+                    ARTPACK_E_TOO_LARGE); /* refused before a byte is read */
     /* a NUL byte inside a string must be escaped */
     assert_ap_error(extra_value_verdict("\"a\0b\"", 5), ARTPACK_E_NONCANONICAL);
     assert_ap_ok(extra_value_verdict("\"a\\u0000b\"", 10));
@@ -891,7 +899,7 @@ static void test_extra_values_are_canonical_json(void **state) {
      * number inside 2047 arrays, or 2048 empty arrays */
     for (n = 2046; n <= 2049; n++) {
         char *v = (char *)malloc(2 * n + 1);
-        int lib, tools, empty;
+        int lib, ref, empty;
         assert_non_null(v);
         for (empty = 0; empty <= 1; empty++) {
             size_t len = 2 * n + (empty ? 0 : 1);
@@ -899,10 +907,10 @@ static void test_extra_values_are_canonical_json(void **state) {
             v[n] = '0';
             memset(v + n + !empty, ']', n);
             lib = extra_value_verdict(v, len) == ARTPACK_OK;
-            tools = ap_json_fragment_canonical(v, len);
-            if (lib != tools || lib != (n + !empty <= 2048))
-                fail_msg("%zu arrays%s: library %d, tools %d", n, empty ? "" : " and a number",
-                         lib, tools);
+            ref = ref_ap_json_fragment_canonical(v, len);
+            if (lib != ref || lib != (n + !empty <= ARTPACK_JSON_DEPTH_MAX))
+                fail_msg("%zu arrays%s: library %d, jansson %d", n, empty ? "" : " and a number",
+                         lib, ref);
         }
         free(v);
     }
@@ -916,8 +924,40 @@ static void test_extra_values_are_canonical_json(void **state) {
     }
 }
 
+/* artpack_utf8_valid_prefix: known cases, then random bytes (a prefix it
+ * calls valid is valid on its own; cut anywhere after the first bad byte,
+ * the text has the same valid prefix). */
+static void test_utf8_valid_prefix(void **state) {
+    static const struct { const char *s; size_t n, want; } cases[] = {
+        {"", 0, 0}, {"abc", 3, 3}, {"\xc3\xa9", 2, 2}, {"a\xc0\xaf", 3, 1},
+        {"\xed\xa0\x80", 3, 0}, {"\xf4\x90\x80\x80", 4, 0}, {"\xe2\x82", 2, 0},
+        {"ab\xe2\x82\xac", 5, 5}, {"\xf0\x9f\x98\x80!", 5, 5}, {"x\x80", 2, 1},
+        {"\xe0\x9f\xbf", 3, 0}, {"\xef\xbf\xbf\xf4\x8f\xbf\xbf", 7, 7}, {"a\0b", 3, 3},
+    };
+    unsigned seed = 11, round;
+    size_t i;
+    (void)state;
+    for (i = 0; i < TU_COUNT(cases); i++)
+        if (artpack_utf8_valid_prefix(cases[i].s, cases[i].n) != cases[i].want)
+            fail_msg("case %zu: %zu, wanted %zu", i,
+                     artpack_utf8_valid_prefix(cases[i].s, cases[i].n), cases[i].want);
+    assert_int_equal(artpack_utf8_valid_prefix(NULL, 5), 0);
+    for (round = 0; round < 20000; round++) {
+        unsigned char b[12];
+        size_t n = round % sizeof b, p, k;
+        for (k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            b[k] = (unsigned char)((seed >> 16) & 1 ? 0x80 | (seed >> 8) : (seed >> 8) & 0x7f);
+        }
+        p = artpack_utf8_valid_prefix(b, n);
+        assert_true(p <= n);
+        assert_int_equal(artpack_utf8_valid_prefix(b, p), p);
+        for (k = p + 1; k <= n; k++) assert_int_equal(artpack_utf8_valid_prefix(b, k), p);
+    }
+}
+
 /* Random values, canonical and then damaged (a byte changed, inserted or
- * deleted): the library and the tools agree on every one. */
+ * deleted): the library and jansson agree on every one. */
 static size_t gen_json(char *out, size_t cap, unsigned *seed, int depth) {
     static const char *const atoms[] = {"0", "-1.5e+3", "true", "false", "null", "\"\"", "12",
                                         "\"a\\\"\\\\\\n\\u0001\xc3\xa9\"", "\"z\"", "1E9"};
@@ -944,15 +984,15 @@ static size_t gen_json(char *out, size_t cap, unsigned *seed, int depth) {
     return n;
 }
 
-static void test_extra_json_agrees_with_the_tools(void **state) {
+static void test_extra_json_agrees_with_jansson(void **state) {
     unsigned seed = 7, round;
     (void)state;
     for (round = 0; round < 3000; round++) {
         char v[2048], m[2049];
         size_t n = gen_json(v, 1024, &seed, 0), mn, at;
-        int lib, tools;
+        int lib, ref;
         assert_ap_ok(extra_value_verdict(v, n));
-        assert_true(ap_json_fragment_canonical(v, n));
+        assert_true(ref_ap_json_fragment_canonical(v, n));
         seed = seed * 1103515245u + 12345u;
         at = (seed >> 8) % n;
         memcpy(m, v, n);
@@ -964,8 +1004,8 @@ static void test_extra_json_agrees_with_the_tools(void **state) {
         }
         if (mn == 0) continue;
         lib = extra_value_verdict(m, mn) == ARTPACK_OK;
-        tools = ap_json_fragment_canonical(m, mn);
-        if (lib != tools) fail_msg("library %d, tools %d on: %.*s", lib, tools, (int)mn, m);
+        ref = ref_ap_json_fragment_canonical(m, mn);
+        if (lib != ref) fail_msg("library %d, jansson %d on: %.*s", lib, ref, (int)mn, m);
     }
 }
 
@@ -1380,7 +1420,8 @@ int main(void) {
         cmocka_unit_test(test_error_too_large),
         cmocka_unit_test(test_noncanonical_extra_is_refused),
         cmocka_unit_test(test_extra_values_are_canonical_json),
-        cmocka_unit_test(test_extra_json_agrees_with_the_tools),
+        cmocka_unit_test(test_utf8_valid_prefix),
+        cmocka_unit_test(test_extra_json_agrees_with_jansson),
         cmocka_unit_test(test_unknown_tags_are_skipped),
         cmocka_unit_test(test_error_names_and_messages),
         cmocka_unit_test(test_version),

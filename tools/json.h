@@ -10,11 +10,11 @@
 #include "artpack.h"
 #include "util.h"
 
-/* Longest number text accepted (characters). */
-#define AP_JSON_NUMBER_MAX 512
-
-/* Deepest nesting accepted: the article object is depth 1, its values 2. */
-#define AP_JSON_DEPTH_MAX 2048
+/* Longest number text accepted (characters), and the deepest nesting (the
+ * article object is depth 1, its values 2): the library's limits for an
+ * extra field's canonical JSON (artpack_json_check_canonical). */
+#define AP_JSON_NUMBER_MAX ARTPACK_JSON_NUMBER_MAX
+#define AP_JSON_DEPTH_MAX ARTPACK_JSON_DEPTH_MAX
 
 /* Where and why a JSON document was refused. */
 typedef struct ap_json_error {
@@ -146,10 +146,5 @@ int ap_json_write_article(ap_buf *out, const artpack_article *a, char *err,
 
 /* Appends s as a JSON string literal (canonical escapes). */
 int ap_json_put_string(ap_buf *out, const char *s, size_t n);
-
-/* 1 if text[0..n) is one JSON value written exactly as the encoder writes
- * it (compact, object keys sorted, canonical escapes, numbers of at most
- * AP_JSON_NUMBER_MAX characters, no duplicate keys). */
-int ap_json_fragment_canonical(const char *text, size_t n);
 
 #endif

@@ -1299,26 +1299,6 @@ void ap_json_article_free(ap_json_article *a) {
     memset(a, 0, sizeof *a);
 }
 
-int ap_json_fragment_canonical(const char *text, size_t n) {
-    ap_json_reader r;
-    ap_ps ps;
-    ap_tok t;
-    int ok = 0, rc;
-    ap_json_reader_init(&r, text, n);
-    if (ap_scratch(&r)) return 0;
-    memset(&ps, 0, sizeof ps);
-    ps.r = &r;
-    ps.p = (const unsigned char *)r.text;
-    ps.end = ps.p + n;
-    rc = ap_lex(&ps, &t);
-    if (rc == AP_OK) rc = ap_value(&ps, &t, 1);
-    /* the text must be exactly what the encoder writes for this value */
-    if (rc == AP_OK && ps.p == ps.end && ps.long_len == 0 && ap_write_node(&r, &r.xb, 0) == 0)
-        ok = r.xb.len == n && (n == 0 || memcmp(r.xb.data, text, n) == 0);
-    ap_json_reader_free(&r);
-    return ok;
-}
-
 /* ---- streaming ---- */
 
 struct ap_json_stream {

@@ -17,33 +17,13 @@ static int ap_plain8(const char *p) {
             ((b - ones) & ~b & highs)) == 0;
 }
 
-/* Length of the UTF-8 sequence at s[0..n) (first byte >= 0x80), or 0 if it
- * is not valid UTF-8 (overlong, surrogate, above U+10FFFF, cut short). */
-static size_t ap_utf8_seq(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    size_t len, k;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-    else return 0;
-    if (n < len) return 0;
-    for (k = 1; k < len; k++) {
-        if ((s[k] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[k] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
-/* Appends s as a JSON string literal (canonical escapes) in one pass; with
- * check, also validates UTF-8. Returns 0, -1 (out of memory) or 1 (invalid
- * UTF-8 at *bad; out is then left as it was). */
+/* Appends s as a JSON string literal (canonical escapes); with check, first
+ * validates UTF-8 (artpack_utf8_valid_prefix). Returns 0, -1 (out of memory)
+ * or 1 (invalid UTF-8 at *bad; out is then left as it was). */
 static int ap_put_string_impl(ap_buf *out, const char *s, size_t n, int check, size_t *bad) {
     static const char hex[] = "0123456789abcdef";
-    size_t i = 0, run = 0, start = out->len;
+    size_t i = 0, run = 0;
+    if (check && !ap_utf8_valid((const unsigned char *)s, n, bad)) return 1;
     if (ap_buf_reserve(out, n + 2)) return -1;
     out->data[out->len++] = '"';
     while (i < n) {
@@ -55,16 +35,6 @@ static int ap_put_string_impl(ap_buf *out, const char *s, size_t n, int check, s
             continue;
         }
         c = (unsigned char)s[i];
-        if (c >= 0x80) {
-            size_t len = check ? ap_utf8_seq((const unsigned char *)s + i, n - i) : 1;
-            if (len == 0) {
-                out->len = start;
-                if (bad) *bad = i;
-                return 1;
-            }
-            i += len;
-            continue;
-        }
         if (c >= 0x20 && c != '"' && c != '\\') {
             i++;
             continue;
@@ -114,14 +84,9 @@ static int ap_put_key(ap_buf *out, int *first, const char *key, size_t len) {
 
 static int ap_put_extra_value(ap_buf *out, artpack_str key, artpack_str value, char *err,
                               size_t err_size) {
-    size_t bad;
-    if (!ap_utf8_valid((const unsigned char *)value.ptr, value.len, &bad) ||
-        !ap_json_fragment_canonical(value.ptr, value.len)) {
-        if (ap_alloc_failed())
-            snprintf(err, err_size, "out of memory");
-        else
-            snprintf(err, err_size, "extra field \"%.*s\" does not hold canonical JSON",
-                     (int)(key.len > 64 ? 64 : key.len), key.ptr);
+    if (artpack_json_check_canonical(value.ptr, value.len) != ARTPACK_OK) {
+        snprintf(err, err_size, "extra field \"%.*s\" does not hold canonical JSON",
+                 (int)(key.len > 64 ? 64 : key.len), key.ptr);
         return -1;
     }
     return ap_buf_put(out, value.ptr, value.len);

@@ -473,31 +473,8 @@ const char *ap_kind_hint(ap_kind k) {
 }
 
 int ap_utf8_valid(const unsigned char *s, size_t n, size_t *bad) {
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t len, k;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-        else goto invalid;
-        if (n - i < len) goto invalid;
-        for (k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) goto invalid;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            goto invalid;
-        i += len;
-    }
-    return 1;
-invalid:
-    if (bad) *bad = i;
+    size_t ok = artpack_utf8_valid_prefix(s, n);
+    if (ok == n) return 1;
+    if (bad) *bad = ok;
     return 0;
 }
