@@ -625,58 +625,66 @@ static int ap_skips_status(const ap_options *o, const char *what, const char *pa
     return AP_EXIT_SKIPPED;
 }
 
-typedef struct ap_unpack_ctx {
+/* What unpack and ls share: the bundle, its articles (all, or --range)
+ * walked into one output through an ap_article_fn whose ctx is this. */
+typedef struct ap_walk_out {
     const ap_options *o;
-    const char *path;
-    ap_out *out;
-    ap_buf line;
-} ap_unpack_ctx;
+    ap_bundle_in b;
+    ap_out out;
+    ap_buf line; /* what the function writes, drained to out as it fills */
+} ap_walk_out;
+
+/* Opens BUNDLE and the output, writes head (or nothing), walks the articles
+ * through fn, completes the output and says what was skipped; with -v and a
+ * unit, how much was written. The command's status. */
+static int ap_walk_out_run(const ap_options *o, ap_walk_out *w, ap_article_fn fn,
+                           const char *head, const char *unit) {
+    ap_skips sk;
+    uint64_t from = 0, end = 0;
+    int rc = 1, opened = 0;
+    memset(w, 0, sizeof *w);
+    memset(&sk, 0, sizeof sk);
+    w->o = o;
+    if (ap_bundle_open(o, o->input, &w->b)) goto done;
+    if (ap_out_start(o, &w->out)) goto done;
+    opened = 1;
+    if (head != NULL) ap_buf_puts(&w->line, head);
+    if (ap_walk_range(o, &w->b, &from, &end)) goto done;
+    if (ap_walk(o, &w->b, from, end, fn, w, &sk)) goto done;
+    if (ap_out_drain(&w->out, &w->line)) goto done;
+    opened = 0;
+    if (ap_out_finish(&w->out)) goto done;
+    if (o->verbose && unit != NULL)
+        ap_msg("%s: %llu articles, %llu B%s", o->command,
+               (unsigned long long)(end - from - sk.articles), (unsigned long long)w->out.bytes,
+               unit);
+    rc = ap_skips_status(o, o->command, o->input, end - from, &sk);
+done:
+    if (opened) ap_out_abort(&w->out);
+    ap_bundle_close(&w->b);
+    ap_buf_free(&w->line);
+    return rc;
+}
 
 static int ap_unpack_one(void *vctx, uint64_t n, const artpack_article *a, size_t size) {
-    ap_unpack_ctx *c = (ap_unpack_ctx *)vctx;
+    ap_walk_out *c = (ap_walk_out *)vctx;
     char err[256];
     size_t keep = c->line.len;
     (void)size;
     if (ap_json_write_article(&c->line, a, err, sizeof err)) {
         c->line.len = keep;
         if (!c->o->quiet || !c->o->keep_going)
-            ap_msg("%s: article %llu: %s%s", ap_name(c->path), (unsigned long long)n, err,
+            ap_msg("%s: article %llu: %s%s", ap_name(c->b.path), (unsigned long long)n, err,
                    c->o->keep_going ? ": skipped" : "");
         return c->o->keep_going && !ap_alloc_failed() ? 2 : 1;
     }
-    if (c->line.len >= 65536 && ap_out_drain(c->out, &c->line)) return 1;
+    if (c->line.len >= 65536 && ap_out_drain(&c->out, &c->line)) return 1;
     return 0;
 }
 
 int ap_cmd_unpack(const ap_options *o) {
-    ap_bundle_in b;
-    ap_unpack_ctx c;
-    ap_skips sk;
-    ap_out out;
-    uint64_t from = 0, end = 0;
-    int rc = 1, opened = 0;
-    memset(&c, 0, sizeof c);
-    memset(&sk, 0, sizeof sk);
-    if (ap_bundle_open(o, o->input, &b)) goto done;
-    if (ap_out_start(o, &out)) goto done;
-    opened = 1;
-    c.o = o;
-    c.path = o->input;
-    c.out = &out;
-    if (ap_walk_range(o, &b, &from, &end)) goto done;
-    if (ap_walk(o, &b, from, end, ap_unpack_one, &c, &sk)) goto done;
-    if (ap_out_drain(&out, &c.line)) goto done;
-    opened = 0;
-    if (ap_out_finish(&out)) goto done;
-    if (o->verbose)
-        ap_msg("unpack: %llu articles, %llu B of JSON", (unsigned long long)(end - from - sk.articles),
-               (unsigned long long)out.bytes);
-    rc = ap_skips_status(o, "unpack", o->input, end - from, &sk);
-done:
-    if (opened) ap_out_abort(&out);
-    ap_bundle_close(&b);
-    ap_buf_free(&c.line);
-    return rc;
+    ap_walk_out w;
+    return ap_walk_out_run(o, &w, ap_unpack_one, NULL, " of JSON");
 }
 
 int ap_cmd_get(const ap_options *o) {
@@ -741,21 +749,14 @@ static void ap_put_json_field(ap_buf *out, const char *s, size_t n) {
     else ap_json_put_string(out, s, n);
 }
 
-typedef struct ap_ls_ctx {
-    const ap_options *o;
-    ap_bundle_in *b;
-    ap_out *out;
-    ap_buf line;
-} ap_ls_ctx;
-
 static int ap_ls_one(void *vctx, uint64_t n, const artpack_article *a, size_t size) {
-    ap_ls_ctx *c = (ap_ls_ctx *)vctx;
+    ap_walk_out *c = (ap_walk_out *)vctx;
     artpack_bundle_location where;
     char date[ARTPACK_TIMESTAMP_TEXT_MAX], num[64];
     size_t dlen = 0;
-    artpack_error e = artpack_bundle_locate(c->b->r, n, &where);
+    artpack_error e = artpack_bundle_locate(c->b.r, n, &where);
     if (e != ARTPACK_OK) {
-        ap_msg("%s: article %llu: %s (%s)", ap_name(c->b->path), (unsigned long long)n,
+        ap_msg("%s: article %llu: %s (%s)", ap_name(c->b.path), (unsigned long long)n,
                artpack_error_message(e), artpack_error_name(e));
         return 1;
     }
@@ -787,37 +788,14 @@ static int ap_ls_one(void *vctx, uint64_t n, const artpack_article *a, size_t si
         ap_msg("out of memory");
         return 1;
     }
-    if (c->line.len >= 65536 && ap_out_drain(c->out, &c->line)) return 1;
+    if (c->line.len >= 65536 && ap_out_drain(&c->out, &c->line)) return 1;
     return 0;
 }
 
 int ap_cmd_ls(const ap_options *o) {
-    ap_bundle_in b;
-    ap_ls_ctx c;
-    ap_skips sk;
-    ap_out out;
-    uint64_t from = 0, end = 0;
-    int rc = 1, opened = 0;
-    memset(&c, 0, sizeof c);
-    memset(&sk, 0, sizeof sk);
-    if (ap_bundle_open(o, o->input, &b)) goto done;
-    if (ap_out_start(o, &out)) goto done;
-    opened = 1;
-    c.o = o;
-    c.b = &b;
-    c.out = &out;
-    if (!o->json) ap_buf_puts(&c.line, "#\tid\tdate\ttitle\trecord_bytes\tblock\n");
-    if (ap_walk_range(o, &b, &from, &end)) goto done;
-    if (ap_walk(o, &b, from, end, ap_ls_one, &c, &sk)) goto done;
-    if (ap_out_drain(&out, &c.line)) goto done;
-    opened = 0;
-    if (ap_out_finish(&out)) goto done;
-    rc = ap_skips_status(o, "ls", o->input, end - from, &sk);
-done:
-    if (opened) ap_out_abort(&out);
-    ap_bundle_close(&b);
-    ap_buf_free(&c.line);
-    return rc;
+    ap_walk_out w;
+    return ap_walk_out_run(o, &w, ap_ls_one,
+                           o->json ? NULL : "#\tid\tdate\ttitle\trecord_bytes\tblock\n", NULL);
 }
 
 int ap_cmd_verify(const ap_options *o) {
