@@ -22,6 +22,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                      \
     } while (0)
 
+/* The checks the fuzz targets share with the unit tests, with CHECK; a
+ * trace holds as many items as a fuzz input can. */
+#define SC_CHECK(cond) CHECK(cond)
+#define SC_MAX_ITEMS 4096
+#include "../tests/shared_checks.h"
+
 /* Encodes a into a fresh buffer of exactly artpack_record_size() bytes (so
  * that ASan sees any write past it); returns it, *n gets its size. */
 static inline unsigned char *fz_encode_exact(const artpack_article *a, size_t *n) {

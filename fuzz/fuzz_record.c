@@ -35,15 +35,6 @@ static void check_str(const artpack_str *s) {
     CHECK(inside(s->ptr, s->len));
 }
 
-static size_t varint_size(uint64_t v) {
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 static void check_list(const artpack_list *l, int is_extra) {
     artpack_list_iter it;
     artpack_str e;
@@ -65,7 +56,7 @@ static void check_list(const artpack_list *l, int is_extra) {
         if (l->wire_separated) /* e1 FF e2 FF ... en */
             walked += (n > 0) + e.len;
         else /* varint length, bytes */
-            walked += varint_size(e.len) + e.len;
+            walked += sc_varint_size(e.len) + e.len;
         n++;
     }
     CHECK(walked == l->wire_size); /* a decoded list is walked to its very end */

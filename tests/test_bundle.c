@@ -327,11 +327,6 @@ static void append_bundle(membuf *out, const artpack_dict *d, const size_t *map,
     artpack_bundle_writer_free(w);
 }
 
-static size_t varint_size(uint64_t v) {
-    unsigned char b[ARTPACK_VARINT_MAX];
-    return artpack_varint_write(b, sizeof b, v);
-}
-
 /* The writer's rule: a block closes when the next record would take its
  * records past block_size. Returns the block count; starts[] gets each
  * block's first article, *max_content the largest block content. */
@@ -342,7 +337,7 @@ static size_t simulate_blocks(const size_t *map, size_t count, size_t block_size
     for (i = 0; i <= count; i++) {
         size_t sz = i < count ? recs.size[map[i]] : 0;
         if (in_block > 0 && (i == count || rec_len + sz > block_size)) {
-            size_t content = varint_size(in_block) + sizes_len + rec_len;
+            size_t content = sc_varint_size(in_block) + sizes_len + rec_len;
             if (content > *max_content) *max_content = content;
             nb++;
             rec_len = sizes_len = in_block = 0;
@@ -350,7 +345,7 @@ static size_t simulate_blocks(const size_t *map, size_t count, size_t block_size
         if (i == count) break;
         if (in_block == 0 && starts != NULL) starts[nb] = i;
         rec_len += sz;
-        sizes_len += varint_size(sz);
+        sizes_len += sc_varint_size(sz);
         in_block++;
     }
     return nb;

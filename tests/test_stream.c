@@ -24,15 +24,6 @@ static void sb_put(sbuf *b, const void *p, size_t n) {
     b->len += n;
 }
 
-static size_t varint_size(uint64_t v) {
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 static void sb_header(sbuf *b, artpack_stream_kind kind, uint32_t dict_id) {
     size_t w = 0;
     sb_reserve(b, ARTPACK_STREAM_HEADER_SIZE_MAX);
@@ -46,8 +37,8 @@ static void sb_header(sbuf *b, artpack_stream_kind kind, uint32_t dict_id) {
 static void sb_item(sbuf *b, const void *item, size_t size) {
     size_t w = 0;
     sb_reserve(b, ARTPACK_STREAM_ITEM_HEAD_MAX + size);
-    assert_ap_ok(artpack_stream_item_head_write(b->data + b->len, varint_size(size), size, &w));
-    assert_int_equal(w, varint_size(size));
+    assert_ap_ok(artpack_stream_item_head_write(b->data + b->len, sc_varint_size(size), size, &w));
+    assert_int_equal(w, sc_varint_size(size));
     assert_true(w <= ARTPACK_STREAM_ITEM_HEAD_MAX);
     b->len += w;
     sb_put(b, item, size);
@@ -74,193 +65,32 @@ static void make_stream(sbuf *b, tu_rng *rng, artpack_stream_kind kind, uint32_t
     free(item);
 }
 
-/* ---- reading: a trace of what a reader saw ---- */
-
-#define MAX_ITEMS 64
-
-typedef struct trace {
-    artpack_error header_error, error;
-    artpack_stream_info info;
-    size_t count;
-    uint64_t offset[MAX_ITEMS];
-    size_t size[MAX_ITEMS], head[MAX_ITEMS];
-    artpack_stream_item last; /* the item struct of the final call */
-    int ended;                /* the end was reported */
-} trace;
-
-static void trace_item(trace *t, const artpack_stream_item *it, const unsigned char *stream,
-                       size_t stream_size) {
-    assert_true(t->count < MAX_ITEMS);
-    assert_int_equal(it->index, t->count);
-    assert_int_equal(it->consumed, it->head_size + it->size);
-    assert_true(it->head_size >= 1 && it->head_size <= ARTPACK_STREAM_ITEM_HEAD_MAX);
-    assert_true(it->offset + it->consumed <= stream_size);
-    /* the item's bytes are the stream's bytes at its offset */
-    if (it->size) assert_memory_equal(it->data, stream + it->offset + it->head_size, it->size);
-    t->offset[t->count] = it->offset;
-    t->size[t->count] = it->size;
-    t->head[t->count] = it->head_size;
-    t->count++;
-}
-
-/* How a caller feeds the bytes. */
-typedef enum feed_mode {
-    FEED_CUTS,      /* pieces between the given cut positions; the end is
-                       known only when a read past the last piece gets nothing
-                       (as read(2) tells it) */
-    FEED_CUTS_KNOWN,/* the same, but the end is known with the last piece */
-    FEED_NEED       /* exactly what *need asks for (a device reading flash) */
-} feed_mode;
-
-/* Reads stream[0..n) given in pieces (cuts: ascending positions inside
- * (0, n), ncuts of them) through an exact heap copy of the unconsumed bytes
- * at each call (so ASan sees any read past what was given). */
-static void read_pieces(const unsigned char *stream, size_t n, const size_t *cuts, size_t ncuts,
-                        feed_mode mode, trace *t) {
-    size_t fed = 0, next_cut = 0, pos = 0, need = 0, calls = 0;
-    int ends = 0, in_header = 1;
-    artpack_stream_reader r;
-    memset(t, 0, sizeof *t);
-    t->header_error = ARTPACK_E_PARAM; /* not reached */
-    t->error = ARTPACK_E_PARAM;
-    /* the first piece */
-    if (mode == FEED_NEED) {
-        fed = 0;
-    } else {
-        fed = next_cut < ncuts ? cuts[next_cut++] : n;
-        if (mode == FEED_CUTS_KNOWN && fed == n) ends = 1;
-    }
-    for (;;) {
-        unsigned char *window = tu_dup(stream + pos, fed - pos);
-        artpack_error e;
-        artpack_stream_item it;
-        assert_true(++calls < 100000);
-        need = 12345;
-        if (in_header) {
-            e = artpack_stream_header_read(&t->info, window, fed - pos, ends, &need);
-            if (e != ARTPACK_OK) {
-                t->header_error = e;
-                free(window);
-                return;
-            }
-            if (need == 0) {
-                t->header_error = ARTPACK_OK;
-                assert_int_equal(t->info.header_size, ARTPACK_STREAM_HEADER_SIZE(t->info.kind));
-                assert_ap_ok(artpack_stream_reader_init(&r, &t->info));
-                assert_int_equal(r.offset, t->info.header_size);
-                pos = t->info.header_size;
-                in_header = 0;
-                free(window);
-                continue;
-            }
-        } else {
-            uint64_t before = r.offset, index = r.index;
-            assert_int_equal(before, pos);
-            e = artpack_stream_next(&r, window, fed - pos, ends, &it, &need);
-            t->last = it;
-            assert_int_equal(it.offset, before);
-            assert_int_equal(it.index, index);
-            if (e != ARTPACK_OK) {
-                assert_null(it.data);
-                assert_int_equal(it.consumed, 0);
-                assert_int_equal(r.offset, before); /* no move on an error */
-                t->error = e;
-                free(window);
-                return;
-            }
-            if (it.data != NULL) {
-                assert_int_equal(need, 0);
-                assert_true(it.data >= window && it.data + it.size <= window + (fed - pos));
-                trace_item(t, &it, stream, n);
-                assert_int_equal(r.offset, before + it.consumed);
-                pos += it.consumed;
-                free(window);
-                continue;
-            }
-            assert_int_equal(it.consumed, 0);
-            assert_int_equal(r.offset, before);
-            if (need == 0) { /* the end */
-                assert_true(ends);
-                assert_int_equal(pos, n);
-                t->error = ARTPACK_OK;
-                t->ended = 1;
-                free(window);
-                return;
-            }
-        }
-        free(window);
-        /* more input is asked for */
-        assert_false(ends);
-        assert_true(need > fed - pos && need != 12345);
-        if (mode == FEED_NEED) {
-            /* a short read tells the end; an exact one does not */
-            if (n - pos < need) {
-                fed = n;
-                ends = 1;
-            } else {
-                fed = pos + need;
-            }
-        } else if (fed < n) {
-            fed = next_cut < ncuts ? cuts[next_cut++] : n;
-            if (mode == FEED_CUTS_KNOWN && fed == n) ends = 1;
-        } else {
-            ends = 1; /* a read past the end got nothing */
-        }
-    }
-}
-
-static void read_whole(const unsigned char *stream, size_t n, trace *t) {
-    read_pieces(stream, n, NULL, 0, FEED_CUTS_KNOWN, t);
-}
-
-static void assert_same_trace(const trace *a, const trace *b) {
-    size_t i;
-    assert_ap_error(a->header_error, b->header_error);
-    assert_int_equal(a->info.kind, b->info.kind);
-    assert_int_equal(a->info.version, b->info.version);
-    assert_int_equal(a->info.dict_id, b->info.dict_id);
-    assert_int_equal(a->info.header_size, b->info.header_size);
-    if (a->header_error != ARTPACK_OK) return;
-    assert_ap_error(a->error, b->error);
-    assert_int_equal(a->ended, b->ended);
-    assert_int_equal(a->count, b->count);
-    for (i = 0; i < a->count; i++) {
-        assert_int_equal(a->offset[i], b->offset[i]);
-        assert_int_equal(a->size[i], b->size[i]);
-        assert_int_equal(a->head[i], b->head[i]);
-    }
-    if (a->error != ARTPACK_OK) { /* where and what the error was */
-        assert_int_equal(a->last.offset, b->last.offset);
-        assert_int_equal(a->last.index, b->last.index);
-        assert_int_equal(a->last.head_size, b->last.head_size);
-        assert_int_equal(a->last.size, b->last.size);
-    }
-}
+/* ---- reading: a trace of what a reader saw (tests/shared_checks.h) ---- */
 
 /* Every way of reading stream[0..n) gives the trace of reading it whole:
  * every cut into two pieces (with the end known or learnt), pieces of every
  * size up to max_piece, exact requests, and random cuts. */
 static void check_every_split(const unsigned char *stream, size_t n, size_t max_piece,
-                              tu_rng *rng, trace *whole) {
-    trace t;
+                              tu_rng *rng, sc_trace *whole) {
+    sc_trace t;
     size_t k, *cuts = (size_t *)tu_malloc((n + 1) * sizeof *cuts);
-    read_whole(stream, n, whole);
+    sc_read_whole(stream, n, whole);
     for (k = 0; k <= n; k++) {
         size_t nc = k > 0 && k < n ? 1 : 0;
         cuts[0] = k;
-        read_pieces(stream, n, cuts, nc, FEED_CUTS, &t);
-        assert_same_trace(whole, &t);
-        read_pieces(stream, n, cuts, nc, FEED_CUTS_KNOWN, &t);
-        assert_same_trace(whole, &t);
+        sc_read(stream, n, cuts, nc, SC_CUTS, &t);
+        sc_same(whole, &t);
+        sc_read(stream, n, cuts, nc, SC_CUTS_KNOWN, &t);
+        sc_same(whole, &t);
     }
     for (k = 1; k <= max_piece && k < n; k++) {
         size_t nc = 0, c;
         for (c = k; c < n; c += k) cuts[nc++] = c;
-        read_pieces(stream, n, cuts, nc, FEED_CUTS, &t);
-        assert_same_trace(whole, &t);
+        sc_read(stream, n, cuts, nc, SC_CUTS, &t);
+        sc_same(whole, &t);
     }
-    read_pieces(stream, n, NULL, 0, FEED_NEED, &t);
-    assert_same_trace(whole, &t);
+    sc_read(stream, n, NULL, 0, SC_NEED, &t);
+    sc_same(whole, &t);
     for (k = 0; k < 50 && n > 1; k++) {
         size_t nc = 0, c = 0;
         for (;;) {
@@ -268,8 +98,8 @@ static void check_every_split(const unsigned char *stream, size_t n, size_t max_
             if (c >= n) break;
             cuts[nc++] = c;
         }
-        read_pieces(stream, n, cuts, nc, tu_below(rng, 2) ? FEED_CUTS : FEED_CUTS_KNOWN, &t);
-        assert_same_trace(whole, &t);
+        sc_read(stream, n, cuts, nc, tu_below(rng, 2) ? SC_CUTS : SC_CUTS_KNOWN, &t);
+        sc_same(whole, &t);
     }
     free(cuts);
 }
@@ -279,17 +109,17 @@ static void check_every_split(const unsigned char *stream, size_t n, size_t max_
 static void test_round_trip_random(void **state) {
     tu_rng rng = {20261130};
     sbuf b = {NULL, 0, 0};
-    size_t sizes[MAX_ITEMS], round, i;
-    uint64_t offsets[MAX_ITEMS];
+    size_t sizes[SC_MAX_ITEMS], round, i;
+    uint64_t offsets[SC_MAX_ITEMS];
     (void)state;
     for (round = 0; round < 60; round++) {
         artpack_stream_kind kind = round % 2 ? ARTPACK_STREAM_COMPRESSED : ARTPACK_STREAM_RECORDS;
         uint32_t dict_id = kind == ARTPACK_STREAM_COMPRESSED && round % 4 == 1
                                ? (uint32_t)tu_rand64(&rng) | 1u : 0;
-        size_t count = (size_t)tu_below(&rng, MAX_ITEMS);
-        trace t;
+        size_t count = (size_t)tu_below(&rng, SC_MAX_ITEMS);
+        sc_trace t;
         make_stream(&b, &rng, kind, dict_id, count, 17000, sizes, offsets);
-        read_whole(b.data, b.len, &t);
+        sc_read_whole(b.data, b.len, &t);
         assert_ap_ok(t.header_error);
         assert_ap_ok(t.error);
         assert_true(t.ended);
@@ -300,21 +130,21 @@ static void test_round_trip_random(void **state) {
         for (i = 0; i < count; i++) { /* offsets: where each length prefix was written */
             assert_int_equal(t.offset[i], offsets[i]);
             assert_int_equal(t.size[i], sizes[i]);
-            assert_int_equal(t.head[i], varint_size(sizes[i]));
+            assert_int_equal(t.head[i], sc_varint_size(sizes[i]));
         }
         /* and the same in pieces: random cuts and exact requests */
         {
-            trace p;
+            sc_trace p;
             size_t cuts[8], nc = 0, c = 0;
             for (;;) {
                 c += 1 + (size_t)tu_below(&rng, b.len / 4 + 1);
                 if (c >= b.len || nc == TU_COUNT(cuts)) break;
                 cuts[nc++] = c;
             }
-            read_pieces(b.data, b.len, cuts, nc, FEED_CUTS, &p);
-            assert_same_trace(&t, &p);
-            read_pieces(b.data, b.len, NULL, 0, FEED_NEED, &p);
-            assert_same_trace(&t, &p);
+            sc_read(b.data, b.len, cuts, nc, SC_CUTS, &p);
+            sc_same(&t, &p);
+            sc_read(b.data, b.len, NULL, 0, SC_NEED, &p);
+            sc_same(&t, &p);
         }
     }
     free(b.data);
@@ -345,7 +175,7 @@ static void test_header_bytes(void **state) {
     assert_ap_ok(artpack_stream_item_head_write(buf, ARTPACK_STREAM_ITEM_HEAD_MAX,
                                                 ARTPACK_STREAM_ITEM_SIZE_MAX, &w));
     assert_int_equal(w, ARTPACK_STREAM_ITEM_HEAD_MAX);
-    assert_int_equal(w, varint_size(ARTPACK_STREAM_ITEM_SIZE_MAX));
+    assert_int_equal(w, sc_varint_size(ARTPACK_STREAM_ITEM_SIZE_MAX));
 }
 
 static void test_write_errors(void **state) {
@@ -482,17 +312,17 @@ static void test_reader_init_and_dict(void **state) {
 /* ---- item errors, with their offsets ---- */
 
 /* "APKR\x01" and then body: the trace of reading it whole. */
-static void read_records_body(const char *body, size_t n, trace *t) {
+static void read_records_body(const char *body, size_t n, sc_trace *t) {
     sbuf b = {NULL, 0, 0};
     sb_put(&b, "APKR\x01", 5);
     sb_put(&b, body, n);
-    read_whole(b.data, b.len, t);
+    sc_read_whole(b.data, b.len, t);
     assert_ap_ok(t->header_error);
     free(b.data);
 }
 
 static void test_item_errors(void **state) {
-    trace t;
+    sc_trace t;
     unsigned char big[ARTPACK_VARINT_MAX];
     size_t n;
     (void)state;
@@ -589,8 +419,8 @@ static void test_item_errors(void **state) {
 static void test_every_truncation(void **state) {
     tu_rng rng = {77};
     sbuf b = {NULL, 0, 0};
-    size_t sizes[MAX_ITEMS];
-    uint64_t offsets[MAX_ITEMS];
+    size_t sizes[SC_MAX_ITEMS];
+    uint64_t offsets[SC_MAX_ITEMS];
     size_t cut, k;
     (void)state;
     for (k = 0; k < 2; k++) {
@@ -598,11 +428,11 @@ static void test_every_truncation(void **state) {
         size_t count = 9, hs = ARTPACK_STREAM_HEADER_SIZE(kind);
         make_stream(&b, &rng, kind, k ? 42u : 0u, count, 300, sizes, offsets);
         for (cut = 0; cut <= b.len; cut++) {
-            trace t, p;
+            sc_trace t, p;
             size_t i, whole_items = 0;
-            read_whole(b.data, cut, &t);
-            read_pieces(b.data, cut, NULL, 0, FEED_NEED, &p);
-            assert_same_trace(&t, &p);
+            sc_read_whole(b.data, cut, &t);
+            sc_read(b.data, cut, NULL, 0, SC_NEED, &p);
+            sc_same(&t, &p);
             if (cut < 4) {
                 assert_ap_error(t.header_error, ARTPACK_E_STREAM);
                 continue;
@@ -613,7 +443,7 @@ static void test_every_truncation(void **state) {
             }
             assert_ap_ok(t.header_error);
             for (i = 0; i < count; i++)
-                if (offsets[i] + varint_size(sizes[i]) + sizes[i] <= cut) whole_items++;
+                if (offsets[i] + sc_varint_size(sizes[i]) + sizes[i] <= cut) whole_items++;
             assert_int_equal(t.count, whole_items);
             if (whole_items == count ? cut == b.len : cut == offsets[whole_items]) {
                 assert_ap_ok(t.error);
@@ -622,10 +452,10 @@ static void test_every_truncation(void **state) {
                 assert_ap_error(t.error, ARTPACK_E_TRUNCATED);
                 assert_int_equal(t.last.offset, offsets[whole_items]);
                 assert_int_equal(t.last.index, whole_items);
-                if (cut < offsets[whole_items] + varint_size(sizes[whole_items])) {
+                if (cut < offsets[whole_items] + sc_varint_size(sizes[whole_items])) {
                     assert_int_equal(t.last.head_size, 0);
                 } else {
-                    assert_int_equal(t.last.head_size, varint_size(sizes[whole_items]));
+                    assert_int_equal(t.last.head_size, sc_varint_size(sizes[whole_items]));
                     assert_int_equal(t.last.size, sizes[whole_items]);
                 }
             }
@@ -640,9 +470,9 @@ static void test_every_truncation(void **state) {
 static void test_every_split_same_items(void **state) {
     tu_rng rng = {4242};
     sbuf b = {NULL, 0, 0};
-    size_t sizes[MAX_ITEMS], round;
-    uint64_t offsets[MAX_ITEMS];
-    trace whole;
+    size_t sizes[SC_MAX_ITEMS], round;
+    uint64_t offsets[SC_MAX_ITEMS];
+    sc_trace whole;
     (void)state;
     for (round = 0; round < 16; round++) {
         artpack_stream_kind kind = round % 2 ? ARTPACK_STREAM_COMPRESSED : ARTPACK_STREAM_RECORDS;
@@ -670,19 +500,19 @@ static void test_every_split_same_items(void **state) {
         b.len = 0;
         sb_header(&b, ARTPACK_STREAM_RECORDS, 0);
         for (i = 0; i < TU_COUNT(big_sizes); i++) sb_item(&b, item, big_sizes[i]);
-        read_whole(b.data, b.len, &whole);
+        sc_read_whole(b.data, b.len, &whole);
         assert_ap_ok(whole.error);
         assert_int_equal(whole.count, TU_COUNT(big_sizes));
         for (i = 0; i < 300; i++) { /* random cuts, many near item boundaries */
-            trace t;
+            sc_trace t;
             size_t cuts[4], nc = 0, c = 0;
             while (nc < TU_COUNT(cuts)) {
                 c += 1 + (size_t)tu_below(&rng, i % 2 ? 20 : b.len / 3);
                 if (c >= b.len) break;
                 cuts[nc++] = c;
             }
-            read_pieces(b.data, b.len, cuts, nc, i % 3 ? FEED_CUTS : FEED_CUTS_KNOWN, &t);
-            assert_same_trace(&whole, &t);
+            sc_read(b.data, b.len, cuts, nc, i % 3 ? SC_CUTS : SC_CUTS_KNOWN, &t);
+            sc_same(&whole, &t);
         }
         free(item);
     }
@@ -769,7 +599,7 @@ static void test_golden_streams(void **state) {
         artpack_decompressor *d = NULL;
         static uint64_t ws[(ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD + 7) / 8];
         sbuf z = {NULL, 0, 0};
-        trace t;
+        sc_trace t;
         snprintf(apr, sizeof apr, "tests/data/golden/%s.apr", names[k]);
         snprintf(jsonl, sizeof jsonl, "tests/data/golden/%s.out.jsonl", names[k]);
         s = read_file(apr, &n);
@@ -798,7 +628,7 @@ static void test_golden_streams(void **state) {
         assert_int_equal(pos, n);
         assert_int_equal(articles, count_lines(jsonl));
         /* the compressed stream: its frames give back the records, in order */
-        read_whole(z.data, z.len, &t);
+        sc_read_whole(z.data, z.len, &t);
         assert_ap_ok(t.error);
         assert_int_equal(t.count, articles);
         assert_ap_ok(artpack_stream_header_read(&info, z.data, z.len, 1, NULL));

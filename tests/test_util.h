@@ -190,4 +190,8 @@ static inline void assert_article_equal(const artpack_article *want, const artpa
     }
 }
 
+/* The checks the tests share with the fuzz targets, asserting with cmocka. */
+#define SC_CHECK(cond) assert_true(cond)
+#include "shared_checks.h"
+
 #endif
