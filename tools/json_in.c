@@ -240,7 +240,7 @@ static void ap_where(const ap_json_reader *r, size_t off, size_t *line, size_t *
  * last byte read names that byte's line and the column of the character it
  * ends or starts, as jansson does, or the document's start when that byte
  * is a line break (jansson's column 0). */
-static void ap_report(const ap_ps *ps, ap_json_error *err) {
+static void ap_json_error_fill(const ap_ps *ps, ap_json_error *err) {
     const ap_json_reader *r = ps->r;
     size_t at = ps->e_at;
     if (ps->e_byte) {
@@ -1285,7 +1285,7 @@ int ap_json_next(ap_json_reader *r, ap_json_article *out, ap_json_error *err) {
         return ap_fail(r, err);
     }
     if (rc == AP_ERR) {
-        ap_report(&ps, err);
+        ap_json_error_fill(&ps, err);
         memset(out, 0, sizeof *out);
         if (ap_skip_line(&ps)) return ap_fail(r, err);
         return -1;
