@@ -129,9 +129,10 @@ artpack_error ap_zstd_frame_head(const void *src, size_t src_size, uint64_t *siz
  * place (the frame at the buffer's end). */
 size_t ap_zstd_inplace_size(size_t size);
 #ifndef ARTPACK_NO_ALLOC
-/* Host side (salvage). The zstd frame at the start of src[0..src_size): its
- * bytes and its content size; ARTPACK_E_TRUNCATED when it runs past the end,
- * ARTPACK_E_CORRUPT when it is no frame or does not say its size. */
+/* Host side (salvage; an appender loading the embedded dictionary). The
+ * zstd frame at the start of src[0..src_size): its bytes and its content
+ * size; ARTPACK_E_TRUNCATED when it runs past the end, ARTPACK_E_CORRUPT
+ * when it is no frame or does not say its size. */
 artpack_error ap_zstd_frame_size(const void *src, size_t src_size, size_t *frame_size,
                                  uint64_t *size);
 /* One zstd frame of exactly size bytes, in a DCtx of zstd's own (malloc). */

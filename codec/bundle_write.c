@@ -12,6 +12,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "backend.h"
 #include "bundle_format.h"
 
 #ifndef ARTPACK_NO_ALLOC
@@ -80,6 +81,7 @@ struct artpack_bundle_writer {
     artpack_bundle_params params;
     artpack_dict dict;
     int has_dict;
+    void *dict_owned;         /* the embedded dictionary an appender loaded */
     artpack_allocator mem;
     artpack_write_fn write;
     void *opaque;
@@ -288,6 +290,7 @@ static void ap_writer_destroy(artpack_bundle_writer *w) {
             ap_vec_free(&m, &w->live[i].hashes);
         }
     }
+    if (w->dict_owned) m.free(m.opaque, w->dict_owned);
     m.free(m.opaque, w);
 }
 
@@ -402,6 +405,51 @@ static artpack_error ap_load_live_table(artpack_bundle_writer *w, uint64_t last_
     return ARTPACK_OK;
 }
 
+/* The bundle's embedded dictionary, read through read and unpacked into
+ * *owned (allocated with m; the caller frees it), loaded into *dict. */
+static artpack_error ap_read_embedded_dict(const artpack_bundle_info *info,
+                                           const artpack_allocator *m, artpack_read_fn read,
+                                           void *read_opaque, void **owned, artpack_dict *dict) {
+    size_t frame = info->dict_chunk_size - AP_DICT_CHUNK_HEAD;
+    unsigned char *d, *z;
+    artpack_error err = ARTPACK_OK;
+    AP_RETURN_IF(info->dict_chunk_size < AP_DICT_CHUNK_HEAD || info->dict_size == 0,
+                 ARTPACK_E_BUNDLE);
+    d = (unsigned char *)m->alloc(m->opaque, info->dict_size);
+    z = (unsigned char *)m->alloc(m->opaque, frame ? frame : 1);
+    if (d == NULL || z == NULL) err = ARTPACK_E_ALLOC;
+    if (err == ARTPACK_OK && read(read_opaque, info->dict_offset + AP_DICT_CHUNK_HEAD, z, frame))
+        err = ARTPACK_E_READ;
+    if (err == ARTPACK_OK && ap_zstd_decompress(d, info->dict_size, z, frame) != ARTPACK_OK)
+        err = ARTPACK_E_DICT;
+    if (err == ARTPACK_OK) err = artpack_dict_load(dict, d, info->dict_size);
+    if (err == ARTPACK_OK && dict->id != info->dict_id) err = ARTPACK_E_DICT;
+    if (z != NULL) m->free(m->opaque, z);
+    if (err != ARTPACK_OK && d != NULL) m->free(m->opaque, d);
+    if (err == ARTPACK_OK) *owned = d;
+    return err;
+}
+
+/* An appender of a bundle that embeds its dictionary, given none: the
+ * dictionary is loaded from the bundle, and the writer owns it. */
+static artpack_error ap_appender_open_embedded(artpack_bundle_writer **out,
+                                               const artpack_bundle_info *info,
+                                               const artpack_allocator *allocator,
+                                               artpack_write_fn write, void *opaque,
+                                               artpack_read_fn read, void *read_opaque) {
+    const artpack_allocator *m = ap_allocator_or_default(allocator);
+    artpack_dict dict;
+    void *owned = NULL;
+    artpack_error err;
+    AP_RETURN_IF(m == NULL || m->alloc == NULL || m->free == NULL, ARTPACK_E_NULL_ARG);
+    AP_TRY(ap_read_embedded_dict(info, m, read, read_opaque, &owned, &dict));
+    err = artpack_bundle_appender_open(out, info, &dict, allocator, write, opaque, read,
+                                       read_opaque);
+    if (err == ARTPACK_OK) (*out)->dict_owned = owned;
+    else m->free(m->opaque, owned);
+    return err;
+}
+
 artpack_error artpack_bundle_appender_open(artpack_bundle_writer **out,
                                            const artpack_bundle_info *info,
                                            const artpack_dict *dict,
@@ -413,6 +461,8 @@ artpack_error artpack_bundle_appender_open(artpack_bundle_writer **out,
     artpack_error err;
     AP_RETURN_IF(out == NULL || info == NULL || read == NULL, ARTPACK_E_NULL_ARG);
     *out = NULL;
+    if (dict == NULL && info->dict_id != 0 && info->dict_embedded) /* the bundle's own */
+        return ap_appender_open_embedded(out, info, allocator, write, opaque, read, read_opaque);
     AP_RETURN_IF(info->dict_id != 0 && dict == NULL, ARTPACK_E_NEED_DICT);
     AP_RETURN_IF(info->dict_id != 0 && dict->id != info->dict_id, ARTPACK_E_WRONG_DICT);
     memset(&p, 0, sizeof p);

@@ -769,7 +769,10 @@ ARTPACK_API artpack_error artpack_bundle_writer_create(artpack_bundle_writer **o
  *  Opens a committed bundle for appending: the writer continues after
  *  info->end_offset (the caller cuts the file there first, dropping what an
  *  interrupted append left) with the bundle's codec, level and block size.
- *  dict must be the bundle's dictionary when it has one. read (required)
+ *  dict: the bundle's dictionary when it names one (else ARTPACK_E_NEED_DICT;
+ *  another: ARTPACK_E_WRONG_DICT); NULL for a bundle that embeds its own:
+ *  the appender reads it through read and keeps it (allocated) while it
+ *  lives (ARTPACK_E_DICT when that chunk is damaged). read (required)
  *  reads the bundle's committed bytes: the appender reads the last index
  *  segment's table at open, and older index segments when a commit merges
  *  them into its own. Each commit then adds blocks, an index segment and a

@@ -794,9 +794,11 @@ static void test_append(void **state) {
             size_t len0, len1, len2, blocks0;
             artpack_bundle_info info;
             artpack_bundle_writer *w;
+            membuf embedded_appended;
             memsrc s;
             rd o;
             memset(&b, 0, sizeof b);
+            memset(&embedded_appended, 0, sizeof embedded_appended);
             write_bundle(&b, &p, wd, iota, 100);
             len0 = b.len;
             first = tu_dup(b.p, len0);
@@ -811,9 +813,26 @@ static void test_append(void **state) {
                 ASSERT_ERR(artpack_bundle_appender_open(&w, &info, &db, NULL, membuf_write, &b, membuf_read, &b),
                            ARTPACK_E_WRONG_DICT);
                 assert_null(w);
-                ASSERT_ERR(artpack_bundle_appender_open(&w, &info, NULL, NULL, membuf_write, &b, membuf_read, &b),
-                           ARTPACK_E_NEED_DICT);
-                assert_null(w);
+                if (dm == 1) { /* named, not embedded: it must be given */
+                    ASSERT_ERR(artpack_bundle_appender_open(&w, &info, NULL, NULL, membuf_write, &b, membuf_read, &b),
+                               ARTPACK_E_NEED_DICT);
+                    assert_null(w);
+                } else { /* embedded: the appender loads it itself, and appends the same bytes */
+                    membuf e;
+                    memset(&e, 0, sizeof e);
+                    assert_int_equal(membuf_write(&e, b.p, b.len), 0);
+                    /* its zstd frame damaged (the magic, after the chunk's 12-byte head) */
+                    e.p[info.dict_offset + 12] ^= 0xFF;
+                    ASSERT_ERR(artpack_bundle_appender_open(&w, &info, NULL, NULL, membuf_write, &e, membuf_read, &e),
+                               ARTPACK_E_DICT);
+                    assert_null(w);
+                    e.p[info.dict_offset + 12] ^= 0xFF;
+                    append_bundle(&e, NULL, iota + 100, 50);
+                    append_bundle(&e, NULL, iota + 150, 50);
+                    verify_bundle(e.p, e.len, NULL, iota, 200);
+                    assert_true(e.len > len0);
+                    embedded_appended = e;
+                }
             } else {
                 /* a dictionary given for a bundle without one is not used */
                 ASSERT_ERR(artpack_bundle_appender_open(&w, &info, &db, NULL, membuf_write, &b, membuf_read, &b),
@@ -836,6 +855,11 @@ static void test_append(void **state) {
             append_bundle(&b, wd, iota + 150, 50);
             len2 = b.len;
             assert_memory_equal(b.p, second, len1);
+            if (embedded_appended.p != NULL) { /* the dictionary loaded, or given: the same bundle */
+                assert_int_equal(embedded_appended.len, len2);
+                assert_memory_equal(embedded_appended.p, b.p, len2);
+                membuf_free(&embedded_appended);
+            }
             verify_bundle(b.p, b.len, rdict, iota, 200);
             /* the first commit still reads as it was */
             verify_bundle(b.p, len0, rdict, iota, 100);
