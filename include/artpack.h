@@ -22,6 +22,44 @@
  *    [dst, dst + dst_capacity), always terminates, and returns a specific
  *    error for bad bytes.
  *
+ * Thread safety (as zstd states it: an object is used by one thread at a
+ * time; different objects may be used at once on different threads)
+ *  - Functions without an object (records, dates, schema, canonical JSON,
+ *    varints, errors, version, stream headers and items, bounds and sizes)
+ *    keep no state: any thread, any time.
+ *  - artpack_dict: a read-only view of the caller's bytes; any number of
+ *    compressors, decompressors, readers and writers on any threads may use
+ *    one dictionary at once (the bytes must not change while they do).
+ *  - artpack_compressor: one thread at a time; one per thread.
+ *  - artpack_decompressor: lives in the caller's workspace; one thread at a
+ *    time; one per thread (a workspace each).
+ *  - artpack_stream_reader: the caller's struct; one thread at a time.
+ *  - artpack_bundle_writer (and appender): one thread at a time for every
+ *    call. With artpack_bundle_writer_set_parallel it hands whole blocks to
+ *    the caller's runner, whose tasks touch only their own block; the write,
+ *    read and barrier callbacks are called from the calling thread only.
+ *  - artpack_bundle_reader: one thread at a time (an article it returns
+ *    points into its workspace until the next call); one reader per thread
+ *    over the same bundle is fine if the read (or map) callback may be
+ *    called from those threads at once.
+ *
+ * Parameter structs that can grow: artpack_compress_params,
+ * artpack_train_params and artpack_bundle_params. Zero is every field's
+ * default: zero the whole struct (memset, or = {0}) before setting fields.
+ * New fields are only ever added at the end, zero meaning what the library
+ * did before, so source code that zeroes them stays correct; a binary
+ * compiled against an older header must be rebuilt, and the shared
+ * library's major version (its SONAME) changes with such a field. The
+ * result structs the library fills (artpack_frame_info, artpack_stream_info,
+ * artpack_bundle_info, artpack_bundle_location, artpack_salvage_stats) follow
+ * the same rule.
+ *
+ * Sections, in this order: version; errors; records (limits, the article
+ * view, schema, dates, lists, records, canonical JSON, varints);
+ * dictionaries; frames (compression and decompression); streams; bundles.
+ * Dictionaries come before frames because the compressor and decompressor
+ * take one. Build options (ARTPACK_NO_ALLOC, ...): codec/README.md.
+ *
  * The wire format is specified in docs/FORMAT.md.
  */
 #ifndef ARTPACK_H
@@ -40,40 +78,6 @@ extern "C" {
 #else
 #define ARTPACK_API
 #endif
-
-/* ---- Compile-time options ----------------------------------------------- */
-
-/* ARTPACK_NO_ALLOC: the decode-only, allocation-free build (for devices).
- * Every API that allocates or compresses is absent: dictionary training, the
- * compressor, the bundle writer and appender, salvage; codec/alloc.c defines
- * no default allocator. What stays: records (encode and decode), dictionary
- * loading, frame and bundle decoding in caller workspaces. Build only the
- * files of the Makefile's DECODE_SRC, with zstd's and LZ4's decoders.
- * ARTPACK_NO_ZSTD, ARTPACK_NO_LZ4 (with ARTPACK_NO_ALLOC): leave a decoder
- * out; its frames and bundles give ARTPACK_E_CODEC_UNAVAILABLE.
- * ARTPACK_ZSTD_NO_DDICT: decode zstd with the dictionary's tables loaded into
- * the DCtx for each frame, without a prepared DDict (27 KB less workspace).
- * ARTPACK_NO_CANONICAL_CHECKS: artpack_record_decode / _validate check a
- * record's structure only (every bound, varint, tag order, wire type, list
- * element, timestamp and date range, extra field made of pairs), not that it
- * is the canonical encoding of its article: TEXT dates and timestamps that
- * could have been numbers, BYTES that could have been TEXT, LIST that could
- * have been TEXTLIST and the extra field's key order and values are not
- * checked. Decoding stays as safe on hostile bytes; what is lost is that
- * re-encoding a decoded record gives the same bytes. For devices that only
- * read: the record decoder is about 1.7 KB smaller (docs/EMBEDDED.md).
- * ARTPACK_XXH32_COMPACT: the checksums' XXH32 written for code size (0.3 KB
- * on a Cortex-M4; codec/checksum.c) instead of xxhash.h's.
- * ARTPACK_XXH32_LINKED: call an XXH32 linked from elsewhere (libxxhash, or
- * zstd's copy built with -DXXH_NAMESPACE=ZSTD_) instead of compiling one.
- * ARTPACK_LZ4_ONE_DECODER: decode every LZ4 frame with
- * LZ4_decompress_safe_forceExtDict, which lz4.c defines but lz4.h does not
- * declare, leaving out the three other decoder variants that
- * LZ4_decompress_safe_usingDict dispatches to (about 1.8 KB): only when
- * lz4.c is compiled with the program (static builds, devices).
- * The device builds of embedded/embedded.mk use these options; `make test`
- * compiles them with gcc, clang and as C++ (noalloc-check, cxx-check) and
- * tests/test_device.c checks them against the normal build. */
 
 /* ---- Version ------------------------------------------------------------ */
 
@@ -385,6 +389,15 @@ ARTPACK_API artpack_error artpack_json_check_canonical(const void *src, size_t s
  *  byte that is not. 0 when src is NULL. The UTF-8 rule of canonical JSON's
  *  strings; the tools check text with it before they print it. */
 ARTPACK_API size_t artpack_utf8_valid_prefix(const void *src, size_t src_size);
+
+/* ---- Varints (the building block of the wire format) -------------------- */
+
+#define ARTPACK_VARINT_MAX 10
+/** Writes v as a LEB128 varint; returns the bytes written, 0 if it does not fit. */
+ARTPACK_API size_t artpack_varint_write(void *dst, size_t dst_capacity, uint64_t v);
+/** Reads a minimal LEB128 varint; returns bytes read, 0 on error (truncated,
+ *  non-minimal or over 64 bits). */
+ARTPACK_API size_t artpack_varint_read(uint64_t *v, const void *src, size_t src_size);
 
 /* ---- Dictionaries ------------------------------------------------------- */
 
@@ -1008,15 +1021,6 @@ ARTPACK_API artpack_error artpack_bundle_embedded_dict_read(artpack_read_fn read
 
 /** Checks the checksum and consistency of every index segment. */
 ARTPACK_API artpack_error artpack_bundle_check_index(artpack_bundle_reader *r);
-
-/* ---- Varints (the building block of the wire format) -------------------- */
-
-#define ARTPACK_VARINT_MAX 10
-/** Writes v as a LEB128 varint; returns the bytes written, 0 if it does not fit. */
-ARTPACK_API size_t artpack_varint_write(void *dst, size_t dst_capacity, uint64_t v);
-/** Reads a minimal LEB128 varint; returns bytes read, 0 on error (truncated,
- *  non-minimal or over 64 bits). */
-ARTPACK_API size_t artpack_varint_read(uint64_t *v, const void *src, size_t src_size);
 
 #ifdef __cplusplus
 }
