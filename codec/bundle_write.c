@@ -785,12 +785,49 @@ static artpack_error ap_emit_hashes(artpack_bundle_writer *w, ap_xxh32_state *st
     return ARTPACK_OK;
 }
 
+/* The head of a commit's segment: it follows the last commit's, holds
+ * merged, and lists the first keep live segments as still live. */
+static void ap_commit_segment(const artpack_bundle_writer *w, const ap_wlive *merged,
+                              uint32_t keep, ap_segment *s) {
+    memset(s, 0, sizeof *s);
+    s->prev = w->prev_segment;
+    s->first = merged->at.first;
+    s->count = merged->count;
+    s->blocks = merged->blocks;
+    s->max_content = w->max_content;
+    s->max_frame = w->max_frame;
+    s->first_block = merged->at.first_block;
+    s->live = keep;
+}
+
+/* The caller's barrier (an fsync): a failing one fails the writer. */
+static artpack_error ap_barrier(artpack_bundle_writer *w) {
+    if (w->barrier == NULL || w->barrier(w->barrier_opaque) == 0) return ARTPACK_OK;
+    w->failed = 1;
+    return ARTPACK_E_WRITE;
+}
+
+/* A commit's footer, naming the segment at segment_at, between two
+ * barriers: it must not reach the medium before the blocks and the segment
+ * it names, and the commit is not reported before it has. */
+static artpack_error ap_commit_footer(artpack_bundle_writer *w, uint64_t segment_at) {
+    unsigned char foot[ARTPACK_BUNDLE_FOOTER_SIZE];
+    ap_footer f;
+    f.last_segment = segment_at;
+    f.articles = (uint32_t)w->articles;
+    f.max_content = w->max_content;
+    f.max_frame = w->max_frame;
+    ap_footer_write(foot, &f);
+    AP_TRY(ap_barrier(w));
+    AP_TRY(ap_emit(w, foot, sizeof foot));
+    return ap_barrier(w);
+}
+
 artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
-    unsigned char head[AP_SEGMENT_HEAD], foot[ARTPACK_BUNDLE_FOOTER_SIZE], sum[4], chunk[8];
+    unsigned char head[AP_SEGMENT_HEAD], sum[4], chunk[8];
     unsigned char table[AP_LIVE_MAX * AP_LIVE_ENTRY];
     uint64_t segment_at, payload;
     ap_segment s;
-    ap_footer f;
     ap_wlive merged;
     ap_xxh32_state st;
     uint32_t keep, i;
@@ -805,15 +842,7 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     for (keep = 0; keep < w->nlive && w->live[keep].at.first < merged.at.first; keep++) {
     }
     if (keep > AP_LIVE_MAX) { err = ARTPACK_E_TOO_LARGE; goto fail; } /* cannot happen */
-    memset(&s, 0, sizeof s);
-    s.prev = w->prev_segment;
-    s.first = merged.at.first;
-    s.count = merged.count;
-    s.blocks = merged.blocks;
-    s.max_content = w->max_content;
-    s.max_frame = w->max_frame;
-    s.first_block = merged.at.first_block;
-    s.live = keep;
+    ap_commit_segment(w, &merged, keep, &s);
     ap_segment_head_write(head, &s);
     for (i = 0; i < keep; i++) ap_live_write(table + (size_t)i * AP_LIVE_ENTRY, &w->live[i].at);
     payload = ap_segment_payload(keep, merged.blocks, merged.count);
@@ -831,20 +860,7 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     ap_write_le32(sum, ap_xxh32_digest(&st));
     if (err == ARTPACK_OK) err = ap_emit(w, sum, 4);
     /* the footer last: until it is written, the previous one stands */
-    f.last_segment = segment_at;
-    f.articles = (uint32_t)w->articles;
-    f.max_content = w->max_content;
-    f.max_frame = w->max_frame;
-    ap_footer_write(foot, &f);
-    if (err == ARTPACK_OK && w->barrier != NULL && w->barrier(w->barrier_opaque) != 0) {
-        w->failed = 1;
-        err = ARTPACK_E_WRITE;
-    }
-    if (err == ARTPACK_OK) err = ap_emit(w, foot, sizeof foot);
-    if (err == ARTPACK_OK && w->barrier != NULL && w->barrier(w->barrier_opaque) != 0) {
-        w->failed = 1;
-        err = ARTPACK_E_WRITE;
-    }
+    if (err == ARTPACK_OK) err = ap_commit_footer(w, segment_at);
     if (err != ARTPACK_OK) goto fail;
     /* the merged segments are dead: the new one replaces them */
     for (i = keep; i < w->nlive; i++) {
