@@ -6,7 +6,11 @@ ARTPACK=${ARTPACK:-build/artpack}
 WRAP=${TEST_WRAP:-}
 here=$(cd "$(dirname "$0")" && pwd)
 t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
+# only this shell removes the folder: a child forked for `artpack ... &` that
+# a signal test kills before it execs artpack is still bash, runs the EXIT
+# trap it inherited, and would remove the folder under the running tests
+main_pid=$BASHPID
+trap '[ "$BASHPID" = "$main_pid" ] && rm -rf "$t"' EXIT
 fails=0 count=0
 
 ap() { $WRAP "$ARTPACK" "$@"; }
