@@ -75,6 +75,7 @@ typedef struct ap_slot {
     uint32_t first_rel;       /* its first article, relative to the segment */
     artpack_error err;
     int zstd;
+    int borrowed;             /* cctx, comp: the other bank's (pipelined), not freed here */
 } ap_slot;
 
 struct artpack_bundle_writer {
@@ -272,8 +273,10 @@ static void ap_writer_destroy(artpack_bundle_writer *w) {
     {
         unsigned i;
         for (i = 0; i < 2 * ARTPACK_BUNDLE_JOBS_MAX; i++) {
-            ZSTD_freeCCtx(w->slot[i].cctx);
-            artpack_compressor_free(w->slot[i].comp);
+            if (!w->slot[i].borrowed) {
+                ZSTD_freeCCtx(w->slot[i].cctx);
+                artpack_compressor_free(w->slot[i].comp);
+            }
             ap_vec_free(&m, &w->slot[i].content);
             ap_vec_free(&m, &w->slot[i].frame);
         }
@@ -614,15 +617,33 @@ static artpack_error ap_flush_all(artpack_bundle_writer *w) {
     return ap_settle(w);
 }
 
-/* Flushes, then sets up slots for jobs (two banks when pipelined). */
+/* Flushes, then sets up slots for jobs (two banks when pipelined: a slot of
+ * the second bank borrows the compressor of its partner in the first, since
+ * only one bank compresses at a time). */
 static artpack_error ap_set_jobs(artpack_bundle_writer *w, unsigned jobs, unsigned slots) {
     unsigned i;
     AP_RETURN_IF(w == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(jobs == 0 || jobs > ARTPACK_BUNDLE_JOBS_MAX, ARTPACK_E_PARAM);
     AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
     AP_TRY(ap_flush_all(w));
-    for (i = 1; i < slots; i++)
-        if (w->slot[i].cctx == NULL && w->slot[i].comp == NULL) AP_TRY(ap_slot_setup(w, i));
+    for (i = 0; i < 2 * ARTPACK_BUNDLE_JOBS_MAX; i++) /* lent for the banks before */
+        if (w->slot[i].borrowed) {
+            w->slot[i].cctx = NULL;
+            w->slot[i].comp = NULL;
+            w->slot[i].borrowed = 0;
+        }
+    for (i = 1; i < slots; i++) {
+        ap_slot *sl = &w->slot[i];
+        if (sl->cctx != NULL || sl->comp != NULL) continue;
+        if (i >= jobs) {
+            sl->cctx = w->slot[i - jobs].cctx;
+            sl->comp = w->slot[i - jobs].comp;
+            sl->zstd = w->slot[i - jobs].zstd;
+            sl->borrowed = 1;
+        } else {
+            AP_TRY(ap_slot_setup(w, i));
+        }
+    }
     w->jobs = jobs;
     w->base = 0;
     return ARTPACK_OK;

@@ -2287,6 +2287,44 @@ static void test_parallel_same_bytes(void **state) {
         artpack_bundle_writer_free(w);
         membuf_free(&b);
     }
+    /* switching between pipelined and parallel (the second bank borrows the
+     * first's compressors; set_parallel gives them back): the same bytes */
+    for (c = 0; c < 3; c++) {
+        artpack_bundle_params p = params_of(codecs[c], 2048, 0);
+        membuf b, r;
+        deferred d;
+        size_t k;
+        artpack_bundle_writer *w = NULL;
+        memset(&b, 0, sizeof b);
+        memset(&r, 0, sizeof r);
+        memset(&d, 0, sizeof d);
+        ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &da, NULL, membuf_write, &b), ARTPACK_OK);
+        ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 2, deferred_start, deferred_wait, &d),
+                   ARTPACK_OK);
+        add_all(w, iota, 40);
+        ASSERT_ERR(artpack_bundle_writer_set_parallel(w, 4, reverse_runner, NULL), ARTPACK_OK);
+        add_all(w, iota + 40, 40);
+        ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 3, deferred_start, deferred_wait, &d),
+                   ARTPACK_OK);
+        add_all(w, iota + 80, 40);
+        ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 1, deferred_start, deferred_wait, &d),
+                   ARTPACK_OK);
+        add_all(w, iota + 120, 40);
+        ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+        artpack_bundle_writer_free(w);
+        /* the reference flushes where the switches did */
+        ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &da, NULL, membuf_write, &r), ARTPACK_OK);
+        for (k = 0; k < 4; k++) {
+            add_all(w, iota + 40 * k, 40);
+            ASSERT_ERR(artpack_bundle_writer_set_parallel(w, 1, NULL, NULL), ARTPACK_OK);
+        }
+        ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+        artpack_bundle_writer_free(w);
+        assert_int_equal(b.len, r.len);
+        assert_memory_equal(b.p, r.p, b.len);
+        membuf_free(&b);
+        membuf_free(&r);
+    }
     /* freed with a batch in flight: it waits for it first */
     {
         artpack_bundle_params p = params_of(ARTPACK_CODEC_LZ4, 2048, 0);
