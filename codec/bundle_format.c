@@ -25,7 +25,8 @@ void ap_header_write(unsigned char chunk[AP_HEADER_CHUNK], const ap_bundle_heade
     ap_write_le32(p, AP_BUNDLE_MAGIC);
     p[4] = AP_BUNDLE_VERSION;
     p[5] = (unsigned char)h->codec;
-    p[6] = (unsigned char)(h->dict_embedded ? 1 : 0);
+    p[6] = (unsigned char)((h->dict_embedded ? AP_FLAG_EMBEDDED : 0) |
+                           (h->columns ? AP_FLAG_COLUMNS : 0));
     p[7] = (unsigned char)h->level;
     ap_write_le32(p + 8, h->dict_id);
     ap_write_le32(p + 12, (uint32_t)h->block_size);
@@ -39,11 +40,13 @@ artpack_error ap_header_read(const unsigned char chunk[AP_HEADER_CHUNK], ap_bund
                      ap_le32(p) != AP_BUNDLE_MAGIC ||
                      ap_le32(p + 20) != ap_bundle_checksum(p, 20),
                  ARTPACK_E_BUNDLE);
-    AP_RETURN_IF(p[4] != AP_BUNDLE_VERSION || p[5] > ARTPACK_CODEC_LZ4 || (p[6] & ~1u) != 0 ||
-                     ap_le32(p + 16) != 0,
+    AP_RETURN_IF((p[4] != AP_BUNDLE_VERSION && p[4] != 2) || p[5] > ARTPACK_CODEC_LZ4 ||
+                     (p[6] & ~(AP_FLAG_EMBEDDED | AP_FLAG_COLUMNS)) != 0 ||
+                     (p[4] == 2 && (p[6] & AP_FLAG_COLUMNS) != 0) || ap_le32(p + 16) != 0,
                  ARTPACK_E_BUNDLE);
     h->codec = (artpack_codec)p[5];
-    h->dict_embedded = p[6] & 1;
+    h->dict_embedded = (p[6] & AP_FLAG_EMBEDDED) != 0;
+    h->columns = (p[6] & AP_FLAG_COLUMNS) != 0;
     h->level = p[7];
     h->dict_id = ap_le32(p + 8);
     h->block_size = ap_le32(p + 12);
@@ -154,6 +157,196 @@ int ap_block_iter_next(ap_block_iter *it, const unsigned char **record, size_t *
     it->record_pos += (size_t)len;
     it->left--;
     return 1;
+}
+#endif
+
+/* ---- columnar block content ---- */
+
+/* The length of the field at p[0..n) whose key is one byte of tag 1..15
+ * (*tag); 0 when it is not such a field or does not fit. */
+static size_t ap_field_len(const unsigned char *p, size_t n, unsigned *tag) {
+    ap_reader rd;
+    uint64_t len;
+    const unsigned char *fe;
+    if (n < 2 || p[0] >= 0x80 || (p[0] >> 3) == 0) return 0;
+    *tag = p[0] >> 3;
+    rd.base = p;
+    rd.size = n;
+    rd.pos = 1;
+    switch (p[0] & 7u) {
+    case 0: /* VARINT */
+        return ap_read_varint(&rd, &len) == ARTPACK_OK ? rd.pos : 0;
+    case 1: case 2: case 3: /* BYTES, LIST, PACKED: a length, then the bytes */
+        if (ap_read_varint(&rd, &len) != ARTPACK_OK || len > n - rd.pos) return 0;
+        return rd.pos + (size_t)len;
+    case 4: case 5: /* TEXT, TEXTLIST: up to the first FE */
+        fe = (const unsigned char *)memchr(p + 1, 0xFE, n - 1);
+        return fe != NULL ? (size_t)(fe - p) + 1 : 0;
+    default:
+        return 0;
+    }
+}
+
+/* The columns of a columnar block: where each starts and ends in src. */
+typedef struct ap_cols {
+    size_t at[AP_BLOCK_COLUMNS], end[AP_BLOCK_COLUMNS];
+} ap_cols;
+
+/* Record k's fields taken from the columns (advancing them): its size less
+ * its end byte, and, with dst, the fields copied there. 0 when a column does
+ * not hold what the mask says. */
+static int ap_cols_record(const unsigned char *src, ap_cols *c, uint64_t mask, unsigned char *dst,
+                          size_t *size) {
+    size_t total = 0;
+    unsigned col;
+    for (col = 1; col < AP_BLOCK_COLUMNS; col++) {
+        unsigned tag = 0;
+        size_t len;
+        if (!(mask >> col & 1u)) continue;
+        len = ap_field_len(src + c->at[col], c->end[col] - c->at[col], &tag);
+        if (len == 0 || tag != col) return 0;
+        if (dst != NULL) memcpy(dst + total, src + c->at[col], len);
+        c->at[col] += len;
+        total += len;
+    }
+    if (mask & 1u) { /* fields of tags 16 and up: a length, then them */
+        ap_reader rd;
+        uint64_t len;
+        rd.base = src;
+        rd.size = c->end[0];
+        rd.pos = c->at[0];
+        if (ap_read_varint(&rd, &len) != ARTPACK_OK || len == 0 || len > rd.size - rd.pos) return 0;
+        if (dst != NULL) memcpy(dst + total, src + rd.pos, (size_t)len);
+        c->at[0] = rd.pos + (size_t)len;
+        total += (size_t)len;
+    }
+    *size = total;
+    return 1;
+}
+
+artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const unsigned char *src,
+                                size_t src_size, size_t *written) {
+    ap_reader rd, masks;
+    ap_cols c, start;
+    uint64_t n, k, v, total;
+    size_t out, rec;
+    unsigned col;
+    rd.base = src;
+    rd.size = src_size;
+    rd.pos = 0;
+    AP_RETURN_IF(ap_read_varint(&rd, &n) != ARTPACK_OK || n == 0 || n > AP_BLOCK_ARTICLES_MAX,
+                 ARTPACK_E_BLOCK);
+    masks = rd;
+    for (k = 0; k < n; k++)
+        AP_RETURN_IF(ap_read_varint(&rd, &v) != ARTPACK_OK || v >> AP_BLOCK_COLUMNS != 0,
+                     ARTPACK_E_BLOCK);
+    for (col = 0; col < AP_BLOCK_COLUMNS; col++) {
+        AP_RETURN_IF(ap_read_varint(&rd, &v) != ARTPACK_OK, ARTPACK_E_BLOCK);
+        c.at[col] = (size_t)v; /* sizes for now */
+    }
+    for (col = 0; col < AP_BLOCK_COLUMNS; col++) {
+        size_t len = c.at[col];
+        AP_RETURN_IF(len > src_size - rd.pos, ARTPACK_E_BLOCK);
+        c.at[col] = rd.pos;
+        c.end[col] = rd.pos + len;
+        rd.pos += len;
+    }
+    AP_RETURN_IF(rd.pos != src_size, ARTPACK_E_BLOCK);
+    start = c;
+    /* the rows: varint n, n record sizes (a first pass), the records (a
+     * second one, which finds the same fields: no check needed) */
+    out = artpack_varint_write(dst, dst_capacity, n);
+    AP_RETURN_IF(out == 0, ARTPACK_E_BLOCK);
+    rd = masks;
+    for (k = 0, total = 0; k < n; k++) {
+        size_t vn;
+        (void)ap_read_varint(&rd, &v); /* checked above */
+        AP_RETURN_IF(!ap_cols_record(src, &c, v, NULL, &rec), ARTPACK_E_BLOCK);
+        vn = artpack_varint_write(dst + out, dst_capacity - out, (uint64_t)rec + 1);
+        AP_RETURN_IF(vn == 0, ARTPACK_E_BLOCK);
+        out += vn;
+        total += (uint64_t)rec + 1;
+    }
+    for (col = 0; col < AP_BLOCK_COLUMNS; col++)
+        AP_RETURN_IF(c.at[col] != c.end[col], ARTPACK_E_BLOCK);
+    AP_RETURN_IF(total > dst_capacity - out, ARTPACK_E_BLOCK);
+    c = start;
+    rd = masks;
+    for (k = 0; k < n; k++) {
+        (void)ap_read_varint(&rd, &v);
+        (void)ap_cols_record(src, &c, v, dst + out, &rec);
+        out += rec;
+        dst[out++] = 0x00;
+    }
+    *written = out;
+    return ARTPACK_OK;
+}
+
+#ifndef ARTPACK_NO_ALLOC
+size_t ap_columns_bound(size_t rows_size, uint32_t count) {
+    return rows_size + 8 * (size_t)count + AP_BLOCK_COLUMNS * ARTPACK_VARINT_MAX;
+}
+
+/* Splits a record (valid: the writer decoded it) at its fields: each field
+ * of tag 1..15 to its column, the rest (tags 16 and up) to column 0. */
+static uint64_t ap_record_split(const unsigned char *rec, size_t size, size_t colsize[],
+                                unsigned char *dst, size_t at[]) {
+    size_t pos = 0, end = size - 1; /* the end byte 0x00 is left out */
+    uint64_t mask = 0;
+    while (pos < end) {
+        unsigned tag = 0;
+        size_t len = ap_field_len(rec + pos, end - pos, &tag);
+        if (len == 0) { /* a key of two bytes or more: tags 16 and up, to the end */
+            unsigned char v[ARTPACK_VARINT_MAX];
+            size_t vn = artpack_varint_write(v, sizeof v, end - pos);
+            mask |= 1u;
+            if (dst != NULL) {
+                memcpy(dst + at[0], v, vn);
+                memcpy(dst + at[0] + vn, rec + pos, end - pos);
+                at[0] += vn + (end - pos);
+            }
+            colsize[0] += vn + (end - pos);
+            break;
+        }
+        mask |= (uint64_t)1 << tag;
+        if (dst != NULL) {
+            memcpy(dst + at[tag], rec + pos, len);
+            at[tag] += len;
+        }
+        colsize[tag] += len;
+        pos += len;
+    }
+    return mask;
+}
+
+artpack_error ap_columns_encode(unsigned char *dst, size_t dst_capacity, const unsigned char *rows,
+                                size_t rows_size, size_t *written) {
+    ap_block b;
+    ap_block_iter it;
+    const unsigned char *rec;
+    size_t len, colsize[AP_BLOCK_COLUMNS], at[AP_BLOCK_COLUMNS], pos;
+    unsigned col;
+    AP_TRY(ap_block_parse(&b, rows, rows_size, NULL));
+    AP_RETURN_IF(dst_capacity < ap_columns_bound(rows_size, b.count), ARTPACK_E_DST_TOO_SMALL);
+    memset(colsize, 0, sizeof colsize);
+    pos = ap_block_head(dst, b.count);
+    ap_block_iter_init(&it, &b);
+    while (ap_block_iter_next(&it, &rec, &len)) {
+        AP_RETURN_IF(len == 0 || rec[len - 1] != 0x00, ARTPACK_E_BLOCK);
+        pos += artpack_varint_write(dst + pos, ARTPACK_VARINT_MAX,
+                                    ap_record_split(rec, len, colsize, NULL, NULL));
+    }
+    for (col = 0; col < AP_BLOCK_COLUMNS; col++)
+        pos += artpack_varint_write(dst + pos, ARTPACK_VARINT_MAX, colsize[col]);
+    for (col = 0; col < AP_BLOCK_COLUMNS; col++) {
+        at[col] = pos;
+        pos += colsize[col];
+    }
+    memset(colsize, 0, sizeof colsize);
+    ap_block_iter_init(&it, &b);
+    while (ap_block_iter_next(&it, &rec, &len)) (void)ap_record_split(rec, len, colsize, dst, at);
+    *written = pos;
+    return ARTPACK_OK;
 }
 #endif
 

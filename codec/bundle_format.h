@@ -18,7 +18,9 @@
 #define AP_CHUNK_INDEX 0x184D2A5Du
 #define AP_CHUNK_FOOTER 0x184D2A5Eu
 
-#define AP_BUNDLE_VERSION 2
+#define AP_BUNDLE_VERSION 3      /* written; version 2 (no columnar blocks) is read too */
+#define AP_FLAG_EMBEDDED 1u
+#define AP_FLAG_COLUMNS 2u       /* blocks hold columnar content (version 3) */
 #define AP_HEADER_PAYLOAD 24
 #define AP_HEADER_CHUNK (8 + AP_HEADER_PAYLOAD)
 #define AP_DICT_CHUNK_HEAD 12   /* magic, size, u32 dictionary size; then its zstd frame */
@@ -64,6 +66,7 @@ typedef struct ap_bundle_header {
     int level;
     uint32_t dict_id;
     int dict_embedded;
+    int columns;          /* blocks hold columnar content */
     size_t block_size;
 } ap_bundle_header;
 void ap_header_write(unsigned char chunk[AP_HEADER_CHUNK], const ap_bundle_header *h);
@@ -116,6 +119,25 @@ int ap_block_iter_next(ap_block_iter *it, const unsigned char **record, size_t *
  * content is this head, then the records' size varints, then the records. */
 size_t ap_block_head(unsigned char head[ARTPACK_VARINT_MAX], uint32_t count);
 
+/* ---- columnar block content (header flag AP_FLAG_COLUMNS) ----
+ * varint n; n varint masks (bit t: the record has a field of tag t, 1..15;
+ * bit 0: fields of tags 16 and up); AP_BLOCK_COLUMNS varint column sizes;
+ * the columns 0..15 laid end to end. Column t (1..15) holds the records'
+ * fields of tag t (key and payload, as in the record) in record order;
+ * column 0, for each record with bit 0, a varint length and its fields of
+ * tags 16 and up. */
+#define AP_BLOCK_COLUMNS 16
+/* Columnar content src -> the row content (varint n, sizes, records) in
+ * dst. ARTPACK_E_BLOCK when src is not columnar content whose rows fit
+ * dst_capacity. Two passes over the fields; no allocation. */
+artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const unsigned char *src,
+                                size_t src_size, size_t *written);
+/* Row content (of valid records) -> columnar content; dst_capacity at least
+ * ap_columns_bound(rows_size, count of records). */
+size_t ap_columns_bound(size_t rows_size, uint32_t count);
+artpack_error ap_columns_encode(unsigned char *dst, size_t dst_capacity, const unsigned char *rows,
+                                size_t rows_size, size_t *written);
+
 /* ---- index segments ---- */
 typedef struct ap_segment {
     uint64_t offset;      /* of the chunk */
@@ -159,6 +181,9 @@ artpack_error ap_footer_read(const unsigned char chunk[ARTPACK_BUNDLE_FOOTER_SIZ
  * its stored frame read raw into the reader's buffer. Each call overwrites
  * what the previous one returned. */
 const artpack_bundle_info *ap_bundle_reader_info(const artpack_bundle_reader *r);
+/* The loaded block's content as decompressed (a columnar block: before its
+ * rows were rebuilt; else the rows' size). */
+size_t ap_bundle_reader_decoded(const artpack_bundle_reader *r);
 artpack_error ap_bundle_reader_content(artpack_bundle_reader *r, uint64_t b,
                                        const unsigned char **content, size_t *content_size,
                                        uint64_t *frame_offset, size_t *frame_size);

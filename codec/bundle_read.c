@@ -64,6 +64,7 @@ artpack_error artpack_bundle_info_get(artpack_bundle_info *dst, artpack_read_fn 
     AP_TRY(ap_header_read(h, &hd));
     dst->codec = hd.codec;
     dst->dict_embedded = hd.dict_embedded;
+    dst->columns = hd.columns;
     dst->level = hd.level;
     dst->dict_id = hd.dict_id;
     dst->block_size = hd.block_size;
@@ -116,6 +117,7 @@ struct artpack_bundle_reader {
     ap_dec dec;              /* the dictionary; zstd's state (blocks, embedded dictionary) */
     unsigned char *buf;      /* the block buffer */
     size_t buf_size;
+    unsigned char *rows;     /* columnar blocks: the records rebuilt (else buf) */
     uint32_t *marks;         /* the loaded block's record positions */
     uint32_t most;           /* records per block the marks have room for */
     /* The live table's last entry: the last segment. The nlive - 1 entries
@@ -128,6 +130,7 @@ struct artpack_bundle_reader {
     uint32_t blk_index;
     uint64_t blk_first;
     ap_block blk;            /* its content, parsed (count 0: none loaded) */
+    size_t blk_decoded;      /* its content as decompressed (columnar: before rebuilding) */
 };
 
 /* The most records a block of this bundle holds: one per 2 bytes of content
@@ -154,11 +157,12 @@ static size_t ap_buf_size(const artpack_bundle_info *info, int load_dict, int ma
 }
 
 /* The workspace's layout, in one place: the reader, the block buffer
- * (buf_size bytes), the marks (for most records), the zstd back-end (for
+ * (buf_size bytes), for columnar blocks the rows rebuilt from them (the
+ * largest block content), the marks (for most records), the zstd back-end (for
  * zstd blocks and to unpack an embedded dictionary), the embedded dictionary
  * (load: loaded from the bundle; never without zstd, which compresses it). */
 typedef struct ap_layout {
-    size_t buf, marks, zstd, dict, end; /* offsets */
+    size_t buf, rows, marks, zstd, dict, end; /* offsets */
     size_t buf_size, most;
     int load;
 } ap_layout;
@@ -170,7 +174,8 @@ static size_t ap_layout_of(const artpack_bundle_info *info, int load_embedded_di
     l->buf_size = ap_buf_size(info, l->load, mapped);
     l->most = ap_block_most(info);
     l->buf = AP_ALIGN16(sizeof(artpack_bundle_reader));
-    l->marks = l->buf + AP_ALIGN16(l->buf_size);
+    l->rows = l->buf + AP_ALIGN16(l->buf_size);
+    l->marks = l->rows + (info->columns ? AP_ALIGN16(info->max_block_content) : 0);
     l->zstd = l->marks + AP_ALIGN16(ap_block_marks(l->most) * sizeof(uint32_t));
     l->dict = l->zstd + (info->codec == ARTPACK_CODEC_ZSTD || l->load ? ap_zstd_dec_size() : 0);
     l->end = l->dict + (l->load ? AP_ALIGN16(info->dict_size) : 0);
@@ -300,6 +305,7 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
     r->map_opaque = opaque;
     r->buf = ws + l.buf;
     r->buf_size = l.buf_size;
+    r->rows = info->columns ? ws + l.rows : r->buf;
     r->marks = (uint32_t *)(void *)(ws + l.marks);
     r->most = (uint32_t)l.most;
     AP_TRY(ap_reader_decoder(r, ws, &l, dict));
@@ -417,7 +423,10 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
         src = at;
     }
     AP_TRY(ap_decode_block(r, src, e.frame, &content));
-    AP_TRY(ap_block_parse_marks(&r->blk, r->buf, content, count, r->marks));
+    r->blk_decoded = content;
+    if (r->info.columns) /* the records rebuilt from the columns */
+        AP_TRY(ap_columns_decode(r->rows, r->info.max_block_content, r->buf, content, &content));
+    AP_TRY(ap_block_parse_marks(&r->blk, r->rows, content, count, r->marks));
     r->blk_seg_i = r->seg_i;
     r->blk_index = i;
     r->blk_first = r->seg.first + e.first;
@@ -564,13 +573,15 @@ artpack_error artpack_bundle_reader_dict(const artpack_bundle_reader *r, artpack
 
 const artpack_bundle_info *ap_bundle_reader_info(const artpack_bundle_reader *r) { return &r->info; }
 
+size_t ap_bundle_reader_decoded(const artpack_bundle_reader *r) { return r->blk_decoded; }
+
 artpack_error ap_bundle_reader_content(artpack_bundle_reader *r, uint64_t b,
                                        const unsigned char **content, size_t *content_size,
                                        uint64_t *frame_offset, size_t *frame_size) {
     ap_entry e;
     AP_TRY(artpack_bundle_check_block(r, b, NULL, NULL));
     AP_TRY(ap_loaded_entry(r, &e));
-    *content = r->buf;
+    *content = r->blk.base; /* the rows */
     *content_size = r->blk.size;
     *frame_offset = e.offset;
     *frame_size = e.frame;

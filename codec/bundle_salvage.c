@@ -33,6 +33,9 @@ typedef struct ap_salvager {
     artpack_decompressor *dec;
     unsigned char *content;   /* scratch for one block */
     size_t content_cap;
+    unsigned char *rows;      /* a columnar block's rows, rebuilt */
+    size_t rows_cap;
+    int columns;              /* 1: the header says columnar blocks, 0 rows, 2 no header: either */
     artpack_record_fn cb;
     void *opaque;
     artpack_salvage_stats *stats;
@@ -80,14 +83,34 @@ static artpack_error ap_content_room(ap_salvager *s, size_t n) {
     return s->content ? ARTPACK_OK : ARTPACK_E_ALLOC;
 }
 
+/* A columnar block's rows (ARTPACK_E_BLOCK when it is not one). A row is at
+ * most 5 bytes (its size, its end byte) larger than its mask. */
+static artpack_error ap_rebuild_rows(ap_salvager *s, size_t size, size_t *rows) {
+    size_t n = size + 5 * (size_t)AP_BLOCK_ARTICLES_MAX + ARTPACK_VARINT_MAX;
+    if (n > s->rows_cap) {
+        if (s->rows) s->mem.free(s->mem.opaque, s->rows);
+        s->rows = (unsigned char *)s->mem.alloc(s->mem.opaque, n);
+        s->rows_cap = s->rows ? n : 0;
+        AP_RETURN_IF(s->rows == NULL, ARTPACK_E_ALLOC);
+    }
+    return ap_columns_decode(s->rows, s->rows_cap, s->content, size, rows);
+}
+
 /* Hands every record of a block's content to the callback, if all are valid
- * (a block is kept or dropped whole). */
+ * (a block is kept or dropped whole). A columnar block's rows are rebuilt
+ * first; without a header, a block that is not rows is tried as columns. */
 static artpack_error ap_emit_records(ap_salvager *s, size_t size) {
     ap_block blk;
     ap_block_iter it;
     const unsigned char *rec;
     size_t len;
-    AP_TRY(ap_block_parse(&blk, s->content, size, NULL));
+    artpack_error e = s->columns == 1 ? ARTPACK_E_BLOCK
+                                      : ap_block_parse(&blk, s->content, size, NULL);
+    if (e == ARTPACK_E_BLOCK && s->columns != 0) {
+        AP_TRY(ap_rebuild_rows(s, size, &len));
+        e = ap_block_parse(&blk, s->rows, len, NULL);
+    }
+    AP_TRY(e);
     ap_block_iter_init(&it, &blk); /* check all, then hand them over */
     while (ap_block_iter_next(&it, &rec, &len))
         if (artpack_record_validate(rec, len, NULL) != ARTPACK_OK) return ARTPACK_E_BLOCK;
@@ -144,10 +167,11 @@ static artpack_error ap_try_block_chunk(ap_salvager *s, uint64_t pos, size_t chu
 }
 
 static void ap_salvager_free(ap_salvager *s) {
-    void *p[5];
+    void *p[6];
     size_t i;
     p[0] = s->zstd_ws, p[1] = s->dict_copy, p[2] = s->lz4_ws, p[3] = s->content, p[4] = s->win;
-    for (i = 0; i < 5; i++)
+    p[5] = s->rows;
+    for (i = 0; i < 6; i++)
         if (p[i]) s->mem.free(s->mem.opaque, p[i]);
 }
 
@@ -165,6 +189,7 @@ static artpack_error ap_salvage_header(ap_salvager *s, artpack_salvage_stats *st
         stats->dict_id = h.dict_id;
         stats->block_size = h.block_size;
         stats->dict_embedded = h.dict_embedded;
+        stats->columns = h.columns;
     }
     return ARTPACK_OK;
 }
@@ -197,6 +222,7 @@ static artpack_error ap_salvager_open(ap_salvager *s, const artpack_dict *dict) 
     AP_RETURN_IF(s->zstd_ws == NULL, ARTPACK_E_ALLOC);
     AP_TRY(ap_zstd_dec_init(&s->zstd, s->zstd_ws, 0, 0));
     AP_TRY(ap_salvage_header(s, s->stats));
+    s->columns = !s->stats->header_ok ? 2 : s->stats->columns; /* 2: either */
     if (dict != NULL) {
         s->zstd.dict = *dict;
         s->zstd.has_dict = 1;

@@ -71,6 +71,8 @@ typedef struct ap_slot {
     ZSTD_CCtx *cctx;          /* zstd blocks: standard frames */
     artpack_compressor *comp; /* LZ4 and stored blocks: artpack frames */
     ap_vec content, frame;
+    ap_vec cols;              /* columnar blocks: the content's columns (swapped in) */
+    size_t rows_size;         /* the content as rows (its size in the reader) */
     size_t frame_size;
     uint32_t first_rel;       /* its first article, relative to the segment */
     artpack_error err;
@@ -231,6 +233,7 @@ static artpack_error ap_write_header(artpack_bundle_writer *w) {
     h.level = w->params.level;
     h.dict_id = w->has_dict ? w->dict.id : 0;
     h.dict_embedded = w->params.embed_dict && w->has_dict;
+    h.columns = w->params.columns != 0;
     h.block_size = w->params.block_size;
     ap_header_write(chunk, &h);
     return ap_emit(w, chunk, sizeof chunk);
@@ -278,6 +281,7 @@ static void ap_writer_destroy(artpack_bundle_writer *w) {
                 artpack_compressor_free(w->slot[i].comp);
             }
             ap_vec_free(&m, &w->slot[i].content);
+            ap_vec_free(&m, &w->slot[i].cols);
             ap_vec_free(&m, &w->slot[i].frame);
         }
     }
@@ -472,6 +476,7 @@ artpack_error artpack_bundle_appender_open(artpack_bundle_writer **out,
     p.codec = info->codec;
     p.level = info->level;
     p.block_size = info->block_size;
+    p.columns = info->columns;
     AP_TRY(ap_writer_new(&w, &p, info->dict_id != 0 ? dict : NULL, allocator, write, opaque));
     w->read = read;
     w->read_opaque = read_opaque;
@@ -513,6 +518,7 @@ static artpack_error ap_slot_emit(artpack_bundle_writer *w, ap_slot *sl) {
     unsigned char entry[AP_BLOCK_ENTRY];
     uint64_t at = w->offset;
     size_t frame = sl->frame_size, content = sl->content.len;
+    if (sl->rows_size > content) content = sl->rows_size; /* the reader holds both */
     if (!sl->zstd) {
         AP_TRY(ap_emit_chunk_head(w, AP_CHUNK_BLOCK, frame));
         frame += 8;
@@ -590,7 +596,17 @@ static artpack_error ap_flush_block(artpack_bundle_writer *w) {
     AP_TRY(ap_vec_put(&w->mem, &sl->content, w->sizes.p, w->sizes.len));
     AP_TRY(ap_vec_put(&w->mem, &sl->content, w->records.p, w->records.len));
     content = sl->content.len;
-    AP_RETURN_IF(content > 0xFFFFFFFFu, ARTPACK_E_TOO_LARGE);
+    sl->rows_size = content;
+    if (w->params.columns) { /* the columns replace the rows */
+        ap_vec t;
+        AP_TRY(ap_vec_reserve(&w->mem, &sl->cols, ap_columns_bound(content, w->block_records)));
+        AP_TRY(ap_columns_encode(sl->cols.p, sl->cols.cap, sl->content.p, content, &sl->cols.len));
+        t = sl->content;
+        sl->content = sl->cols;
+        sl->cols = t;
+        content = sl->content.len;
+    }
+    AP_RETURN_IF(content > 0xFFFFFFFFu || sl->rows_size > 0xFFFFFFFFu, ARTPACK_E_TOO_LARGE);
     bound = sl->zstd ? ZSTD_compressBound(content) : ARTPACK_FRAME_BOUND(content);
     AP_TRY(ap_vec_reserve(&w->mem, &sl->frame, bound));
     sl->first_rel = (uint32_t)(w->articles - w->block_records - w->segment_first);
@@ -940,7 +956,8 @@ artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w, artpack
     AP_RETURN_IF(w == NULL || src == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
     si = ap_bundle_reader_info(src);
-    AP_RETURN_IF(si->codec != w->params.codec, ARTPACK_E_PARAM);
+    AP_RETURN_IF(si->codec != w->params.codec || si->columns != (w->params.columns != 0),
+                 ARTPACK_E_PARAM);
     AP_RETURN_IF(si->dict_id != (w->has_dict ? w->dict.id : 0), ARTPACK_E_WRONG_DICT);
     AP_TRY(ap_flush_all(w));
     AP_TRY(ap_bundle_reader_content(src, b, &content, &content_size, &frame_offset, &frame_size));
@@ -963,6 +980,7 @@ artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w, artpack
     }
     w->articles += count;
     w->blocks++;
+    if (content_size < ap_bundle_reader_decoded(src)) content_size = ap_bundle_reader_decoded(src);
     if (content_size > w->max_content) w->max_content = (uint32_t)content_size;
     if (frame_size > w->max_frame) w->max_frame = (uint32_t)frame_size;
     return ARTPACK_OK;

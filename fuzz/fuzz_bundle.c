@@ -7,8 +7,13 @@
  * (bit 0); the rest is the bundle.
  * With bit 1 set, the rest is instead JSON Lines: pack it into a bundle
  * (zstd or LZ4 by bit 2, block size from byte 1) and read every article back
- * (round trip of bundles built from fuzzer-made articles). */
+ * (round trip of bundles built from fuzzer-made articles); bit 3 there
+ * makes the blocks columnar.
+ * With bit 1 clear and bit 3 set, the rest is a columnar block's content
+ * (codec/bundle_format.c, past the checksums a bundle puts around it): its
+ * rows rebuilt must be a block of valid structure, or refused. */
 #include "fuzz_dictgen.h"
+#include "../codec/bundle_format.h"
 
 typedef struct fz_file {
     const uint8_t *p;
@@ -132,6 +137,7 @@ static void pack_and_read(const uint8_t *data, size_t size, unsigned mode, unsig
     p.level = 1;
     p.block_size = 1 + bs * 64;
     p.embed_dict = 1;
+    p.columns = (mode & 8) != 0;
     CHECK(artpack_bundle_writer_create(&w, &p, fz_dict(), NULL, fz_write, &out) == ARTPACK_OK);
     while ((got = ap_json_next(&jr, &a, &err)) != 0) {
         size_t n;
@@ -182,6 +188,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     mode = data[0];
     if (mode & 2) {
         pack_and_read(data + 2, size - 2, mode, data[1]);
+        return 0;
+    }
+    if (mode & 8) { /* columnar content: rebuilt rows parse, or it is refused */
+        size_t cap = (size - 1) + 5 * (size_t)AP_BLOCK_ARTICLES_MAX + ARTPACK_VARINT_MAX, got = 0;
+        unsigned char *rows = (unsigned char *)malloc(cap);
+        artpack_error e;
+        CHECK(rows != NULL);
+        e = ap_columns_decode(rows, cap, data + 1, size - 1, &got);
+        CHECK(e == ARTPACK_OK || e == ARTPACK_E_BLOCK);
+        if (e == ARTPACK_OK) {
+            ap_block b;
+            CHECK(got <= cap && ap_block_parse(&b, rows, got, NULL) == ARTPACK_OK);
+        }
+        free(rows);
         return 0;
     }
     (void)read_bundle(data + 1, size - 1, (mode & 1) ? fz_dict() : NULL);

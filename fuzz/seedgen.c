@@ -26,6 +26,7 @@
  *         checked. And the JSON-mode seeds (byte 0 bit 1): byte 1 = block
  *         size / 64, the rest = JSON Lines (the fixtures' non-empty lines). */
 #include "fuzz_dictgen.h"
+#include "../codec/bundle_format.h"
 
 #define MAX_RECORDS 256
 #define FRAME_SEED_MAX ((size_t)20 * 1024)
@@ -336,7 +337,7 @@ static void check_bundle(const char *name, const ap_buf *b, const artpack_dict *
  * one commit, the rest appended in a second), checks it and writes
  * bundle/seed-<name> with byte 0 = reader_dict. */
 static void bundle_seed(const char *name, artpack_codec codec, int level, size_t block_size,
-                        int with_dict, int embed, size_t split, int reader_dict) {
+                        int with_dict, int embed, size_t split, int reader_dict, int columns) {
     ap_buf out = {NULL, 0, 0};
     artpack_bundle_params p;
     artpack_bundle_writer *w = NULL;
@@ -348,6 +349,7 @@ static void bundle_seed(const char *name, artpack_codec codec, int level, size_t
     p.level = level;
     p.block_size = block_size;
     p.embed_dict = embed;
+    p.columns = columns;
     check(artpack_bundle_writer_create(&w, &p, dict, NULL, buf_write, &out), name);
     for (i = 0; i < first; i++) check(artpack_bundle_writer_add(w, all_recs[i].p, all_recs[i].n), name);
     check(artpack_bundle_writer_commit(w), name);
@@ -372,20 +374,47 @@ static void bundle_seed(const char *name, artpack_codec codec, int level, size_t
 
 static void bundle_seeds(void) {
     const artpack_codec Z = ARTPACK_CODEC_ZSTD, L = ARTPACK_CODEC_LZ4, S = ARTPACK_CODEC_STORED;
-    static const unsigned char json_zstd[2] = {2, 16}, json_lz4[2] = {6, 1};
-    bundle_seed("seed-zstd-1k", Z, 3, 1024, 0, 0, 0, 0);
-    bundle_seed("seed-zstd-dict-2k", Z, 19, 2048, 1, 0, 0, 1);
-    bundle_seed("seed-zstd-embedded-4k", Z, 3, 4096, 1, 1, 0, 0);
-    bundle_seed("seed-lz4-2k", L, 9, 2048, 0, 0, 0, 0);
-    bundle_seed("seed-lz4-dict-1k", L, 12, 1024, 1, 0, 0, 1);
-    bundle_seed("seed-stored-1k", S, 0, 1024, 0, 0, 0, 0);
-    bundle_seed("seed-appended-zstd-dict-1k", Z, 3, 1024, 1, 0, all_count / 2, 1);
-    bundle_seed("seed-appended-lz4-2k", L, 9, 2048, 0, 0, all_count / 2, 0);
+    static const unsigned char json_zstd[2] = {2, 16}, json_lz4[2] = {6, 1}, json_cols[2] = {10, 16};
+    bundle_seed("seed-zstd-1k", Z, 3, 1024, 0, 0, 0, 0, 0);
+    bundle_seed("seed-zstd-dict-2k", Z, 19, 2048, 1, 0, 0, 1, 0);
+    bundle_seed("seed-zstd-embedded-4k", Z, 3, 4096, 1, 1, 0, 0, 0);
+    bundle_seed("seed-lz4-2k", L, 9, 2048, 0, 0, 0, 0, 0);
+    bundle_seed("seed-zstd-columns-dict-2k", Z, 19, 2048, 1, 1, 0, 1, 1);
+    bundle_seed("seed-appended-zstd-columns-1k", Z, 3, 1024, 1, 0, all_count / 2, 1, 1);
+    bundle_seed("seed-stored-columns-1k", S, 0, 1024, 0, 0, 0, 0, 1);
+    bundle_seed("seed-lz4-dict-1k", L, 12, 1024, 1, 0, 0, 1, 0);
+    bundle_seed("seed-stored-1k", S, 0, 1024, 0, 0, 0, 0, 0);
+    bundle_seed("seed-appended-zstd-dict-1k", Z, 3, 1024, 1, 0, all_count / 2, 1, 0);
+    bundle_seed("seed-appended-lz4-2k", L, 9, 2048, 0, 0, all_count / 2, 0, 0);
     /* JSON mode: zstd with 1025-byte blocks (byte 1 = 16) over every line;
      * LZ4 with 65-byte blocks (byte 1 = 1) over the first three */
     put_file(1, "seed-json-zstd", json_zstd, 2, json_lines.data, json_lines.len, BUNDLE_SEED_MAX);
     put_file(1, "seed-json-lz4", json_lz4, 2, json_lines.data,
              json_line_ends[json_line_count < 3 ? json_line_count - 1 : 2], BUNDLE_SEED_MAX);
+    put_file(1, "seed-json-zstd-columns", json_cols, 2, json_lines.data, json_lines.len,
+             BUNDLE_SEED_MAX);
+    { /* columnar content (byte 0 = 8): the first articles' block, as columns */
+        ap_buf rows = {NULL, 0, 0}, sizes = {NULL, 0, 0}, recs = {NULL, 0, 0};
+        unsigned char mode = 8, *cols;
+        size_t k, n = all_count < 16 ? all_count : 16, got = 0;
+        for (k = 0; k < n; k++)
+            if (ap_buf_put_varint(&sizes, all_recs[k].n) ||
+                ap_buf_put(&recs, all_recs[k].p, all_recs[k].n))
+                die("out of memory", NULL);
+        if (ap_buf_put_varint(&rows, n) || ap_buf_put(&rows, sizes.data, sizes.len) ||
+            ap_buf_put(&rows, recs.data, recs.len))
+            die("out of memory", NULL);
+        cols = (unsigned char *)malloc(ap_columns_bound(rows.len, (uint32_t)n));
+        if (cols == NULL) die("out of memory", NULL);
+        check(ap_columns_encode(cols, ap_columns_bound(rows.len, (uint32_t)n), rows.data, rows.len,
+                                &got),
+              "seed-columns-content");
+        put_file(1, "seed-columns-content", &mode, 1, cols, got, BUNDLE_SEED_MAX);
+        free(cols);
+        ap_buf_free(&rows);
+        ap_buf_free(&sizes);
+        ap_buf_free(&recs);
+    }
 }
 
 int main(int argc, char **argv) {

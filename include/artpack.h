@@ -744,7 +744,7 @@ ARTPACK_API artpack_error artpack_stream_next(artpack_stream_reader *r, const vo
  * an artpack frame (LZ4, stored). Appends add blocks, an index segment and a
  * footer after the old footer, never touching committed bytes. */
 
-#define ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT ((size_t)768 * 1024)
+#define ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT ((size_t)1024 * 1024)
 #define ARTPACK_BUNDLE_BLOCK_SIZE_MAX ((size_t)64 * 1024 * 1024)
 #define ARTPACK_BUNDLE_FOOTER_SIZE 32
 /* A block holds at most this many articles (the writer starts a new one
@@ -761,6 +761,9 @@ typedef struct artpack_bundle_params {
     int level;            /* 0 = codec default (zstd 19, LZ4 HC 12) */
     size_t block_size;    /* a block holds records up to this many bytes; 0 = default */
     int embed_dict;       /* 1: the dictionary travels in the bundle (zstd-compressed) */
+    int columns;          /* 1: each block stores its records' fields column by column
+                             (all titles, then all bodies, ...: smaller); a reader
+                             rebuilds the records in a second block-sized buffer */
 } artpack_bundle_params;
 
 #ifndef ARTPACK_NO_ALLOC
@@ -879,6 +882,7 @@ typedef struct artpack_bundle_info {
     uint64_t dict_offset;      /* its chunk */
     size_t dict_chunk_size;
     size_t block_size;         /* the writer's target */
+    int columns;               /* blocks hold columnar content (artpack_bundle_params) */
     uint64_t article_count;
     uint64_t block_count;
     size_t max_block_content;  /* largest block, decompressed */
@@ -896,7 +900,8 @@ ARTPACK_API artpack_error artpack_bundle_info_get(artpack_bundle_info *dst,
                                                  uint64_t file_size);
 
 /** Exact workspace of a reader of this bundle: the block buffer (largest
- *  block plus the in-place decompression margin), the decompressor, and,
+ *  block plus the in-place decompression margin), for columnar blocks a
+ *  second one of the largest block content, the decompressor, and,
  *  with load_embedded_dict, room for the embedded dictionary. */
 ARTPACK_API size_t artpack_bundle_reader_workspace_size(const artpack_bundle_info *info,
                                                        int load_embedded_dict);
@@ -974,6 +979,7 @@ typedef struct artpack_salvage_stats {
     uint64_t blocks_ok, blocks_bad, articles, bytes_skipped;
     int header_ok;          /* the header was intact: the fields below hold */
     int codec, level, dict_embedded;
+    int columns;            /* columnar blocks (artpack_bundle_params) */
     uint32_t dict_id;       /* the header's */
     uint32_t dict_id_used;  /* the dictionary the blocks were decoded with */
     size_t block_size;

@@ -1,9 +1,14 @@
-/* bench_bundle.c - bundles: bytes and random-access latency over block sizes.
+/* bench_bundle.c - bundles: bytes and random-access latency over block
+ * sizes, layouts and dictionaries.
  *
  * Usage: bench_bundle CORPUS_DIR OUT_DIR
- * Dictionaries (110 KB, artpack_dict_train): one on all of
- * reuters_financial.jsonl for bbc.jsonl; one on its first 90 % for the last
- * 10 % (held out). Every bundle is zstd -19 with the dictionary embedded.
+ * Block sizes: row blocks, a 110 KB dictionary (artpack_dict_train) trained
+ * on all of reuters_financial.jsonl for bbc.jsonl and reuters21578.jsonl, on
+ * its first 90 % for the last 10 % (held out), embedded. Then, 1 MB blocks:
+ * rows or columns, with no dictionary, with one trained on the bundle's own
+ * articles (the size `artpack pack` picks, ap_auto_dict_size) and embedded,
+ * and with a 4 MB one from the same reuters_financial part, held by the
+ * device (not counted). Every bundle is zstd -19.
  * Latency: median and 90th percentile of artpack_bundle_get() of 2,000
  * article numbers drawn at random (fixed seed), each on a reader whose block
  * cache was just emptied, so each get reads and decodes a block; CPU time of
@@ -79,14 +84,15 @@ static void load(const char *path, double from, double to, recs *r) {
     ap_buf_free(&in);
 }
 
-static void train(const recs *r, ap_buf *dict, artpack_dict *d) {
+static void train(const recs *r, size_t size, ap_buf *dict, artpack_dict *d) {
     size_t n;
-    artpack_train_params p;
-    memset(&p, 0, sizeof p);
-    p.words = -1; /* bundles apply no word transform: no word list */
-    if (ap_buf_reserve(dict, ARTPACK_DICT_SIZE_DEFAULT)) die("out of memory");
+    artpack_train_params tp;
+    memset(&tp, 0, sizeof tp);
+    tp.dict_size = size;
+    tp.words = -1; /* bundles apply no word transform: no word list */
+    if (ap_buf_reserve(dict, size)) die("out of memory");
     if (artpack_dict_train(dict->data, dict->cap, r->data.data, r->sizes, (unsigned)r->count,
-                           &p, &n))
+                           &tp, &n))
         die("training failed");
     dict->len = n;
     if (artpack_dict_load(d, dict->data, n)) die("bad dictionary");
@@ -111,7 +117,10 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *d, size_t block) {
+/* One bundle of r: block bytes per block, columns or rows, the dictionary d
+ * embedded (embed) or held by the device; what it is called in the table. */
+static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *d, size_t block,
+                int columns, int embed, const char *what) {
     artpack_bundle_params p;
     artpack_bundle_writer *w;
     artpack_bundle_info info;
@@ -127,7 +136,8 @@ static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *
     p.codec = ARTPACK_CODEC_ZSTD;
     p.level = 19;
     p.block_size = block;
-    p.embed_dict = 1;
+    p.embed_dict = embed && d != NULL;
+    p.columns = columns;
     if (artpack_bundle_writer_create(&w, &p, d, NULL, put, &out)) die("writer");
     for (i = 0; i < r->count; i++) {
         if (artpack_bundle_writer_add(w, r->data.data + pos, r->sizes[i])) die("add");
@@ -161,11 +171,11 @@ static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *
     if (block == 1) snprintf(label, sizeof label, "1 article");
     else if (block >= 1048576) snprintf(label, sizeof label, "%zu MB", block >> 20);
     else snprintf(label, sizeof label, "%zu KB", block >> 10);
-    printf("| %s | %s | %zu | %llu | %zu | %.2f | %.1f | %.1f | %zu | %zu |\n", name, label,
-           out.len, (unsigned long long)info.block_count, index_bytes,
+    printf("| %s | %s | %s | %zu | %llu | %zu | %.2f | %.1f | %.1f | %zu | %zu |\n", name, label,
+           what, out.len, (unsigned long long)info.block_count, index_bytes,
            (double)index_bytes / (double)r->count, lat[1000], lat[1800], ws,
            artpack_bundle_reader_workspace_size_mapped(&info, 0));
-    fprintf(csv, "%s,%zu,%zu,%llu,%zu,%.3f,%.2f,%.2f,%zu,%zu\n", name, block, out.len,
+    fprintf(csv, "%s,%zu,\"%s\",%zu,%llu,%zu,%.3f,%.2f,%.2f,%zu,%zu\n", name, block, what, out.len,
             (unsigned long long)info.block_count, index_bytes,
             (double)index_bytes / (double)r->count, lat[1000], lat[1800], ws,
             artpack_bundle_reader_workspace_size_mapped(&info, 0));
@@ -173,14 +183,40 @@ static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *
     ap_buf_free(&out);
 }
 
-int main(int argc, char **argv) {
+/* The rows of one file: block sizes, then the layouts and dictionaries. */
+static void file_rows(FILE *csv, const char *name, const recs *r, const artpack_dict *d110,
+                      const artpack_dict *d4m) {
     static const size_t blocks[] = {1, 16384, 65536, 262144, 786432, 1048576};
+    const size_t mb = 1048576;
+    size_t i, own = ap_auto_dict_size(r->data.len, mb);
+    ap_buf own_buf = {NULL, 0, 0};
+    artpack_dict d_own;
+    char what[96];
+    for (i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
+        run(csv, name, r, d110, blocks[i], 0, 1, "rows, reuters 110 KB dict embedded");
+    run(csv, name, r, NULL, mb, 0, 0, "rows, no dict");
+    run(csv, name, r, NULL, mb, 1, 0, "columns, no dict");
+    if (own) {
+        train(r, own, &own_buf, &d_own);
+        snprintf(what, sizeof what, "rows, own %zu KB dict embedded", own >> 10);
+        run(csv, name, r, &d_own, mb, 0, 1, what);
+        snprintf(what, sizeof what, "**columns, own %zu KB dict embedded (pack's default)**",
+                 own >> 10);
+        run(csv, name, r, &d_own, mb, 1, 1, what);
+    }
+    run(csv, name, r, d4m, mb, 0, 0, "rows, reuters 4 MB dict held by the device");
+    run(csv, name, r, d4m, mb, 1, 0, "columns, reuters 4 MB dict held by the device");
+    ap_buf_free(&own_buf);
+}
+
+int main(int argc, char **argv) {
     char path[4096];
-    recs rf, rf_train, rf_test, bbc;
-    ap_buf dict_all = {NULL, 0, 0}, dict_90 = {NULL, 0, 0};
-    artpack_dict d_all, d_90;
+    recs rf, rf_train, rf_test, bbc, r21;
+    ap_buf dict_all = {NULL, 0, 0}, dict_90 = {NULL, 0, 0}, dict4_all = {NULL, 0, 0},
+           dict4_90 = {NULL, 0, 0};
+    artpack_dict d_all, d_90, d4_all, d4_90;
     FILE *csv;
-    size_t i;
+    const size_t four = (size_t)4 << 20;
     if (argc < 3) die("usage: bench_bundle CORPUS_DIR OUT_DIR");
     snprintf(path, sizeof path, "%s/reuters_financial.jsonl", argv[1]);
     load(path, 0, 1, &rf);
@@ -188,23 +224,28 @@ int main(int argc, char **argv) {
     load(path, 0.9, 1, &rf_test);
     snprintf(path, sizeof path, "%s/bbc.jsonl", argv[1]);
     load(path, 0, 1, &bbc);
-    train(&rf, &dict_all, &d_all);
-    train(&rf_train, &dict_90, &d_90);
+    snprintf(path, sizeof path, "%s/reuters21578.jsonl", argv[1]);
+    load(path, 0, 1, &r21);
+    train(&rf, ARTPACK_DICT_SIZE_DEFAULT, &dict_all, &d_all);
+    train(&rf_train, ARTPACK_DICT_SIZE_DEFAULT, &dict_90, &d_90);
+    train(&rf, four, &dict4_all, &d4_all);
+    train(&rf_train, four, &dict4_90, &d4_90);
     snprintf(path, sizeof path, "%s/bundle.csv", argv[2]);
     csv = fopen(path, "w");
     if (csv == NULL) die("cannot write the CSV");
-    fprintf(csv, "file,block_size,bundle_bytes,blocks,index_bytes,index_bytes_per_article,"
+    fprintf(csv, "file,block_size,bundle,bundle_bytes,blocks,index_bytes,index_bytes_per_article,"
                  "get_median_us,get_p90_us,reader_workspace,reader_workspace_mapped\n");
-    printf("bbc.jsonl: %zu articles, %zu B of JSON; reuters_financial.jsonl held out (last 10 %%): "
-           "%zu articles, %zu B of JSON\n\n",
-           bbc.count, bbc.json_bytes, rf_test.count, rf_test.json_bytes);
-    printf("| file | block size | bundle bytes (dictionary included) | blocks | index bytes | "
-           "index B/article | get median µs | get p90 µs | reader workspace B | "
+    printf("bbc.jsonl: %zu articles, %zu B of JSON; reuters21578.jsonl: %zu articles, %zu B of "
+           "JSON; reuters_financial.jsonl held out (last 10 %%): %zu articles, %zu B of JSON\n\n",
+           bbc.count, bbc.json_bytes, r21.count, r21.json_bytes, rf_test.count,
+           rf_test.json_bytes);
+    printf("| file | block size | bundle | bytes (embedded dictionary included) | blocks | "
+           "index bytes | index B/article | get median µs | get p90 µs | reader workspace B | "
            "reading in place B |\n");
-    printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (i = 0; i < sizeof blocks / sizeof blocks[0]; i++) run(csv, "bbc", &bbc, &d_all, blocks[i]);
-    for (i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
-        run(csv, "reuters_financial held out", &rf_test, &d_90, blocks[i]);
+    printf("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    file_rows(csv, "bbc", &bbc, &d_all, &d4_all);
+    file_rows(csv, "reuters21578", &r21, &d_all, &d4_all);
+    file_rows(csv, "reuters_financial held out", &rf_test, &d_90, &d4_90);
     fclose(csv);
     return 0;
 }

@@ -31,6 +31,7 @@
 typedef unsigned long long ull;
 
 #include "synthetic.h"
+#include "../codec/bundle_format.h" /* the columnar layout, tested directly */
 
 #define N_RECORDS 300
 #define N_EXTRA 4    /* odd records after the N_RECORDS synthetic ones */
@@ -286,12 +287,16 @@ static void rd_close(rd *o) {
 
 /* ---- writing ---- */
 
+/* 1: the tests' bundles are columnar (artpack_bundle_params.columns) */
+static int columns_mode;
+
 static artpack_bundle_params params_of(artpack_codec codec, size_t block_size, int embed) {
     artpack_bundle_params p;
     memset(&p, 0, sizeof p);
     p.codec = codec;
     p.block_size = block_size;
     p.embed_dict = embed;
+    p.columns = columns_mode;
     return p;
 }
 
@@ -657,12 +662,14 @@ static void test_round_trip(void **state) {
                                             ARTPACK_CODEC_STORED};
     static const size_t blocks[3] = {1, 4096, 0};
     static const char *const modes[3] = {"no dict", "dict given", "dict embedded"};
-    int c, dm, bs;
+    int c, dm, bs, col;
     (void)state;
+    for (col = 0; col < 2; col++)
     for (c = 0; c < 3; c++)
         for (dm = 0; dm < 3; dm++)
             for (bs = 0; bs < 3; bs++) {
                 artpack_codec codec = codecs[c];
+                columns_mode = col;
                 artpack_bundle_params p = params_of(codec, blocks[bs], dm == 2);
                 const artpack_dict *wd = dm ? &da : NULL, *rdict = dm == 1 ? &da : NULL;
                 int has_dict = dm != 0 && codec != ARTPACK_CODEC_STORED;
@@ -685,7 +692,11 @@ static void test_round_trip(void **state) {
                 assert_int_equal(o.info.article_count, N_RECORDS);
                 assert_int_equal(o.info.block_count, nb);
                 if (blocks[bs] == 1) assert_int_equal(nb, N_RECORDS);
-                assert_int_equal(o.info.max_block_content, max_content);
+                assert_int_equal(o.info.columns, col);
+                if (col) /* the reader holds a block as columns and as rows */
+                    assert_true(o.info.max_block_content >= max_content);
+                else
+                    assert_int_equal(o.info.max_block_content, max_content);
                 assert_int_equal(o.info.end_offset, out.len);
                 assert_int_equal(o.info.recovered_footer, 0);
                 rd_close(&o);
@@ -725,13 +736,14 @@ static void test_round_trip(void **state) {
                 rd_close(&o);
                 verify_bundle(empty.p, empty.len, rdict, iota, 0);
                 if (bs == 1)
-                    printf("%s, %s, 4 KB blocks: %d articles, %zu bytes of records -> %zu "
+                    printf("%s, %s, 4 KB %s blocks: %d articles, %zu bytes of records -> %zu "
                            "bytes, %zu blocks; empty bundle %zu bytes\n",
-                           codec_name(codec), modes[dm], N_RECORDS, records_bytes(), out.len, nb,
-                           empty.len);
+                           codec_name(codec), modes[dm], col ? "columnar" : "row", N_RECORDS,
+                           records_bytes(), out.len, nb, empty.len);
                 membuf_free(&out);
                 membuf_free(&empty);
             }
+    columns_mode = 0;
 }
 
 /* Odd records among ordinary ones: empty articles (some in a row), a
@@ -749,20 +761,23 @@ static void test_round_trip_odd_records(void **state) {
         map[count++] = i;
         if (i % 3 == 0) map[count++] = 300; /* empty articles in a row */
     }
-    for (c = 0; c < 3; c++)
+    for (c = 0; c < 6; c++)
         for (bs = 0; bs < 3; bs++) {
-            artpack_bundle_params p = params_of(codecs[c], blocks[bs], 0);
+            artpack_bundle_params p;
             size_t max_content, nb;
+            columns_mode = c >= 3;
+            p = params_of(codecs[c % 3], blocks[bs], 0);
             membuf out;
             rd o;
-            p.level = codecs[c] == ARTPACK_CODEC_ZSTD ? 3 : 1; /* fast: 200 KB records */
+            p.level = codecs[c % 3] == ARTPACK_CODEC_ZSTD ? 3 : 1; /* fast: 200 KB records */
             memset(&out, 0, sizeof out);
             write_bundle(&out, &p, &da, map, count);
             nb = simulate_blocks(map, count, blocks[bs] ? blocks[bs] : ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT,
                                  NULL, &max_content);
             ASSERT_ERR(rd_open(&o, out.p, out.len, &da), ARTPACK_OK);
             assert_int_equal(o.info.block_count, nb);
-            assert_int_equal(o.info.max_block_content, max_content);
+            if (columns_mode) assert_true(o.info.max_block_content >= max_content);
+            else assert_int_equal(o.info.max_block_content, max_content);
             assert_true(max_content >= recs.size[301]);
             rd_close(&o);
             verify_bundle(out.p, out.len, &da, map, count);
@@ -774,6 +789,7 @@ static void test_round_trip_odd_records(void **state) {
             verify_bundle(out.p, out.len, &da, map, 8);
             membuf_free(&out);
         }
+    columns_mode = 0;
 }
 
 /* ---- 2. appends ---- */
@@ -989,6 +1005,9 @@ static void test_power_loss(void **state) {
     (void)state;
     power_loss(ARTPACK_CODEC_ZSTD, 1024, 16, 10);
     power_loss(ARTPACK_CODEC_LZ4, 1024, 16, 10);
+    columns_mode = 1;
+    power_loss(ARTPACK_CODEC_ZSTD, 1024, 16, 10);
+    columns_mode = 0;
 }
 
 /* ---- 4. bit flips ---- */
@@ -1196,6 +1215,10 @@ static void test_bit_flips(void **state) {
     (void)state;
     bit_flips(ARTPACK_CODEC_ZSTD, 1);
     bit_flips(ARTPACK_CODEC_LZ4, 3); /* every third byte: the same checks, a third of the time */
+    columns_mode = 1;
+    bit_flips(ARTPACK_CODEC_ZSTD, 2);
+    bit_flips(ARTPACK_CODEC_STORED, 3);
+    columns_mode = 0;
 }
 
 /* The embedded dictionary's chunk: a flip there is refused when the reader
@@ -1311,7 +1334,7 @@ static void test_errors_bundle_and_index(void **state) {
         static const struct {
             size_t at;
             unsigned char v;
-        } bad[] = {{8, 'X'},  {12, 1},    {12, 3},    {13, 3},    {14, 2},    {14, 3},   {24, 1},  {27, 0x80},
+        } bad[] = {{8, 'X'},  {12, 1},    {12, 4},    {13, 3},    {14, 4},    {14, 0x82}, {24, 1},  {27, 0x80},
                    {20, 0},   {21, 0},    {22, 0},    {23, 0}};
         for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
             unsigned char h[32];
@@ -1322,6 +1345,15 @@ static void test_errors_bundle_and_index(void **state) {
             memcpy(x, h, 32);
             ASSERT_ERR(info_of(x, len), ARTPACK_E_BUNDLE);
         }
+        /* version 2 (no columnar blocks) is read; with the columnar flag it is refused */
+        memcpy(x, b.p, 32);
+        assert_int_equal(x[12], 3);
+        x[12] = 2;
+        put_le32(x + 28, checksum(x + 8, 20));
+        ASSERT_ERR(info_of(x, len), ARTPACK_OK);
+        x[14] |= 2;
+        put_le32(x + 28, checksum(x + 8, 20));
+        ASSERT_ERR(info_of(x, len), ARTPACK_E_BUNDLE);
         /* block size over the maximum; embedded flag without a dictionary id */
         memcpy(x, b.p, 32);
         put_le32(x + 20, (uint32_t)ARTPACK_BUNDLE_BLOCK_SIZE_MAX + 1);
@@ -1772,6 +1804,160 @@ static void copy_all_blocks(artpack_bundle_writer *w, const membuf *src, const a
     for (b = 0; b < o.info.block_count; b++)
         ASSERT_ERR(artpack_bundle_writer_copy_block(w, o.r, b), ARTPACK_OK);
     rd_close(&o);
+}
+
+/* ---- 5b. columnar blocks ---- */
+
+/* Records the schema does not type: an unknown tag 14, tags 16 and up (two-
+ * byte keys), an empty record; among ordinary ones, in columnar bundles of
+ * every codec: get gives every record back byte for byte. */
+static void test_columns_odd_fields(void **state) {
+    static const unsigned char odd1[] = {0x0c, 'x', 0xfe, 0x71, 2, 'a', 'b', 0x84, 0x01, 'z', 'z',
+                                         0xfe, 0xa0, 0x01, 0x05, 0x00};
+    static const unsigned char odd2[] = {0x84, 0x01, 'q', 0xfe, 0x00};
+    static const unsigned char odd3[] = {0x00};
+    static const unsigned char *const odd[3] = {odd1, odd2, odd3};
+    static const size_t odd_size[3] = {sizeof odd1, sizeof odd2, sizeof odd3};
+    static const artpack_codec codecs[3] = {ARTPACK_CODEC_ZSTD, ARTPACK_CODEC_LZ4,
+                                            ARTPACK_CODEC_STORED};
+    int c;
+    (void)state;
+    for (c = 0; c < 3; c++) {
+        artpack_bundle_params p = params_of(codecs[c], 2048, 0);
+        artpack_bundle_writer *w = NULL;
+        membuf out;
+        rd o;
+        size_t i;
+        uint64_t n;
+        p.columns = 1;
+        memset(&out, 0, sizeof out);
+        ASSERT_ERR(artpack_bundle_writer_create(&w, &p, NULL, NULL, membuf_write, &out), ARTPACK_OK);
+        for (i = 0; i < 40; i++) {
+            ASSERT_ERR(artpack_bundle_writer_add(w, recs.rec[i], recs.size[i]), ARTPACK_OK);
+            ASSERT_ERR(artpack_bundle_writer_add(w, odd[i % 3], odd_size[i % 3]), ARTPACK_OK);
+        }
+        ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+        artpack_bundle_writer_free(w);
+        ASSERT_ERR(rd_open(&o, out.p, out.len, NULL), ARTPACK_OK);
+        assert_int_equal(o.info.columns, 1);
+        assert_true(o.info.block_count > 1);
+        for (n = 0; n < 80; n++) {
+            const void *rec;
+            size_t size, k = (size_t)n / 2;
+            ASSERT_ERR(artpack_bundle_get(o.r, n, &rec, &size), ARTPACK_OK);
+            if (n % 2 == 0) {
+                assert_int_equal(size, recs.size[k]);
+                assert_memory_equal(rec, recs.rec[k], size);
+            } else {
+                assert_int_equal(size, odd_size[k % 3]);
+                assert_memory_equal(rec, odd[k % 3], size);
+            }
+        }
+        rd_close(&o);
+        membuf_free(&out);
+    }
+}
+
+/* Columnar content against ap_columns_decode: a valid block rebuilds to
+ * exactly its rows; every cut is refused; every single-byte change is
+ * refused or rebuilds rows that parse; each rule has its case. */
+static void test_columns_content(void **state) {
+    static unsigned char rows[65536], cols[70000], back[70000], work[70000];
+    size_t i, n = 30, pos = 0, rows_len, cols_len = 0, got = 0, flips = 0, refused = 0;
+    ap_block b;
+    (void)state;
+    pos = ap_block_head(rows, (uint32_t)n);
+    for (i = 0; i < n; i++) pos += artpack_varint_write(rows + pos, 10, recs.size[i]);
+    for (i = 0; i < n; i++) {
+        memcpy(rows + pos, recs.rec[i], recs.size[i]);
+        pos += recs.size[i];
+    }
+    rows_len = pos;
+    assert_true(ap_columns_bound(rows_len, (uint32_t)n) <= sizeof cols);
+    ASSERT_ERR(ap_columns_encode(cols, ap_columns_bound(rows_len, (uint32_t)n) - 1, rows, rows_len,
+                                 &cols_len),
+               ARTPACK_E_DST_TOO_SMALL);
+    ASSERT_ERR(ap_columns_encode(cols, sizeof cols, rows, rows_len, &cols_len), ARTPACK_OK);
+    ASSERT_ERR(ap_columns_decode(back, sizeof back, cols, cols_len, &got), ARTPACK_OK);
+    assert_int_equal(got, rows_len);
+    assert_memory_equal(back, rows, rows_len);
+    /* too small a destination, by one byte */
+    ASSERT_ERR(ap_columns_decode(back, rows_len - 1, cols, cols_len, &got), ARTPACK_E_BLOCK);
+    for (i = 0; i < cols_len; i++) /* every cut */
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, cols, i, &got), ARTPACK_E_BLOCK);
+    for (i = 0; i < cols_len; i += 3) { /* a byte changed */
+        artpack_error e;
+        memcpy(work, cols, cols_len);
+        work[i] ^= (unsigned char)(0x11u << (i % 4));
+        e = ap_columns_decode(back, sizeof back, work, cols_len, &got);
+        flips++;
+        if (e != ARTPACK_OK) {
+            ASSERT_ERR(e, ARTPACK_E_BLOCK);
+            refused++;
+        } else {
+            ASSERT_ERR(ap_block_parse(&b, back, got, NULL), ARTPACK_OK);
+        }
+    }
+    assert_true(refused > 0);
+    printf("columnar content, %zu records: rows %zu B, columns %zu B; %zu byte changes: %zu "
+           "refused, the rest rebuild rows that parse\n",
+           n, rows_len, cols_len, flips, refused);
+    { /* each rule: no records; a mask over 16 bits; a column past the end;
+         bytes left over; a field in the wrong column */
+        static const unsigned char none[] = {0x00};
+        static const unsigned char big_mask[] = {0x01, 0x80, 0x80, 0x04, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                 0, 0, 0, 0, 0, 0, 0, 0};
+        unsigned char c[40];
+        size_t k;
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, none, sizeof none, &got), ARTPACK_E_BLOCK);
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, big_mask, sizeof big_mask, &got),
+                   ARTPACK_E_BLOCK);
+        /* one record with a field of tag 1: id "a" (0c 61 fe) in column 1 */
+        memset(c, 0, sizeof c);
+        c[0] = 1;
+        c[1] = 0x02; /* mask: tag 1 */
+        for (k = 0; k < 16; k++) c[2 + k] = k == 1 ? 3 : 0;
+        c[18] = 0x0c, c[19] = 'a', c[20] = 0xfe;
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 21, &got), ARTPACK_OK);
+        assert_int_equal(got, 6); /* 01 05 0c 61 fe 00 */
+        c[3] = 4; /* column 1 says 4 bytes: past the end */
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 21, &got), ARTPACK_E_BLOCK);
+        c[3] = 3;
+        c[21] = 0x0c; /* a byte after the columns */
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 22, &got), ARTPACK_E_BLOCK);
+        c[1] = 0x04; /* the mask says tag 2, the column holds tag 1 */
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 21, &got), ARTPACK_E_BLOCK);
+        c[1] = 0x00; /* no fields: column 1 is left over */
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 21, &got), ARTPACK_E_BLOCK);
+    }
+}
+
+/* Blocks are copied between bundles of the same layout only. */
+static void test_columns_copy(void **state) {
+    membuf x, y;
+    artpack_bundle_params pc = params_of(ARTPACK_CODEC_ZSTD, 2048, 0), pr = pc;
+    artpack_bundle_writer *w = NULL;
+    rd o;
+    (void)state;
+    pc.columns = 1;
+    pr.columns = 0;
+    memset(&x, 0, sizeof x);
+    memset(&y, 0, sizeof y);
+    write_bundle(&x, &pc, &da, iota, 50);
+    ASSERT_ERR(artpack_bundle_writer_create(&w, &pc, &da, NULL, membuf_write, &y), ARTPACK_OK);
+    copy_all_blocks(w, &x, &da);
+    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    artpack_bundle_writer_free(w);
+    assert_int_equal(y.len, x.len);
+    verify_bundle(y.p, y.len, &da, iota, 50);
+    membuf_free(&y);
+    ASSERT_ERR(artpack_bundle_writer_create(&w, &pr, &da, NULL, membuf_write, &y), ARTPACK_OK);
+    ASSERT_ERR(rd_open(&o, x.p, x.len, &da), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_writer_copy_block(w, o.r, 0), ARTPACK_E_PARAM);
+    rd_close(&o);
+    artpack_bundle_writer_free(w);
+    membuf_free(&x);
+    membuf_free(&y);
 }
 
 static void test_copy_block(void **state) {
@@ -2668,6 +2854,9 @@ int main(void) {
         cmocka_unit_test(test_append),
         cmocka_unit_test(test_power_loss),
         cmocka_unit_test(test_bit_flips),
+        cmocka_unit_test(test_columns_odd_fields),
+        cmocka_unit_test(test_columns_content),
+        cmocka_unit_test(test_columns_copy),
         cmocka_unit_test(test_bit_flips_embedded_dict),
         cmocka_unit_test(test_errors_bundle_and_index),
         cmocka_unit_test(test_errors_read),

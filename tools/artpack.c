@@ -1147,7 +1147,7 @@ done:
 enum {
     AP_O_OUTPUT, AP_O_STDOUT, AP_O_FORCE, AP_O_KEEP_GOING, AP_O_QUIET, AP_O_VERBOSE,
     AP_O_HELP, AP_O_VERSION, AP_O_DICT, AP_O_LEVEL, AP_O_ULTRA, AP_O_LZ4, AP_O_STORED,
-    AP_O_NO_CHECK, AP_O_THREADS, AP_O_EMBED_DICT, AP_O_TRAIN, AP_O_BLOCK_SIZE, AP_O_SIZE,
+    AP_O_NO_CHECK, AP_O_THREADS, AP_O_EMBED_DICT, AP_O_TRAIN, AP_O_NO_DICT, AP_O_ROWS, AP_O_BLOCK_SIZE, AP_O_SIZE,
     AP_O_OPTIMIZE, AP_O_ID, AP_O_RANGE, AP_O_JSON, AP_O_WAIT, AP_O_NO_WAIT, AP_O_UNIQUE,
     AP_O_PROGRESS, AP_O_NO_PROGRESS, AP_O_CM, AP_O_NO_WORDS, AP_O_COUNT
 };
@@ -1212,9 +1212,17 @@ static const ap_option_def ap_option_table[] = {
     {AP_O_EMBED_DICT, 0, "embed-dict", NULL, "Bundles:",
      "put the dictionary (zstd-compressed) in the bundle"},
     {AP_O_TRAIN, 0, "train", NULL, NULL,
-     "train a dictionary on the articles packed, and embed it"},
+     "train a dictionary on all the articles packed, and embed it\n"
+     "(without -D, --train or --no-dict, zstd bundles train one on the\n"
+     "first 16 MB of records when they fill 3 blocks or more)"},
+    {AP_O_NO_DICT, 0, "no-dict", NULL, NULL,
+     "no dictionary: do not train one on the articles"},
+    {AP_O_ROWS, 0, "rows", NULL, NULL,
+     "blocks hold whole records one after another (zstd bundles are\n"
+     "columnar by default: each field's values together, smaller; a\n"
+     "reader rebuilds the records in a second block-sized buffer)"},
     {AP_O_BLOCK_SIZE, 0, "block-size", "SIZE", NULL,
-     "articles per block up to SIZE bytes (K, M; up to 64M); default 768K"},
+     "articles per block up to SIZE bytes (K, M; up to 64M); default 1M"},
     {AP_O_UNIQUE, 0, "unique", NULL, NULL,
      "refuse an article whose id was read before, or (append) is in the "
      "bundle already; without it, an id read twice is a warning (append "
@@ -1271,7 +1279,8 @@ static const ap_command ap_commands[] = {
      "itself, as many as --size holds; its level: -1 ... -9)"},
     {"pack", ap_cmd_pack, "[FILE...]",
      AP_OUT | AP_BIT(AP_O_KEEP_GOING) | AP_BIT(AP_O_DICT) | AP_CODEC | AP_BIT(AP_O_THREADS) |
-         AP_BIT(AP_O_EMBED_DICT) | AP_BIT(AP_O_TRAIN) | AP_BIT(AP_O_BLOCK_SIZE) | AP_TRAINING |
+         AP_BIT(AP_O_EMBED_DICT) | AP_BIT(AP_O_TRAIN) | AP_BIT(AP_O_NO_DICT) | AP_BIT(AP_O_ROWS) |
+         AP_BIT(AP_O_BLOCK_SIZE) | AP_TRAINING |
          AP_BIT(AP_O_UNIQUE) | AP_PROGRESS,
      0, AP_MAX_INPUTS, 1, "JSON Lines -> a bundle (blocks of articles, an index)"},
     {"unpack", ap_cmd_unpack, "[BUNDLE]",
@@ -1584,6 +1593,8 @@ static int ap_apply_options(const ap_parsed *p, ap_options *o) {
     o->no_words = (p->seen & AP_BIT(AP_O_NO_WORDS)) != 0;
     o->embed_dict = (p->seen & AP_BIT(AP_O_EMBED_DICT)) != 0;
     o->train_dict = (p->seen & AP_BIT(AP_O_TRAIN)) != 0;
+    o->no_dict = (p->seen & AP_BIT(AP_O_NO_DICT)) != 0;
+    o->rows = (p->seen & AP_BIT(AP_O_ROWS)) != 0;
     o->json = (p->seen & AP_BIT(AP_O_JSON)) != 0;
     o->unique = (p->seen & AP_BIT(AP_O_UNIQUE)) != 0;
     o->progress = p->seen & AP_BIT(AP_O_NO_PROGRESS) ? 0

@@ -31,6 +31,8 @@ typedef struct ap_options {
     int optimize;
     int no_words; /* --no-words */
     int embed_dict, train_dict;   /* pack --embed-dict, --train */
+    int no_dict;                  /* pack --no-dict */
+    int rows;                     /* pack --rows */
     size_t block_size;            /* pack --block-size */
     const char *id;               /* get --id */
     int codec_set;                /* --lz4 or --stored given */

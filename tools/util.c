@@ -478,3 +478,12 @@ int ap_utf8_valid(const unsigned char *s, size_t n, size_t *bad) {
     if (bad) *bad = ok;
     return 0;
 }
+
+size_t ap_auto_dict_size(size_t records_bytes, size_t block_size) {
+    size_t size = records_bytes / 16;
+    if (block_size == 0) block_size = ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT;
+    if (records_bytes / 3 < block_size) return 0;
+    if (size < (size_t)32 << 10) size = (size_t)32 << 10;
+    if (size > (size_t)256 << 10) size = (size_t)256 << 10;
+    return size;
+}
