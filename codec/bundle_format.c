@@ -192,22 +192,22 @@ typedef struct ap_cols {
     size_t at[AP_BLOCK_COLUMNS], end[AP_BLOCK_COLUMNS];
 } ap_cols;
 
-/* Record k's fields taken from the columns (advancing them): its size less
- * its end byte, and, with dst, the fields copied there. 0 when a column does
- * not hold what the mask says. */
+/* The record whose mask is given, its fields copied from the columns
+ * (advancing them) to dst[*out..cap), then its end byte. 0 when a column
+ * does not hold what the mask says or dst is too small. */
 static int ap_cols_record(const unsigned char *src, ap_cols *c, uint64_t mask, unsigned char *dst,
-                          size_t *size) {
-    size_t total = 0;
+                          size_t cap, size_t *out) {
+    size_t at = *out;
     unsigned col;
     for (col = 1; col < AP_BLOCK_COLUMNS; col++) {
         unsigned tag = 0;
         size_t len;
         if (!(mask >> col & 1u)) continue;
         len = ap_field_len(src + c->at[col], c->end[col] - c->at[col], &tag);
-        if (len == 0 || tag != col) return 0;
-        if (dst != NULL) memcpy(dst + total, src + c->at[col], len);
+        if (len == 0 || tag != col || len > cap - at) return 0;
+        memcpy(dst + at, src + c->at[col], len);
         c->at[col] += len;
-        total += len;
+        at += len;
     }
     if (mask & 1u) { /* fields of tags 16 and up: a length, then them */
         ap_reader rd;
@@ -215,22 +215,27 @@ static int ap_cols_record(const unsigned char *src, ap_cols *c, uint64_t mask, u
         rd.base = src;
         rd.size = c->end[0];
         rd.pos = c->at[0];
-        if (ap_read_varint(&rd, &len) != ARTPACK_OK || len == 0 || len > rd.size - rd.pos) return 0;
-        if (dst != NULL) memcpy(dst + total, src + rd.pos, (size_t)len);
+        if (ap_read_varint(&rd, &len) != ARTPACK_OK || len == 0 || len > rd.size - rd.pos ||
+            len > cap - at)
+            return 0;
+        memcpy(dst + at, src + rd.pos, (size_t)len);
         c->at[0] = rd.pos + (size_t)len;
-        total += (size_t)len;
+        at += (size_t)len;
     }
-    *size = total;
+    if (at == cap) return 0;
+    dst[at++] = 0x00;
+    *out = at;
     return 1;
 }
 
 artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const unsigned char *src,
-                                size_t src_size, size_t *written) {
+                                size_t src_size, size_t *start, size_t *written) {
     ap_reader rd, masks;
-    ap_cols c, start;
-    uint64_t n, k, v, total;
-    size_t out, rec;
+    ap_cols c;
+    uint64_t n, k, v;
+    size_t out, sizes, head, room, nsizes;
     unsigned col;
+    AP_RETURN_IF(src_size > 0xFFFFFFFFu, ARTPACK_E_BLOCK); /* a record size: 5 varint bytes */
     rd.base = src;
     rd.size = src_size;
     rd.pos = 0;
@@ -252,33 +257,28 @@ artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const u
         rd.pos += len;
     }
     AP_RETURN_IF(rd.pos != src_size, ARTPACK_E_BLOCK);
-    start = c;
-    /* the rows: varint n, n record sizes (a first pass), the records (a
-     * second one, which finds the same fields: no check needed) */
-    out = artpack_varint_write(dst, dst_capacity, n);
-    AP_RETURN_IF(out == 0, ARTPACK_E_BLOCK);
+    /* One pass: the records go after room for the head and n sizes of up to
+     * 5 bytes, their sizes from the head's end on; then the sizes are moved
+     * up against the records and the head written before them. */
+    head = artpack_varint_write(dst, dst_capacity, n);
+    AP_RETURN_IF(head == 0 || 5 * (size_t)n > dst_capacity - head, ARTPACK_E_BLOCK);
+    room = head + 5 * (size_t)n;
+    out = room;
+    sizes = head;
     rd = masks;
-    for (k = 0, total = 0; k < n; k++) {
-        size_t vn;
+    for (k = 0; k < n; k++) {
+        size_t from = out;
         (void)ap_read_varint(&rd, &v); /* checked above */
-        AP_RETURN_IF(!ap_cols_record(src, &c, v, NULL, &rec), ARTPACK_E_BLOCK);
-        vn = artpack_varint_write(dst + out, dst_capacity - out, (uint64_t)rec + 1);
-        AP_RETURN_IF(vn == 0, ARTPACK_E_BLOCK);
-        out += vn;
-        total += (uint64_t)rec + 1;
+        AP_RETURN_IF(!ap_cols_record(src, &c, v, dst, dst_capacity, &out), ARTPACK_E_BLOCK);
+        sizes += artpack_varint_write(dst + sizes, 5, (uint64_t)(out - from)); /* < 2^32 */
     }
     for (col = 0; col < AP_BLOCK_COLUMNS; col++)
         AP_RETURN_IF(c.at[col] != c.end[col], ARTPACK_E_BLOCK);
-    AP_RETURN_IF(total > dst_capacity - out, ARTPACK_E_BLOCK);
-    c = start;
-    rd = masks;
-    for (k = 0; k < n; k++) {
-        (void)ap_read_varint(&rd, &v);
-        (void)ap_cols_record(src, &c, v, dst + out, &rec);
-        out += rec;
-        dst[out++] = 0x00;
-    }
-    *written = out;
+    nsizes = sizes - head;
+    memmove(dst + room - nsizes, dst + head, nsizes);
+    *start = room - nsizes - head;
+    (void)artpack_varint_write(dst + *start, head, n);
+    *written = out - *start;
     return ARTPACK_OK;
 }
 

@@ -128,10 +128,16 @@ size_t ap_block_head(unsigned char head[ARTPACK_VARINT_MAX], uint32_t count);
  * tags 16 and up. */
 #define AP_BLOCK_COLUMNS 16
 /* Columnar content src -> the row content (varint n, sizes, records) in
- * dst. ARTPACK_E_BLOCK when src is not columnar content whose rows fit
- * dst_capacity. Two passes over the fields; no allocation. */
+ * dst[*start .. *start + *written), in one pass over the fields (no
+ * allocation). dst needs room for the rows plus 5 bytes per record
+ * (ap_columns_rows_room). ARTPACK_E_BLOCK when src is not columnar content
+ * whose rows fit. */
 artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const unsigned char *src,
-                                size_t src_size, size_t *written);
+                                size_t src_size, size_t *start, size_t *written);
+/* The room ap_columns_decode needs for rows of rows_size bytes of count
+ * records: the rows, 5 bytes per record. */
+#define ap_columns_rows_room(rows_size, count) \
+    ((size_t)(rows_size) + 5 * (size_t)(count) + ARTPACK_VARINT_MAX)
 /* Row content (of valid records) -> columnar content; dst_capacity at least
  * ap_columns_bound(rows_size, count of records). */
 size_t ap_columns_bound(size_t rows_size, uint32_t count);

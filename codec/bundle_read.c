@@ -118,6 +118,7 @@ struct artpack_bundle_reader {
     unsigned char *buf;      /* the block buffer */
     size_t buf_size;
     unsigned char *rows;     /* columnar blocks: the records rebuilt (else buf) */
+    size_t rows_size;
     uint32_t *marks;         /* the loaded block's record positions */
     uint32_t most;           /* records per block the marks have room for */
     /* The live table's last entry: the last segment. The nlive - 1 entries
@@ -163,7 +164,7 @@ static size_t ap_buf_size(const artpack_bundle_info *info, int load_dict, int ma
  * (load: loaded from the bundle; never without zstd, which compresses it). */
 typedef struct ap_layout {
     size_t buf, rows, marks, zstd, dict, end; /* offsets */
-    size_t buf_size, most;
+    size_t buf_size, rows_size, most;
     int load;
 } ap_layout;
 
@@ -175,7 +176,8 @@ static size_t ap_layout_of(const artpack_bundle_info *info, int load_embedded_di
     l->most = ap_block_most(info);
     l->buf = AP_ALIGN16(sizeof(artpack_bundle_reader));
     l->rows = l->buf + AP_ALIGN16(l->buf_size);
-    l->marks = l->rows + (info->columns ? AP_ALIGN16(info->max_block_content) : 0);
+    l->rows_size = info->columns ? ap_columns_rows_room(info->max_block_content, l->most) : 0;
+    l->marks = l->rows + AP_ALIGN16(l->rows_size);
     l->zstd = l->marks + AP_ALIGN16(ap_block_marks(l->most) * sizeof(uint32_t));
     l->dict = l->zstd + (info->codec == ARTPACK_CODEC_ZSTD || l->load ? ap_zstd_dec_size() : 0);
     l->end = l->dict + (l->load ? AP_ALIGN16(info->dict_size) : 0);
@@ -306,6 +308,7 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
     r->buf = ws + l.buf;
     r->buf_size = l.buf_size;
     r->rows = info->columns ? ws + l.rows : r->buf;
+    r->rows_size = l.rows_size;
     r->marks = (uint32_t *)(void *)(ws + l.marks);
     r->most = (uint32_t)l.most;
     AP_TRY(ap_reader_decoder(r, ws, &l, dict));
@@ -424,9 +427,14 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
     }
     AP_TRY(ap_decode_block(r, src, e.frame, &content));
     r->blk_decoded = content;
-    if (r->info.columns) /* the records rebuilt from the columns */
-        AP_TRY(ap_columns_decode(r->rows, r->info.max_block_content, r->buf, content, &content));
-    AP_TRY(ap_block_parse_marks(&r->blk, r->rows, content, count, r->marks));
+    if (r->info.columns) { /* the records rebuilt from the columns */
+        size_t at = 0;
+        AP_TRY(ap_columns_decode(r->rows, r->rows_size, r->buf, content, &at, &content));
+        AP_RETURN_IF(content > r->info.max_block_content, ARTPACK_E_BLOCK);
+        AP_TRY(ap_block_parse_marks(&r->blk, r->rows + at, content, count, r->marks));
+    } else {
+        AP_TRY(ap_block_parse_marks(&r->blk, r->buf, content, count, r->marks));
+    }
     r->blk_seg_i = r->seg_i;
     r->blk_index = i;
     r->blk_first = r->seg.first + e.first;

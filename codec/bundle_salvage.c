@@ -83,17 +83,17 @@ static artpack_error ap_content_room(ap_salvager *s, size_t n) {
     return s->content ? ARTPACK_OK : ARTPACK_E_ALLOC;
 }
 
-/* A columnar block's rows (ARTPACK_E_BLOCK when it is not one). A row is at
- * most 5 bytes (its size, its end byte) larger than its mask. */
-static artpack_error ap_rebuild_rows(ap_salvager *s, size_t size, size_t *rows) {
-    size_t n = size + 5 * (size_t)AP_BLOCK_ARTICLES_MAX + ARTPACK_VARINT_MAX;
+/* A columnar block's rows at s->rows + *at (ARTPACK_E_BLOCK when it is not
+ * one): its fields, an end byte per record, ap_columns_decode's room. */
+static artpack_error ap_rebuild_rows(ap_salvager *s, size_t size, size_t *at, size_t *rows) {
+    size_t n = ap_columns_rows_room(size + AP_BLOCK_ARTICLES_MAX, AP_BLOCK_ARTICLES_MAX);
     if (n > s->rows_cap) {
         if (s->rows) s->mem.free(s->mem.opaque, s->rows);
         s->rows = (unsigned char *)s->mem.alloc(s->mem.opaque, n);
         s->rows_cap = s->rows ? n : 0;
         AP_RETURN_IF(s->rows == NULL, ARTPACK_E_ALLOC);
     }
-    return ap_columns_decode(s->rows, s->rows_cap, s->content, size, rows);
+    return ap_columns_decode(s->rows, s->rows_cap, s->content, size, at, rows);
 }
 
 /* Hands every record of a block's content to the callback, if all are valid
@@ -107,8 +107,9 @@ static artpack_error ap_emit_records(ap_salvager *s, size_t size) {
     artpack_error e = s->columns == 1 ? ARTPACK_E_BLOCK
                                       : ap_block_parse(&blk, s->content, size, NULL);
     if (e == ARTPACK_E_BLOCK && s->columns != 0) {
-        AP_TRY(ap_rebuild_rows(s, size, &len));
-        e = ap_block_parse(&blk, s->rows, len, NULL);
+        size_t at = 0;
+        AP_TRY(ap_rebuild_rows(s, size, &at, &len));
+        e = ap_block_parse(&blk, s->rows + at, len, NULL);
     }
     AP_TRY(e);
     ap_block_iter_init(&it, &blk); /* check all, then hand them over */

@@ -191,15 +191,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     if (mode & 8) { /* columnar content: rebuilt rows parse, or it is refused */
-        size_t cap = (size - 1) + 5 * (size_t)AP_BLOCK_ARTICLES_MAX + ARTPACK_VARINT_MAX, got = 0;
+        size_t cap = ap_columns_rows_room(size - 1 + AP_BLOCK_ARTICLES_MAX, AP_BLOCK_ARTICLES_MAX);
+        size_t got = 0, at = 0;
         unsigned char *rows = (unsigned char *)malloc(cap);
         artpack_error e;
         CHECK(rows != NULL);
-        e = ap_columns_decode(rows, cap, data + 1, size - 1, &got);
+        e = ap_columns_decode(rows, cap, data + 1, size - 1, &at, &got);
         CHECK(e == ARTPACK_OK || e == ARTPACK_E_BLOCK);
         if (e == ARTPACK_OK) {
             ap_block b;
-            CHECK(got <= cap && ap_block_parse(&b, rows, got, NULL) == ARTPACK_OK);
+            CHECK(at + got <= cap && ap_block_parse(&b, rows + at, got, NULL) == ARTPACK_OK);
         }
         free(rows);
         return 0;

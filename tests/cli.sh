@@ -227,6 +227,28 @@ for mode in "--embed-dict -D $t/d.dict" "--train --size 8K" "--lz4 --embed-dict 
     python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/m.out" >/dev/null && ok || bad "round trip of pack $mode"
     rm -f "$t/m.apb" "$t/m.out"
 done
+# without -D: a dictionary trained on the bundle's own articles when they
+# fill 3 blocks (b.jsonl: about 170 KB of records), embedded; --no-dict: none;
+# zstd blocks are columnar unless --rows (info's format flags)
+info_field() { ap info --json "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
+run ap pack -v --block-size 16K -o "$t/auto.apb" "$t/b.jsonl"; expect_rc 0 "pack without -D"
+expect_err "trained on the first 200 articles" "pack without -D trains on the articles"
+[ "$(info_field "$t/auto.apb" dict)" = embedded ] && ok || bad "pack without -D embeds the dictionary it trains"
+[ "$(info_field "$t/auto.apb" layout)" = columns ] && ok || bad "pack: zstd blocks are columnar"
+run ap pack --block-size 16K --no-dict -o "$t/nod.apb" "$t/b.jsonl"; expect_rc 0 "pack --no-dict"
+[ "$(info_field "$t/nod.apb" dict)" = none ] && ok || bad "pack --no-dict: no dictionary"
+[ "$(stat -c %s "$t/auto.apb")" -lt "$(stat -c %s "$t/nod.apb")" ] && ok || bad "the trained dictionary pays on b.jsonl"
+run ap pack --block-size 128K -o "$t/few.apb" "$t/b.jsonl"; expect_rc 0 "pack of under 3 blocks"
+[ "$(info_field "$t/few.apb" dict)" = none ] && ok || bad "pack of under 3 blocks trains no dictionary"
+run ap pack --rows -D "$t/d.dict" -o "$t/rows.apb" "$t/b.jsonl"; expect_rc 0 "pack --rows"
+[ "$(info_field "$t/rows.apb" layout)" = rows ] && ok || bad "pack --rows: row blocks"
+for f in auto nod few rows; do
+    run ap unpack -D "$t/d.dict" -o "$t/m.out" "$t/$f.apb"; expect_rc 0 "unpack of $f.apb"
+    python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/m.out" >/dev/null && ok || bad "round trip of $f.apb"
+done
+run ap pack --no-dict -D "$t/d.dict" -o "$t/x.apb" "$t/b.jsonl"; expect_rc 1 "pack --no-dict with -D"
+ap pack -D "$t/d.dict" -o "$t/cols.apb" "$t/b.jsonl" 2>/dev/null
+run ap merge -D "$t/d.dict" -o "$t/bad.apb" "$t/cols.apb" "$t/rows.apb"; expect_rc 1 "merge of columnar and row bundles"; expect_err "columnar" "merge refusal names the layouts"
 run ap get -D "$t/d.dict" "$t/b.apb" 7; expect_rc 0 "get N"
 sed -n 8p "$t/b.jsonl" >"$t/want.jsonl"; python3 "$here/jsonl_same.py" "$t/want.jsonl" "$t/out.txt" >/dev/null && ok || bad "get 7 is the 8th article"
 run ap get -D "$t/d.dict" "$t/b.apb" --id synthetic-5-42; expect_rc 0 "get --id"; grep -q '"id":"synthetic-5-42"' "$t/out.txt" && ok || bad "get --id finds it"
@@ -620,7 +642,7 @@ python3 - "$t/out.txt" "$id_d" <<'PY' && ok || bad "info --json: the bundle's fa
 import json, sys
 i = json.load(open(sys.argv[1]))
 assert i["kind"] == "bundle" and i["articles"] == 200 and i["blocks"] == 35 and i["codec"] == "zstd"
-assert i["dict_id"] == int(sys.argv[2]) and i["commits"] == 1 and i["format_version"] == 2
+assert i["dict_id"] == int(sys.argv[2]) and i["commits"] == 1 and i["format_version"] == 3
 assert i["record_bytes"] > i["bytes"] and i["ratio"] > 1 and i["damaged_blocks"] == 0
 PY
 run ap info --json "$t/a.apb"; python3 -c 'import json,sys; i=json.load(open(sys.argv[1])); sys.exit(0 if i["commits"] == 2 and i["articles"] == 230 else 1)' "$t/out.txt" && ok || bad "info: an appended bundle has 2 commits"

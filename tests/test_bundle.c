@@ -1863,7 +1863,8 @@ static void test_columns_odd_fields(void **state) {
  * refused or rebuilds rows that parse; each rule has its case. */
 static void test_columns_content(void **state) {
     static unsigned char rows[65536], cols[70000], back[70000], work[70000];
-    size_t i, n = 30, pos = 0, rows_len, cols_len = 0, got = 0, flips = 0, refused = 0;
+    size_t i, n = 30, pos = 0, rows_len, cols_len = 0, got = 0, at = 0, flips = 0, refused = 0;
+    size_t need;
     ap_block b;
     (void)state;
     pos = ap_block_head(rows, (uint32_t)n);
@@ -1878,24 +1879,29 @@ static void test_columns_content(void **state) {
                                  &cols_len),
                ARTPACK_E_DST_TOO_SMALL);
     ASSERT_ERR(ap_columns_encode(cols, sizeof cols, rows, rows_len, &cols_len), ARTPACK_OK);
-    ASSERT_ERR(ap_columns_decode(back, sizeof back, cols, cols_len, &got), ARTPACK_OK);
+    ASSERT_ERR(ap_columns_decode(back, sizeof back, cols, cols_len, &at, &got), ARTPACK_OK);
     assert_int_equal(got, rows_len);
-    assert_memory_equal(back, rows, rows_len);
-    /* too small a destination, by one byte */
-    ASSERT_ERR(ap_columns_decode(back, rows_len - 1, cols, cols_len, &got), ARTPACK_E_BLOCK);
+    assert_memory_equal(back + at, rows, rows_len);
+    /* the room it needs: the rows and 5 bytes per record, less the sizes;
+     * one byte less is refused */
+    need = at + rows_len;
+    assert_true(need <= ap_columns_rows_room(rows_len, n));
+    ASSERT_ERR(ap_columns_decode(back, need, cols, cols_len, &at, &got), ARTPACK_OK);
+    assert_memory_equal(back + at, rows, rows_len);
+    ASSERT_ERR(ap_columns_decode(back, need - 1, cols, cols_len, &at, &got), ARTPACK_E_BLOCK);
     for (i = 0; i < cols_len; i++) /* every cut */
-        ASSERT_ERR(ap_columns_decode(back, sizeof back, cols, i, &got), ARTPACK_E_BLOCK);
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, cols, i, &at, &got), ARTPACK_E_BLOCK);
     for (i = 0; i < cols_len; i += 3) { /* a byte changed */
         artpack_error e;
         memcpy(work, cols, cols_len);
         work[i] ^= (unsigned char)(0x11u << (i % 4));
-        e = ap_columns_decode(back, sizeof back, work, cols_len, &got);
+        e = ap_columns_decode(back, sizeof back, work, cols_len, &at, &got);
         flips++;
         if (e != ARTPACK_OK) {
             ASSERT_ERR(e, ARTPACK_E_BLOCK);
             refused++;
         } else {
-            ASSERT_ERR(ap_block_parse(&b, back, got, NULL), ARTPACK_OK);
+            ASSERT_ERR(ap_block_parse(&b, back + at, got, NULL), ARTPACK_OK);
         }
     }
     assert_true(refused > 0);
@@ -1909,8 +1915,8 @@ static void test_columns_content(void **state) {
                                                  0, 0, 0, 0, 0, 0, 0, 0};
         unsigned char c[40];
         size_t k;
-        ASSERT_ERR(ap_columns_decode(back, sizeof back, none, sizeof none, &got), ARTPACK_E_BLOCK);
-        ASSERT_ERR(ap_columns_decode(back, sizeof back, big_mask, sizeof big_mask, &got),
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, none, sizeof none, &at, &got), ARTPACK_E_BLOCK);
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, big_mask, sizeof big_mask, &at, &got),
                    ARTPACK_E_BLOCK);
         /* one record with a field of tag 1: id "a" (0c 61 fe) in column 1 */
         memset(c, 0, sizeof c);
@@ -1918,17 +1924,17 @@ static void test_columns_content(void **state) {
         c[1] = 0x02; /* mask: tag 1 */
         for (k = 0; k < 16; k++) c[2 + k] = k == 1 ? 3 : 0;
         c[18] = 0x0c, c[19] = 'a', c[20] = 0xfe;
-        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 21, &got), ARTPACK_OK);
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 21, &at, &got), ARTPACK_OK);
         assert_int_equal(got, 6); /* 01 05 0c 61 fe 00 */
         c[3] = 4; /* column 1 says 4 bytes: past the end */
-        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 21, &got), ARTPACK_E_BLOCK);
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 21, &at, &got), ARTPACK_E_BLOCK);
         c[3] = 3;
         c[21] = 0x0c; /* a byte after the columns */
-        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 22, &got), ARTPACK_E_BLOCK);
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 22, &at, &got), ARTPACK_E_BLOCK);
         c[1] = 0x04; /* the mask says tag 2, the column holds tag 1 */
-        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 21, &got), ARTPACK_E_BLOCK);
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 21, &at, &got), ARTPACK_E_BLOCK);
         c[1] = 0x00; /* no fields: column 1 is left over */
-        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 21, &got), ARTPACK_E_BLOCK);
+        ASSERT_ERR(ap_columns_decode(back, sizeof back, c, 21, &at, &got), ARTPACK_E_BLOCK);
     }
 }
 

@@ -1388,6 +1388,7 @@ int ap_bundle_info(const ap_options *o, const char *path, int fd, ap_info *f) {
     if (b.info.dict_embedded) ap_info_num(f, "dict_bytes", b.info.dict_size);
     ap_info_num(f, "articles", b.info.article_count);
     ap_info_num(f, "blocks", b.info.block_count);
+    ap_info_str(f, "layout", b.info.columns ? "columns" : "rows");
     ap_info_num(f, "commits", commits);
     ap_info_num(f, "block_size", b.info.block_size);
     ap_info_num(f, "largest_block", b.info.max_block_content);

@@ -3,6 +3,8 @@
 #include "util.h"
 #include "artpack.h"
 
+#include "artpack.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
