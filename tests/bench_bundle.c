@@ -2,13 +2,15 @@
  * sizes, layouts and dictionaries.
  *
  * Usage: bench_bundle CORPUS_DIR OUT_DIR
- * Block sizes: row blocks, a 110 KB dictionary (artpack_dict_train) trained
- * on all of reuters_financial.jsonl for bbc.jsonl and reuters21578.jsonl, on
- * its first 90 % for the last 10 % (held out), embedded. Then, 1 MB blocks:
- * rows or columns, with no dictionary, with one trained on the bundle's own
- * articles (the size `artpack pack` picks, ap_auto_dict_size) and embedded,
- * and with a 4 MB one from the same reuters_financial part, held by the
- * device (not counted). Every bundle is zstd -19.
+ * For bbc.jsonl, reuters21578.jsonl and the last 10 % of
+ * reuters_financial.jsonl (held out): block sizes as `artpack pack` writes
+ * them (columnar blocks, a dictionary trained on the bundle's own articles
+ * of the size ap_auto_dict_size picks, embedded); then, at the default block
+ * size, rows or columns with no dictionary, their own, a 110 KB reuters one
+ * embedded (the old default) and a 4 MB reuters one held by the device (not
+ * counted). Reuters dictionaries (artpack_dict_train) are trained on all of
+ * reuters_financial.jsonl, or on its first 90 % for the held-out part. Every
+ * bundle is zstd -19.
  * Latency: median and 90th percentile of artpack_bundle_get() of 2,000
  * article numbers drawn at random (fixed seed), each on a reader whose block
  * cache was just emptied, so each get reads and decodes a block; CPU time of
@@ -169,7 +171,8 @@ static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *
     }
     qsort(lat, 2000, sizeof lat[0], cmp_double);
     if (block == 1) snprintf(label, sizeof label, "1 article");
-    else if (block >= 1048576) snprintf(label, sizeof label, "%zu MB", block >> 20);
+    else if (block >= 1048576 && block % 1048576 == 0)
+        snprintf(label, sizeof label, "%zu MB", block >> 20);
     else snprintf(label, sizeof label, "%zu KB", block >> 10);
     printf("| %s | %s | %s | %zu | %llu | %zu | %.2f | %.1f | %.1f | %zu | %zu |\n", name, label,
            what, out.len, (unsigned long long)info.block_count, index_bytes,
@@ -183,29 +186,39 @@ static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *
     ap_buf_free(&out);
 }
 
-/* The rows of one file: block sizes, then the layouts and dictionaries. */
+/* The rows of one file: block sizes as `artpack pack` writes them (columns,
+ * its own dictionary when it trains one), then, at the default block size,
+ * the layouts and dictionaries side by side. */
 static void file_rows(FILE *csv, const char *name, const recs *r, const artpack_dict *d110,
                       const artpack_dict *d4m) {
-    static const size_t blocks[] = {1, 16384, 65536, 262144, 786432, 1048576};
-    const size_t mb = 1048576;
-    size_t i, own = ap_auto_dict_size(r->data.len, mb);
+    static const size_t blocks[] = {1, 16384, 65536, 262144, 786432, 917504, 983040, 1048576};
+    const size_t def = ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT;
+    size_t i, own = ap_auto_dict_size(r->data.len, def);
     ap_buf own_buf = {NULL, 0, 0};
     artpack_dict d_own;
-    char what[96];
-    for (i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
-        run(csv, name, r, d110, blocks[i], 0, 1, "rows, reuters 110 KB dict embedded");
-    run(csv, name, r, NULL, mb, 0, 0, "rows, no dict");
-    run(csv, name, r, NULL, mb, 1, 0, "columns, no dict");
+    const artpack_dict *dp = NULL;
+    char what[96], packs[96];
     if (own) {
         train(r, own, &own_buf, &d_own);
-        snprintf(what, sizeof what, "rows, own %zu KB dict embedded", own >> 10);
-        run(csv, name, r, &d_own, mb, 0, 1, what);
-        snprintf(what, sizeof what, "**columns, own %zu KB dict embedded (pack's default)**",
-                 own >> 10);
-        run(csv, name, r, &d_own, mb, 1, 1, what);
+        dp = &d_own;
+        snprintf(packs, sizeof packs, "columns, own %zu KB dict embedded", own >> 10);
+    } else {
+        snprintf(packs, sizeof packs, "columns, no dict (under 3 blocks: pack trains none)");
     }
-    run(csv, name, r, d4m, mb, 0, 0, "rows, reuters 4 MB dict held by the device");
-    run(csv, name, r, d4m, mb, 1, 0, "columns, reuters 4 MB dict held by the device");
+    for (i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+        snprintf(what, sizeof what, blocks[i] == def ? "**%s (pack's default)**" : "%s", packs);
+        run(csv, name, r, dp, blocks[i], 1, 1, what);
+    }
+    run(csv, name, r, d110, 786432, 0, 1, "rows, reuters 110 KB dict embedded (the old default)");
+    run(csv, name, r, d110, def, 0, 1, "rows, reuters 110 KB dict embedded");
+    run(csv, name, r, NULL, def, 0, 0, "rows, no dict");
+    run(csv, name, r, NULL, def, 1, 0, "columns, no dict");
+    if (own) {
+        snprintf(what, sizeof what, "rows, own %zu KB dict embedded", own >> 10);
+        run(csv, name, r, &d_own, def, 0, 1, what);
+    }
+    run(csv, name, r, d4m, def, 0, 0, "rows, reuters 4 MB dict held by the device");
+    run(csv, name, r, d4m, def, 1, 0, "columns, reuters 4 MB dict held by the device");
     ap_buf_free(&own_buf);
 }
 

@@ -243,9 +243,12 @@ run ap pack --block-size 128K -o "$t/few.apb" "$t/b.jsonl"; expect_rc 0 "pack of
 run ap pack --rows -D "$t/d.dict" -o "$t/rows.apb" "$t/b.jsonl"; expect_rc 0 "pack --rows"
 [ "$(info_field "$t/rows.apb" layout)" = rows ] && ok || bad "pack --rows: row blocks"
 for f in auto nod few rows; do
-    run ap unpack -D "$t/d.dict" -o "$t/m.out" "$t/$f.apb"; expect_rc 0 "unpack of $f.apb"
+    dopt=; [ $f = rows ] && dopt="-D $t/d.dict"
+    # shellcheck disable=SC2086
+    run ap unpack -f $dopt -o "$t/m.out" "$t/$f.apb"; expect_rc 0 "unpack of $f.apb"
     python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/m.out" >/dev/null && ok || bad "round trip of $f.apb"
 done
+rm -f "$t/m.out"
 run ap pack --no-dict -D "$t/d.dict" -o "$t/x.apb" "$t/b.jsonl"; expect_rc 1 "pack --no-dict with -D"
 ap pack -D "$t/d.dict" -o "$t/cols.apb" "$t/b.jsonl" 2>/dev/null
 run ap merge -D "$t/d.dict" -o "$t/bad.apb" "$t/cols.apb" "$t/rows.apb"; expect_rc 1 "merge of columnar and row bundles"; expect_err "columnar" "merge refusal names the layouts"
