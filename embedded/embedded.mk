@@ -51,7 +51,7 @@ $(EMB)/data/stamp: $(B)/artpack embedded/gen-data.py tests/make-articles.py
 	$(B)/artpack train -q -f --size 16K -o $(EMB)/data/dict $(EMB)/data/train.jsonl
 	$(B)/artpack encode -q -f -o $(EMB)/data/records.apr $(EMB)/data/articles.jsonl
 	$(B)/artpack pack -q -f --lz4 -D $(EMB)/data/dict --block-size 4K -o $(EMB)/data/lz4.apb $(EMB)/data/articles.jsonl
-	$(B)/artpack pack -q -f -19 -D $(EMB)/data/dict --block-size 4K -o $(EMB)/data/zstd.apb $(EMB)/data/articles.jsonl
+	$(B)/artpack pack -q -f -19 --rows -D $(EMB)/data/dict --block-size 4K -o $(EMB)/data/zstd.apb $(EMB)/data/articles.jsonl
 	python3 embedded/gen-data.py $(EMB)/data/record.c $(EMB)/data/records.apr
 	$(B)/artpack encode -q -f --lz4 -D $(EMB)/data/dict -o $(EMB)/data/lz4.apz $(EMB)/data/articles.jsonl
 	$(B)/artpack encode -q -f -19 -D $(EMB)/data/dict -o $(EMB)/data/zstd.apz $(EMB)/data/articles.jsonl
