@@ -187,11 +187,6 @@ static size_t ap_field_len(const unsigned char *p, size_t n, unsigned *tag) {
     }
 }
 
-/* The columns of a columnar block: where each starts and ends in src. */
-typedef struct ap_cols {
-    size_t at[AP_BLOCK_COLUMNS], end[AP_BLOCK_COLUMNS];
-} ap_cols;
-
 /* The record whose mask is given, its fields copied from the columns
  * (advancing them) to dst[*out..cap), then its end byte. 0 when a column
  * does not hold what the mask says or dst is too small. */
@@ -228,12 +223,11 @@ static int ap_cols_record(const unsigned char *src, ap_cols *c, uint64_t mask, u
     return 1;
 }
 
-artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const unsigned char *src,
-                                size_t src_size, size_t *start, size_t *written) {
-    ap_reader rd, masks;
-    ap_cols c;
+/* The header of columnar content: its count, where its masks start, and the
+ * columns' bounds (their sizes add up to exactly the rest). */
+static artpack_error ap_cols_open(ap_colstate *s, const unsigned char *src, size_t src_size) {
+    ap_reader rd;
     uint64_t n, k, v;
-    size_t out, sizes, head, room, nsizes;
     unsigned col;
     AP_RETURN_IF(src_size > 0xFFFFFFFFu, ARTPACK_E_BLOCK); /* a record size: 5 varint bytes */
     rd.base = src;
@@ -241,44 +235,93 @@ artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const u
     rd.pos = 0;
     AP_RETURN_IF(ap_read_varint(&rd, &n) != ARTPACK_OK || n == 0 || n > AP_BLOCK_ARTICLES_MAX,
                  ARTPACK_E_BLOCK);
-    masks = rd;
+    s->masks = rd.pos;
     for (k = 0; k < n; k++)
         AP_RETURN_IF(ap_read_varint(&rd, &v) != ARTPACK_OK || v >> AP_BLOCK_COLUMNS != 0,
                      ARTPACK_E_BLOCK);
     for (col = 0; col < AP_BLOCK_COLUMNS; col++) {
         AP_RETURN_IF(ap_read_varint(&rd, &v) != ARTPACK_OK, ARTPACK_E_BLOCK);
-        c.at[col] = (size_t)v; /* sizes for now */
+        s->c.at[col] = (size_t)v; /* sizes for now */
     }
     for (col = 0; col < AP_BLOCK_COLUMNS; col++) {
-        size_t len = c.at[col];
+        size_t len = s->c.at[col];
         AP_RETURN_IF(len > src_size - rd.pos, ARTPACK_E_BLOCK);
-        c.at[col] = rd.pos;
-        c.end[col] = rd.pos + len;
+        s->c.at[col] = rd.pos;
+        s->c.end[col] = rd.pos + len;
         rd.pos += len;
     }
     AP_RETURN_IF(rd.pos != src_size, ARTPACK_E_BLOCK);
-    /* One pass: the records go after room for the head and n sizes of up to
-     * 5 bytes, their sizes from the head's end on; then the sizes are moved
-     * up against the records and the head written before them. */
-    head = artpack_varint_write(dst, dst_capacity, n);
-    AP_RETURN_IF(head == 0 || 5 * (size_t)n > dst_capacity - head, ARTPACK_E_BLOCK);
-    room = head + 5 * (size_t)n;
-    out = room;
-    sizes = head;
-    rd = masks;
-    for (k = 0; k < n; k++) {
-        size_t from = out;
-        (void)ap_read_varint(&rd, &v); /* checked above */
-        AP_RETURN_IF(!ap_cols_record(src, &c, v, dst, dst_capacity, &out), ARTPACK_E_BLOCK);
-        sizes += artpack_varint_write(dst + sizes, 5, (uint64_t)(out - from)); /* < 2^32 */
+    s->src = src;
+    s->src_size = src_size;
+    s->n = (uint32_t)n;
+    s->done = 0;
+    return ARTPACK_OK;
+}
+
+artpack_error ap_columns_start(ap_colstate *s, const unsigned char *src, size_t src_size,
+                               uint32_t count, unsigned char *dst, size_t dst_capacity,
+                               ap_block *b) {
+    AP_TRY(ap_cols_open(s, src, src_size));
+    AP_RETURN_IF(count != 0 && s->n != count, ARTPACK_E_BLOCK);
+    s->head = artpack_varint_write(dst, dst_capacity, s->n);
+    AP_RETURN_IF(s->head == 0 || 5 * (size_t)s->n > dst_capacity - s->head, ARTPACK_E_BLOCK);
+    s->room = s->head + 5 * (size_t)s->n;
+    s->out = s->room;
+    s->sizes = s->head;
+    if (b != NULL) {
+        b->base = dst;
+        b->size = s->room; /* grows as records are rebuilt */
+        b->count = s->n;
+        b->sizes_pos = s->head;
+        b->records_pos = s->room;
     }
-    for (col = 0; col < AP_BLOCK_COLUMNS; col++)
-        AP_RETURN_IF(c.at[col] != c.end[col], ARTPACK_E_BLOCK);
-    nsizes = sizes - head;
-    memmove(dst + room - nsizes, dst + head, nsizes);
-    *start = room - nsizes - head;
-    (void)artpack_varint_write(dst + *start, head, n);
-    *written = out - *start;
+    return ARTPACK_OK;
+}
+
+artpack_error ap_columns_upto(ap_colstate *s, unsigned char *dst, size_t dst_capacity, uint32_t k,
+                              uint32_t *marks) {
+    ap_reader rd;
+    uint64_t v;
+    unsigned col;
+    if (k >= s->n) k = s->n - 1;
+    if (s->done > k) return ARTPACK_OK;
+    rd.base = s->src;
+    rd.size = s->src_size;
+    rd.pos = s->masks;
+    while (s->done <= k) {
+        size_t from = s->out;
+        (void)ap_read_varint(&rd, &v); /* checked by ap_cols_open */
+        if (marks != NULL && s->done % AP_OFFSET_STRIDE == 0) {
+            marks[2 * (s->done / AP_OFFSET_STRIDE)] = (uint32_t)s->sizes;
+            marks[2 * (s->done / AP_OFFSET_STRIDE) + 1] = (uint32_t)(s->out - s->room);
+        }
+        AP_RETURN_IF(!ap_cols_record(s->src, &s->c, v, dst, dst_capacity, &s->out),
+                     ARTPACK_E_BLOCK);
+        s->sizes += artpack_varint_write(dst + s->sizes, 5, (uint64_t)(s->out - from));
+        s->done++;
+    }
+    s->masks = rd.pos;
+    if (s->done == s->n) /* every column used up exactly */
+        for (col = 0; col < AP_BLOCK_COLUMNS; col++)
+            AP_RETURN_IF(s->c.at[col] != s->c.end[col], ARTPACK_E_BLOCK);
+    return ARTPACK_OK;
+}
+
+size_t ap_columns_finish(ap_colstate *s, unsigned char *dst, size_t *written) {
+    size_t nsizes = s->sizes - s->head, start;
+    memmove(dst + s->room - nsizes, dst + s->head, nsizes);
+    start = s->room - nsizes - s->head;
+    (void)artpack_varint_write(dst + start, s->head, s->n);
+    *written = s->out - start;
+    return start;
+}
+
+artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const unsigned char *src,
+                                size_t src_size, size_t *start, size_t *written) {
+    ap_colstate s;
+    AP_TRY(ap_columns_start(&s, src, src_size, 0, dst, dst_capacity, NULL));
+    AP_TRY(ap_columns_upto(&s, dst, dst_capacity, s.n - 1, NULL));
+    *start = ap_columns_finish(&s, dst, written);
     return ARTPACK_OK;
 }
 

@@ -127,11 +127,44 @@ size_t ap_block_head(unsigned char head[ARTPACK_VARINT_MAX], uint32_t count);
  * column 0, for each record with bit 0, a varint length and its fields of
  * tags 16 and up. */
 #define AP_BLOCK_COLUMNS 16
-/* Columnar content src -> the row content (varint n, sizes, records) in
- * dst[*start .. *start + *written), in one pass over the fields (no
- * allocation). dst needs room for the rows plus 5 bytes per record
- * (ap_columns_rows_room). ARTPACK_E_BLOCK when src is not columnar content
- * whose rows fit. */
+/* The columns of a columnar block: where each starts and ends in src. */
+typedef struct ap_cols {
+    size_t at[AP_BLOCK_COLUMNS], end[AP_BLOCK_COLUMNS];
+} ap_cols;
+/* Rows being rebuilt from columnar content, record by record: the records
+ * go to dst from room on (room: the head and 5 bytes per record), their
+ * size varints from the head's end on, so that a block parsed so (base dst,
+ * records at room) reads through ap_block_record as row content does. */
+typedef struct ap_colstate {
+    const unsigned char *src;
+    size_t src_size;
+    ap_cols c;              /* the column cursors */
+    size_t masks;           /* the next record's mask in src */
+    size_t head, room;      /* the head's length; where the records start */
+    size_t out, sizes;      /* where the next record and its size go */
+    uint32_t n, done;       /* records; records rebuilt */
+} ap_colstate;
+/* Checks the content's header (count, masks, column sizes that add up to
+ * exactly the rest; count 0: any) and sets up the rebuild into dst; with b,
+ * a block whose records ap_block_record reads as they are rebuilt.
+ * ARTPACK_E_BLOCK when src is not such content or dst cannot hold the head
+ * and 5 bytes per record. */
+artpack_error ap_columns_start(ap_colstate *s, const unsigned char *src, size_t src_size,
+                               uint32_t count, unsigned char *dst, size_t dst_capacity,
+                               ap_block *b);
+/* Rebuilds records up to k (k >= n: all) into dst (at most dst_capacity),
+ * with marks (NULL: none) for every AP_OFFSET_STRIDE-th one as
+ * ap_block_parse_marks writes them; once the last is rebuilt, checks that
+ * every column was used up exactly. ARTPACK_E_BLOCK when a column does not
+ * hold what a mask says or dst is full: the state is then unusable. */
+artpack_error ap_columns_upto(ap_colstate *s, unsigned char *dst, size_t dst_capacity, uint32_t k,
+                              uint32_t *marks);
+/* All records rebuilt: the sizes moved up against the records and the head
+ * before them, so that dst[start .. start + *written) is row content (the
+ * marks no longer hold). Returns start. */
+size_t ap_columns_finish(ap_colstate *s, unsigned char *dst, size_t *written);
+/* The three in one: columnar content src -> row content in
+ * dst[*start .. *start + *written). */
 artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const unsigned char *src,
                                 size_t src_size, size_t *start, size_t *written);
 /* The room ap_columns_decode needs for rows of rows_size bytes of count

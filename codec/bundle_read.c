@@ -119,6 +119,7 @@ struct artpack_bundle_reader {
     size_t buf_size;
     unsigned char *rows;     /* columnar blocks: the records rebuilt (else buf) */
     size_t rows_size;
+    ap_colstate cols;        /* the loaded columnar block: its records rebuilt so far */
     uint32_t *marks;         /* the loaded block's record positions */
     uint32_t most;           /* records per block the marks have room for */
     /* The live table's last entry: the last segment. The nlive - 1 entries
@@ -427,11 +428,8 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
     }
     AP_TRY(ap_decode_block(r, src, e.frame, &content));
     r->blk_decoded = content;
-    if (r->info.columns) { /* the records rebuilt from the columns */
-        size_t at = 0;
-        AP_TRY(ap_columns_decode(r->rows, r->rows_size, r->buf, content, &at, &content));
-        AP_RETURN_IF(content > r->info.max_block_content, ARTPACK_E_BLOCK);
-        AP_TRY(ap_block_parse_marks(&r->blk, r->rows + at, content, count, r->marks));
+    if (r->info.columns) { /* records are rebuilt from the columns as gets need them */
+        AP_TRY(ap_columns_start(&r->cols, r->buf, content, count, r->rows, r->rows_size, &r->blk));
     } else {
         AP_TRY(ap_block_parse_marks(&r->blk, r->buf, content, count, r->marks));
     }
@@ -439,6 +437,15 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
     r->blk_index = i;
     r->blk_first = r->seg.first + e.first;
     return ARTPACK_OK;
+}
+
+/* A columnar block's records rebuilt up to k (a failure unloads it). */
+static artpack_error ap_rebuild_upto(artpack_bundle_reader *r, uint32_t k) {
+    artpack_error err;
+    if (!r->info.columns || k < r->cols.done) return ARTPACK_OK;
+    err = ap_columns_upto(&r->cols, r->rows, r->rows_size, k, r->marks);
+    if (err != ARTPACK_OK) r->blk.count = 0;
+    return err;
 }
 
 artpack_error artpack_bundle_get(artpack_bundle_reader *r, uint64_t n, const void **record,
@@ -463,6 +470,7 @@ artpack_error artpack_bundle_get(artpack_bundle_reader *r, uint64_t n, const voi
         AP_TRY(ap_load_block(r, lo));
         AP_RETURN_IF(n < r->blk_first || n - r->blk_first >= r->blk.count, ARTPACK_E_INDEX);
     }
+    AP_TRY(ap_rebuild_upto(r, (uint32_t)(n - r->blk_first)));
     ap_block_record(&r->blk, r->marks, (uint32_t)(n - r->blk_first), &rec, size);
     *record = rec;
     return ARTPACK_OK;
@@ -547,7 +555,8 @@ artpack_error artpack_bundle_check_block(artpack_bundle_reader *r, uint64_t b, u
     if (first) *first = r->seg.first + e.first;
     if (count) *count = c;
     AP_TRY(err);
-    return ap_load_block(r, i);
+    AP_TRY(ap_load_block(r, i));
+    return ap_rebuild_upto(r, r->blk.count); /* all of a columnar block: its checks too */
 }
 
 artpack_error artpack_bundle_check_index(artpack_bundle_reader *r) {
@@ -589,8 +598,14 @@ artpack_error ap_bundle_reader_content(artpack_bundle_reader *r, uint64_t b,
     ap_entry e;
     AP_TRY(artpack_bundle_check_block(r, b, NULL, NULL));
     AP_TRY(ap_loaded_entry(r, &e));
-    *content = r->blk.base; /* the rows */
-    *content_size = r->blk.size;
+    if (r->info.columns) { /* the rows made whole: the block is no longer loaded */
+        size_t at = ap_columns_finish(&r->cols, r->rows, content_size);
+        *content = r->rows + at;
+        r->blk.count = 0;
+    } else {
+        *content = r->blk.base;
+        *content_size = r->blk.size;
+    }
     *frame_offset = e.offset;
     *frame_size = e.frame;
     return ARTPACK_OK;

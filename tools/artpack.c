@@ -1222,7 +1222,7 @@ static const ap_option_def ap_option_table[] = {
      "columnar by default: each field's values together, smaller; a\n"
      "reader rebuilds the records in a second block-sized buffer)"},
     {AP_O_BLOCK_SIZE, 0, "block-size", "SIZE", NULL,
-     "articles per block up to SIZE bytes (K, M; up to 64M); default 1M"},
+     "articles per block up to SIZE bytes (K, M; up to 64M); default 960K"},
     {AP_O_UNIQUE, 0, "unique", NULL, NULL,
      "refuse an article whose id was read before, or (append) is in the "
      "bundle already; without it, an id read twice is a warning (append "

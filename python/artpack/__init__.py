@@ -155,7 +155,7 @@ class BundleWriter:
     A context manager: w.add(article), w.extend(articles); on a clean exit
     (or close()) the bundle is committed and renamed into place; on an
     exception (or abort()) nothing is left behind. level None: zstd 19 (LZ4
-    HC 12). block_size None: 1 MB of records per block.
+    HC 12). block_size None: 960 KB of records per block.
     """
 
     def __init__(self, path, dictionary=None, embed_dictionary=False, level=None,
