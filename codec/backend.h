@@ -61,6 +61,18 @@
 #else
 #define AP_HAS_LZ4 1
 #endif
+/* ARTPACK_NO_CM (decode-only build) leaves the CM decoder out of the frame
+ * decoder: CM frames give ARTPACK_E_CODEC_UNAVAILABLE, and a device image
+ * that decodes zstd or LZ4 frames does not link it (the Cortex-M4 images of
+ * make footprint). */
+#if defined(ARTPACK_NO_CM) && !defined(ARTPACK_NO_ALLOC)
+#error "ARTPACK_NO_CM is for the decode-only build: define ARTPACK_NO_ALLOC"
+#endif
+#ifdef ARTPACK_NO_CM
+#define AP_HAS_CM 0
+#else
+#define AP_HAS_CM 1
+#endif
 #ifdef ARTPACK_ZSTD_NO_DDICT
 #define AP_ZSTD_DDICT 0
 #else

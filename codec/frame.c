@@ -303,7 +303,7 @@ struct artpack_decompressor {
 size_t artpack_decompressor_workspace_size(artpack_codec codec) {
     return AP_ALIGN16(sizeof(artpack_decompressor)) +
            (codec == ARTPACK_CODEC_ZSTD ? ap_zstd_dec_size()
-            : codec == ARTPACK_CODEC_CM ? ap_cm_workspace_size(0)
+            : codec == ARTPACK_CODEC_CM && AP_HAS_CM ? ap_cm_workspace_size(0)
                                         : 0);
 }
 
@@ -337,7 +337,7 @@ artpack_error artpack_decompressor_init(artpack_decompressor **out, void *worksp
         AP_TRY(ap_zstd_dec_init(&d->dec, ws + AP_ALIGN16(sizeof *d), 1, window_log_max));
         if (dict != NULL) AP_TRY(ap_zstd_dec_dict(&d->dec));
     }
-    if (codec == ARTPACK_CODEC_CM) { /* its coder after the decompressor, primed */
+    if (AP_HAS_CM && codec == ARTPACK_CODEC_CM) { /* its coder after the decompressor, primed */
         d->cm_size = workspace_size - AP_ALIGN16(sizeof *d);
         AP_TRY(ap_cm_dec_init(&d->dec.cm, ws + AP_ALIGN16(sizeof *d), d->cm_size,
                               dict != NULL ? &d->dec.dict : NULL));
@@ -417,10 +417,10 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
     }
     if (info.codec == ARTPACK_CODEC_ZSTD)
         AP_TRY(ap_zstd_decode(&d->dec, at, size, p, payload, info.uses_dict, d->window_log_max));
-    else if (info.codec == ARTPACK_CODEC_CM && d->dec.cm != NULL && !info.uses_dict &&
-             ap_cm_model_id(d->dec.cm) != 0)
+    else if (AP_HAS_CM && info.codec == ARTPACK_CODEC_CM && d->dec.cm != NULL &&
+             !info.uses_dict && ap_cm_model_id(d->dec.cm) != 0)
         return ARTPACK_E_WRONG_DICT; /* coded unprimed: not for a primed coder */
-    else if (info.codec == ARTPACK_CODEC_CM) /* never word-transformed */
+    else if (AP_HAS_CM && info.codec == ARTPACK_CODEC_CM) /* never word-transformed */
         AP_TRY(ap_cm_dec_frame(&d->dec.cm, (unsigned char *)d + AP_ALIGN16(sizeof *d),
                                d->cm_size, (unsigned char *)dst, info.content_size, p, payload));
     else

@@ -34,7 +34,9 @@ static artpack_error ap_words_check(const unsigned char *list, size_t size) {
         AP_RETURN_IF(len < AP_WORD_LEN_MIN || len > AP_WORD_LEN_MAX ||
                          size - area - pos - 1 < len,
                      ARTPACK_E_DICT);
-        for (k = 0; k < len; k++)
+        /* letters only: what the encoder can match (not needed for safety:
+         * ARTPACK_NO_CANONICAL_CHECKS checks the structure alone) */
+        for (k = 0; AP_CANONICAL && k < len; k++)
             AP_RETURN_IF(!ap_is_letter(list[area + pos + 1 + k]), ARTPACK_E_DICT);
         pos += 1 + len; /* a group's offset past 0xFFFF cannot match above */
     }

@@ -87,7 +87,7 @@ static unsigned long fw_stream_check(const artpack_dict *dict, artpack_codec cod
         at += (size_t)len;
         n++;
     }
-    fw_putu(" stream-transformed=", words);
+    fw_putu(" words=", words); /* frames of the stream word-transformed */
     return bad + (n != fw_count) + (words == 0); /* every article, some transformed */
 }
 #endif
