@@ -220,8 +220,9 @@ typedef struct dict_pair {
     ap_buf rec;            /* trained on the records (artpack train) */
     ap_buf json;           /* trained on the JSON lines, same trainer (the peers) */
     ap_buf json_stock;     /* trained on the JSON lines by zstd --train's trainer */
-    artpack_dict rdict;
-    double rec_s, json_s, stock_s; /* training time, < 0 when reused */
+    ap_buf rec_plain;      /* trained on the records without a word list (--no-words) */
+    artpack_dict rdict, rpdict;
+    double rec_s, json_s, stock_s, recp_s; /* training time, < 0 when reused */
 } dict_pair;
 
 /* Loads a dictionary left in WORK by an earlier run, when reuse is asked. */
@@ -316,6 +317,11 @@ static void dict_get(dict_pair *d, size_t size, const corpus_file *train, const 
              train->rec_len, train->n, "artpack_dict_train on the records");
     if (artpack_dict_load(&d->rdict, d->rec.data, d->rec.len) != ARTPACK_OK)
         die("the records dictionary is not usable");
+    dict_one(&d->rec_plain, &d->recp_s, work, "records-nowords", size, reuse, train_plain,
+             train->records.data, train->rec_len, train->n,
+             "artpack_dict_train on the records, no word list (train --no-words)");
+    if (artpack_dict_load(&d->rpdict, d->rec_plain.data, d->rec_plain.len) != ARTPACK_OK)
+        die("the records dictionary without a word list is not usable");
     for (i = 0; i < train->n; i++) /* the JSON lines, end to end, without newlines */
         if (ap_buf_put(&lines, train->text.data + train->off[i], train->len[i])) die("out of memory");
     dict_one(&d->json, &d->json_s, work, "json", size, reuse, train_plain, lines.data, train->len,
@@ -330,6 +336,7 @@ static void dict_free(dict_pair *d) {
     ap_buf_free(&d->rec);
     ap_buf_free(&d->json);
     ap_buf_free(&d->json_stock);
+    ap_buf_free(&d->rec_plain);
 }
 
 /* ---- methods ---- */
@@ -359,7 +366,8 @@ static const method_def methods[] = {
     {"brotli -11 (JSON)", K_BROTLI, 11, ARTPACK_CODEC_STORED, 0, 0, 0},
     {"lz4hc -12 +dict 64 KB (JSON)", K_LZ4_DICT, 12, ARTPACK_CODEC_STORED, 0, 0, 0},
     {"deflate -9 (JSON)", K_DEFLATE, 9, ARTPACK_CODEC_STORED, 0, 0, 0},
-    /* the word transform left out (--no-words), same dictionary */
+    /* without the word transform: a dictionary of the same size trained with
+     * --no-words (all zstd content), as before issue 12 */
     {"artpack zstd -19 +dict --no-words", K_ARTPACK, 19, ARTPACK_CODEC_ZSTD, 1, 0, 0},
     {"artpack lz4hc -12 +dict --no-words", K_ARTPACK, 12, ARTPACK_CODEC_LZ4, 1, 0, 0},
 };
@@ -442,10 +450,13 @@ static void run_setup(run *r, const method_def *def, const dict_pair *dicts, con
         p.checksum = def->checksum;
         p.frame_dict_id = 0;
         p.words = def->words && dicts->rdict.words != NULL;
-        e = artpack_compressor_create(&r->comp, &p, &dicts->rdict, NULL);
+        /* without the transform: the dictionary trained without a word list */
+        e = artpack_compressor_create(&r->comp, &p, def->words ? &dicts->rdict : &dicts->rpdict,
+                                      NULL);
         if (e != ARTPACK_OK) die("%s: artpack_compressor_create: %s", def->name, artpack_error_name(e));
         r->ws = xmalloc(ws);
-        e = artpack_decompressor_init(&r->dec, r->ws, ws, def->codec, &dicts->rdict, 0);
+        e = artpack_decompressor_init(&r->dec, r->ws, ws, def->codec,
+                                      def->words ? &dicts->rdict : &dicts->rpdict, 0);
         if (e != ARTPACK_OK) die("%s: artpack_decompressor_init: %s", def->name, artpack_error_name(e));
         break;
     }
@@ -505,7 +516,7 @@ static void encode_artpack(run *r, const corpus_file *f) {
     ap_json_article a;
     ap_json_error err;
     size_t pos = 0, i = 0;
-    uint32_t id = r->dicts->rdict.id;
+    uint32_t id = r->def->words ? r->dicts->rdict.id : r->dicts->rpdict.id;
     int got;
     memcpy(r->out, "APKZ\1", 5);
     r->out[5] = (unsigned char)id;
@@ -898,8 +909,8 @@ int main(int argc, char **argv) {
         corpus_load(&test, corpus, "bbc.jsonl");
         printf("## Ratio over dictionary size\n\n");
         printf("%s (%s B of JSON), zstd -19, each article alone: artpack (records, dictionary "
-               "trained on records, word list included; with the word transform, and without "
-               "it on the same dictionary) and the peer (JSON lines, dictionary trained on JSON "
+               "trained on records, word list included, with the word transform; and without "
+               "it: a dictionary of the same size trained without a word list) and the peer (JSON lines, dictionary trained on JSON "
                "lines by the same trainer, `artpack_dict_train`, no word list), both trained on "
                "%s.\n\n",
                test.name, thousands(test.json_bytes), train.name);
