@@ -12,7 +12,7 @@
 #include "cm.h"
 
 /* ---- sizes ---- */
-#define NH 6                    /* hashed contexts: o2 o3 o4 o6 word pair */
+#define NH 4                    /* hashed contexts: orders 2, 3, 4, the word */
 #define NCTX (NH + 1)           /* and the order-1 table */
 #define NIN (NCTX + 3)          /* mixer inputs: contexts, match (2), bias */
 #define MIXA_SETS 256           /* mixer A: the partial byte */
@@ -24,6 +24,13 @@
 #define MATCH_MIN 6
 #define MATCH_BITS 17           /* match hash: 2^18 positions */
 #define LINE 64
+
+/* a hint to fetch p's line now (no effect on the bytes) */
+#if defined(__GNUC__) || defined(__clang__)
+#define AP_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define AP_PREFETCH(p) ((void)(p))
+#endif
 
 /* floor(x / 2^n) for signed x, whatever the compiler does with >> */
 #define AP_ASR(x, n) ((x) >= 0 ? (x) >> (n) : ~(~(x) >> (n)))
@@ -56,6 +63,7 @@ struct ap_cm {
     size_t nprime;
     /* constants */
     int16_t str[4096];        /* stretch: ln(p / (1 - p)) scaled */
+    int16_t sq[4096];         /* squash of d - 2048 */
     uint8_t nex[256][2];      /* next bit history */
     uint32_t rec[SM_LIMIT + 1]; /* 2^16 / (n + 1.5) */
     uint8_t cls[256];         /* byte classes (apm2): letters, digits, ... */
@@ -66,7 +74,7 @@ struct ap_cm {
     uint32_t c0;              /* 1, then the bits of the byte so far */
     int bitpos;
     uint32_t c4, c8;          /* the last 8 bytes */
-    uint32_t word, word1;     /* hash of the current and previous word */
+    uint32_t word;            /* hash of the current word (0 between words) */
     uint32_t ctx[NH];         /* context hashes of the byte */
     unsigned char *bucket[NH]; /* 16-byte buckets of the nibble */
     unsigned char *o1row;     /* the order-1 table's row of c1 */
@@ -126,9 +134,10 @@ artpack_error ap_cm_model_parse(ap_cm_model *dst, const void *src, size_t src_si
 
 /* ---- layout ---- */
 
-/* lines of each hashed table: 15,360 (960 KB) at level 5, doubling per level */
+/* lines of each hashed table: 23,040 (1,440 KB) at level 5, doubling per
+ * level */
 static size_t ap_cm_tlines(int level) {
-    return level >= 5 ? (size_t)15360 << (level - 5) : (size_t)15360 >> (5 - level);
+    return level >= 5 ? (size_t)23040 << (level - 5) : (size_t)23040 >> (5 - level);
 }
 static size_t ap_cm_tbytes(int level) { return ap_cm_tlines(level) * LINE; }
 
@@ -257,6 +266,7 @@ artpack_error ap_cm_init(ap_cm **out, void *ws, size_t ws_size, int level) {
             pi = v + 1;
         }
         for (x = pi; x < 4096; x++) m->str[x] = 2047;
+        for (x = 0; x < 4096; x++) m->sq[x] = (int16_t)ap_squash(x - 2048);
     }
     /* bit histories: counts n0, n1 (0..15); a bit raises its count and
      * halves a large opposite count (recent bits weigh more) */
@@ -314,11 +324,19 @@ static inline unsigned ap_cm_hist(const ap_cm *m, size_t v) {
     return v < m->nprime ? m->prime[v] : m->cur[v - m->nprime];
 }
 
-/* the bucket of context hash h in hashed table t: one of the four in its
- * line whose check byte matches, else the least used one, emptied */
-static inline unsigned char *ap_cm_bucket(ap_cm *m, int t, uint32_t h) {
-    unsigned char *line = m->big + (size_t)t * m->tbytes +
-                          (size_t)(((uint64_t)(h >> 8) * m->tlines) >> 24) * LINE;
+/* squash through the table: d clamped to +-2047 */
+static inline int ap_cm_sq(const ap_cm *m, int d) {
+    return m->sq[(d > 2047 ? 2047 : d < -2047 ? -2047 : d) + 2048];
+}
+
+/* the line of context hash h in hashed table t */
+static inline unsigned char *ap_cm_line(const ap_cm *m, int t, uint32_t h) {
+    return m->big + (size_t)t * m->tbytes + (size_t)(((uint64_t)(h >> 8) * m->tlines) >> 24) * LINE;
+}
+
+/* the bucket of context hash h in its line: one of the four whose check
+ * byte matches, else the least used one, emptied */
+static inline unsigned char *ap_cm_bucket(ap_cm *m, unsigned char *line, uint32_t h) {
     unsigned char chk = (unsigned char)h, *b;
     int i, best = 0, bp = 99;
     for (i = 0; i < 4; i++) {
@@ -339,23 +357,65 @@ static inline unsigned char *ap_cm_bucket(ap_cm *m, int t, uint32_t h) {
     return b;
 }
 
+/* the buckets of a nibble: every line asked for first, then searched */
 static inline void ap_cm_nibble(ap_cm *m) {
+    unsigned char *line[NH];
+    uint32_t h[NH];
     int i;
-    if (m->bitpos == 0)
-        for (i = 0; i < NH; i++) m->bucket[i] = ap_cm_bucket(m, i, m->ctx[i]);
-    else
-        for (i = 0; i < NH; i++) m->bucket[i] = ap_cm_bucket(m, i, ap_h2(m->ctx[i], m->c0));
+    for (i = 0; i < NH; i++) {
+        h[i] = m->bitpos == 0 ? m->ctx[i] : ap_h2(m->ctx[i], m->c0);
+        line[i] = ap_cm_line(m, i, h[i]);
+        AP_PREFETCH(line[i]);
+    }
+    for (i = 0; i < NH; i++) m->bucket[i] = ap_cm_bucket(m, line[i], h[i]);
     m->nib = 1;
 }
 
+/* the words after byte c: a word is a run of letters (ASCII, case-folded)
+ * and bytes 0x80..0xFD */
+static inline uint32_t ap_cm_word(unsigned c, uint32_t word) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= 0x80 && c < 0xFE))
+        return (word + (c >= 'A' && c <= 'Z' ? c + 32 : c) + 1) * 0x01000193u;
+    return 0;
+}
+
+/* the context hashes of the hashed tables: orders 2, 3, 4, and the word
+ * (an order-6 and a word-pair table paid nothing on bbc) */
+static inline void ap_cm_hashes(uint32_t *ctx, uint32_t c4, uint32_t word) {
+    ctx[0] = ap_h2(c4 & 0xFFFFu, 2);
+    ctx[1] = ap_h2(c4 & 0xFFFFFFu, 3);
+    ctx[2] = ap_h2(c4, 4);
+    ctx[3] = ap_h2(word + (c4 & 255) * 0x3D4D51CBu, 7);
+}
+
+/* the match model's slot for the last 6 bytes */
+static inline uint32_t ap_cm_match_hash(uint32_t c4, uint32_t c8) {
+    return ap_h2(c4, (c8 & 0xFFFFu) | 0x5A0000u) >> (32 - MATCH_BITS);
+}
+
+/* Asks for the lines the next nibble may need while this one's last bit is
+ * coded: after 3 bits of the first nibble, the second nibble's of both
+ * values of the 4th bit; after 7 bits, the next byte's first nibble's for
+ * both values of the 8th. Only a hint: the bytes do not depend on it. */
+static inline void ap_cm_prefetch(const ap_cm *m) {
+    int i, y;
+    if (m->bitpos == 3) {
+        for (y = 0; y < 2; y++)
+            for (i = 0; i < NH; i++) AP_PREFETCH(ap_cm_line(m, i, ap_h2(m->ctx[i], m->c0 << 1 | (uint32_t)y)));
+    } else if (m->bitpos == 7) {
+        for (y = 0; y < 2; y++) {
+            uint32_t ctx[NH], c = (m->c0 << 1 | (uint32_t)y) & 255;
+            ap_cm_hashes(ctx, m->c4 << 8 | c, ap_cm_word(c, m->word));
+            for (i = 0; i < NH; i++) AP_PREFETCH(ap_cm_line(m, i, ctx[i]));
+            AP_PREFETCH((const uint32_t *)(const void *)(m->big + m->mh_off) +
+                        ap_cm_match_hash(m->c4 << 8 | c, m->c8 << 8 | m->c4 >> 24));
+        }
+    }
+}
+
 static void ap_cm_byte_contexts(ap_cm *m) {
-    uint32_t c4 = m->c4, c1 = c4 & 255;
-    m->ctx[0] = ap_h2(c4 & 0xFFFFu, 2);
-    m->ctx[1] = ap_h2(c4 & 0xFFFFFFu, 3);
-    m->ctx[2] = ap_h2(c4, 4);
-    m->ctx[3] = ap_h2(c4, (m->c8 & 0xFFFFu) | 6u << 16);
-    m->ctx[4] = ap_h2(m->word + c1 * 0x3D4D51CBu, 7);
-    m->ctx[5] = ap_h2(m->word1 * 0x1B873593u + m->word, 8);
+    uint32_t c1 = m->c4 & 255;
+    ap_cm_hashes(m->ctx, m->c4, m->word);
     m->o1row = m->big + m->o1_off + (size_t)c1 * 256;
     ap_cm_touch(m, m->o1row);
     ap_cm_touch(m, m->o1row + 64);
@@ -368,13 +428,7 @@ static void ap_cm_byte_done(ap_cm *m, unsigned c) {
     size_t v = m->nprime + m->pos; /* the next byte's virtual position */
     m->c8 = m->c8 << 8 | m->c4 >> 24;
     m->c4 = m->c4 << 8 | c;
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= 0x80 && c < 0xFE)) {
-        unsigned l = c >= 'A' && c <= 'Z' ? c + 32 : c;
-        m->word = (m->word + l + 1) * 0x01000193u;
-    } else if (m->word) {
-        m->word1 = m->word;
-        m->word = 0;
-    }
+    m->word = ap_cm_word(c, m->word);
     /* match model */
     if (m->mlen) {
         if (ap_cm_hist(m, m->mptr) == c) {
@@ -386,7 +440,7 @@ static void ap_cm_byte_done(ap_cm *m, unsigned c) {
     }
     if (v >= MATCH_MIN) {
         uint32_t *mh = (uint32_t *)(void *)(m->big + m->mh_off);
-        uint32_t hi = ap_h2(m->c4, (m->c8 & 0xFFFFu) | 0x5A0000u) >> (32 - MATCH_BITS);
+        uint32_t hi = ap_cm_match_hash(m->c4, m->c8);
         if (m->mlen == 0) {
             uint32_t cand = mh[hi];
             if (cand > 0 && cand < v) {
@@ -414,7 +468,7 @@ static void ap_cm_begin(ap_cm *m, const unsigned char *cur) {
     m->c0 = 1;
     m->bitpos = 0;
     m->c4 = m->c8 = 0;
-    m->word = m->word1 = 0;
+    m->word = 0;
     m->mlen = 0;
     m->mptr = 0;
     ap_cm_byte_contexts(m);
@@ -472,9 +526,9 @@ static inline void ap_cm_predict(ap_cm *m) {
     }
     m->dota = (int)(AP_ASR(da, 16) > 2047 ? 2047 : AP_ASR(da, 16) < -2047 ? -2047 : AP_ASR(da, 16));
     m->dotb = (int)(AP_ASR(db, 16) > 2047 ? 2047 : AP_ASR(db, 16) < -2047 ? -2047 : AP_ASR(db, 16));
-    m->pa = ap_squash(m->dota);
-    m->pb = ap_squash(m->dotb);
-    m->pmix = ap_squash(AP_ASR(m->dota + m->dotb, 1));
+    m->pa = ap_cm_sq(m, m->dota);
+    m->pb = ap_cm_sq(m, m->dotb);
+    m->pmix = ap_cm_sq(m, AP_ASR(m->dota + m->dotb, 1));
     /* adaptive probability maps on order 0 and order 1 */
     {
         int st = str[m->pmix] + 2048, lo = st >> 7, w = st & 127, p1, p2;
@@ -485,12 +539,7 @@ static inline void ap_cm_predict(ap_cm *m) {
         p2 = (a2[lo] * (128 - w) + a2[lo + 1] * w) >> 11;
         m->apm_i1 = lo + (w >> 6);
         m->apm_i2 = (int)i2 + lo + (w >> 6);
-#ifdef EXP_NOAPM2
-        m->p = (m->pmix + 3 * p1 + 2) >> 2;
-        (void)p2;
-#else
         m->p = (m->pmix + p1 + 2 * p2 + 2) >> 2;
-#endif
         if (m->p < 1) m->p = 1;
         if (m->p > 4095) m->p = 4095;
     }
@@ -537,6 +586,10 @@ static inline void ap_cm_update(ap_cm *m, int y) {
     m->nib = m->nib << 1 | (uint32_t)y;
     m->bitpos++;
     if (m->bitpos == 4) ap_cm_nibble(m);
+    else ap_cm_prefetch(m);
+    if (m->bitpos < 8) /* the next bit's apm2 entries */
+        AP_PREFETCH((const uint16_t *)(const void *)(m->big + m->apm2_off) +
+                    (size_t)((uint32_t)m->cls[m->c4 & 255] << 8 | m->c0) * APM_N + 16);
 }
 
 /* ---- the arithmetic coder: 32-bit range, 12-bit probabilities; a byte out

@@ -2,8 +2,8 @@
  * (codec/ only); docs/FORMAT.md "CM payload" and "CM model" specify what it
  * reads and writes.
  *
- * A bitwise context-mixing model (an order-1 table, six hashed tables:
- * orders 2, 3, 4, 6, the current word, the word pair; a match model over the
+ * A bitwise context-mixing model (an order-1 table, four hashed tables:
+ * orders 2, 3, 4 and the current word; a match model over the
  * priming text and the article so far), two logistic mixers, two adaptive
  * probability maps, and a binary arithmetic coder. Integer arithmetic only:
  * the same bytes on every CPU and compiler.
