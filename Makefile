@@ -4,7 +4,8 @@
 #   make test            unit tests, CLI tests, C++ and symbol checks, corpus round trip
 #   make asan            the tests again under ASan + UBSan (build-asan/)
 #   make valgrind        the unit and CLI tests under valgrind
-#   make bench           throughput on ../shared/corpus/reuters_financial.jsonl
+#   make bench           throughput on ../shared/corpus/reuters_financial.jsonl (and bench-cm)
+#   make bench-cm        the CM codec by level against zstd -19 +dict (docs/bench/cm.md)
 #   make demo            the main job on the Brown Corpus sample (scripts/fetch-sample)
 #   make python          the Python package, built in place in $(B)/python (PYTHONPATH=$(B)/python)
 #   make python-test     its pytest + hypothesis tests (python/tests)
@@ -58,7 +59,7 @@ TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
 .PHONY: all lib test unit cli-test cxx-check symbols-check noalloc-check cm-determinism roundtrip asan valgrind \
-        bench bench-bundle bench-scale demo install clean setup python python-test
+        bench bench-bundle bench-cm bench-scale demo install clean setup python python-test
 
 all: lib $(B)/artpack
 lib: $(B)/libartpack.a $(B)/libartpack.so
@@ -167,6 +168,18 @@ $(B)/bench: tests/bench.c $(TOOL_OBJ) $(B)/libartpack.a
 $(B)/bench_compress: tests/bench_compress.c $(TOOL_OBJ) $(B)/libartpack.a
 	$(CC) $(CFLAGS) $(DEPFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) -lbrotlienc -lbrotlidec -lz $(JANSSON_LIBS)
 
+$(B)/bench_cm: tests/bench_cm.c $(TOOL_OBJ) $(B)/libartpack.a
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS)
+
+# the CM codec at levels 1 3 5 7 9 against zstd -19 +dict, in one run:
+# docs/bench/cm.md (BENCH_CM_LEVELS="5" for one level)
+bench-cm: all $(B)/bench_cm
+	@mkdir -p docs/bench
+	{ echo "# CM codec: ratio, speed, RAM by level (make bench-cm)"; echo; \
+	  echo "$$(date -u '+%Y-%m-%d %H:%M UTC'), $$(nproc) CPUs, load average at the start $$(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)."; \
+	  echo; $(B)/bench_cm $(CORPUS) $(BENCH_CM_LEVELS); } > $(B)/bench-cm.md
+	cp $(B)/bench-cm.md docs/bench/cm.md && cat docs/bench/cm.md
+
 $(B)/bench_bundle: tests/bench_bundle.c $(TOOL_OBJ) $(B)/libartpack.a
 	$(CC) $(CFLAGS) $(DEPFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< $(TOOL_OBJ) $(B)/libartpack.a $(CODEC_LIBS) $(JANSSON_LIBS)
 
@@ -183,6 +196,7 @@ bench: all $(B)/bench $(B)/bench_compress
 	$(B)/bench $(CORPUS)/reuters_financial.jsonl
 	ARTPACK=$(B)/artpack BENCH_COMPRESS=$(B)/bench_compress BENCH_WORK=$(B)/bench-compress scripts/bench-compress
 	$(MAKE) bench-bundle
+	$(MAKE) bench-cm
 
 demo: all
 	scripts/fetch-sample $(B)/sample

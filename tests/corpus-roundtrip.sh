@@ -7,7 +7,8 @@
 # --no-words). Checks two size goals: records <= 96 % of the JSON on
 # reuters_financial, and bbc.jsonl at -19 with the default 110 KB dictionary
 # (word list included) <= 1,770,000 B (0.94 x zstd -19 with a JSON-trained
-# dictionary, issue 12).
+# dictionary, issue 12); and bbc.jsonl through the CM codec (--cm, a model
+# from reuters_financial) <= 1,509,000 B, every article identical (issue 14).
 set -eu
 ARTPACK=${ARTPACK:-build/artpack}
 corpus=${ARTPACK_CORPUS:-../shared/corpus}
@@ -82,4 +83,18 @@ if [ -f "$bbc" ]; then
     size=$(wc -c <"$tmp/bbc.apz")
     echo "corpus-roundtrip: bbc.jsonl -19 -D (110 KB dictionary on reuters_financial, word transform): $size B (goal <= 1770000)"
     [ "$size" -le 1770000 ] || { echo "corpus-roundtrip: FAIL: bbc ratio goal missed"; exit 1; }
+fi
+# the CM codec (issue 14): a model trained on reuters_financial (default
+# size), every bbc article coded alone, decoded identical; the acceptance
+# goal: <= 1,509,000 B (0.80 x zstd -19 with a 110 KB dictionary on the JSON)
+if [ -f "$bbc" ]; then
+    "$ARTPACK" train -q --cm -o "$tmp/rf.cm" "$train"
+    msize=$(wc -c <"$tmp/rf.cm")
+    [ "$msize" -le 114688 ] || { echo "corpus-roundtrip: FAIL: the CM model is $msize B (> 114,688)"; exit 1; }
+    "$ARTPACK" encode -q --cm -D "$tmp/rf.cm" -o "$tmp/bbc.cm" "$bbc"
+    "$ARTPACK" decode -q -D "$tmp/rf.cm" -o "$tmp/bbc.cm.jsonl" "$tmp/bbc.cm"
+    same "$bbc" "$tmp/bbc.cm.jsonl" "bbc (--cm -D)"
+    size=$(wc -c <"$tmp/bbc.cm")
+    echo "corpus-roundtrip: bbc.jsonl --cm -D (model of $msize B on reuters_financial): $size B, every article identical (goal <= 1509000)"
+    [ "$size" -le 1509000 ] || { echo "corpus-roundtrip: FAIL: bbc CM goal missed"; exit 1; }
 fi
