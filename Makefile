@@ -215,8 +215,10 @@ python: $(B)/libartpack.a
 	    --build-base $(abspath $(B))/python-build --build-lib $(PY_OUT)
 	PYTHONPATH=$(PY_OUT) $(PYTHON) -c 'import artpack' && echo "python: PYTHONPATH=$(PY_OUT) $(PYTHON) -c 'import artpack'"
 
-python-test: python
+# ARTPACK_CLI: the stream tests compare StreamWriter's bytes with `artpack encode`'s
+python-test: python $(B)/artpack
 	cd $(B) && PYTHONPATH=$(PY_OUT) PYTHONDONTWRITEBYTECODE=1 ARTPACK_CORPUS=$(abspath $(ARTPACK_CORPUS)) \
+	    ARTPACK_CLI=$(abspath $(B))/artpack \
 	    $(PYTHON) -m pytest -p no:cacheprovider -q $(abspath python/tests)
 
 # Dask (2 workers x 1 thread) against `artpack pack -T 1` and the package in one process:

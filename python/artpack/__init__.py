@@ -46,8 +46,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ArticleError", "Bundle", "BundleWriter", "CorruptError", "Dictionary",
-    "DictionaryError", "Error", "NotFoundError", "LIBRARY_VERSION", "compress",
-    "compress_record", "decompress", "error_name", "merge", "pack", "train", "unpack",
+    "DictionaryError", "Error", "NotFoundError", "LIBRARY_VERSION", "StreamReader",
+    "StreamWriter", "compress", "compress_record", "decompress", "error_name", "merge",
+    "pack", "train", "unpack",
 ]
 
 
@@ -232,6 +233,196 @@ class BundleWriter:
             self._w.free()
             self._w = None
         self._cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+        return False
+
+    def __del__(self):
+        try:
+            self.abort()
+        except Exception:
+            pass
+
+
+class StreamReader(_artpack.StreamReader):
+    """The articles of a stream, what `artpack encode` writes:
+    StreamReader(source, dictionary=None, *, raw=False).
+
+    source: a path (str or os.PathLike: the file is opened and closed by
+    the reader), a binary file object (read in pieces with .read; left
+    open), or a bytes-like object holding the whole stream. Both
+    kinds are read: a record stream ("APKR": records one after another) and
+    a compressed stream ("APKZ": each article compressed alone, with the
+    dictionary the header names: give it). Iterating gives the articles as
+    dicts, in order (raw=True: the packed records as bytes).
+
+    r.kind ('records' or 'compressed'), r.dict_id (0: none), r.version,
+    r.index (items read), r.offset (stream offset of the next item);
+    r.close(); a context manager.
+
+    Errors: CorruptError with .position, the stream offset where it went
+    wrong (bad magic or version, a length prefix that is malformed or too
+    large, a stream that ends inside an item: the framing is lost and every
+    later next() raises again; a bad record or frame: that item only, the
+    next one can be read); DictionaryError (the stream names a dictionary
+    that was not given, or another one).
+    """
+
+    __slots__ = ("_owned",)
+
+    def __init__(self, source, dictionary=None, *, raw=False):
+        self._owned = None
+        if isinstance(source, (str, os.PathLike)):
+            self._owned = open(source, "rb")
+            source = self._owned
+        try:
+            super().__init__(source, dictionary, raw=raw)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self):
+        """Closes the reader (and the file, when it opened it)."""
+        super().close()
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __repr__(self):
+        try:
+            return "<artpack.StreamReader %s, dictionary %s, %d items read>" % (
+                self.kind, self.dict_id or "none", self.index)
+        except ValueError:
+            return "<artpack.StreamReader (closed)>"
+
+
+class StreamWriter:
+    """Writes a stream, the bytes `artpack encode` writes for the same
+    articles and options: StreamWriter(target, dictionary=None, level=None,
+    codec=None, *, checksum=True, compressed=None).
+
+    target: a path (written to a temporary file beside it, renamed into
+    place by close() or a clean exit of the with block; nothing is left on
+    an exception or abort()) or a binary file object (written to as it
+    goes; left open). compressed=None follows the CLI: a record stream,
+    unless a dictionary, a level or a codec is given (`encode -D`, `-19`,
+    `--lz4`, `--stored`): then a compressed stream, each article compressed
+    alone (codec 'zstd' by default, level None: zstd 19, LZ4 HC 12), with a
+    4-byte checksum unless checksum=False (`--no-check`).
+
+    w.add(article), w.add_record(record), w.extend(articles), w.count,
+    w.kind, w.close(), w.abort(). Compression runs with the GIL released.
+    """
+
+    _CHUNK = 1 << 20
+
+    def __init__(self, target, dictionary=None, level=None, codec=None, *, checksum=True,
+                 compressed=None):
+        if compressed is None:
+            compressed = dictionary is not None or level is not None or codec is not None
+        self._enc = _artpack._StreamEncoder(compressed, dictionary, level, codec, checksum)
+        self.count = 0
+        self._tmp = None
+        self.path = None
+        if hasattr(target, "write"):
+            self._f = target
+            self._owned = False
+        else:
+            self.path = os.fspath(target)
+            fd, self._tmp = _atomic_temp(self.path)
+            self._f = os.fdopen(fd, "wb")
+            self._owned = True
+        try:
+            self._f.write(self._enc.header())
+        except BaseException:
+            self.abort()
+            raise
+
+    @property
+    def kind(self):
+        """'records' or 'compressed'."""
+        return self._enc.kind
+
+    @property
+    def dict_id(self):
+        """The dictionary ID the header names (0: none)."""
+        return self._enc.dict_id
+
+    def _check(self):
+        if self._f is None:
+            raise ValueError("the stream writer is closed")
+
+    def add(self, article):
+        """Adds one article (a dict)."""
+        self._check()
+        self._f.write(self._enc.encode(article))
+        self.count += 1
+
+    def add_record(self, record):
+        """Adds one packed record (bytes from artpack.pack; validated)."""
+        self._check()
+        self._f.write(self._enc.encode_record(record))
+        self.count += 1
+
+    def extend(self, articles):
+        """Adds every article of an iterable."""
+        self._check()
+        it = iter(articles)
+        while True:
+            data, n = self._enc.encode_many(it, self._CHUNK)
+            if n == 0:
+                return
+            self._f.write(data)
+            self.count += n
+
+    def close(self):
+        """Finishes the stream: a path is flushed, synced and renamed into
+        place; a file object is flushed."""
+        if self._f is None:
+            return
+        f, self._f = self._f, None
+        if not self._owned:
+            f.flush()
+            return
+        try:
+            f.flush()
+            os.fsync(f.fileno())
+            f.close()
+            os.replace(self._tmp, self.path)
+            self._tmp = None
+        finally:
+            f.close()
+            self._drop_tmp()
+
+    def _drop_tmp(self):
+        if self._tmp is not None:
+            try:
+                os.unlink(self._tmp)
+            except OSError:
+                pass
+            self._tmp = None
+
+    def abort(self):
+        """Drops the stream: nothing is written at a path (a file object
+        keeps what was written to it)."""
+        f, self._f = self._f, None
+        if f is not None and self._owned:
+            f.close()
+        self._drop_tmp()
 
     def __enter__(self):
         return self

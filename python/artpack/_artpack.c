@@ -422,12 +422,19 @@ fail:
     return NULL;
 }
 
-static PyObject *ap_unpack_mem(const void *p, size_t n) {
+/* The dict of the record p[0..n); on bad bytes the error's position is
+ * base + the offset in the record (base: where the record starts in what
+ * the caller reads, 0 for a record alone). */
+static PyObject *ap_unpack_mem_at(const void *p, size_t n, const char *what, long long base) {
     artpack_article a;
     size_t where = 0;
     artpack_error e = artpack_record_decode(&a, p, n, &where);
-    if (e != ARTPACK_OK) return ap_raise(e, "cannot unpack the record", (long long)where);
+    if (e != ARTPACK_OK) return ap_raise(e, what, base + (long long)where);
     return ap_view_dict(&a);
+}
+
+static PyObject *ap_unpack_mem(const void *p, size_t n) {
+    return ap_unpack_mem_at(p, n, "cannot unpack the record", 0);
 }
 
 /* ---- pack, unpack ---- */
@@ -840,9 +847,11 @@ static PyObject *ap_py_compress(PyObject *self, PyObject *args, PyObject *kw) {
     return out;
 }
 
-/* Decompresses one frame into a malloc'ed buffer; *rec, *n. */
+/* Decompresses one frame into a malloc'ed buffer; *rec, *n. Errors say
+ * what, at position (< 0: none). */
 static int ap_decompress_mem(ap_Dictionary *dict, const void *src, size_t src_size,
-                             unsigned char **rec, size_t *n) {
+                             unsigned char **rec, size_t *n, const char *what,
+                             long long position) {
     ap_pools *pools = dict ? &dict->pools : &ap_nodict_pools;
     artpack_frame_info fi;
     artpack_decompressor *d;
@@ -850,16 +859,16 @@ static int ap_decompress_mem(ap_Dictionary *dict, const void *src, size_t src_si
     unsigned char *dst;
     artpack_error e = artpack_frame_info_get(&fi, src, src_size);
     if (e != ARTPACK_OK) {
-        ap_raise(e, "cannot decompress", -1);
+        ap_raise(e, what, position);
         return -1;
     }
     if (fi.uses_dict && dict == NULL) {
         char msg[200];
         snprintf(msg, sizeof msg,
-                 "the frame was made with dictionary ID %lu: give it (%s)",
+                 "%s: the frame was made with dictionary ID %lu: give it (%s)", what,
                  (unsigned long)fi.dict_id, artpack_error_name(ARTPACK_E_NEED_DICT));
         ap_raise_full(ap_DictionaryError, artpack_error_name(ARTPACK_E_NEED_DICT),
-                      ARTPACK_E_NEED_DICT, msg, -1);
+                      ARTPACK_E_NEED_DICT, msg, position);
         return -1;
     }
     d = ap_decomp_get(pools, dict ? &dict->dict : NULL, &ws);
@@ -878,7 +887,7 @@ static int ap_decompress_mem(ap_Dictionary *dict, const void *src, size_t src_si
     ap_decomp_put(pools, ws, d);
     if (e != ARTPACK_OK) {
         PyMem_RawFree(dst);
-        ap_raise(e, "cannot decompress", -1);
+        ap_raise(e, what, position);
         return -1;
     }
     *rec = dst;
@@ -900,7 +909,7 @@ static PyObject *ap_py_decompress(PyObject *self, PyObject *args, PyObject *kw) 
         PyBuffer_Release(&buf);
         return NULL;
     }
-    if (ap_decompress_mem(dict, buf.buf, (size_t)buf.len, &rec, &n)) {
+    if (ap_decompress_mem(dict, buf.buf, (size_t)buf.len, &rec, &n, "cannot decompress", -1)) {
         PyBuffer_Release(&buf);
         return NULL;
     }
@@ -1602,6 +1611,572 @@ static PyObject *ap_py_writer_for_merge(PyObject *self, PyObject *args) {
     return (PyObject *)w;
 }
 
+/* ---- streams: what `artpack encode` writes and `artpack decode` reads ---- */
+
+/* _StreamEncoder(compressed, dictionary, level, codec, checksum): the header
+ * and the items (length prefix + record or frame) of a stream, as bytes; the
+ * Python side writes them. Frames leave their dictionary ID out (the stream
+ * header names it), as the CLI's. */
+typedef struct {
+    PyObject_HEAD
+    artpack_stream_kind kind;
+    uint32_t dict_id;
+    artpack_compressor *comp; /* compressed streams */
+    PyObject *dictobj;
+    PyThread_type_lock lock;
+    ap_growbuf frame;         /* a frame being made (used under the lock) */
+} ap_StreamEncoder;
+
+static PyTypeObject ap_StreamEncoderType;
+
+static PyObject *ap_StreamEncoder_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
+    ap_StreamEncoder *self = (ap_StreamEncoder *)type->tp_alloc(type, 0);
+    (void)args;
+    (void)kw;
+    if (self == NULL) return NULL;
+    self->lock = PyThread_allocate_lock();
+    if (self->lock == NULL) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    return (PyObject *)self;
+}
+
+static int ap_StreamEncoder_init(ap_StreamEncoder *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"compressed", "dictionary", "level", "codec", "checksum", NULL};
+    int compressed = 0, checksum = 1;
+    PyObject *dobj = Py_None, *lobj = Py_None, *cobj = Py_None;
+    ap_Dictionary *dict;
+    artpack_compress_params p;
+    artpack_error e;
+    if (self->kind != ARTPACK_STREAM_UNKNOWN) {
+        PyErr_SetString(PyExc_RuntimeError, "encoder already initialised");
+        return -1;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "p|OOOp:_StreamEncoder", kwlist, &compressed, &dobj,
+                                     &lobj, &cobj, &checksum))
+        return -1;
+    memset(&p, 0, sizeof p);
+    if (ap_dict_arg(dobj, &dict) || (dict && ap_dict_ready(dict)) || ap_codec_arg(cobj, &p.codec) ||
+        ap_level_arg(lobj, p.codec, &p.level))
+        return -1;
+    if (!compressed) {
+        self->kind = ARTPACK_STREAM_RECORDS;
+        return 0;
+    }
+    p.checksum = checksum;
+    p.frame_dict_id = 0; /* the stream's header names the dictionary */
+    Py_BEGIN_ALLOW_THREADS
+    e = artpack_compressor_create(&self->comp, &p, dict ? &dict->dict : NULL, NULL);
+    Py_END_ALLOW_THREADS
+    if (e != ARTPACK_OK) {
+        self->comp = NULL;
+        ap_raise(e, "cannot set up the compressor", -1);
+        return -1;
+    }
+    self->kind = ARTPACK_STREAM_COMPRESSED;
+    self->dict_id = dict ? dict->dict.id : 0;
+    if (dict) self->dictobj = Py_NewRef((PyObject *)dict);
+    return 0;
+}
+
+static void ap_StreamEncoder_dealloc(ap_StreamEncoder *self) {
+    artpack_compressor_free(self->comp);
+    PyMem_RawFree(self->frame.data);
+    Py_XDECREF(self->dictobj);
+    if (self->lock) PyThread_free_lock(self->lock);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int ap_encoder_ready(ap_StreamEncoder *self) {
+    if (self->kind == ARTPACK_STREAM_UNKNOWN) {
+        PyErr_SetString(PyExc_ValueError, "stream encoder not initialised");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *ap_StreamEncoder_header(ap_StreamEncoder *self, PyObject *unused) {
+    unsigned char head[ARTPACK_STREAM_HEADER_SIZE_MAX];
+    size_t n = 0;
+    artpack_error e;
+    (void)unused;
+    if (ap_encoder_ready(self)) return NULL;
+    e = artpack_stream_header_write(head, sizeof head, self->kind, self->dict_id, &n);
+    if (e != ARTPACK_OK) return ap_raise(e, "stream header", -1);
+    return PyBytes_FromStringAndSize((const char *)head, (Py_ssize_t)n);
+}
+
+/* Appends the item of the record rec[0..n) (compressed first in a
+ * compressed stream) to out. 0, or -1 with an exception. */
+static int ap_encoder_item(ap_StreamEncoder *self, const void *rec, size_t n, ap_growbuf *out) {
+    unsigned char head[ARTPACK_STREAM_ITEM_HEAD_MAX];
+    const void *item = rec;
+    size_t size = n, hn = 0;
+    artpack_error e = ARTPACK_OK;
+    if (self->comp != NULL) {
+        size_t bound = ARTPACK_FRAME_BOUND(n);
+        ap_lock(self->lock);
+        if (self->frame.cap < bound) {
+            self->frame.len = 0;
+            if (ap_grow(&self->frame, bound)) {
+                PyThread_release_lock(self->lock);
+                return -1;
+            }
+        }
+        Py_BEGIN_ALLOW_THREADS
+        e = artpack_frame_compress(self->comp, self->frame.data, self->frame.cap, rec, n, &size);
+        Py_END_ALLOW_THREADS
+        if (e != ARTPACK_OK) {
+            PyThread_release_lock(self->lock);
+            ap_raise(e, "cannot compress", -1);
+            return -1;
+        }
+        item = self->frame.data;
+    }
+    e = artpack_stream_item_head_write(head, sizeof head, size, &hn);
+    if (e == ARTPACK_OK && ap_grow(out, hn + size) == 0) {
+        memcpy(out->data + out->len, head, hn);
+        memcpy(out->data + out->len + hn, item, size);
+        out->len += hn + size;
+    }
+    if (self->comp != NULL) PyThread_release_lock(self->lock);
+    if (e != ARTPACK_OK) {
+        ap_raise(e, "cannot write the stream item", -1);
+        return -1;
+    }
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+static PyObject *ap_growbuf_bytes(ap_growbuf *b) {
+    PyObject *r = PyBytes_FromStringAndSize(b->len ? (const char *)b->data : "", (Py_ssize_t)b->len);
+    PyMem_RawFree(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return r;
+}
+
+/* encode(article) -> bytes: the article's item. */
+static PyObject *ap_StreamEncoder_encode(ap_StreamEncoder *self, PyObject *article) {
+    ap_growbuf out = {NULL, 0, 0};
+    PyObject *rec;
+    int rc;
+    if (ap_encoder_ready(self)) return NULL;
+    rec = ap_pack_obj(article);
+    if (rec == NULL) return NULL;
+    rc = ap_encoder_item(self, PyBytes_AS_STRING(rec), (size_t)PyBytes_GET_SIZE(rec), &out);
+    Py_DECREF(rec);
+    if (rc) {
+        PyMem_RawFree(out.data);
+        return NULL;
+    }
+    return ap_growbuf_bytes(&out);
+}
+
+/* encode_record(record) -> bytes: a packed record's item (validated). */
+static PyObject *ap_StreamEncoder_encode_record(ap_StreamEncoder *self, PyObject *arg) {
+    ap_growbuf out = {NULL, 0, 0};
+    Py_buffer buf;
+    size_t where = 0;
+    artpack_error e;
+    int rc;
+    if (ap_encoder_ready(self)) return NULL;
+    if (PyObject_GetBuffer(arg, &buf, PyBUF_SIMPLE) < 0) return NULL;
+    e = artpack_record_validate(buf.buf, (size_t)buf.len, &where);
+    if (e != ARTPACK_OK) {
+        PyBuffer_Release(&buf);
+        return ap_raise(e, "not a record", (long long)where);
+    }
+    rc = ap_encoder_item(self, buf.buf, (size_t)buf.len, &out);
+    PyBuffer_Release(&buf);
+    if (rc) {
+        PyMem_RawFree(out.data);
+        return NULL;
+    }
+    return ap_growbuf_bytes(&out);
+}
+
+/* encode_many(articles, limit) -> (bytes, count): the items of the next
+ * articles from an iterator until about limit bytes are made (at least
+ * one); count 0 when the iterator is exhausted. */
+static PyObject *ap_StreamEncoder_encode_many(ap_StreamEncoder *self, PyObject *args) {
+    ap_growbuf out = {NULL, 0, 0};
+    PyObject *it, *item, *bytes;
+    Py_ssize_t limit, count = 0;
+    if (!PyArg_ParseTuple(args, "On:encode_many", &it, &limit)) return NULL;
+    if (ap_encoder_ready(self)) return NULL;
+    if (!PyIter_Check(it)) return PyErr_Format(PyExc_TypeError, "an iterator");
+    while ((Py_ssize_t)out.len < limit && (item = PyIter_Next(it)) != NULL) {
+        PyObject *rec = ap_pack_obj(item);
+        int rc;
+        Py_DECREF(item);
+        if (rec == NULL) break;
+        rc = ap_encoder_item(self, PyBytes_AS_STRING(rec), (size_t)PyBytes_GET_SIZE(rec), &out);
+        Py_DECREF(rec);
+        if (rc) break;
+        count++;
+    }
+    if (PyErr_Occurred()) {
+        PyMem_RawFree(out.data);
+        return NULL;
+    }
+    bytes = ap_growbuf_bytes(&out);
+    if (bytes == NULL) return NULL;
+    return Py_BuildValue("(Nn)", bytes, count);
+}
+
+static PyObject *ap_StreamEncoder_kind(ap_StreamEncoder *self, void *c) {
+    (void)c;
+    if (ap_encoder_ready(self)) return NULL;
+    return PyUnicode_FromString(self->kind == ARTPACK_STREAM_COMPRESSED ? "compressed" : "records");
+}
+
+static PyObject *ap_StreamEncoder_dict_id(ap_StreamEncoder *self, void *c) {
+    (void)c;
+    return PyLong_FromUnsignedLong(self->dict_id);
+}
+
+static PyMethodDef ap_StreamEncoder_methods[] = {
+    {"header", (PyCFunction)ap_StreamEncoder_header, METH_NOARGS, "header() -> bytes: the stream's header."},
+    {"encode", (PyCFunction)ap_StreamEncoder_encode, METH_O,
+     "encode(article) -> bytes: the article's item (length prefix, record or frame)."},
+    {"encode_record", (PyCFunction)ap_StreamEncoder_encode_record, METH_O,
+     "encode_record(record) -> bytes: a packed record's item."},
+    {"encode_many", (PyCFunction)ap_StreamEncoder_encode_many, METH_VARARGS,
+     "encode_many(iterator, limit) -> (bytes, count): the items of the next articles, about limit bytes."},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef ap_StreamEncoder_getset[] = {
+    {"kind", (getter)ap_StreamEncoder_kind, NULL, "'records' or 'compressed'", NULL},
+    {"dict_id", (getter)ap_StreamEncoder_dict_id, NULL, "the dictionary ID in the header (0: none)", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyTypeObject ap_StreamEncoderType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "artpack._artpack._StreamEncoder",
+    .tp_basicsize = sizeof(ap_StreamEncoder),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "_StreamEncoder(compressed, dictionary=None, level=None, codec=None, checksum=True): "
+              "the bytes of a stream (use artpack.StreamWriter).",
+    .tp_new = ap_StreamEncoder_new,
+    .tp_init = (initproc)ap_StreamEncoder_init,
+    .tp_dealloc = (destructor)ap_StreamEncoder_dealloc,
+    .tp_methods = ap_StreamEncoder_methods,
+    .tp_getset = ap_StreamEncoder_getset,
+};
+
+/* StreamReader(source, dictionary=None, raw=False): the articles of a stream,
+ * read from a bytes-like object (whole) or a binary file object (.read, in
+ * pieces, with the library's incremental header parser and item iterator). */
+#define AP_STREAM_CHUNK ((size_t)1 << 16)
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *file;        /* a file object (.read), or NULL */
+    Py_buffer view;        /* a bytes-like source, when file is NULL */
+    int have_view;
+    unsigned char *buf;    /* file mode: the unconsumed bytes are buf[start..len) */
+    size_t start, len, cap;
+    int eof;               /* file mode: .read gave b"" */
+    artpack_stream_reader r;
+    ap_Dictionary *dict;   /* to decompress with (NULL when the stream names none) */
+    PyObject *dictobj;
+    int raw;
+    artpack_error failed;  /* a framing error: every later call raises it again */
+    long long failed_at;
+    int done;
+} ap_StreamReader;
+
+static PyTypeObject ap_StreamReaderType;
+
+/* The unconsumed bytes: *src, *size, *ends. */
+static void ap_sr_avail(ap_StreamReader *self, const unsigned char **src, size_t *size, int *ends) {
+    if (self->file == NULL) {
+        size_t pos = (size_t)self->r.offset;
+        *src = (const unsigned char *)self->view.buf + pos;
+        *size = (size_t)self->view.len - pos;
+        *ends = 1;
+    } else {
+        *src = self->buf + self->start;
+        *size = self->len - self->start;
+        *ends = self->eof;
+    }
+}
+
+/* File mode: reads until at least need bytes are unconsumed or the file
+ * ends. The buffer grows only as bytes arrive (a hostile length prefix
+ * costs no memory). 0, or -1 with an exception. */
+static int ap_sr_fill(ap_StreamReader *self, size_t need) {
+    while (!self->eof && self->len - self->start < need) {
+        size_t want = need - (self->len - self->start);
+        PyObject *chunk;
+        Py_ssize_t got;
+        if (want < AP_STREAM_CHUNK) want = AP_STREAM_CHUNK;
+        chunk = PyObject_CallMethod(self->file, "read", "n", (Py_ssize_t)want);
+        if (chunk == NULL) return -1;
+        if (!PyBytes_Check(chunk)) {
+            Py_DECREF(chunk);
+            PyErr_SetString(PyExc_TypeError, "the stream's file must be opened in binary mode");
+            return -1;
+        }
+        got = PyBytes_GET_SIZE(chunk);
+        if (got == 0) {
+            self->eof = 1;
+        } else {
+            if (self->start > 0) { /* drop what was consumed */
+                memmove(self->buf, self->buf + self->start, self->len - self->start);
+                self->len -= self->start;
+                self->start = 0;
+            }
+            if (self->len + (size_t)got > self->cap) {
+                size_t ncap = self->cap ? self->cap : AP_STREAM_CHUNK;
+                unsigned char *p;
+                while (ncap < self->len + (size_t)got) ncap *= 2;
+                p = (unsigned char *)PyMem_RawRealloc(self->buf, ncap);
+                if (p == NULL) {
+                    Py_DECREF(chunk);
+                    PyErr_NoMemory();
+                    return -1;
+                }
+                self->buf = p;
+                self->cap = ncap;
+            }
+            memcpy(self->buf + self->len, PyBytes_AS_STRING(chunk), (size_t)got);
+            self->len += (size_t)got;
+        }
+        Py_DECREF(chunk);
+    }
+    return 0;
+}
+
+static void ap_sr_release(ap_StreamReader *self) {
+    if (self->have_view) PyBuffer_Release(&self->view);
+    self->have_view = 0;
+    Py_CLEAR(self->file);
+    PyMem_RawFree(self->buf);
+    self->buf = NULL;
+    self->start = self->len = self->cap = 0;
+    Py_CLEAR(self->dictobj);
+    self->dict = NULL;
+}
+
+static const char *ap_stream_kind_name(artpack_stream_kind k) {
+    return k == ARTPACK_STREAM_COMPRESSED ? "compressed" : k == ARTPACK_STREAM_RECORDS ? "records" : "unknown";
+}
+
+static int ap_StreamReader_init(ap_StreamReader *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"source", "dictionary", "raw", NULL};
+    PyObject *source, *dobj = Py_None;
+    ap_Dictionary *dict;
+    artpack_stream_info info;
+    artpack_error e;
+    int raw = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O$p:StreamReader", kwlist, &source, &dobj, &raw))
+        return -1;
+    if (ap_dict_arg(dobj, &dict) || (dict && ap_dict_ready(dict))) return -1;
+    ap_sr_release(self);
+    memset(&self->r, 0, sizeof self->r);
+    self->failed = ARTPACK_OK;
+    self->done = 0;
+    self->eof = 0;
+    self->raw = raw;
+    if (PyObject_CheckBuffer(source)) {
+        if (PyObject_GetBuffer(source, &self->view, PyBUF_SIMPLE) < 0) return -1;
+        self->have_view = 1;
+    } else if (PyObject_HasAttrString(source, "read")) {
+        self->file = Py_NewRef(source);
+    } else {
+        PyErr_Format(PyExc_TypeError,
+                     "a stream is read from bytes or a binary file object, not %.100s",
+                     Py_TYPE(source)->tp_name);
+        return -1;
+    }
+    /* the header, as many bytes as the parser asks for */
+    for (;;) {
+        const unsigned char *src;
+        size_t size, need = 0;
+        int ends;
+        ap_sr_avail(self, &src, &size, &ends);
+        e = artpack_stream_header_read(&info, src, size, ends, &need);
+        if (e != ARTPACK_OK) {
+            /* where: the magic (0), the version byte (4), or the end */
+            long long at = e == ARTPACK_E_TRUNCATED ? (long long)size
+                           : info.kind != ARTPACK_STREAM_UNKNOWN ? 4 : 0;
+            ap_raise(e, info.kind == ARTPACK_STREAM_UNKNOWN
+                            ? "not an artpack stream (a record stream starts with APKR, a "
+                              "compressed stream with APKZ)"
+                            : "cannot read the stream's header", at);
+            goto fail;
+        }
+        if (need == 0) break;
+        if (ap_sr_fill(self, need)) goto fail;
+    }
+    e = artpack_stream_check_dict(&info, dict ? &dict->dict : NULL);
+    if (e != ARTPACK_OK) {
+        char msg[200];
+        if (e == ARTPACK_E_NEED_DICT)
+            snprintf(msg, sizeof msg, "the stream was made with dictionary ID %lu: give it (%s)",
+                     (unsigned long)info.dict_id, artpack_error_name(e));
+        else
+            snprintf(msg, sizeof msg,
+                     "the stream was made with dictionary ID %lu, this one has ID %lu (%s)",
+                     (unsigned long)info.dict_id, (unsigned long)(dict ? dict->dict.id : 0),
+                     artpack_error_name(e));
+        ap_raise_full(ap_DictionaryError, artpack_error_name(e), (int)e, msg, 5);
+        goto fail;
+    }
+    e = artpack_stream_reader_init(&self->r, &info);
+    if (e != ARTPACK_OK) {
+        ap_raise(e, "cannot read the stream", -1);
+        goto fail;
+    }
+    if (self->file != NULL) self->start += info.header_size;
+    if (info.kind == ARTPACK_STREAM_COMPRESSED && info.dict_id != 0) {
+        self->dict = dict;
+        self->dictobj = Py_NewRef((PyObject *)dict);
+    }
+    return 0;
+fail:
+    ap_sr_release(self);
+    memset(&self->r, 0, sizeof self->r);
+    return -1;
+}
+
+static void ap_StreamReader_dealloc(ap_StreamReader *self) {
+    ap_sr_release(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int ap_sr_ready(ap_StreamReader *self) {
+    if (self->r.info.kind == ARTPACK_STREAM_UNKNOWN) {
+        PyErr_SetString(PyExc_ValueError, "the stream reader is closed");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *ap_StreamReader_next(ap_StreamReader *self) {
+    artpack_stream_item item;
+    artpack_error e;
+    const unsigned char *src;
+    size_t size, need;
+    int ends;
+    char what[120];
+    if (ap_sr_ready(self)) return NULL;
+    if (self->failed != ARTPACK_OK) {
+        snprintf(what, sizeof what, "stream item %llu (nothing after a framing error can be read)",
+                 (unsigned long long)self->r.index);
+        return ap_raise(self->failed, what, self->failed_at);
+    }
+    if (self->done) return NULL;
+    for (;;) {
+        ap_sr_avail(self, &src, &size, &ends);
+        need = 0;
+        e = artpack_stream_next(&self->r, src, size, ends, &item, &need);
+        if (e != ARTPACK_OK) {
+            self->failed = e;
+            self->failed_at = (long long)item.offset;
+            snprintf(what, sizeof what, "stream item %llu", (unsigned long long)item.index);
+            return ap_raise(e, what, (long long)item.offset);
+        }
+        if (need == 0) break;
+        if (ap_sr_fill(self, need)) return NULL;
+    }
+    if (item.data == NULL) { /* the end */
+        self->done = 1;
+        return NULL;
+    }
+    /* r moved past the item; the bytes stay where they are until the next fill */
+    if (self->file != NULL) self->start += item.consumed;
+    snprintf(what, sizeof what, "stream item %llu", (unsigned long long)item.index);
+    if (self->r.info.kind == ARTPACK_STREAM_RECORDS) {
+        if (self->raw) {
+            size_t where = 0;
+            e = artpack_record_validate(item.data, item.size, &where);
+            if (e != ARTPACK_OK)
+                return ap_raise(e, what, (long long)(item.offset + item.head_size + where));
+            return PyBytes_FromStringAndSize((const char *)item.data, (Py_ssize_t)item.size);
+        }
+        return ap_unpack_mem_at(item.data, item.size, what,
+                                (long long)(item.offset + item.head_size));
+    } else {
+        unsigned char *rec;
+        size_t n;
+        PyObject *res;
+        if (ap_decompress_mem(self->dict, item.data, item.size, &rec, &n, what,
+                              (long long)(item.offset + item.head_size)))
+            return NULL;
+        res = self->raw ? PyBytes_FromStringAndSize((const char *)rec, (Py_ssize_t)n)
+                        : ap_unpack_mem_at(rec, n, what, (long long)(item.offset + item.head_size));
+        PyMem_RawFree(rec);
+        return res;
+    }
+}
+
+static PyObject *ap_StreamReader_close(ap_StreamReader *self, PyObject *unused) {
+    (void)unused;
+    ap_sr_release(self);
+    memset(&self->r, 0, sizeof self->r);
+    Py_RETURN_NONE;
+}
+
+static PyObject *ap_StreamReader_get_kind(ap_StreamReader *self, void *c) {
+    (void)c;
+    if (ap_sr_ready(self)) return NULL;
+    return PyUnicode_FromString(ap_stream_kind_name(self->r.info.kind));
+}
+
+static PyObject *ap_StreamReader_get_dict_id(ap_StreamReader *self, void *c) {
+    (void)c;
+    if (ap_sr_ready(self)) return NULL;
+    return PyLong_FromUnsignedLong(self->r.info.dict_id);
+}
+
+static PyObject *ap_StreamReader_get_version(ap_StreamReader *self, void *c) {
+    (void)c;
+    if (ap_sr_ready(self)) return NULL;
+    return PyLong_FromUnsignedLong(self->r.info.version);
+}
+
+static PyObject *ap_StreamReader_get_index(ap_StreamReader *self, void *c) {
+    (void)c;
+    return PyLong_FromUnsignedLongLong(self->r.index);
+}
+
+static PyObject *ap_StreamReader_get_offset(ap_StreamReader *self, void *c) {
+    (void)c;
+    return PyLong_FromUnsignedLongLong(self->r.offset);
+}
+
+static PyMethodDef ap_StreamReader_methods[] = {
+    {"close", (PyCFunction)ap_StreamReader_close, METH_NOARGS,
+     "close(): drops the source (a file the reader opened is closed by artpack.StreamReader)."},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef ap_StreamReader_getset[] = {
+    {"kind", (getter)ap_StreamReader_get_kind, NULL, "'records' or 'compressed'", NULL},
+    {"dict_id", (getter)ap_StreamReader_get_dict_id, NULL,
+     "the dictionary ID the header names (0: none; always 0 for a record stream)", NULL},
+    {"version", (getter)ap_StreamReader_get_version, NULL, "the header's version byte", NULL},
+    {"index", (getter)ap_StreamReader_get_index, NULL, "items read so far", NULL},
+    {"offset", (getter)ap_StreamReader_get_offset, NULL,
+     "the stream offset of the next item's length prefix", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyTypeObject ap_StreamReaderType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "artpack._artpack.StreamReader",
+    .tp_basicsize = sizeof(ap_StreamReader),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "StreamReader(source, dictionary=None, *, raw=False): the articles of a stream "
+              "(bytes or a binary file object); use artpack.StreamReader.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)ap_StreamReader_init,
+    .tp_dealloc = (destructor)ap_StreamReader_dealloc,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)ap_StreamReader_next,
+    .tp_methods = ap_StreamReader_methods,
+    .tp_getset = ap_StreamReader_getset,
+};
+
 /* ---- module ---- */
 
 static PyObject *ap_py_error_name(PyObject *self, PyObject *arg) {
@@ -1665,12 +2240,15 @@ PyMODINIT_FUNC PyInit__artpack(void) {
     m = PyModule_Create(&ap_module);
     if (m == NULL) return NULL;
     if (PyType_Ready(&ap_DictionaryType) < 0 || PyType_Ready(&ap_BundleType) < 0 ||
-        PyType_Ready(&ap_WriterType) < 0)
+        PyType_Ready(&ap_WriterType) < 0 || PyType_Ready(&ap_StreamEncoderType) < 0 ||
+        PyType_Ready(&ap_StreamReaderType) < 0)
         goto fail;
     ap_dict_class = Py_NewRef((PyObject *)&ap_DictionaryType);
     if (PyModule_AddObjectRef(m, "Dictionary", (PyObject *)&ap_DictionaryType) < 0 ||
         PyModule_AddObjectRef(m, "Bundle", (PyObject *)&ap_BundleType) < 0 ||
-        PyModule_AddObjectRef(m, "_BundleWriter", (PyObject *)&ap_WriterType) < 0)
+        PyModule_AddObjectRef(m, "_BundleWriter", (PyObject *)&ap_WriterType) < 0 ||
+        PyModule_AddObjectRef(m, "_StreamEncoder", (PyObject *)&ap_StreamEncoderType) < 0 ||
+        PyModule_AddObjectRef(m, "StreamReader", (PyObject *)&ap_StreamReaderType) < 0)
         goto fail;
     ap_Error = ap_new_exc(m, "artpack.Error", "Error", NULL,
                           "An artpack error: .name is the library's error name (e.g. "
