@@ -151,21 +151,30 @@ class Bundle(_artpack.Bundle):
 
 class BundleWriter:
     """Writes a bundle: BundleWriter(path, dictionary=None, embed_dictionary=False,
-    level=None, codec='zstd', block_size=None).
+    level=None, codec='zstd', block_size=None, jobs=1).
 
     A context manager: w.add(article), w.extend(articles); on a clean exit
     (or close()) the bundle is committed and renamed into place; on an
     exception (or abort()) nothing is left behind. level None: zstd 19 (LZ4
     HC 12). block_size None: 960 KB of records per block.
+
+    jobs: blocks compressed at once, on threads of the library's parallel
+    writer (artpack_bundle_writer_set_parallel), with the GIL released; 0:
+    one per CPU. Each block is compressed alone with the same parameters,
+    so the bundle's bytes are the same for every jobs; memory grows by
+    about 2 x block_size per job. Packing the articles into records stays
+    on the calling thread.
     """
 
     def __init__(self, path, dictionary=None, embed_dictionary=False, level=None,
-                 codec="zstd", block_size=None):
+                 codec="zstd", block_size=None, jobs=1):
+        if jobs == 0:
+            jobs = min(os.cpu_count() or 1, 64)
         self.path = os.fspath(path)
         self._fd, self._tmp = _atomic_temp(self.path)
         try:
             self._w = _artpack._BundleWriter(self._fd, dictionary, embed_dictionary, level, codec,
-                                             block_size or 0)
+                                             block_size or 0, jobs)
         except BaseException:
             self._cleanup()
             raise

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1362,10 +1363,44 @@ static PyObject *ap_write_error(ap_Writer *self, artpack_error e, const char *wh
     return ap_raise(e, what, -1);
 }
 
+/* The runner of a parallel writer: task(args[i]) for every i, args[0] on
+ * the calling thread and the others on threads of their own, joined before
+ * it returns (called by the library with the GIL released; the tasks only
+ * compress). A thread that cannot be started runs its task here. */
+typedef struct ap_task {
+    artpack_task_fn fn;
+    void *arg;
+} ap_task;
+
+static void *ap_task_main(void *p) {
+    ap_task *t = (ap_task *)p;
+    t->fn(t->arg);
+    return NULL;
+}
+
+static void ap_parallel_run(void *opaque, artpack_task_fn task, void *const *args, size_t n) {
+    pthread_t th[ARTPACK_BUNDLE_JOBS_MAX];
+    ap_task tasks[ARTPACK_BUNDLE_JOBS_MAX];
+    int started[ARTPACK_BUNDLE_JOBS_MAX];
+    size_t i;
+    (void)opaque;
+    if (n > ARTPACK_BUNDLE_JOBS_MAX) n = ARTPACK_BUNDLE_JOBS_MAX; /* (the library's bound) */
+    for (i = 1; i < n; i++) {
+        tasks[i].fn = task;
+        tasks[i].arg = args[i];
+        started[i] = pthread_create(&th[i], NULL, ap_task_main, &tasks[i]) == 0;
+    }
+    if (n > 0) task(args[0]);
+    for (i = 1; i < n; i++) {
+        if (started[i]) pthread_join(th[i], NULL);
+        else task(args[i]);
+    }
+}
+
 static int ap_Writer_init(ap_Writer *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"fd", "dictionary", "embed_dictionary", "level", "codec",
-                             "block_size", NULL};
-    int fd, embed = 0;
+                             "block_size", "jobs", NULL};
+    int fd, embed = 0, jobs = 1;
     PyObject *dobj = Py_None, *lobj = Py_None, *cobj = Py_None;
     Py_ssize_t block_size = 0;
     ap_Dictionary *dict;
@@ -1375,9 +1410,14 @@ static int ap_Writer_init(ap_Writer *self, PyObject *args, PyObject *kw) {
         PyErr_SetString(PyExc_RuntimeError, "writer already initialised");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "i|OpOOn:_BundleWriter", kwlist, &fd, &dobj, &embed,
-                                     &lobj, &cobj, &block_size))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "i|OpOOni:_BundleWriter", kwlist, &fd, &dobj, &embed,
+                                     &lobj, &cobj, &block_size, &jobs))
         return -1;
+    if (jobs < 1 || jobs > (int)ARTPACK_BUNDLE_JOBS_MAX) {
+        PyErr_Format(PyExc_ValueError, "jobs is 1..%u (0 in BundleWriter: one per CPU)",
+                     ARTPACK_BUNDLE_JOBS_MAX);
+        return -1;
+    }
     memset(&p, 0, sizeof p);
     if (ap_dict_arg(dobj, &dict) || (dict && ap_dict_ready(dict)) || ap_codec_arg(cobj, &p.codec) ||
         ap_level_arg(lobj, p.codec, &p.level))
@@ -1396,6 +1436,11 @@ static int ap_Writer_init(ap_Writer *self, PyObject *args, PyObject *kw) {
     Py_BEGIN_ALLOW_THREADS
     e = artpack_bundle_writer_create(&self->w, &p, dict ? &dict->dict : NULL, NULL, ap_fd_write,
                                      &self->f);
+    /* the default allocator (malloc) is thread-safe, as jobs > 1 needs */
+    if (e == ARTPACK_OK && jobs > 1) {
+        e = artpack_bundle_writer_set_parallel(self->w, (unsigned)jobs, ap_parallel_run, NULL);
+        if (e != ARTPACK_OK) artpack_bundle_writer_free(self->w);
+    }
     Py_END_ALLOW_THREADS
     if (e != ARTPACK_OK) {
         self->w = NULL;
@@ -1566,7 +1611,8 @@ static PyTypeObject ap_WriterType = {
     .tp_basicsize = sizeof(ap_Writer),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "_BundleWriter(fd, dictionary=None, embed_dictionary=False, level=None, codec=None, "
-              "block_size=0): the library's writer over a file descriptor (use artpack.BundleWriter).",
+              "block_size=0, jobs=1): the library's writer over a file descriptor (use "
+              "artpack.BundleWriter).",
     .tp_new = ap_Writer_new,
     .tp_init = (initproc)ap_Writer_init,
     .tp_dealloc = (destructor)ap_Writer_dealloc,

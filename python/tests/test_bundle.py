@@ -164,3 +164,74 @@ def test_bundle_threads(tmp_path, sample_articles):
         for t in ts:
             t.join()
     assert not errors
+
+
+def _bundle(path, arts, **kw):
+    with artpack.BundleWriter(path, **kw) as w:
+        w.extend(arts)
+    return path.read_bytes()
+
+
+@given(st.lists(articles(), min_size=1, max_size=30), st.integers(2, 9),
+       st.sampled_from([("zstd", 1), ("zstd", 6), ("lz4", 1), ("stored", None)]),
+       st.integers(64, 2048), st.booleans())
+@examples(40)
+def test_jobs_same_bytes(tmp_path_factory, dictionary, arts, jobs, codec_level, block_size,
+                         with_dict):
+    """BundleWriter(jobs=N) writes the bytes jobs=1 writes, for any N."""
+    codec, level = codec_level
+    d = tmp_path_factory.mktemp("jobs")
+    kw = dict(codec=codec, level=level, block_size=block_size,
+              dictionary=dictionary if with_dict else None, embed_dictionary=with_dict)
+    one = _bundle(d / "one.apb", arts, **kw)
+    many = _bundle(d / "many.apb", arts, jobs=jobs, **kw)
+    assert many == one
+    with artpack.Bundle(d / "many.apb") as b:
+        assert list(b) == arts
+
+
+def test_jobs_many_blocks(tmp_path, sample_articles, dictionary):
+    """Hundreds of blocks through 1, 2, 3, 8, 64 and one-per-CPU jobs: the
+    same bytes; commits in the middle (add, close) and add_record too."""
+    arts = sample_articles * 3
+    ref = None
+    for jobs in (1, 2, 3, 8, 64, 0):
+        p = tmp_path / ("j%d.apb" % jobs)
+        with artpack.BundleWriter(p, dictionary=dictionary, level=3, block_size=1024,
+                                  jobs=jobs) as w:
+            w.extend(arts[:500])
+            for a in arts[500:600]:
+                w.add(a)
+            for a in arts[600:]:
+                w.add_record(artpack.pack(a))
+        data = p.read_bytes()
+        if ref is None:
+            ref = data
+            with artpack.Bundle(p, dictionary) as b:
+                assert b.info["block_count"] > 100
+        assert data == ref, "jobs=%d" % jobs
+    with artpack.Bundle(tmp_path / "j8.apb", dictionary) as b:
+        assert list(b) == arts
+        b.verify()
+    for bad in (-1, 65, 1000):
+        with pytest.raises(ValueError):
+            artpack.BundleWriter(tmp_path / "bad.apb", jobs=bad)
+    assert sorted(x.name for x in tmp_path.iterdir()) == [
+        "j0.apb", "j1.apb", "j2.apb", "j3.apb", "j64.apb", "j8.apb"]
+
+
+def test_jobs_threads_run_without_the_gil(tmp_path, sample_articles):
+    """A parallel writer in one Python thread while another thread packs:
+    both finish, the bundle is the one-thread bundle."""
+    arts = sample_articles * 2
+    ref = _bundle(tmp_path / "ref.apb", arts, level=5, block_size=2048)
+    done = []
+
+    def other():
+        done.append(sum(len(artpack.pack(a)) for a in arts))
+
+    t = threading.Thread(target=other)
+    t.start()
+    got = _bundle(tmp_path / "par.apb", arts, level=5, block_size=2048, jobs=4)
+    t.join()
+    assert got == ref and done and done[0] > 0
