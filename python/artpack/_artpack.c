@@ -318,14 +318,41 @@ static int ap_set(PyObject *d, const char *key, PyObject *v) {
     return rc;
 }
 
+/* d[f->name] = the date or timestamp at m (a field of kind DATE or
+ * TIMESTAMP) as its text: kept as text, or the numeric form formatted;
+ * nothing when absent. 0, or -1 with an exception. */
+static int ap_set_when(PyObject *d, const artpack_field_info *f, const void *m) {
+    char text[ARTPACK_TIMESTAMP_TEXT_MAX];
+    size_t tlen = 0;
+    artpack_value_kind kind;
+    artpack_str raw;
+    artpack_error e = ARTPACK_OK;
+    if (f->kind == ARTPACK_KIND_DATE) {
+        const artpack_date *dt = (const artpack_date *)m;
+        kind = dt->kind;
+        raw = dt->text;
+        if (kind == ARTPACK_NUMBER) e = artpack_date_format(text, sizeof text, dt, &tlen);
+    } else {
+        const artpack_timestamp *t = (const artpack_timestamp *)m;
+        kind = t->kind;
+        raw = t->text;
+        if (kind == ARTPACK_NUMBER) e = artpack_timestamp_format(text, sizeof text, t, &tlen);
+    }
+    if (kind == ARTPACK_TEXT) return ap_set(d, f->name, ap_str_obj(raw, f->name));
+    if (kind != ARTPACK_NUMBER) return 0;
+    if (e != ARTPACK_OK) {
+        ap_raise(e, f->name, -1);
+        return -1;
+    }
+    return ap_set(d, f->name, PyUnicode_FromStringAndSize(text, (Py_ssize_t)tlen));
+}
+
 /* The dict of a decoded view. */
 static PyObject *ap_view_dict(const artpack_article *a) {
     PyObject *d = PyDict_New();
     size_t i, n = artpack_schema_count();
     artpack_list_iter it;
     artpack_str k, v;
-    char text[ARTPACK_TIMESTAMP_TEXT_MAX];
-    size_t tlen;
     if (d == NULL) return NULL;
     for (i = 0; i < n; i++) {
         const artpack_field_info *f = artpack_schema_field(i);
@@ -336,34 +363,10 @@ static PyObject *ap_view_dict(const artpack_article *a) {
             if (s->ptr != NULL && ap_set(d, f->name, ap_str_obj(*s, f->name))) goto fail;
             break;
         }
-        case ARTPACK_KIND_DATE: {
-            const artpack_date *dt = (const artpack_date *)m;
-            if (dt->kind == ARTPACK_TEXT) {
-                if (ap_set(d, f->name, ap_str_obj(dt->text, f->name))) goto fail;
-            } else if (dt->kind == ARTPACK_NUMBER) {
-                artpack_error e = artpack_date_format(text, sizeof text, dt, &tlen);
-                if (e) {
-                    ap_raise(e, "date", -1);
-                    goto fail;
-                }
-                if (ap_set(d, f->name, PyUnicode_FromStringAndSize(text, (Py_ssize_t)tlen))) goto fail;
-            }
+        case ARTPACK_KIND_DATE:
+        case ARTPACK_KIND_TIMESTAMP:
+            if (ap_set_when(d, f, m)) goto fail;
             break;
-        }
-        case ARTPACK_KIND_TIMESTAMP: {
-            const artpack_timestamp *t = (const artpack_timestamp *)m;
-            if (t->kind == ARTPACK_TEXT) {
-                if (ap_set(d, f->name, ap_str_obj(t->text, f->name))) goto fail;
-            } else if (t->kind == ARTPACK_NUMBER) {
-                artpack_error e = artpack_timestamp_format(text, sizeof text, t, &tlen);
-                if (e) {
-                    ap_raise(e, "timestamp", -1);
-                    goto fail;
-                }
-                if (ap_set(d, f->name, PyUnicode_FromStringAndSize(text, (Py_ssize_t)tlen))) goto fail;
-            }
-            break;
-        }
         case ARTPACK_KIND_LIST: {
             const artpack_list *l = (const artpack_list *)m;
             PyObject *lst;
