@@ -481,8 +481,16 @@ static int ap_codec_arg(PyObject *o, artpack_codec *c) {
     return 0;
 }
 
+/* (the package writes zstd, LZ4 and stored; a bundle the CLI wrote with
+ * --cm is named, its blocks need a CM model the package does not load) */
 static const char *ap_codec_name(artpack_codec c) {
-    return c == ARTPACK_CODEC_ZSTD ? "zstd" : c == ARTPACK_CODEC_LZ4 ? "lz4" : "stored";
+    switch (c) {
+    case ARTPACK_CODEC_ZSTD: return "zstd";
+    case ARTPACK_CODEC_LZ4: return "lz4";
+    case ARTPACK_CODEC_STORED: return "stored";
+    case ARTPACK_CODEC_CM: return "cm";
+    }
+    return "unknown";
 }
 
 /* ---- Dictionary, with pools of compressors and decompressors ---- */
