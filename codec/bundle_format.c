@@ -41,12 +41,13 @@ artpack_error ap_header_read(const unsigned char chunk[AP_HEADER_CHUNK], ap_bund
                      ap_le32(p + 20) != ap_bundle_checksum(p, 20),
                  ARTPACK_E_BUNDLE);
     AP_RETURN_IF((p[4] != AP_BUNDLE_VERSION && p[4] != 2) || p[5] > ARTPACK_CODEC_LZ4 ||
-                     (p[6] & ~(AP_FLAG_EMBEDDED | AP_FLAG_COLUMNS)) != 0 ||
-                     (p[4] == 2 && (p[6] & AP_FLAG_COLUMNS) != 0) || ap_le32(p + 16) != 0,
+                     (p[6] & ~(AP_FLAG_EMBEDDED | AP_FLAGS_COLUMNS_READ)) != 0 ||
+                     (AP_HAS_COLUMNS && p[4] == 2 && (p[6] & AP_FLAG_COLUMNS) != 0) ||
+                     ap_le32(p + 16) != 0,
                  ARTPACK_E_BUNDLE);
     h->codec = (artpack_codec)p[5];
     h->dict_embedded = (p[6] & AP_FLAG_EMBEDDED) != 0;
-    h->columns = (p[6] & AP_FLAG_COLUMNS) != 0;
+    h->columns = AP_HAS_COLUMNS && (p[6] & AP_FLAG_COLUMNS) != 0;
     h->level = p[7];
     h->dict_id = ap_le32(p + 8);
     h->block_size = ap_le32(p + 12);

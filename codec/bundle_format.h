@@ -119,6 +119,18 @@ int ap_block_iter_next(ap_block_iter *it, const unsigned char **record, size_t *
  * content is this head, then the records' size varints, then the records. */
 size_t ap_block_head(unsigned char head[ARTPACK_VARINT_MAX], uint32_t count);
 
+/* ARTPACK_NO_COLUMNS (device builds, where every byte of code counts): the
+ * reader leaves the columnar rebuild out, and its header check takes the
+ * columnar flag for an unknown one: such a bundle gives ARTPACK_E_BUNDLE
+ * (pack bundles for such devices with --rows). */
+#ifdef ARTPACK_NO_COLUMNS
+#define AP_HAS_COLUMNS 0
+#define AP_FLAGS_COLUMNS_READ 0u
+#else
+#define AP_HAS_COLUMNS 1
+#define AP_FLAGS_COLUMNS_READ AP_FLAG_COLUMNS
+#endif
+
 /* ---- columnar block content (header flag AP_FLAG_COLUMNS) ----
  * varint n; n varint masks (bit t: the record has a field of tag t, 1..15;
  * bit 0: fields of tags 16 and up); AP_BLOCK_COLUMNS varint column sizes;

@@ -177,7 +177,9 @@ static size_t ap_layout_of(const artpack_bundle_info *info, int load_embedded_di
     l->most = ap_block_most(info);
     l->buf = AP_ALIGN16(sizeof(artpack_bundle_reader));
     l->rows = l->buf + AP_ALIGN16(l->buf_size);
-    l->rows_size = info->columns ? ap_columns_rows_room(info->max_block_content, l->most) : 0;
+    l->rows_size = AP_HAS_COLUMNS && info->columns
+                       ? ap_columns_rows_room(info->max_block_content, l->most)
+                       : 0;
     l->marks = l->rows + AP_ALIGN16(l->rows_size);
     l->zstd = l->marks + AP_ALIGN16(ap_block_marks(l->most) * sizeof(uint32_t));
     l->dict = l->zstd + (info->codec == ARTPACK_CODEC_ZSTD || l->load ? ap_zstd_dec_size() : 0);
@@ -308,7 +310,7 @@ static artpack_error ap_reader_open(artpack_bundle_reader **out, void *workspace
     r->map_opaque = opaque;
     r->buf = ws + l.buf;
     r->buf_size = l.buf_size;
-    r->rows = info->columns ? ws + l.rows : r->buf;
+    r->rows = AP_HAS_COLUMNS && info->columns ? ws + l.rows : r->buf;
     r->rows_size = l.rows_size;
     r->marks = (uint32_t *)(void *)(ws + l.marks);
     r->most = (uint32_t)l.most;
@@ -428,7 +430,8 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
     }
     AP_TRY(ap_decode_block(r, src, e.frame, &content));
     r->blk_decoded = content;
-    if (r->info.columns) { /* records are rebuilt from the columns as gets need them */
+    /* records are rebuilt from the columns as gets need them */
+    if (AP_HAS_COLUMNS && r->info.columns) {
         AP_TRY(ap_columns_start(&r->cols, r->buf, content, count, r->rows, r->rows_size, &r->blk));
     } else {
         AP_TRY(ap_block_parse_marks(&r->blk, r->buf, content, count, r->marks));
@@ -442,7 +445,7 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
 /* A columnar block's records rebuilt up to k (a failure unloads it). */
 static artpack_error ap_rebuild_upto(artpack_bundle_reader *r, uint32_t k) {
     artpack_error err;
-    if (!r->info.columns || k < r->cols.done) return ARTPACK_OK;
+    if (!AP_HAS_COLUMNS || !r->info.columns || k < r->cols.done) return ARTPACK_OK;
     err = ap_columns_upto(&r->cols, r->rows, r->rows_size, k, r->marks);
     if (err != ARTPACK_OK) r->blk.count = 0;
     return err;
@@ -598,7 +601,8 @@ artpack_error ap_bundle_reader_content(artpack_bundle_reader *r, uint64_t b,
     ap_entry e;
     AP_TRY(artpack_bundle_check_block(r, b, NULL, NULL));
     AP_TRY(ap_loaded_entry(r, &e));
-    if (r->info.columns) { /* the rows made whole: the block is no longer loaded */
+    /* the rows made whole: the block is no longer loaded */
+    if (AP_HAS_COLUMNS && r->info.columns) {
         size_t at = ap_columns_finish(&r->cols, r->rows, content_size);
         *content = r->rows + at;
         r->blk.count = 0;

@@ -92,8 +92,8 @@ $(EMB)/$(1)/fw.elf: $(EMB)/$(1)/probe.elf
 endef
 
 $(eval $(call emb_image,record,$(EMB_RECORD),$(ART_FLAGS),,,-DFW_RECORD))
-$(eval $(call emb_image,lz4,$(EMB_BUNDLE),$(ART_FLAGS) -DARTPACK_NO_ZSTD -DARTPACK_NO_CM -DARTPACK_XXH32_COMPACT -DARTPACK_LZ4_ONE_DECODER,lz4/lib/lz4.c,-DLZ4_HEAPMODE=0,-DFW_BUNDLE))
-$(eval $(call emb_image,zstd,$(EMB_BUNDLE),$(ART_FLAGS) $(ZSTD_DEFS) -DARTPACK_NO_LZ4 -DARTPACK_NO_CM -DARTPACK_ZSTD_NO_DDICT -DARTPACK_XXH32_LINKED,$(addprefix zstd/lib/,$(ZSTD_DEC)),$(ZSTD_DEFS),-DFW_BUNDLE))
+$(eval $(call emb_image,lz4,$(EMB_BUNDLE),$(ART_FLAGS) -DARTPACK_NO_ZSTD -DARTPACK_NO_CM -DARTPACK_NO_COLUMNS -DARTPACK_XXH32_COMPACT -DARTPACK_LZ4_ONE_DECODER,lz4/lib/lz4.c,-DLZ4_HEAPMODE=0,-DFW_BUNDLE))
+$(eval $(call emb_image,zstd,$(EMB_BUNDLE),$(ART_FLAGS) $(ZSTD_DEFS) -DARTPACK_NO_LZ4 -DARTPACK_NO_CM -DARTPACK_NO_COLUMNS -DARTPACK_ZSTD_NO_DDICT -DARTPACK_XXH32_LINKED,$(addprefix zstd/lib/,$(ZSTD_DEC)),$(ZSTD_DEFS),-DFW_BUNDLE))
 
 EMB_IMAGES = $(EMB)/record/fw.elf $(EMB)/lz4/fw.elf $(EMB)/zstd/fw.elf
 # header dependencies (the top Makefile's DEPFLAGS): the images' objects
