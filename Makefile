@@ -58,7 +58,7 @@ TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle
             test_words
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
-.PHONY: all lib test unit cli-test cxx-check symbols-check noalloc-check cm-determinism roundtrip asan valgrind \
+.PHONY: all lib test unit cli-test cxx-check symbols-check noalloc-check nocolumns-check cm-determinism roundtrip asan valgrind \
         bench bench-bundle bench-cm bench-scale demo install clean setup python python-test
 
 all: lib $(B)/artpack
@@ -134,6 +134,16 @@ noalloc-check:
 	    echo "noalloc-check: the ARTPACK_NO_ALLOC build allocates"; exit 1; fi
 	@echo "noalloc-check: the ARTPACK_NO_ALLOC build compiles and calls no malloc/free"
 
+# ARTPACK_NO_COLUMNS (the device images): the same header check built with
+# and without it (tests/check_nocolumns.c)
+nocolumns-check:
+	@mkdir -p $(B)/nocolumns
+	$(CC) -std=c99 -O2 $(WARN) -Iinclude -o $(B)/nocolumns/full tests/check_nocolumns.c \
+	    codec/bundle_format.c codec/checksum.c codec/error.c codec/wire.c
+	$(CC) -std=c99 -O2 $(WARN) -DARTPACK_NO_COLUMNS -Iinclude -o $(B)/nocolumns/without \
+	    tests/check_nocolumns.c codec/bundle_format.c codec/checksum.c codec/error.c codec/wire.c
+	$(B)/nocolumns/full && $(B)/nocolumns/without
+
 # CM output is the same with every compiler and optimisation level: the
 # golden digest of tests/test_cm.c, checked here at -O0 with $(CC) and at -O2
 # with clang (when installed; make test itself runs it at -O2 with $(CC))
@@ -151,7 +161,7 @@ cm-determinism:
 roundtrip: $(B)/artpack
 	ARTPACK=$(B)/artpack tests/corpus-roundtrip.sh
 
-test: all unit cli-test cxx-check symbols-check noalloc-check cm-determinism roundtrip python-test $(if $(wildcard fuzz/fuzz.mk),fuzz-replay)
+test: all unit cli-test cxx-check symbols-check noalloc-check nocolumns-check cm-determinism roundtrip python-test $(if $(wildcard fuzz/fuzz.mk),fuzz-replay)
 	@echo "make test: all passed"
 
 asan:
