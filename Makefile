@@ -54,7 +54,7 @@ TOOL_SRC  = tools/util.c tools/json_in.c tools/json_out.c
 CLI_SRC   = tools/artpack.c tools/bundle_cmd.c tools/dupcheck.c tools/spool.c tools/parallel.c
 CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
-TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_device test_stream test_cm \
+TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_bundle_damage test_bundle_errors test_device test_stream test_cm \
             test_words
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
@@ -93,6 +93,19 @@ $(B)/tests/%: tests/%.c $(TOOL_OBJ) $(B)/libartpack.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(DEPFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< \
 	    $(TOOL_OBJ) $(B)/libartpack.a $(CMOCKA_LIBS) $(CODEC_LIBS) $(JANSSON_LIBS)
+
+# The bundle tests share a fixture (tests/bundle_fixture.c): synthetic articles,
+# dictionaries, in-memory input and output. A new bundle test file that wants
+# it goes in BUNDLE_TESTS (and in TESTS).
+BUNDLE_TESTS = test_bundle test_bundle_damage test_bundle_errors
+$(B)/tests/bundle_fixture.o: tests/bundle_fixture.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(DEPFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@
+
+$(BUNDLE_TESTS:%=$(B)/tests/%): $(B)/tests/%: tests/%.c $(B)/tests/bundle_fixture.o $(TOOL_OBJ) $(B)/libartpack.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(DEPFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) -Itools -o $@ $< \
+	    $(B)/tests/bundle_fixture.o $(TOOL_OBJ) $(B)/libartpack.a $(CMOCKA_LIBS) $(CODEC_LIBS) $(JANSSON_LIBS)
 
 unit: $(TEST_BIN)
 	@for t in $(TEST_BIN); do echo "== $$t"; $(TEST_WRAP) $$t || exit 1; done

@@ -24,7 +24,7 @@ static const char *const words[] = {
     "election", "police", "city", "people", "new", "report", "and", "a", "to", "was"};
 
 /* Writes a sentence-ish text of about n bytes into buf (NUL-terminated). */
-static size_t make_text(char *buf, size_t n) {
+static inline size_t make_text(char *buf, size_t n) {
     size_t len = 0;
     while (len + 24 < n) {
         const char *w = words[rng() % (sizeof words / sizeof words[0])];
@@ -40,13 +40,13 @@ static size_t make_text(char *buf, size_t n) {
 
 /* An allocator that fails at its Nth call and counts what is live. */
 static long alloc_fail_at, alloc_calls, alloc_live;
-static void *fail_alloc(void *opaque, size_t size) {
+static inline void *fail_alloc(void *opaque, size_t size) {
     (void)opaque;
     if (++alloc_calls == alloc_fail_at) return NULL;
     alloc_live++;
     return malloc(size);
 }
-static void fail_free(void *opaque, void *p) {
+static inline void fail_free(void *opaque, void *p) {
     (void)opaque;
     if (p) alloc_live--;
     free(p);
