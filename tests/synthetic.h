@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "artpack.h"
+
 static uint32_t rng_state;
 static uint32_t rng(void) {
     rng_state ^= rng_state << 13;
@@ -36,6 +38,42 @@ static inline size_t make_text(char *buf, size_t n) {
     }
     buf[len] = '\0';
     return len;
+}
+
+/* Records of count synthetic articles laid end to end in dst[0..cap), from
+ * the seed: each a title and `paragraphs` body paragraphs (1, or 2 with the
+ * source "Wire" too). Their sizes go to sizes[]. Returns the bytes used, 0
+ * when an encode fails (they do not fit). */
+static inline size_t synth_records(unsigned char *dst, size_t cap, size_t *sizes, size_t count,
+                                   uint32_t seed, int paragraphs) {
+    size_t i, used = 0;
+    char title[128], p1[1024], p2[1024];
+    rng_state = seed;
+    for (i = 0; i < count; i++) {
+        artpack_article a;
+        artpack_str body[2];
+        size_t n;
+        artpack_article_init(&a);
+        a.title.len = make_text(title, 60 + rng() % 60);
+        a.title.ptr = title;
+        if (paragraphs == 2) {
+            a.source.ptr = "Wire";
+            a.source.len = 4;
+        }
+        body[0].len = make_text(p1, 200 + rng() % 800);
+        body[0].ptr = p1;
+        if (paragraphs == 2) {
+            body[1].len = make_text(p2, 200 + rng() % 800);
+            body[1].ptr = p2;
+        }
+        a.body.present = 1;
+        a.body.items = body;
+        a.body.count = paragraphs == 2 ? 2 : 1;
+        if (artpack_record_encode(dst + used, cap - used, &a, &n) != ARTPACK_OK) return 0;
+        sizes[i] = n;
+        used += n;
+    }
+    return used;
 }
 
 /* An allocator that fails at its Nth call and counts what is live. */

@@ -29,32 +29,11 @@ static size_t samples_len;
 
 /* Records of synthetic articles laid end to end. */
 static void make_samples(uint32_t seed) {
-    size_t i, cap = (size_t)N_SAMPLES * 4096;
-    char title[128], p1[1024], p2[1024];
-    rng_state = seed;
+    size_t cap = (size_t)N_SAMPLES * 4096;
     samples = (unsigned char *)realloc(samples, cap);
-    samples_len = 0;
-    for (i = 0; i < N_SAMPLES; i++) {
-        artpack_article a;
-        artpack_str body[2];
-        size_t n;
-        artpack_article_init(&a);
-        a.title.len = make_text(title, 60 + rng() % 60);
-        a.title.ptr = title;
-        a.source.ptr = "Wire";
-        a.source.len = 4;
-        body[0].len = make_text(p1, 200 + rng() % 800);
-        body[0].ptr = p1;
-        body[1].len = make_text(p2, 200 + rng() % 800);
-        body[1].ptr = p2;
-        a.body.present = 1;
-        a.body.items = body;
-        a.body.count = 2;
-        assert_int_equal(artpack_record_encode(samples + samples_len, cap - samples_len, &a, &n),
-                         ARTPACK_OK);
-        sample_sizes[i] = n;
-        samples_len += n;
-    }
+    assert_non_null(samples);
+    samples_len = synth_records(samples, cap, sample_sizes, N_SAMPLES, seed, 2);
+    assert_true(samples_len > 0);
 }
 
 static unsigned char dict_a[16384], dict_b[16384];

@@ -14,27 +14,12 @@
 static unsigned char *samples;
 static size_t sample_sizes[N_SAMPLES];
 
+/* Records of synthetic articles (a title, one paragraph) laid end to end. */
 static void make_samples(uint32_t seed) {
-    size_t i, used = 0, cap = (size_t)N_SAMPLES * 4096;
-    char title[128], p1[1024];
-    rng_state = seed;
+    size_t cap = (size_t)N_SAMPLES * 4096;
     samples = (unsigned char *)realloc(samples, cap);
-    for (i = 0; i < N_SAMPLES; i++) {
-        artpack_article a;
-        artpack_str body;
-        size_t n;
-        artpack_article_init(&a);
-        a.title.len = make_text(title, 60 + rng() % 60);
-        a.title.ptr = title;
-        body.len = make_text(p1, 200 + rng() % 800);
-        body.ptr = p1;
-        a.body.present = 1;
-        a.body.items = &body;
-        a.body.count = 1;
-        assert_ap_ok(artpack_record_encode(samples + used, cap - used, &a, &n));
-        sample_sizes[i] = n;
-        used += n;
-    }
+    assert_non_null(samples);
+    assert_true(synth_records(samples, cap, sample_sizes, N_SAMPLES, seed, 1) > 0);
 }
 
 static unsigned char dict_w[16384], dict_plain[16384];
