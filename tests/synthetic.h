@@ -1,4 +1,4 @@
-/* synthetic.h - shared by the frame and bundle tests: deterministic synthetic
+/* synthetic.h - shared by the frame, bundle, CM and word tests: deterministic synthetic
  * news text (no corpus needed), and an allocator that fails at its Nth call. */
 #ifndef ARTPACK_TESTS_SYNTHETIC_H
 #define ARTPACK_TESTS_SYNTHETIC_H
@@ -75,6 +75,31 @@ static inline size_t synth_records(unsigned char *dst, size_t cap, size_t *sizes
     }
     return used;
 }
+
+#ifdef N_SAMPLES
+/* With N_SAMPLES (and SYNTH_PARAGRAPHS, 2 unless defined) defined before
+ * this header, after cmocka's: one set of sample records, samples[0..
+ * samples_len) with sample_sizes[], made from a seed and freed. */
+#ifndef SYNTH_PARAGRAPHS
+#define SYNTH_PARAGRAPHS 2
+#endif
+static unsigned char *samples;
+static size_t sample_sizes[N_SAMPLES];
+static size_t samples_len;
+
+static void make_samples(uint32_t seed) {
+    size_t cap = (size_t)N_SAMPLES * 4096;
+    samples = (unsigned char *)realloc(samples, cap);
+    assert_non_null(samples);
+    samples_len = synth_records(samples, cap, sample_sizes, N_SAMPLES, seed, SYNTH_PARAGRAPHS);
+    assert_true(samples_len > 0);
+}
+
+static void free_samples(void) {
+    free(samples);
+    samples = NULL;
+}
+#endif
 
 /* An allocator that fails at its Nth call and counts what is live. */
 static long alloc_fail_at, alloc_calls, alloc_live;

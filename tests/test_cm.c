@@ -7,21 +7,8 @@
  * asan all check the same figure). Synthetic articles: no corpus needed. */
 #include "test_util.h"
 
-#include "synthetic.h"
-
 #define N_SAMPLES 120
-static unsigned char *samples;
-static size_t sample_sizes[N_SAMPLES];
-static size_t samples_len;
-
-/* Records of synthetic articles laid end to end. */
-static void make_samples(uint32_t seed) {
-    size_t cap = (size_t)N_SAMPLES * 4096;
-    samples = (unsigned char *)realloc(samples, cap);
-    assert_non_null(samples);
-    samples_len = synth_records(samples, cap, sample_sizes, N_SAMPLES, seed, 2);
-    assert_true(samples_len > 0);
-}
+#include "synthetic.h"
 
 /* models at levels 1 and 2, 8 KB each, trained on one set of samples; the
  * test articles are another */
@@ -53,8 +40,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    free(samples);
-    samples = NULL;
+    free_samples();
     return 0;
 }
 

@@ -20,21 +20,8 @@
                      artpack_error_name(want));                                      \
     } while (0)
 
-#include "synthetic.h"
-
 #define N_SAMPLES 300
-static unsigned char *samples;
-static size_t sample_sizes[N_SAMPLES];
-static size_t samples_len;
-
-/* Records of synthetic articles laid end to end. */
-static void make_samples(uint32_t seed) {
-    size_t cap = (size_t)N_SAMPLES * 4096;
-    samples = (unsigned char *)realloc(samples, cap);
-    assert_non_null(samples);
-    samples_len = synth_records(samples, cap, sample_sizes, N_SAMPLES, seed, 2);
-    assert_true(samples_len > 0);
-}
+#include "synthetic.h"
 
 static unsigned char dict_a[16384], dict_b[16384];
 static size_t dict_a_len, dict_b_len;
@@ -59,8 +46,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    free(samples);
-    samples = NULL;
+    free_samples();
     return 0;
 }
 

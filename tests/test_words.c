@@ -8,19 +8,10 @@
 #include <lz4.h>
 
 #include "../codec/words.h"
-#include "synthetic.h"
 
 #define N_SAMPLES 300
-static unsigned char *samples;
-static size_t sample_sizes[N_SAMPLES];
-
-/* Records of synthetic articles (a title, one paragraph) laid end to end. */
-static void make_samples(uint32_t seed) {
-    size_t cap = (size_t)N_SAMPLES * 4096;
-    samples = (unsigned char *)realloc(samples, cap);
-    assert_non_null(samples);
-    assert_true(synth_records(samples, cap, sample_sizes, N_SAMPLES, seed, 1) > 0);
-}
+#define SYNTH_PARAGRAPHS 1
+#include "synthetic.h"
 
 static unsigned char dict_w[16384], dict_plain[16384];
 static size_t dict_w_len, dict_plain_len;
@@ -50,8 +41,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    free(samples);
-    samples = NULL;
+    free_samples();
     return 0;
 }
 
