@@ -54,11 +54,11 @@ TOOL_SRC  = tools/util.c tools/json_in.c tools/json_out.c
 CLI_SRC   = tools/artpack.c tools/bundle_cmd.c tools/dupcheck.c tools/spool.c tools/parallel.c
 CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
-TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_bundle_damage test_bundle_errors test_device test_stream test_cm \
+TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_bundle_damage test_bundle_errors test_api_errors test_device test_stream test_cm \
             test_words
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
-.PHONY: all lib test unit cli-test cxx-check symbols-check noalloc-check nocolumns-check cm-determinism roundtrip asan valgrind \
+.PHONY: all lib test unit cli-test cxx-check symbols-check error-docs-check noalloc-check nocolumns-check cm-determinism roundtrip asan valgrind \
         bench bench-bundle bench-cm bench-scale demo install clean setup python python-test
 
 all: lib $(B)/artpack
@@ -97,7 +97,7 @@ $(B)/tests/%: tests/%.c $(TOOL_OBJ) $(B)/libartpack.a
 # The bundle tests share a fixture (tests/bundle_fixture.c): synthetic articles,
 # dictionaries, in-memory input and output. A new bundle test file that wants
 # it goes in BUNDLE_TESTS (and in TESTS).
-BUNDLE_TESTS = test_bundle test_bundle_damage test_bundle_errors
+BUNDLE_TESTS = test_bundle test_bundle_damage test_bundle_errors test_api_errors
 $(B)/tests/bundle_fixture.o: tests/bundle_fixture.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(DEPFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@
@@ -130,6 +130,18 @@ symbols-check: $(B)/libartpack.a
 	$(CC) -c $(B)/planted/p.c -o $(B)/planted/p.o && rm -f $(B)/planted/p.a && ar rcs $(B)/planted/p.a $(B)/planted/p.o
 	@if tests/check-symbols.sh $(B)/planted/p.a 2>/dev/null; then echo "symbols-check: planted malloc not caught"; exit 1; \
 	 else echo "symbols-check: a planted malloc is caught"; fi
+
+# every function of include/artpack.h that returns an artpack_error lists its
+# errors in its doc comment (tests/check-error-docs.py); and the check must
+# catch a planted function whose comment names none
+error-docs-check:
+	$(PYTHON) tests/check-error-docs.py include/artpack.h
+	@mkdir -p $(B)/planted
+	sed 's|^#endif /\* ARTPACK_H \*/|/** Does something. */\nARTPACK_API artpack_error artpack_planted(void);\n&|' \
+	    include/artpack.h > $(B)/planted/artpack.h
+	@if $(PYTHON) tests/check-error-docs.py $(B)/planted/artpack.h 2>/dev/null; then \
+	    echo "error-docs-check: a planted function without errors not caught"; exit 1; \
+	 else echo "error-docs-check: a planted function without errors is caught"; fi
 
 # the decode-only build (ARTPACK_NO_ALLOC): compiles warning-free and calls
 # no malloc or free at all
@@ -174,7 +186,7 @@ cm-determinism:
 roundtrip: $(B)/artpack
 	ARTPACK=$(B)/artpack tests/corpus-roundtrip.sh
 
-test: all unit cli-test cxx-check symbols-check noalloc-check nocolumns-check cm-determinism roundtrip python-test $(if $(wildcard fuzz/fuzz.mk),fuzz-replay)
+test: all unit cli-test cxx-check symbols-check error-docs-check noalloc-check nocolumns-check cm-determinism roundtrip python-test $(if $(wildcard fuzz/fuzz.mk),fuzz-replay)
 	@echo "make test: all passed"
 
 asan:

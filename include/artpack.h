@@ -292,16 +292,30 @@ ARTPACK_API const artpack_field_info *artpack_schema_find(const char *name, size
 #define ARTPACK_TIMESTAMP_TEXT_MAX 36
 
 /** Fills *dst from text[0..len): NUMBER when lossless, else TEXT (pointing at
- *  text). Never fails for non-NULL arguments. */
+ *  text). Never fails otherwise: Errors: ARTPACK_E_NULL_ARG (dst NULL, or
+ *  text NULL with len > 0). */
 ARTPACK_API artpack_error artpack_date_parse(artpack_date *dst, const char *text, size_t len);
-/** Fills *dst from text[0..len): NUMBER when lossless, else TEXT. */
+/** Fills *dst from text[0..len): NUMBER when lossless, else TEXT. Never
+ *  fails otherwise: Errors: ARTPACK_E_NULL_ARG (dst NULL, or text NULL with
+ *  len > 0). */
 ARTPACK_API artpack_error artpack_timestamp_parse(artpack_timestamp *dst, const char *text,
                                       size_t len);
 /** Writes a NUMBER date as "YYYY-MM-DD" plus NUL into dst. For TEXT, copies
- *  the text (plus NUL). *written gets the length without the NUL. */
+ *  the text (plus NUL). *written gets the length without the NUL. Errors:
+ *  ARTPACK_E_NULL_ARG (dst or src NULL), ARTPACK_E_DATE (NUMBER days outside
+ *  0000-01-01..9999-12-31), ARTPACK_E_BAD_VIEW (TEXT with a NULL pointer and
+ *  a length), ARTPACK_E_DST_TOO_SMALL (NUMBER: dst_capacity under
+ *  ARTPACK_DATE_TEXT_MAX; TEXT: not room for the text and its NUL). */
 ARTPACK_API artpack_error artpack_date_format(char *dst, size_t dst_capacity,
                                   const artpack_date *src, size_t *written);
-/** Writes a timestamp as text plus NUL (see artpack_date_format). */
+/** Writes a timestamp as text plus NUL (see artpack_date_format). Errors:
+ *  ARTPACK_E_NULL_ARG (dst or src NULL), ARTPACK_E_TIMESTAMP (a NUMBER the
+ *  wire format cannot hold: seconds out of 0000..9999, fraction_digits over
+ *  9 or fraction not under 10^fraction_digits, unknown zone, an offset over
+ *  1439 minutes or one without a PLUS/MINUS zone), ARTPACK_E_BAD_VIEW (TEXT
+ *  with a NULL pointer and a length), ARTPACK_E_DST_TOO_SMALL (NUMBER:
+ *  dst_capacity under ARTPACK_TIMESTAMP_TEXT_MAX; TEXT: not room for the text
+ *  and its NUL). */
 ARTPACK_API artpack_error artpack_timestamp_format(char *dst, size_t dst_capacity,
                                        const artpack_timestamp *src,
                                        size_t *written);
@@ -335,7 +349,19 @@ ARTPACK_API size_t artpack_list_count(const artpack_list *list);
 ARTPACK_API size_t artpack_record_bound(size_t json_size);
 
 /** Exact size of the record for *src in *size, or an error if the view
- *  cannot be encoded (same checks as artpack_record_encode). */
+ *  cannot be encoded (same checks as artpack_record_encode, which returns
+ *  the same errors). Errors: ARTPACK_E_NULL_ARG (src or size NULL),
+ *  ARTPACK_E_BAD_VIEW (a NULL string or item with a length, items NULL with
+ *  count > 0, a date or timestamp kind out of the enum or TEXT with a NULL
+ *  pointer, a decoded list whose wire bytes are not a well-formed canonical
+ *  list), ARTPACK_E_TOO_LARGE (a string, a list or the record over
+ *  ARTPACK_MAX_FIELD_SIZE), ARTPACK_E_DATE (a NUMBER date out of range),
+ *  ARTPACK_E_TIMESTAMP (a NUMBER timestamp the wire cannot hold, as
+ *  artpack_timestamp_format), ARTPACK_E_EXTRA (extra pairs: none, an odd
+ *  count, an empty value, keys not strictly ascending),
+ *  ARTPACK_E_DUPLICATE_KEY (an extra key of a typed field that is present),
+ *  ARTPACK_E_NONCANONICAL (an extra value not canonical JSON, or one its
+ *  typed field could have held). */
 ARTPACK_API artpack_error artpack_record_size(const artpack_article *src, size_t *size);
 
 /** Encodes *src into dst[0..dst_capacity); *written gets the record size.
@@ -344,7 +370,10 @@ ARTPACK_API artpack_error artpack_record_size(const artpack_article *src, size_t
  *  the same bytes. Extra-field values must be canonical JSON text (compact,
  *  object keys sorted, canonical escapes, JSON numbers of at most 512
  *  characters): any other value gives ARTPACK_E_NONCANONICAL, so every record
- *  written is one the tools can print. On error nothing useful is in dst. */
+ *  written is one the tools can print. On error nothing useful is in dst.
+ *  Errors: those of artpack_record_size (also ARTPACK_E_NULL_ARG for written
+ *  NULL, or dst NULL with dst_capacity > 0), and ARTPACK_E_DST_TOO_SMALL
+ *  (the record is larger than dst_capacity). */
 ARTPACK_API artpack_error artpack_record_encode(void *dst, size_t dst_capacity,
                                     const artpack_article *src, size_t *written);
 
@@ -352,12 +381,38 @@ ARTPACK_API artpack_error artpack_record_encode(void *dst, size_t dst_capacity,
  *  without copying or allocating: every string in *dst points into src.
  *  Fields of a later minor wire version (unknown tags) are skipped.
  *  On error, *error_offset (if not NULL) gets the byte offset in src where
- *  the problem was found, and *dst is left absent-initialised.
- *  Protected against malicious input. */
+ *  the problem was found (the start of the field), and *dst is left
+ *  absent-initialised. Protected against malicious input. Errors (each
+ *  rule: docs/FORMAT.md "rule | error when broken"):
+ *   ARTPACK_E_NULL_ARG      dst NULL, or src NULL with src_size > 0;
+ *   ARTPACK_E_TRUNCATED     the bytes end inside a key, a value or a length,
+ *                           before a TEXT's 0xFE, or before the end byte;
+ *   ARTPACK_E_VARINT        a key, length or value varint non-minimal or
+ *                           over 64 bits;
+ *   ARTPACK_E_WIRE_TYPE     a wire type reserved, or not allowed for the field;
+ *   ARTPACK_E_FIELD_ORDER   tags not strictly ascending;
+ *   ARTPACK_E_LENGTH        src_size or a length over ARTPACK_MAX_FIELD_SIZE,
+ *                           or a list element running past its list;
+ *   ARTPACK_E_DATE          a numeric date out of 0000-01-01..9999-12-31;
+ *   ARTPACK_E_TIMESTAMP     a malformed numeric timestamp;
+ *   ARTPACK_E_NONCANONICAL  valid data not in its canonical encoding (a TEXT
+ *                           date or timestamp that could be numeric, BYTES
+ *                           that could be TEXT, a LIST that could be a
+ *                           TEXTLIST, an extra value not canonical JSON or
+ *                           one its typed field could hold);
+ *   ARTPACK_E_EXTRA         extra pairs: none, odd count, an empty value,
+ *                           keys not strictly ascending;
+ *   ARTPACK_E_DUPLICATE_KEY an extra key of a typed field that is present;
+ *   ARTPACK_E_TAG           tag 0 before the end, or bytes after the end.
+ *  Built with ARTPACK_NO_CANONICAL_CHECKS: no ARTPACK_E_NONCANONICAL, and of
+ *  ARTPACK_E_EXTRA only the pair count (codec/README.md). */
 ARTPACK_API artpack_error artpack_record_decode(artpack_article *dst, const void *src,
                                     size_t src_size, size_t *error_offset);
 
-/** Validates a record without keeping the view (same checks as decode). */
+/** Validates a record without keeping the view: the same checks, errors and
+ *  *error_offset as artpack_record_decode (ARTPACK_E_NULL_ARG: src NULL
+ *  with src_size > 0; ARTPACK_E_TRUNCATED ... ARTPACK_E_TAG as listed
+ *  there). */
 ARTPACK_API artpack_error artpack_record_validate(const void *src, size_t src_size,
                                       size_t *error_offset);
 
@@ -513,14 +568,29 @@ ARTPACK_API size_t artpack_frame_bound(size_t content_size);
 typedef struct artpack_compressor artpack_compressor;
 
 /** Creates a compressor for params (NULL = zstd 19, checksum, dict ID) and an
- *  optional dictionary (referenced, must outlive the compressor). */
+ *  optional dictionary (referenced, must outlive the compressor). *out is
+ *  NULL on error. Errors: ARTPACK_E_NULL_ARG (out NULL, or an allocator
+ *  without alloc or free), ARTPACK_E_PARAM (an unknown codec, or a level out
+ *  of the codec's range), ARTPACK_E_DICT (dict with NULL data or size 0, or
+ *  zstd refuses its tables), ARTPACK_E_NO_WORDS (params->words for zstd or
+ *  LZ4 and dict NULL or without a word list), ARTPACK_E_MODEL (CM: dict is
+ *  not a sound CM model, or its priming text does not match its checksum),
+ *  ARTPACK_E_MODEL_LEVEL (CM: a level other than the model's),
+ *  ARTPACK_E_ALLOC. */
 ARTPACK_API artpack_error artpack_compressor_create(artpack_compressor **out,
                                                    const artpack_compress_params *params,
                                                    const artpack_dict *dict,
                                                    const artpack_allocator *allocator);
 /** Frees a compressor; NULL is fine. */
 ARTPACK_API void artpack_compressor_free(artpack_compressor *c);
-/** Compresses src into one frame; falls back to STORED when that is smaller. */
+/** Compresses src into one frame; falls back to STORED when that is smaller
+ *  (or when the codec's output does not fit dst). Errors: ARTPACK_E_NULL_ARG
+ *  (c or written NULL, src NULL with src_size > 0, dst NULL with
+ *  dst_capacity > 0), ARTPACK_E_TOO_LARGE (src_size over
+ *  ARTPACK_MAX_FIELD_SIZE), ARTPACK_E_DST_TOO_SMALL (not even the stored
+ *  frame fits: ARTPACK_FRAME_BOUND(src_size) always does), ARTPACK_E_ALLOC
+ *  (the word transform's buffer, or zstd's memory), ARTPACK_E_COMPRESS (zstd
+ *  failed otherwise). */
 ARTPACK_API artpack_error artpack_frame_compress(artpack_compressor *c, void *dst,
                                                  size_t dst_capacity, const void *src,
                                                  size_t src_size, size_t *written);
@@ -539,7 +609,15 @@ typedef struct artpack_frame_info {
     size_t transformed_size;  /* its size then (<= content_size), else 0 */
 } artpack_frame_info;
 
-/** Parses the frame header of src. Protected against malicious input. */
+/** Parses the frame header of src. Protected against malicious input.
+ *  Errors: ARTPACK_E_NULL_ARG (dst NULL, or src NULL with src_size > 0),
+ *  ARTPACK_E_TRUNCATED (src_size 0, or src ends inside the content size,
+ *  the transformed size, the dictionary ID or before the 4 checksum bytes),
+ *  ARTPACK_E_VARINT (a size varint non-minimal or over 64 bits),
+ *  ARTPACK_E_FRAME (reserved flag bits set; a dictionary ID or word
+ *  transform without the dictionary flag; a word-transformed CM frame; a
+ *  stored frame with the dictionary flag; a content size over
+ *  ARTPACK_MAX_FIELD_SIZE, or a transformed size over the content size). */
 ARTPACK_API artpack_error artpack_frame_info_get(artpack_frame_info *dst, const void *src,
                                                  size_t src_size);
 
@@ -774,7 +852,13 @@ struct artpack_bundle_info; /* below */
 
 /** Starts a new bundle: writes its header (and the dictionary with
  *  embed_dict). dict may be NULL. Allocates through allocator (NULL =
- *  malloc). */
+ *  malloc). *out is NULL on error. Errors: ARTPACK_E_NULL_ARG (out, params
+ *  or write NULL, or an allocator without alloc or free), ARTPACK_E_PARAM (a
+ *  codec other than ZSTD, LZ4 or STORED, a level out of its range, a
+ *  block_size over ARTPACK_BUNDLE_BLOCK_SIZE_MAX), ARTPACK_E_DICT (dict with
+ *  NULL data, size 0 or ID 0, or, for ZSTD, zstd refuses its tables),
+ *  ARTPACK_E_NEED_DICT (embed_dict without dict), ARTPACK_E_WRITE (write
+ *  failed), ARTPACK_E_ALLOC. */
 ARTPACK_API artpack_error artpack_bundle_writer_create(artpack_bundle_writer **out,
                                                       const artpack_bundle_params *params,
                                                       const artpack_dict *dict,
@@ -801,11 +885,27 @@ ARTPACK_API artpack_error artpack_bundle_appender_open(artpack_bundle_writer **o
                                                       const artpack_allocator *allocator,
                                                       artpack_write_fn write, void *opaque,
                                                       artpack_read_fn read, void *read_opaque);
-/** Adds one record (as artpack_record_encode wrote it; it is validated). */
+/** Adds one record (as artpack_record_encode wrote it; it is validated).
+ *  When the block being filled is full it is compressed and written first
+ *  (with set_parallel or set_pipeline: once jobs blocks are full, so an
+ *  error of an earlier block may surface here). Errors: ARTPACK_E_NULL_ARG
+ *  (w NULL, or record NULL with size > 0), any error of
+ *  artpack_record_validate (ARTPACK_E_TRUNCATED ... ARTPACK_E_TAG: the
+ *  record is refused, the writer goes on), ARTPACK_E_TOO_LARGE (the bundle
+ *  would pass 2^32 - 1 articles), ARTPACK_E_WRITE (write failed, now or
+ *  before: the writer is unusable), ARTPACK_E_ALLOC. */
 ARTPACK_API artpack_error artpack_bundle_writer_add(artpack_bundle_writer *w,
                                                    const void *record, size_t size);
 /** Writes the last block, the index segment and the footer: after it the
- *  articles are committed. The writer can then add more (a new commit). */
+ *  articles are committed. The writer can then add more (a new commit).
+ *  Nothing added since the last commit (not the first): nothing is
+ *  written. Errors:
+ *  ARTPACK_E_NULL_ARG, ARTPACK_E_WRITE (write or the barrier failed, now or
+ *  before: the writer is unusable), ARTPACK_E_READ (an appender could not
+ *  read an older index segment it merges, or the spill's read failed),
+ *  ARTPACK_E_INDEX (such an older segment is damaged: checksum, or not what
+ *  the live table says), ARTPACK_E_ALLOC, ARTPACK_E_TOO_LARGE (a segment over 2^32 - 1 articles, blocks or
+ *  bytes). */
 ARTPACK_API artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w);
 /* Called by a commit before it writes the footer and again after (e.g. an
  * fsync): the footer must not reach the medium before the blocks and the
@@ -896,7 +996,12 @@ typedef struct artpack_bundle_info {
 } artpack_bundle_info;
 
 /** Reads the header and finds the last committed footer, scanning back from
- *  the end past an interrupted append. Reads only through read(). */
+ *  the end past an interrupted append. Reads only through read(). Errors:
+ *  ARTPACK_E_NULL_ARG (dst or read NULL), ARTPACK_E_BUNDLE (file_size under
+ *  a header and a footer, a damaged or unknown header, a damaged embedded
+ *  dictionary chunk head), ARTPACK_E_INDEX (no valid footer with its index
+ *  segment right before it, or one inconsistent with the header),
+ *  ARTPACK_E_READ (the read callback failed). */
 ARTPACK_API artpack_error artpack_bundle_info_get(artpack_bundle_info *dst,
                                                  artpack_read_fn read, void *opaque,
                                                  uint64_t file_size);
@@ -920,7 +1025,10 @@ typedef const void *(*artpack_map_fn)(void *opaque, uint64_t offset, size_t size
 ARTPACK_API size_t artpack_bundle_reader_workspace_size_mapped(const artpack_bundle_info *info,
                                                               int load_embedded_dict);
 /** As artpack_bundle_reader_open(), reading through map() instead: blocks
- *  are decompressed from where they lie. */
+ *  are decompressed from where they lie. The same errors (ARTPACK_E_NULL_ARG
+ *  also for map NULL; ARTPACK_E_READ when map returns NULL), the workspace
+ *  checked against artpack_bundle_reader_workspace_size_mapped()
+ *  (ARTPACK_E_WORKSPACE_TOO_SMALL). */
 ARTPACK_API artpack_error artpack_bundle_reader_open_mapped(artpack_bundle_reader **out,
                                                            void *workspace, size_t workspace_size,
                                                            const artpack_bundle_info *info,
@@ -930,7 +1038,18 @@ ARTPACK_API artpack_error artpack_bundle_reader_open_mapped(artpack_bundle_reade
 /** Opens a reader in the caller's workspace (8-byte aligned, at least
  *  artpack_bundle_reader_workspace_size()). dict: the bundle's dictionary
  *  (referenced in place, may sit in flash), or NULL to load the embedded one
- *  into the workspace. Allocates nothing. */
+ *  into the workspace. Allocates nothing. info: as artpack_bundle_info_get
+ *  gave it. *out is NULL on error. Errors: ARTPACK_E_NULL_ARG (out,
+ *  workspace, info or read NULL), ARTPACK_E_PARAM (workspace not 8-byte
+ *  aligned), ARTPACK_E_NEED_DICT (dict NULL and the bundle names a
+ *  dictionary it does not embed), ARTPACK_E_WRONG_DICT (dict has another
+ *  ID), ARTPACK_E_DICT (dict with NULL data or size 0; the embedded
+ *  dictionary does not decompress, is not a dictionary or has another ID; zstd
+ *  refuses the dictionary's tables), ARTPACK_E_MODEL (the embedded
+ *  dictionary is a damaged CM model), ARTPACK_E_WORKSPACE_TOO_SMALL,
+ *  ARTPACK_E_CODEC_UNAVAILABLE (a library built without the bundle's codec:
+ *  ARTPACK_NO_LZ4), ARTPACK_E_READ (the read callback failed),
+ *  ARTPACK_E_INDEX (the last index segment's head is damaged). */
 ARTPACK_API artpack_error artpack_bundle_reader_open(artpack_bundle_reader **out,
                                                     void *workspace, size_t workspace_size,
                                                     const artpack_bundle_info *info,
@@ -938,7 +1057,14 @@ ARTPACK_API artpack_error artpack_bundle_reader_open(artpack_bundle_reader **out
                                                     artpack_read_fn read, void *opaque);
 /** Article n (0-based, in the order added): *record points into the reader's
  *  block buffer, valid until the next call. Reading in order decodes each
- *  block once. Protected against malicious bundles. */
+ *  block once. Protected against malicious bundles. Errors:
+ *  ARTPACK_E_NULL_ARG (r, record or size NULL), ARTPACK_E_NOT_FOUND (n not
+ *  under info.article_count), ARTPACK_E_READ (the read callback failed), ARTPACK_E_INDEX (the index
+ *  segments or block entries it walks are damaged or inconsistent),
+ *  ARTPACK_E_BLOCK (the block does not decode, fails its checksum, or its
+ *  content or records are malformed), ARTPACK_E_NEED_DICT /
+ *  ARTPACK_E_WRONG_DICT (an LZ4 or stored block's frame asks for a
+ *  dictionary the bundle does not name, or names another). */
 ARTPACK_API artpack_error artpack_bundle_get(artpack_bundle_reader *r, uint64_t n,
                                             const void **record, size_t *size);
 /** The first article whose id is id[0..len), from *n on (set *n = 0 to
@@ -960,17 +1086,38 @@ typedef struct artpack_bundle_location {
     uint64_t block_first;    /* its first article */
     uint32_t block_articles; /* articles in the block */
 } artpack_bundle_location;
+/** Where article n is stored, in *where (it decodes its block, as
+ *  artpack_bundle_get does). Errors: those of artpack_bundle_get
+ *  (ARTPACK_E_NULL_ARG also for where NULL; ARTPACK_E_NOT_FOUND,
+ *  ARTPACK_E_READ, ARTPACK_E_INDEX, ARTPACK_E_BLOCK, ARTPACK_E_NEED_DICT,
+ *  ARTPACK_E_WRONG_DICT). */
 ARTPACK_API artpack_error artpack_bundle_locate(artpack_bundle_reader *r, uint64_t n,
                                                artpack_bundle_location *where);
 /** Decodes block b (0 .. block_count-1) and checks its checksum and records:
- *  what verify does for every block. *first and *count tell its articles. */
+ *  what verify does for every block. *first and *count tell its articles
+ *  (first and count may be NULL; set even when the block is damaged, count
+ *  0 when its index entry is). Errors: ARTPACK_E_NULL_ARG (r NULL),
+ *  ARTPACK_E_NOT_FOUND (b not under info.block_count), ARTPACK_E_READ (the read callback failed), ARTPACK_E_INDEX (the index
+ *  segments or block entries it walks are damaged or inconsistent),
+ *  ARTPACK_E_BLOCK (the block does not decode, fails its checksum, or its
+ *  content or records are malformed), ARTPACK_E_NEED_DICT /
+ *  ARTPACK_E_WRONG_DICT (an LZ4 or stored block's frame asks for a
+ *  dictionary the bundle does not name, or names another). */
 ARTPACK_API artpack_error artpack_bundle_check_block(artpack_bundle_reader *r, uint64_t b,
                                                     uint64_t *first, uint32_t *count);
 
 #ifndef ARTPACK_NO_ALLOC
 /** Copies block b of the bundle src reads into the bundle w writes, as it is
  *  stored (no recompression): both must share codec and dictionary. The
- *  block is decoded and checked first; its ids go into w's index. */
+ *  block is decoded and checked first; its ids go into w's index. The
+ *  block w was filling is written first. Errors: ARTPACK_E_NULL_ARG (w or
+ *  src NULL), ARTPACK_E_PARAM (src's codec or columns differ from w's),
+ *  ARTPACK_E_WRONG_DICT (src's dictionary ID differs from w's), the errors
+ *  of artpack_bundle_check_block on src (ARTPACK_E_NOT_FOUND, ARTPACK_E_READ,
+ *  ARTPACK_E_INDEX, ARTPACK_E_BLOCK, ARTPACK_E_NEED_DICT: nothing of
+ *  the block is written), ARTPACK_E_TOO_LARGE (w would pass 2^32 - 1 articles),
+ *  ARTPACK_E_WRITE (write failed, now or before: w is unusable),
+ *  ARTPACK_E_ALLOC. */
 ARTPACK_API artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w,
                                                           artpack_bundle_reader *src,
                                                           uint64_t b);
@@ -991,7 +1138,11 @@ typedef struct artpack_salvage_stats {
  *  trusting its index, and hands every record of every block that is whole
  *  and passes its checksum to cb, in file order; damaged stretches are
  *  skipped up to the next chunk. dict: the bundle's dictionary, or NULL to
- *  use the embedded one if it is intact. Host side: allocates. */
+ *  use the embedded one if it is intact. Host side: allocates. Damage is
+ *  not an error (stats counts it). Errors: ARTPACK_E_NULL_ARG (src, cb or
+ *  stats NULL, or an allocator without alloc or free), ARTPACK_E_DICT (dict
+ *  with NULL data or size 0, or zstd refuses its tables), ARTPACK_E_WRITE
+ *  (cb returned non-zero: stopped there), ARTPACK_E_ALLOC. */
 ARTPACK_API artpack_error artpack_bundle_salvage(const void *src, size_t src_size,
                                                 const artpack_dict *dict,
                                                 const artpack_allocator *allocator,
@@ -1012,7 +1163,12 @@ ARTPACK_API artpack_error artpack_bundle_salvage_read(artpack_read_fn read, void
                                                      artpack_salvage_stats *stats);
 
 /** Decompresses the dictionary embedded in the bundle src[0..src_size) (all
- *  in memory) into dst (up to ARTPACK_DICT_SIZE_MAX bytes). Host side. */
+ *  in memory) into dst (up to ARTPACK_DICT_SIZE_MAX bytes). Host side.
+ *  Errors: ARTPACK_E_NULL_ARG (src, dst or written NULL), ARTPACK_E_BUNDLE
+ *  (src too short, its header damaged, no embedded dictionary, or the
+ *  dictionary chunk's head damaged), ARTPACK_E_DST_TOO_SMALL (dst_capacity
+ *  under the dictionary's size), ARTPACK_E_DICT (its frame does not
+ *  decompress to that size). */
 ARTPACK_API artpack_error artpack_bundle_embedded_dict(const void *src, size_t src_size,
                                                       void *dst, size_t dst_capacity,
                                                       size_t *written);
@@ -1027,7 +1183,10 @@ ARTPACK_API artpack_error artpack_bundle_embedded_dict_read(artpack_read_fn read
                                                            size_t *written);
 #endif /* ARTPACK_NO_ALLOC */
 
-/** Checks the checksum and consistency of every index segment. */
+/** Checks the checksum and consistency of every live index segment (the
+ *  ones the reader uses). Errors: ARTPACK_E_NULL_ARG, ARTPACK_E_INDEX (a
+ *  segment's checksum, head or live-table entry is wrong), ARTPACK_E_READ
+ *  (the read callback failed). */
 ARTPACK_API artpack_error artpack_bundle_check_index(artpack_bundle_reader *r);
 
 #ifdef __cplusplus
