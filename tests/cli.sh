@@ -335,6 +335,19 @@ for cmd in "pack --block-size 8K -3" "encode -3" "pack --lz4 --block-size 4K"; d
     done
     cmp -s "$t/thr1.out" "$t/thr2.out" && cmp -s "$t/thr1.out" "$t/thr3.out" && ok || bad "$cmd: -T 1, 2, 3 give different bytes"
 done
+# append compresses a bank of -T blocks while it fills the next (as pack):
+# the same bytes for every -T, every codec and layout
+head -n 40 "$t/b.jsonl" >"$t/thr-base.jsonl"
+for opts in "--block-size 8K -3" "--rows --block-size 8K -3" "--embed-dict --block-size 8K -3" "--lz4 --block-size 4K" "--stored --block-size 4K"; do
+    # shellcheck disable=SC2086
+    ap pack $opts -D "$t/d.dict" -o "$t/thr-base.apb" -f "$t/thr-base.jsonl" 2>"$t/err.txt" || bad "pack $opts: $(head -c 200 "$t/err.txt")"
+    for n in 1 2 3; do
+        cp "$t/thr-base.apb" "$t/thr$n.out"
+        ap append -T $n -D "$t/d.dict" "$t/thr$n.out" "$t/b.jsonl" 2>"$t/err.txt" || bad "append -T $n ($opts) failed: $(head -c 200 "$t/err.txt")"
+    done
+    [ "$(ap info --json "$t/thr2.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["blocks"] > 8)')" = True ] && ok || bad "append ($opts): too few blocks for -T to matter"
+    cmp -s "$t/thr1.out" "$t/thr2.out" && cmp -s "$t/thr1.out" "$t/thr3.out" && ok || bad "append $opts: -T 1, 2, 3 give different bytes"
+done
 run ap encode -T 3 -D "$t/d.dict" -o "$t/thr.apz" -f "$t/b.jsonl"; expect_rc 0 "encode -T 3"
 run ap decode -D "$t/d.dict" -o "$t/thr.jsonl" "$t/thr.apz"; expect_rc 0 "decode of encode -T 3"
 python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/thr.jsonl" >/dev/null && ok || bad "encode -T 3 round trip"

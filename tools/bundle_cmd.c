@@ -1071,6 +1071,7 @@ int ap_cmd_append(const ap_options *o) {
     ap_spool spill;
     ap_append_ctx ctx;
     ap_append_file f;
+    ap_async *async = NULL; /* -T N: the compression threads */
     artpack_dict d;
     artpack_error e;
     size_t articles = 0, skipped = 0;
@@ -1109,8 +1110,11 @@ int ap_cmd_append(const ap_options *o) {
     if (e == ARTPACK_OK) e = artpack_bundle_writer_set_barrier(ctx.w, ap_append_sync, &f);
     if (e == ARTPACK_OK)
         e = artpack_bundle_writer_set_spill(ctx.w, ap_spool_write_cb, ap_spool_read_cb, &spill);
+    /* -T N: a bank of N blocks compresses while the next fills (as pack) */
+    if (e == ARTPACK_OK && o->threads > 1 && (async = ap_async_new()) == NULL) e = ARTPACK_E_ALLOC;
     if (e == ARTPACK_OK && o->threads > 1)
-        e = artpack_bundle_writer_set_parallel(ctx.w, o->threads, ap_parallel_run, NULL);
+        e = artpack_bundle_writer_set_pipeline(ctx.w, o->threads, ap_parallel_start,
+                                               ap_parallel_wait, async);
     if (e != ARTPACK_OK) {
         ap_report("cannot append", ap_name(o->input), e);
         goto done;
@@ -1153,7 +1157,8 @@ done:
     if (cut && ftruncate(b.fd, (off_t)b.info.end_offset) != 0)
         ap_msg("%s: cannot cut the failed append off: %s (readers ignore it; `append -f` "
                "cuts it)", o->input, strerror(errno));
-    artpack_bundle_writer_free(ctx.w);
+    artpack_bundle_writer_free(ctx.w); /* waits for the blocks in flight */
+    free(async);
     ap_spool_close(&spill);
     ap_bundle_close(&b);
     ap_dup_free(&dc);
