@@ -240,5 +240,20 @@ artpack_error ap_bundle_reader_content(artpack_bundle_reader *r, uint64_t b,
                                        uint64_t *frame_offset, size_t *frame_size);
 artpack_error ap_bundle_reader_raw(artpack_bundle_reader *r, uint64_t offset, size_t size,
                                    const unsigned char **data);
+/* Block b as stored, from the index alone (for copying it undecoded): its
+ * frame, where its articles' id hashes lie in the index; the frame read raw
+ * into the reader's buffer (*frame) and its head checked (a zstd frame of
+ * the bundle's dictionary and of content within the largest, or a block
+ * chunk of the frame's size: ARTPACK_E_BLOCK otherwise); not decoded. */
+typedef struct ap_stored {
+    uint64_t frame_offset, first, hashes_at;
+    size_t frame_size;
+    uint32_t count;
+} ap_stored;
+artpack_error ap_bundle_reader_stored(artpack_bundle_reader *r, uint64_t b, ap_stored *st,
+                                      const unsigned char **frame);
+/* size bytes at offset through the reader's read function. */
+artpack_error ap_bundle_reader_read(artpack_bundle_reader *r, uint64_t offset, void *dst,
+                                    size_t size);
 
 #endif

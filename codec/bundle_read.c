@@ -406,6 +406,18 @@ static artpack_error ap_decode_block(artpack_bundle_reader *r, const unsigned ch
     return ARTPACK_OK;
 }
 
+/* A block's entry as loading it needs: a frame that fits the buffer
+ * (max_block_frame does: ap_buf_size) and lies before its segment, no more
+ * records than the marks have room for. */
+static artpack_error ap_entry_check(const artpack_bundle_reader *r, const ap_entry *e,
+                                    uint32_t count) {
+    AP_RETURN_IF(e->frame < 8 || e->frame > r->info.max_block_frame ||
+                     e->offset < AP_HEADER_CHUNK || e->offset > r->seg.offset ||
+                     r->seg.offset - e->offset < e->frame || count > r->most,
+                 ARTPACK_E_INDEX);
+    return ARTPACK_OK;
+}
+
 /* Loads block i of r->seg into the block buffer: read, decompress, parse
  * its content once (record positions into r->marks). */
 static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
@@ -415,11 +427,7 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
     size_t content = 0;
     r->blk.count = 0;
     AP_TRY(ap_block_entry(r, i, &e, &count));
-    /* the frame fits the buffer: max_block_frame does (ap_buf_size) */
-    AP_RETURN_IF(e.frame < 8 || e.frame > r->info.max_block_frame || e.offset < AP_HEADER_CHUNK ||
-                     e.offset > r->seg.offset || r->seg.offset - e.offset < e.frame ||
-                     count > r->most,
-                 ARTPACK_E_INDEX);
+    AP_TRY(ap_entry_check(r, &e, count));
     if (r->map != NULL) { /* decompress from where it lies */
         src = (const unsigned char *)r->map(r->map_opaque, e.offset, e.frame);
         AP_RETURN_IF(src == NULL, ARTPACK_E_READ);
@@ -627,3 +635,50 @@ artpack_error ap_bundle_reader_raw(artpack_bundle_reader *r, uint64_t offset, si
     *data = r->buf;
     return ARTPACK_OK;
 }
+
+#ifndef ARTPACK_NO_ALLOC
+artpack_error ap_bundle_reader_stored(artpack_bundle_reader *r, uint64_t b, ap_stored *st,
+                                      const unsigned char **frame) {
+    ap_entry e;
+    uint32_t count;
+    const unsigned char *src;
+    AP_RETURN_IF(b >= r->info.block_count, ARTPACK_E_NOT_FOUND);
+    AP_TRY(ap_find_live(r, b, 1));
+    /* its segment covers the articles and blocks from where the one before
+     * ends to where the next starts (the last: the footer's), so that the
+     * copies of every block hold every article once */
+    AP_RETURN_IF(r->seg_i == 0 && (r->seg.first != 0 || r->seg.first_block != 0), ARTPACK_E_INDEX);
+    if (r->seg_i + 1 < r->nlive) {
+        ap_live next;
+        AP_TRY(ap_live_get(r, r->seg_i + 1, &next));
+        AP_RETURN_IF(r->seg.first + r->seg.count != next.first ||
+                         r->seg.first_block + r->seg.blocks != next.first_block,
+                     ARTPACK_E_INDEX);
+    }
+    AP_TRY(ap_block_entry(r, (uint32_t)(b - r->seg.first_block), &e, &count));
+    AP_TRY(ap_entry_check(r, &e, count));
+    st->frame_offset = e.offset;
+    st->frame_size = e.frame;
+    st->first = r->seg.first + e.first;
+    st->count = count;
+    st->hashes_at = ap_segment_hashes_at(&r->seg) + (uint64_t)e.first * 2;
+    AP_TRY(ap_bundle_reader_raw(r, e.offset, e.frame, &src));
+    if (AP_HAS_ZSTD && r->info.codec == ARTPACK_CODEC_ZSTD) {
+        uint64_t size;
+        uint32_t dict_id;
+        AP_RETURN_IF(ap_zstd_frame_head(src, e.frame, &size, &dict_id) != ARTPACK_OK ||
+                         size > r->info.max_block_content || dict_id != r->info.dict_id,
+                     ARTPACK_E_BLOCK);
+    } else {
+        AP_RETURN_IF(ap_le32(src) != AP_CHUNK_BLOCK || ap_le32(src + 4) != e.frame - 8,
+                     ARTPACK_E_BLOCK);
+    }
+    *frame = src;
+    return ARTPACK_OK;
+}
+
+artpack_error ap_bundle_reader_read(artpack_bundle_reader *r, uint64_t offset, void *dst,
+                                    size_t size) {
+    return ap_rd(r->read, r->opaque, offset, dst, size);
+}
+#endif

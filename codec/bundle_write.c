@@ -944,28 +944,27 @@ static artpack_error ap_hash_block(artpack_bundle_writer *w, const unsigned char
     return ARTPACK_OK;
 }
 
-artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w, artpack_bundle_reader *src,
-                                               uint64_t b) {
+/* What copying a block of src into w needs: the same codec, layout and
+ * dictionary; what was added before written out. */
+static artpack_error ap_copy_check(artpack_bundle_writer *w, artpack_bundle_reader *src) {
     const artpack_bundle_info *si;
-    const unsigned char *frame = NULL, *content = NULL;
-    size_t frame_size = 0, content_size = 0, mark;
-    uint64_t frame_offset = 0;
-    unsigned char entry[AP_BLOCK_ENTRY];
-    uint32_t count = 0;
-    artpack_error err;
     AP_RETURN_IF(w == NULL || src == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
     si = ap_bundle_reader_info(src);
     AP_RETURN_IF(si->codec != w->params.codec || si->columns != (w->params.columns != 0),
                  ARTPACK_E_PARAM);
     AP_RETURN_IF(si->dict_id != (w->has_dict ? w->dict.id : 0), ARTPACK_E_WRONG_DICT);
-    AP_TRY(ap_flush_all(w));
-    AP_TRY(ap_bundle_reader_content(src, b, &content, &content_size, &frame_offset, &frame_size));
-    AP_TRY(ap_spill_maybe(w));
-    mark = w->hashes.len;
-    err = ap_hash_block(w, content, content_size, &count);
-    if (err == ARTPACK_OK && w->articles + count >= 0xFFFFFFFFu) err = ARTPACK_E_TOO_LARGE;
-    if (err == ARTPACK_OK) err = ap_bundle_reader_raw(src, frame_offset, frame_size, &frame);
+    return ap_flush_all(w);
+}
+
+/* Writes a copied block's frame and index entry (its count hashes are
+ * pending from mark on: dropped again on failure). content: its content
+ * as the reader holds it, for the largest. */
+static artpack_error ap_copy_emit(artpack_bundle_writer *w, const unsigned char *frame,
+                                  size_t frame_size, uint32_t count, size_t content, size_t mark) {
+    unsigned char entry[AP_BLOCK_ENTRY];
+    artpack_error err = ARTPACK_OK;
+    if (w->articles + count >= 0xFFFFFFFFu) err = ARTPACK_E_TOO_LARGE;
     ap_write_le64(entry, w->offset);
     ap_write_le32(entry + 8, (uint32_t)frame_size);
     ap_write_le32(entry + 12, (uint32_t)(w->articles - w->segment_first));
@@ -980,10 +979,50 @@ artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w, artpack
     }
     w->articles += count;
     w->blocks++;
-    if (content_size < ap_bundle_reader_decoded(src)) content_size = ap_bundle_reader_decoded(src);
-    if (content_size > w->max_content) w->max_content = (uint32_t)content_size;
+    if (content > w->max_content) w->max_content = (uint32_t)content;
     if (frame_size > w->max_frame) w->max_frame = (uint32_t)frame_size;
     return ARTPACK_OK;
+}
+
+artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w, artpack_bundle_reader *src,
+                                               uint64_t b) {
+    const unsigned char *frame = NULL, *content = NULL;
+    size_t frame_size = 0, content_size = 0, mark;
+    uint64_t frame_offset = 0;
+    uint32_t count = 0;
+    artpack_error err;
+    AP_TRY(ap_copy_check(w, src));
+    AP_TRY(ap_bundle_reader_content(src, b, &content, &content_size, &frame_offset, &frame_size));
+    AP_TRY(ap_spill_maybe(w));
+    mark = w->hashes.len;
+    err = ap_hash_block(w, content, content_size, &count);
+    if (err == ARTPACK_OK) err = ap_bundle_reader_raw(src, frame_offset, frame_size, &frame);
+    if (err != ARTPACK_OK) {
+        w->hashes.len = mark;
+        return err;
+    }
+    if (content_size < ap_bundle_reader_decoded(src)) content_size = ap_bundle_reader_decoded(src);
+    return ap_copy_emit(w, frame, frame_size, count, content_size, mark);
+}
+
+artpack_error artpack_bundle_writer_copy_block_undecoded(artpack_bundle_writer *w,
+                                                         artpack_bundle_reader *src, uint64_t b) {
+    const unsigned char *frame = NULL;
+    ap_stored st;
+    size_t mark;
+    artpack_error err;
+    AP_TRY(ap_copy_check(w, src));
+    AP_TRY(ap_bundle_reader_stored(src, b, &st, &frame));
+    AP_TRY(ap_spill_maybe(w));
+    mark = w->hashes.len;
+    /* the ids' hashes as src's index has them (its count: at most 65,536) */
+    AP_TRY(ap_vec_reserve(&w->mem, &w->hashes, (size_t)st.count * 2));
+    err = ap_bundle_reader_read(src, st.hashes_at, w->hashes.p + mark, (size_t)st.count * 2);
+    if (err != ARTPACK_OK) return err;
+    w->hashes.len += (size_t)st.count * 2;
+    /* its content is not known undecoded: src's largest bounds it */
+    return ap_copy_emit(w, frame, st.frame_size, st.count,
+                        (size_t)ap_bundle_reader_info(src)->max_block_content, mark);
 }
 
 #endif /* ARTPACK_NO_ALLOC */

@@ -1,7 +1,8 @@
 /* fuzz_bundle.c - libFuzzer target: bundles from outside. The input is a
  * bundle file read through the read callback: open it (info, reader in an
  * exactly sized workspace), get every article (in order and backwards), find
- * ids, check every block and the index, and salvage it. Whatever a get
+ * ids, check every block and the index, copy its blocks undecoded into a
+ * new bundle (merge's way), and salvage it. Whatever a get
  * returns must be a valid record; nothing may crash, leak or read outside.
  * Byte 0 of the input chooses whether the reader gets the test dictionary
  * (bit 0); the rest is the bundle.
@@ -41,6 +42,40 @@ static int fz_count(void *opaque, const void *record, size_t size) {
     CHECK(artpack_record_validate(record, size, NULL) == ARTPACK_OK);
     ++*(size_t *)opaque;
     return 0;
+}
+
+/* Copies the blocks of the bundle r reads undecoded (as merge does) into a
+ * new bundle of the same settings: when every copy and the commit succeed,
+ * the copy opens and holds as many articles. */
+static void copy_undecoded(artpack_bundle_reader *r, const artpack_bundle_info *info) {
+    artpack_bundle_params p;
+    artpack_bundle_writer *w = NULL;
+    artpack_dict d;
+    ap_buf out = {NULL, 0, 0};
+    artpack_error e = ARTPACK_OK;
+    uint64_t b;
+    memset(&p, 0, sizeof p);
+    p.codec = info->codec;
+    p.level = info->level;
+    p.block_size = info->block_size;
+    p.columns = info->columns;
+    if (info->block_count > 4096 ||
+        artpack_bundle_writer_create(&w, &p,
+                                     artpack_bundle_reader_dict(r, &d) == ARTPACK_OK ? &d : NULL,
+                                     NULL, fz_write, &out) != ARTPACK_OK)
+        return;
+    for (b = 0; b < info->block_count && e == ARTPACK_OK; b++)
+        e = artpack_bundle_writer_copy_block_undecoded(w, r, b);
+    if (e == ARTPACK_OK && artpack_bundle_writer_commit(w) == ARTPACK_OK) {
+        fz_file f;
+        artpack_bundle_info got;
+        f.p = out.data;
+        f.n = out.len;
+        CHECK(artpack_bundle_info_get(&got, fz_read, &f, out.len) == ARTPACK_OK);
+        CHECK(got.article_count == info->article_count && got.block_count == info->block_count);
+    }
+    artpack_bundle_writer_free(w);
+    ap_buf_free(&out);
 }
 
 /* Reads everything a bundle holds; returns the article count (or 0). */
@@ -100,6 +135,7 @@ static uint64_t read_bundle(const uint8_t *data, size_t size, const artpack_dict
             uint64_t at = 0;
             (void)artpack_bundle_find_id(r, "id-1", 4, &at);
         }
+        copy_undecoded(r, &info);
     }
     free(mem);
     /* the same through the map: blocks decompressed from where they lie */

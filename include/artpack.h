@@ -1121,6 +1121,17 @@ ARTPACK_API artpack_error artpack_bundle_check_block(artpack_bundle_reader *r, u
 ARTPACK_API artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w,
                                                           artpack_bundle_reader *src,
                                                           uint64_t b);
+/** As artpack_bundle_writer_copy_block, without decoding the block: its
+ *  articles' id hashes are copied from src's index, and only the frame's
+ *  head is checked (ARTPACK_E_BLOCK when it is not a block of src's codec
+ *  and dictionary); its checksum travels with it, for readers and verify to
+ *  check. The largest block content w records is src's (when every block of
+ *  src is copied, the bytes are those of artpack_bundle_writer_copy_block).
+ *  Check src's index first (artpack_bundle_check_index) to copy only hashes
+ *  that were written so. Costs reads of the frame and 2 bytes per article. */
+ARTPACK_API artpack_error artpack_bundle_writer_copy_block_undecoded(artpack_bundle_writer *w,
+                                                                    artpack_bundle_reader *src,
+                                                                    uint64_t b);
 /* Called with each salvaged record; returns 0 to go on. */
 typedef int (*artpack_record_fn)(void *opaque, const void *record, size_t size);
 

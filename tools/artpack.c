@@ -1311,7 +1311,8 @@ static const ap_command ap_commands[] = {
     {"merge", ap_cmd_merge, "BUNDLE...", AP_OUT | AP_BIT(AP_O_DICT) | AP_BIT(AP_O_EMBED_DICT), 1,
      AP_MAX_INPUTS, 1,
      "one bundle from several that share codec and dictionary, copying\n"
-     "their blocks without recompressing"},
+     "their blocks as stored (not decoded: verify checks them) and their\n"
+     "index's id hashes"},
     {"info", ap_cmd_info, "[FILE]", AP_OUT | AP_BIT(AP_O_JSON) | AP_BIT(AP_O_DICT), 0, 1, 0,
      "what a bundle, stream or dictionary is: kind, format version, codec,\n"
      "level, dictionary, articles, blocks, commits, sizes (-v: and the\n"

@@ -1329,10 +1329,13 @@ int ap_cmd_merge(const ap_options *o) {
     if (ap_bundle_out_start(o, &p, e == ARTPACK_OK ? &d : NULL, &bo)) goto done;
     writing = 1;
     e = ARTPACK_OK;
+    /* blocks are copied as stored, not decoded (their checksums go with
+     * them), with the id hashes of their bundle's index, checked first */
     for (i = 0; e == ARTPACK_OK && i < o->n_inputs; i++) {
+        e = artpack_bundle_check_index(in[i].r);
         for (blk = 0; e == ARTPACK_OK && blk < in[i].info.block_count; blk++) {
             ap_progress_update(&bo.prog, total, 0, bo.out.bytes);
-            e = artpack_bundle_writer_copy_block(bo.w, in[i].r, blk);
+            e = artpack_bundle_writer_copy_block_undecoded(bo.w, in[i].r, blk);
         }
         total += in[i].info.article_count;
         if (e != ARTPACK_OK && e != ARTPACK_E_WRITE)

@@ -1,0 +1,405 @@
+/* test_bundle_scale.c - bundles at archive scale (issue 10): copying blocks
+ * undecoded (merge) gives the bytes of the decoded copy for every codec and
+ * layout; reads counted through the read callback stay few whatever the
+ * number of appends and articles. Synthetic articles (no corpus needed). */
+#include "test_util.h"
+
+#include "synthetic.h"
+
+#define ASSERT_ERR(expr, want)                                                       \
+    do {                                                                             \
+        artpack_error got_ = (expr);                                                 \
+        if (got_ != (want))                                                          \
+            fail_msg("%s: got %s, wanted %s", #expr, artpack_error_name(got_),       \
+                     artpack_error_name(want));                                      \
+    } while (0)
+
+#define N_ARTICLES 3000
+
+static unsigned char *rec[N_ARTICLES];
+static size_t rec_size[N_ARTICLES];
+static unsigned char dict_bytes[16384];
+static artpack_dict dict;
+
+/* Article i: id "s-i" (article 17 has none, and every 500th from 250 has
+ * the id of the article 100 before it), a title and a paragraph. */
+static int id_of(size_t i, char *buf) {
+    if (i == 17) return -1;
+    if (i % 500 == 250) i -= 100;
+    return sprintf(buf, "s-%zu", i);
+}
+
+static int setup(void **state) {
+    char title[128], para[1024], id[24];
+    size_t i, total = 0, len = 0;
+    unsigned char *all;
+    artpack_train_params tp;
+    (void)state;
+    rng_state = 2026;
+    for (i = 0; i < N_ARTICLES; i++) {
+        artpack_article a;
+        artpack_str body;
+        int n = id_of(i, id);
+        artpack_article_init(&a);
+        if (n >= 0) a.id = tu_strn(id, (size_t)n);
+        a.title.len = make_text(title, 40 + rng() % 60);
+        a.title.ptr = title;
+        body.len = make_text(para, 80 + rng() % 400);
+        body.ptr = para;
+        a.body.present = 1;
+        a.body.items = &body;
+        a.body.count = 1;
+        rec[i] = encode_exact(&a, &rec_size[i]);
+        total += rec_size[i];
+    }
+    all = (unsigned char *)tu_malloc(total);
+    for (i = 0, total = 0; i < N_ARTICLES; i++) {
+        memcpy(all + total, rec[i], rec_size[i]);
+        total += rec_size[i];
+    }
+    memset(&tp, 0, sizeof tp);
+    tp.dict_size = 8192;
+    tp.level = 3;
+    if (artpack_dict_train(dict_bytes, sizeof dict_bytes, all, rec_size, 1000, &tp, &len) !=
+            ARTPACK_OK ||
+        artpack_dict_load(&dict, dict_bytes, len) != ARTPACK_OK)
+        return -1;
+    free(all);
+    return 0;
+}
+
+static int teardown(void **state) {
+    size_t i;
+    (void)state;
+    for (i = 0; i < N_ARTICLES; i++) free(rec[i]);
+    return 0;
+}
+
+/* ---- a bundle in memory ---- */
+
+typedef struct membuf {
+    unsigned char *p;
+    size_t len, cap;
+    long reads;
+} membuf;
+
+static int mb_write(void *opaque, const void *data, size_t size) {
+    membuf *m = (membuf *)opaque;
+    if (size > m->cap - m->len) {
+        size_t cap = m->cap ? m->cap : 4096;
+        while (cap - m->len < size) cap *= 2;
+        m->p = (unsigned char *)realloc(m->p, cap);
+        assert_non_null(m->p);
+        m->cap = cap;
+    }
+    if (size) memcpy(m->p + m->len, data, size);
+    m->len += size;
+    return 0;
+}
+
+/* Reads what was written so far, counting the calls. */
+static int mb_read(void *opaque, uint64_t off, void *dst, size_t size) {
+    membuf *m = (membuf *)opaque;
+    m->reads++;
+    if (off > m->len || size > m->len - off) return 1;
+    if (size) memcpy(dst, m->p + off, size);
+    return 0;
+}
+
+static void mb_free(membuf *m) {
+    free(m->p);
+    memset(m, 0, sizeof *m);
+}
+
+/* A reader of m (its reads counted in m->reads). */
+typedef struct rd {
+    artpack_bundle_info info;
+    void *ws;
+    artpack_bundle_reader *r;
+} rd;
+
+static void rd_open(rd *o, membuf *m, const artpack_dict *d) {
+    size_t ws;
+    ASSERT_ERR(artpack_bundle_info_get(&o->info, mb_read, m, m->len), ARTPACK_OK);
+    ws = artpack_bundle_reader_workspace_size(&o->info, d == NULL);
+    o->ws = tu_malloc(ws);
+    ASSERT_ERR(artpack_bundle_reader_open(&o->r, o->ws, ws, &o->info, d, mb_read, m), ARTPACK_OK);
+}
+
+static void rd_close(rd *o) {
+    free(o->ws);
+    memset(o, 0, sizeof *o);
+}
+
+/* Articles [from, to) into w. */
+static void add_range(artpack_bundle_writer *w, size_t from, size_t to) {
+    size_t i;
+    for (i = from; i < to; i++)
+        ASSERT_ERR(artpack_bundle_writer_add(w, rec[i], rec_size[i]), ARTPACK_OK);
+}
+
+/* A new bundle of [from, to), one commit, or appends [from, to) to m. */
+static void write_range(membuf *m, const artpack_bundle_params *p, const artpack_dict *d,
+                        size_t from, size_t to) {
+    artpack_bundle_writer *w = NULL;
+    ASSERT_ERR(artpack_bundle_writer_create(&w, p, d, NULL, mb_write, m), ARTPACK_OK);
+    add_range(w, from, to);
+    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    artpack_bundle_writer_free(w);
+}
+
+static void append_range(membuf *m, const artpack_dict *d, size_t from, size_t to) {
+    artpack_bundle_info info;
+    artpack_bundle_writer *w = NULL;
+    ASSERT_ERR(artpack_bundle_info_get(&info, mb_read, m, m->len), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_appender_open(&w, &info, d, NULL, mb_write, m, mb_read, m), ARTPACK_OK);
+    add_range(w, from, to);
+    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    artpack_bundle_writer_free(w);
+}
+
+/* ---- copying blocks undecoded ---- */
+
+typedef artpack_error (*copy_fn)(artpack_bundle_writer *, artpack_bundle_reader *, uint64_t);
+
+/* A bundle with p's settings: every block of x, articles [2000, 2003), every
+ * block of y, one commit; copied with copy. */
+static void merge_with(membuf *out, const artpack_bundle_params *p, const artpack_dict *d,
+                       membuf *x, membuf *y, copy_fn copy) {
+    const artpack_dict *rdict = p->embed_dict ? NULL : d;
+    artpack_bundle_writer *w = NULL;
+    rd ox, oy;
+    uint64_t b;
+    rd_open(&ox, x, rdict);
+    rd_open(&oy, y, rdict);
+    ASSERT_ERR(artpack_bundle_writer_create(&w, p, d, NULL, mb_write, out), ARTPACK_OK);
+    for (b = 0; b < ox.info.block_count; b++) ASSERT_ERR(copy(w, ox.r, b), ARTPACK_OK);
+    add_range(w, 2000, 2003);
+    for (b = 0; b < oy.info.block_count; b++) ASSERT_ERR(copy(w, oy.r, b), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    artpack_bundle_writer_free(w);
+    rd_close(&ox);
+    rd_close(&oy);
+}
+
+/* Article n of the bundle read by r is article want, and its id is found
+ * there (the first article with that id). */
+static void expect_at(artpack_bundle_reader *r, uint64_t n, size_t want) {
+    const void *got;
+    size_t size;
+    char id[24];
+    int idn = id_of(want, id);
+    uint64_t at = 0;
+    ASSERT_ERR(artpack_bundle_get(r, n, &got, &size), ARTPACK_OK);
+    assert_int_equal(size, rec_size[want]);
+    assert_memory_equal(got, rec[want], size);
+    if (idn < 0) return;
+    ASSERT_ERR(artpack_bundle_find_id(r, id, (size_t)idn, &at), ARTPACK_OK);
+    assert_true(at <= n);
+    if (want % 500 != 250) assert_int_equal(at, n); /* not a repeated id */
+}
+
+/* For every codec and layout, with and without a dictionary: copying every
+ * block undecoded (ids from the source's index) writes the bytes of the
+ * decoded copy, sources with several live segments included, and the
+ * merged bundle reads back, every id found. */
+static void test_copy_undecoded_same_bytes(void **state) {
+    static const struct {
+        artpack_codec codec;
+        int dict, embed, columns;
+    } cfg[] = {{ARTPACK_CODEC_ZSTD, 1, 0, 1}, {ARTPACK_CODEC_ZSTD, 1, 0, 0},
+               {ARTPACK_CODEC_ZSTD, 1, 1, 1}, {ARTPACK_CODEC_ZSTD, 0, 0, 1},
+               {ARTPACK_CODEC_LZ4, 1, 0, 0},  {ARTPACK_CODEC_STORED, 0, 0, 0}};
+    size_t c;
+    (void)state;
+    for (c = 0; c < TU_COUNT(cfg); c++) {
+        artpack_bundle_params p;
+        const artpack_dict *d = cfg[c].dict ? &dict : NULL;
+        membuf x, y, a, b;
+        rd o;
+        uint64_t n;
+        memset(&p, 0, sizeof p);
+        p.codec = cfg[c].codec;
+        p.block_size = 8192;
+        p.embed_dict = cfg[c].embed;
+        p.columns = cfg[c].columns;
+        memset(&x, 0, sizeof x);
+        memset(&y, 0, sizeof y);
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        /* x: a pack and appends (live segments of different sizes) */
+        write_range(&x, &p, d, 0, 700);
+        append_range(&x, d, 700, 900);
+        append_range(&x, d, 900, 905);
+        p.block_size = 3000; /* y: another block size */
+        write_range(&y, &p, d, 1000, 1600);
+        p.block_size = 8192;
+        merge_with(&a, &p, d, &x, &y, artpack_bundle_writer_copy_block);
+        merge_with(&b, &p, d, &x, &y, artpack_bundle_writer_copy_block_undecoded);
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.p, b.p, a.len);
+        rd_open(&o, &b, p.embed_dict ? NULL : d);
+        assert_int_equal(o.info.article_count, 905 + 3 + 600);
+        for (n = 0; n < o.info.article_count; n++)
+            expect_at(o.r, n, n < 905 ? n : n < 908 ? 2000 + (n - 905) : 1000 + (n - 908));
+        rd_close(&o);
+        mb_free(&x);
+        mb_free(&y);
+        mb_free(&a);
+        mb_free(&b);
+    }
+}
+
+/* Damaged blocks: one whose content is damaged is copied as it is (found
+ * by the reader's check of the copy, the others read back); one whose
+ * frame head is damaged is refused with nothing written. Refusals: another
+ * codec or dictionary, no such block, NULL. */
+static void test_copy_undecoded_damaged(void **state) {
+    artpack_bundle_params p;
+    membuf x, out;
+    rd o, oc;
+    artpack_bundle_location where;
+    artpack_bundle_writer *w = NULL;
+    unsigned char *saved;
+    size_t before;
+    uint64_t first = 0, b;
+    uint32_t count = 0;
+    (void)state;
+    memset(&p, 0, sizeof p);
+    p.codec = ARTPACK_CODEC_ZSTD;
+    p.block_size = 8192;
+    p.columns = 1;
+    memset(&x, 0, sizeof x);
+    memset(&out, 0, sizeof out);
+    write_range(&x, &p, &dict, 0, 400);
+    rd_open(&o, &x, &dict);
+    ASSERT_ERR(artpack_bundle_locate(o.r, 100, &where), ARTPACK_OK);
+    saved = tu_dup(x.p, x.len);
+    x.p[where.block_offset + where.block_frame_size / 2] ^= 0x20; /* its content */
+    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &out), ARTPACK_OK);
+    for (b = 0; b < o.info.block_count; b++)
+        ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, b), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    artpack_bundle_writer_free(w);
+    rd_open(&oc, &out, &dict);
+    for (b = 0; b < oc.info.block_count; b++) {
+        artpack_error e = artpack_bundle_check_block(oc.r, b, &first, &count);
+        if (b == where.block) {
+            ASSERT_ERR(e, ARTPACK_E_BLOCK);
+            assert_int_equal(first, where.block_first);
+        } else {
+            ASSERT_ERR(e, ARTPACK_OK);
+        }
+    }
+    rd_close(&oc);
+    /* the frame's head: refused, nothing written, the writer goes on */
+    memcpy(x.p, saved, x.len);
+    x.p[where.block_offset] ^= 0x01; /* the zstd magic */
+    mb_free(&out);
+    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &out), ARTPACK_OK);
+    before = out.len;
+    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, where.block), ARTPACK_E_BLOCK);
+    assert_int_equal(out.len, before);
+    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, o.info.block_count),
+               ARTPACK_E_NOT_FOUND);
+    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(NULL, o.r, 0), ARTPACK_E_NULL_ARG);
+    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, NULL, 0), ARTPACK_E_NULL_ARG);
+    assert_int_equal(out.len, before);
+    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, where.block + 1), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    artpack_bundle_writer_free(w);
+    rd_open(&oc, &out, &dict);
+    ASSERT_ERR(artpack_bundle_check_block(o.r, where.block + 1, &first, &count), ARTPACK_OK);
+    assert_int_equal(oc.info.article_count, count);
+    expect_at(oc.r, 0, (size_t)first);
+    expect_at(oc.r, count - 1, (size_t)first + count - 1);
+    rd_close(&oc);
+    mb_free(&out);
+    /* another dictionary (none), another codec: refused, nothing written */
+    p.columns = 1;
+    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, NULL, NULL, mb_write, &out), ARTPACK_OK);
+    before = out.len;
+    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, 0), ARTPACK_E_WRONG_DICT);
+    assert_int_equal(out.len, before);
+    artpack_bundle_writer_free(w);
+    mb_free(&out);
+    p.codec = ARTPACK_CODEC_LZ4;
+    p.columns = 0;
+    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &out), ARTPACK_OK);
+    before = out.len;
+    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, 0), ARTPACK_E_PARAM);
+    assert_int_equal(out.len, before);
+    artpack_bundle_writer_free(w);
+    mb_free(&out);
+    rd_close(&o);
+    free(saved);
+    mb_free(&x);
+}
+
+/* Every allocation of a merge by undecoded copies failing in turn: the
+ * failing call says ARTPACK_E_ALLOC, nothing leaks, and once none fails the
+ * bytes are those of the decoded copy. */
+static void test_copy_undecoded_alloc_failures(void **state) {
+    artpack_bundle_params p;
+    artpack_allocator fail = {fail_alloc, fail_free, NULL};
+    membuf x, want;
+    rd o;
+    long k;
+    int done = 0;
+    (void)state;
+    memset(&p, 0, sizeof p);
+    p.codec = ARTPACK_CODEC_ZSTD;
+    p.block_size = 2048;
+    p.columns = 1;
+    memset(&x, 0, sizeof x);
+    memset(&want, 0, sizeof want);
+    write_range(&x, &p, &dict, 0, 300);
+    merge_with(&want, &p, &dict, &x, &x, artpack_bundle_writer_copy_block);
+    rd_open(&o, &x, &dict);
+    for (k = 1; !done && k < 10000; k++) {
+        artpack_bundle_writer *w = NULL;
+        membuf out;
+        artpack_error e;
+        uint64_t b, round;
+        memset(&out, 0, sizeof out);
+        alloc_calls = 0;
+        alloc_live = 0;
+        alloc_fail_at = k;
+        e = artpack_bundle_writer_create(&w, &p, &dict, &fail, mb_write, &out);
+        for (round = 0; round < 2 && e == ARTPACK_OK; round++) {
+            for (b = 0; b < o.info.block_count && e == ARTPACK_OK; b++)
+                e = artpack_bundle_writer_copy_block_undecoded(w, o.r, b);
+            if (round == 0 && e == ARTPACK_OK) {
+                size_t i;
+                for (i = 2000; i < 2003 && e == ARTPACK_OK; i++)
+                    e = artpack_bundle_writer_add(w, rec[i], rec_size[i]);
+            }
+        }
+        if (e == ARTPACK_OK) e = artpack_bundle_writer_commit(w);
+        artpack_bundle_writer_free(w);
+        assert_int_equal(alloc_live, 0);
+        if (e == ARTPACK_OK) {
+            assert_true(alloc_calls < k); /* none failed */
+            assert_int_equal(out.len, want.len);
+            assert_memory_equal(out.p, want.p, want.len);
+            done = 1;
+        } else {
+            ASSERT_ERR(e, ARTPACK_E_ALLOC);
+        }
+        mb_free(&out);
+    }
+    assert_true(done);
+    printf("undecoded copies: each of %ld allocations failed in turn, cleanly\n", k - 2);
+    rd_close(&o);
+    mb_free(&x);
+    mb_free(&want);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_copy_undecoded_same_bytes),
+        cmocka_unit_test(test_copy_undecoded_damaged),
+        cmocka_unit_test(test_copy_undecoded_alloc_failures),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
