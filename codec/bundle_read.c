@@ -515,7 +515,12 @@ artpack_error artpack_bundle_find_id(artpack_bundle_reader *r, const char *id, s
     unsigned want;
     uint64_t start;
     uint32_t i;
+    uint32_t most;
     AP_RETURN_IF(r == NULL || n == NULL || (id == NULL && len != 0), ARTPACK_E_NULL_ARG);
+    /* the hashes are read into the block buffer, as many as it holds at a
+     * time (524,288 in 1 MB); checking a match loads a block there, after
+     * which the hashes are read again from the next one */
+    most = r->buf_size / 2 < 0x7FFFFFFFu ? (uint32_t)(r->buf_size / 2) : 0x7FFFFFFFu;
     start = *n;
     want = ap_bundle_id_hash(id ? id : "", len);
     AP_TRY(ap_find_live(r, start, 0));
@@ -525,16 +530,19 @@ artpack_error artpack_bundle_find_id(artpack_bundle_reader *r, const char *id, s
         if (r->seg.first + r->seg.count <= start) continue;
         j = start > r->seg.first ? (uint32_t)(start - r->seg.first) : 0;
         while (j < r->seg.count) {
-            unsigned char h[512];
-            uint32_t m = r->seg.count - j > 256 ? 256 : r->seg.count - j, k;
-            uint64_t at = ap_segment_hashes_at(&r->seg) + (uint64_t)j * 2;
-            AP_TRY(ap_rd(r->read, r->opaque, at, h, (size_t)m * 2));
-            for (k = 0; k < m; k++) {
+            const unsigned char *h = r->buf;
+            uint32_t m = r->seg.count - j > most ? most : r->seg.count - j, k;
+            AP_RETURN_IF(m == 0, ARTPACK_E_INDEX); /* no room: not a buffer of a block */
+            r->blk.count = 0; /* the buffer no longer holds a block */
+            AP_TRY(ap_rd(r->read, r->opaque, ap_segment_hashes_at(&r->seg) + (uint64_t)j * 2,
+                         r->buf, (size_t)m * 2));
+            for (k = 0; k < m && (unsigned)(h[2 * k] | h[2 * k + 1] << 8) != want; k++) {
+            }
+            if (k < m) { /* a match: is it the id? */
                 uint64_t a = r->seg.first + j + k;
                 const void *rec;
                 size_t size;
                 artpack_article view;
-                if ((unsigned)(h[2 * k] | h[2 * k + 1] << 8) != want) continue;
                 AP_TRY(artpack_bundle_get(r, a, &rec, &size));
                 if (artpack_record_decode(&view, rec, size, NULL) == ARTPACK_OK &&
                     view.id.ptr != NULL && view.id.len == len &&
@@ -543,8 +551,9 @@ artpack_error artpack_bundle_find_id(artpack_bundle_reader *r, const char *id, s
                     return ARTPACK_OK;
                 }
                 AP_TRY(ap_use_segment(r, i)); /* get may have moved to another */
+                k++;
             }
-            j += m;
+            j += k;
         }
     }
     return ARTPACK_E_NOT_FOUND;

@@ -714,13 +714,27 @@ artpack_error artpack_bundle_writer_add(artpack_bundle_writer *w, const void *re
     return ARTPACK_OK;
 }
 
+/* Reads n bytes at off through the appender's read function into v (its
+ * contents replaced) and adds them to the checksum. */
+static artpack_error ap_wread_summed(artpack_bundle_writer *w, ap_xxh32_state *st, uint64_t off,
+                                     size_t n, ap_vec *v) {
+    v->len = 0;
+    AP_TRY(ap_vec_reserve(&w->mem, v, n));
+    AP_TRY(ap_wread(w, off, v->p, n));
+    v->len = n;
+    ap_xxh32_update(st, v->p, n);
+    return ARTPACK_OK;
+}
+
 /* Loads live segment i's entries and hashes from the file (an appender's
- * older segments), checking its checksum. */
+ * older segments), checking its checksum: read in its parts, straight
+ * into where they are kept (memory: its entries and hashes, 16 bytes per
+ * block and 2 per article, no second copy). */
 static artpack_error ap_load_segment(artpack_bundle_writer *w, ap_wlive *l) {
     ap_segment s;
-    ap_vec whole = {NULL, 0, 0};
+    ap_xxh32_state st;
+    unsigned char sum[4];
     artpack_error err;
-    uint64_t size;
     if (l->loaded) return ARTPACK_OK;
     if (l->spilled) { /* its entries are here */
         l->hashes.len = 0;
@@ -733,20 +747,17 @@ static artpack_error ap_load_segment(artpack_bundle_writer *w, ap_wlive *l) {
     AP_RETURN_IF(s.first != l->at.first || s.first_block != l->at.first_block ||
                      s.count != l->count || s.blocks != l->blocks,
                  ARTPACK_E_INDEX);
-    size = s.end - s.offset - 8;
-    err = ap_vec_reserve(&w->mem, &whole, (size_t)size);
-    if (err == ARTPACK_OK) err = ap_wread(w, s.offset + 8, whole.p, (size_t)size);
-    if (err == ARTPACK_OK && ap_read_le32(whole.p + size - 4) != ap_bundle_checksum(whole.p, (size_t)size - 4))
-        err = ARTPACK_E_INDEX;
-    l->entries.len = 0;
-    l->hashes.len = 0;
+    ap_xxh32_reset(&st);
+    /* the head and live table (at most 1,560 bytes), in the hashes' room */
+    err = ap_wread_summed(w, &st, s.offset + 8, (size_t)(ap_segment_entries_at(&s) - s.offset - 8),
+                          &l->hashes);
     if (err == ARTPACK_OK)
-        err = ap_vec_put(&w->mem, &l->entries, whole.p + (ap_segment_entries_at(&s) - s.offset - 8),
-                         (size_t)s.blocks * AP_BLOCK_ENTRY);
+        err = ap_wread_summed(w, &st, ap_segment_entries_at(&s), (size_t)s.blocks * AP_BLOCK_ENTRY,
+                              &l->entries);
     if (err == ARTPACK_OK)
-        err = ap_vec_put(&w->mem, &l->hashes, whole.p + (ap_segment_hashes_at(&s) - s.offset - 8),
-                         (size_t)s.count * 2);
-    ap_vec_free(&w->mem, &whole);
+        err = ap_wread_summed(w, &st, ap_segment_hashes_at(&s), (size_t)s.count * 2, &l->hashes);
+    if (err == ARTPACK_OK) err = ap_wread(w, s.end - 4, sum, 4);
+    if (err == ARTPACK_OK && ap_read_le32(sum) != ap_xxh32_digest(&st)) err = ARTPACK_E_INDEX;
     if (err == ARTPACK_OK) l->loaded = 1;
     return err;
 }

@@ -395,11 +395,106 @@ static void test_copy_undecoded_alloc_failures(void **state) {
     mb_free(&want);
 }
 
+/* ---- reads ---- */
+
+/* Articles [from, to) of the cycle of all N_ARTICLES into w. */
+static void add_cycle(artpack_bundle_writer *w, size_t from, size_t to) {
+    size_t i;
+    for (i = from; i < to; i++)
+        ASSERT_ERR(artpack_bundle_writer_add(w, rec[i % N_ARTICLES], rec_size[i % N_ARTICLES]),
+                   ARTPACK_OK);
+}
+
+/* Opening a bundle, getting an article and finding one by id (present or
+ * absent) take a small number of reads through the read callback after 1
+ * pack of packed articles and 999 one-article appends, counted with a fresh
+ * reader each time; a find reads the id hashes of each live segment in
+ * pieces as large as the reader's block buffer (v2's find read 512 bytes at
+ * a time: a read per 256 articles). */
+static void reads_after_999_appends(size_t packed, long *worst) {
+    artpack_bundle_params p;
+    artpack_bundle_writer *w = NULL;
+    membuf m;
+    size_t k, count = packed;
+    tu_rng g;
+    memset(&p, 0, sizeof p);
+    p.codec = ARTPACK_CODEC_ZSTD;
+    p.level = 1;
+    p.block_size = 16384;
+    p.columns = 1;
+    memset(&m, 0, sizeof m);
+    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &m), ARTPACK_OK);
+    add_cycle(w, 0, packed);
+    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    artpack_bundle_writer_free(w);
+    for (k = 0; k < 999; k++, count++) {
+        artpack_bundle_info info;
+        ASSERT_ERR(artpack_bundle_info_get(&info, mb_read, &m, m.len), ARTPACK_OK);
+        ASSERT_ERR(artpack_bundle_appender_open(&w, &info, &dict, NULL, mb_write, &m, mb_read, &m),
+                   ARTPACK_OK);
+        add_cycle(w, count, count + 1);
+        ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+        artpack_bundle_writer_free(w);
+    }
+    memset(worst, 0, 4 * sizeof *worst);
+    g.state = 99 + packed;
+    for (k = 0; k < 200; k++) {
+        rd o;
+        uint64_t n = tu_below(&g, count), at = 0;
+        const void *rec_got;
+        size_t size;
+        char id[24];
+        int idn = id_of((size_t)(n % N_ARTICLES), id);
+        long before = m.reads;
+        rd_open(&o, &m, &dict);
+        if (m.reads - before > worst[0]) worst[0] = m.reads - before;
+        before = m.reads;
+        ASSERT_ERR(artpack_bundle_get(o.r, n, &rec_got, &size), ARTPACK_OK);
+        assert_memory_equal(rec_got, rec[n % N_ARTICLES], size);
+        if (m.reads - before > worst[1]) worst[1] = m.reads - before;
+        rd_close(&o);
+        rd_open(&o, &m, &dict);
+        before = m.reads;
+        if (idn >= 0) {
+            ASSERT_ERR(artpack_bundle_find_id(o.r, id, (size_t)idn, &at), ARTPACK_OK);
+            assert_true(at <= n);
+            if (m.reads - before > worst[2]) worst[2] = m.reads - before;
+        }
+        rd_close(&o);
+    }
+    { /* an id that is not there: every hash read */
+        rd o;
+        uint64_t at = 0;
+        long before;
+        rd_open(&o, &m, &dict);
+        before = m.reads;
+        ASSERT_ERR(artpack_bundle_find_id(o.r, "absent", 6, &at), ARTPACK_E_NOT_FOUND);
+        worst[3] = m.reads - before;
+        rd_close(&o);
+    }
+    printf("1 pack of %zu articles and 999 appends (%zu bytes): at most %ld reads to open, %ld "
+           "to get an article, %ld to find one by id, %ld to find an absent id\n",
+           packed, m.len, worst[0], worst[1], worst[2], worst[3]);
+    mb_free(&m);
+}
+
+static void test_reads_after_999_appends(void **state) {
+    long small[4], large[4];
+    (void)state;
+    reads_after_999_appends(2001, small);
+    reads_after_999_appends(40000, large);
+    assert_true(small[0] <= 4 && large[0] <= 4);    /* open */
+    assert_true(small[1] <= 16 && large[1] <= 20);  /* get */
+    assert_true(small[2] <= 40 && large[2] <= 44);  /* find */
+    assert_true(small[3] <= 24 && large[3] <= 24);  /* find an absent id */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_copy_undecoded_same_bytes),
         cmocka_unit_test(test_copy_undecoded_damaged),
         cmocka_unit_test(test_copy_undecoded_alloc_failures),
+        cmocka_unit_test(test_reads_after_999_appends),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
