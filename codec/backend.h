@@ -141,6 +141,13 @@ artpack_error ap_zstd_frame_head(const void *src, size_t src_size, uint64_t *siz
  * place (the frame at the buffer's end). */
 size_t ap_zstd_inplace_size(size_t size);
 #ifndef ARTPACK_NO_ALLOC
+/* The first bytes of the zstd frame src[0..src_size) of size bytes into
+ * dst (capacity size; in place like ap_zstd_decode), block by block: call
+ * with *pos and *got 0 first, then again with a larger want to go on; stops
+ * once *got >= want or the frame ends. Its checksum is not checked (only a
+ * whole frame's is). ARTPACK_E_CORRUPT when the frame is not one. */
+artpack_error ap_zstd_prefix(ap_dec *dec, int use_dict, void *dst, size_t size, const void *src,
+                             size_t src_size, size_t *pos, size_t *got, size_t want);
 /* Host side (salvage; an appender loading the embedded dictionary). The
  * zstd frame at the start of src[0..src_size): its bytes and its content
  * size; ARTPACK_E_TRUNCATED when it runs past the end, ARTPACK_E_CORRUPT

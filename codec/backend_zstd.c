@@ -103,6 +103,34 @@ size_t ap_zstd_inplace_size(size_t size) {
     return size + ZSTD_DECOMPRESSION_MARGIN(size, ZSTD_BLOCKSIZE_MAX);
 }
 
+#ifndef ARTPACK_NO_ALLOC
+artpack_error ap_zstd_prefix(ap_dec *dec, int use_dict, void *dst, size_t size, const void *src,
+                             size_t src_size, size_t *pos, size_t *got, size_t want) {
+    size_t r;
+    AP_RETURN_IF(dec->dctx == NULL, ARTPACK_E_CODEC_UNAVAILABLE);
+    if (*pos == 0) {
+#if AP_ZSTD_DDICT
+        r = ZSTD_decompressBegin_usingDDict(dec->dctx, use_dict ? dec->ddict : NULL);
+#else
+        r = use_dict ? ZSTD_decompressBegin_usingDict(dec->dctx, dec->dict.data, dec->dict.size)
+                     : ZSTD_decompressBegin(dec->dctx);
+#endif
+        AP_RETURN_IF(ZSTD_isError(r), ARTPACK_E_CORRUPT);
+    }
+    while (*got < want) {
+        size_t n = ZSTD_nextSrcSizeToDecompress(dec->dctx);
+        if (n == 0) break; /* the frame's end */
+        AP_RETURN_IF(n > src_size - *pos || *got > size, ARTPACK_E_CORRUPT);
+        r = ZSTD_decompressContinue(dec->dctx, (unsigned char *)dst + *got, size - *got,
+                                    (const unsigned char *)src + *pos, n);
+        AP_RETURN_IF(ZSTD_isError(r), ARTPACK_E_CORRUPT);
+        *pos += n;
+        *got += r;
+    }
+    return ARTPACK_OK;
+}
+#endif
+
 #else /* no zstd: nothing to set up, nothing decodes */
 
 size_t ap_zstd_dec_size(void) { return 0; }

@@ -327,6 +327,54 @@ artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const u
 }
 
 #ifndef ARTPACK_NO_ALLOC
+artpack_error ap_columns_field(const unsigned char *src, size_t avail, size_t size, uint32_t k,
+                               unsigned col, const unsigned char **field, size_t *len) {
+    /* running out of the prefix: more is needed, unless it is all there */
+    const artpack_error more = avail < size ? ARTPACK_E_TRUNCATED : ARTPACK_E_BLOCK;
+    ap_reader rd;
+    uint64_t n, v, mask = 0, sizes[AP_BLOCK_COLUMNS];
+    uint32_t i, before = 0;
+    size_t at, end;
+    unsigned c;
+    AP_RETURN_IF(avail > size || col == 0 || col >= AP_BLOCK_COLUMNS, ARTPACK_E_BLOCK);
+    rd.base = src;
+    rd.size = avail;
+    rd.pos = 0;
+    if (ap_read_varint(&rd, &n) != ARTPACK_OK) return more;
+    AP_RETURN_IF(n == 0 || n > AP_BLOCK_ARTICLES_MAX || k >= n, ARTPACK_E_BLOCK);
+    for (i = 0; i < (uint32_t)n; i++) { /* the masks: record k's, and how many before it have col */
+        if (ap_read_varint(&rd, &v) != ARTPACK_OK) return more;
+        AP_RETURN_IF(v >> AP_BLOCK_COLUMNS != 0, ARTPACK_E_BLOCK);
+        if (i < k) before += (uint32_t)(v >> col & 1u);
+        if (i == k) mask = v;
+    }
+    for (c = 0; c < AP_BLOCK_COLUMNS; c++)
+        if (ap_read_varint(&rd, &sizes[c]) != ARTPACK_OK) return more;
+    at = rd.pos;
+    for (c = 0; c < col; c++) { /* where column col starts and ends */
+        AP_RETURN_IF(sizes[c] > size - at, ARTPACK_E_BLOCK);
+        at += (size_t)sizes[c];
+    }
+    AP_RETURN_IF(sizes[col] > size - at, ARTPACK_E_BLOCK);
+    end = at + (size_t)sizes[col];
+    if (!(mask >> col & 1u)) return ARTPACK_E_NOT_FOUND;
+    for (i = 0;; i++) { /* the column's fields, up to record k's */
+        size_t lim = end < avail ? end : avail, flen;
+        unsigned tag = 0;
+        flen = at < lim ? ap_field_len(src + at, lim - at, &tag) : 0;
+        if (flen == 0) return end <= avail ? ARTPACK_E_BLOCK : more;
+        AP_RETURN_IF(tag != col, ARTPACK_E_BLOCK);
+        if (i == before) {
+            *field = src + at;
+            *len = flen;
+            return ARTPACK_OK;
+        }
+        at += flen;
+    }
+}
+#endif
+
+#ifndef ARTPACK_NO_ALLOC
 size_t ap_columns_bound(size_t rows_size, uint32_t count) {
     return rows_size + 8 * (size_t)count + AP_BLOCK_COLUMNS * ARTPACK_VARINT_MAX;
 }

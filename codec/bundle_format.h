@@ -183,6 +183,14 @@ artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const u
  * records: the rows, 5 bytes per record. */
 #define ap_columns_rows_room(rows_size, count) \
     ((size_t)(rows_size) + 5 * (size_t)(count) + ARTPACK_VARINT_MAX)
+/* The field of column col (1..15) of record k, read from the first avail
+ * bytes of a columnar content of size bytes (a prefix: the rest not yet
+ * decompressed), without rebuilding any record: ARTPACK_OK and where it
+ * lies; ARTPACK_E_NOT_FOUND when record k has no such field;
+ * ARTPACK_E_TRUNCATED when more of the content is needed (avail < size);
+ * ARTPACK_E_BLOCK when it is not such content (or k not a record of it). */
+artpack_error ap_columns_field(const unsigned char *src, size_t avail, size_t size, uint32_t k,
+                               unsigned col, const unsigned char **field, size_t *len);
 /* Row content (of valid records) -> columnar content; dst_capacity at least
  * ap_columns_bound(rows_size, count of records). */
 size_t ap_columns_bound(size_t rows_size, uint32_t count);

@@ -459,26 +459,34 @@ static artpack_error ap_rebuild_upto(artpack_bundle_reader *r, uint32_t k) {
     return err;
 }
 
+/* The block holding article n (< article_count): its live segment made
+ * current, and *i, its entry there (the last whose first is at or before n). */
+static artpack_error ap_seek_block(artpack_bundle_reader *r, uint64_t n, uint32_t *i) {
+    uint32_t lo = 0, hi, rel;
+    AP_TRY(ap_find_live(r, n, 0));
+    rel = (uint32_t)(n - r->seg.first);
+    hi = r->seg.blocks;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        unsigned char f[4];
+        AP_TRY(ap_rd(r->read, r->opaque,
+                     ap_segment_entries_at(&r->seg) + (uint64_t)mid * AP_BLOCK_ENTRY + 12, f, 4));
+        if (ap_le32(f) <= rel) lo = mid;
+        else hi = mid;
+    }
+    *i = lo;
+    return ARTPACK_OK;
+}
+
 artpack_error artpack_bundle_get(artpack_bundle_reader *r, uint64_t n, const void **record,
                                  size_t *size) {
     const unsigned char *rec;
     AP_RETURN_IF(r == NULL || record == NULL || size == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(n >= r->info.article_count, ARTPACK_E_NOT_FOUND);
     if (!(n >= r->blk_first && n - r->blk_first < r->blk.count)) {
-        uint32_t lo = 0, hi, rel;
-        AP_TRY(ap_find_live(r, n, 0));
-        /* the last block entry of the segment whose first is at or before n */
-        rel = (uint32_t)(n - r->seg.first);
-        hi = r->seg.blocks;
-        while (hi - lo > 1) {
-            uint32_t mid = lo + (hi - lo) / 2;
-            unsigned char f[4];
-            AP_TRY(ap_rd(r->read, r->opaque,
-                         ap_segment_entries_at(&r->seg) + (uint64_t)mid * AP_BLOCK_ENTRY + 12, f, 4));
-            if (ap_le32(f) <= rel) lo = mid;
-            else hi = mid;
-        }
-        AP_TRY(ap_load_block(r, lo));
+        uint32_t i;
+        AP_TRY(ap_seek_block(r, n, &i));
+        AP_TRY(ap_load_block(r, i));
         AP_RETURN_IF(n < r->blk_first || n - r->blk_first >= r->blk.count, ARTPACK_E_INDEX);
     }
     AP_TRY(ap_rebuild_upto(r, (uint32_t)(n - r->blk_first)));
@@ -509,6 +517,67 @@ artpack_error artpack_bundle_locate(artpack_bundle_reader *r, uint64_t n,
     where->block_articles = r->blk.count;
     return ARTPACK_OK;
 }
+
+#if AP_HAS_ZSTD && AP_HAS_COLUMNS && !defined(ARTPACK_NO_ALLOC)
+/* 1 when article a (< article_count) certainly does not have the id
+ * id[0..len), found without decoding its whole block: for columnar zstd
+ * blocks, the block's frame is decompressed only as far as the id column
+ * holds a's id (a 16-bit hash's false match in a 1 MB block costs its first
+ * zstd blocks instead of all of them and the rows' rebuild). 0 when it may
+ * (a's block is loaded, another layout, anything unexpected): a get decides,
+ * checking the whole block (loaded here when the id is the one). Uses the
+ * block buffer. */
+static int ap_id_differs(artpack_bundle_reader *r, uint64_t a, const char *id, size_t len) {
+    unsigned char one[256]; /* a record of the id field alone */
+    const unsigned char *src, *field;
+    ap_entry e;
+    artpack_article view;
+    uint64_t size;
+    uint32_t i, count, dict_id;
+    size_t pos = 0, got = 0, want = (size_t)1 << 16, flen;
+    artpack_error err;
+    if (!r->info.columns || r->info.codec != ARTPACK_CODEC_ZSTD ||
+        (a >= r->blk_first && a - r->blk_first < r->blk.count))
+        return 0;
+    if (ap_seek_block(r, a, &i) != ARTPACK_OK || ap_block_entry(r, i, &e, &count) != ARTPACK_OK ||
+        ap_entry_check(r, &e, count) != ARTPACK_OK || a < r->seg.first + e.first ||
+        a - (r->seg.first + e.first) >= count)
+        return 0;
+    r->blk.count = 0; /* the buffer is written below */
+    if (r->map != NULL) {
+        src = (const unsigned char *)r->map(r->map_opaque, e.offset, e.frame);
+        if (src == NULL) return 0;
+    } else {
+        unsigned char *at = r->buf + r->buf_size - e.frame;
+        if (ap_rd(r->read, r->opaque, e.offset, at, e.frame) != ARTPACK_OK) return 0;
+        src = at;
+    }
+    if (ap_zstd_frame_head(src, e.frame, &size, &dict_id) != ARTPACK_OK ||
+        size > r->info.max_block_content || dict_id != (r->dec.has_dict ? r->info.dict_id : 0))
+        return 0;
+    for (;;) { /* 64 KB of content, then twice as much, until the field is there */
+        if (ap_zstd_prefix(&r->dec, r->dec.has_dict, r->buf, (size_t)size, src, e.frame, &pos,
+                           &got, want) != ARTPACK_OK)
+            return 0;
+        err = ap_columns_field(r->buf, got < size ? got : (size_t)size, (size_t)size,
+                               (uint32_t)(a - (r->seg.first + e.first)), 1, &field, &flen);
+        if (err == ARTPACK_E_NOT_FOUND) return 1; /* no id field: never the one */
+        if (err == ARTPACK_OK) break;
+        if (err != ARTPACK_E_TRUNCATED || got >= size) return 0;
+        want = 2 * got;
+    }
+    if (flen >= sizeof one) return 0;
+    memcpy(one, field, flen);
+    one[flen] = 0x00; /* the end byte */
+    if (artpack_record_decode(&view, one, flen + 1, NULL) != ARTPACK_OK) return 0;
+    if (view.id.ptr == NULL || view.id.len != len || (len != 0 && memcmp(view.id.ptr, id, len) != 0))
+        return 1;
+    (void)ap_load_block(r, i); /* the one: loaded whole for the get (which reports a failure) */
+    return 0;
+}
+#else
+#define ap_id_differs(r, a, id, len) 0
+#endif
 
 artpack_error artpack_bundle_find_id(artpack_bundle_reader *r, const char *id, size_t len,
                                      uint64_t *n) {
@@ -543,14 +612,16 @@ artpack_error artpack_bundle_find_id(artpack_bundle_reader *r, const char *id, s
                 const void *rec;
                 size_t size;
                 artpack_article view;
-                AP_TRY(artpack_bundle_get(r, a, &rec, &size));
-                if (artpack_record_decode(&view, rec, size, NULL) == ARTPACK_OK &&
-                    view.id.ptr != NULL && view.id.len == len &&
-                    (len == 0 || memcmp(view.id.ptr, id, len) == 0)) {
-                    *n = a;
-                    return ARTPACK_OK;
+                if (!ap_id_differs(r, a, id, len)) {
+                    AP_TRY(artpack_bundle_get(r, a, &rec, &size));
+                    if (artpack_record_decode(&view, rec, size, NULL) == ARTPACK_OK &&
+                        view.id.ptr != NULL && view.id.len == len &&
+                        (len == 0 || memcmp(view.id.ptr, id, len) == 0)) {
+                        *n = a;
+                        return ARTPACK_OK;
+                    }
                 }
-                AP_TRY(ap_use_segment(r, i)); /* get may have moved to another */
+                AP_TRY(ap_use_segment(r, i)); /* get (or the check) may have moved to another */
                 k++;
             }
             j += k;

@@ -5,6 +5,7 @@
 #include "test_util.h"
 
 #include "synthetic.h"
+#include "../codec/bundle_format.h" /* ap_bundle_id_hash: ids whose hashes collide */
 
 #define ASSERT_ERR(expr, want)                                                       \
     do {                                                                             \
@@ -395,6 +396,100 @@ static void test_copy_undecoded_alloc_failures(void **state) {
     mb_free(&want);
 }
 
+/* ---- finding by id ---- */
+
+static const void *mb_map(void *opaque, uint64_t off, size_t size) {
+    const membuf *m = (const membuf *)opaque;
+    if (off > m->len || size > m->len - off) return NULL;
+    return m->p + off;
+}
+
+/* The first of articles [0, N_ARTICLES) with the id id[0..len), or
+ * N_ARTICLES. */
+static size_t first_with_id(const char *id, size_t len) {
+    size_t i;
+    for (i = 0; i < N_ARTICLES; i++) {
+        char b[24];
+        int n = id_of(i, b);
+        if (n >= 0 && (size_t)n == len && memcmp(b, id, len) == 0) return i;
+    }
+    return N_ARTICLES;
+}
+
+/* Find by id gives the first article with the id, or ARTPACK_E_NOT_FOUND,
+ * for every id of the bundle and 3,000 absent ones, whatever the layout,
+ * through reads and through a map: columnar zstd blocks check a hash's
+ * match from the id column of the first part of the block alone (absent
+ * ids whose hash is an article's are screened so). */
+static void test_find_id_every_layout(void **state) {
+    static const struct {
+        artpack_codec codec;
+        int columns;
+    } cfg[] = {{ARTPACK_CODEC_ZSTD, 1}, {ARTPACK_CODEC_ZSTD, 0}, {ARTPACK_CODEC_LZ4, 0}};
+    static unsigned char taken[65536];
+    size_t c, i, colliding = 0;
+    (void)state;
+    memset(taken, 0, sizeof taken);
+    for (i = 0; i < N_ARTICLES; i++) {
+        char b[24];
+        int n = id_of(i, b);
+        taken[ap_bundle_id_hash(n >= 0 ? b : "", n >= 0 ? (size_t)n : 0)] = 1;
+    }
+    for (c = 0; c < TU_COUNT(cfg); c++) {
+        artpack_bundle_params p;
+        membuf m;
+        size_t ws;
+        artpack_bundle_info info;
+        void *mem;
+        int mapped;
+        memset(&p, 0, sizeof p);
+        p.codec = cfg[c].codec;
+        p.level = 1;
+        p.block_size = 65536;
+        p.columns = cfg[c].columns;
+        memset(&m, 0, sizeof m);
+        write_range(&m, &p, &dict, 0, N_ARTICLES);
+        ASSERT_ERR(artpack_bundle_info_get(&info, mb_read, &m, m.len), ARTPACK_OK);
+        for (mapped = 0; mapped < 2; mapped++) {
+            artpack_bundle_reader *r = NULL;
+            ws = mapped ? artpack_bundle_reader_workspace_size_mapped(&info, 0)
+                        : artpack_bundle_reader_workspace_size(&info, 0);
+            mem = tu_malloc(ws);
+            if (mapped)
+                ASSERT_ERR(artpack_bundle_reader_open_mapped(&r, mem, ws, &info, &dict, mb_map, &m),
+                           ARTPACK_OK);
+            else
+                ASSERT_ERR(artpack_bundle_reader_open(&r, mem, ws, &info, &dict, mb_read, &m),
+                           ARTPACK_OK);
+            for (i = 0; i < N_ARTICLES; i++) {
+                char b[24];
+                int n = id_of(i, b);
+                uint64_t at = 0;
+                if (n < 0) continue;
+                ASSERT_ERR(artpack_bundle_find_id(r, b, (size_t)n, &at), ARTPACK_OK);
+                assert_int_equal(at, first_with_id(b, (size_t)n));
+                at = i + 1; /* from the next one on: the next article with it, if any */
+                if (artpack_bundle_find_id(r, b, (size_t)n, &at) == ARTPACK_OK) {
+                    char b2[24];
+                    assert_true(at > i && id_of((size_t)at, b2) == n && memcmp(b, b2, (size_t)n) == 0);
+                }
+            }
+            for (i = 0; i < 3000; i++) {
+                char b[24];
+                int n = sprintf(b, "absent-%zu", i);
+                uint64_t at = 0;
+                if (c == 0 && mapped == 0) colliding += taken[ap_bundle_id_hash(b, (size_t)n)];
+                ASSERT_ERR(artpack_bundle_find_id(r, b, (size_t)n, &at), ARTPACK_E_NOT_FOUND);
+            }
+            free(mem);
+        }
+        mb_free(&m);
+    }
+    printf("find by id: every id of 3,000 articles and 3,000 absent ones (%zu with an article's "
+           "hash) right in 3 layouts, read and mapped\n", colliding);
+    assert_true(colliding > 0);
+}
+
 /* ---- reads ---- */
 
 /* Articles [from, to) of the cycle of all N_ARTICLES into w. */
@@ -494,6 +589,7 @@ int main(void) {
         cmocka_unit_test(test_copy_undecoded_same_bytes),
         cmocka_unit_test(test_copy_undecoded_damaged),
         cmocka_unit_test(test_copy_undecoded_alloc_failures),
+        cmocka_unit_test(test_find_id_every_layout),
         cmocka_unit_test(test_reads_after_999_appends),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
