@@ -583,13 +583,18 @@ artpack_error artpack_bundle_find_id(artpack_bundle_reader *r, const char *id, s
                                      uint64_t *n) {
     unsigned want;
     uint64_t start;
-    uint32_t i;
-    uint32_t most;
+    uint32_t i, most;
+    unsigned char *h;
     AP_RETURN_IF(r == NULL || n == NULL || (id == NULL && len != 0), ARTPACK_E_NULL_ARG);
-    /* the hashes are read into the block buffer, as many as it holds at a
-     * time (524,288 in 1 MB); checking a match loads a block there, after
-     * which the hashes are read again from the next one */
-    most = r->buf_size / 2 < 0x7FFFFFFFu ? (uint32_t)(r->buf_size / 2) : 0x7FFFFFFFu;
+    /* the hashes are read as many at a time as the rows' buffer of a
+     * columnar bundle holds (the block buffer otherwise; 524,288 hashes in
+     * 1 MB), and read again after a get there: a match that ap_id_differs
+     * rules out leaves them (it uses the block buffer) */
+    h = r->rows;
+    {
+        size_t room = (r->rows != r->buf ? r->rows_size : r->buf_size) / 2;
+        most = room < 0x7FFFFFFFu ? (uint32_t)room : 0x7FFFFFFFu;
+    }
     start = *n;
     want = ap_bundle_id_hash(id ? id : "", len);
     AP_TRY(ap_find_live(r, start, 0));
@@ -599,30 +604,33 @@ artpack_error artpack_bundle_find_id(artpack_bundle_reader *r, const char *id, s
         if (r->seg.first + r->seg.count <= start) continue;
         j = start > r->seg.first ? (uint32_t)(start - r->seg.first) : 0;
         while (j < r->seg.count) {
-            const unsigned char *h = r->buf;
-            uint32_t m = r->seg.count - j > most ? most : r->seg.count - j, k;
+            uint32_t m = r->seg.count - j > most ? most : r->seg.count - j, k = 0;
             AP_RETURN_IF(m == 0, ARTPACK_E_INDEX); /* no room: not a buffer of a block */
             r->blk.count = 0; /* the buffer no longer holds a block */
-            AP_TRY(ap_rd(r->read, r->opaque, ap_segment_hashes_at(&r->seg) + (uint64_t)j * 2,
-                         r->buf, (size_t)m * 2));
-            for (k = 0; k < m && (unsigned)(h[2 * k] | h[2 * k + 1] << 8) != want; k++) {
-            }
-            if (k < m) { /* a match: is it the id? */
-                uint64_t a = r->seg.first + j + k;
+            AP_TRY(ap_rd(r->read, r->opaque, ap_segment_hashes_at(&r->seg) + (uint64_t)j * 2, h,
+                         (size_t)m * 2));
+            for (;;) {
+                uint64_t a;
                 const void *rec;
                 size_t size;
                 artpack_article view;
-                if (!ap_id_differs(r, a, id, len)) {
-                    AP_TRY(artpack_bundle_get(r, a, &rec, &size));
-                    if (artpack_record_decode(&view, rec, size, NULL) == ARTPACK_OK &&
-                        view.id.ptr != NULL && view.id.len == len &&
-                        (len == 0 || memcmp(view.id.ptr, id, len) == 0)) {
-                        *n = a;
-                        return ARTPACK_OK;
-                    }
-                }
-                AP_TRY(ap_use_segment(r, i)); /* get (or the check) may have moved to another */
+                while (k < m && (unsigned)(h[2 * k] | h[2 * k + 1] << 8) != want) k++;
+                if (k == m) break;
+                a = r->seg.first + j + k; /* a match: is it the id? */
                 k++;
+                if (ap_id_differs(r, a, id, len)) {
+                    AP_TRY(ap_use_segment(r, i)); /* it may have moved to another */
+                    continue;
+                }
+                AP_TRY(artpack_bundle_get(r, a, &rec, &size));
+                if (artpack_record_decode(&view, rec, size, NULL) == ARTPACK_OK &&
+                    view.id.ptr != NULL && view.id.len == len &&
+                    (len == 0 || memcmp(view.id.ptr, id, len) == 0)) {
+                    *n = a;
+                    return ARTPACK_OK;
+                }
+                AP_TRY(ap_use_segment(r, i));
+                break; /* the get overwrote the hashes: read them again from the next */
             }
             j += k;
         }
