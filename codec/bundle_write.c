@@ -714,26 +714,27 @@ artpack_error artpack_bundle_writer_add(artpack_bundle_writer *w, const void *re
     return ARTPACK_OK;
 }
 
-/* Reads n bytes at off through the appender's read function into v (its
- * contents replaced) and adds them to the checksum. */
+/* Reads n bytes at off through the appender's read function to the end of
+ * v and adds them to the checksum. */
 static artpack_error ap_wread_summed(artpack_bundle_writer *w, ap_xxh32_state *st, uint64_t off,
                                      size_t n, ap_vec *v) {
-    v->len = 0;
     AP_TRY(ap_vec_reserve(&w->mem, v, n));
-    AP_TRY(ap_wread(w, off, v->p, n));
-    v->len = n;
-    ap_xxh32_update(st, v->p, n);
+    AP_TRY(ap_wread(w, off, v->p + v->len, n));
+    ap_xxh32_update(st, v->p + v->len, n);
+    v->len += n;
     return ARTPACK_OK;
 }
 
-/* Loads live segment i's entries and hashes from the file (an appender's
+/* Loads live segment l's entries and hashes from the file (an appender's
  * older segments), checking its checksum: read in its parts, straight
- * into where they are kept (memory: its entries and hashes, 16 bytes per
- * block and 2 per article, no second copy). */
-static artpack_error ap_load_segment(artpack_bundle_writer *w, ap_wlive *l) {
+ * into where they are kept (memory: 16 bytes per block and 2 per article,
+ * no second copy). to (NULL: l's own): where its hashes go, appended; then
+ * l is not loaded, its hashes being elsewhere. */
+static artpack_error ap_load_segment(artpack_bundle_writer *w, ap_wlive *l, ap_vec *to) {
     ap_segment s;
     ap_xxh32_state st;
-    unsigned char sum[4];
+    unsigned char sum[4], head[AP_SEGMENT_HEAD + AP_LIVE_MAX * AP_LIVE_ENTRY];
+    size_t head_size;
     artpack_error err;
     if (l->loaded) return ARTPACK_OK;
     if (l->spilled) { /* its entries are here */
@@ -748,17 +749,22 @@ static artpack_error ap_load_segment(artpack_bundle_writer *w, ap_wlive *l) {
                      s.count != l->count || s.blocks != l->blocks,
                  ARTPACK_E_INDEX);
     ap_xxh32_reset(&st);
-    /* the head and live table (at most 1,560 bytes), in the hashes' room */
-    err = ap_wread_summed(w, &st, s.offset + 8, (size_t)(ap_segment_entries_at(&s) - s.offset - 8),
-                          &l->hashes);
+    head_size = (size_t)(ap_segment_entries_at(&s) - s.offset - 8); /* the head and live table */
+    AP_RETURN_IF(head_size > sizeof head, ARTPACK_E_INDEX);
+    AP_TRY(ap_wread(w, s.offset + 8, head, head_size));
+    ap_xxh32_update(&st, head, head_size);
+    l->entries.len = 0;
+    if (to == NULL) {
+        l->hashes.len = 0;
+        to = &l->hashes;
+    }
+    err = ap_wread_summed(w, &st, ap_segment_entries_at(&s), (size_t)s.blocks * AP_BLOCK_ENTRY,
+                          &l->entries);
     if (err == ARTPACK_OK)
-        err = ap_wread_summed(w, &st, ap_segment_entries_at(&s), (size_t)s.blocks * AP_BLOCK_ENTRY,
-                              &l->entries);
-    if (err == ARTPACK_OK)
-        err = ap_wread_summed(w, &st, ap_segment_hashes_at(&s), (size_t)s.count * 2, &l->hashes);
+        err = ap_wread_summed(w, &st, ap_segment_hashes_at(&s), (size_t)s.count * 2, to);
     if (err == ARTPACK_OK) err = ap_wread(w, s.end - 4, sum, 4);
     if (err == ARTPACK_OK && ap_read_le32(sum) != ap_xxh32_digest(&st)) err = ARTPACK_E_INDEX;
-    if (err == ARTPACK_OK) l->loaded = 1;
+    if (err == ARTPACK_OK) l->loaded = to == &l->hashes;
     return err;
 }
 
@@ -790,18 +796,24 @@ static artpack_error ap_merge_pending(artpack_bundle_writer *w, ap_wlive *l) {
         AP_TRY(ap_spill_flush(w));
         l->spilled = 1;
         l->spill_at = w->spill_pending;
+    } else { /* all its hashes in memory: room for them at once (no doubling copies) */
+        AP_TRY(ap_vec_reserve(&w->mem, &l->hashes, (size_t)count * 2));
     }
     for (i = keep; i <= w->nlive; i++) {
         const ap_vec *e = i < w->nlive ? &w->live[i].entries : &w->entries;
         const ap_vec *h = i < w->nlive ? &w->live[i].hashes : &w->hashes;
         uint64_t shift = (i < w->nlive ? w->live[i].at.first : w->segment_first) - l->at.first;
         size_t k, at = l->entries.len;
-        if (i < w->nlive) AP_TRY(ap_load_segment(w, &w->live[i]));
+        int read = 0; /* its hashes read from the file straight into l's */
+        if (i < w->nlive) {
+            read = !w->live[i].loaded && !w->live[i].spilled;
+            AP_TRY(ap_load_segment(w, &w->live[i], read ? &l->hashes : NULL));
+        }
         AP_TRY(ap_vec_put(&w->mem, &l->entries, e->p, e->len));
         if (i == w->nlive && !l->spilled && w->spill_end > w->spill_pending)
             AP_TRY(ap_spill_append(w, w->spill_pending, w->spill_end - w->spill_pending,
                                    &l->hashes));
-        if (!l->spilled) AP_TRY(ap_vec_put(&w->mem, &l->hashes, h->p, h->len));
+        if (!l->spilled && !read) AP_TRY(ap_vec_put(&w->mem, &l->hashes, h->p, h->len));
         for (k = at; k < l->entries.len; k += AP_BLOCK_ENTRY)
             ap_write_le32(l->entries.p + k + 12,
                           (uint32_t)(ap_read_le32(l->entries.p + k + 12) + shift));
