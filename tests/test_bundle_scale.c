@@ -7,14 +7,6 @@
 #include "synthetic.h"
 #include "../codec/bundle_format.h" /* ap_bundle_id_hash: ids whose hashes collide */
 
-#define ASSERT_ERR(expr, want)                                                       \
-    do {                                                                             \
-        artpack_error got_ = (expr);                                                 \
-        if (got_ != (want))                                                          \
-            fail_msg("%s: got %s, wanted %s", #expr, artpack_error_name(got_),       \
-                     artpack_error_name(want));                                      \
-    } while (0)
-
 #define N_ARTICLES 3000
 
 static unsigned char *rec[N_ARTICLES];
@@ -76,6 +68,17 @@ static int teardown(void **state) {
     return 0;
 }
 
+/* zstd bundle parameters: level 0 (the default), blocks of block_size,
+ * columnar or rows. */
+static artpack_bundle_params zstd_params(size_t block_size, int columns) {
+    artpack_bundle_params p;
+    memset(&p, 0, sizeof p);
+    p.codec = ARTPACK_CODEC_ZSTD;
+    p.block_size = block_size;
+    p.columns = columns;
+    return p;
+}
+
 /* ---- a bundle in memory ---- */
 
 typedef struct membuf {
@@ -121,10 +124,10 @@ typedef struct rd {
 
 static void rd_open(rd *o, membuf *m, const artpack_dict *d) {
     size_t ws;
-    ASSERT_ERR(artpack_bundle_info_get(&o->info, mb_read, m, m->len), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_info_get(&o->info, mb_read, m, m->len), ARTPACK_OK);
     ws = artpack_bundle_reader_workspace_size(&o->info, d == NULL);
     o->ws = tu_malloc(ws);
-    ASSERT_ERR(artpack_bundle_reader_open(&o->r, o->ws, ws, &o->info, d, mb_read, m), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_reader_open(&o->r, o->ws, ws, &o->info, d, mb_read, m), ARTPACK_OK);
 }
 
 static void rd_close(rd *o) {
@@ -136,26 +139,26 @@ static void rd_close(rd *o) {
 static void add_range(artpack_bundle_writer *w, size_t from, size_t to) {
     size_t i;
     for (i = from; i < to; i++)
-        ASSERT_ERR(artpack_bundle_writer_add(w, rec[i], rec_size[i]), ARTPACK_OK);
+        assert_ap_error(artpack_bundle_writer_add(w, rec[i], rec_size[i]), ARTPACK_OK);
 }
 
 /* A new bundle of [from, to), one commit, or appends [from, to) to m. */
 static void write_range(membuf *m, const artpack_bundle_params *p, const artpack_dict *d,
                         size_t from, size_t to) {
     artpack_bundle_writer *w = NULL;
-    ASSERT_ERR(artpack_bundle_writer_create(&w, p, d, NULL, mb_write, m), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_create(&w, p, d, NULL, mb_write, m), ARTPACK_OK);
     add_range(w, from, to);
-    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_commit(w), ARTPACK_OK);
     artpack_bundle_writer_free(w);
 }
 
 static void append_range(membuf *m, const artpack_dict *d, size_t from, size_t to) {
     artpack_bundle_info info;
     artpack_bundle_writer *w = NULL;
-    ASSERT_ERR(artpack_bundle_info_get(&info, mb_read, m, m->len), ARTPACK_OK);
-    ASSERT_ERR(artpack_bundle_appender_open(&w, &info, d, NULL, mb_write, m, mb_read, m), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_info_get(&info, mb_read, m, m->len), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_appender_open(&w, &info, d, NULL, mb_write, m, mb_read, m), ARTPACK_OK);
     add_range(w, from, to);
-    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_commit(w), ARTPACK_OK);
     artpack_bundle_writer_free(w);
 }
 
@@ -173,11 +176,11 @@ static void merge_with(membuf *out, const artpack_bundle_params *p, const artpac
     uint64_t b;
     rd_open(&ox, x, rdict);
     rd_open(&oy, y, rdict);
-    ASSERT_ERR(artpack_bundle_writer_create(&w, p, d, NULL, mb_write, out), ARTPACK_OK);
-    for (b = 0; b < ox.info.block_count; b++) ASSERT_ERR(copy(w, ox.r, b), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_create(&w, p, d, NULL, mb_write, out), ARTPACK_OK);
+    for (b = 0; b < ox.info.block_count; b++) assert_ap_error(copy(w, ox.r, b), ARTPACK_OK);
     add_range(w, 2000, 2003);
-    for (b = 0; b < oy.info.block_count; b++) ASSERT_ERR(copy(w, oy.r, b), ARTPACK_OK);
-    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    for (b = 0; b < oy.info.block_count; b++) assert_ap_error(copy(w, oy.r, b), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_commit(w), ARTPACK_OK);
     artpack_bundle_writer_free(w);
     rd_close(&ox);
     rd_close(&oy);
@@ -191,11 +194,11 @@ static void expect_at(artpack_bundle_reader *r, uint64_t n, size_t want) {
     char id[24];
     int idn = id_of(want, id);
     uint64_t at = 0;
-    ASSERT_ERR(artpack_bundle_get(r, n, &got, &size), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_get(r, n, &got, &size), ARTPACK_OK);
     assert_int_equal(size, rec_size[want]);
     assert_memory_equal(got, rec[want], size);
     if (idn < 0) return;
-    ASSERT_ERR(artpack_bundle_find_id(r, id, (size_t)idn, &at), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_find_id(r, id, (size_t)idn, &at), ARTPACK_OK);
     assert_true(at <= n);
     if (want % 500 != 250) assert_int_equal(at, n); /* not a repeated id */
 }
@@ -266,30 +269,27 @@ static void test_copy_undecoded_damaged(void **state) {
     uint64_t first = 0, b;
     uint32_t count = 0;
     (void)state;
-    memset(&p, 0, sizeof p);
-    p.codec = ARTPACK_CODEC_ZSTD;
-    p.block_size = 8192;
-    p.columns = 1;
+    p = zstd_params(8192, 1);
     memset(&x, 0, sizeof x);
     memset(&out, 0, sizeof out);
     write_range(&x, &p, &dict, 0, 400);
     rd_open(&o, &x, &dict);
-    ASSERT_ERR(artpack_bundle_locate(o.r, 100, &where), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_locate(o.r, 100, &where), ARTPACK_OK);
     saved = tu_dup(x.p, x.len);
     x.p[where.block_offset + where.block_frame_size / 2] ^= 0x20; /* its content */
-    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &out), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &out), ARTPACK_OK);
     for (b = 0; b < o.info.block_count; b++)
-        ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, b), ARTPACK_OK);
-    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+        assert_ap_error(artpack_bundle_writer_copy_block_undecoded(w, o.r, b), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_commit(w), ARTPACK_OK);
     artpack_bundle_writer_free(w);
     rd_open(&oc, &out, &dict);
     for (b = 0; b < oc.info.block_count; b++) {
         artpack_error e = artpack_bundle_check_block(oc.r, b, &first, &count);
         if (b == where.block) {
-            ASSERT_ERR(e, ARTPACK_E_BLOCK);
+            assert_ap_error(e, ARTPACK_E_BLOCK);
             assert_int_equal(first, where.block_first);
         } else {
-            ASSERT_ERR(e, ARTPACK_OK);
+            assert_ap_error(e, ARTPACK_OK);
         }
     }
     rd_close(&oc);
@@ -297,20 +297,20 @@ static void test_copy_undecoded_damaged(void **state) {
     memcpy(x.p, saved, x.len);
     x.p[where.block_offset] ^= 0x01; /* the zstd magic */
     mb_free(&out);
-    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &out), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &out), ARTPACK_OK);
     before = out.len;
-    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, where.block), ARTPACK_E_BLOCK);
+    assert_ap_error(artpack_bundle_writer_copy_block_undecoded(w, o.r, where.block), ARTPACK_E_BLOCK);
     assert_int_equal(out.len, before);
-    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, o.info.block_count),
+    assert_ap_error(artpack_bundle_writer_copy_block_undecoded(w, o.r, o.info.block_count),
                ARTPACK_E_NOT_FOUND);
-    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(NULL, o.r, 0), ARTPACK_E_NULL_ARG);
-    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, NULL, 0), ARTPACK_E_NULL_ARG);
+    assert_ap_error(artpack_bundle_writer_copy_block_undecoded(NULL, o.r, 0), ARTPACK_E_NULL_ARG);
+    assert_ap_error(artpack_bundle_writer_copy_block_undecoded(w, NULL, 0), ARTPACK_E_NULL_ARG);
     assert_int_equal(out.len, before);
-    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, where.block + 1), ARTPACK_OK);
-    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_copy_block_undecoded(w, o.r, where.block + 1), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_commit(w), ARTPACK_OK);
     artpack_bundle_writer_free(w);
     rd_open(&oc, &out, &dict);
-    ASSERT_ERR(artpack_bundle_check_block(o.r, where.block + 1, &first, &count), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_check_block(o.r, where.block + 1, &first, &count), ARTPACK_OK);
     assert_int_equal(oc.info.article_count, count);
     expect_at(oc.r, 0, (size_t)first);
     expect_at(oc.r, count - 1, (size_t)first + count - 1);
@@ -318,17 +318,17 @@ static void test_copy_undecoded_damaged(void **state) {
     mb_free(&out);
     /* another dictionary (none), another codec: refused, nothing written */
     p.columns = 1;
-    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, NULL, NULL, mb_write, &out), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_create(&w, &p, NULL, NULL, mb_write, &out), ARTPACK_OK);
     before = out.len;
-    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, 0), ARTPACK_E_WRONG_DICT);
+    assert_ap_error(artpack_bundle_writer_copy_block_undecoded(w, o.r, 0), ARTPACK_E_WRONG_DICT);
     assert_int_equal(out.len, before);
     artpack_bundle_writer_free(w);
     mb_free(&out);
     p.codec = ARTPACK_CODEC_LZ4;
     p.columns = 0;
-    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &out), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &out), ARTPACK_OK);
     before = out.len;
-    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, 0), ARTPACK_E_PARAM);
+    assert_ap_error(artpack_bundle_writer_copy_block_undecoded(w, o.r, 0), ARTPACK_E_PARAM);
     assert_int_equal(out.len, before);
     artpack_bundle_writer_free(w);
     mb_free(&out);
@@ -348,10 +348,7 @@ static void test_copy_undecoded_alloc_failures(void **state) {
     long k;
     int done = 0;
     (void)state;
-    memset(&p, 0, sizeof p);
-    p.codec = ARTPACK_CODEC_ZSTD;
-    p.block_size = 2048;
-    p.columns = 1;
+    p = zstd_params(2048, 1);
     memset(&x, 0, sizeof x);
     memset(&want, 0, sizeof want);
     write_range(&x, &p, &dict, 0, 300);
@@ -385,7 +382,7 @@ static void test_copy_undecoded_alloc_failures(void **state) {
             assert_memory_equal(out.p, want.p, want.len);
             done = 1;
         } else {
-            ASSERT_ERR(e, ARTPACK_E_ALLOC);
+            assert_ap_error(e, ARTPACK_E_ALLOC);
         }
         mb_free(&out);
     }
@@ -449,24 +446,24 @@ static void test_find_id_every_layout(void **state) {
         p.columns = cfg[c].columns;
         memset(&m, 0, sizeof m);
         write_range(&m, &p, &dict, 0, N_ARTICLES);
-        ASSERT_ERR(artpack_bundle_info_get(&info, mb_read, &m, m.len), ARTPACK_OK);
+        assert_ap_error(artpack_bundle_info_get(&info, mb_read, &m, m.len), ARTPACK_OK);
         for (mapped = 0; mapped < 2; mapped++) {
             artpack_bundle_reader *r = NULL;
             ws = mapped ? artpack_bundle_reader_workspace_size_mapped(&info, 0)
                         : artpack_bundle_reader_workspace_size(&info, 0);
             mem = tu_malloc(ws);
             if (mapped)
-                ASSERT_ERR(artpack_bundle_reader_open_mapped(&r, mem, ws, &info, &dict, mb_map, &m),
+                assert_ap_error(artpack_bundle_reader_open_mapped(&r, mem, ws, &info, &dict, mb_map, &m),
                            ARTPACK_OK);
             else
-                ASSERT_ERR(artpack_bundle_reader_open(&r, mem, ws, &info, &dict, mb_read, &m),
+                assert_ap_error(artpack_bundle_reader_open(&r, mem, ws, &info, &dict, mb_read, &m),
                            ARTPACK_OK);
             for (i = 0; i < N_ARTICLES; i++) {
                 char b[24];
                 int n = id_of(i, b);
                 uint64_t at = 0;
                 if (n < 0) continue;
-                ASSERT_ERR(artpack_bundle_find_id(r, b, (size_t)n, &at), ARTPACK_OK);
+                assert_ap_error(artpack_bundle_find_id(r, b, (size_t)n, &at), ARTPACK_OK);
                 assert_int_equal(at, first_with_id(b, (size_t)n));
                 at = i + 1; /* from the next one on: the next article with it, if any */
                 if (artpack_bundle_find_id(r, b, (size_t)n, &at) == ARTPACK_OK) {
@@ -479,7 +476,7 @@ static void test_find_id_every_layout(void **state) {
                 int n = sprintf(b, "absent-%zu", i);
                 uint64_t at = 0;
                 if (c == 0 && mapped == 0) colliding += taken[ap_bundle_id_hash(b, (size_t)n)];
-                ASSERT_ERR(artpack_bundle_find_id(r, b, (size_t)n, &at), ARTPACK_E_NOT_FOUND);
+                assert_ap_error(artpack_bundle_find_id(r, b, (size_t)n, &at), ARTPACK_E_NOT_FOUND);
             }
             free(mem);
         }
@@ -496,7 +493,7 @@ static void test_find_id_every_layout(void **state) {
 static void add_cycle(artpack_bundle_writer *w, size_t from, size_t to) {
     size_t i;
     for (i = from; i < to; i++)
-        ASSERT_ERR(artpack_bundle_writer_add(w, rec[i % N_ARTICLES], rec_size[i % N_ARTICLES]),
+        assert_ap_error(artpack_bundle_writer_add(w, rec[i % N_ARTICLES], rec_size[i % N_ARTICLES]),
                    ARTPACK_OK);
 }
 
@@ -512,23 +509,20 @@ static void reads_after_999_appends(size_t packed, long *worst) {
     membuf m;
     size_t k, count = packed;
     tu_rng g;
-    memset(&p, 0, sizeof p);
-    p.codec = ARTPACK_CODEC_ZSTD;
+    p = zstd_params(16384, 1);
     p.level = 1;
-    p.block_size = 16384;
-    p.columns = 1;
     memset(&m, 0, sizeof m);
-    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &m), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &m), ARTPACK_OK);
     add_cycle(w, 0, packed);
-    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_commit(w), ARTPACK_OK);
     artpack_bundle_writer_free(w);
     for (k = 0; k < 999; k++, count++) {
         artpack_bundle_info info;
-        ASSERT_ERR(artpack_bundle_info_get(&info, mb_read, &m, m.len), ARTPACK_OK);
-        ASSERT_ERR(artpack_bundle_appender_open(&w, &info, &dict, NULL, mb_write, &m, mb_read, &m),
+        assert_ap_error(artpack_bundle_info_get(&info, mb_read, &m, m.len), ARTPACK_OK);
+        assert_ap_error(artpack_bundle_appender_open(&w, &info, &dict, NULL, mb_write, &m, mb_read, &m),
                    ARTPACK_OK);
         add_cycle(w, count, count + 1);
-        ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+        assert_ap_error(artpack_bundle_writer_commit(w), ARTPACK_OK);
         artpack_bundle_writer_free(w);
     }
     memset(worst, 0, 4 * sizeof *worst);
@@ -544,14 +538,14 @@ static void reads_after_999_appends(size_t packed, long *worst) {
         rd_open(&o, &m, &dict);
         if (m.reads - before > worst[0]) worst[0] = m.reads - before;
         before = m.reads;
-        ASSERT_ERR(artpack_bundle_get(o.r, n, &rec_got, &size), ARTPACK_OK);
+        assert_ap_error(artpack_bundle_get(o.r, n, &rec_got, &size), ARTPACK_OK);
         assert_memory_equal(rec_got, rec[n % N_ARTICLES], size);
         if (m.reads - before > worst[1]) worst[1] = m.reads - before;
         rd_close(&o);
         rd_open(&o, &m, &dict);
         before = m.reads;
         if (idn >= 0) {
-            ASSERT_ERR(artpack_bundle_find_id(o.r, id, (size_t)idn, &at), ARTPACK_OK);
+            assert_ap_error(artpack_bundle_find_id(o.r, id, (size_t)idn, &at), ARTPACK_OK);
             assert_true(at <= n);
             if (m.reads - before > worst[2]) worst[2] = m.reads - before;
         }
@@ -563,7 +557,7 @@ static void reads_after_999_appends(size_t packed, long *worst) {
         long before;
         rd_open(&o, &m, &dict);
         before = m.reads;
-        ASSERT_ERR(artpack_bundle_find_id(o.r, "absent", 6, &at), ARTPACK_E_NOT_FOUND);
+        assert_ap_error(artpack_bundle_find_id(o.r, "absent", 6, &at), ARTPACK_E_NOT_FOUND);
         worst[3] = m.reads - before;
         rd_close(&o);
     }
