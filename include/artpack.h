@@ -1123,12 +1123,15 @@ ARTPACK_API artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer
                                                           uint64_t b);
 /** As artpack_bundle_writer_copy_block, without decoding the block: its
  *  articles' id hashes are copied from src's index, and only the frame's
- *  head is checked (ARTPACK_E_BLOCK when it is not a block of src's codec
- *  and dictionary); its checksum travels with it, for readers and verify to
+ *  head is checked; its checksum travels with it, for readers and verify to
  *  check. The largest block content w records is src's (when every block of
  *  src is copied, the bytes are those of artpack_bundle_writer_copy_block).
  *  Check src's index first (artpack_bundle_check_index) to copy only hashes
- *  that were written so. Costs reads of the frame and 2 bytes per article. */
+ *  that were written so. Costs reads of the frame and 2 bytes per article.
+ *  Errors: as artpack_bundle_writer_copy_block, but ARTPACK_E_BLOCK only when
+ *  the frame's head is not that of a block of src's codec and dictionary,
+ *  and ARTPACK_E_INDEX also when src's live segments do not follow each
+ *  other without a gap (nothing of the block is written then). */
 ARTPACK_API artpack_error artpack_bundle_writer_copy_block_undecoded(artpack_bundle_writer *w,
                                                                     artpack_bundle_reader *src,
                                                                     uint64_t b);
