@@ -110,7 +110,20 @@ class Dictionary(_artpack.Dictionary):
 _artpack._set_dictionary_class(Dictionary)
 
 
-class Bundle(_artpack.Bundle):
+class _Reader:
+    """What Bundle and StreamReader share: a context manager that closes."""
+
+    __slots__ = ()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class Bundle(_Reader, _artpack.Bundle):
     """A bundle file, read with pread one block at a time: Bundle(path, dictionary=None).
 
     len(b), b[i], b[-1], b[i:j] (a list), iter(b) (in order: each block
@@ -133,13 +146,6 @@ class Bundle(_artpack.Bundle):
             raise NotFoundError("no article with id %r" % (id,))
         return self[i]
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
     def __repr__(self):
         try:
             i = self.info
@@ -149,14 +155,44 @@ class Bundle(_artpack.Bundle):
             i["article_count"], i["codec"], i["dict_id"] or "none")
 
 
-class BundleWriter:
+class _Writer:
+    """What BundleWriter and StreamWriter share: a context manager that
+    commits (close()) on a clean exit and drops (abort()) on an exception
+    or when collected unclosed."""
+
+    __slots__ = ()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+        return False
+
+    def __del__(self):
+        try:
+            self.abort()
+        except Exception:
+            pass
+
+
+class BundleWriter(_Writer):
     """Writes a bundle: BundleWriter(path, dictionary=None, embed_dictionary=False,
-    level=None, codec='zstd', block_size=None, jobs=1).
+    level=None, codec='zstd', block_size=None, jobs=1, columns=None).
 
     A context manager: w.add(article), w.extend(articles); on a clean exit
     (or close()) the bundle is committed and renamed into place; on an
     exception (or abort()) nothing is left behind. level None: zstd 19 (LZ4
     HC 12). block_size None: 960 KB of records per block.
+
+    columns: blocks store their records' fields column by column (smaller;
+    a reader rebuilds the records); False: whole records one after another
+    (`artpack pack --rows`). None: what `artpack pack` does, columnar for
+    zstd, rows for LZ4 and stored. With the same options and dictionary the
+    bytes are those of `artpack pack -D DICT [--embed-dict]`.
 
     jobs: blocks compressed at once, on threads of the library's parallel
     writer (artpack_bundle_writer_set_parallel), with the GIL released; 0:
@@ -167,14 +203,14 @@ class BundleWriter:
     """
 
     def __init__(self, path, dictionary=None, embed_dictionary=False, level=None,
-                 codec="zstd", block_size=None, jobs=1):
+                 codec="zstd", block_size=None, jobs=1, columns=None):
         if jobs == 0:
             jobs = min(os.cpu_count() or 1, 64)
         self.path = os.fspath(path)
         self._fd, self._tmp = _atomic_temp(self.path)
         try:
             self._w = _artpack._BundleWriter(self._fd, dictionary, embed_dictionary, level, codec,
-                                             block_size or 0, jobs)
+                                             block_size or 0, jobs, columns)
         except BaseException:
             self._cleanup()
             raise
@@ -243,24 +279,8 @@ class BundleWriter:
             self._w = None
         self._cleanup()
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
-        return False
-
-    def __del__(self):
-        try:
-            self.abort()
-        except Exception:
-            pass
-
-
-class StreamReader(_artpack.StreamReader):
+class StreamReader(_Reader, _artpack.StreamReader):
     """The articles of a stream, what `artpack encode` writes:
     StreamReader(source, dictionary=None, *, raw=False).
 
@@ -304,13 +324,6 @@ class StreamReader(_artpack.StreamReader):
             self._owned.close()
             self._owned = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
     def __repr__(self):
         try:
             return "<artpack.StreamReader %s, dictionary %s, %d items read>" % (
@@ -319,7 +332,7 @@ class StreamReader(_artpack.StreamReader):
             return "<artpack.StreamReader (closed)>"
 
 
-class StreamWriter:
+class StreamWriter(_Writer):
     """Writes a stream, the bytes `artpack encode` writes for the same
     articles and options: StreamWriter(target, dictionary=None, level=None,
     codec=None, *, checksum=True, compressed=None).
@@ -433,27 +446,16 @@ class StreamWriter:
             f.close()
         self._drop_tmp()
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
-        return False
-
-    def __del__(self):
-        try:
-            self.abort()
-        except Exception:
-            pass
+def _layout(info):
+    return "columns" if info["columns"] else "rows"
 
 
 def merge(paths, out, dictionary=None, embed_dictionary=False):
     """Joins bundles into one by copying their blocks as stored (no
-    recompression): they must share codec and dictionary. The result takes
-    the first bundle's codec, level and block size, and embeds the
+    recompression): they must share codec, dictionary and layout (columns
+    or rows). The result takes the first bundle's codec, level, layout and
+    block size, and embeds the
     dictionary when the first does (or embed_dictionary). Returns the
     number of articles written."""
     paths = [os.fspath(p) for p in paths]
@@ -466,11 +468,12 @@ def merge(paths, out, dictionary=None, embed_dictionary=False):
         first = bundles[0].info
         for p, b in zip(paths, bundles):
             i = b.info
-            if i["codec"] != first["codec"] or i["dict_id"] != first["dict_id"]:
-                raise Error("%s: codec %s, dictionary ID %d; %s: codec %s, dictionary ID %d: "
-                            "merge copies blocks as they are, so the bundles must share both"
-                            % (p, i["codec"], i["dict_id"], paths[0], first["codec"],
-                               first["dict_id"]))
+            if (i["codec"], i["dict_id"], i["columns"]) != \
+                    (first["codec"], first["dict_id"], first["columns"]):
+                raise Error("%s: codec %s, dictionary ID %d, %s; %s: codec %s, dictionary ID %d, "
+                            "%s: merge copies blocks as they are, so the bundles must share all "
+                            "three" % (p, i["codec"], i["dict_id"], _layout(i), paths[0],
+                                       first["codec"], first["dict_id"], _layout(first)))
         fd, tmp = _atomic_temp(out)
         try:
             w = _artpack._writer_for_merge(fd, bundles[0], embed_dictionary)

@@ -1273,8 +1273,9 @@ static PyObject *ap_Bundle_info(ap_Bundle *self, void *c) {
     const artpack_bundle_info *i = &self->info;
     (void)c;
     if (ap_bundle_ready(self)) return NULL;
-    return Py_BuildValue("{s:s,s:i,s:k,s:O,s:n,s:K,s:K,s:n,s:K,s:O}", "codec",
-                         ap_codec_name(i->codec), "level", i->level, "dict_id",
+    return Py_BuildValue("{s:s,s:i,s:O,s:k,s:O,s:n,s:K,s:K,s:n,s:K,s:O}", "codec",
+                         ap_codec_name(i->codec), "level", i->level, "columns",
+                         i->columns ? Py_True : Py_False, "dict_id",
                          (unsigned long)i->dict_id, "dict_embedded",
                          i->dict_embedded ? Py_True : Py_False, "block_size",
                          (Py_ssize_t)i->block_size, "article_count",
@@ -1410,9 +1411,9 @@ static void ap_parallel_run(void *opaque, artpack_task_fn task, void *const *arg
 
 static int ap_Writer_init(ap_Writer *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"fd", "dictionary", "embed_dictionary", "level", "codec",
-                             "block_size", "jobs", NULL};
+                             "block_size", "jobs", "columns", NULL};
     int fd, embed = 0, jobs = 1;
-    PyObject *dobj = Py_None, *lobj = Py_None, *cobj = Py_None;
+    PyObject *dobj = Py_None, *lobj = Py_None, *cobj = Py_None, *colobj = Py_None;
     Py_ssize_t block_size = 0;
     ap_Dictionary *dict;
     artpack_bundle_params p;
@@ -1421,8 +1422,8 @@ static int ap_Writer_init(ap_Writer *self, PyObject *args, PyObject *kw) {
         PyErr_SetString(PyExc_RuntimeError, "writer already initialised");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "i|OpOOni:_BundleWriter", kwlist, &fd, &dobj, &embed,
-                                     &lobj, &cobj, &block_size, &jobs))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "i|OpOOniO:_BundleWriter", kwlist, &fd, &dobj,
+                                     &embed, &lobj, &cobj, &block_size, &jobs, &colobj))
         return -1;
     if (jobs < 1 || jobs > (int)ARTPACK_BUNDLE_JOBS_MAX) {
         PyErr_Format(PyExc_ValueError, "jobs is 1..%u (0 in BundleWriter: one per CPU)",
@@ -1443,6 +1444,13 @@ static int ap_Writer_init(ap_Writer *self, PyObject *args, PyObject *kw) {
     }
     p.block_size = (size_t)block_size;
     p.embed_dict = embed;
+    /* columns None: the CLI's default (artpack pack: columnar for zstd, --rows not given) */
+    if (colobj == Py_None) {
+        p.columns = p.codec == ARTPACK_CODEC_ZSTD;
+    } else {
+        p.columns = PyObject_IsTrue(colobj);
+        if (p.columns < 0) return -1;
+    }
     self->f.fd = fd;
     Py_BEGIN_ALLOW_THREADS
     e = artpack_bundle_writer_create(&self->w, &p, dict ? &dict->dict : NULL, NULL, ap_fd_write,
@@ -1501,11 +1509,13 @@ static int ap_writer_add_record(ap_Writer *self, PyObject *rec) {
     return 0;
 }
 
-static PyObject *ap_Writer_add(ap_Writer *self, PyObject *article) {
+/* add and add_record: arg made a record by to_record (packed, or bytes) */
+static PyObject *ap_writer_add_as(ap_Writer *self, PyObject *arg,
+                                  PyObject *(*to_record)(PyObject *)) {
     PyObject *rec;
     int rc;
     if (ap_writer_ready(self)) return NULL;
-    rec = ap_pack_obj(article);
+    rec = to_record(arg);
     if (rec == NULL) return NULL;
     rc = ap_writer_add_record(self, rec);
     Py_DECREF(rec);
@@ -1513,16 +1523,12 @@ static PyObject *ap_Writer_add(ap_Writer *self, PyObject *article) {
     Py_RETURN_NONE;
 }
 
+static PyObject *ap_Writer_add(ap_Writer *self, PyObject *article) {
+    return ap_writer_add_as(self, article, ap_pack_obj);
+}
+
 static PyObject *ap_Writer_add_record(ap_Writer *self, PyObject *arg) {
-    PyObject *rec;
-    int rc;
-    if (ap_writer_ready(self)) return NULL;
-    rec = PyBytes_FromObject(arg);
-    if (rec == NULL) return NULL;
-    rc = ap_writer_add_record(self, rec);
-    Py_DECREF(rec);
-    if (rc) return NULL;
-    Py_RETURN_NONE;
+    return ap_writer_add_as(self, arg, PyBytes_FromObject);
 }
 
 static PyObject *ap_Writer_extend(ap_Writer *self, PyObject *iterable) {
@@ -1622,7 +1628,7 @@ static PyTypeObject ap_WriterType = {
     .tp_basicsize = sizeof(ap_Writer),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "_BundleWriter(fd, dictionary=None, embed_dictionary=False, level=None, codec=None, "
-              "block_size=0, jobs=1): the library's writer over a file descriptor (use "
+              "block_size=0, jobs=1, columns=None): the library's writer over a file descriptor (use "
               "artpack.BundleWriter).",
     .tp_new = ap_Writer_new,
     .tp_init = (initproc)ap_Writer_init,
@@ -1653,6 +1659,7 @@ static PyObject *ap_py_writer_for_merge(PyObject *self, PyObject *args) {
     p.codec = b->info.codec;
     p.level = b->info.level;
     p.block_size = b->info.block_size;
+    p.columns = b->info.columns;
     p.embed_dict = b->info.dict_embedded || (embed && de == ARTPACK_OK);
     w->f.fd = fd;
     /* the dictionary lives in b's workspace or b's Dictionary: keep b */

@@ -19,48 +19,67 @@ system), as for any Dask output.
 import itertools
 import math
 import os
+import uuid
 
-import dask
+from dask.bag.core import Bag
+from dask.base import tokenize
+from dask.highlevelgraph import HighLevelGraph
 
 from . import BundleWriter, Dictionary, pack as _pack_one, train as _train
 
 __all__ = ["pack", "train"]
 
 
-def _pack_shard(articles, path, dictionary, embed_dictionary, level, codec, block_size):
-    """Runs on a worker: one partition -> one bundle at path."""
+def _pack_shard(articles, path, dictionary, embed_dictionary, level, codec, block_size,
+                columns):
+    """Runs on a worker: one partition -> one bundle at path. Returns
+    [(path, count)] (a partition of one item)."""
     with BundleWriter(path, dictionary=dictionary, embed_dictionary=embed_dictionary,
-                      level=level, codec=codec, block_size=block_size) as w:
+                      level=level, codec=codec, block_size=block_size, columns=columns) as w:
         w.extend(articles)
-        return (path, w.count)
+        return [(path, w.count)]
 
 
 def pack(bag, directory, dictionary=None, level=19, embed_dictionary=None, codec="zstd",
-         block_size=None, prefix="part", compute=True):
+         block_size=None, prefix="part", compute=True, columns=None):
     """Packs every partition of bag (a dask.bag of article dicts) into a bundle
     shard directory/PREFIX-NNNNN.apb on the workers, and returns the shard
     paths in the bag's order (artpack.merge(paths, out) joins them into one
     bundle holding the articles in the bag's order).
 
-    dictionary: an artpack.Dictionary (sent to each worker once), or None.
+    Each shard is written by the task that makes its partition (for
+    db.read_text(...).map(json.loads): reads its block of the file, parses
+    it and packs it, the articles streamed into the writer): only the
+    shard's path and count leave the worker, never the articles.
+
+    dictionary: an artpack.Dictionary (sent with each task), or None.
     embed_dictionary: None embeds it when there is one. level: zstd 19 by
-    default. compute=False returns a list of dask.delayed (path, count)
-    instead of computing them."""
+    default. columns: BundleWriter's (None: columnar for zstd, as artpack
+    pack). compute=False returns a dask.bag of (path, count), one per
+    partition, instead of computing it."""
     os.makedirs(directory, exist_ok=True)
     if embed_dictionary is None:
         embed_dictionary = dictionary is not None
-    parts = bag.to_delayed()
-    width = max(5, len(str(len(parts))))
-    d = dask.delayed(dictionary, pure=True) if dictionary is not None else None
-    tasks = []
-    for i, part in enumerate(parts):
-        path = os.path.join(os.path.abspath(directory), "%s-%0*d.apb" % (prefix, width, i))
-        tasks.append(dask.delayed(_pack_shard, pure=False)(
-            part, path, d, embed_dictionary, level, codec, block_size,
-            dask_key_name="artpack-pack-%s-%d" % (dask.base.tokenize(path, os.getpid()), i)))
+    n = bag.npartitions
+    width = max(5, len(str(n)))
+    folder = os.path.abspath(directory)
+    token = tokenize(bag, folder, prefix, dictionary, embed_dictionary, level, codec, block_size,
+                     columns, os.getpid(), uuid.uuid4().hex)
+    name = "artpack-pack-" + token
+    dsk = {}
+    for i in range(n):
+        path = os.path.join(folder, "%s-%0*d.apb" % (prefix, width, i))
+        # the dictionary goes in each task (a dictionary's bytes, ~110 KB):
+        # as a key of its own it would be a second dependency, and Bag's
+        # optimisation fuses only a chain of single dependencies
+        dsk[(name, i)] = (_pack_shard, (bag.name, i), path, dictionary, embed_dictionary, level,
+                          codec, block_size, columns)
+    # a Bag over the bag's graph: Bag's optimisation fuses each partition's
+    # chain (read, parse, pack) into one task
+    shards = Bag(HighLevelGraph.from_collections(name, dsk, dependencies=[bag]), name, n)
     if not compute:
-        return tasks
-    return [p for p, _ in dask.compute(*tasks)]
+        return shards
+    return [p for p, _ in shards.compute()]
 
 
 def _records_head(articles, k):

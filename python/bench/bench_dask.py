@@ -37,6 +37,9 @@ import artpack
 import artpack.dask
 
 
+IDLE_SECONDS = 15
+
+
 def cpu_children():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
@@ -136,26 +139,20 @@ def main():
                  time.time()))
     print("cli: %.1f s" % rows[-1][1], flush=True)
 
-    # 2. the Python package, one process
-    out_py = os.path.join(work, "python.apb")
-    c0, t0 = cpu_self(), time.time()
-    with open(jsonl, encoding="utf-8") as fh, \
-            artpack.BundleWriter(out_py, dictionary=d, embed_dictionary=True, level=level) as w:
-        w.extend(json.loads(l) for l in fh)
-    rows.append(("Python package, one process", time.time() - t0, cpu_self() - c0, out_py, t0,
-                 time.time()))
-    print("python: %.1f s" % rows[-1][1], flush=True)
-
-    # the same, one process, the parallel writer (2 blocks compressed at once)
-    out_jobs = os.path.join(work, "python-jobs2.apb")
-    c0, t0 = cpu_self(), time.time()
-    with open(jsonl, encoding="utf-8") as fh, \
-            artpack.BundleWriter(out_jobs, dictionary=d, embed_dictionary=True, level=level,
-                                 jobs=2) as w:
-        w.extend(json.loads(l) for l in fh)
-    rows.append(("Python package, one process, `BundleWriter(jobs=2)`", time.time() - t0,
-                 cpu_self() - c0, out_jobs, t0, time.time()))
-    print("python jobs=2: %.1f s" % rows[-1][1], flush=True)
+    # 2. the Python package, one process; then the same with the parallel
+    # writer (2 blocks compressed at once)
+    for name, out, jobs in (("Python package, one process", "python.apb", 1),
+                            ("Python package, one process, `BundleWriter(jobs=2)`",
+                             "python-jobs2.apb", 2)):
+        out = os.path.join(work, out)
+        c0, t0 = cpu_self(), time.time()
+        with open(jsonl, encoding="utf-8") as fh, \
+                artpack.BundleWriter(out, dictionary=d, embed_dictionary=True, level=level,
+                                     jobs=jobs) as w:
+            w.extend(json.loads(l) for l in fh)
+        rows.append((name, time.time() - t0, cpu_self() - c0, out, t0, time.time()))
+        print("python jobs=%d: %.1f s" % (jobs, rows[-1][1]), flush=True)
+    out_py, out_jobs = rows[1][3], rows[2][3]
 
     # control: two plain processes (multiprocessing, no Dask), one half each,
     # merged: how much of 2 cores this machine gives right now
@@ -188,6 +185,12 @@ def main():
                       dashboard_address=None) as cluster, Client(cluster) as client:
         client.run(lambda: __import__("artpack"))  # workers warm
         pids = list(client.run(os.getpid).values())
+        # what the cluster costs doing nothing (heartbeats, event loops, the
+        # workers' profiler): CPU seconds per second of wall time, a cost
+        # that grows with the wall time, not with the work
+        c0, t0 = sum(_proc_cpu(p) for p in pids) + cpu_self(), time.time()
+        time.sleep(IDLE_SECONDS)
+        idle_rate = (sum(_proc_cpu(p) for p in pids) + cpu_self() - c0) / (time.time() - t0)
         c0, t0 = sum(_proc_cpu(p) for p in pids) + cpu_self(), time.time()
         bag = db.read_text(jsonl, blocksize=blocksize).map(json.loads)
         shards = artpack.dask.pack(bag, os.path.join(work, "shards"), dictionary=d, level=level)
@@ -197,7 +200,8 @@ def main():
         cpu = sum(_proc_cpu(p) for p in pids) + cpu_self() - c0
     rows.append(("Dask, 2 workers x 1 thread (%d shards, merged)" % len(shards), wall, cpu, out_dask,
                  t0, t0 + wall))
-    print("dask: %.1f s (pack %.1f s, merge %.1f s)" % (wall, t_pack, wall - t_pack), flush=True)
+    print("dask: %.1f s (pack %.1f s, merge %.1f s); the idle cluster: %.3f CPU s per s"
+          % (wall, t_pack, wall - t_pack, idle_rate), flush=True)
 
     load_after = os.getloadavg()[0]
     sampler.stop()
@@ -240,6 +244,18 @@ def main():
                  "wrote the same bytes as the one-process writer: **%s**."
                  % (2 * base_cpu / rows[-1][2], 2 * base_cpu / rows[3][2],
                     2 * base_cpu / rows[2][2], "yes" if same_jobs else "NO"))
+    lines.append("")
+    work_cpu = cpu - idle_rate * wall
+    lines.append("Where Dask's extra CPU goes: the cluster costs CPU doing nothing (heartbeats, "
+                 "the event loops of the workers and of the scheduler, nannies and client in "
+                 "this process, the workers' profiler). Measured idle for %d s just before the "
+                 "Dask row: **%.3f CPU s per second of wall time**, a cost that grows with the "
+                 "wall time, not with the articles, so the load of the machine inflates it: "
+                 "over the Dask row's %.1f s it is %.1f of its %.1f CPU s. Without it Dask's "
+                 "work is %.1f CPU s, **%.2f ×** one process; on 2 idle CPUs, where the row "
+                 "would last about that work / (2 − %.3f) s, the bound is **%.2f ×**."
+                 % (IDLE_SECONDS, idle_rate, wall, idle_rate * wall, cpu, work_cpu,
+                    work_cpu / base_cpu, idle_rate, (2 - idle_rate) * base_cpu / work_cpu))
     lines.append("")
     lines.append("Merged Dask bundle: the same records in the same order as the one-process "
                  "Python bundle: **%s**; as the CLI's bundle: **%s**. "

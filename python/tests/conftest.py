@@ -23,6 +23,24 @@ def examples(n):
     """settings(max_examples=n x ARTPACK_HYPOTHESIS_SCALE)."""
     return settings(max_examples=n * SCALE)
 
+# the artpack CLI, for the tests that compare bytes with it (make python-test sets it)
+CLI = os.environ.get("ARTPACK_CLI", "")
+
+needs_cli = pytest.mark.skipif(not (CLI and os.access(CLI, os.X_OK)),
+                               reason="ARTPACK_CLI (the artpack CLI) not set: make python-test sets it")
+
+
+# three hand-made articles: every schema field, a big int, nested extras, a
+# date that is not one, a non-ASCII letter
+ODD_ARTICLES = [
+    {"id": "a1", "url": "https://example.com/1", "date": "2026-11-27",
+     "published": "2026-11-27T10:00:00.79+05:30", "title": "Rain", "authors": ["A", "B"],
+     "body": ["First paragraph.", "Second \u00e9 paragraph."], "tags": ["x"],
+     "extra": {"k": [1, 2.5, None, True, "s"]}, "n": 12345678901234567890},
+    {"id": "a2", "title": "Sun", "body": ["Only one."], "date": "not a date", "language": "en"},
+    {"id": "a3", "summary": "S", "dateline": "LONDON", "source": "Wire", "author": "C"},
+]
+
 KNOWN = ["id", "url", "source", "date", "published", "title", "author", "authors",
          "summary", "dateline", "body", "language", "tags"]
 

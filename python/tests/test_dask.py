@@ -62,3 +62,26 @@ def test_dask_threads_no_dictionary(sample_articles, tmp_path):
     artpack.merge(paths, tmp_path / "m.apb")
     with artpack.Bundle(tmp_path / "m.apb") as b:
         assert list(b) == sample_articles[:50] and b.info["dict_id"] == 0
+
+
+def test_dask_pack_one_task_per_partition(client, sample_articles, tmp_path):
+    """A partition is read, parsed and packed by one task (Bag's graph
+    optimisation fuses the chain): the articles never leave the worker that
+    reads them, only each shard's (path, count) does."""
+    from dask.base import collections_to_dsk
+    from dask.core import istask
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(a) + "\n" for a in sample_articles))
+    bag = db.read_text(str(src), blocksize=20000).map(json.loads)
+    assert bag.npartitions >= 4
+    d = artpack.train(sample_articles, size=8192)
+    shards = artpack.dask.pack(bag, tmp_path / "s", dictionary=d, level=1, compute=False)
+    graph = collections_to_dsk([shards], optimize_graph=True)
+    tasks = [t for t in graph.values() if istask(t)]
+    assert len(tasks) == bag.npartitions
+    assert all(t[0] is artpack.dask._pack_shard and t[3] == d for t in tasks)
+    done = client.compute(shards).result()
+    assert [c for _, c in done] and sum(c for _, c in done) == len(sample_articles)
+    artpack.merge([p for p, _ in done], tmp_path / "m.apb")
+    with artpack.Bundle(tmp_path / "m.apb") as b:
+        assert list(b) == sample_articles and b.info["columns"]

@@ -11,23 +11,9 @@ import subprocess
 
 import artpack
 import pytest
-from conftest import articles, examples
+from conftest import CLI, ODD_ARTICLES, articles, examples, needs_cli
 from hypothesis import given
 from hypothesis import strategies as st
-
-CLI = os.environ.get("ARTPACK_CLI", "")
-
-needs_cli = pytest.mark.skipif(not (CLI and os.access(CLI, os.X_OK)),
-                               reason="ARTPACK_CLI (the artpack CLI) not set: make python-test sets it")
-
-BASE = [
-    {"id": "a1", "url": "https://example.com/1", "date": "2026-11-27",
-     "published": "2026-11-27T10:00:00.79+05:30", "title": "Rain", "authors": ["A", "B"],
-     "body": ["First paragraph.", "Second \u00e9 paragraph."], "tags": ["x"],
-     "extra": {"k": [1, 2.5, None, True, "s"]}, "n": 12345678901234567890},
-    {"id": "a2", "title": "Sun", "body": ["Only one."], "date": "not a date", "language": "en"},
-    {"id": "a3", "summary": "S", "dateline": "LONDON", "source": "Wire", "author": "C"},
-]
 
 
 @pytest.fixture(scope="module")
@@ -241,8 +227,8 @@ def test_hostile_stream_bytes(dictionary, data, with_dict):
 def test_errors_name_the_problem_and_where(dictionary, tmp_path):
     d, _ = dictionary
     other = artpack.train([dict(a, id="o%d" % i, body=["other words %d" % i] * 5)
-                           for i in range(300) for a in BASE[:1]], size=4096)
-    z = _py_stream(BASE, dictionary=d)
+                           for i in range(300) for a in ODD_ARTICLES[:1]], size=4096)
+    z = _py_stream(ODD_ARTICLES, dictionary=d)
     assert z[:4] == b"APKZ" and int.from_bytes(z[5:9], "little") == d.id
     with pytest.raises(artpack.DictionaryError) as ei:
         artpack.StreamReader(z)
@@ -261,17 +247,17 @@ def test_errors_name_the_problem_and_where(dictionary, tmp_path):
     assert ei.value.name == "ARTPACK_E_TRUNCATED"
     # a record stream with a damaged second record: that item fails, the
     # third is still read (the framing holds)
-    s = bytearray(_py_stream(BASE))
-    r0, r1 = artpack.pack(BASE[0]), artpack.pack(BASE[1])
+    s = bytearray(_py_stream(ODD_ARTICLES))
+    r0, r1 = artpack.pack(ODD_ARTICLES[0]), artpack.pack(ODD_ARTICLES[1])
     second = 5 + len(_head(len(r0))) + len(r0) + len(_head(len(r1)))  # record 2's first byte
     assert s[second + len(r1) - 1] == 0  # its end byte
     s[second + len(r1) - 1] = 0x01
     r = artpack.StreamReader(bytes(s))
-    assert next(r) == BASE[0]
+    assert next(r) == ODD_ARTICLES[0]
     with pytest.raises(artpack.CorruptError) as ei:
         next(r)
     assert ei.value.position >= second and "stream item 1" in str(ei.value)
-    assert next(r) == BASE[2]
+    assert next(r) == ODD_ARTICLES[2]
     with pytest.raises(StopIteration):
         next(r)
     with pytest.raises(TypeError):
@@ -295,22 +281,22 @@ def test_writer_rules(dictionary, tmp_path):
     p = tmp_path / "s.aps"
     with pytest.raises(RuntimeError):
         with artpack.StreamWriter(p) as w:
-            w.extend(BASE)
+            w.extend(ODD_ARTICLES)
             raise RuntimeError("stop")
     assert not p.exists() and os.listdir(tmp_path) == []
     with artpack.StreamWriter(p) as w:
-        w.add(BASE[0])
-        w.add_record(artpack.pack(BASE[1]))
+        w.add(ODD_ARTICLES[0])
+        w.add_record(artpack.pack(ODD_ARTICLES[1]))
         with pytest.raises(artpack.CorruptError):
             w.add_record(b"\x01\x02")
         with pytest.raises(TypeError):
             w.add("not a dict")
-        w.extend(iter(BASE[2:]))
+        w.extend(iter(ODD_ARTICLES[2:]))
         assert w.count == 3
-    assert list(artpack.StreamReader(p)) == BASE
+    assert list(artpack.StreamReader(p)) == ODD_ARTICLES
     assert os.listdir(tmp_path) == ["s.aps"]
     with pytest.raises(ValueError):
-        w.add(BASE[0])
+        w.add(ODD_ARTICLES[0])
     with pytest.raises(ValueError):
         artpack.StreamWriter(io.BytesIO(), codec="gzip")
     # an article that cannot be packed: ArticleError, the stream unchanged
