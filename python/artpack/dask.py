@@ -25,7 +25,7 @@ from dask.bag.core import Bag
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 
-from . import BundleWriter, Dictionary, pack as _pack_one, train as _train
+from . import BundleWriter, pack as _pack_one, train as _train
 
 __all__ = ["pack", "train"]
 

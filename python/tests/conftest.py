@@ -125,6 +125,13 @@ def sample_articles():
     return out
 
 
+@pytest.fixture(scope="session")
+def dictionary(sample_articles):
+    """A 16 KB dictionary trained on sample_articles, trained once."""
+    import artpack
+    return artpack.train(sample_articles, size=16384)
+
+
 def load_jsonl(path, limit=None):
     out = []
     with open(path, encoding="utf-8") as f:

@@ -3,20 +3,6 @@ import threading
 
 import artpack
 import pytest
-from conftest import examples, articles
-from hypothesis import given
-
-
-@pytest.fixture(scope="module")
-def dictionary(sample_articles):
-    return artpack.train(sample_articles, size=16384)
-
-
-@given(articles())
-@examples(300)
-def test_compress_roundtrip_arbitrary(a):
-    blob = artpack.compress(a, level=1)
-    assert artpack.decompress(blob) == a
 
 
 def test_compress_with_dictionary(sample_articles, dictionary):
@@ -31,14 +17,6 @@ def test_compress_with_dictionary(sample_articles, dictionary):
     assert len(artpack.compress(a, dictionary)) < len(artpack.compress(a))
     assert artpack.decompress(artpack.compress(a, dictionary), dictionary, raw=True) == artpack.pack(a)
     assert artpack.decompress(artpack.compress_record(artpack.pack(a), dictionary), dictionary) == a
-
-
-def test_compress_with_dictionary_arbitrary(dictionary):
-    @given(articles())
-    @examples(100)
-    def check(a):
-        assert artpack.decompress(artpack.compress(a, dictionary, level=3), dictionary) == a
-    check()
 
 
 def test_dictionary_errors(sample_articles, dictionary):

@@ -90,13 +90,13 @@ def _has_non_finite(v):
 
 
 @given(st.binary(max_size=200) | mutated(RECORDS))
-@examples(3000)
+@examples(2000)
 def test_unpack_hostile(data):
     _unpack_ok(data)
 
 
 @given(st.binary(max_size=200) | mutated(FRAMES), st.booleans())
-@examples(3000)
+@examples(2000)
 def test_decompress_hostile(data, with_dict):
     try:
         a = artpack.decompress(data, DICTIONARY if with_dict else None)

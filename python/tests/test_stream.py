@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 
 @pytest.fixture(scope="module")
-def dictionary(sample_articles, tmp_path_factory):
-    d = artpack.train(sample_articles, size=8192)
+def dictionary(dictionary, tmp_path_factory):
+    """conftest's dictionary and a file holding it (for the CLI's -D)."""
     p = tmp_path_factory.mktemp("dict") / "d.dict"
-    d.save(p)
-    return d, str(p)
+    dictionary.save(p)
+    return dictionary, str(p)
 
 
 def _cli(*args, stdin=None):
@@ -67,7 +67,7 @@ def _resolve(variant, dictionary):
 
 @needs_cli
 @given(st.lists(articles(), max_size=4), st.sampled_from(VARIANTS))
-@examples(60)
+@examples(40)
 def test_same_bytes_as_the_cli_both_ways(dictionary, arts, variant):
     """StreamWriter's bytes == `artpack encode`'s for the same JSON Lines and
     options; StreamReader reads the CLI's stream back to the articles (and
