@@ -480,7 +480,8 @@ typedef struct artpack_dict {
  *  is damaged. The entropy tables are checked when a decompressor is set up
  *  with it. A CM model (its magic): ARTPACK_E_MODEL when its header is not
  *  sound (its priming text is checked when a CM decompressor or compressor is
- *  set up with it). */
+ *  set up with it). ARTPACK_E_NULL_ARG: dst NULL, or src NULL with
+ *  src_size > 0. */
 ARTPACK_API artpack_error artpack_dict_load(artpack_dict *dst, const void *src, size_t src_size);
 
 /* Custom allocation (the zstd customMem shape). A NULL allocator means
@@ -515,7 +516,12 @@ typedef struct artpack_train_params {
  *  (sizes in sample_sizes), into dst[0..dst_capacity) (at least dict_size).
  *  Deterministic: the same samples and parameters give the same bytes.
  *  ARTPACK_E_TRAIN when zstd's trainer fails or what it makes is unusable
- *  (under ARTPACK_DICT_SIZE_MIN bytes or ID 0: too few distinct samples).
+ *  (under ARTPACK_DICT_SIZE_MIN bytes or ID 0: too few distinct samples), or
+ *  when count is under 8. Also: ARTPACK_E_NULL_ARG (dst, samples,
+ *  sample_sizes or written NULL), ARTPACK_E_PARAM (dict_size outside
+ *  ARTPACK_DICT_SIZE_MIN..MAX, words outside -1..ARTPACK_DICT_WORDS_MAX, a
+ *  level outside zstd's), ARTPACK_E_DST_TOO_SMALL (dst_capacity under
+ *  dict_size), ARTPACK_E_ALLOC (the word list's tables).
  *  Host only: zstd's trainer allocates with malloc. */
 ARTPACK_API artpack_error artpack_dict_train(void *dst, size_t dst_capacity,
                                              const void *samples,
@@ -530,7 +536,10 @@ ARTPACK_API artpack_error artpack_dict_train(void *dst, size_t dst_capacity,
  *  ARTPACK_DICT_SIZE_DEFAULT; at least 64), at params->level (1..9, 0 =
  *  ARTPACK_CM_LEVEL_DEFAULT), up to 640 KB of records. Deterministic; the
  *  ID is derived from the content. ARTPACK_E_MODEL_TRAIN when not even the
- *  first record fits. Host only (allocates through malloc). */
+ *  first record fits. Also: ARTPACK_E_NULL_ARG (dst or written NULL, or
+ *  samples or sample_sizes NULL with count > 0), ARTPACK_E_PARAM (a size
+ *  or level out of range), ARTPACK_E_DST_TOO_SMALL (dst_capacity under the
+ *  model size), ARTPACK_E_ALLOC. Host only (allocates through malloc). */
 ARTPACK_API artpack_error artpack_cm_train(void *dst, size_t dst_capacity, const void *samples,
                                            const size_t *sample_sizes, unsigned count,
                                            const artpack_train_params *params, size_t *written);
@@ -656,16 +665,32 @@ ARTPACK_API int artpack_cm_model_level(const artpack_dict *dict);
  *  the CM model (ARTPACK_E_MODEL when it is not one, or its priming text
  *  does not decode to its checksum); it is primed here, once (decoding its
  *  text: a fraction of a second), and each frame starts from that state.
- *  Without a model, CM frames decode unprimed, at their level. */
+ *  Without a model, CM frames decode unprimed, at their level. Errors:
+ *  ARTPACK_E_NULL_ARG (out or workspace NULL), ARTPACK_E_PARAM (an unknown
+ *  codec, workspace not 8-byte aligned, window_log_max outside 10..31),
+ *  ARTPACK_E_WORKSPACE_TOO_SMALL, ARTPACK_E_DICT (dict with NULL data or
+ *  size 0, or zstd refuses its tables), ARTPACK_E_MODEL (CM, as above). */
 ARTPACK_API artpack_error artpack_decompressor_init(artpack_decompressor **out,
                                                    void *workspace, size_t workspace_size,
                                                    artpack_codec codec,
                                                    const artpack_dict *dict,
                                                    unsigned window_log_max);
-/** Decompresses one frame into dst. Errors: ARTPACK_E_FRAME, NEED_DICT,
- *  WRONG_DICT, WINDOW_TOO_LARGE, CORRUPT, CHECKSUM, DST_TOO_SMALL,
- *  CODEC_UNAVAILABLE. Never writes past dst_capacity, never reads past
- *  src_size; allocates nothing. */
+/** Decompresses one frame into dst. Errors: ARTPACK_E_NULL_ARG (d or
+ *  written NULL, dst NULL with dst_capacity > 0); the header's, as
+ *  artpack_frame_info_get (ARTPACK_E_TRUNCATED, ARTPACK_E_VARINT,
+ *  ARTPACK_E_FRAME); ARTPACK_E_NEED_DICT (the frame uses a dictionary and d
+ *  has none); ARTPACK_E_WRONG_DICT (it names another dictionary, or a CM
+ *  frame coded unprimed meets a primed decompressor); ARTPACK_E_DST_TOO_SMALL
+ *  (its content is larger than dst_capacity); ARTPACK_E_CODEC_UNAVAILABLE
+ *  (d was not set up for its codec, or the library was built without it);
+ *  ARTPACK_E_WINDOW_TOO_LARGE; ARTPACK_E_CORRUPT (the payload does not decode
+ *  to the content size); ARTPACK_E_CHECKSUM; ARTPACK_E_NEED_WORDS (a
+ *  word-transformed frame and d's dictionary has no word list);
+ *  ARTPACK_E_WORDS (the transformed content is corrupt);
+ *  ARTPACK_E_MODEL_LEVEL (a CM frame of another level than d's model);
+ *  ARTPACK_E_WORKSPACE_TOO_SMALL (an unprimed CM decompressor's workspace
+ *  does not hold the frame's level). Never writes past dst_capacity, never
+ *  reads past src_size; allocates nothing. */
 ARTPACK_API artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst,
                                                    size_t dst_capacity, const void *src,
                                                    size_t src_size, size_t *written);
@@ -878,7 +903,11 @@ ARTPACK_API artpack_error artpack_bundle_writer_create(artpack_bundle_writer **o
  *  reads the bundle's committed bytes: the appender reads the last index
  *  segment's table at open, and older index segments when a commit merges
  *  them into its own. Each commit then adds blocks, an index segment and a
- *  footer; committed bytes are never rewritten. */
+ *  footer; committed bytes are never rewritten. Errors: ARTPACK_E_NULL_ARG
+ *  (out, info or read NULL, or an allocator without alloc or free), those
+ *  above, ARTPACK_E_PARAM (info's codec, level or block size out of range),
+ *  ARTPACK_E_READ (read failed), ARTPACK_E_INDEX (the last index segment or
+ *  its live table is damaged or does not match info), ARTPACK_E_ALLOC. */
 ARTPACK_API artpack_error artpack_bundle_appender_open(artpack_bundle_writer **out,
                                                       const struct artpack_bundle_info *info,
                                                       const artpack_dict *dict,
@@ -929,8 +958,10 @@ typedef void (*artpack_parallel_fn)(void *opaque, artpack_task_fn task, void *co
  *  jobs or on run. Writing waits until jobs blocks are full (or a commit),
  *  so memory grows by about 2 x block size per job. With jobs > 1 the
  *  allocator must be thread-safe, and a compression failure makes the writer
- *  unusable (later calls: the error, then ARTPACK_E_WRITE). Errors:
- *  ARTPACK_E_PARAM (jobs 0 or over ARTPACK_BUNDLE_JOBS_MAX), ARTPACK_E_ALLOC. */
+ *  unusable (later calls: the error, then ARTPACK_E_WRITE). The blocks
+ *  already full are written first. Errors: ARTPACK_E_NULL_ARG (w NULL),
+ *  ARTPACK_E_PARAM (jobs 0 or over ARTPACK_BUNDLE_JOBS_MAX), ARTPACK_E_WRITE
+ *  (w failed before, or writing those blocks failed), ARTPACK_E_ALLOC. */
 ARTPACK_API artpack_error artpack_bundle_writer_set_parallel(artpack_bundle_writer *w,
                                                             unsigned jobs,
                                                             artpack_parallel_fn run,
@@ -943,9 +974,10 @@ ARTPACK_API artpack_error artpack_bundle_writer_set_parallel(artpack_bundle_writ
  *  commits may read them again. So w's memory does not grow with the
  *  articles (the block entries aside: 16 B per block). The storage must
  *  stay readable until w is freed. Call it before adding anything (or right
- *  after a commit): ARTPACK_E_PARAM otherwise, or when a spill is set. A
- *  failing write makes w unusable (ARTPACK_E_WRITE); a failing read fails
- *  the commit with ARTPACK_E_READ. */
+ *  after a commit): ARTPACK_E_PARAM otherwise, or when a spill is set;
+ *  ARTPACK_E_NULL_ARG (w, write or read NULL); ARTPACK_E_WRITE (w failed
+ *  before). Later, a failing write makes w unusable (ARTPACK_E_WRITE); a
+ *  failing read fails the commit with ARTPACK_E_READ. */
 ARTPACK_API artpack_error artpack_bundle_writer_set_spill(artpack_bundle_writer *w,
                                                          artpack_write_fn write,
                                                          artpack_read_fn read, void *opaque);
@@ -963,8 +995,9 @@ typedef void (*artpack_parallel_wait_fn)(void *opaque);
  *  set_pipeline is called again, and in artpack_bundle_writer_free. The
  *  bytes written are those of set_parallel with the same jobs (of any
  *  jobs). Memory: about 4 x block size per job. The allocator must be
- *  thread-safe. Errors: ARTPACK_E_NULL_ARG (start or wait NULL),
- *  ARTPACK_E_PARAM (jobs 0 or over ARTPACK_BUNDLE_JOBS_MAX), ARTPACK_E_ALLOC. */
+ *  thread-safe. Errors: ARTPACK_E_NULL_ARG (w, start or wait NULL),
+ *  ARTPACK_E_PARAM (jobs 0 or over ARTPACK_BUNDLE_JOBS_MAX), ARTPACK_E_WRITE
+ *  (as set_parallel), ARTPACK_E_ALLOC. */
 ARTPACK_API artpack_error artpack_bundle_writer_set_pipeline(artpack_bundle_writer *w,
                                                             unsigned jobs,
                                                             artpack_parallel_start_fn start,
@@ -1068,13 +1101,18 @@ ARTPACK_API artpack_error artpack_bundle_reader_open(artpack_bundle_reader **out
 ARTPACK_API artpack_error artpack_bundle_get(artpack_bundle_reader *r, uint64_t n,
                                             const void **record, size_t *size);
 /** The first article whose id is id[0..len), from *n on (set *n = 0 to
- *  search from the start); ARTPACK_E_NOT_FOUND if none. */
+ *  search from the start); ARTPACK_E_NOT_FOUND if none. It reads the id
+ *  hashes of the index and decodes the blocks of the articles whose hash
+ *  matches: the errors of artpack_bundle_get (ARTPACK_E_READ,
+ *  ARTPACK_E_INDEX, ARTPACK_E_BLOCK, ARTPACK_E_NEED_DICT,
+ *  ARTPACK_E_WRONG_DICT) stop the search. ARTPACK_E_NULL_ARG: r or n NULL,
+ *  or id NULL with len > 0. */
 ARTPACK_API artpack_error artpack_bundle_find_id(artpack_bundle_reader *r, const char *id,
                                                 size_t len, uint64_t *n);
 
 /** The dictionary the reader decodes with (the caller's, or the embedded one
  *  it loaded into its workspace: valid while the reader is). ARTPACK_E_NOT_FOUND
- *  when the bundle has none. */
+ *  when the bundle has none; ARTPACK_E_NULL_ARG when r or dict is NULL. */
 ARTPACK_API artpack_error artpack_bundle_reader_dict(const artpack_bundle_reader *r,
                                                     artpack_dict *dict);
 
