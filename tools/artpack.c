@@ -768,10 +768,10 @@ done:
     return rc;
 }
 
-/* ---- train ---- */
+/* ---- record lists (cli.h) ---- */
 
-int ap_emit_sample(void *vctx, const unsigned char *record, size_t size) {
-    ap_train_ctx *c = (ap_train_ctx *)vctx;
+int ap_record_list_add(void *list, const unsigned char *record, size_t size) {
+    ap_record_list *c = (ap_record_list *)list;
     if (c->count == c->cap) {
         size_t ncap = c->cap ? c->cap * 2 : 1024;
         size_t *p = (size_t *)ap_realloc(c->sizes, ncap * sizeof *p);
@@ -779,13 +779,21 @@ int ap_emit_sample(void *vctx, const unsigned char *record, size_t size) {
         c->sizes = p;
         c->cap = ncap;
     }
-    if (ap_buf_put(&c->samples, record, size)) goto oom;
+    if (ap_buf_put(&c->records, record, size)) goto oom;
     c->sizes[c->count++] = size;
     return 0;
 oom:
     ap_msg("out of memory");
     return -1;
 }
+
+void ap_record_list_free(ap_record_list *list) {
+    ap_buf_free(&list->records);
+    free(list->sizes);
+    memset(list, 0, sizeof *list);
+}
+
+/* ---- train ---- */
 
 typedef struct ap_train_job {
     const ap_buf *samples;
@@ -930,7 +938,7 @@ int ap_train_records(const ap_options *o, const ap_buf *samples, const size_t *s
 }
 
 static int ap_cmd_train(const ap_options *o) {
-    ap_train_ctx ctx;
+    ap_record_list ctx;
     ap_buf dict = {NULL, 0, 0};
     size_t articles = 0, skipped = 0;
     uint64_t json_bytes = 0;
@@ -940,23 +948,22 @@ static int ap_cmd_train(const ap_options *o) {
     memset(&ctx, 0, sizeof ctx);
     for (i = 0; i < o->n_inputs; i++) {
         if (progress) fprintf(stderr, "\rartpack: packing %s ...", ap_name(o->inputs[i]));
-        if (ap_pack_json(o, o->inputs[i], ap_emit_sample, &ctx, &articles, &skipped, &json_bytes))
+        if (ap_pack_json(o, o->inputs[i], ap_record_list_add, &ctx, &articles, &skipped, &json_bytes))
             goto done;
     }
-    if (ap_train_records(o, &ctx.samples, ctx.sizes, ctx.count, &dict)) goto done;
+    if (ap_train_records(o, &ctx.records, ctx.sizes, ctx.count, &dict)) goto done;
     if (ap_commit(o, &dict)) goto done;
     if (o->verbose || (skipped && !o->quiet)) {
         artpack_dict d;
         artpack_dict_load(&d, dict.data, dict.len);
         ap_msg("train: %zu articles (%zu skipped), %llu B of JSON, %zu B of records -> "
                "dictionary of %zu B, ID %u, in %.1f s",
-               articles, skipped, (unsigned long long)json_bytes, ctx.samples.len, dict.len, (unsigned)d.id,
+               articles, skipped, (unsigned long long)json_bytes, ctx.records.len, dict.len, (unsigned)d.id,
                ap_seconds() - t0);
     }
     rc = skipped ? AP_EXIT_SKIPPED : 0;
 done:
-    ap_buf_free(&ctx.samples);
-    free(ctx.sizes);
+    ap_record_list_free(&ctx);
     ap_buf_free(&dict);
     return rc;
 }

@@ -394,7 +394,7 @@ static int ap_write_bundle(const ap_options *o, const artpack_dict *dict, const 
 
 typedef struct ap_auto_pack {
     const ap_options *o;
-    ap_train_ctx win;        /* the records held until the writer starts */
+    ap_record_list win;      /* the records held until the writer starts */
     ap_bundle_out *bo;       /* opened; its writer made by ap_auto_start */
     int started;
     ap_buf *dict_buf;
@@ -405,7 +405,7 @@ typedef struct ap_auto_pack {
  * few records, or too alike for a dictionary). Deterministic. */
 static int ap_auto_train(ap_auto_pack *a) {
     const ap_options *o = a->o;
-    size_t size = ap_auto_dict_size(a->win.samples.len, o->block_size);
+    size_t size = ap_auto_dict_size(a->win.records.len, o->block_size);
     artpack_train_params tp;
     size_t written = 0;
     if (size == 0 || a->win.count > 0xFFFFFFFFu) return 0;
@@ -415,14 +415,14 @@ static int ap_auto_train(ap_auto_pack *a) {
     tp.level = o->level;
     tp.words = -1; /* bundles apply no word transform: no word list */
     if (ap_buf_reserve(a->dict_buf, size)) return 0;
-    if (artpack_dict_train(a->dict_buf->data, a->dict_buf->cap, a->win.samples.data,
+    if (artpack_dict_train(a->dict_buf->data, a->dict_buf->cap, a->win.records.data,
                            a->win.sizes, (unsigned)a->win.count, &tp, &written) != ARTPACK_OK ||
         artpack_dict_load(a->dict, a->dict_buf->data, written) != ARTPACK_OK)
         return 0;
     a->dict_buf->len = written;
     if (o->verbose)
         ap_msg("pack: a dictionary of %zu B trained on the first %zu articles (%zu B of records), "
-               "embedded", written, a->win.count, a->win.samples.len);
+               "embedded", written, a->win.count, a->win.records.len);
     return 1;
 }
 
@@ -436,12 +436,10 @@ static int ap_auto_start(ap_auto_pack *a) {
     if (ap_bundle_out_writer(a->o, &p, has_dict ? a->dict : NULL, a->bo)) return 1;
     a->started = 1;
     for (i = 0; i < a->win.count; i++) {
-        if (ap_bundle_out_add(a->bo, a->win.samples.data + pos, a->win.sizes[i])) return 1;
+        if (ap_bundle_out_add(a->bo, a->win.records.data + pos, a->win.sizes[i])) return 1;
         pos += a->win.sizes[i];
     }
-    ap_buf_free(&a->win.samples);
-    free(a->win.sizes);
-    memset(&a->win, 0, sizeof a->win);
+    ap_record_list_free(&a->win);
     return 0;
 }
 
@@ -449,13 +447,13 @@ static int ap_auto_start(ap_auto_pack *a) {
 static int ap_auto_add(void *ctx, const unsigned char *record, size_t size) {
     ap_auto_pack *a = (ap_auto_pack *)ctx;
     if (a->started) return ap_bundle_out_add(a->bo, record, size);
-    if (ap_emit_sample(&a->win, record, size)) return 1;
-    return a->win.samples.len >= AP_AUTO_WINDOW ? ap_auto_start(a) : 0;
+    if (ap_record_list_add(&a->win, record, size)) return 1;
+    return a->win.records.len >= AP_AUTO_WINDOW ? ap_auto_start(a) : 0;
 }
 
 int ap_cmd_pack(const ap_options *o) {
     ap_dup_check dc;
-    ap_train_ctx recs;
+    ap_record_list recs;
     ap_auto_pack ap;
     ap_buf dict_buf = {NULL, 0, 0};
     artpack_dict dict;
@@ -471,7 +469,7 @@ int ap_cmd_pack(const ap_options *o) {
         ap_usage_error("%s", "bundles of CM articles are not supported yet: use encode --cm");
         return 1;
     }
-    ap_dup_init(&dc, o, ap_emit_sample, &recs, NULL);
+    ap_dup_init(&dc, o, ap_record_list_add, &recs, NULL);
     memset(&ap, 0, sizeof ap);
     if (o->dict_path && o->train_dict) {
         ap_usage_error("%s", "pack takes -D DICT or --train, not both");
@@ -503,7 +501,8 @@ int ap_cmd_pack(const ap_options *o) {
         if (ap_bundle_out_start(o, &p, has_dict ? &dict : NULL, &bo)) goto done;
         streaming = 1;
     }
-    ap_dup_init(&dc, o, auto_dict ? ap_auto_add : streaming ? ap_bundle_out_add : ap_emit_sample,
+    ap_dup_init(&dc, o,
+                auto_dict ? ap_auto_add : streaming ? ap_bundle_out_add : ap_record_list_add,
                 auto_dict ? (void *)&ap : streaming ? (void *)&bo : (void *)&recs, NULL);
     for (i = 0; i < o->n_inputs; i++) {
         int bad = streaming || auto_dict
@@ -528,7 +527,7 @@ int ap_cmd_pack(const ap_options *o) {
         bytes = bo.out.bytes;
     } else {
         artpack_error e;
-        if (ap_train_records(o, &recs.samples, recs.sizes, recs.count, &dict_buf)) goto done;
+        if (ap_train_records(o, &recs.records, recs.sizes, recs.count, &dict_buf)) goto done;
         e = artpack_dict_load(&dict, dict_buf.data, dict_buf.len);
         if (e != ARTPACK_OK) {
             ap_msg("the dictionary trained is not usable: %s (%s)", artpack_error_message(e),
@@ -536,7 +535,7 @@ int ap_cmd_pack(const ap_options *o) {
             goto done;
         }
         has_dict = 1;
-        if (ap_write_bundle(o, &dict, &recs.samples, recs.sizes, recs.count, &bytes)) goto done;
+        if (ap_write_bundle(o, &dict, &recs.records, recs.sizes, recs.count, &bytes)) goto done;
     }
     if (o->verbose || (skipped && !o->quiet)) {
         if (skipped) ap_msg("pack: %zu articles skipped", skipped);
@@ -560,10 +559,8 @@ done:
                    artpack_error_name(bo.e));
         ap_bundle_out_end(&bo, 0);
     }
-    ap_buf_free(&ap.win.samples);
-    free(ap.win.sizes);
-    ap_buf_free(&recs.samples);
-    free(recs.sizes);
+    ap_record_list_free(&ap.win);
+    ap_record_list_free(&recs);
     ap_buf_free(&dict_buf);
     ap_dup_free(&dc);
     return rc;

@@ -104,13 +104,18 @@ unsigned ap_default_threads(void);
 int ap_train_records(const ap_options *o, const ap_buf *samples, const size_t *sizes,
                      size_t count, ap_buf *dict);
 size_t ap_parse_size(const char *s);
-/* Collects records for training (an ap_emit_fn). */
-typedef struct ap_train_ctx {
-    ap_buf samples;
+/* A list of records in memory: their bytes laid end to end and each one's
+ * size (what train trains on, what pack holds before its writer starts).
+ * Zero it to start; ap_record_list_add is an ap_emit_fn (0, or -1 after
+ * reporting running out of memory). */
+typedef struct ap_record_list {
+    ap_buf records;
     size_t *sizes;
     size_t count, cap;
-} ap_train_ctx;
-int ap_emit_sample(void *ctx, const unsigned char *record, size_t size);
+} ap_record_list;
+int ap_record_list_add(void *list, const unsigned char *record, size_t size);
+/* Frees its memory and zeroes it (an empty list again). */
+void ap_record_list_free(ap_record_list *list);
 extern const artpack_allocator ap_tool_allocator;
 
 /* The bundle commands (tools/bundle_cmd.c). */
