@@ -10,6 +10,14 @@
  * dictionaries. */
 #include "bundle_fixture.h"
 
+/* s reads the bytes of m; *info (when not NULL) gets the bundle's info. */
+static void src_of(memsrc *s, const membuf *m, artpack_bundle_info *info) {
+    memset(s, 0, sizeof *s);
+    s->p = m->p;
+    s->len = m->len;
+    if (info != NULL) ASSERT_ERR(artpack_bundle_info_get(info, memsrc_read, s, m->len), ARTPACK_OK);
+}
+
 /* A 4 KB buffer with a zstd dictionary's magic and an ID but random tables:
  * artpack_dict_load takes it (it checks the header), zstd does not. */
 static unsigned char bad_tables[4096];
@@ -186,10 +194,7 @@ static void test_mapped_errors(void **state) {
     (void)state;
     memset(&b, 0, sizeof b);
     write_bundle(&b, &p, &da, iota, 20);
-    memset(&s, 0, sizeof s);
-    s.p = b.p;
-    s.len = b.len;
-    ASSERT_ERR(artpack_bundle_info_get(&info, memsrc_read, &s, b.len), ARTPACK_OK);
+    src_of(&s, &b, &info);
     ws_size = artpack_bundle_reader_workspace_size_mapped(&info, 1);
     ws = tu_malloc(ws_size);
     ASSERT_ERR(artpack_bundle_reader_open_mapped(&r, ws, ws_size, &info, NULL, NULL, NULL),
@@ -356,10 +361,7 @@ static void test_writer_add_refuses_as_validate(void **state) {
     {
         artpack_bundle_info info;
         memsrc s;
-        memset(&s, 0, sizeof s);
-        s.p = m.p;
-        s.len = m.len;
-        ASSERT_ERR(artpack_bundle_info_get(&info, memsrc_read, &s, m.len), ARTPACK_OK);
+        src_of(&s, &m, &info);
         assert_int_equal(info.article_count, taken);
     }
     printf("bit flips refused by add as by validate:");
@@ -391,10 +393,7 @@ static void test_commit_merges_damaged_segment(void **state) {
     assert_false(first_segment_dead(b.p, b.len));
     len2 = b.len;
     b.p[len1 - ARTPACK_BUNDLE_FOOTER_SIZE - 5] ^= 0x01; /* the first segment's last id hash */
-    memset(&s, 0, sizeof s);
-    s.p = b.p;
-    s.len = b.len;
-    ASSERT_ERR(artpack_bundle_info_get(&info, memsrc_read, &s, b.len), ARTPACK_OK);
+    src_of(&s, &b, &info);
     ASSERT_ERR(artpack_bundle_appender_open(&w, &info, NULL, NULL, membuf_write, &b, membuf_read,
                                             &b),
                ARTPACK_OK);
@@ -496,10 +495,7 @@ static void test_block_errors_through_locate_and_copy(void **state) {
         memsrc s;
         uint64_t first;
         uint32_t count;
-        memset(&s, 0, sizeof s);
-        s.p = out.p;
-        s.len = out.len;
-        ASSERT_ERR(artpack_bundle_info_get(&info, memsrc_read, &s, out.len), ARTPACK_OK);
+        src_of(&s, &out, &info);
         rd_close(&o);
         ASSERT_ERR(rd_open(&o, b.p, b.len, &da), ARTPACK_OK);
         ASSERT_ERR(artpack_bundle_check_block(o.r, 0, &first, &count), ARTPACK_OK);
@@ -527,10 +523,7 @@ static void test_reader_open_stale_info(void **state) {
     (void)state;
     memset(&b, 0, sizeof b);
     write_bundle(&b, &p, &da, iota, 20);
-    memset(&s, 0, sizeof s);
-    s.p = b.p;
-    s.len = b.len;
-    ASSERT_ERR(artpack_bundle_info_get(&info, memsrc_read, &s, b.len), ARTPACK_OK);
+    src_of(&s, &b, &info);
     x = tu_dup(b.p, b.len);
     put_le32(x + info.last_segment, 0); /* its chunk magic */
     s.p = x;
@@ -566,9 +559,7 @@ static void test_read_variants(void **state) {
     (void)state;
     memset(&b, 0, sizeof b);
     write_bundle(&b, &p, &da, iota, 20);
-    memset(&s, 0, sizeof s);
-    s.p = b.p;
-    s.len = b.len;
+    src_of(&s, &b, NULL);
     ASSERT_ERR(artpack_bundle_embedded_dict_read(memsrc_read, &s, b.len, dst, sizeof dst, &got),
                ARTPACK_OK);
     assert_int_equal(got, da.size);
@@ -611,10 +602,7 @@ static void test_appender_and_setters(void **state) {
     (void)state;
     memset(&b, 0, sizeof b);
     write_bundle(&b, &p, &da, iota, 30);
-    memset(&s, 0, sizeof s);
-    s.p = b.p;
-    s.len = b.len;
-    ASSERT_ERR(artpack_bundle_info_get(&info, memsrc_read, &s, b.len), ARTPACK_OK);
+    src_of(&s, &b, &info);
     memset(&out, 0, sizeof out);
     s.fail_lo = info.last_segment;
     s.fail_hi = info.last_segment + 1;
