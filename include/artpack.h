@@ -292,12 +292,11 @@ ARTPACK_API const artpack_field_info *artpack_schema_find(const char *name, size
 #define ARTPACK_TIMESTAMP_TEXT_MAX 36
 
 /** Fills *dst from text[0..len): NUMBER when lossless, else TEXT (pointing at
- *  text). Never fails otherwise: Errors: ARTPACK_E_NULL_ARG (dst NULL, or
- *  text NULL with len > 0). */
-ARTPACK_API artpack_error artpack_date_parse(artpack_date *dst, const char *text, size_t len);
-/** Fills *dst from text[0..len): NUMBER when lossless, else TEXT. Never
- *  fails otherwise: Errors: ARTPACK_E_NULL_ARG (dst NULL, or text NULL with
+ *  text). Errors: only ARTPACK_E_NULL_ARG (dst NULL, or text NULL with
  *  len > 0). */
+ARTPACK_API artpack_error artpack_date_parse(artpack_date *dst, const char *text, size_t len);
+/** Fills *dst from text[0..len): NUMBER when lossless, else TEXT. Errors:
+ *  only ARTPACK_E_NULL_ARG (dst NULL, or text NULL with len > 0). */
 ARTPACK_API artpack_error artpack_timestamp_parse(artpack_timestamp *dst, const char *text,
                                       size_t len);
 /** Writes a NUMBER date as "YYYY-MM-DD" plus NUL into dst. For TEXT, copies
@@ -927,14 +926,13 @@ ARTPACK_API artpack_error artpack_bundle_writer_add(artpack_bundle_writer *w,
                                                    const void *record, size_t size);
 /** Writes the last block, the index segment and the footer: after it the
  *  articles are committed. The writer can then add more (a new commit).
- *  Nothing added since the last commit (not the first): nothing is
- *  written. Errors:
- *  ARTPACK_E_NULL_ARG, ARTPACK_E_WRITE (write or the barrier failed, now or
- *  before: the writer is unusable), ARTPACK_E_READ (an appender could not
- *  read an older index segment it merges, or the spill's read failed),
+ *  Nothing added since the last commit (not the first): nothing is written.
+ *  Errors: ARTPACK_E_NULL_ARG, ARTPACK_E_WRITE (write or the barrier failed,
+ *  now or before: the writer is unusable), ARTPACK_E_READ (an appender could
+ *  not read an older index segment it merges, or the spill's read failed),
  *  ARTPACK_E_INDEX (such an older segment is damaged: checksum, or not what
- *  the live table says), ARTPACK_E_ALLOC, ARTPACK_E_TOO_LARGE (a segment over 2^32 - 1 articles, blocks or
- *  bytes). */
+ *  the live table says), ARTPACK_E_ALLOC, ARTPACK_E_TOO_LARGE (a segment
+ *  over 2^32 - 1 articles, blocks or bytes). */
 ARTPACK_API artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w);
 /* Called by a commit before it writes the footer and again after (e.g. an
  * fsync): the footer must not reach the medium before the blocks and the
@@ -1092,10 +1090,10 @@ ARTPACK_API artpack_error artpack_bundle_reader_open(artpack_bundle_reader **out
  *  block buffer, valid until the next call. Reading in order decodes each
  *  block once. Protected against malicious bundles. Errors:
  *  ARTPACK_E_NULL_ARG (r, record or size NULL), ARTPACK_E_NOT_FOUND (n not
- *  under info.article_count), ARTPACK_E_READ (the read callback failed), ARTPACK_E_INDEX (the index
- *  segments or block entries it walks are damaged or inconsistent),
- *  ARTPACK_E_BLOCK (the block does not decode, fails its checksum, or its
- *  content or records are malformed), ARTPACK_E_NEED_DICT /
+ *  under info.article_count), ARTPACK_E_READ (the read callback failed),
+ *  ARTPACK_E_INDEX (the index segments or block entries it walks are damaged
+ *  or inconsistent), ARTPACK_E_BLOCK (the block does not decode, fails its
+ *  checksum, or its content or records are malformed), ARTPACK_E_NEED_DICT /
  *  ARTPACK_E_WRONG_DICT (an LZ4 or stored block's frame asks for a
  *  dictionary the bundle does not name, or names another). */
 ARTPACK_API artpack_error artpack_bundle_get(artpack_bundle_reader *r, uint64_t n,
@@ -1111,8 +1109,9 @@ ARTPACK_API artpack_error artpack_bundle_find_id(artpack_bundle_reader *r, const
                                                 size_t len, uint64_t *n);
 
 /** The dictionary the reader decodes with (the caller's, or the embedded one
- *  it loaded into its workspace: valid while the reader is). ARTPACK_E_NOT_FOUND
- *  when the bundle has none; ARTPACK_E_NULL_ARG when r or dict is NULL. */
+ *  it loaded into its workspace: valid while the reader is).
+ *  ARTPACK_E_NOT_FOUND when the bundle has none; ARTPACK_E_NULL_ARG when r
+ *  or dict is NULL. */
 ARTPACK_API artpack_error artpack_bundle_reader_dict(const artpack_bundle_reader *r,
                                                     artpack_dict *dict);
 
@@ -1133,14 +1132,15 @@ ARTPACK_API artpack_error artpack_bundle_locate(artpack_bundle_reader *r, uint64
                                                artpack_bundle_location *where);
 /** Decodes block b (0 .. block_count-1) and checks its checksum and records:
  *  what verify does for every block. *first and *count tell its articles
- *  (first and count may be NULL; set even when the block is damaged, count
- *  0 when its index entry is). Errors: ARTPACK_E_NULL_ARG (r NULL),
- *  ARTPACK_E_NOT_FOUND (b not under info.block_count), ARTPACK_E_READ (the read callback failed), ARTPACK_E_INDEX (the index
- *  segments or block entries it walks are damaged or inconsistent),
- *  ARTPACK_E_BLOCK (the block does not decode, fails its checksum, or its
- *  content or records are malformed), ARTPACK_E_NEED_DICT /
- *  ARTPACK_E_WRONG_DICT (an LZ4 or stored block's frame asks for a
- *  dictionary the bundle does not name, or names another). */
+ *  (first and count may be NULL; set even when the block is damaged, count 0
+ *  when its index entry is). Errors: ARTPACK_E_NULL_ARG (r NULL),
+ *  ARTPACK_E_NOT_FOUND (b not under info.block_count), ARTPACK_E_READ (the
+ *  read callback failed), ARTPACK_E_INDEX (the index segments or block
+ *  entries it walks are damaged or inconsistent), ARTPACK_E_BLOCK (the block
+ *  does not decode, fails its checksum, or its content or records are
+ *  malformed), ARTPACK_E_NEED_DICT / ARTPACK_E_WRONG_DICT (an LZ4 or stored
+ *  block's frame asks for a dictionary the bundle does not name, or names
+ *  another). */
 ARTPACK_API artpack_error artpack_bundle_check_block(artpack_bundle_reader *r, uint64_t b,
                                                     uint64_t *first, uint32_t *count);
 
