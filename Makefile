@@ -55,7 +55,7 @@ CLI_SRC   = tools/artpack.c tools/bundle_cmd.c tools/dupcheck.c tools/spool.c to
 CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
 TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_bundle_damage test_bundle_errors test_api_errors test_device test_stream test_cm \
-            test_words test_bundle_scale
+            test_words test_words_table test_bundle_scale
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
 .PHONY: all lib test unit cli-test cxx-check symbols-check error-docs-check error-coverage noalloc-check nocolumns-check cm-determinism roundtrip asan valgrind \
@@ -165,7 +165,7 @@ error-coverage: $(TOOL_OBJ) $(B)/libartpack.a $(B)/tests/bundle_fixture.o
 # no malloc or free at all
 # the options the firmware images use (embedded/embedded.mk), compiled here
 # warning-free with the host's gcc and clang and as C++
-DEVICE_OPTS = -DARTPACK_NO_CANONICAL_CHECKS -DARTPACK_XXH32_COMPACT -DARTPACK_LZ4_ONE_DECODER
+DEVICE_OPTS = -DARTPACK_NO_CANONICAL_CHECKS -DARTPACK_XXH32_COMPACT -DARTPACK_LZ4_ONE_DECODER -DARTPACK_WORDS_NO_TABLE
 noalloc-check:
 	@mkdir -p $(B)/noalloc/device
 	for f in $(DECODE_SRC); do $(CC) -std=c99 -Os $(WARN) -DARTPACK_NO_ALLOC -Iinclude -c $$f \

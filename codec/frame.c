@@ -298,13 +298,32 @@ struct artpack_decompressor {
     ap_dec dec; /* the dictionary and the zstd or CM back-end's state (backend.h) */
     unsigned window_log_max;
     size_t cm_size; /* the CM coder's workspace */
+#if AP_WORDS_TABLE
+    const uint32_t *words_table; /* the word list's table, or NULL (words.h) */
+#endif
 };
 
-size_t artpack_decompressor_workspace_size(artpack_codec codec) {
+/* The workspace without the word table: what init requires. */
+static size_t ap_decompressor_min_size(artpack_codec codec) {
     return AP_ALIGN16(sizeof(artpack_decompressor)) +
            (codec == ARTPACK_CODEC_ZSTD ? ap_zstd_dec_size()
             : codec == ARTPACK_CODEC_CM && AP_HAS_CM ? ap_cm_workspace_size(0)
                                         : 0);
+}
+
+/* The word table (words.h) lies after the rest, 16-aligned, when the
+ * workspace holds it: ZSTD and LZ4 decompressors (a CM one's dictionary is a
+ * model, without words; STORED stays the bare struct, what cm.c adds to). */
+#if AP_WORDS_TABLE /* artpack.h's figure holds the table, 16-aligned */
+typedef char ap_words_table_fits[ARTPACK_DECOMPRESSOR_WORDS_TABLE_SIZE >= AP_WORDS_TABLE_SIZE + 15 ? 1 : -1];
+#endif
+static int ap_has_words_table(artpack_codec codec) {
+    return AP_WORDS_TABLE && (codec == ARTPACK_CODEC_ZSTD || codec == ARTPACK_CODEC_LZ4);
+}
+
+size_t artpack_decompressor_workspace_size(artpack_codec codec) {
+    return ap_decompressor_min_size(codec) +
+           (ap_has_words_table(codec) ? ARTPACK_DECOMPRESSOR_WORDS_TABLE_SIZE : 0);
 }
 
 artpack_error artpack_decompressor_init(artpack_decompressor **out, void *workspace,
@@ -322,7 +341,7 @@ artpack_error artpack_decompressor_init(artpack_decompressor **out, void *worksp
     AP_RETURN_IF(window_log_max < 10 || window_log_max > ARTPACK_WINDOW_LOG_MAX, ARTPACK_E_PARAM);
     AP_RETURN_IF(workspace_size < (codec == ARTPACK_CODEC_CM /* ap_cm_dec_init checks */
                                        ? AP_ALIGN16(sizeof *d)
-                                       : artpack_decompressor_workspace_size(codec)),
+                                       : ap_decompressor_min_size(codec)),
                  ARTPACK_E_WORKSPACE_TOO_SMALL);
     AP_RETURN_IF(dict != NULL && (dict->data == NULL || dict->size == 0), ARTPACK_E_DICT);
     d = (artpack_decompressor *)(void *)ws;
@@ -333,6 +352,21 @@ artpack_error artpack_decompressor_init(artpack_decompressor **out, void *worksp
         d->dec.dict = *dict;
         d->dec.has_dict = 1;
     }
+#if AP_WORDS_TABLE
+    /* the word table, when there is room for it and the list is one
+     * ap_words_find finds in the dictionary (its 16-byte trailer after it) */
+    if (dict != NULL && dict->words != NULL && ap_has_words_table(codec) &&
+        workspace_size >= artpack_decompressor_workspace_size(codec)) {
+        const unsigned char *list;
+        size_t list_size;
+        if (ap_words_find(dict->data, dict->size, &list, &list_size) == ARTPACK_OK &&
+            list == dict->words && list_size == dict->words_size) {
+            uint32_t *tab = (uint32_t *)(void *)(ws + AP_ALIGN16(ap_decompressor_min_size(codec)));
+            ap_words_table(list, tab);
+            d->words_table = tab;
+        }
+    }
+#endif
     if (codec == ARTPACK_CODEC_ZSTD) { /* its back-end after the decompressor */
         AP_TRY(ap_zstd_dec_init(&d->dec, ws + AP_ALIGN16(sizeof *d), 1, window_log_max));
         if (dict != NULL) AP_TRY(ap_zstd_dec_dict(&d->dec));
@@ -425,6 +459,12 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
                                d->cm_size, (unsigned char *)dst, info.content_size, p, payload));
     else
         AP_TRY(ap_frame_plain(&info, &d->dec.dict, at, size, p, payload));
+#if AP_WORDS_TABLE
+    if (info.words && d->words_table != NULL)
+        AP_TRY(ap_words_expand_table(d->dec.dict.words, d->words_table, (unsigned char *)dst,
+                                     info.content_size, size));
+    else
+#endif
     if (info.words)
         AP_TRY(ap_words_expand(d->dec.dict.words, (unsigned char *)dst, info.content_size, size));
     return ap_frame_check(&info, dst, p, payload, written);

@@ -39,6 +39,29 @@ artpack_error ap_words_find(const unsigned char *d, size_t size, const unsigned 
 artpack_error ap_words_expand(const unsigned char *list, unsigned char *buf, size_t size,
                               size_t tsize);
 
+/* ---- the table-driven inverse: host builds (ARTPACK_WORDS_NO_TABLE leaves
+ * it out: the device images, where ap_words_expand alone is smaller) ---- */
+#ifdef ARTPACK_WORDS_NO_TABLE
+#define AP_WORDS_TABLE 0
+#else
+#define AP_WORDS_TABLE 1
+#endif
+/* one entry per code: 256 one-byte, 8 x 256 after a prefix */
+#define AP_WORDS_TABLE_ENTRIES 2304u
+#define AP_WORDS_TABLE_SIZE (AP_WORDS_TABLE_ENTRIES * 4u)
+
+#if AP_WORDS_TABLE
+/* Fills tab (AP_WORDS_TABLE_ENTRIES) for list, once. */
+void ap_words_table(const unsigned char *list, uint32_t *tab);
+
+/* ap_words_expand with tab (ap_words_table's for list): the same result for
+ * every input (the same bytes, or ARTPACK_E_WORDS), several times faster.
+ * list must be one ap_words_find found: it reads up to 16 bytes past a
+ * word, which the trailer after the list makes safe. Allocates nothing. */
+artpack_error ap_words_expand_table(const unsigned char *list, const uint32_t *tab,
+                                    unsigned char *buf, size_t size, size_t tsize);
+#endif
+
 #ifndef ARTPACK_NO_ALLOC
 /* ---- encoder and training (words_enc.c) ---- */
 typedef struct ap_words_enc ap_words_enc;

@@ -21,7 +21,8 @@ EMB_SRC   = $(EMB)/src
 ARM_FLAGS = -mcpu=cortex-m4 -mthumb -mfloat-abi=soft -Os -flto -ffunction-sections -fdata-sections \
             -fno-common -g0 -ffreestanding -fno-tree-loop-distribute-patterns
 ARM_INC   = -Iinclude -Iembedded -I$(EMB_SRC)/zstd/lib -I$(EMB_SRC)/zstd/lib/common -I$(EMB_SRC)/lz4/lib
-ART_FLAGS = -std=c99 -Wall -Wextra -Wpedantic -Werror -DARTPACK_NO_ALLOC -DARTPACK_NO_CANONICAL_CHECKS
+ART_FLAGS = -std=c99 -Wall -Wextra -Wpedantic -Werror -DARTPACK_NO_ALLOC -DARTPACK_NO_CANONICAL_CHECKS \
+            -DARTPACK_WORDS_NO_TABLE
 # zstd's decoder, made small (its own documented size options)
 ZSTD_DEFS = -DZSTD_LEGACY_SUPPORT=0 -DHUF_FORCE_DECOMPRESS_X1 -DZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT \
             -DZSTD_STRIP_ERROR_STRINGS -DZSTD_NO_INLINE -DZSTD_DECODER_INTERNAL_BUFFER=1024 \

@@ -632,10 +632,21 @@ ARTPACK_API artpack_error artpack_frame_info_get(artpack_frame_info *dst, const 
 /* Decompression allocates nothing: it runs in a workspace the caller gives,
  * with the dictionary referenced in place. A zstd decompressor's workspace
  * holds zstd's DCtx and a by-reference DDict (entropy tables only); LZ4 needs
- * only a small struct. The macro is a bound valid for the zstd version this
- * library was tested with (1.5.x); the function gives the exact figure. */
+ * only a small struct. ZSTD and LZ4 workspaces also hold the word table
+ * (ARTPACK_DECOMPRESSOR_WORDS_TABLE_SIZE), made from the dictionary's word
+ * list at init: it maps each code to its word, which makes word-transformed
+ * frames decode several times faster. A workspace that many bytes smaller
+ * works too, without the table (slower). A library built with
+ * ARTPACK_WORDS_NO_TABLE (devices; define it for your code too) has none.
+ * The macro is a bound valid for the zstd version this library was tested
+ * with (1.5.x); the function gives the exact figure. */
+#ifdef ARTPACK_WORDS_NO_TABLE
+#define ARTPACK_DECOMPRESSOR_WORDS_TABLE_SIZE ((size_t)0)
+#else
+#define ARTPACK_DECOMPRESSOR_WORDS_TABLE_SIZE ((size_t)9232)
+#endif
 #define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD ((size_t)160 * 1024)
-#define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_LZ4 ((size_t)256)
+#define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_LZ4 ((size_t)256 + ARTPACK_DECOMPRESSOR_WORDS_TABLE_SIZE)
 /* CM at the default level: the model's state, its primed copy, the priming
  * text (artpack_cm_workspace_size for other levels) */
 #define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_CM ((size_t)16 * 1024 * 1024)
@@ -651,7 +662,9 @@ typedef struct artpack_decompressor artpack_decompressor;
 
 /** Exact workspace bytes for a decompressor of codec (ZSTD also decodes LZ4
  *  and stored frames; LZ4 and STORED decode LZ4 and stored frames; CM, at
- *  the default level, CM, LZ4 and stored frames). */
+ *  the default level, CM, LZ4 and stored frames). For ZSTD and LZ4 this
+ *  includes ARTPACK_DECOMPRESSOR_WORDS_TABLE_SIZE for the word table, which
+ *  artpack_decompressor_init leaves out when the workspace is smaller. */
 ARTPACK_API size_t artpack_decompressor_workspace_size(artpack_codec codec);
 /** Exact workspace bytes for a CM decompressor of a model of level 1..9
  *  (0: the default); 0 for a level out of range. */
