@@ -4,6 +4,7 @@
  * salvage use is left out of the decode-only build (ARTPACK_NO_ALLOC). */
 #include <string.h>
 
+#include "backend.h" /* AP_HAS_CM */
 #include "bundle_format.h"
 
 #define AP_BUNDLE_MAGIC 0x424B5041u /* "APKB" */
@@ -40,7 +41,7 @@ artpack_error ap_header_read(const unsigned char chunk[AP_HEADER_CHUNK], ap_bund
                      ap_le32(p) != AP_BUNDLE_MAGIC ||
                      ap_le32(p + 20) != ap_bundle_checksum(p, 20),
                  ARTPACK_E_BUNDLE);
-    AP_RETURN_IF((p[4] != AP_BUNDLE_VERSION && p[4] != 2) || p[5] > ARTPACK_CODEC_LZ4 ||
+    AP_RETURN_IF((p[4] != AP_BUNDLE_VERSION && p[4] != 2) || p[5] > (AP_HAS_CM ? ARTPACK_CODEC_CM : ARTPACK_CODEC_LZ4) ||
                      (p[6] & ~(AP_FLAG_EMBEDDED | AP_FLAGS_COLUMNS_READ)) != 0 ||
                      (AP_HAS_COLUMNS && p[4] == 2 && (p[6] & AP_FLAG_COLUMNS) != 0) ||
                      ap_le32(p + 16) != 0,
@@ -53,6 +54,11 @@ artpack_error ap_header_read(const unsigned char chunk[AP_HEADER_CHUNK], ap_bund
     h->block_size = ap_le32(p + 12);
     AP_RETURN_IF(h->dict_embedded && h->dict_id == 0, ARTPACK_E_BUNDLE);
     AP_RETURN_IF(h->block_size == 0 || h->block_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX,
+                 ARTPACK_E_BUNDLE);
+    /* CM: rows only, at the model's level (what sizes the reader's coder) */
+    AP_RETURN_IF(AP_HAS_CM && h->codec == ARTPACK_CODEC_CM &&
+                     ((p[6] & AP_FLAG_COLUMNS) != 0 || h->level < 1 ||
+                      h->level > ARTPACK_CM_LEVEL_MAX),
                  ARTPACK_E_BUNDLE);
     return ARTPACK_OK;
 }

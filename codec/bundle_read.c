@@ -115,6 +115,7 @@ struct artpack_bundle_reader {
     void *opaque;            /* read's */
     void *map_opaque;
     ap_dec dec;              /* the dictionary; zstd's state (blocks, embedded dictionary) */
+    artpack_decompressor *cm; /* CM blocks: a CM decompressor, primed with the model */
     unsigned char *buf;      /* the block buffer */
     size_t buf_size;
     unsigned char *rows;     /* columnar blocks: the records rebuilt (else buf) */
@@ -151,6 +152,8 @@ static size_t ap_buf_size(const artpack_bundle_info *info, int load_dict, int ma
     if (mapped) return content; /* blocks are decompressed from the map */
     if (AP_HAS_ZSTD && info->codec == ARTPACK_CODEC_ZSTD)
         n = ap_zstd_inplace_size(content);
+    else if (AP_HAS_CM && info->codec == ARTPACK_CODEC_CM)
+        n = content + frame; /* not in place: CM may read slower than it writes */
     else
         n = content + (frame >> 8) + 64; /* LZ4 in place, the frame's header and checksum */
     if (n < frame) n = frame;
@@ -162,10 +165,11 @@ static size_t ap_buf_size(const artpack_bundle_info *info, int load_dict, int ma
  * (buf_size bytes), for columnar blocks the rows rebuilt from them (the
  * largest block content), the marks (for most records), the zstd back-end (for
  * zstd blocks and to unpack an embedded dictionary), the embedded dictionary
- * (load: loaded from the bundle; never without zstd, which compresses it). */
+ * (load: loaded from the bundle; never without zstd, which compresses it),
+ * for CM blocks a CM decompressor at the bundle's level. */
 typedef struct ap_layout {
-    size_t buf, rows, marks, zstd, dict, end; /* offsets */
-    size_t buf_size, rows_size, most;
+    size_t buf, rows, marks, zstd, dict, cm, end; /* offsets */
+    size_t buf_size, rows_size, most, cm_size;
     int load;
 } ap_layout;
 
@@ -183,7 +187,12 @@ static size_t ap_layout_of(const artpack_bundle_info *info, int load_embedded_di
     l->marks = l->rows + AP_ALIGN16(l->rows_size);
     l->zstd = l->marks + AP_ALIGN16(ap_block_marks(l->most) * sizeof(uint32_t));
     l->dict = l->zstd + (info->codec == ARTPACK_CODEC_ZSTD || l->load ? ap_zstd_dec_size() : 0);
-    l->end = l->dict + (l->load ? AP_ALIGN16(info->dict_size) : 0);
+    l->cm = AP_ALIGN16(l->dict + (l->load ? info->dict_size : 0));
+    /* CM blocks: a CM decompressor at the bundle's level (the model's) */
+    l->cm_size = AP_HAS_CM && info->codec == ARTPACK_CODEC_CM
+                     ? AP_ALIGN16(artpack_cm_workspace_size(info->level))
+                     : 0;
+    l->end = l->cm + l->cm_size;
     return l->end;
 }
 
@@ -279,6 +288,12 @@ static artpack_error ap_reader_decoder(artpack_bundle_reader *r, unsigned char *
         r->dec.has_dict = 1;
     }
     if (r->dec.has_dict && codec == ARTPACK_CODEC_ZSTD) AP_TRY(ap_zstd_dec_dict(&r->dec));
+    /* CM: primed here, once (a fraction of a second); each block is then
+     * decoded from that state */
+    AP_RETURN_IF(!AP_HAS_CM && codec == ARTPACK_CODEC_CM, ARTPACK_E_CODEC_UNAVAILABLE);
+    if (AP_HAS_CM && codec == ARTPACK_CODEC_CM)
+        AP_TRY(artpack_decompressor_init(&r->cm, ws + l->cm, l->cm_size, ARTPACK_CODEC_CM,
+                                         r->dec.has_dict ? &r->dec.dict : NULL, 0));
     return ARTPACK_OK;
 }
 
@@ -380,8 +395,9 @@ static artpack_error ap_block_entry(artpack_bundle_reader *r, uint32_t i, ap_ent
 }
 
 /* Decompresses the stored block frame src[0..frame) into the block buffer:
- * zstd blocks are zstd frames (the zstd back-end), LZ4 and stored blocks
- * artpack frames in a chunk (frame.c, through their back-ends). */
+ * zstd blocks are zstd frames (the zstd back-end), CM, LZ4 and stored blocks
+ * artpack frames in a chunk (frame.c: CM through the reader's primed CM
+ * decompressor, the others through their back-ends). */
 static artpack_error ap_decode_block(artpack_bundle_reader *r, const unsigned char *src,
                                      size_t frame, size_t *content) {
     artpack_error err;
@@ -399,8 +415,17 @@ static artpack_error ap_decode_block(artpack_bundle_reader *r, const unsigned ch
     }
     AP_RETURN_IF(ap_le32(src) != AP_CHUNK_BLOCK || ap_le32(src + 4) != frame - 8, ARTPACK_E_BLOCK);
     /* a block's frame has a checksum; content over the maximum: DST_TOO_SMALL */
-    err = ap_frame_decode_plain(r->dec.has_dict ? &r->dec.dict : NULL, r->buf,
-                                r->info.max_block_content, src + 8, frame - 8, content);
+    if (AP_HAS_CM && r->cm != NULL) { /* CM, LZ4 or stored frames, with a checksum */
+        artpack_frame_info fi;
+        AP_RETURN_IF(artpack_frame_info_get(&fi, src + 8, frame - 8) != ARTPACK_OK ||
+                         !fi.has_checksum,
+                     ARTPACK_E_BLOCK);
+        err = artpack_frame_decompress(r->cm, r->buf, r->info.max_block_content, src + 8,
+                                       frame - 8, content);
+    } else {
+        err = ap_frame_decode_plain(r->dec.has_dict ? &r->dec.dict : NULL, r->buf,
+                                    r->info.max_block_content, src + 8, frame - 8, content);
+    }
     AP_RETURN_IF(err == ARTPACK_E_WRONG_DICT || err == ARTPACK_E_NEED_DICT, err);
     AP_RETURN_IF(err != ARTPACK_OK, ARTPACK_E_BLOCK);
     return ARTPACK_OK;

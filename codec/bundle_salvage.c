@@ -3,7 +3,7 @@
  * that is whole and passes its checksum, and skip what is not (resyncing on
  * the next chunk magic). Host side: allocates through the allocator. zstd
  * blocks go through the zstd back-end (backend.h) in an allocated workspace,
- * LZ4 and stored blocks through a decompressor. */
+ * CM, LZ4 and stored blocks through a decompressor. */
 #include <string.h>
 
 #include "backend.h"
@@ -151,7 +151,7 @@ static artpack_error ap_try_zstd(ap_salvager *s, uint64_t pos, uint64_t *step) {
     return ARTPACK_OK;
 }
 
-/* An LZ4 or stored block chunk of chunk payload bytes at pos (as above). */
+/* A CM, LZ4 or stored block chunk of chunk payload bytes at pos (as above). */
 static artpack_error ap_try_block_chunk(ap_salvager *s, uint64_t pos, size_t chunk) {
     artpack_frame_info fi;
     size_t got;
@@ -216,9 +216,13 @@ static artpack_error ap_salvage_embedded_dict(ap_salvager *s) {
 
 /* The decoders: zstd's (in an allocated workspace), the dictionary (the
  * caller's, or the embedded one) with its tables, and a decompressor for LZ4
- * and stored blocks. */
+ * and stored blocks (CM too, primed, when the dictionary is a CM model or
+ * the header says CM). */
 static artpack_error ap_salvager_open(ap_salvager *s, const artpack_dict *dict) {
     size_t ws = ap_zstd_dec_size();
+    int cm = 0;
+    artpack_codec codec;
+    artpack_error e;
     s->zstd_ws = s->mem.alloc(s->mem.opaque, ws);
     AP_RETURN_IF(s->zstd_ws == NULL, ARTPACK_E_ALLOC);
     AP_TRY(ap_zstd_dec_init(&s->zstd, s->zstd_ws, 0, 0));
@@ -230,18 +234,29 @@ static artpack_error ap_salvager_open(ap_salvager *s, const artpack_dict *dict) 
     } else if (s->stats->dict_embedded) {
         AP_TRY(ap_salvage_embedded_dict(s));
     }
+    /* a CM model: CM blocks (the header's level when it has none) */
+    if (s->zstd.has_dict) cm = artpack_cm_model_level(&s->zstd.dict);
+    else if (s->stats->header_ok && s->stats->codec == ARTPACK_CODEC_CM) cm = s->stats->level;
     /* are its tables sound? The caller's dictionary must work; a damaged
      * embedded one only costs the blocks that need it */
-    if (s->zstd.has_dict && ap_zstd_dec_dict(&s->zstd) != ARTPACK_OK) {
+    if (s->zstd.has_dict && cm == 0 && ap_zstd_dec_dict(&s->zstd) != ARTPACK_OK) {
         AP_RETURN_IF(dict != NULL, ARTPACK_E_DICT);
         s->zstd.has_dict = 0;
     }
-    s->stats->dict_id_used = s->zstd.has_dict ? s->zstd.dict.id : 0;
-    ws = artpack_decompressor_workspace_size(ARTPACK_CODEC_LZ4);
+    /* LZ4 and stored blocks through an LZ4 decompressor; CM, LZ4 and
+     * stored ones through a CM decompressor (primed with the model) */
+    codec = cm != 0 ? ARTPACK_CODEC_CM : ARTPACK_CODEC_LZ4;
+    ws = cm != 0 ? artpack_cm_workspace_size(cm) : artpack_decompressor_workspace_size(codec);
     s->lz4_ws = s->mem.alloc(s->mem.opaque, ws);
     AP_RETURN_IF(s->lz4_ws == NULL, ARTPACK_E_ALLOC);
-    return artpack_decompressor_init(&s->dec, s->lz4_ws, ws, ARTPACK_CODEC_LZ4,
-                                     s->zstd.has_dict ? &s->zstd.dict : NULL, 0);
+    e = artpack_decompressor_init(&s->dec, s->lz4_ws, ws, codec,
+                                  s->zstd.has_dict ? &s->zstd.dict : NULL, 0);
+    if (e == ARTPACK_E_MODEL && dict == NULL) { /* a damaged embedded model: its blocks lost */
+        s->zstd.has_dict = 0;
+        e = artpack_decompressor_init(&s->dec, s->lz4_ws, ws, codec, NULL, 0);
+    }
+    s->stats->dict_id_used = s->zstd.has_dict ? s->zstd.dict.id : 0;
+    return e;
 }
 
 /* The chunk at pos: ARTPACK_OK and *step its size when it is whole (a block

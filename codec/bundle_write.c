@@ -218,7 +218,9 @@ static artpack_error ap_slot_setup(artpack_bundle_writer *w, unsigned i) {
         artpack_compress_params cp;
         memset(&cp, 0, sizeof cp);
         cp.codec = w->params.codec;
-        cp.level = w->params.codec == ARTPACK_CODEC_LZ4 ? w->params.level : 0;
+        cp.level = w->params.codec == ARTPACK_CODEC_LZ4 || w->params.codec == ARTPACK_CODEC_CM
+                       ? w->params.level
+                       : 0;
         cp.checksum = 1;
         cp.frame_dict_id = 0; /* the header names the dictionary */
         AP_TRY(artpack_compressor_create(&sl->comp, &cp, w->has_dict ? &w->dict : NULL, &w->mem));
@@ -323,8 +325,22 @@ static artpack_error ap_writer_new(artpack_bundle_writer **out, const artpack_bu
     *out = NULL;
     AP_RETURN_IF(mem == NULL || mem->alloc == NULL || mem->free == NULL, ARTPACK_E_NULL_ARG);
     p = *params;
-    if (p.block_size == 0) p.block_size = ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT;
-    AP_TRY(ap_check_level(p.codec, p.level, &p.level));
+    if (p.block_size == 0)
+        p.block_size = p.codec == ARTPACK_CODEC_CM ? ARTPACK_BUNDLE_BLOCK_SIZE_CM
+                                                   : ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT;
+    if (p.codec == ARTPACK_CODEC_CM) { /* the model's level; rows only */
+        int model = dict != NULL ? artpack_cm_model_level(dict) : 0;
+        AP_RETURN_IF(dict != NULL && model == 0, ARTPACK_E_MODEL);
+        AP_RETURN_IF(model != 0 && p.level != 0 && p.level != model, ARTPACK_E_MODEL_LEVEL);
+        if (p.level == 0) p.level = model != 0 ? model : ARTPACK_CM_LEVEL_DEFAULT;
+        AP_RETURN_IF(p.level < 1 || p.level > ARTPACK_CM_LEVEL_MAX || p.columns, ARTPACK_E_PARAM);
+    } else {
+        AP_TRY(ap_check_level(p.codec, p.level, &p.level));
+        /* a CM model is no dictionary for zstd or LZ4 */
+        AP_RETURN_IF(p.codec != ARTPACK_CODEC_STORED && dict != NULL &&
+                         artpack_cm_model_level(dict) != 0,
+                     ARTPACK_E_DICT);
+    }
     AP_RETURN_IF(p.block_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX, ARTPACK_E_PARAM);
     AP_RETURN_IF(dict != NULL && (dict->data == NULL || dict->size == 0 || dict->id == 0),
                  ARTPACK_E_DICT);

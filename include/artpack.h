@@ -862,6 +862,10 @@ ARTPACK_API artpack_error artpack_stream_next(artpack_stream_reader *r, const vo
 /* The default: get's median stays under 1 ms on zstd -19 columnar blocks
  * (make bench-bundle, docs/bench/bundle.md). */
 #define ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT ((size_t)960 * 1024)
+/* CM bundles (ARTPACK_CODEC_CM): blocks of a few articles, each block coded
+ * from the primed state (bbc: 0.94 x the bytes of one article per block, a
+ * get decodes ~16 KB; docs/bench/cm.md) */
+#define ARTPACK_BUNDLE_BLOCK_SIZE_CM ((size_t)16 * 1024)
 #define ARTPACK_BUNDLE_BLOCK_SIZE_MAX ((size_t)64 * 1024 * 1024)
 #define ARTPACK_BUNDLE_FOOTER_SIZE 32
 /* A block holds at most this many articles (the writer starts a new one

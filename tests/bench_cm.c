@@ -168,9 +168,153 @@ static result zstd_run(const corpus *c, const ZSTD_CDict *cd, const ZSTD_DDict *
 
 static double mbs(size_t bytes, double s) { return s > 0 ? (double)bytes / s / 1e6 : 0; }
 
+/* ---- bundles ---- */
+
+static int put(void *opaque, const void *p, size_t n) { return ap_buf_put((ap_buf *)opaque, p, n); }
+
+typedef struct mem_file {
+    const unsigned char *p;
+    size_t n;
+} mem_file;
+
+static int rd(void *opaque, uint64_t off, void *dst, size_t n) {
+    const mem_file *f = (const mem_file *)opaque;
+    if (off > f->n || n > f->n - off) return -1;
+    memcpy(dst, f->p + off, n);
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+#define GETS 300
+
+/* c as a bundle (codec, block bytes per block, the dictionary or model d
+ * named, not embedded; zstd: columns, level 19), every article read back and
+ * compared, then GETS random gets each from a block not loaded: one table
+ * row. */
+static void bundle_row(const char *name, const corpus *c, const artpack_dict *d,
+                       artpack_codec codec, size_t block, size_t peer) {
+    artpack_bundle_params p;
+    artpack_bundle_writer *w;
+    artpack_bundle_info info;
+    artpack_bundle_reader *rdr;
+    ap_buf out = {NULL, 0, 0};
+    mem_file f;
+    size_t i, ws;
+    void *mem;
+    double lat[GETS], t, open_s, enc_s;
+    uint32_t x = 12345;
+    char label[32];
+    memset(&p, 0, sizeof p);
+    p.codec = codec;
+    p.level = codec == ARTPACK_CODEC_ZSTD ? 19 : 0;
+    p.block_size = block;
+    p.columns = codec == ARTPACK_CODEC_ZSTD;
+    t = cpu_now();
+    if (artpack_bundle_writer_create(&w, &p, d, NULL, put, &out)) die("bundle writer");
+    for (i = 0; i < c->n; i++)
+        if (artpack_bundle_writer_add(w, c->records.data + c->rec_off[i], c->rec_len[i]))
+            die("bundle add");
+    if (artpack_bundle_writer_commit(w)) die("bundle commit");
+    artpack_bundle_writer_free(w);
+    enc_s = cpu_now() - t;
+    f.p = out.data;
+    f.n = out.len;
+    if (artpack_bundle_info_get(&info, rd, &f, out.len)) die("bundle info");
+    ws = artpack_bundle_reader_workspace_size(&info, 0);
+    mem = malloc(ws);
+    if (mem == NULL) die("out of memory");
+    t = cpu_now();
+    if (artpack_bundle_reader_open(&rdr, mem, ws, &info, d, rd, &f)) die("bundle open");
+    open_s = cpu_now() - t;
+    for (i = 0; i < c->n; i++) {
+        const void *rec;
+        size_t len;
+        if (artpack_bundle_get(rdr, i, &rec, &len) || len != c->rec_len[i] ||
+            memcmp(rec, c->records.data + c->rec_off[i], len) != 0)
+            die("%s: article %zu does not read back", name, i + 1);
+    }
+    for (i = 0; i < GETS; i++) {
+        const void *rec;
+        size_t len;
+        uint64_t n, other;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        n = x % c->n;
+        other = n + 1 < c->n ? c->n - 1 - n : 0; /* empty the block cache */
+        if (info.block_count > 1) (void)artpack_bundle_get(rdr, other, &rec, &len);
+        t = cpu_now();
+        if (artpack_bundle_get(rdr, n, &rec, &len)) die("get");
+        lat[i] = (cpu_now() - t) * 1e3;
+    }
+    qsort(lat, GETS, sizeof lat[0], cmp_double);
+    if (block == 1) snprintf(label, sizeof label, "1 article");
+    else snprintf(label, sizeof label, "%zu KB", block >> 10);
+    printf("| %s | %s | %llu | %zu | %.3f | %.2f | %.2f | %.2f | %.2f | %.1f MB |\n", name, label,
+           (unsigned long long)info.block_count, out.len, peer ? (double)out.len / (double)peer : 1.0,
+           mbs(c->json_bytes, enc_s), open_s, lat[GETS / 2], lat[GETS * 9 / 10], (double)ws / 1e6);
+    fflush(stdout);
+    free(mem);
+    ap_buf_free(&out);
+}
+
+/* bbc as bundles: zstd -19 (the peer: pack's layout and block size, the
+ * 110 KB record dictionary from reuters_financial) and CM with model m at
+ * block sizes from one article to 64 KB. */
+static void bundles(const corpus *bbc, const corpus *train, const artpack_dict *m, int level) {
+    static const size_t blocks[] = {1, 4096, 8192, 16384, 65536};
+    artpack_train_params p;
+    ap_buf zd = {NULL, 0, 0};
+    artpack_dict d;
+    size_t zn, i;
+    ap_buf out = {NULL, 0, 0};
+    artpack_bundle_params bp;
+    artpack_bundle_writer *w;
+    char name[64];
+    memset(&p, 0, sizeof p);
+    p.words = -1; /* as pack: no word list */
+    if (ap_buf_reserve(&zd, ARTPACK_DICT_SIZE_DEFAULT)) die("out of memory");
+    if (artpack_dict_train(zd.data, zd.cap, train->records.data, train->rec_len,
+                           (unsigned)train->n, &p, &zn) ||
+        artpack_dict_load(&d, zd.data, zn))
+        die("artpack_dict_train failed");
+    /* the peer's size first (for the ratios) */
+    memset(&bp, 0, sizeof bp);
+    bp.codec = ARTPACK_CODEC_ZSTD;
+    bp.level = 19;
+    bp.columns = 1;
+    if (artpack_bundle_writer_create(&w, &bp, &d, NULL, put, &out)) die("bundle writer");
+    for (i = 0; i < bbc->n; i++)
+        if (artpack_bundle_writer_add(w, bbc->records.data + bbc->rec_off[i], bbc->rec_len[i]))
+            die("bundle add");
+    if (artpack_bundle_writer_commit(w)) die("bundle commit");
+    artpack_bundle_writer_free(w);
+    printf("\nbbc.jsonl as a bundle (%zu articles, %zu B of JSON; the model or dictionary "
+           "named, not embedded); get: CPU ms of artpack_bundle_get of an article whose block is "
+           "not loaded, %d random ones; open: the reader's set-up (CM: priming).\n\n",
+           bbc->n, bbc->json_bytes, GETS);
+    printf("| bundle | block | blocks | bytes | x peer | pack MB/s | open s | get median ms | "
+           "get p90 ms | reader RAM |\n");
+    printf("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    bundle_row("peer: zstd -19, columns, 110 KB dict", bbc, &d, ARTPACK_CODEC_ZSTD,
+               ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT, out.len);
+    for (i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+        snprintf(name, sizeof name, "artpack cm -%d%s", level,
+                 blocks[i] == ARTPACK_BUNDLE_BLOCK_SIZE_CM ? " (default block)" : "");
+        bundle_row(name, bbc, m, ARTPACK_CODEC_CM, blocks[i], out.len);
+    }
+    ap_buf_free(&out);
+    ap_buf_free(&zd);
+}
+
 int main(int argc, char **argv) {
     static const int def_levels[] = {1, 3, 5, 7, 9};
-    int levels[16], nlev = 0, k;
+    int levels[16], nlev = 0, k, bundle_level;
+    ap_buf bundle_model = {NULL, 0, 0};
     corpus train, bbc, reu;
     ap_buf lines = {NULL, 0, 0}, zd = {NULL, 0, 0};
     size_t i, zn;
@@ -182,6 +326,11 @@ int main(int argc, char **argv) {
     for (k = 2; k < argc && nlev < 16; k++) levels[nlev++] = atoi(argv[k]);
     if (nlev == 0)
         for (k = 0; k < 5; k++) levels[nlev++] = def_levels[k];
+    /* the bundle rows: at the default level when it is measured, else the
+     * last one */
+    bundle_level = levels[nlev - 1];
+    for (k = 0; k < nlev; k++)
+        if (levels[k] == ARTPACK_CM_LEVEL_DEFAULT) bundle_level = levels[k];
     load(&train, argv[1], "reuters_financial.jsonl");
     load(&bbc, argv[1], "bbc.jsonl");
     load(&reu, argv[1], "reuters21578.jsonl");
@@ -229,6 +378,7 @@ int main(int argc, char **argv) {
                              (unsigned)train.n, &p, &mn))
             die("artpack_cm_train failed");
         t = cpu_now() - t;
+        model.len = mn;
         if (artpack_dict_load(&d, model.data, mn)) die("the model does not load");
         memset(&cp, 0, sizeof cp); /* what artpack encode --cm -D MODEL uses */
         cp.codec = ARTPACK_CODEC_CM;
@@ -254,7 +404,14 @@ int main(int argc, char **argv) {
         }
         artpack_compressor_free(comp);
         free(wsp);
-        ap_buf_free(&model);
+        if (levels[k] == bundle_level) bundle_model = model;
+        else ap_buf_free(&model);
+    }
+    if (bundle_model.data != NULL) {
+        artpack_dict d;
+        if (artpack_dict_load(&d, bundle_model.data, bundle_model.len)) die("model");
+        bundles(&bbc, &train, &d, bundle_level);
+        ap_buf_free(&bundle_model);
     }
     ZSTD_freeCDict(cd);
     ZSTD_freeDDict(dd);

@@ -35,7 +35,8 @@ static int ap_fd_read(void *opaque, uint64_t off, void *dst, size_t size) {
 
 static const char *ap_codec_name(artpack_codec c) {
     return c == ARTPACK_CODEC_ZSTD ? "zstd" : c == ARTPACK_CODEC_LZ4 ? "lz4"
-                                  : c == ARTPACK_CODEC_STORED ? "stored" : "unknown";
+                                  : c == ARTPACK_CODEC_STORED ? "stored"
+                                  : c == ARTPACK_CODEC_CM ? "cm" : "unknown";
 }
 
 static void ap_report(const char *what, const char *path, artpack_error e) {
@@ -465,10 +466,6 @@ int ap_cmd_pack(const ap_options *o) {
     int auto_dict = !o->dict_path && !o->train_dict && !o->no_dict &&
                     o->codec == ARTPACK_CODEC_ZSTD;
     memset(&recs, 0, sizeof recs);
-    if (o->codec == ARTPACK_CODEC_CM) { /* the bundle writer has no CM blocks yet */
-        ap_usage_error("%s", "bundles of CM articles are not supported yet: use encode --cm");
-        return 1;
-    }
     ap_dup_init(&dc, o, ap_record_list_add, &recs, NULL);
     memset(&ap, 0, sizeof ap);
     if (o->dict_path && o->train_dict) {
