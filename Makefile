@@ -55,6 +55,7 @@ CLI_SRC   = tools/artpack.c tools/bundle_cmd.c tools/dupcheck.c tools/spool.c to
 CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
 TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_bundle_damage test_bundle_errors test_api_errors test_device test_stream test_cm \
+            test_bundle_cm \
             test_words test_words_table test_bundle_scale
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 

@@ -422,6 +422,9 @@ static artpack_error ap_decode_block(artpack_bundle_reader *r, const unsigned ch
                      ARTPACK_E_BLOCK);
         err = artpack_frame_decompress(r->cm, r->buf, r->info.max_block_content, src + 8,
                                        frame - 8, content);
+        /* the model was checked at open: a frame that disagrees is damaged */
+        AP_RETURN_IF(err != ARTPACK_OK, ARTPACK_E_BLOCK);
+        return ARTPACK_OK;
     } else {
         err = ap_frame_decode_plain(r->dec.has_dict ? &r->dec.dict : NULL, r->buf,
                                     r->info.max_block_content, src + 8, frame - 8, content);

@@ -794,6 +794,32 @@ if [ -z "$WRAP" ]; then
     [ "$sigbad" = 0 ] && ok
 fi
 
+# ---- CM bundles: pack --cm -D MODEL and every bundle command on them ----
+run ap train --cm -1 --size 8K -o "$t/m.cm" "$t/train.jsonl"; expect_rc 0 "train --cm -1"
+head -n 30 "$t/test.jsonl" >"$t/cm1.jsonl"; tail -n +31 "$t/test.jsonl" >"$t/cm2.jsonl"
+ap pack --stored -o "$t/cm-ref.apb" "$t/test.jsonl" 2>/dev/null && ap unpack -o "$t/cm-ref.out" "$t/cm-ref.apb" 2>/dev/null
+run ap pack --cm -D "$t/m.cm" -o "$t/cm.apb" "$t/cm1.jsonl"; expect_rc 0 "pack --cm -D MODEL"
+run ap append -D "$t/m.cm" "$t/cm.apb" "$t/cm2.jsonl"; expect_rc 0 "append to a CM bundle"
+run ap unpack -D "$t/m.cm" -o "$t/cm.out" "$t/cm.apb"; expect_rc 0 "unpack of a CM bundle"
+cmp -s "$t/cm.out" "$t/cm-ref.out" && ok || bad "pack --cm + append, unpack: the articles as packed"
+run ap info "$t/cm.apb"; grep -q "^codec: *cm" "$t/out.txt" && grep -q "^level: *1" "$t/out.txt" && grep -q "^block_size: *16384" "$t/out.txt" && ok || bad "info of a CM bundle: codec cm, the model's level, 16 KB blocks: $(cat "$t/out.txt")"
+run ap verify -D "$t/m.cm" "$t/cm.apb"; expect_rc 0 "verify of a CM bundle"
+run ap get -D "$t/m.cm" "$t/cm.apb" 40; expect_rc 0 "get of a CM bundle"
+sed -n 41p "$t/cm-ref.out" | cmp -s - "$t/out.txt" && ok || bad "get 40 of a CM bundle"
+run ap ls -D "$t/m.cm" "$t/cm.apb"; expect_rc 0 "ls of a CM bundle"
+run ap pack --cm -D "$t/m.cm" --embed-dict -o "$t/cm-e.apb" "$t/cm1.jsonl"; expect_rc 0 "pack --cm --embed-dict"
+run ap merge -o "$t/cm-m.apb" "$t/cm-e.apb" "$t/cm.apb"; expect_rc 1 "merge of CM bundles with the model embedded in one only"
+run ap pack --cm -D "$t/m.cm" -o "$t/cm2.apb" "$t/cm2.jsonl"; expect_rc 0 "pack --cm of the rest"
+run ap pack --cm -D "$t/m.cm" -o "$t/cm1.apb" "$t/cm1.jsonl"; expect_rc 0 "pack --cm of the first part"
+run ap merge -D "$t/m.cm" -o "$t/cm-m.apb" "$t/cm1.apb" "$t/cm2.apb"; expect_rc 0 "merge of CM bundles"
+ap unpack -D "$t/m.cm" "$t/cm-m.apb" 2>/dev/null | cmp -s - "$t/cm-ref.out" && ok || bad "merge of CM bundles: the articles"
+run ap recover -o "$t/cm-r.apb" "$t/cm-e.apb"; expect_rc 0 "recover of a CM bundle (embedded model)"
+ap unpack "$t/cm-r.apb" 2>/dev/null | cmp -s - "$(head -n 30 "$t/cm-ref.out" >"$t/cm-ref1.out"; echo "$t/cm-ref1.out")" && ok || bad "recover of a CM bundle: the articles"
+run ap pack --cm -D "$t/d.dict" -o "$t/x.apb" "$t/cm1.jsonl"; expect_rc 1 "pack --cm with a zstd dictionary"; expect_err "ARTPACK_E_MODEL" "pack --cm with a zstd dictionary: not a model"
+run ap pack --cm -2 -D "$t/m.cm" -o "$t/x.apb" "$t/cm1.jsonl"; expect_rc 1 "pack --cm at another level than the model's"; expect_err "ARTPACK_E_MODEL_LEVEL" "pack --cm -2 with a level-1 model named"
+run ap pack -D "$t/m.cm" -o "$t/x.apb" "$t/cm1.jsonl"; expect_rc 1 "pack (zstd) with a CM model"
+run ap get "$t/cm.apb" 1; expect_rc 1 "get of a CM bundle without its model"; expect_err "ARTPACK_E_NEED_DICT" "get without the model named"
+
 # ---- every exit status is 0 or 1, whatever the bytes ----
 rounds=200; [ -n "$WRAP" ] && rounds=40 # slow under valgrind
 for i in $(seq 1 "$rounds"); do

@@ -1208,7 +1208,8 @@ static const ap_option_def ap_option_table[] = {
      "context mixing, primed by a CM model (-D, from train --cm): the\n"
      "smallest output, slow (about 1 MB/s); -1 ... -9 trade RAM for ratio\n"
      "(default -5; a model's level is its frames' level); RAM to decode:\n"
-     "-1 5.1 MB, -3 7.3 MB, -5 16.2 MB, -7 52 MB, -9 193 MB"},
+     "-1 5.1 MB, -3 7.3 MB, -5 16.2 MB, -7 52 MB, -9 193 MB; pack --cm\n"
+     "-D MODEL: blocks of a few articles, each coded from the primed state"},
     {AP_O_NO_CHECK, 0, "no-check", NULL, NULL, "leave out the 4-byte checksum of each article"},
     {AP_O_NO_WORDS, 0, "no-words", NULL, NULL,
      "encode: leave out the dictionary's word transform; train: learn\n"
@@ -1229,7 +1230,8 @@ static const ap_option_def ap_option_table[] = {
      "columnar by default: each field's values together, smaller; a\n"
      "reader rebuilds the records in a second block-sized buffer)"},
     {AP_O_BLOCK_SIZE, 0, "block-size", "SIZE", NULL,
-     "articles per block up to SIZE bytes (K, M; up to 64M); default 960K"},
+     "articles per block up to SIZE bytes (K, M; up to 64M); default 960K\n"
+     "(--cm: 16K, a few articles: a get decodes one block)"},
     {AP_O_UNIQUE, 0, "unique", NULL, NULL,
      "refuse an article whose id was read before, or (append) is in the "
      "bundle already; without it, an id read twice is a warning (append "
