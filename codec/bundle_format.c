@@ -74,7 +74,9 @@ artpack_error ap_dict_chunk_read(const unsigned char head[AP_DICT_CHUNK_HEAD], u
                  ARTPACK_E_BUNDLE);
     *dict_size = ap_le32(head + 8);
     *frame_size = (size_t)(payload - 4);
-    AP_RETURN_IF(*dict_size < ARTPACK_DICT_SIZE_MIN || *dict_size > ARTPACK_DICT_SIZE_MAX,
+    /* a zstd dictionary is 4 KB or more; a CM model may be smaller (its
+     * header: 20 bytes). What it holds is artpack_dict_load's to check. */
+    AP_RETURN_IF(*dict_size < AP_DICT_CHUNK_MIN || *dict_size > ARTPACK_DICT_SIZE_MAX,
                  ARTPACK_E_BUNDLE);
     return ARTPACK_OK;
 }

@@ -24,6 +24,7 @@
 #define AP_HEADER_PAYLOAD 24
 #define AP_HEADER_CHUNK (8 + AP_HEADER_PAYLOAD)
 #define AP_DICT_CHUNK_HEAD 12   /* magic, size, u32 dictionary size; then its zstd frame */
+#define AP_DICT_CHUNK_MIN 20    /* the smallest dictionary it holds: a CM model's header */
 #define AP_FOOTER_PAYLOAD 24
 #define AP_SEGMENT_HEAD 48      /* fixed part of an index segment's payload */
 #define AP_LIVE_ENTRY 24        /* u64 segment offset, u64 first article, u64 first block */
