@@ -2,8 +2,8 @@
  *
  * Input: byte 0 chooses the mode, the rest is its data.
  *   mode % 4 == 0  the rest is a frame for a decompressor primed with a valid
- *                  model (level 1, trained here on fuzz_dictgen.h's synthetic
- *                  articles); bits 2-3 of the mode: the destination (exact
+ *                  model (fuzz_dictgen.h's fz_cm_model: level 1, trained on
+ *                  the synthetic articles); bits 2-3 of the mode: the destination (exact
  *                  content size, one byte short, 64 B, 16 KB; at most 16 KB)
  *   mode % 4 == 1  the rest is a CM payload (level byte, coded bytes): a frame
  *                  of it is made here (bits 2-7 of the mode and the first two
@@ -22,25 +22,7 @@
  * (what a bundle reader relies on), or later round trips fail. */
 #include "fuzz_dictgen.h"
 
-static const artpack_dict *fz_model(void) {
-    static unsigned char model[1024];
-    static artpack_dict d;
-    static int ready;
-    if (!ready) {
-        const size_t *sizes;
-        const unsigned char *samples = fz_samples(&sizes);
-        artpack_train_params p;
-        size_t n = 0;
-        memset(&p, 0, sizeof p);
-        p.dict_size = sizeof model;
-        p.level = 1;
-        CHECK(artpack_cm_train(model, sizeof model, samples, sizes, FZ_SAMPLES, &p, &n) ==
-              ARTPACK_OK);
-        CHECK(artpack_dict_load(&d, model, n) == ARTPACK_OK);
-        ready = 1;
-    }
-    return &d;
-}
+#define fz_model fz_cm_model
 
 /* workspaces for level 2: [0] primed with fz_model, [1] unprimed, [2] for
  * the models of mode 2; made once */

@@ -12,7 +12,7 @@
 # record/: `artpack encode` of the same files, cut into raw records: the
 #          5-byte stream header "APKR\x01" and each varint length prefix
 #          stripped, one record per file.
-# frame/, bundle/: fuzz/seedgen.c (see below); dict/: a trained dictionary.
+# frame/, bundle/, cm/: fuzz/seedgen.c (see below); dict/: a trained dictionary.
 # Existing seed files (seed-*, edge-*, hand-*) are replaced; other files
 # (added by `make fuzz-merge`) are kept.
 set -eu
@@ -171,17 +171,19 @@ done
 python3 tests/make-articles.py 300 7 >"$tmp/synthetic.jsonl"
 "$ARTPACK" train -q -f --size 4K -o fuzz/corpus/dict/seed-synthetic-4k.dict "$tmp/synthetic.jsonl"
 
-# frame/ and bundle/: made by fuzz/seedgen.c (build/fuzz-seedgen; SEEDGEN=path
+# frame/, bundle/ and cm/: made by fuzz/seedgen.c (build/fuzz-seedgen; SEEDGEN=path
 # overrides) with the library and the fuzz targets' dictionary (fz_dict()),
 # so their checksums are the current ones. frame/: byte 0 = the mode of
 # fuzz/fuzz_frame.c, then a zstd, LZ4 or stored frame (with and without the
 # dictionary) of each fixture article; a few mode 64 (content round trips).
 # bundle/: byte 0 = 0 or 1 (the reader gets the dictionary) + a bundle of the
 # fixture articles (zstd, LZ4, stored; 1-4 KB blocks; dictionary, embedded
-# dictionary, two commits); byte 0 = 2 or 6 + a block-size byte + JSON Lines.
+# dictionary, two commits; CM with the targets' model); byte 0 = 2 or 6 + a
+# block-size byte + JSON Lines. cm/: fuzz/fuzz_cm.c's modes (the model, CM
+# frames and payloads of fixture articles, content).
 SEEDGEN=${SEEDGEN:-build/fuzz-seedgen}
 [ -x "$SEEDGEN" ] || { echo "make-seeds.sh: $SEEDGEN not found; run make build/fuzz-seedgen" >&2; exit 1; }
-mkdir -p fuzz/corpus/frame fuzz/corpus/bundle
-rm -f fuzz/corpus/frame/seed-* fuzz/corpus/bundle/seed-*
+mkdir -p fuzz/corpus/frame fuzz/corpus/bundle fuzz/corpus/cm
+rm -f fuzz/corpus/frame/seed-* fuzz/corpus/bundle/seed-* fuzz/corpus/cm/seed-* fuzz/corpus/cm/hand-*
 "$SEEDGEN" fuzz/corpus $fixtures
-echo "make-seeds.sh: frame/ $(ls fuzz/corpus/frame | wc -l) files, bundle/ $(ls fuzz/corpus/bundle | wc -l) files, dict/ $(ls fuzz/corpus/dict | wc -l) files"
+echo "make-seeds.sh: frame/ $(ls fuzz/corpus/frame | wc -l) files, bundle/ $(ls fuzz/corpus/bundle | wc -l) files, cm/ $(ls fuzz/corpus/cm | wc -l) files, dict/ $(ls fuzz/corpus/dict | wc -l) files"

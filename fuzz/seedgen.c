@@ -3,8 +3,8 @@
  *
  *   fuzz-seedgen OUTDIR FIXTURE.jsonl...
  *
- * writes OUTDIR/frame/seed-* and OUTDIR/bundle/seed-* (both folders must
- * exist). `make fuzz-seeds` runs it through fuzz/make-seeds.sh with OUTDIR =
+ * writes OUTDIR/frame/seed-*, OUTDIR/bundle/seed-* and OUTDIR/cm/seed-* (the
+ * folders must exist). `make fuzz-seeds` runs it through fuzz/make-seeds.sh with OUTDIR =
  * fuzz/corpus and the fixtures tests/data/seed.jsonl, tests/data/golden/...
  * (every .jsonl there, in `ls` order).
  * Deterministic: the same fixtures give the same bytes on every run. Frames
@@ -24,7 +24,13 @@
  *         without the dictionary, one with it embedded, two written in two
  *         commits (the appender: two index segments); each is read back and
  *         checked. And the JSON-mode seeds (byte 0 bit 1): byte 1 = block
- *         size / 64, the rest = JSON Lines (the fixtures' non-empty lines). */
+ *         size / 64, the rest = JSON Lines (the fixtures' non-empty lines).
+ *         CM bundles (level 1, fz_cm_model()) named, embedded, appended, and
+ *         unprimed.
+ * cm/     (input of fuzz_cm.c: byte 0 = mode) the model (mode 2); a few
+ *         fixture articles as content (mode 3), as CM frames with the model
+ *         (mode 0, and 4: a destination one byte short) and as payloads
+ *         after their content size (mode 5 with the model, 1 unprimed). */
 #include "fuzz_dictgen.h"
 #include "../codec/bundle_format.h"
 
@@ -47,7 +53,7 @@ static size_t json_line_ends[MAX_RECORDS];
 static size_t json_line_count;
 
 static const char *out_dir;
-static size_t files_written[2], bytes_written[2];
+static size_t files_written[3], bytes_written[3];
 
 static uint64_t dec_ws[(ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD + 7) / 8];
 
@@ -63,11 +69,11 @@ static void check(artpack_error e, const char *what) {
 /* Writes OUTDIR/folder/name = prefix[0..np) + data[0..n). */
 static void put_file(int which, const char *name, const unsigned char *prefix, size_t np,
                      const unsigned char *data, size_t n, size_t max) {
-    static const char *const folders[2] = {"frame", "bundle"};
+    static const char *const folders[3] = {"frame", "bundle", "cm"};
     char path[1024];
     FILE *f;
-    static char names[2][64][96];
-    static size_t name_count[2];
+    static char names[3][64][96];
+    static size_t name_count[3];
     size_t i;
     if (np + n > max) die("seed too large", name);
     if (strlen(name) >= sizeof names[0][0] || name_count[which] == 64) die("bad seed name", name);
@@ -341,7 +347,7 @@ static void bundle_seed(const char *name, artpack_codec codec, int level, size_t
     ap_buf out = {NULL, 0, 0};
     artpack_bundle_params p;
     artpack_bundle_writer *w = NULL;
-    const artpack_dict *dict = with_dict ? fz_dict() : NULL;
+    const artpack_dict *dict = !with_dict ? NULL : codec == ARTPACK_CODEC_CM ? fz_cm_model() : fz_dict();
     size_t i, first = split ? split : all_count, first_end;
     unsigned char mode = (unsigned char)(reader_dict ? 1 : 0);
     memset(&p, 0, sizeof p);
@@ -367,13 +373,15 @@ static void bundle_seed(const char *name, artpack_codec codec, int level, size_t
         check(artpack_bundle_writer_commit(w), name);
         artpack_bundle_writer_free(w);
     }
-    check_bundle(name, &out, reader_dict ? fz_dict() : NULL, split ? first_end : 0);
+    check_bundle(name, &out, !reader_dict ? NULL : codec == ARTPACK_CODEC_CM ? fz_cm_model() : fz_dict(),
+                 split ? first_end : 0);
     put_file(1, name, &mode, 1, out.data, out.len, BUNDLE_SEED_MAX);
     ap_buf_free(&out);
 }
 
 static void bundle_seeds(void) {
-    const artpack_codec Z = ARTPACK_CODEC_ZSTD, L = ARTPACK_CODEC_LZ4, S = ARTPACK_CODEC_STORED;
+    const artpack_codec Z = ARTPACK_CODEC_ZSTD, L = ARTPACK_CODEC_LZ4, S = ARTPACK_CODEC_STORED,
+                        C = ARTPACK_CODEC_CM;
     static const unsigned char json_zstd[2] = {2, 16}, json_lz4[2] = {6, 1}, json_cols[2] = {10, 16};
     bundle_seed("seed-zstd-1k", Z, 3, 1024, 0, 0, 0, 0, 0);
     bundle_seed("seed-zstd-dict-2k", Z, 19, 2048, 1, 0, 0, 1, 0);
@@ -386,6 +394,11 @@ static void bundle_seeds(void) {
     bundle_seed("seed-stored-1k", S, 0, 1024, 0, 0, 0, 0, 0);
     bundle_seed("seed-appended-zstd-dict-1k", Z, 3, 1024, 1, 0, all_count / 2, 1, 0);
     bundle_seed("seed-appended-lz4-2k", L, 9, 2048, 0, 0, all_count / 2, 0, 0);
+    /* CM (level 1, fz_cm_model: the reader gets it with byte 0 bit 0) */
+    bundle_seed("seed-cm-model-2k", C, 0, 2048, 1, 0, 0, 1, 0);
+    bundle_seed("seed-cm-embedded-4k", C, 0, 4096, 1, 1, 0, 0, 0);
+    bundle_seed("seed-appended-cm-model-1k", C, 0, 1024, 1, 0, all_count / 2, 1, 0);
+    bundle_seed("seed-cm-unprimed-1k", C, 1, 1024, 0, 0, 0, 0, 0);
     /* JSON mode: zstd with 1025-byte blocks (byte 1 = 16) over every line;
      * LZ4 with 65-byte blocks (byte 1 = 1) over the first three */
     put_file(1, "seed-json-zstd", json_zstd, 2, json_lines.data, json_lines.len, BUNDLE_SEED_MAX);
@@ -417,12 +430,101 @@ static void bundle_seeds(void) {
     }
 }
 
+/* ---- CM seeds (input of fuzz_cm.c: byte 0 = mode) ---- */
+
+/* A CM frame of content with fz_cm_model (model) or unprimed at level 1,
+ * checked to decode; returns its size in frame (cap bytes). */
+static size_t cm_frame(const unsigned char *content, size_t n, int model, int checksum,
+                       unsigned char *frame, size_t cap, const char *label) {
+    artpack_compress_params p;
+    artpack_compressor *c = NULL;
+    artpack_decompressor *d = NULL;
+    size_t w = 0, got = 0, ws = artpack_cm_workspace_size(1);
+    void *mem = malloc(ws);
+    unsigned char *out = (unsigned char *)malloc(n + 1);
+    if (mem == NULL || out == NULL) die("out of memory", NULL);
+    memset(&p, 0, sizeof p);
+    p.codec = ARTPACK_CODEC_CM;
+    p.level = model ? 0 : 1;
+    p.checksum = checksum;
+    p.frame_dict_id = 1;
+    check(artpack_compressor_create(&c, &p, model ? fz_cm_model() : NULL, NULL), label);
+    check(artpack_frame_compress(c, frame, cap, content, n, &w), label);
+    artpack_compressor_free(c);
+    check(artpack_decompressor_init(&d, mem, ws, ARTPACK_CODEC_CM, model ? fz_cm_model() : NULL, 0),
+          label);
+    check(artpack_frame_decompress(d, out, n, frame, w, &got), label);
+    if (got != n || (n && memcmp(out, content, n) != 0)) die("round trip differs", label);
+    free(mem);
+    free(out);
+    return w;
+}
+
+static void cm_seeds(void) {
+    const seed_record *seed = find_record("seed-01");
+    unsigned char frame[ARTPACK_FRAME_BOUND(4096)], m;
+    size_t u, w, done = 0;
+    char name[128];
+    artpack_frame_info info;
+    /* mode 2: the model itself */
+    m = 2;
+    put_file(2, "seed-model", &m, 1, (const unsigned char *)fz_cm_model()->data,
+             fz_cm_model()->size, FRAME_SEED_MAX);
+    for (u = 0; u < uniq_count && done < 4; u++) {
+        const seed_record *r = uniq[u];
+        if (r->n > 4096 || r->n < 40) continue;
+        /* mode 3: content round trips */
+        m = 3;
+        snprintf(name, sizeof name, "seed-content-%s", r->name);
+        put_file(2, name, &m, 1, r->p, r->n, FRAME_SEED_MAX);
+        /* mode 0: a frame for the primed decompressor, the exact destination;
+         * mode 4: one byte short */
+        w = cm_frame(r->p, r->n, 1, 1, frame, sizeof frame, r->name);
+        check(artpack_frame_info_get(&info, frame, w), r->name);
+        if (info.codec != ARTPACK_CODEC_CM) continue; /* stored: not what this target is for */
+        m = 0;
+        snprintf(name, sizeof name, "seed-frame-%s", r->name);
+        put_file(2, name, &m, 1, frame, w, FRAME_SEED_MAX);
+        if (done == 0) {
+            m = 4;
+            snprintf(name, sizeof name, "seed-frame-short-%s", r->name);
+            put_file(2, name, &m, 1, frame, w, FRAME_SEED_MAX);
+        }
+        /* mode 5: the payload (with the model, no checksum) after the
+         * content size in two bytes */
+        if (r->n < 0x4000) {
+            unsigned char head[3];
+            w = cm_frame(r->p, r->n, 1, 0, frame, sizeof frame, r->name);
+            check(artpack_frame_info_get(&info, frame, w), r->name);
+            head[0] = 5;
+            head[1] = (unsigned char)r->n;
+            head[2] = (unsigned char)(r->n >> 8);
+            snprintf(name, sizeof name, "seed-payload-%s", r->name);
+            put_file(2, name, head, 3, frame + info.header_size, w - info.header_size,
+                     FRAME_SEED_MAX);
+        }
+        done++;
+    }
+    if (seed != NULL && seed->n <= 4096) { /* an unprimed frame (mode 1 takes it: no model) */
+        unsigned char head[3];
+        w = cm_frame(seed->p, seed->n, 0, 0, frame, sizeof frame, "seed-01");
+        check(artpack_frame_info_get(&info, frame, w), "seed-01");
+        if (info.codec == ARTPACK_CODEC_CM) {
+            head[0] = 1;
+            head[1] = (unsigned char)seed->n;
+            head[2] = (unsigned char)(seed->n >> 8);
+            put_file(2, "seed-payload-unprimed", head, 3, frame + info.header_size,
+                     w - info.header_size, FRAME_SEED_MAX);
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     size_t k;
     int i;
     if (argc < 3) {
         fprintf(stderr, "usage: %s OUTDIR FIXTURE.jsonl...\n"
-                        "writes OUTDIR/frame/seed-* and OUTDIR/bundle/seed-*\n",
+                        "writes OUTDIR/frame/seed-*, OUTDIR/bundle/seed-*, OUTDIR/cm/seed-*\n",
                 argv[0]);
         return 2;
     }
@@ -431,9 +533,12 @@ int main(int argc, char **argv) {
     if (all_count < 4 || json_line_count == 0) die("too few fixture articles", NULL);
     frame_seeds();
     bundle_seeds();
+    cm_seeds();
     for (k = 0; k < all_count; k++) free(all_recs[k].p);
     ap_buf_free(&json_lines);
-    printf("seedgen: %s/frame: %zu seeds, %zu bytes; %s/bundle: %zu seeds, %zu bytes\n", out_dir,
-           files_written[0], bytes_written[0], out_dir, files_written[1], bytes_written[1]);
+    printf("seedgen: %s/frame: %zu seeds, %zu bytes; %s/bundle: %zu seeds, %zu bytes; %s/cm: "
+           "%zu seeds, %zu bytes\n",
+           out_dir, files_written[0], bytes_written[0], out_dir, files_written[1],
+           bytes_written[1], out_dir, files_written[2], bytes_written[2]);
     return 0;
 }

@@ -380,7 +380,7 @@ static void test_errors_params(void **state) {
         assert_null(w);                                                                      \
         assert_int_equal(m.calls, 0); /* nothing written */                                  \
     } while (0)
-    p = params_of((artpack_codec)3, 0, 0);
+    p = params_of((artpack_codec)4, 0, 0); /* 3 is CM (test_bundle_cm.c) */
     CREATE_ERR(&p, NULL, ARTPACK_E_PARAM);
     p = params_of((artpack_codec)-1, 0, 0);
     CREATE_ERR(&p, NULL, ARTPACK_E_PARAM);
