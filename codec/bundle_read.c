@@ -187,11 +187,12 @@ static size_t ap_layout_of(const artpack_bundle_info *info, int load_embedded_di
     l->marks = l->rows + AP_ALIGN16(l->rows_size);
     l->zstd = l->marks + AP_ALIGN16(ap_block_marks(l->most) * sizeof(uint32_t));
     l->dict = l->zstd + (info->codec == ARTPACK_CODEC_ZSTD || l->load ? ap_zstd_dec_size() : 0);
-    l->cm = AP_ALIGN16(l->dict + (l->load ? info->dict_size : 0));
-    /* CM blocks: a CM decompressor at the bundle's level (the model's) */
-    l->cm_size = AP_HAS_CM && info->codec == ARTPACK_CODEC_CM
-                     ? AP_ALIGN16(artpack_cm_workspace_size(info->level))
-                     : 0;
+    l->cm = l->dict + (l->load ? AP_ALIGN16(info->dict_size) : 0);
+    l->cm_size = 0;
+    if (AP_HAS_CM && info->codec == ARTPACK_CODEC_CM) { /* at the bundle's level (the model's) */
+        l->cm = AP_ALIGN16(l->cm);
+        l->cm_size = AP_ALIGN16(artpack_cm_workspace_size(info->level));
+    }
     l->end = l->cm + l->cm_size;
     return l->end;
 }
@@ -289,8 +290,7 @@ static artpack_error ap_reader_decoder(artpack_bundle_reader *r, unsigned char *
     }
     if (r->dec.has_dict && codec == ARTPACK_CODEC_ZSTD) AP_TRY(ap_zstd_dec_dict(&r->dec));
     /* CM: primed here, once (a fraction of a second); each block is then
-     * decoded from that state */
-    AP_RETURN_IF(!AP_HAS_CM && codec == ARTPACK_CODEC_CM, ARTPACK_E_CODEC_UNAVAILABLE);
+     * decoded from that state (without CM, the header check refused it) */
     if (AP_HAS_CM && codec == ARTPACK_CODEC_CM)
         AP_TRY(artpack_decompressor_init(&r->cm, ws + l->cm, l->cm_size, ARTPACK_CODEC_CM,
                                          r->dec.has_dict ? &r->dec.dict : NULL, 0));
