@@ -675,6 +675,14 @@ static void ap_cm_decode_bytes(ap_cm *m, ap_ac *a, unsigned char *dst, size_t n)
     }
 }
 
+/* an encoder writing to dst[0..cap) (bytes past cap counted, not written) */
+static void ap_ac_start_encode(ap_ac *a, unsigned char *dst, size_t cap) {
+    memset(a, 0, sizeof *a);
+    a->x2 = 0xFFFFFFFFu;
+    a->out = dst;
+    a->cap = cap;
+}
+
 static void ap_ac_start_decode(ap_ac *a, const unsigned char *src, size_t src_size) {
     int i;
     memset(a, 0, sizeof *a);
@@ -702,10 +710,7 @@ artpack_error ap_cm_decode(ap_cm *m, unsigned char *dst, size_t size, const unsi
 
 size_t ap_cm_encode(ap_cm *m, unsigned char *dst, size_t cap, const unsigned char *src, size_t n) {
     ap_ac a;
-    memset(&a, 0, sizeof a);
-    a.x2 = 0xFFFFFFFFu;
-    a.out = dst;
-    a.cap = cap;
+    ap_ac_start_encode(&a, dst, cap);
     m->track = 1;
     ap_cm_begin(m, src);
     ap_cm_encode_bytes(m, &a, src, n);
@@ -752,10 +757,7 @@ artpack_error ap_cm_train(ap_cm *m, unsigned char *dst, size_t cap, const unsign
     m->model_id = 0;
     m->track = 0;
     ap_cm_fresh(m);
-    memset(&a, 0, sizeof a);
-    a.x2 = 0xFFFFFFFFu;
-    a.out = dst;
-    a.cap = cap;
+    ap_ac_start_encode(&a, dst, cap);
     ap_cm_begin(m, text);
     for (i = 0; i < k; i++) {
         AP_RETURN_IF(ends[i] < prev || ends[i] > AP_CM_PRIME_MAX, ARTPACK_E_PARAM);
@@ -767,10 +769,7 @@ artpack_error ap_cm_train(ap_cm *m, unsigned char *dst, size_t cap, const unsign
     }
     /* pass 2: those records alone */
     ap_cm_fresh(m);
-    memset(&a, 0, sizeof a);
-    a.x2 = 0xFFFFFFFFu;
-    a.out = dst;
-    a.cap = cap;
+    ap_ac_start_encode(&a, dst, cap);
     ap_cm_begin(m, text);
     ap_cm_encode_bytes(m, &a, text, bytes);
     ap_ac_flush(&a);

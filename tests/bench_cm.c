@@ -335,10 +335,12 @@ int main(int argc, char **argv) {
     load(&bbc, argv[1], "bbc.jsonl");
     load(&reu, argv[1], "reuters21578.jsonl");
 
-    /* the peer's dictionary: artpack_dict_train on the JSON lines */
+    /* the peer's dictionary: artpack_dict_train on the JSON lines, a plain
+     * zstd dictionary (no word list: zstd would take it for content) */
     for (i = 0; i < train.n; i++)
         if (ap_buf_put(&lines, train.text.data + train.off[i], train.len[i])) die("out of memory");
     memset(&p, 0, sizeof p);
+    p.words = -1;
     if (ap_buf_reserve(&zd, ARTPACK_DICT_SIZE_DEFAULT)) die("out of memory");
     if (artpack_dict_train(zd.data, zd.cap, lines.data, train.len, (unsigned)train.n, &p, &zn))
         die("artpack_dict_train failed");

@@ -307,7 +307,6 @@ static void test_append_and_copy(void **state) {
         zp.codec = ARTPACK_CODEC_ZSTD;
         write_bundle(&z, &zp, &zdict, 0, 4, 1);
         assert_ap_ok(open_reader(&y, &z, &zdict, 0));
-        memset(&c, 0, sizeof c);
         free(merged.p);
         memset(&merged, 0, sizeof merged);
         assert_ap_ok(artpack_bundle_writer_create(&w, &p, &m1, NULL, mem_write, &merged));
@@ -317,6 +316,7 @@ static void test_append_and_copy(void **state) {
         free(z.p);
     }
     free(b.p);
+    free(c.p);
     free(merged.p);
 }
 
