@@ -878,8 +878,9 @@ typedef int (*artpack_write_fn)(void *opaque, const void *data, size_t size);
 typedef int (*artpack_read_fn)(void *opaque, uint64_t offset, void *dst, size_t size);
 
 typedef struct artpack_bundle_params {
-    artpack_codec codec;  /* ZSTD (the default when 0 is not wanted: set it), LZ4, STORED */
-    int level;            /* 0 = codec default (zstd 19, LZ4 HC 12) */
+    artpack_codec codec;  /* ZSTD (the default when 0 is not wanted: set it), LZ4, STORED,
+                             CM (dict: a CM model, or none; rows only) */
+    int level;            /* 0 = codec default (zstd 19, LZ4 HC 12; CM: the model's) */
     size_t block_size;    /* a block holds records up to this many bytes; 0 = default */
     int embed_dict;       /* 1: the dictionary travels in the bundle (zstd-compressed) */
     int columns;          /* 1: each block stores its records' fields column by column
@@ -895,9 +896,12 @@ struct artpack_bundle_info; /* below */
  *  embed_dict). dict may be NULL. Allocates through allocator (NULL =
  *  malloc). *out is NULL on error. Errors: ARTPACK_E_NULL_ARG (out, params
  *  or write NULL, or an allocator without alloc or free), ARTPACK_E_PARAM (a
- *  codec other than ZSTD, LZ4 or STORED, a level out of its range, a
- *  block_size over ARTPACK_BUNDLE_BLOCK_SIZE_MAX), ARTPACK_E_DICT (dict with
- *  NULL data, size 0 or ID 0, or, for ZSTD, zstd refuses its tables),
+ *  codec other than ZSTD, LZ4, STORED or CM, a level out of its range, a
+ *  block_size over ARTPACK_BUNDLE_BLOCK_SIZE_MAX, CM with columns),
+ *  ARTPACK_E_DICT (dict with NULL data, size 0 or ID 0, or, for ZSTD, zstd
+ *  refuses its tables; a CM model for ZSTD or LZ4), ARTPACK_E_MODEL (CM: dict
+ *  is not a CM model, or its priming text does not decode),
+ *  ARTPACK_E_MODEL_LEVEL (CM: a level other than the model's),
  *  ARTPACK_E_NEED_DICT (embed_dict without dict), ARTPACK_E_WRITE (write
  *  failed), ARTPACK_E_ALLOC. */
 ARTPACK_API artpack_error artpack_bundle_writer_create(artpack_bundle_writer **out,
@@ -1094,7 +1098,8 @@ ARTPACK_API artpack_error artpack_bundle_reader_open_mapped(artpack_bundle_reade
  *  ID), ARTPACK_E_DICT (dict with NULL data or size 0; the embedded
  *  dictionary does not decompress, is not a dictionary or has another ID; zstd
  *  refuses the dictionary's tables), ARTPACK_E_MODEL (the embedded
- *  dictionary is a damaged CM model), ARTPACK_E_WORKSPACE_TOO_SMALL,
+ *  dictionary, or for a CM bundle dict, is a damaged CM model or none: a CM
+ *  bundle's reader primes its model here, once), ARTPACK_E_WORKSPACE_TOO_SMALL,
  *  ARTPACK_E_CODEC_UNAVAILABLE (a library built without the bundle's codec:
  *  ARTPACK_NO_LZ4), ARTPACK_E_READ (the read callback failed),
  *  ARTPACK_E_INDEX (the last index segment's head is damaged). */
