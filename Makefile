@@ -56,7 +56,7 @@ CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
 TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_bundle_damage test_bundle_errors test_api_errors test_device test_stream test_cm \
             test_bundle_cm \
-            test_words test_words_table test_bundle_scale
+            test_words test_words_table test_bundle_scale test_bundle_words
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
 .PHONY: all lib test unit cli-test cxx-check symbols-check error-docs-check error-coverage noalloc-check nocolumns-check cm-determinism roundtrip asan valgrind \
@@ -182,11 +182,11 @@ noalloc-check:
 # and without it (tests/check_nocolumns.c)
 nocolumns-check:
 	@mkdir -p $(B)/nocolumns
-	$(CC) -std=c99 -O2 $(WARN) -Iinclude -o $(B)/nocolumns/full tests/check_nocolumns.c \
-	    codec/bundle_format.c codec/checksum.c codec/error.c codec/wire.c
-	$(CC) -std=c99 -O2 $(WARN) -DARTPACK_NO_COLUMNS -Iinclude -o $(B)/nocolumns/without \
-	    tests/check_nocolumns.c codec/bundle_format.c codec/checksum.c codec/error.c codec/wire.c
-	$(B)/nocolumns/full && $(B)/nocolumns/without
+	for o in full ARTPACK_NO_COLUMNS ARTPACK_NO_BUNDLE_WORDS; do \
+	    $(CC) -std=c99 -O2 $(WARN) -D$$o -Iinclude -o $(B)/nocolumns/$$o tests/check_nocolumns.c \
+	        codec/bundle_format.c codec/checksum.c codec/error.c codec/wire.c codec/words.c && \
+	    $(B)/nocolumns/$$o || exit 1; \
+	done
 
 # CM output is the same with every compiler and optimisation level: the
 # golden digest of tests/test_cm.c, checked here at -O0 with $(CC) and at -O2

@@ -6,6 +6,7 @@
 
 #include "backend.h" /* AP_HAS_CM */
 #include "bundle_format.h"
+#include "words.h"
 
 #define AP_BUNDLE_MAGIC 0x424B5041u /* "APKB" */
 
@@ -27,7 +28,7 @@ void ap_header_write(unsigned char chunk[AP_HEADER_CHUNK], const ap_bundle_heade
     p[4] = AP_BUNDLE_VERSION;
     p[5] = (unsigned char)h->codec;
     p[6] = (unsigned char)((h->dict_embedded ? AP_FLAG_EMBEDDED : 0) |
-                           (h->columns ? AP_FLAG_COLUMNS : 0));
+                           (h->columns ? AP_FLAG_COLUMNS : 0) | (h->words ? AP_FLAG_WORDS : 0));
     p[7] = (unsigned char)h->level;
     ap_write_le32(p + 8, h->dict_id);
     ap_write_le32(p + 12, (uint32_t)h->block_size);
@@ -42,17 +43,23 @@ artpack_error ap_header_read(const unsigned char chunk[AP_HEADER_CHUNK], ap_bund
                      ap_le32(p + 20) != ap_bundle_checksum(p, 20),
                  ARTPACK_E_BUNDLE);
     AP_RETURN_IF((p[4] != AP_BUNDLE_VERSION && p[4] != 2) || p[5] > (AP_HAS_CM ? ARTPACK_CODEC_CM : ARTPACK_CODEC_LZ4) ||
-                     (p[6] & ~(AP_FLAG_EMBEDDED | AP_FLAGS_COLUMNS_READ)) != 0 ||
-                     (AP_HAS_COLUMNS && p[4] == 2 && (p[6] & AP_FLAG_COLUMNS) != 0) ||
+                     (p[6] & ~(AP_FLAG_EMBEDDED | AP_FLAGS_COLUMNS_READ | AP_FLAGS_WORDS_READ)) !=
+                         0 ||
+                     (p[4] == 2 && (p[6] & (AP_FLAGS_COLUMNS_READ | AP_FLAGS_WORDS_READ)) != 0) ||
                      ap_le32(p + 16) != 0,
                  ARTPACK_E_BUNDLE);
     h->codec = (artpack_codec)p[5];
     h->dict_embedded = (p[6] & AP_FLAG_EMBEDDED) != 0;
     h->columns = AP_HAS_COLUMNS && (p[6] & AP_FLAG_COLUMNS) != 0;
+    h->words = AP_HAS_BUNDLE_WORDS && (p[6] & AP_FLAG_WORDS) != 0;
     h->level = p[7];
     h->dict_id = ap_le32(p + 8);
     h->block_size = ap_le32(p + 12);
-    AP_RETURN_IF(h->dict_embedded && h->dict_id == 0, ARTPACK_E_BUNDLE);
+    /* an embedded dictionary or word envelopes without a dictionary, word
+     * envelopes on stored blocks */
+    AP_RETURN_IF((h->dict_embedded || h->words) && h->dict_id == 0, ARTPACK_E_BUNDLE);
+    AP_RETURN_IF(h->words && (h->codec == ARTPACK_CODEC_STORED || h->codec == ARTPACK_CODEC_CM),
+                 ARTPACK_E_BUNDLE);
     AP_RETURN_IF(h->block_size == 0 || h->block_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX,
                  ARTPACK_E_BUNDLE);
     /* CM: rows only, at the model's level (what sizes the reader's coder) */
@@ -80,6 +87,30 @@ artpack_error ap_dict_chunk_read(const unsigned char head[AP_DICT_CHUNK_HEAD], u
                  ARTPACK_E_BUNDLE);
     return ARTPACK_OK;
 }
+
+/* ---- word envelopes ---- */
+
+artpack_error ap_words_unwrap(const unsigned char *list, unsigned char *buf, size_t end,
+                              size_t size, unsigned char **content, size_t *content_size) {
+    unsigned char *at = buf + (end - size);
+    uint64_t f;
+    ap_reader r;
+    r.base = at;
+    r.size = size;
+    r.pos = 0;
+    AP_RETURN_IF(ap_read_varint(&r, &f) != ARTPACK_OK, ARTPACK_E_BLOCK);
+    if (f == 0) { /* the content as it is */
+        *content = at + r.pos;
+        *content_size = size - r.pos;
+        return ARTPACK_OK;
+    }
+    /* expanded in place: F bytes ending at end, the transform at their end */
+    AP_RETURN_IF(f > end || f < size - r.pos, ARTPACK_E_BLOCK);
+    *content = buf + (end - (size_t)f);
+    *content_size = (size_t)f;
+    return ap_words_expand(list, *content, (size_t)f, size - r.pos);
+}
+
 
 /* ---- block content ---- */
 

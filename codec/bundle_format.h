@@ -21,6 +21,7 @@
 #define AP_BUNDLE_VERSION 3      /* written; version 2 (no columnar blocks) is read too */
 #define AP_FLAG_EMBEDDED 1u
 #define AP_FLAG_COLUMNS 2u       /* blocks hold columnar content (version 3) */
+#define AP_FLAG_WORDS 4u         /* blocks hold word envelopes (version 3, a dictionary) */
 #define AP_HEADER_PAYLOAD 24
 #define AP_HEADER_CHUNK (8 + AP_HEADER_PAYLOAD)
 #define AP_DICT_CHUNK_HEAD 12   /* magic, size, u32 dictionary size; then its zstd frame */
@@ -68,6 +69,7 @@ typedef struct ap_bundle_header {
     uint32_t dict_id;
     int dict_embedded;
     int columns;          /* blocks hold columnar content */
+    int words;            /* blocks hold word envelopes */
     size_t block_size;
 } ap_bundle_header;
 void ap_header_write(unsigned char chunk[AP_HEADER_CHUNK], const ap_bundle_header *h);
@@ -131,6 +133,34 @@ size_t ap_block_head(unsigned char head[ARTPACK_VARINT_MAX], uint32_t count);
 #define AP_HAS_COLUMNS 1
 #define AP_FLAGS_COLUMNS_READ AP_FLAG_COLUMNS
 #endif
+
+/* ARTPACK_NO_BUNDLE_WORDS (device builds): the bundle reader leaves the
+ * word envelope out, and its header check takes the words flag for an
+ * unknown one: such a bundle gives ARTPACK_E_BUNDLE (pack bundles for such
+ * devices with --no-words). */
+#ifdef ARTPACK_NO_BUNDLE_WORDS
+#define AP_HAS_BUNDLE_WORDS 0
+#define AP_FLAGS_WORDS_READ 0u
+#else
+#define AP_HAS_BUNDLE_WORDS 1
+#define AP_FLAGS_WORDS_READ AP_FLAG_WORDS
+#endif
+
+/* ---- word envelopes (header flag AP_FLAG_WORDS) ----
+ * What each block decompresses to: varint F, then (F = 0) the block content
+ * itself, or (F >= 1) the word transform (words.h) of an F-byte block
+ * content, one that ap_words_expand undoes in place. */
+/* The envelope lies at buf[end - size .. end): *content gets the block
+ * content, expanded in place so that it ends at end (F >= 1), or where it
+ * lies (F = 0). list: the dictionary's word list (ap_words_find's).
+ * ARTPACK_E_BLOCK when it is no envelope, or F is over end or under the
+ * transformed size; ARTPACK_E_WORDS when the transform does not expand to
+ * exactly F bytes in place. Allocates nothing. */
+artpack_error ap_words_unwrap(const unsigned char *list, unsigned char *buf, size_t end,
+                              size_t size, unsigned char **content, size_t *content_size);
+/* The writer's envelope of n bytes of content (bundle_write.c, which makes
+ * it with the encoder of words_enc.c) takes at most this many bytes. */
+#define ap_words_wrap_bound(n) (ARTPACK_VARINT_MAX + 2 * (size_t)(n))
 
 /* ---- columnar block content (header flag AP_FLAG_COLUMNS) ----
  * varint n; n varint masks (bit t: the record has a field of tag t, 1..15;

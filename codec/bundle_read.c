@@ -65,6 +65,7 @@ artpack_error artpack_bundle_info_get(artpack_bundle_info *dst, artpack_read_fn 
     dst->codec = hd.codec;
     dst->dict_embedded = hd.dict_embedded;
     dst->columns = hd.columns;
+    dst->words = hd.words;
     dst->level = hd.level;
     dst->dict_id = hd.dict_id;
     dst->block_size = hd.block_size;
@@ -133,7 +134,8 @@ struct artpack_bundle_reader {
     uint32_t blk_index;
     uint64_t blk_first;
     ap_block blk;            /* its content, parsed (count 0: none loaded) */
-    size_t blk_decoded;      /* its content as decompressed (columnar: before rebuilding) */
+    size_t blk_decoded;      /* its content as decompressed (columnar: before rebuilding;
+                                word envelopes: the larger of envelope and content) */
 };
 
 /* The most records a block of this bundle holds: one per 2 bytes of content
@@ -289,6 +291,9 @@ static artpack_error ap_reader_decoder(artpack_bundle_reader *r, unsigned char *
         r->dec.has_dict = 1;
     }
     if (r->dec.has_dict && codec == ARTPACK_CODEC_ZSTD) AP_TRY(ap_zstd_dec_dict(&r->dec));
+    /* word envelopes: expanded from the dictionary's word list */
+    AP_RETURN_IF(AP_HAS_BUNDLE_WORDS && r->info.words && r->dec.dict.words == NULL,
+                 ARTPACK_E_NEED_WORDS);
     /* CM: primed here, once (a fraction of a second); each block is then
      * decoded from that state (without CM, the header check refused it) */
     if (AP_HAS_CM && codec == ARTPACK_CODEC_CM)
@@ -397,40 +402,63 @@ static artpack_error ap_block_entry(artpack_bundle_reader *r, uint32_t i, ap_ent
 /* Decompresses the stored block frame src[0..frame) into the block buffer:
  * zstd blocks are zstd frames (the zstd back-end), CM, LZ4 and stored blocks
  * artpack frames in a chunk (frame.c: CM through the reader's primed CM
- * decompressor, the others through their back-ends). */
+ * decompressor, the others through their back-ends). Word envelopes (zstd,
+ * LZ4) are decompressed to the end of the largest block content's room and
+ * the content expanded in place there (ap_words_unwrap): *content. */
 static artpack_error ap_decode_block(artpack_bundle_reader *r, const unsigned char *src,
-                                     size_t frame, size_t *content) {
+                                     size_t frame, unsigned char **content, size_t *size) {
     artpack_error err;
+    size_t end = r->info.max_block_content;
+    int words = AP_HAS_BUNDLE_WORDS && r->info.words;
+    unsigned char *at = r->buf;
+    *content = r->buf;
     if (AP_HAS_ZSTD && r->info.codec == ARTPACK_CODEC_ZSTD) {
-        uint64_t size;
+        uint64_t n;
         uint32_t dict_id;
-        AP_RETURN_IF(ap_zstd_frame_head(src, frame, &size, &dict_id) != ARTPACK_OK ||
-                         size > r->info.max_block_content ||
-                         dict_id != (r->dec.has_dict ? r->info.dict_id : 0) ||
-                         ap_zstd_decode(&r->dec, r->buf, (size_t)size, src, frame,
-                                        r->dec.has_dict, 0) != ARTPACK_OK,
+        AP_RETURN_IF(ap_zstd_frame_head(src, frame, &n, &dict_id) != ARTPACK_OK || n > end ||
+                         dict_id != (r->dec.has_dict ? r->info.dict_id : 0),
                      ARTPACK_E_BLOCK);
-        *content = (size_t)size;
-        return ARTPACK_OK;
-    }
-    AP_RETURN_IF(ap_le32(src) != AP_CHUNK_BLOCK || ap_le32(src + 4) != frame - 8, ARTPACK_E_BLOCK);
-    /* a block's frame has a checksum; content over the maximum: DST_TOO_SMALL */
-    if (AP_HAS_CM && r->cm != NULL) { /* CM, LZ4 or stored frames, with a checksum */
-        artpack_frame_info fi;
-        AP_RETURN_IF(artpack_frame_info_get(&fi, src + 8, frame - 8) != ARTPACK_OK ||
-                         !fi.has_checksum,
+        if (words) at += end - (size_t)n;
+        AP_RETURN_IF(ap_zstd_decode(&r->dec, at, (size_t)n, src, frame, r->dec.has_dict, 0) !=
+                         ARTPACK_OK,
                      ARTPACK_E_BLOCK);
-        err = artpack_frame_decompress(r->cm, r->buf, r->info.max_block_content, src + 8,
-                                       frame - 8, content);
-        /* the model was checked at open: a frame that disagrees is damaged */
-        AP_RETURN_IF(err != ARTPACK_OK, ARTPACK_E_BLOCK);
-        return ARTPACK_OK;
+        *size = (size_t)n;
     } else {
-        err = ap_frame_decode_plain(r->dec.has_dict ? &r->dec.dict : NULL, r->buf,
-                                    r->info.max_block_content, src + 8, frame - 8, content);
+        AP_RETURN_IF(ap_le32(src) != AP_CHUNK_BLOCK || ap_le32(src + 4) != frame - 8,
+                     ARTPACK_E_BLOCK);
+        /* a block's frame has a checksum; content over the maximum: DST_TOO_SMALL */
+        if (AP_HAS_CM && r->cm != NULL) { /* CM, LZ4 or stored frames, with a checksum */
+            artpack_frame_info fi;
+            AP_RETURN_IF(artpack_frame_info_get(&fi, src + 8, frame - 8) != ARTPACK_OK ||
+                             !fi.has_checksum,
+                         ARTPACK_E_BLOCK);
+            err = artpack_frame_decompress(r->cm, r->buf, end, src + 8, frame - 8, size);
+            /* the model was checked at open: a frame that disagrees is damaged */
+            AP_RETURN_IF(err != ARTPACK_OK, ARTPACK_E_BLOCK);
+            r->blk_decoded = *size;
+            return ARTPACK_OK; /* (CM bundles take no word envelopes) */
+        }
+        if (words) { /* to the end of the room: its content size first */
+            artpack_frame_info fi;
+            AP_RETURN_IF(artpack_frame_info_get(&fi, src + 8, frame - 8) != ARTPACK_OK ||
+                             fi.content_size > end,
+                         ARTPACK_E_BLOCK);
+            at += end - fi.content_size;
+        }
+        err = ap_frame_decode_plain(r->dec.has_dict ? &r->dec.dict : NULL, at,
+                                    end - (size_t)(at - r->buf), src + 8, frame - 8, size);
+        AP_RETURN_IF(err == ARTPACK_E_WRONG_DICT || err == ARTPACK_E_NEED_DICT, err);
+        AP_RETURN_IF(err != ARTPACK_OK, ARTPACK_E_BLOCK);
     }
-    AP_RETURN_IF(err == ARTPACK_E_WRONG_DICT || err == ARTPACK_E_NEED_DICT, err);
-    AP_RETURN_IF(err != ARTPACK_OK, ARTPACK_E_BLOCK);
+    *content = at;
+    r->blk_decoded = *size;
+#if AP_HAS_BUNDLE_WORDS
+    if (words)
+        AP_RETURN_IF(ap_words_unwrap(r->dec.dict.words, r->buf, end, *size, content, size) !=
+                         ARTPACK_OK,
+                     ARTPACK_E_BLOCK);
+    if (*size > r->blk_decoded) r->blk_decoded = *size; /* the larger of the two */
+#endif
     return ARTPACK_OK;
 }
 
@@ -452,6 +480,7 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
     ap_entry e;
     uint32_t count;
     const unsigned char *src;
+    unsigned char *at = r->buf;
     size_t content = 0;
     r->blk.count = 0;
     AP_TRY(ap_block_entry(r, i, &e, &count));
@@ -464,13 +493,12 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
         AP_TRY(ap_rd(r->read, r->opaque, e.offset, at, e.frame));
         src = at;
     }
-    AP_TRY(ap_decode_block(r, src, e.frame, &content));
-    r->blk_decoded = content;
+    AP_TRY(ap_decode_block(r, src, e.frame, &at, &content));
     /* records are rebuilt from the columns as gets need them */
     if (AP_HAS_COLUMNS && r->info.columns) {
-        AP_TRY(ap_columns_start(&r->cols, r->buf, content, count, r->rows, r->rows_size, &r->blk));
+        AP_TRY(ap_columns_start(&r->cols, at, content, count, r->rows, r->rows_size, &r->blk));
     } else {
-        AP_TRY(ap_block_parse_marks(&r->blk, r->buf, content, count, r->marks));
+        AP_TRY(ap_block_parse_marks(&r->blk, at, content, count, r->marks));
     }
     r->blk_seg_i = r->seg_i;
     r->blk_index = i;

@@ -35,7 +35,10 @@ typedef struct ap_salvager {
     size_t content_cap;
     unsigned char *rows;      /* a columnar block's rows, rebuilt */
     size_t rows_cap;
+    unsigned char *expanded;  /* a word envelope's content, expanded */
+    size_t expanded_cap;
     int columns;              /* 1: the header says columnar blocks, 0 rows, 2 no header: either */
+    int words;                /* 1: the header says word envelopes, 0 none, 2 no header: either */
     artpack_record_fn cb;
     void *opaque;
     artpack_salvage_stats *stats;
@@ -85,7 +88,8 @@ static artpack_error ap_content_room(ap_salvager *s, size_t n) {
 
 /* A columnar block's rows at s->rows + *at (ARTPACK_E_BLOCK when it is not
  * one): its fields, an end byte per record, ap_columns_decode's room. */
-static artpack_error ap_rebuild_rows(ap_salvager *s, size_t size, size_t *at, size_t *rows) {
+static artpack_error ap_rebuild_rows(ap_salvager *s, const unsigned char *content, size_t size,
+                                     size_t *at, size_t *rows) {
     size_t n = ap_columns_rows_room(size + AP_BLOCK_ARTICLES_MAX, AP_BLOCK_ARTICLES_MAX);
     if (n > s->rows_cap) {
         if (s->rows) s->mem.free(s->mem.opaque, s->rows);
@@ -93,22 +97,49 @@ static artpack_error ap_rebuild_rows(ap_salvager *s, size_t size, size_t *at, si
         s->rows_cap = s->rows ? n : 0;
         AP_RETURN_IF(s->rows == NULL, ARTPACK_E_ALLOC);
     }
-    return ap_columns_decode(s->rows, s->rows_cap, s->content, size, at, rows);
+    return ap_columns_decode(s->rows, s->rows_cap, content, size, at, rows);
 }
 
-/* Hands every record of a block's content to the callback, if all are valid
- * (a block is kept or dropped whole). A columnar block's rows are rebuilt
- * first; without a header, a block that is not rows is tried as columns. */
-static artpack_error ap_emit_records(ap_salvager *s, size_t size) {
+/* The block content of the word envelope in s->content[0..size): copied to
+ * the end of s->expanded and expanded there (ARTPACK_E_BLOCK when it is
+ * none, or the dictionary has no word list). */
+static artpack_error ap_salvage_unwrap(ap_salvager *s, size_t size, unsigned char **content,
+                                       size_t *content_size) {
+    uint64_t f;
+    ap_reader r;
+    size_t room;
+    AP_RETURN_IF(!s->zstd.has_dict || s->zstd.dict.words == NULL, ARTPACK_E_BLOCK);
+    r.base = s->content;
+    r.size = size;
+    r.pos = 0;
+    AP_RETURN_IF(ap_read_varint(&r, &f) != ARTPACK_OK || f > ARTPACK_BUNDLE_BLOCK_SIZE_MAX * 2,
+                 ARTPACK_E_BLOCK);
+    room = (size_t)f > size ? (size_t)f : size;
+    if (room > s->expanded_cap) {
+        if (s->expanded) s->mem.free(s->mem.opaque, s->expanded);
+        s->expanded = (unsigned char *)s->mem.alloc(s->mem.opaque, room);
+        s->expanded_cap = s->expanded ? room : 0;
+        AP_RETURN_IF(s->expanded == NULL, ARTPACK_E_ALLOC);
+    }
+    memcpy(s->expanded + (room - size), s->content, size);
+    AP_RETURN_IF(ap_words_unwrap(s->zstd.dict.words, s->expanded, room, size, content,
+                                 content_size) != ARTPACK_OK,
+                 ARTPACK_E_BLOCK);
+    return ARTPACK_OK;
+}
+
+/* The records of block content c[0..size), all checked, then handed over:
+ * a columnar block's rows are rebuilt first; without a header, a block that
+ * is not rows is tried as columns. */
+static artpack_error ap_emit_content(ap_salvager *s, const unsigned char *c, size_t size) {
     ap_block blk;
     ap_block_iter it;
     const unsigned char *rec;
     size_t len;
-    artpack_error e = s->columns == 1 ? ARTPACK_E_BLOCK
-                                      : ap_block_parse(&blk, s->content, size, NULL);
+    artpack_error e = s->columns == 1 ? ARTPACK_E_BLOCK : ap_block_parse(&blk, c, size, NULL);
     if (e == ARTPACK_E_BLOCK && s->columns != 0) {
         size_t at = 0;
-        AP_TRY(ap_rebuild_rows(s, size, &at, &len));
+        AP_TRY(ap_rebuild_rows(s, c, size, &at, &len));
         e = ap_block_parse(&blk, s->rows + at, len, NULL);
     }
     AP_TRY(e);
@@ -121,6 +152,21 @@ static artpack_error ap_emit_records(ap_salvager *s, size_t size) {
         s->stats->articles++;
     }
     return ARTPACK_OK;
+}
+
+/* Hands every record of the block in s->content[0..size) to the callback, if
+ * all are valid (a block is kept or dropped whole). A word envelope is
+ * expanded first; without a header, a block that is none of the layouts is
+ * tried as one. */
+static artpack_error ap_emit_records(ap_salvager *s, size_t size) {
+    unsigned char *c = s->content;
+    artpack_error e = ARTPACK_E_BLOCK;
+    if (s->words != 1) e = ap_emit_content(s, c, size);
+    if (e == ARTPACK_E_BLOCK && s->words != 0) {
+        AP_TRY(ap_salvage_unwrap(s, size, &c, &size));
+        e = ap_emit_content(s, c, size);
+    }
+    return e;
 }
 
 /* A zstd block at pos: ARTPACK_OK (*size = its bytes) when it decoded and
@@ -168,11 +214,11 @@ static artpack_error ap_try_block_chunk(ap_salvager *s, uint64_t pos, size_t chu
 }
 
 static void ap_salvager_free(ap_salvager *s) {
-    void *p[6];
+    void *p[7];
     size_t i;
     p[0] = s->zstd_ws, p[1] = s->dict_copy, p[2] = s->lz4_ws, p[3] = s->content, p[4] = s->win;
-    p[5] = s->rows;
-    for (i = 0; i < 6; i++)
+    p[5] = s->rows, p[6] = s->expanded;
+    for (i = 0; i < 7; i++)
         if (p[i]) s->mem.free(s->mem.opaque, p[i]);
 }
 
@@ -191,6 +237,7 @@ static artpack_error ap_salvage_header(ap_salvager *s, artpack_salvage_stats *st
         stats->block_size = h.block_size;
         stats->dict_embedded = h.dict_embedded;
         stats->columns = h.columns;
+        stats->words = h.words;
     }
     return ARTPACK_OK;
 }
@@ -228,6 +275,7 @@ static artpack_error ap_salvager_open(ap_salvager *s, const artpack_dict *dict) 
     AP_TRY(ap_zstd_dec_init(&s->zstd, s->zstd_ws, 0, 0));
     AP_TRY(ap_salvage_header(s, s->stats));
     s->columns = !s->stats->header_ok ? 2 : s->stats->columns; /* 2: either */
+    s->words = !s->stats->header_ok ? 2 : s->stats->words;
     if (dict != NULL) {
         s->zstd.dict = *dict;
         s->zstd.has_dict = 1;

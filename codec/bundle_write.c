@@ -14,6 +14,7 @@
 
 #include "backend.h"
 #include "bundle_format.h"
+#include "words.h"
 
 #ifndef ARTPACK_NO_ALLOC
 
@@ -72,6 +73,8 @@ typedef struct ap_slot {
     artpack_compressor *comp; /* LZ4 and stored blocks: artpack frames */
     ap_vec content, frame;
     ap_vec cols;              /* columnar blocks: the content's columns (swapped in) */
+    ap_vec env;               /* word envelopes: the content's envelope */
+    const ap_words_enc *words; /* the writer's, or NULL: no envelope */
     size_t rows_size;         /* the content as rows (its size in the reader) */
     size_t frame_size;
     uint32_t first_rel;       /* its first article, relative to the segment */
@@ -97,6 +100,7 @@ struct artpack_bundle_writer {
      * the other's slots being compressed */
     void *cdict_mem;
     const ZSTD_CDict *cdict;  /* shared by the slots' CCtxs (read-only) */
+    ap_words_enc *words;      /* word envelopes: the transform's table (read-only) */
     ap_slot slot[2 * ARTPACK_BUNDLE_JOBS_MAX];
     void *args[2 * ARTPACK_BUNDLE_JOBS_MAX];
     unsigned jobs, staged, base, inflight;
@@ -236,6 +240,7 @@ static artpack_error ap_write_header(artpack_bundle_writer *w) {
     h.dict_id = w->has_dict ? w->dict.id : 0;
     h.dict_embedded = w->params.embed_dict && w->has_dict;
     h.columns = w->params.columns != 0;
+    h.words = w->words != NULL;
     h.block_size = w->params.block_size;
     ap_header_write(chunk, &h);
     return ap_emit(w, chunk, sizeof chunk);
@@ -284,10 +289,12 @@ static void ap_writer_destroy(artpack_bundle_writer *w) {
             }
             ap_vec_free(&m, &w->slot[i].content);
             ap_vec_free(&m, &w->slot[i].cols);
+            ap_vec_free(&m, &w->slot[i].env);
             ap_vec_free(&m, &w->slot[i].frame);
         }
     }
     if (w->cdict_mem) m.free(m.opaque, w->cdict_mem);
+    ap_words_enc_free(w->words);
     ap_vec_free(&m, &w->records);
     ap_vec_free(&m, &w->sizes);
     ap_vec_free(&m, &w->entries);
@@ -345,6 +352,9 @@ static artpack_error ap_writer_new(artpack_bundle_writer **out, const artpack_bu
     AP_RETURN_IF(dict != NULL && (dict->data == NULL || dict->size == 0 || dict->id == 0),
                  ARTPACK_E_DICT);
     AP_RETURN_IF(p.embed_dict && dict == NULL, ARTPACK_E_NEED_DICT);
+    /* word envelopes need the dictionary's list (stored blocks take none) */
+    if (p.codec == ARTPACK_CODEC_STORED || p.codec == ARTPACK_CODEC_CM) p.words = 0;
+    AP_RETURN_IF(p.words && (dict == NULL || dict->words == NULL), ARTPACK_E_NO_WORDS);
     w = (artpack_bundle_writer *)mem->alloc(mem->opaque, sizeof *w);
     AP_RETURN_IF(w == NULL, ARTPACK_E_ALLOC);
     memset(w, 0, sizeof *w);
@@ -357,7 +367,8 @@ static artpack_error ap_writer_new(artpack_bundle_writer **out, const artpack_bu
         w->has_dict = 1;
     }
     w->jobs = 1;
-    err = ap_slot_setup(w, 0);
+    if (p.words) err = ap_words_enc_create(&w->words, dict->words, mem);
+    if (err == ARTPACK_OK) err = ap_slot_setup(w, 0);
     if (err != ARTPACK_OK) {
         ap_writer_destroy(w);
         return err;
@@ -493,6 +504,7 @@ artpack_error artpack_bundle_appender_open(artpack_bundle_writer **out,
     p.level = info->level;
     p.block_size = info->block_size;
     p.columns = info->columns;
+    p.words = info->words;
     AP_TRY(ap_writer_new(&w, &p, info->dict_id != 0 ? dict : NULL, allocator, write, opaque));
     w->read = read;
     w->read_opaque = read_opaque;
@@ -512,20 +524,40 @@ artpack_error artpack_bundle_appender_open(artpack_bundle_writer **out,
     return ARTPACK_OK;
 }
 
+/* The word envelope of src[0..n) into dst (ap_words_wrap_bound(n) bytes;
+ * bundle_format.h): the transform when ap_words_expand can undo it in place,
+ * else F = 0 and src as it is. Returns its size. */
+static size_t ap_words_wrap(const ap_words_enc *e, unsigned char *dst, const unsigned char *src,
+                            size_t n) {
+    size_t h = artpack_varint_write(dst, ARTPACK_VARINT_MAX, n), t;
+    int in_place = 0;
+    t = ap_words_apply(e, dst + h, src, n, &in_place);
+    if (in_place && n > 0) return h + t;
+    dst[0] = 0; /* F = 0: the content as it is */
+    if (n) memcpy(dst + 1, src, n);
+    return 1 + n;
+}
+
 /* Compresses a staged block (any thread: touches only its slot). */
 static void ap_slot_compress(void *arg) {
     ap_slot *sl = (ap_slot *)arg;
+    const unsigned char *in = sl->content.p;
     size_t content = sl->content.len;
     sl->err = ARTPACK_OK;
+    if (sl->words != NULL) { /* the envelope is what the block holds */
+        sl->env.len = ap_words_wrap(sl->words, sl->env.p, in, content);
+        in = sl->env.p;
+        content = sl->env.len;
+    }
     if (sl->zstd) {
-        size_t r = ZSTD_compress2(sl->cctx, sl->frame.p, sl->frame.cap, sl->content.p, content);
+        size_t r = ZSTD_compress2(sl->cctx, sl->frame.p, sl->frame.cap, in, content);
         if (ZSTD_isError(r))
             sl->err = ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? ARTPACK_E_ALLOC
                                                                             : ARTPACK_E_COMPRESS;
         sl->frame_size = r;
     } else {
-        sl->err = artpack_frame_compress(sl->comp, sl->frame.p, sl->frame.cap, sl->content.p,
-                                         content, &sl->frame_size);
+        sl->err = artpack_frame_compress(sl->comp, sl->frame.p, sl->frame.cap, in, content,
+                                         &sl->frame_size);
     }
 }
 
@@ -535,6 +567,7 @@ static artpack_error ap_slot_emit(artpack_bundle_writer *w, ap_slot *sl) {
     uint64_t at = w->offset;
     size_t frame = sl->frame_size, content = sl->content.len;
     if (sl->rows_size > content) content = sl->rows_size; /* the reader holds both */
+    if (sl->words != NULL && sl->env.len > content) content = sl->env.len; /* and this */
     if (!sl->zstd) {
         AP_TRY(ap_emit_chunk_head(w, AP_CHUNK_BLOCK, frame));
         frame += 8;
@@ -623,6 +656,13 @@ static artpack_error ap_flush_block(artpack_bundle_writer *w) {
         content = sl->content.len;
     }
     AP_RETURN_IF(content > 0xFFFFFFFFu || sl->rows_size > 0xFFFFFFFFu, ARTPACK_E_TOO_LARGE);
+    sl->words = w->words;
+    if (sl->words != NULL) { /* its envelope, made where it is compressed */
+        sl->env.len = 0;
+        AP_TRY(ap_vec_reserve(&w->mem, &sl->env, ap_words_wrap_bound(content)));
+        content = ap_words_wrap_bound(content);
+        AP_RETURN_IF(content > 0xFFFFFFFFu, ARTPACK_E_TOO_LARGE);
+    }
     bound = sl->zstd ? ZSTD_compressBound(content) : ARTPACK_FRAME_BOUND(content);
     AP_TRY(ap_vec_reserve(&w->mem, &sl->frame, bound));
     sl->first_rel = (uint32_t)(w->articles - w->block_records - w->segment_first);
@@ -990,7 +1030,8 @@ static artpack_error ap_copy_check(artpack_bundle_writer *w, artpack_bundle_read
     AP_RETURN_IF(w == NULL || src == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
     si = ap_bundle_reader_info(src);
-    AP_RETURN_IF(si->codec != w->params.codec || si->columns != (w->params.columns != 0),
+    AP_RETURN_IF(si->codec != w->params.codec || si->columns != (w->params.columns != 0) ||
+                     si->words != (w->words != NULL),
                  ARTPACK_E_PARAM);
     AP_RETURN_IF(si->dict_id != (w->has_dict ? w->dict.id : 0), ARTPACK_E_WRONG_DICT);
     return ap_flush_all(w);

@@ -886,6 +886,9 @@ typedef struct artpack_bundle_params {
     int columns;          /* 1: each block stores its records' fields column by column
                              (all titles, then all bodies, ...: smaller); a reader
                              rebuilds the records in a second block-sized buffer */
+    int words;            /* 1: apply the dictionary's word transform to each block
+                             (zstd, LZ4; ARTPACK_E_NO_WORDS when the dictionary holds
+                             no word list); readers undo it in place */
 } artpack_bundle_params;
 
 #ifndef ARTPACK_NO_ALLOC
@@ -1045,6 +1048,8 @@ typedef struct artpack_bundle_info {
     uint64_t end_offset;       /* the end of the committed footer */
     int recovered_footer;      /* 1: the file's tail was not a valid footer (an
                                   interrupted append); an earlier one is used */
+    int words;                 /* blocks hold word envelopes (artpack_bundle_params):
+                                  reading needs the dictionary's word list */
 } artpack_bundle_info;
 
 /** Reads the header and finds the last committed footer, scanning back from
@@ -1206,6 +1211,7 @@ typedef struct artpack_salvage_stats {
     uint32_t dict_id;       /* the header's */
     uint32_t dict_id_used;  /* the dictionary the blocks were decoded with */
     size_t block_size;
+    int words;              /* word envelopes (artpack_bundle_params) */
 } artpack_salvage_stats;
 
 /** Walks a bundle src[0..src_size) (all in memory) chunk by chunk without

@@ -1289,7 +1289,7 @@ static const ap_command ap_commands[] = {
     {"pack", ap_cmd_pack, "[FILE...]",
      AP_OUT | AP_BIT(AP_O_KEEP_GOING) | AP_BIT(AP_O_DICT) | AP_CODEC | AP_BIT(AP_O_THREADS) |
          AP_BIT(AP_O_EMBED_DICT) | AP_BIT(AP_O_TRAIN) | AP_BIT(AP_O_NO_DICT) | AP_BIT(AP_O_ROWS) |
-         AP_BIT(AP_O_BLOCK_SIZE) | AP_TRAINING |
+         AP_BIT(AP_O_BLOCK_SIZE) | AP_TRAINING | AP_BIT(AP_O_NO_WORDS) |
          AP_BIT(AP_O_UNIQUE) | AP_PROGRESS,
      0, AP_MAX_INPUTS, 1, "JSON Lines -> a bundle (blocks of articles, an index)"},
     {"unpack", ap_cmd_unpack, "[BUNDLE]",
