@@ -10,10 +10,13 @@
  * With bit 1 set, the rest is instead JSON Lines: pack it into a bundle
  * (zstd or LZ4 by bit 2, block size from byte 1) and read every article back
  * (round trip of bundles built from fuzzer-made articles); bit 3 there
- * makes the blocks columnar.
+ * makes the blocks columnar, bit 4 word envelopes (the test dictionary's
+ * word list).
  * With bit 1 clear and bit 3 set, the rest is a columnar block's content
  * (codec/bundle_format.c, past the checksums a bundle puts around it): its
- * rows rebuilt must be a block of valid structure, or refused. */
+ * rows rebuilt must be a block of valid structure, or refused. With bits 1
+ * and 3 clear and bit 4 set, the rest is a word envelope, expanded in place
+ * with the test dictionary's list: within its buffer, or refused. */
 #include "fuzz_dictgen.h"
 #include "../codec/bundle_format.h"
 
@@ -205,6 +208,7 @@ static void pack_and_read(const uint8_t *data, size_t size, unsigned mode, unsig
     p.block_size = 1 + bs * 64;
     p.embed_dict = 1;
     p.columns = (mode & 8) != 0;
+    p.words = (mode & 16) != 0;
     CHECK(artpack_bundle_writer_create(&w, &p, fz_dict(), NULL, fz_write, &out) == ARTPACK_OK);
     while ((got = ap_json_next(&jr, &a, &err)) != 0) {
         size_t n;
@@ -270,6 +274,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             CHECK(at + got <= cap && ap_block_parse(&b, rows + at, got, NULL) == ARTPACK_OK);
         }
         free(rows);
+        return 0;
+    }
+    if (mode & 16) { /* a word envelope, at the end of a buffer of twice its size */
+        size_t end = 2 * (size - 1), got = 0;
+        unsigned char *buf = (unsigned char *)malloc(end), *content = NULL;
+        artpack_error e;
+        CHECK(buf != NULL);
+        memcpy(buf + end - (size - 1), data + 1, size - 1);
+        e = ap_words_unwrap(fz_dict()->words, buf, end, size - 1, &content, &got);
+        CHECK(e == ARTPACK_OK || e == ARTPACK_E_BLOCK || e == ARTPACK_E_WORDS);
+        if (e == ARTPACK_OK) CHECK(content >= buf && content + got == buf + end);
+        free(buf);
         return 0;
     }
     /* the test dictionary, or for a CM bundle the test model */

@@ -252,6 +252,26 @@ rm -f "$t/m.out"
 run ap pack --no-dict -D "$t/d.dict" -o "$t/x.apb" "$t/b.jsonl"; expect_rc 1 "pack --no-dict with -D"
 ap pack -D "$t/d.dict" -o "$t/cols.apb" "$t/b.jsonl" 2>/dev/null
 run ap merge -D "$t/d.dict" -o "$t/bad.apb" "$t/cols.apb" "$t/rows.apb"; expect_rc 1 "merge of columnar and row bundles"; expect_err "columnar" "merge refusal names the layouts"
+# the word transform in bundles: with a dictionary that holds a word list
+# (d.dict does) unless --no-words; recover keeps it; merge needs the same
+[ "$(info_field "$t/cols.apb" word_transform)" = yes ] && ok || bad "pack -D with a word list: word transform"
+[ "$(info_field "$t/rows.apb" word_transform)" = yes ] && ok || bad "pack --rows -D with a word list: word transform"
+run ap pack --no-words -D "$t/d.dict" -o "$t/nw.apb" "$t/b.jsonl"; expect_rc 0 "pack --no-words"
+[ "$(info_field "$t/nw.apb" word_transform)" = no ] && ok || bad "pack --no-words: no word transform"
+[ "$(stat -c %s "$t/cols.apb")" -lt "$(stat -c %s "$t/nw.apb")" ] && ok || bad "the word transform pays on b.jsonl"
+run ap pack --lz4 -D "$t/d.dict" -o "$t/lw.apb" "$t/b.jsonl"; expect_rc 0 "pack --lz4 -D with a word list"
+[ "$(info_field "$t/lw.apb" word_transform)" = yes ] && ok || bad "pack --lz4 -D: word transform"
+run ap recover -D "$t/d.dict" -o "$t/rw.apb" "$t/cols.apb"; expect_rc 0 "recover of a word-transformed bundle"
+[ "$(info_field "$t/rw.apb" word_transform)" = yes ] && ok || bad "recover keeps the word transform"
+for f in cols nw lw rw; do
+    run ap unpack -f -D "$t/d.dict" -o "$t/m.out" "$t/$f.apb"; expect_rc 0 "unpack of $f.apb"
+    python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/m.out" >/dev/null && ok || bad "round trip of $f.apb"
+done
+run ap verify -D "$t/d.dict" "$t/cols.apb"; expect_rc 0 "verify of a word-transformed bundle"
+run ap merge -D "$t/d.dict" -o "$t/mw.apb" "$t/cols.apb" "$t/rw.apb"; expect_rc 0 "merge of word-transformed bundles"
+[ "$(info_field "$t/mw.apb" word_transform)" = yes ] && ok || bad "merge keeps the word transform"
+run ap merge -D "$t/d.dict" -o "$t/bad.apb" "$t/cols.apb" "$t/nw.apb"; expect_rc 1 "merge of bundles with and without the word transform"; expect_err "no word transform" "merge refusal names the word transform"
+rm -f "$t/m.out" "$t/nw.apb" "$t/lw.apb" "$t/rw.apb" "$t/mw.apb"
 run ap get -D "$t/d.dict" "$t/b.apb" 7; expect_rc 0 "get N"
 sed -n 8p "$t/b.jsonl" >"$t/want.jsonl"; python3 "$here/jsonl_same.py" "$t/want.jsonl" "$t/out.txt" >/dev/null && ok || bad "get 7 is the 8th article"
 run ap get -D "$t/d.dict" "$t/b.apb" --id synthetic-5-42; expect_rc 0 "get --id"; grep -q '"id":"synthetic-5-42"' "$t/out.txt" && ok || bad "get --id finds it"

@@ -899,8 +899,9 @@ int ap_train_records(const ap_options *o, const ap_buf *samples, const size_t *s
     job.count = count;
     job.params.dict_size = o->dict_size;
     job.params.optimize = o->optimize;
-    /* a word list for encode's transform; bundles (pack --train) apply none */
-    job.params.words = o->no_words || o->train_dict ? -1 : 0;
+    /* a word list for the word transform (encode's, and pack's for
+     * bundles), unless --no-words */
+    job.params.words = o->no_words ? -1 : 0;
     job.params.level = o->level;
     job.cm = o->codec == ARTPACK_CODEC_CM;
     job.dict = dict;
@@ -1212,8 +1213,8 @@ static const ap_option_def ap_option_table[] = {
      "-D MODEL: blocks of a few articles, each coded from the primed state"},
     {AP_O_NO_CHECK, 0, "no-check", NULL, NULL, "leave out the 4-byte checksum of each article"},
     {AP_O_NO_WORDS, 0, "no-words", NULL, NULL,
-     "encode: leave out the dictionary's word transform; train: learn\n"
-     "no word list (a plain zstd dictionary)"},
+     "encode, pack: leave out the dictionary's word transform; train:\n"
+     "learn no word list (a plain zstd dictionary)"},
     {AP_O_THREADS, 'T', "threads", "N", NULL,
      "compress on N threads, and parse the JSON on one more (default\n"
      "and 0: every core); the output is the same for every N"},
