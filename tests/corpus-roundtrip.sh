@@ -7,7 +7,8 @@
 # --no-words). Checks two size goals: records <= 96 % of the JSON on
 # reuters_financial, and bbc.jsonl at -19 with the default 110 KB dictionary
 # (word list included) <= 1,770,000 B (0.94 x zstd -19 with a JSON-trained
-# dictionary, issue 12); and bbc.jsonl through the CM codec (--cm, a model
+# dictionary, issue 12); bundles (zstd, embedded dictionary, and LZ4) with
+# the word transform on their blocks; and bbc.jsonl through the CM codec (--cm, a model
 # from reuters_financial) <= 1,509,000 B, every article identical (issue 14).
 set -eu
 ARTPACK=${ARTPACK:-build/artpack}
@@ -44,8 +45,6 @@ echo "corpus-roundtrip: $total articles round-trip as records"
 train=$corpus/reuters_financial.jsonl
 [ -f "$train" ] || { echo "corpus-roundtrip: no reuters_financial.jsonl: codec round trips SKIPPED"; exit 0; }
 "$ARTPACK" train -q -o "$tmp/rf.dict" "$train"
-# bundles apply no word transform: their dictionary has no word list
-"$ARTPACK" train -q --no-words -o "$tmp/rf-plain.dict" "$train"
 for mode in "-3 -D $tmp/rf.dict" "-3 --no-words -D $tmp/rf.dict" "-3" "--lz4 -D $tmp/rf.dict" "--lz4" "--stored"; do
     for f in "$corpus"/*.jsonl; do
         name=$(basename "$f" .jsonl)
@@ -59,17 +58,24 @@ for mode in "-3 -D $tmp/rf.dict" "-3 --no-words -D $tmp/rf.dict" "-3" "--lz4 -D 
 done
 for f in "$corpus"/*.jsonl; do
     name=$(basename "$f" .jsonl)
-    "$ARTPACK" pack -q -D "$tmp/rf-plain.dict" --embed-dict -o "$tmp/$name.apb" "$f"
+    # the dictionary holds a word list: the blocks are word-transformed
+    "$ARTPACK" pack -q -D "$tmp/rf.dict" --embed-dict -o "$tmp/$name.apb" "$f"
+    "$ARTPACK" info "$tmp/$name.apb" | grep -q '^word_transform: *yes' || {
+        echo "corpus-roundtrip: FAIL: $name: the bundle has no word transform"; exit 1; }
     "$ARTPACK" verify -q "$tmp/$name.apb"
     "$ARTPACK" unpack -q -o "$tmp/$name.b.jsonl" "$tmp/$name.apb"
     same "$f" "$tmp/$name.b.jsonl" "$name (bundle)"
+    "$ARTPACK" pack -q --lz4 -D "$tmp/rf.dict" -o "$tmp/$name.l.apb" "$f"
+    "$ARTPACK" unpack -q -D "$tmp/rf.dict" -o "$tmp/$name.l.jsonl" "$tmp/$name.l.apb"
+    same "$f" "$tmp/$name.l.jsonl" "$name (LZ4 bundle)"
+    rm -f "$tmp/$name.l.apb" "$tmp/$name.l.jsonl"
     n=$(grep -c . "$f")
     for k in 0 $((n / 2)) $((n - 1)); do # get N returns the Nth article
         "$ARTPACK" get -q "$tmp/$name.apb" "$k" >"$tmp/get.jsonl"
         grep . "$f" | sed -n "$((k + 1))p" >"$tmp/want.jsonl"
         same "$tmp/want.jsonl" "$tmp/get.jsonl" "$name (get $k)"
     done
-    echo "corpus-roundtrip: $name: bundle $(wc -c <"$tmp/$name.apb") B (dictionary embedded), every article back in order"
+    echo "corpus-roundtrip: $name: bundle $(wc -c <"$tmp/$name.apb") B (dictionary embedded, word transform), every article back in order (and from an LZ4 bundle)"
     if [ "$name" = bbc ] && [ "$(wc -c <"$tmp/$name.apb")" -gt 1500000 ]; then
         echo "corpus-roundtrip: FAIL: the bbc bundle exceeds 1,500,000 B"; exit 1
     fi

@@ -1273,7 +1273,7 @@ static PyObject *ap_Bundle_info(ap_Bundle *self, void *c) {
     const artpack_bundle_info *i = &self->info;
     (void)c;
     if (ap_bundle_ready(self)) return NULL;
-    return Py_BuildValue("{s:s,s:i,s:O,s:k,s:O,s:n,s:K,s:K,s:n,s:K,s:O}", "codec",
+    return Py_BuildValue("{s:s,s:i,s:O,s:k,s:O,s:n,s:K,s:K,s:n,s:K,s:O,s:O}", "codec",
                          ap_codec_name(i->codec), "level", i->level, "columns",
                          i->columns ? Py_True : Py_False, "dict_id",
                          (unsigned long)i->dict_id, "dict_embedded",
@@ -1283,7 +1283,8 @@ static PyObject *ap_Bundle_info(ap_Bundle *self, void *c) {
                          (unsigned long long)i->block_count, "max_block_content",
                          (Py_ssize_t)i->max_block_content, "file_size",
                          (unsigned long long)self->file_size, "recovered_footer",
-                         i->recovered_footer ? Py_True : Py_False);
+                         i->recovered_footer ? Py_True : Py_False, "words",
+                         i->words ? Py_True : Py_False);
 }
 
 static PyObject *ap_Bundle_dictionary(ap_Bundle *self, void *c) {
@@ -1660,6 +1661,7 @@ static PyObject *ap_py_writer_for_merge(PyObject *self, PyObject *args) {
     p.level = b->info.level;
     p.block_size = b->info.block_size;
     p.columns = b->info.columns;
+    p.words = b->info.words; /* blocks are copied as they are */
     p.embed_dict = b->info.dict_embedded || (embed && de == ARTPACK_OK);
     w->f.fd = fd;
     /* the dictionary lives in b's workspace or b's Dictionary: keep b */

@@ -1,0 +1,60 @@
+"""Bundles whose blocks carry the dictionary's word transform (what
+`artpack pack -D` writes with a dictionary that holds a word list): the
+package's Bundle reads them through libartpack, every article identical, and
+its merge keeps them. The CLI is $ARTPACK_CLI (make python-test sets it)."""
+import json
+import os
+import subprocess
+
+import artpack
+import pytest
+
+CLI = os.environ.get("ARTPACK_CLI", "")
+
+needs_cli = pytest.mark.skipif(not (CLI and os.access(CLI, os.X_OK)),
+                               reason="ARTPACK_CLI (the artpack CLI) not set: make python-test sets it")
+
+
+def _cli(*args):
+    p = subprocess.run([CLI] + [str(a) for a in args], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    assert p.returncode == 0, (args, p.returncode, p.stderr.decode("utf-8", "replace"))
+    return p.stdout
+
+
+@pytest.fixture(scope="module")
+def packed(sample_articles, tmp_path_factory):
+    """A word-list dictionary trained by the CLI, and bundles packed with it."""
+    d = tmp_path_factory.mktemp("words")
+    src = d / "a.jsonl"
+    src.write_text("".join(json.dumps(a) + "\n" for a in sample_articles), encoding="utf-8")
+    _cli("train", "-q", "--size", "16K", "-o", d / "d.dict", src)
+    for name, opts in (("w", ()), ("w-lz4", ("--lz4",)), ("w-rows", ("--rows",)),
+                       ("plain", ("--no-words",))):
+        _cli("pack", "-q", "--block-size", "8K", *opts, "-D", d / "d.dict", "-o",
+             d / (name + ".apb"), src)
+    return d, artpack.Dictionary.load(d / "d.dict")
+
+
+@needs_cli
+@pytest.mark.parametrize("name", ["w", "w-lz4", "w-rows", "plain"])
+def test_bundle_reads_word_transformed(packed, sample_articles, name):
+    d, dictionary = packed
+    with artpack.Bundle(d / (name + ".apb"), dictionary) as b:
+        assert b.info["words"] == (name != "plain")
+        assert list(b) == sample_articles
+        assert b[len(b) // 2] == sample_articles[len(b) // 2]
+        b.verify()
+
+
+@needs_cli
+@pytest.mark.parametrize("name", ["w", "w-rows"])
+def test_merge_keeps_words(packed, sample_articles, tmp_path, name):
+    """merge copies the blocks as they are: word transform and layout kept."""
+    d, dictionary = packed
+    out = tmp_path / "m.apb"
+    assert artpack.merge([d / (name + ".apb"), d / (name + ".apb")], out, dictionary) == \
+        2 * len(sample_articles)
+    with artpack.Bundle(out, dictionary) as m:
+        assert m.info["words"]
+        assert list(m) == sample_articles + sample_articles
