@@ -1066,7 +1066,9 @@ ARTPACK_API artpack_error artpack_bundle_info_get(artpack_bundle_info *dst,
 /** Exact workspace of a reader of this bundle: the block buffer (largest
  *  block plus the in-place decompression margin), for columnar blocks a
  *  second one of the largest block content, the decompressor, and,
- *  with load_embedded_dict, room for the embedded dictionary. */
+ *  with load_embedded_dict, room for the embedded dictionary. Word
+ *  envelopes (info->words) need nothing more: a block is expanded in place
+ *  in its buffer, from the dictionary's word list where it lies. */
 ARTPACK_API size_t artpack_bundle_reader_workspace_size(const artpack_bundle_info *info,
                                                        int load_embedded_dict);
 
