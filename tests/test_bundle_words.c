@@ -15,6 +15,8 @@
 
 #include "../codec/bundle_format.h" /* the envelope, tested directly */
 #include "../codec/words.h"
+#define N_SAMPLES 240 /* the dictionaries' training records */
+#define SYNTH_PARAGRAPHS 1
 #include "synthetic.h"
 
 #define N_TEXT 240   /* synthetic news articles */
@@ -70,40 +72,23 @@ static void make_records(void) {
     rec[N_TEXT + 3] = encode_exact(&a, &rec_size[N_TEXT + 3]);
 }
 
-/* A dictionary trained on other synthetic records: 200 words (1), none (0). */
+/* A dictionary trained on the sample records: 200 words (1), none (0). */
 static void train(unsigned char *dst, size_t *len, int words) {
-    unsigned char *all = (unsigned char *)tu_malloc(N_TEXT * 4096);
-    size_t sizes[N_TEXT], at = 0, i;
     artpack_train_params p;
-    rng_state = 4242;
-    for (i = 0; i < N_TEXT; i++) {
-        char t[512], b[4096];
-        artpack_article a;
-        artpack_str para;
-        size_t w = 0;
-        artpack_article_init(&a);
-        a.title.len = make_text(t, 40 + rng() % 80);
-        a.title.ptr = t;
-        para.len = make_text(b, 200 + rng() % 1500);
-        para.ptr = b;
-        a.body = tu_list(&para, 1);
-        assert_ap_ok(artpack_record_encode(all + at, N_TEXT * 4096 - at, &a, &w));
-        sizes[i] = w;
-        at += w;
-    }
     memset(&p, 0, sizeof p);
     p.dict_size = 16384;
     p.level = 3;
     p.words = words ? 200 : -1;
-    assert_ap_ok(artpack_dict_train(dst, 32768, all, sizes, N_TEXT, &p, len));
-    free(all);
+    assert_ap_ok(artpack_dict_train(dst, 32768, samples, sample_sizes, N_SAMPLES, &p, len));
 }
 
 static int setup(void **state) {
     (void)state;
     make_records();
+    make_samples(4242);
     train(dict_w, &dict_w_len, 1);
     train(dict_p, &dict_p_len, 0);
+    free_samples();
     if (artpack_dict_load(&dw, dict_w, dict_w_len) != ARTPACK_OK ||
         artpack_dict_load(&dp, dict_p, dict_p_len) != ARTPACK_OK || dw.words == NULL ||
         dp.words != NULL)
