@@ -905,8 +905,9 @@ struct artpack_bundle_info; /* below */
  *  refuses its tables; a CM model for ZSTD or LZ4), ARTPACK_E_MODEL (CM: dict
  *  is not a CM model, or its priming text does not decode),
  *  ARTPACK_E_MODEL_LEVEL (CM: a level other than the model's),
- *  ARTPACK_E_NEED_DICT (embed_dict without dict), ARTPACK_E_WRITE (write
- *  failed), ARTPACK_E_ALLOC. */
+ *  ARTPACK_E_NEED_DICT (embed_dict without dict), ARTPACK_E_NO_WORDS (words
+ *  for zstd or LZ4 without a dict that holds a word list), ARTPACK_E_WRITE
+ *  (write failed), ARTPACK_E_ALLOC. */
 ARTPACK_API artpack_error artpack_bundle_writer_create(artpack_bundle_writer **out,
                                                       const artpack_bundle_params *params,
                                                       const artpack_dict *dict,
@@ -918,11 +919,14 @@ ARTPACK_API artpack_error artpack_bundle_writer_create(artpack_bundle_writer **o
  *  ends with the footer it read.
  *  Opens a committed bundle for appending: the writer continues after
  *  info->end_offset (the caller cuts the file there first, dropping what an
- *  interrupted append left) with the bundle's codec, level and block size.
+ *  interrupted append left) with the bundle's codec, level, block size,
+ *  layout and word transform.
  *  dict: the bundle's dictionary when it names one (else ARTPACK_E_NEED_DICT;
  *  another: ARTPACK_E_WRONG_DICT); NULL for a bundle that embeds its own:
  *  the appender reads it through read and keeps it (allocated) while it
- *  lives (ARTPACK_E_DICT when that chunk is damaged). read (required)
+ *  lives (ARTPACK_E_DICT when that chunk is damaged; ARTPACK_E_NO_WORDS
+ *  when the bundle's blocks are word-transformed and dict holds no word
+ *  list). read (required)
  *  reads the bundle's committed bytes: the appender reads the last index
  *  segment's table at open, and older index segments when a commit merges
  *  them into its own. Each commit then adds blocks, an index segment and a
@@ -1109,7 +1113,9 @@ ARTPACK_API artpack_error artpack_bundle_reader_open_mapped(artpack_bundle_reade
  *  bundle's reader primes its model here, once), ARTPACK_E_WORKSPACE_TOO_SMALL,
  *  ARTPACK_E_CODEC_UNAVAILABLE (a library built without the bundle's codec:
  *  ARTPACK_NO_LZ4), ARTPACK_E_READ (the read callback failed),
- *  ARTPACK_E_INDEX (the last index segment's head is damaged). */
+ *  ARTPACK_E_INDEX (the last index segment's head is damaged),
+ *  ARTPACK_E_NEED_WORDS (the bundle's blocks are word-transformed and its
+ *  dictionary holds no word list). */
 ARTPACK_API artpack_error artpack_bundle_reader_open(artpack_bundle_reader **out,
                                                     void *workspace, size_t workspace_size,
                                                     const artpack_bundle_info *info,
@@ -1178,7 +1184,8 @@ ARTPACK_API artpack_error artpack_bundle_check_block(artpack_bundle_reader *r, u
  *  stored (no recompression): both must share codec and dictionary. The
  *  block is decoded and checked first; its ids go into w's index. The
  *  block w was filling is written first. Errors: ARTPACK_E_NULL_ARG (w or
- *  src NULL), ARTPACK_E_PARAM (src's codec or columns differ from w's),
+ *  src NULL), ARTPACK_E_PARAM (src's codec, columns or word transform
+ *  differ from w's),
  *  ARTPACK_E_WRONG_DICT (src's dictionary ID differs from w's), the errors
  *  of artpack_bundle_check_block on src (ARTPACK_E_NOT_FOUND, ARTPACK_E_READ,
  *  ARTPACK_E_INDEX, ARTPACK_E_BLOCK, ARTPACK_E_NEED_DICT: nothing of

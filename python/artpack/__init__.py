@@ -468,12 +468,13 @@ def merge(paths, out, dictionary=None, embed_dictionary=False):
         first = bundles[0].info
         for p, b in zip(paths, bundles):
             i = b.info
-            if (i["codec"], i["dict_id"], i["columns"]) != \
-                    (first["codec"], first["dict_id"], first["columns"]):
-                raise Error("%s: codec %s, dictionary ID %d, %s; %s: codec %s, dictionary ID %d, "
-                            "%s: merge copies blocks as they are, so the bundles must share all "
-                            "three" % (p, i["codec"], i["dict_id"], _layout(i), paths[0],
-                                       first["codec"], first["dict_id"], _layout(first)))
+            if (i["codec"], i["dict_id"], i["columns"], i["words"]) != \
+                    (first["codec"], first["dict_id"], first["columns"], first["words"]):
+                raise Error("%s: codec %s, dictionary ID %d, %s, word transform %s; %s: codec %s, "
+                            "dictionary ID %d, %s, word transform %s: merge copies blocks as "
+                            "they are, so the bundles must share all four"
+                            % (p, i["codec"], i["dict_id"], _layout(i), i["words"], paths[0],
+                               first["codec"], first["dict_id"], _layout(first), first["words"]))
         fd, tmp = _atomic_temp(out)
         try:
             w = _artpack._writer_for_merge(fd, bundles[0], embed_dictionary)

@@ -58,3 +58,13 @@ def test_merge_keeps_words(packed, sample_articles, tmp_path, name):
     with artpack.Bundle(out, dictionary) as m:
         assert m.info["words"]
         assert list(m) == sample_articles + sample_articles
+
+
+@needs_cli
+def test_merge_refuses_mixed(packed, tmp_path):
+    """Blocks with and without the word transform cannot share a bundle."""
+    d, dictionary = packed
+    with pytest.raises(artpack.Error) as ei:
+        artpack.merge([d / "w.apb", d / "plain.apb"], tmp_path / "m.apb", dictionary)
+    assert "word transform" in str(ei.value)
+    assert not (tmp_path / "m.apb").exists()
