@@ -592,7 +592,9 @@ static int ap_id_differs(artpack_bundle_reader *r, uint64_t a, const char *id, s
     uint32_t i, count, dict_id;
     size_t pos = 0, got = 0, want = (size_t)1 << 16, flen;
     artpack_error err;
-    if (!r->info.columns || r->info.codec != ARTPACK_CODEC_ZSTD ||
+    /* (word envelopes: the frame's prefix is transformed content; a get
+     * expands the whole block) */
+    if (!r->info.columns || r->info.words || r->info.codec != ARTPACK_CODEC_ZSTD ||
         (a >= r->blk_first && a - r->blk_first < r->blk.count))
         return 0;
     if (ap_seek_block(r, a, &i) != ARTPACK_OK || ap_block_entry(r, i, &e, &count) != ARTPACK_OK ||

@@ -209,6 +209,14 @@ static void check_all(membuf *m, const artpack_dict *d, int mapped, size_t count
         assert_memory_equal(p, rec[n], size);
     }
     for (b = 0; b < o.info.block_count; b++) assert_ap_ok(artpack_bundle_check_block(o.r, b, NULL, NULL));
+    for (i = 0; i < count; i += 37) { /* find by id (the ids are unique) */
+        artpack_article view;
+        uint64_t at = 0;
+        assert_ap_ok(artpack_record_decode(&view, rec[i], rec_size[i], NULL));
+        if (view.id.ptr == NULL) continue;
+        assert_ap_ok(artpack_bundle_find_id(o.r, view.id.ptr, view.id.len, &at));
+        assert_int_equal(at, i);
+    }
     assert_ap_ok(artpack_bundle_check_index(o.r));
     rd_close(&o);
 }
