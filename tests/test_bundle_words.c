@@ -483,6 +483,13 @@ static void test_errors_header(void **state) {
     assert_int_equal(info.words, 1);
     assert_ap_error(rd_open(&o, &plain, &dp, 0), ARTPACK_E_NEED_WORDS);
     rd_close(&o);
+    { /* an appender needs the list too */
+        artpack_bundle_writer *w = NULL;
+        assert_ap_error(artpack_bundle_appender_open(&w, &info, &dp, NULL, membuf_write, &plain,
+                                                     membuf_read, &plain),
+                        ARTPACK_E_NO_WORDS);
+        assert_null(w);
+    }
     /* row blocks taken for envelopes: F (the record count) under the size
      * that follows it: a damaged block */
     write_bundle(&rows, &p, &dw);
