@@ -65,7 +65,9 @@ artpack_error artpack_bundle_info_get(artpack_bundle_info *dst, artpack_read_fn 
     dst->codec = hd.codec;
     dst->dict_embedded = hd.dict_embedded;
     dst->columns = hd.columns;
+#if AP_HAS_BUNDLE_WORDS /* (dst is zeroed above: devices without it save the store) */
     dst->words = hd.words;
+#endif
     dst->level = hd.level;
     dst->dict_id = hd.dict_id;
     dst->block_size = hd.block_size;
@@ -411,7 +413,6 @@ static artpack_error ap_decode_block(artpack_bundle_reader *r, const unsigned ch
     size_t end = r->info.max_block_content;
     int words = AP_HAS_BUNDLE_WORDS && r->info.words;
     unsigned char *at = r->buf;
-    *content = r->buf;
     if (AP_HAS_ZSTD && r->info.codec == ARTPACK_CODEC_ZSTD) {
         uint64_t n;
         uint32_t dict_id;
@@ -435,6 +436,7 @@ static artpack_error ap_decode_block(artpack_bundle_reader *r, const unsigned ch
             err = artpack_frame_decompress(r->cm, r->buf, end, src + 8, frame - 8, size);
             /* the model was checked at open: a frame that disagrees is damaged */
             AP_RETURN_IF(err != ARTPACK_OK, ARTPACK_E_BLOCK);
+            *content = r->buf;
             r->blk_decoded = *size;
             return ARTPACK_OK; /* (CM bundles take no word envelopes) */
         }
