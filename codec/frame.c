@@ -446,7 +446,8 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
     size = info.content_size;
     if (info.words) {
         AP_RETURN_IF(d->dec.dict.words == NULL, ARTPACK_E_NEED_WORDS);
-        at += info.content_size - info.transformed_size;
+        if (info.content_size != info.transformed_size) /* dst may be NULL when both are 0 */
+            at += info.content_size - info.transformed_size;
         size = info.transformed_size;
     }
     if (info.codec == ARTPACK_CODEC_ZSTD)
