@@ -226,6 +226,7 @@ artpack_error ap_words_expand_table(const unsigned char *list, const uint32_t *t
     uint32_t bad = 0;
     unsigned char last[80 + 16];
     AP_RETURN_IF(tsize > size, ARTPACK_E_WORDS);
+    if (size == 0) return ARTPACK_OK; /* nothing to expand (buf may be NULL) */
     /* Chunks of 64 transformed bytes, read in place while 16 more follow,
      * else from a copy with zeros after. at + i is chunk byte i's place in
      * buf: what is written stays before the first byte not read (the rule
