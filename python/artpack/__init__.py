@@ -453,9 +453,11 @@ def _layout(info):
 
 def merge(paths, out, dictionary=None, embed_dictionary=False):
     """Joins bundles into one by copying their blocks as stored (no
-    recompression): they must share codec, dictionary and layout (columns
-    or rows). The result takes the first bundle's codec, level, layout and
-    block size, and embeds the
+    recompression, and not decoded, as `artpack merge`: each block's
+    checksum goes with it, checked when it is read or verified; each
+    bundle's index is checked first): they must share codec, dictionary,
+    layout (columns or rows) and word transform. The result takes the
+    first bundle's codec, level, layout and block size, and embeds the
     dictionary when the first does (or embed_dictionary). Returns the
     number of articles written."""
     paths = [os.fspath(p) for p in paths]
@@ -484,8 +486,12 @@ def merge(paths, out, dictionary=None, embed_dictionary=False):
             raise
         writer = BundleWriter._from_writer(os.fspath(out), fd, tmp, w)
         with writer:
-            for b in bundles:
-                w.copy_blocks(b)
+            for p, b in zip(paths, bundles):
+                try:
+                    w.copy_blocks(b)
+                except Error as e:
+                    e.args = ("%s: %s" % (p, e.args[0] if e.args else ""),) + e.args[1:]
+                    raise
         return w.count
     finally:
         for b in bundles:

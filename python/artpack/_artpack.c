@@ -495,20 +495,22 @@ static const char *ap_codec_name(artpack_codec c) {
 
 /* ---- Dictionary, with pools of compressors and decompressors ---- */
 
-#define AP_POOL_MAX 8
+#define AP_POOL_MAX 16
 
-typedef struct ap_cpool_item {
+/* A compressor for (codec, level), or a decompressor set up in a workspace
+ * of its own: what a pool keeps between calls. */
+typedef struct ap_pooled {
+    int decomp;                 /* 1: d in ws; 0: c */
     artpack_codec codec;
-    int level;
+    int level;                  /* compressors */
     artpack_compressor *c;
-} ap_cpool_item;
+    artpack_decompressor *d;
+    void *ws;                   /* PyMem_RawMalloc'ed */
+} ap_pooled;
 
 typedef struct ap_pools {
-    ap_cpool_item comp[AP_POOL_MAX];
-    int ncomp;
-    void *decomp_ws[AP_POOL_MAX]; /* workspaces holding a set-up ZSTD decompressor */
-    artpack_decompressor *decomp[AP_POOL_MAX];
-    int ndecomp;
+    ap_pooled item[AP_POOL_MAX];
+    int n;
 } ap_pools;
 
 typedef struct {
@@ -521,84 +523,64 @@ typedef struct {
 static PyTypeObject ap_DictionaryType;
 static ap_pools ap_nodict_pools; /* for dictionary=None */
 
+static void ap_pooled_free(const ap_pooled *it) {
+    if (it->decomp) PyMem_RawFree(it->ws);
+    else artpack_compressor_free(it->c);
+}
+
 static void ap_pools_clear(ap_pools *p) {
     int i;
-    for (i = 0; i < p->ncomp; i++) artpack_compressor_free(p->comp[i].c);
-    for (i = 0; i < p->ndecomp; i++) PyMem_RawFree(p->decomp_ws[i]);
-    p->ncomp = p->ndecomp = 0;
+    for (i = 0; i < p->n; i++) ap_pooled_free(&p->item[i]);
+    p->n = 0;
 }
 
-/* A compressor for (codec, level) from the pool or new (made without the
- * GIL: a zstd dictionary at level 19 takes a while). Called with the GIL. */
-static artpack_compressor *ap_comp_get(ap_pools *p, const artpack_dict *dict, artpack_codec codec,
-                                       int level) {
+/* Fills *it (decomp, codec and level set by the caller) from the pool, or
+ * with a new one (made without the GIL: a zstd dictionary at level 19 takes
+ * a while). Called with the GIL; 0, or -1 with an exception. */
+static int ap_pool_get(ap_pools *p, const artpack_dict *dict, ap_pooled *it) {
+    artpack_error e;
     int i;
-    artpack_compress_params cp;
-    artpack_compressor *c = NULL;
-    artpack_error e;
-    for (i = p->ncomp - 1; i >= 0; i--)
-        if (p->comp[i].codec == codec && p->comp[i].level == level) {
-            c = p->comp[i].c;
-            p->comp[i] = p->comp[--p->ncomp];
-            return c;
+    for (i = p->n - 1; i >= 0; i--)
+        if (p->item[i].decomp == it->decomp && p->item[i].codec == it->codec &&
+            p->item[i].level == it->level) {
+            *it = p->item[i];
+            p->item[i] = p->item[--p->n];
+            return 0;
         }
-    memset(&cp, 0, sizeof cp);
-    cp.codec = codec;
-    cp.level = level;
-    cp.checksum = 1;
-    cp.frame_dict_id = 1;
-    Py_BEGIN_ALLOW_THREADS
-    e = artpack_compressor_create(&c, &cp, dict, NULL);
-    Py_END_ALLOW_THREADS
-    if (e != ARTPACK_OK) {
-        ap_raise(e, "cannot set up the compressor", -1);
-        return NULL;
-    }
-    return c;
-}
-
-static void ap_comp_put(ap_pools *p, artpack_codec codec, int level, artpack_compressor *c) {
-    if (p->ncomp < AP_POOL_MAX) {
-        p->comp[p->ncomp].codec = codec;
-        p->comp[p->ncomp].level = level;
-        p->comp[p->ncomp++].c = c;
+    if (it->decomp) {
+        size_t size = artpack_decompressor_workspace_size(it->codec);
+        it->ws = PyMem_RawMalloc(size);
+        if (it->ws == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        e = artpack_decompressor_init(&it->d, it->ws, size, it->codec, dict, 0);
+        Py_END_ALLOW_THREADS
+        if (e != ARTPACK_OK) PyMem_RawFree(it->ws);
     } else {
-        artpack_compressor_free(c);
+        artpack_compress_params cp;
+        memset(&cp, 0, sizeof cp);
+        cp.codec = it->codec;
+        cp.level = it->level;
+        cp.checksum = 1;
+        cp.frame_dict_id = 1;
+        Py_BEGIN_ALLOW_THREADS
+        e = artpack_compressor_create(&it->c, &cp, dict, NULL);
+        Py_END_ALLOW_THREADS
     }
-}
-
-static artpack_decompressor *ap_decomp_get(ap_pools *p, const artpack_dict *dict, void **ws) {
-    size_t size = artpack_decompressor_workspace_size(ARTPACK_CODEC_ZSTD);
-    artpack_decompressor *d = NULL;
-    artpack_error e;
-    if (p->ndecomp > 0) {
-        p->ndecomp--;
-        *ws = p->decomp_ws[p->ndecomp];
-        return p->decomp[p->ndecomp];
-    }
-    *ws = PyMem_RawMalloc(size);
-    if (*ws == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    Py_BEGIN_ALLOW_THREADS
-    e = artpack_decompressor_init(&d, *ws, size, ARTPACK_CODEC_ZSTD, dict, 0);
-    Py_END_ALLOW_THREADS
     if (e != ARTPACK_OK) {
-        PyMem_RawFree(*ws);
-        ap_raise(e, "cannot set up the decompressor", -1);
-        return NULL;
+        ap_raise(e, it->decomp ? "cannot set up the decompressor" : "cannot set up the compressor",
+                 -1);
+        return -1;
     }
-    return d;
+    return 0;
 }
 
-static void ap_decomp_put(ap_pools *p, void *ws, artpack_decompressor *d) {
-    if (p->ndecomp < AP_POOL_MAX) {
-        p->decomp_ws[p->ndecomp] = ws;
-        p->decomp[p->ndecomp++] = d;
-    } else {
-        PyMem_RawFree(ws);
-    }
+/* Gives *it back to the pool (freed when the pool is full). */
+static void ap_pool_put(ap_pools *p, const ap_pooled *it) {
+    if (p->n < AP_POOL_MAX) p->item[p->n++] = *it;
+    else ap_pooled_free(it);
 }
 
 static int ap_dict_arg(PyObject *o, ap_Dictionary **out) {
@@ -814,22 +796,21 @@ static int ap_level_arg(PyObject *o, artpack_codec codec, int *level) {
 static PyObject *ap_compress_record(ap_Dictionary *dict, artpack_codec codec, int level,
                                     const void *rec, size_t n) {
     ap_pools *pools = dict ? &dict->pools : &ap_nodict_pools;
-    const artpack_dict *ad = dict ? &dict->dict : NULL;
-    artpack_compressor *c;
+    ap_pooled it = {0, codec, level, NULL, NULL, NULL};
     PyObject *out;
     size_t written = 0;
     artpack_error e;
-    c = ap_comp_get(pools, ad, codec, level);
-    if (c == NULL) return NULL;
+    if (ap_pool_get(pools, dict ? &dict->dict : NULL, &it)) return NULL;
     out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)ARTPACK_FRAME_BOUND(n));
     if (out == NULL) {
-        ap_comp_put(pools, codec, level, c);
+        ap_pool_put(pools, &it);
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
-    e = artpack_frame_compress(c, PyBytes_AS_STRING(out), ARTPACK_FRAME_BOUND(n), rec, n, &written);
+    e = artpack_frame_compress(it.c, PyBytes_AS_STRING(out), ARTPACK_FRAME_BOUND(n), rec, n,
+                               &written);
     Py_END_ALLOW_THREADS
-    ap_comp_put(pools, codec, level, c);
+    ap_pool_put(pools, &it);
     if (e != ARTPACK_OK) {
         Py_DECREF(out);
         return ap_raise(e, "cannot compress", -1);
@@ -865,9 +846,8 @@ static int ap_decompress_mem(ap_Dictionary *dict, const void *src, size_t src_si
                              unsigned char **rec, size_t *n, const char *what,
                              long long position) {
     ap_pools *pools = dict ? &dict->pools : &ap_nodict_pools;
+    ap_pooled it = {1, ARTPACK_CODEC_ZSTD, 0, NULL, NULL, NULL};
     artpack_frame_info fi;
-    artpack_decompressor *d;
-    void *ws;
     unsigned char *dst;
     artpack_error e = artpack_frame_info_get(&fi, src, src_size);
     if (e != ARTPACK_OK) {
@@ -883,20 +863,19 @@ static int ap_decompress_mem(ap_Dictionary *dict, const void *src, size_t src_si
                       ARTPACK_E_NEED_DICT, msg, position);
         return -1;
     }
-    d = ap_decomp_get(pools, dict ? &dict->dict : NULL, &ws);
-    if (d == NULL) return -1;
+    if (ap_pool_get(pools, dict ? &dict->dict : NULL, &it)) return -1;
     /* malloc: pages are touched only as they are written, so a hostile
      * frame's claimed size costs nothing unless it decompresses */
     dst = (unsigned char *)PyMem_RawMalloc(fi.content_size ? fi.content_size : 1);
     if (dst == NULL) {
-        ap_decomp_put(pools, ws, d);
+        ap_pool_put(pools, &it);
         PyErr_NoMemory();
         return -1;
     }
     Py_BEGIN_ALLOW_THREADS
-    e = artpack_frame_decompress(d, dst, fi.content_size, src, src_size, n);
+    e = artpack_frame_decompress(it.d, dst, fi.content_size, src, src_size, n);
     Py_END_ALLOW_THREADS
-    ap_decomp_put(pools, ws, d);
+    ap_pool_put(pools, &it);
     if (e != ARTPACK_OK) {
         PyMem_RawFree(dst);
         ap_raise(e, what, position);
@@ -1018,6 +997,18 @@ typedef struct {
 
 static PyTypeObject ap_BundleType;
 
+/* The end of a tp_new: self (NULL: tp_alloc failed) with its lock, or NULL
+ * with an exception. */
+static PyObject *ap_with_lock(PyObject *self, PyThread_type_lock *lock) {
+    if (self == NULL) return NULL;
+    *lock = PyThread_allocate_lock();
+    if (*lock == NULL) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    return self;
+}
+
 static void ap_bundle_close_(ap_Bundle *self) {
     if (self->f.fd >= 0) close(self->f.fd);
     self->f.fd = -1;
@@ -1033,12 +1024,7 @@ static PyObject *ap_Bundle_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     (void)kw;
     if (self == NULL) return NULL;
     self->f.fd = -1;
-    self->lock = PyThread_allocate_lock();
-    if (self->lock == NULL) {
-        Py_DECREF(self);
-        return PyErr_NoMemory();
-    }
-    return (PyObject *)self;
+    return ap_with_lock((PyObject *)self, &self->lock);
 }
 
 static int ap_Bundle_init(ap_Bundle *self, PyObject *args, PyObject *kw) {
@@ -1360,12 +1346,7 @@ static PyObject *ap_Writer_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     (void)kw;
     if (self == NULL) return NULL;
     self->f.fd = -1;
-    self->lock = PyThread_allocate_lock();
-    if (self->lock == NULL) {
-        Py_DECREF(self);
-        return PyErr_NoMemory();
-    }
-    return (PyObject *)self;
+    return ap_with_lock((PyObject *)self, &self->lock);
 }
 
 static PyObject *ap_write_error(ap_Writer *self, artpack_error e, const char *what) {
@@ -1582,11 +1563,15 @@ static PyObject *ap_Writer_count(ap_Writer *self, void *c) {
     return PyLong_FromUnsignedLongLong(self->count);
 }
 
-/* _copy_blocks(bundle): every block of an open Bundle, as stored. */
+/* _copy_blocks(bundle): every block of an open Bundle, as stored and not
+ * decoded (as artpack merge: each block's checksum goes with it, for
+ * readers and verify to check), with the id hashes of its index, whose
+ * segments are checked first. */
 static PyObject *ap_Writer_copy_blocks(ap_Writer *self, PyObject *arg) {
     ap_Bundle *b;
-    artpack_error e = ARTPACK_OK;
+    artpack_error e;
     uint64_t blk = 0;
+    int indexed;
     if (ap_writer_ready(self)) return NULL;
     if (!PyObject_TypeCheck(arg, &ap_BundleType))
         return PyErr_Format(PyExc_TypeError, "a Bundle, not %.100s", Py_TYPE(arg)->tp_name);
@@ -1595,13 +1580,17 @@ static PyObject *ap_Writer_copy_blocks(ap_Writer *self, PyObject *arg) {
     ap_lock(b->lock);
     ap_lock(self->lock);
     Py_BEGIN_ALLOW_THREADS
-    for (blk = 0; e == ARTPACK_OK && blk < b->info.block_count; blk++)
-        e = artpack_bundle_writer_copy_block(self->w, b->r, blk);
+    e = artpack_bundle_check_index(b->r);
+    indexed = e == ARTPACK_OK;
+    for (; e == ARTPACK_OK && blk < b->info.block_count; blk++)
+        e = artpack_bundle_writer_copy_block_undecoded(self->w, b->r, blk);
     Py_END_ALLOW_THREADS
     PyThread_release_lock(self->lock);
     PyThread_release_lock(b->lock);
     if (e != ARTPACK_OK) {
         char what[100];
+        if (!indexed)
+            return ap_raise(e, "cannot read its index (verify it; recover salvages it)", -1);
         self->failed = e;
         snprintf(what, sizeof what, "cannot copy block %llu", (unsigned long long)(blk - 1));
         return ap_write_error(self, e, what);
@@ -1700,12 +1689,7 @@ static PyObject *ap_StreamEncoder_new(PyTypeObject *type, PyObject *args, PyObje
     (void)args;
     (void)kw;
     if (self == NULL) return NULL;
-    self->lock = PyThread_allocate_lock();
-    if (self->lock == NULL) {
-        Py_DECREF(self);
-        return PyErr_NoMemory();
-    }
-    return (PyObject *)self;
+    return ap_with_lock((PyObject *)self, &self->lock);
 }
 
 static int ap_StreamEncoder_init(ap_StreamEncoder *self, PyObject *args, PyObject *kw) {

@@ -3,10 +3,12 @@ into a bundle shard on the workers, then join the shards with artpack.merge
 (blocks copied as stored, no recompression).
 
     import json, dask.bag as db, artpack, artpack.dask
-    bag = db.read_text("articles-*.jsonl", blocksize="64MiB").map(json.loads)
-    d = artpack.dask.train(bag, sample=20000)
-    shards = artpack.dask.pack(bag, "shards/", dictionary=d, level=19)
-    artpack.merge(shards, "archive.apb")
+    from distributed import Client
+    with artpack.dask.local_cluster(2) as cluster, Client(cluster):
+        bag = db.read_text("articles-*.jsonl", blocksize="64MiB").map(json.loads)
+        d = artpack.dask.train(bag, sample=20000)
+        shards = artpack.dask.pack(bag, "shards/", dictionary=d, level=19)
+        artpack.merge(shards, "archive.apb")
 
 Whatever scheduler is active runs it: a distributed.Client (a LocalCluster,
 or a real cluster by its scheduler address), or dask's threads (the
@@ -15,19 +17,68 @@ python3-distributed for a cluster). Workers must import artpack: install the
 package on them (or give them the same PYTHONPATH), and the shard directory
 must be one they can all write and the client can read (a shared file
 system), as for any Dask output.
+
+local_cluster() starts a distributed.LocalCluster set up for this work (one
+thread per worker process, no dashboard, CLUSTER_CONFIG); on a cluster of
+your own, give the scheduler and the workers CLUSTER_CONFIG (see its
+comment) before they start.
 """
 import itertools
 import math
 import os
 import uuid
 
+import dask
 from dask.bag.core import Bag
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 
 from . import BundleWriter, pack as _pack_one, train as _train
 
-__all__ = ["pack", "train"]
+__all__ = ["CLUSTER_CONFIG", "local_cluster", "pack", "train"]
+
+#: Dask configuration for a cluster that packs: what a scheduler and its
+#: workers do while they wait, made rarer or left out. Packing runs a few
+#: long tasks (seconds each) that move no data between workers, so none of
+#: it is needed, and on a machine whose cores all pack it takes CPU from the
+#: work. Left as Dask has them, an idle LocalCluster of 2 workers costs
+#: ~0.07 CPU s per second of wall time (docs/bench/dask.md measures both).
+#: Set it before the scheduler and the workers start (local_cluster() does;
+#: `dask.config.set(CLUSTER_CONFIG)` around your own LocalCluster, or the
+#: same keys in ~/.config/dask/*.yaml or DASK_* environment variables of
+#: `dask scheduler` and `dask worker`).
+CLUSTER_CONFIG = {
+    # the workers' statistical profiler samples every thread 100 times a
+    # second (what the dashboard's profile shows)
+    "distributed.worker.profile.enabled": False,
+    # every server (scheduler, worker, nanny) checks its event loop's
+    # health 50 times a second (a warning when a tick is late)
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.tick.limit": "30s",
+    # CPU, memory, disk and network counters of each process (psutil)
+    "distributed.admin.system-monitor.interval": "5s",
+    # the memory checks of workers and nannies (spill, pause, restart):
+    # once a second instead of 10 times
+    "distributed.worker.memory.monitor-interval": "1s",
+    # moving queued tasks between workers (each pack task reads its own
+    # input, so nothing gains from it) and the memory manager's rounds
+    "distributed.scheduler.work-stealing": False,
+    "distributed.scheduler.active-memory-manager.start": False,
+}
+
+
+def local_cluster(n_workers=None, **kwargs):
+    """A distributed.LocalCluster for pack: n_workers worker processes (None:
+    one per CPU) of one thread each on 127.0.0.1, no dashboard, started
+    under CLUSTER_CONFIG. kwargs go to LocalCluster (and override these).
+    Use it with distributed.Client(cluster), as a context manager."""
+    from distributed import LocalCluster
+    kw = dict(threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
+    kw.update(kwargs)
+    if n_workers is None:
+        n_workers = max(1, (os.cpu_count() or 1) // kw["threads_per_worker"])
+    with dask.config.set(CLUSTER_CONFIG):
+        return LocalCluster(n_workers=n_workers, **kw)
 
 
 def _pack_shard(articles, path, dictionary, embed_dictionary, level, codec, block_size,

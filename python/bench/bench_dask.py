@@ -10,9 +10,14 @@ dictionary embedded) by:
   - the same with BundleWriter(jobs=2) (2 blocks compressed at once on
     threads; checked to write the same bytes);
   - a control: two plain processes (multiprocessing), one half each, merged;
-  - Dask: a LocalCluster of 2 workers x 1 thread on 127.0.0.1,
-    db.read_text(blocksize) -> json.loads -> artpack.dask.pack -> shards,
-    then artpack.merge (counted in its time; cluster start-up is not).
+  - Dask: artpack.dask.local_cluster(2) (a LocalCluster of 2 worker
+    processes x 1 thread on 127.0.0.1 under artpack.dask.CLUSTER_CONFIG,
+    the README's setup), db.read_text(blocksize) -> json.loads ->
+    artpack.dask.pack -> shards, then artpack.merge (counted in its time;
+    cluster start-up is not).
+Before the Dask row, what an idle cluster costs (CPU seconds per second of
+wall time) is measured for 15 s with Dask's default configuration and with
+CLUSTER_CONFIG.
 Checks that the merged bundle holds exactly the same records in the same
 order as the single-process one (and the CLI's), and writes a Markdown
 table to --out, with the load average sampled during each row and each
@@ -20,7 +25,8 @@ row's CPU seconds against one process (the bound that sets on a speedup).
 
 Environment: ARTPACK (the CLI), CORPUS, BENCH_DASK_N, BENCH_DASK_LEVEL,
 BENCH_DASK_WORK (scratch folder), BENCH_DASK_BLOCKSIZE (bytes of JSON per
-partition, default 8 MiB).
+partition; default: the JSON cut in an even number of equal partitions of
+about 8 MiB, so that the 2 workers get the same share and finish together).
 """
 import argparse
 import glob
@@ -112,7 +118,7 @@ def main():
     cli = os.environ.get("ARTPACK", "build/artpack")
     n = int(os.environ.get("BENCH_DASK_N", "200000"))
     level = int(os.environ.get("BENCH_DASK_LEVEL", "19"))
-    blocksize = int(os.environ.get("BENCH_DASK_BLOCKSIZE", str(8 << 20)))
+    blocksize = int(os.environ.get("BENCH_DASK_BLOCKSIZE", "0"))
     work = os.environ.get("BENCH_DASK_WORK", "build/bench-dask")
     load_before = os.getloadavg()[0]
     sampler = LoadSampler()
@@ -123,6 +129,10 @@ def main():
     json_bytes, nfiles = generate(corpus, n, jsonl)
     print("bench-dask: %d articles, %d B of JSON Lines from %d corpus files (%.1f s)"
           % (n, json_bytes, nfiles, time.time() - t), flush=True)
+    if blocksize <= 0:
+        # (read_text cuts size // blocksize parts of equal size)
+        pairs = max(1, round(json_bytes / (2 * (8 << 20))))
+        blocksize = json_bytes // (2 * pairs)
     train_on = os.path.join(corpus, "reuters_financial.jsonl")
     with open(train_on, encoding="utf-8") as fh:
         d = artpack.train([json.loads(l) for l in fh if l.strip()])
@@ -177,20 +187,17 @@ def main():
                  cpu_children() - c0 + 0.0, out_mp, t0, time.time()))
     print("two processes: %.1f s" % rows[-1][1], flush=True)
 
-    # 3. Dask, 2 workers x 1 thread
+    # 3. Dask, 2 workers x 1 thread, the README's cluster setup; first what
+    # an idle cluster costs with Dask's own configuration
     import dask.bag as db
     from distributed import Client, LocalCluster
     out_dask = os.path.join(work, "dask.apb")
     with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        client.run(lambda: __import__("artpack"))  # workers warm
+        idle_default = _idle_rate(client)
+    with artpack.dask.local_cluster(2) as cluster, Client(cluster) as client:
+        idle_rate = _idle_rate(client)
         pids = list(client.run(os.getpid).values())
-        # what the cluster costs doing nothing (heartbeats, event loops, the
-        # workers' profiler): CPU seconds per second of wall time, a cost
-        # that grows with the wall time, not with the work
-        c0, t0 = sum(_proc_cpu(p) for p in pids) + cpu_self(), time.time()
-        time.sleep(IDLE_SECONDS)
-        idle_rate = (sum(_proc_cpu(p) for p in pids) + cpu_self() - c0) / (time.time() - t0)
         c0, t0 = sum(_proc_cpu(p) for p in pids) + cpu_self(), time.time()
         bag = db.read_text(jsonl, blocksize=blocksize).map(json.loads)
         shards = artpack.dask.pack(bag, os.path.join(work, "shards"), dictionary=d, level=level)
@@ -200,8 +207,9 @@ def main():
         cpu = sum(_proc_cpu(p) for p in pids) + cpu_self() - c0
     rows.append(("Dask, 2 workers x 1 thread (%d shards, merged)" % len(shards), wall, cpu, out_dask,
                  t0, t0 + wall))
-    print("dask: %.1f s (pack %.1f s, merge %.1f s); the idle cluster: %.3f CPU s per s"
-          % (wall, t_pack, wall - t_pack, idle_rate), flush=True)
+    print("dask: %.1f s (pack %.1f s, merge %.1f s); the idle cluster: %.3f CPU s per s "
+          "(%.3f with Dask's default configuration)"
+          % (wall, t_pack, wall - t_pack, idle_rate, idle_default), flush=True)
 
     load_after = os.getloadavg()[0]
     sampler.stop()
@@ -220,10 +228,12 @@ def main():
                     platform.python_version(), load_before))
     lines.append("%d articles generated from the %d corpus files (unique ids), %s B of JSON Lines; "
                  "zstd -%d, the 110 KB dictionary trained on reuters_financial.jsonl, embedded. "
-                 "Dask: a LocalCluster of 2 worker processes x 1 thread on 127.0.0.1, "
-                 "`db.read_text(blocksize=%d)` → `json.loads` → `artpack.dask.pack` → "
+                 "Dask: `artpack.dask.local_cluster(2)`, a LocalCluster of 2 worker processes "
+                 "x 1 thread on 127.0.0.1 under `artpack.dask.CLUSTER_CONFIG` (the README's "
+                 "setup), `db.read_text(blocksize=%d)` → `json.loads` → `artpack.dask.pack` → "
                  "`artpack.merge` (merge included, cluster start-up not). CPU: user + system "
-                 "seconds of the processes doing the work.\n"
+                 "seconds of the processes doing the work (for Dask: the 2 workers and this "
+                 "process, which holds the scheduler, the nannies and the client, and merges).\n"
                  % (n, nfiles, format(json_bytes, ","), level, blocksize))
     lines.append("| method | wall s | CPU s | bundle bytes | load average during it (mean, max) "
                  "| speedup vs one Python process | CPU s vs one Python process |")
@@ -247,15 +257,19 @@ def main():
     lines.append("")
     work_cpu = cpu - idle_rate * wall
     lines.append("Where Dask's extra CPU goes: the cluster costs CPU doing nothing (heartbeats, "
-                 "the event loops of the workers and of the scheduler, nannies and client in "
-                 "this process, the workers' profiler). Measured idle for %d s just before the "
-                 "Dask row: **%.3f CPU s per second of wall time**, a cost that grows with the "
-                 "wall time, not with the articles, so the load of the machine inflates it: "
-                 "over the Dask row's %.1f s it is %.1f of its %.1f CPU s. Without it Dask's "
-                 "work is %.1f CPU s, **%.2f ×** one process; on 2 idle CPUs, where the row "
-                 "would last about that work / (2 − %.3f) s, the bound is **%.2f ×**."
-                 % (IDLE_SECONDS, idle_rate, wall, idle_rate * wall, cpu, work_cpu,
-                    work_cpu / base_cpu, idle_rate, (2 - idle_rate) * base_cpu / work_cpu))
+                 "the event loops of the workers, nannies and scheduler, the client, and with "
+                 "Dask's default configuration the workers' profiler, 50 event-loop checks a "
+                 "second in each process and work stealing). Measured idle for %d s each just "
+                 "before the Dask row: **%.3f CPU s per second of wall time** with "
+                 "`artpack.dask.CLUSTER_CONFIG`, %.3f with Dask's defaults; a cost that grows "
+                 "with the wall time, not with the articles, so the load of the machine "
+                 "inflates it: over the Dask row's %.1f s it is %.1f of its %.1f CPU s. "
+                 "Without it Dask's work is %.1f CPU s, **%.2f ×** one process; on 2 idle "
+                 "CPUs, where the row would last about that work / (2 − %.3f) s, the bound is "
+                 "**%.2f ×** (%.2f × with the default configuration's idle cost)."
+                 % (IDLE_SECONDS, idle_rate, idle_default, wall, idle_rate * wall, cpu, work_cpu,
+                    work_cpu / base_cpu, idle_rate, (2 - idle_rate) * base_cpu / work_cpu,
+                    (2 - idle_default) * base_cpu / work_cpu))
     lines.append("")
     lines.append("Merged Dask bundle: the same records in the same order as the one-process "
                  "Python bundle: **%s**; as the CLI's bundle: **%s**. "
@@ -280,6 +294,18 @@ def _pack_file(src, dst, dict_path, level):
     with open(src, encoding="utf-8") as fh, \
             artpack.BundleWriter(dst, dictionary=d, embed_dictionary=True, level=level) as w:
         w.extend(json.loads(l) for l in fh)
+
+
+def _idle_rate(client):
+    """What the cluster costs doing nothing (heartbeats, event loops, the
+    workers' profiler): CPU seconds of its processes (the 2 workers, and
+    this one: scheduler, nannies, client) per second of wall time, over
+    IDLE_SECONDS after the workers imported artpack."""
+    client.run(lambda: __import__("artpack"))  # workers warm
+    pids = list(client.run(os.getpid).values())
+    c0, t0 = sum(_proc_cpu(p) for p in pids) + cpu_self(), time.time()
+    time.sleep(IDLE_SECONDS)
+    return (sum(_proc_cpu(p) for p in pids) + cpu_self() - c0) / (time.time() - t0)
 
 
 def _proc_cpu(pid):

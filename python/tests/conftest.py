@@ -6,6 +6,7 @@ source tree); ARTPACK_HYPOTHESIS_SCALE=N runs N times as many examples.
 """
 import json
 import os
+import subprocess
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -28,6 +29,15 @@ CLI = os.environ.get("ARTPACK_CLI", "")
 
 needs_cli = pytest.mark.skipif(not (CLI and os.access(CLI, os.X_OK)),
                                reason="ARTPACK_CLI (the artpack CLI) not set: make python-test sets it")
+
+
+def run_cli(*args, stdin=None):
+    """Runs the CLI with args (str() of each), stdin bytes; asserts it
+    succeeded, naming args and its stderr; returns its stdout bytes."""
+    p = subprocess.run([CLI] + [str(a) for a in args], input=stdin, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    assert p.returncode == 0, (args, p.returncode, p.stderr.decode("utf-8", "replace"))
+    return p.stdout
 
 
 # three hand-made articles: every schema field, a big int, nested extras, a

@@ -4,7 +4,7 @@ import threading
 
 import artpack
 import pytest
-from conftest import examples, articles
+from conftest import examples, articles, needs_cli, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -124,6 +124,61 @@ def test_merge_named_dictionary(tmp_path, sample_articles, dictionary):
     with artpack.Bundle(out, dictionary) as b:
         assert list(b) == sample_articles[:20]
         assert not b.info["dict_embedded"]
+
+
+def _named_bundle(path, articles, dictionary):
+    with artpack.BundleWriter(path, dictionary=dictionary, level=1, block_size=4096) as w:
+        w.extend(articles)
+    return path.read_bytes()
+
+
+def test_merge_copies_blocks_undecoded(tmp_path, sample_articles, dictionary):
+    """merge copies blocks as stored without decoding them (as artpack
+    merge): a block damaged inside is copied with its checksum, which
+    reading and verify check in the merged bundle; a block whose frame head
+    is not one of the bundle's codec stops the merge, naming the bundle,
+    and leaves nothing."""
+    good = tmp_path / "good.apb"
+    data = _named_bundle(good, sample_articles[:100], dictionary)
+    assert data[32:36] == b"\x28\xb5\x2f\xfd"  # block 0, a zstd frame, after the header
+    with artpack.Bundle(good, dictionary) as b:
+        first = b.info["block_count"]
+    inside = bytearray(data)
+    inside[32 + 100] ^= 0x55
+    bad = tmp_path / "inside.apb"
+    bad.write_bytes(bytes(inside))
+    out = tmp_path / "m.apb"
+    assert artpack.merge([good, bad], out, dictionary) == 200
+    with artpack.Bundle(out, dictionary) as m:
+        assert m.info["block_count"] == 2 * first
+        assert m[:100] == sample_articles[:100] and m[-1] == sample_articles[99]
+        with pytest.raises(artpack.CorruptError):
+            m[100]
+        with pytest.raises(artpack.CorruptError):
+            m.verify()
+    head = bytearray(data)
+    head[32] ^= 0xFF
+    bad.write_bytes(bytes(head))
+    with pytest.raises(artpack.Error) as ei:
+        artpack.merge([good, bad], tmp_path / "no.apb", dictionary)
+    assert ei.value.name == "ARTPACK_E_BLOCK" and str(bad) in str(ei.value)
+    assert "block 0" in str(ei.value)
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["good.apb", "inside.apb", "m.apb"]
+
+
+@needs_cli
+def test_merge_same_bytes_as_artpack_merge(tmp_path, sample_articles, dictionary):
+    paths = []
+    for i in range(3):
+        p = tmp_path / ("p%d.apb" % i)
+        _named_bundle(p, sample_articles[i * 40:(i + 1) * 40 + 7 * i], dictionary)
+        paths.append(str(p))
+    d = tmp_path / "d.dict"
+    dictionary.save(d)
+    ours, theirs = tmp_path / "py.apb", tmp_path / "cli.apb"
+    artpack.merge(paths, ours, dictionary)
+    run_cli("merge", "-q", "-D", d, "-o", theirs, *paths)
+    assert ours.read_bytes() == theirs.read_bytes()
 
 
 # (the articles' own round trip is test_records' property: here the blocks

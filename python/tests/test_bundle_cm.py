@@ -4,16 +4,11 @@ block from the primed state; the model named (a Dictionary of the model
 file) or embedded. The bundles are made by $ARTPACK_CLI (make python-test
 sets it), the model by `artpack train --cm -1`."""
 import json
-import os
-import subprocess
 
 import artpack
 import pytest
+from conftest import needs_cli, run_cli
 
-CLI = os.environ.get("ARTPACK_CLI", "")
-
-needs_cli = pytest.mark.skipif(not (CLI and os.access(CLI, os.X_OK)),
-                               reason="ARTPACK_CLI (the artpack CLI) not set: make python-test sets it")
 
 WORDS = ("the minister said prices of oil rose percent in trading shares company "
          "government officials told reporters market bank billion growth").split()
@@ -29,22 +24,16 @@ def _articles(n, seed):
     return out
 
 
-def _cli(*args):
-    p = subprocess.run([CLI] + [str(a) for a in args], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
-    assert p.returncode == 0, (args, p.returncode, p.stderr.decode("utf-8", "replace"))
-
-
 @needs_cli
 def test_cm_bundles(tmp_path):
     train, arts = tmp_path / "train.jsonl", tmp_path / "a.jsonl"
     train.write_text("".join(json.dumps(a) + "\n" for a in _articles(200, 3)))
     arts.write_text("".join(json.dumps(a) + "\n" for a in _articles(40, 5)))
     model = tmp_path / "m.cm"
-    _cli("train", "--cm", "-1", "--size", "8K", "-o", model, train)
+    run_cli("train", "--cm", "-1", "--size", "8K", "-o", model, train)
     named, embedded = tmp_path / "n.apb", tmp_path / "e.apb"
-    _cli("pack", "--cm", "-D", model, "--block-size", "2K", "-o", named, arts)
-    _cli("pack", "--cm", "-D", model, "--embed-dict", "-o", embedded, arts)
+    run_cli("pack", "--cm", "-D", model, "--block-size", "2K", "-o", named, arts)
+    run_cli("pack", "--cm", "-D", model, "--embed-dict", "-o", embedded, arts)
     want = _articles(40, 5)
     d = artpack.Dictionary.load(model)
     with artpack.Bundle(named, dictionary=d) as b:

@@ -3,23 +3,10 @@
 package's Bundle reads them through libartpack, every article identical, and
 its merge keeps them. The CLI is $ARTPACK_CLI (make python-test sets it)."""
 import json
-import os
-import subprocess
 
 import artpack
 import pytest
-
-CLI = os.environ.get("ARTPACK_CLI", "")
-
-needs_cli = pytest.mark.skipif(not (CLI and os.access(CLI, os.X_OK)),
-                               reason="ARTPACK_CLI (the artpack CLI) not set: make python-test sets it")
-
-
-def _cli(*args):
-    p = subprocess.run([CLI] + [str(a) for a in args], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
-    assert p.returncode == 0, (args, p.returncode, p.stderr.decode("utf-8", "replace"))
-    return p.stdout
+from conftest import needs_cli, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +15,11 @@ def packed(sample_articles, tmp_path_factory):
     d = tmp_path_factory.mktemp("words")
     src = d / "a.jsonl"
     src.write_text("".join(json.dumps(a) + "\n" for a in sample_articles), encoding="utf-8")
-    _cli("train", "-q", "--size", "16K", "-o", d / "d.dict", src)
+    run_cli("train", "-q", "--size", "16K", "-o", d / "d.dict", src)
     for name, opts in (("w", ()), ("w-lz4", ("--lz4",)), ("w-rows", ("--rows",)),
                        ("plain", ("--no-words",))):
-        _cli("pack", "-q", "--block-size", "8K", *opts, "-D", d / "d.dict", "-o",
-             d / (name + ".apb"), src)
+        run_cli("pack", "-q", "--block-size", "8K", *opts, "-D", d / "d.dict", "-o",
+                d / (name + ".apb"), src)
     return d, artpack.Dictionary.load(d / "d.dict")
 
 

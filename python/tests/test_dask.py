@@ -1,5 +1,6 @@
 """artpack.dask on a LocalCluster (2 workers, 1 thread each, 127.0.0.1)."""
 import json
+import os
 
 import artpack
 import pytest
@@ -12,12 +13,36 @@ import artpack.dask  # noqa: E402
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
-                                       dashboard_address=None, processes=True)
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
+    """The README's setup: artpack.dask.local_cluster (2 worker processes x 1
+    thread on 127.0.0.1, CLUSTER_CONFIG)."""
+    with artpack.dask.local_cluster(2) as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+def _profiling(dask_worker):
+    return ("profile" in dask_worker.periodic_callbacks,
+            dask_worker.periodic_callbacks["tick"].callback_time,
+            dask.config.get("distributed.worker.memory.monitor-interval"))
+
+
+def _stealing(dask_scheduler):
+    return ("stealing" in dask_scheduler.extensions,
+            dask_scheduler.periodic_callbacks["tick"].callback_time)
+
+
+def test_local_cluster_config(client):
+    """local_cluster's workers (separate processes) and scheduler run under
+    CLUSTER_CONFIG, not Dask's defaults (profiler on, a tick every 20 ms,
+    memory checked every 100 ms, work stealing), and only while they start:
+    the configuration of this process is left as it was."""
+    info = client.scheduler_info()
+    assert len(info["workers"]) == 2
+    assert all(w["nthreads"] == 1 for w in info["workers"].values())
+    assert set(client.run(os.getpid).values()).isdisjoint({os.getpid()})
+    assert list(client.run(_profiling).values()) == [(False, 1000, "1s")] * 2
+    assert client.run_on_scheduler(_stealing) == (False, 1000)
+    assert dask.config.get("distributed.worker.profile.enabled") is True
+    assert dask.config.get("distributed.admin.tick.interval") == "20ms"
 
 
 def test_dask_pack_merge_train(client, sample_articles, tmp_path):

@@ -7,11 +7,10 @@ The CLI is $ARTPACK_CLI (make python-test sets it to $(B)/artpack)."""
 import io
 import json
 import os
-import subprocess
 
 import artpack
 import pytest
-from conftest import CLI, ODD_ARTICLES, articles, examples, needs_cli
+from conftest import ODD_ARTICLES, articles, examples, needs_cli, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,13 +21,6 @@ def dictionary(dictionary, tmp_path_factory):
     p = tmp_path_factory.mktemp("dict") / "d.dict"
     dictionary.save(p)
     return dictionary, str(p)
-
-
-def _cli(*args, stdin=None):
-    p = subprocess.run([CLI] + list(args), input=stdin, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
-    assert p.returncode == 0, (args, p.returncode, p.stderr.decode("utf-8", "replace"))
-    return p.stdout
 
 
 def _jsonl(arts):
@@ -74,7 +66,7 @@ def test_same_bytes_as_the_cli_both_ways(dictionary, arts, variant):
     raw records == pack); `artpack decode` reads StreamWriter's stream back."""
     opts, kw = _resolve(variant, dictionary)
     arts = [json.loads(json.dumps(a)) for a in arts]  # what json.loads gives
-    cli_stream = _cli("encode", "-q", "-c", "-f", *opts, stdin=_jsonl(arts))
+    cli_stream = run_cli("encode", "-q", "-c", "-f", *opts, stdin=_jsonl(arts))
     py_stream = _py_stream(arts, **kw)
     assert py_stream == cli_stream
     d = kw.get("dictionary")
@@ -82,14 +74,14 @@ def test_same_bytes_as_the_cli_both_ways(dictionary, arts, variant):
     assert r.kind == ("compressed" if opts else "records")
     assert list(r) == arts
     assert list(artpack.StreamReader(cli_stream, d, raw=True)) == [artpack.pack(a) for a in arts]
-    decoded = _cli("decode", "-q", *(["-D", dictionary[1]] if d else []), stdin=py_stream)
+    decoded = run_cli("decode", "-q", *(["-D", dictionary[1]] if d else []), stdin=py_stream)
     lines = decoded.split(b"\n")  # (not splitlines: U+0085, U+2028 are inside strings)
     assert lines[-1] == b""
     assert [json.loads(l) for l in lines[:-1]] == arts
 
 
 @needs_cli
-def test_corpus_file_same_bytes_as_the_cli(dictionary, corpus_dir, tmp_path):
+def test_corpus_file_same_bytes_as_therun_cli(dictionary, corpus_dir, tmp_path):
     """A slice of a corpus file: the same stream bytes as `artpack encode`,
     records and zstd -19 with a dictionary."""
     path = os.path.join(corpus_dir, "bbc.jsonl")
@@ -101,8 +93,8 @@ def test_corpus_file_same_bytes_as_the_cli(dictionary, corpus_dir, tmp_path):
     src.write_bytes(b"".join(lines))
     arts = [json.loads(l) for l in lines]
     d, dpath = dictionary
-    assert _py_stream(arts) == _cli("encode", "-q", "-c", "-f", str(src))
-    assert _py_stream(arts, dictionary=d) == _cli("encode", "-q", "-c", "-f", "-D", dpath, str(src))
+    assert _py_stream(arts) == run_cli("encode", "-q", "-c", "-f", str(src))
+    assert _py_stream(arts, dictionary=d) == run_cli("encode", "-q", "-c", "-f", "-D", dpath, str(src))
     out = tmp_path / "py.apz"
     with artpack.StreamWriter(out, d) as w:  # a path: written whole, then renamed
         for a in arts:
