@@ -1199,13 +1199,22 @@ ARTPACK_API artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer
  *  articles' id hashes are copied from src's index, and only the frame's
  *  head is checked; its checksum travels with it, for readers and verify to
  *  check. The largest block content w records is src's (when every block of
- *  src is copied, the bytes are those of artpack_bundle_writer_copy_block).
- *  Check src's index first (artpack_bundle_check_index) to copy only hashes
- *  that were written so. Costs reads of the frame and 2 bytes per article.
- *  Errors: as artpack_bundle_writer_copy_block, but ARTPACK_E_BLOCK only when
- *  the frame's head is not that of a block of src's codec and dictionary,
- *  and ARTPACK_E_INDEX also when src's live segments do not follow each
- *  other without a gap (nothing of the block is written then). */
+ *  src is copied, the bytes are the same as artpack_bundle_writer_copy_block
+ *  gives). Check src's index first (artpack_bundle_check_index) to copy only
+ *  hashes that were written so. Costs reads of the frame and 2 bytes per
+ *  article. Errors: ARTPACK_E_NULL_ARG (w or src NULL), ARTPACK_E_PARAM
+ *  (src's codec, columns or word transform differ from w's),
+ *  ARTPACK_E_WRONG_DICT (src's dictionary ID differs from w's),
+ *  ARTPACK_E_NOT_FOUND (b not under src's block_count), ARTPACK_E_READ (a
+ *  read of src failed), ARTPACK_E_INDEX (the index segment or block entry
+ *  it walks is damaged or inconsistent, or src's live segments do not
+ *  follow each other without a gap), ARTPACK_E_BLOCK (only when the frame's
+ *  head is not that of a block of src's codec and dictionary: neither the
+ *  content nor the dictionary an LZ4 or stored frame asks for is looked at;
+ *  artpack_bundle_check_block on the copy finds them), nothing of the block
+ *  written after any of these; ARTPACK_E_TOO_LARGE (w would pass 2^32 - 1
+ *  articles), ARTPACK_E_WRITE (write failed, now or before: w is unusable),
+ *  ARTPACK_E_ALLOC. */
 ARTPACK_API artpack_error artpack_bundle_writer_copy_block_undecoded(artpack_bundle_writer *w,
                                                                     artpack_bundle_reader *src,
                                                                     uint64_t b);

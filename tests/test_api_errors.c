@@ -469,12 +469,34 @@ static void test_block_errors_through_locate_and_copy(void **state) {
             size_t before = out.len;
             ASSERT_ERR(artpack_bundle_writer_copy_block(w, o.r, 0), want);
             assert_int_equal(out.len, before);
+            /* undecoded: the entry and the reads are checked, the frame's
+             * content is not (a damaged one is copied as it is) */
+            if (k == 0) {
+                ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, 0), ARTPACK_OK);
+                assert_true(out.len > before);
+            } else {
+                ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, 0), want);
+                assert_int_equal(out.len, before);
+            }
         }
         artpack_bundle_writer_free(w);
         membuf_free(&out);
         rd_close(&o);
         free(x);
     }
+    /* the write of a copied frame fails: ARTPACK_E_WRITE, and the writer
+     * writes no more */
+    ASSERT_ERR(rd_open(&o, b.p, b.len, &da), ARTPACK_OK);
+    memset(&out, 0, sizeof out);
+    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &da, NULL, membuf_write, &out), ARTPACK_OK);
+    out.fail_at = out.calls + 1;
+    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, 0), ARTPACK_E_WRITE);
+    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, o.r, 1), ARTPACK_E_WRITE);
+    ASSERT_ERR(artpack_bundle_writer_copy_block(w, o.r, 1), ARTPACK_E_WRITE);
+    assert_int_equal(out.calls_after_fail, 0);
+    artpack_bundle_writer_free(w);
+    membuf_free(&out);
+    rd_close(&o);
     /* the allocator fails: copy_block (the ids' hashes), set_parallel and
      * set_pipeline (the compressors of the new slots) */
     ASSERT_ERR(rd_open(&o, b.p, b.len, &da), ARTPACK_OK);

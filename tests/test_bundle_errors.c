@@ -252,6 +252,8 @@ static void test_errors_write(void **state) {
                     ASSERT_ERR(artpack_bundle_writer_add(w, recs.rec[0], recs.size[0]), ARTPACK_E_WRITE);
                     ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_E_WRITE);
                     ASSERT_ERR(artpack_bundle_writer_copy_block(w, src.r, 0), ARTPACK_E_WRITE);
+                    ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, src.r, 0),
+                               ARTPACK_E_WRITE);
                 }
                 artpack_bundle_writer_free(w);
             }
