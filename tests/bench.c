@@ -12,20 +12,11 @@
 #include "artpack.h"
 #include "json.h"
 #include "util.h"
-
-static double ap_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int ap_cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+#define BENCH_NAME "bench"
+#include "bench_util.h"
 
 static double ap_median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, ap_cmp_double);
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -80,7 +71,7 @@ static void run_decode(const ap_buf *records, ap_buf *out) {
 static void run_jansson(const ap_buf *in, double *parse_s, double *dump_s) {
     size_t pos = 0, n = 0, cap = 1024, i;
     json_t **objs = (json_t **)malloc(cap * sizeof *objs);
-    double t0 = ap_now(), t1;
+    double t0 = wall_now(), t1;
     while (pos < in->len) {
         const char *line = (const char *)in->data + pos;
         const char *nl = (const char *)memchr(line, '\n', in->len - pos);
@@ -92,14 +83,14 @@ static void run_jansson(const ap_buf *in, double *parse_s, double *dump_s) {
         n++;
         pos += len + 1;
     }
-    t1 = ap_now();
+    t1 = wall_now();
     for (i = 0; i < n; i++) {
         char *s = json_dumps(objs[i], JSON_COMPACT | JSON_PRESERVE_ORDER);
         ap_sink += strlen(s);
         free(s);
     }
     *parse_s = t1 - t0;
-    *dump_s = ap_now() - t1;
+    *dump_s = wall_now() - t1;
     for (i = 0; i < n; i++) json_decref(objs[i]);
     free(objs);
 }
@@ -118,15 +109,15 @@ int main(int argc, char **argv) {
         return 1;
     }
     for (i = 0; i < runs; i++) {
-        double t = ap_now();
+        double t = wall_now();
         run_encode(&in, &records, &count);
-        enc[i] = ap_now() - t;
-        t = ap_now();
+        enc[i] = wall_now() - t;
+        t = wall_now();
         run_decode(&records, &out);
-        dec[i] = ap_now() - t;
-        t = ap_now();
+        dec[i] = wall_now() - t;
+        t = wall_now();
         run_decode(&records, NULL);
-        view[i] = ap_now() - t;
+        view[i] = wall_now() - t;
         run_jansson(&in, &jp[i], &jd[i]);
     }
     {

@@ -24,23 +24,14 @@
 #include "artpack.h"
 #include "json.h"
 #include "util.h"
+#define BENCH_NAME "bench_bundle"
+#include "bench_util.h"
 
 typedef struct recs {
     ap_buf data;
     size_t *sizes;
     size_t count, json_bytes;
 } recs;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void die(const char *what) {
-    fprintf(stderr, "bench_bundle: %s\n", what);
-    exit(1);
-}
 
 /* Articles [from, to) of a JSON Lines file as records. */
 static void load(const char *path, double from, double to, recs *r) {
@@ -100,25 +91,6 @@ static void train(const recs *r, size_t size, ap_buf *dict, artpack_dict *d) {
     if (artpack_dict_load(d, dict->data, n)) die("bad dictionary");
 }
 
-static int put(void *opaque, const void *p, size_t n) { return ap_buf_put((ap_buf *)opaque, p, n); }
-
-typedef struct mem_file {
-    const unsigned char *p;
-    size_t n;
-} mem_file;
-
-static int rd(void *opaque, uint64_t off, void *dst, size_t n) {
-    const mem_file *f = (const mem_file *)opaque;
-    if (off > f->n || n > f->n - off) return -1;
-    memcpy(dst, f->p + off, n);
-    return 0;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* One bundle of r: block bytes per block, columns or rows, the dictionary d
  * embedded (embed) or held by the device; what it is called in the table. */
 static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *d, size_t block,
@@ -149,11 +121,11 @@ static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *
     artpack_bundle_writer_free(w);
     f.p = out.data;
     f.n = out.len;
-    if (artpack_bundle_info_get(&info, rd, &f, out.len)) die("info");
+    if (artpack_bundle_info_get(&info, mem_file_read, &f, out.len)) die("info");
     index_bytes = out.len - info.last_segment; /* the one segment and the footer */
     ws = artpack_bundle_reader_workspace_size(&info, 0);
     mem = malloc(ws);
-    if (artpack_bundle_reader_open(&rdr, mem, ws, &info, d, rd, &f)) die("open");
+    if (artpack_bundle_reader_open(&rdr, mem, ws, &info, d, mem_file_read, &f)) die("open");
     for (i = 0; i < 2000; i++) {
         const void *rec;
         size_t len;
@@ -165,9 +137,9 @@ static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *
         n = x % r->count;
         other = n + 1 < r->count ? r->count - 1 - n : 0; /* empty the block cache */
         if (info.block_count > 1) (void)artpack_bundle_get(rdr, other, &rec, &len);
-        t = now();
+        t = cpu_now();
         if (artpack_bundle_get(rdr, n, &rec, &len)) die("get");
-        lat[i] = (now() - t) * 1e6;
+        lat[i] = (cpu_now() - t) * 1e6;
     }
     qsort(lat, 2000, sizeof lat[0], cmp_double);
     if (block == 1) snprintf(label, sizeof label, "1 article");

@@ -27,22 +27,8 @@
 #include "artpack.h"
 #include "json.h"
 #include "util.h"
-
-static void die(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_cm: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(1);
-}
-
-static double cpu_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#define BENCH_NAME "bench_cm"
+#include "bench_util.h"
 
 typedef struct corpus {
     ap_buf text, records;
@@ -170,25 +156,6 @@ static double mbs(size_t bytes, double s) { return s > 0 ? (double)bytes / s / 1
 
 /* ---- bundles ---- */
 
-static int put(void *opaque, const void *p, size_t n) { return ap_buf_put((ap_buf *)opaque, p, n); }
-
-typedef struct mem_file {
-    const unsigned char *p;
-    size_t n;
-} mem_file;
-
-static int rd(void *opaque, uint64_t off, void *dst, size_t n) {
-    const mem_file *f = (const mem_file *)opaque;
-    if (off > f->n || n > f->n - off) return -1;
-    memcpy(dst, f->p + off, n);
-    return 0;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 #define GETS 300
 
 /* c as a bundle (codec, block bytes per block, the dictionary or model d
@@ -223,12 +190,12 @@ static void bundle_row(const char *name, const corpus *c, const artpack_dict *d,
     enc_s = cpu_now() - t;
     f.p = out.data;
     f.n = out.len;
-    if (artpack_bundle_info_get(&info, rd, &f, out.len)) die("bundle info");
+    if (artpack_bundle_info_get(&info, mem_file_read, &f, out.len)) die("bundle info");
     ws = artpack_bundle_reader_workspace_size(&info, 0);
     mem = malloc(ws);
     if (mem == NULL) die("out of memory");
     t = cpu_now();
-    if (artpack_bundle_reader_open(&rdr, mem, ws, &info, d, rd, &f)) die("bundle open");
+    if (artpack_bundle_reader_open(&rdr, mem, ws, &info, d, mem_file_read, &f)) die("bundle open");
     open_s = cpu_now() - t;
     for (i = 0; i < c->n; i++) {
         const void *rec;

@@ -41,6 +41,8 @@
 #include "artpack.h"
 #include "json.h"
 #include "util.h"
+#define BENCH_NAME "bench_compress"
+#include "bench_util.h"
 
 #define MAX_PASSES 31
 #define SLOW_PASS_S 2.0
@@ -53,48 +55,10 @@ static volatile size_t sink;
 
 /* ---- helpers ---- */
 
-static void die(const char *fmt, ...) {
-    va_list ap;
-    fputs("bench_compress: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
-
-static void progress(const char *fmt, ...) {
-    va_list ap;
-    fputs("bench_compress: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
 static void *xmalloc(size_t n) {
     void *p = malloc(n ? n : 1);
     if (p == NULL) die("out of memory (%zu B)", n);
     return p;
-}
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* What the measurements use: CPU time of this thread, so that time the
- * shared machine gives to other processes is not counted. */
-static double cpu_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static double median(const double *v, int n) {
@@ -251,11 +215,11 @@ static double train_words(ap_buf *dst, size_t size, const void *samples, const s
     p.dict_size = size;
     p.words = words;
     if (ap_buf_reserve(dst, size)) die("out of memory");
-    t = now();
+    t = wall_now();
     e = artpack_dict_train(dst->data, dst->cap, samples, sizes, (unsigned)count, &p, &written);
     if (e != ARTPACK_OK) die("artpack_dict_train: %s", artpack_error_name(e));
     dst->len = written;
-    return now() - t;
+    return wall_now() - t;
 }
 static double train_artpack(ap_buf *dst, size_t size, const void *samples, const size_t *sizes,
                             size_t count) {
@@ -281,11 +245,11 @@ static double train_stock(ap_buf *dst, size_t size, const void *samples, const s
     fp.accel = 1;
     fp.zParams.compressionLevel = 19;
     if (ap_buf_reserve(dst, size)) die("out of memory");
-    t = now();
+    t = wall_now();
     r = ZDICT_optimizeTrainFromBuffer_fastCover(dst->data, size, samples, sizes, (unsigned)count, &fp);
     if (ZDICT_isError(r)) die("ZDICT training: %s", ZDICT_getErrorName(r));
     dst->len = r;
-    return now() - t;
+    return wall_now() - t;
 }
 
 typedef double (*train_fn)(ap_buf *, size_t, const void *, const size_t *, size_t);
@@ -841,7 +805,7 @@ int main(int argc, char **argv) {
     char path[4096];
     FILE *csv;
     size_t t, s;
-    double t0 = now();
+    double t0 = wall_now();
 
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "-p") == 0 && i + 1 < argc) passes = atoi(argv[++i]);
@@ -944,6 +908,6 @@ int main(int argc, char **argv) {
     }
     dict_free(&main_dicts);
     corpus_free(&train);
-    progress("done in %.0f s", now() - t0);
+    progress("done in %.0f s", wall_now() - t0);
     return 0;
 }
