@@ -96,9 +96,11 @@ $(B)/tests/%: tests/%.c $(TOOL_OBJ) $(B)/libartpack.a
 	    $(TOOL_OBJ) $(B)/libartpack.a $(CMOCKA_LIBS) $(CODEC_LIBS) $(JANSSON_LIBS)
 
 # The bundle tests share a fixture (tests/bundle_fixture.c): synthetic articles,
-# dictionaries, in-memory input and output. A new bundle test file that wants
-# it goes in BUNDLE_TESTS (and in TESTS).
-BUNDLE_TESTS = test_bundle test_bundle_damage test_bundle_errors test_api_errors
+# dictionaries (bundle_fixture.h), in-memory input and output, readers
+# (bundle_mem.h). A test file that includes either header goes in
+# BUNDLE_TESTS (and in TESTS).
+BUNDLE_TESTS = test_bundle test_bundle_damage test_bundle_errors test_api_errors test_bundle_cm \
+               test_bundle_scale test_bundle_words
 $(B)/tests/bundle_fixture.o: tests/bundle_fixture.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(DEPFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@

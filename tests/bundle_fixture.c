@@ -33,17 +33,12 @@ void make_records(recset *rs, uint32_t seed) {
             a.id.ptr = id;
             a.id.len = (size_t)idn;
         }
-        a.title.len = make_text(title, 60 + rng() % 60);
-        a.title.ptr = title;
+        a.title = text_str(title, 60 + rng() % 60);
         a.source.ptr = "Wire";
         a.source.len = 4;
-        body[0].len = make_text(p1, 100 + rng() % 600);
-        body[0].ptr = p1;
-        body[1].len = make_text(p2, 100 + rng() % 600);
-        body[1].ptr = p2;
-        a.body.present = 1;
-        a.body.items = body;
-        a.body.count = 2;
+        body[0] = text_str(p1, 100 + rng() % 600);
+        body[1] = text_str(p2, 100 + rng() % 600);
+        a.body = tu_list(body, 2);
         rs->rec[i] = encode_exact(&a, &rs->size[i]);
         if (idn > 0) memcpy(rs->id[i], id, (size_t)idn);
         rs->id_len[i] = idn;
@@ -62,16 +57,13 @@ void make_extra_records(recset *rs) {
     rs->rec[300] = encode_exact(&a, &rs->size[300]);
     rs->id_len[300] = -1;
     for (i = 0; i < 40; i++) {
-        paras[i].len = make_text(big + at, 5000);
-        paras[i].ptr = big + at;
+        paras[i] = text_str(big + at, 5000);
         at += paras[i].len + 1;
     }
     artpack_article_init(&a);
     a.id.ptr = "id-301";
     a.id.len = 6;
-    a.body.present = 1;
-    a.body.items = paras;
-    a.body.count = 40;
+    a.body = tu_list(paras, 40);
     rs->rec[301] = encode_exact(&a, &rs->size[301]);
     for (i = 0; i < sizeof noise; i++) noise[i] = (char)rng();
     artpack_article_init(&a);
@@ -172,10 +164,17 @@ int membuf_write(void *opaque, const void *data, size_t size) {
 
 /* Reads what was written so far (the appender reads older index segments). */
 int membuf_read(void *opaque, uint64_t off, void *dst, size_t size) {
-    const membuf *m = (const membuf *)opaque;
+    membuf *m = (membuf *)opaque;
+    m->reads++;
     if (off > m->len || size > m->len - off) return 1;
     if (size) memcpy(dst, m->p + off, size);
     return 0;
+}
+
+const void *membuf_map(void *opaque, uint64_t off, size_t size) {
+    const membuf *m = (const membuf *)opaque;
+    if (off > m->len || size > m->len - off) return NULL;
+    return m->p + off;
 }
 
 void membuf_free(membuf *m) {
@@ -215,6 +214,25 @@ artpack_error rd_open(rd *o, const void *p, size_t len, const artpack_dict *d) {
     return rd_open_src(o, p, len, d, 0, 0);
 }
 
+artpack_error rd_open_mem(rd *o, membuf *m, const artpack_dict *d, int mapped) {
+    artpack_error e, smaller;
+    memset(o, 0, sizeof *o);
+    ASSERT_ERR(artpack_bundle_info_get(&o->info, membuf_read, m, m->len), ARTPACK_OK);
+    o->ws_size = mapped ? artpack_bundle_reader_workspace_size_mapped(&o->info, d == NULL)
+                        : artpack_bundle_reader_workspace_size(&o->info, d == NULL);
+    assert_true(o->ws_size > 0);
+    o->ws = tu_malloc(o->ws_size);
+    smaller = mapped ? artpack_bundle_reader_open_mapped(&o->r, o->ws, o->ws_size - 1, &o->info, d,
+                                                         membuf_map, m)
+                     : artpack_bundle_reader_open(&o->r, o->ws, o->ws_size - 1, &o->info, d,
+                                                  membuf_read, m);
+    e = mapped ? artpack_bundle_reader_open_mapped(&o->r, o->ws, o->ws_size, &o->info, d,
+                                                   membuf_map, m)
+               : artpack_bundle_reader_open(&o->r, o->ws, o->ws_size, &o->info, d, membuf_read, m);
+    if (e == ARTPACK_OK) ASSERT_ERR(smaller, ARTPACK_E_WORKSPACE_TOO_SMALL);
+    return e;
+}
+
 void rd_close(rd *o) {
     free(o->ws);
     o->ws = NULL;
@@ -226,14 +244,34 @@ void rd_close(rd *o) {
 /* 1: the tests' bundles are columnar (artpack_bundle_params.columns) */
 int columns_mode;
 
-artpack_bundle_params params_of(artpack_codec codec, size_t block_size, int embed) {
+artpack_bundle_params bundle_params(artpack_codec codec, size_t block_size, int columns, int embed,
+                                    int words) {
     artpack_bundle_params p;
     memset(&p, 0, sizeof p);
     p.codec = codec;
     p.block_size = block_size;
+    p.columns = columns;
     p.embed_dict = embed;
-    p.columns = columns_mode;
+    p.words = words;
     return p;
+}
+
+void expect_copy_refused(const artpack_bundle_params *p, const artpack_dict *d, copy_fn copy,
+                         artpack_bundle_reader *src, uint64_t b, artpack_error want) {
+    artpack_bundle_writer *w = NULL;
+    membuf out;
+    size_t before;
+    memset(&out, 0, sizeof out);
+    ASSERT_ERR(artpack_bundle_writer_create(&w, p, d, NULL, membuf_write, &out), ARTPACK_OK);
+    before = out.len;
+    ASSERT_ERR(copy(w, src, b), want);
+    assert_int_equal(out.len, before);
+    artpack_bundle_writer_free(w);
+    membuf_free(&out);
+}
+
+artpack_bundle_params params_of(artpack_codec codec, size_t block_size, int embed) {
+    return bundle_params(codec, block_size, columns_mode, embed, 0);
 }
 
 void add_all(artpack_bundle_writer *w, const size_t *map, size_t count) {

@@ -1,32 +1,15 @@
 /* bundle_fixture.h - what the bundle tests (test_bundle*.c) share: synthetic
- * articles and two trained dictionaries (setup/teardown), in-memory output
- * and input, writing and reading helpers, salvage bookkeeping. Defined in
- * bundle_fixture.c. */
+ * articles and two trained dictionaries (setup/teardown), writing and
+ * reading helpers, salvage bookkeeping; with bundle_mem.h (in-memory output
+ * and input, readers). Defined in bundle_fixture.c. */
 #ifndef ARTPACK_BUNDLE_FIXTURE_H
 #define ARTPACK_BUNDLE_FIXTURE_H
 
 #include "test_util.h"
+#include "bundle_mem.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
-
-#define ASSERT_ERR(expr, want)                                                       \
-    do {                                                                             \
-        artpack_error got_ = (expr);                                                 \
-        if (got_ != (want))                                                          \
-            fail_msg("%s: got %s, wanted %s", #expr, artpack_error_name(got_),       \
-                     artpack_error_name(want));                                      \
-    } while (0)
-
-/* An error with a name (not OK, not an unknown number). */
-#define ASSERT_NAMED(expr)                                                           \
-    do {                                                                             \
-        artpack_error named_ = (expr);                                               \
-        if (named_ == ARTPACK_OK ||                                                  \
-            strcmp(artpack_error_name(named_), "ARTPACK_E_UNKNOWN") == 0)            \
-            fail_msg("%s: got %s (%d), wanted a named error", #expr,                 \
-                     artpack_error_name(named_), (int)named_);                       \
-    } while (0)
 
 typedef unsigned long long ull;
 
@@ -44,36 +27,6 @@ typedef struct recset {
     int id_len[N_ALL]; /* -1: the article has no id */
 } recset;
 
-
-/* A growable output buffer; the write fails from call fail_at on (0: never). */
-typedef struct membuf {
-    unsigned char *p;
-    size_t len, cap;
-    long calls, fail_at, calls_after_fail;
-} membuf;
-
-/* A read callback over p[0..len); reads touching [fail_lo, fail_hi) fail. */
-typedef struct memsrc {
-    const unsigned char *p;
-    uint64_t len;
-    uint64_t fail_lo, fail_hi;
-    long reads;
-} memsrc;
-
-/* A reader over p[0..len) in a workspace of exactly the size it asks for. */
-typedef struct rd {
-    memsrc src;
-    artpack_bundle_info info;
-    void *ws;
-    size_t ws_size;
-    artpack_bundle_reader *r;
-} rd;
-
-/* A map callback over p[0..len): NULL past the end. */
-typedef struct memmap {
-    const unsigned char *p;
-    uint64_t len;
-} memmap;
 
 typedef struct salv {
     const size_t *map;      /* the articles in order */
@@ -111,13 +64,6 @@ void free_records(recset *rs);
 int train(unsigned char *dst, size_t cap, size_t *len, uint32_t seed);
 int setup(void **state);
 int teardown(void **state);
-int membuf_write(void *opaque, const void *data, size_t size);
-int membuf_read(void *opaque, uint64_t off, void *dst, size_t size);
-void membuf_free(membuf *m);
-int memsrc_read(void *opaque, uint64_t off, void *dst, size_t size);
-artpack_error rd_open_src(rd *o, const void *p, size_t len, const artpack_dict *d, uint64_t fail_lo, uint64_t fail_hi);
-artpack_error rd_open(rd *o, const void *p, size_t len, const artpack_dict *d);
-void rd_close(rd *o);
 artpack_bundle_params params_of(artpack_codec codec, size_t block_size, int embed);
 void add_all(artpack_bundle_writer *w, const size_t *map, size_t count);
 void write_bundle(membuf *out, const artpack_bundle_params *p, const artpack_dict *d, const size_t *map, size_t count);
@@ -128,7 +74,6 @@ void expect_article(artpack_bundle_reader *r, uint64_t n, size_t want);
 uint64_t expected_find(const size_t *map, size_t count, const char *id, int len, uint64_t start);
 void check_find(artpack_bundle_reader *r, const size_t *map, size_t count, const char *id, int len);
 void check_ids(artpack_bundle_reader *r, const size_t *map, size_t count);
-const void *memmap_map(void *opaque, uint64_t off, size_t size);
 void verify_mapped(const unsigned char *p, size_t len, const artpack_dict *d, const size_t *map, size_t count);
 void verify_bundle(const unsigned char *p, size_t len, const artpack_dict *d, const size_t *map, size_t count);
 long which_record(const void *rec, size_t size);

@@ -1,5 +1,6 @@
 /* synthetic.h - shared by the frame, bundle, CM and word tests: deterministic synthetic
- * news text (no corpus needed), and an allocator that fails at its Nth call. */
+ * news text (no corpus needed), sample records, a word list in the
+ * dictionary's layout, and an allocator that fails at its Nth call. */
 #ifndef ARTPACK_TESTS_SYNTHETIC_H
 #define ARTPACK_TESTS_SYNTHETIC_H
 
@@ -8,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "artpack.h"
+#include "test_util.h"
 
 static uint32_t rng_state;
 static uint32_t rng(void) {
@@ -40,6 +41,14 @@ static inline size_t make_text(char *buf, size_t n) {
     return len;
 }
 
+/* A view of a sentence-ish text of about n bytes written into buf. */
+static inline artpack_str text_str(char *buf, size_t n) {
+    artpack_str s;
+    s.len = make_text(buf, n);
+    s.ptr = buf;
+    return s;
+}
+
 /* Records of count synthetic articles laid end to end in dst[0..cap), from
  * the seed: each a title and `paragraphs` body paragraphs (1, or 2 with the
  * source "Wire" too). Their sizes go to sizes[]. Returns the bytes used, 0
@@ -54,21 +63,14 @@ static inline size_t synth_records(unsigned char *dst, size_t cap, size_t *sizes
         artpack_str body[2];
         size_t n;
         artpack_article_init(&a);
-        a.title.len = make_text(title, 60 + rng() % 60);
-        a.title.ptr = title;
+        a.title = text_str(title, 60 + rng() % 60);
         if (paragraphs == 2) {
             a.source.ptr = "Wire";
             a.source.len = 4;
         }
-        body[0].len = make_text(p1, 200 + rng() % 800);
-        body[0].ptr = p1;
-        if (paragraphs == 2) {
-            body[1].len = make_text(p2, 200 + rng() % 800);
-            body[1].ptr = p2;
-        }
-        a.body.present = 1;
-        a.body.items = body;
-        a.body.count = paragraphs == 2 ? 2 : 1;
+        body[0] = text_str(p1, 200 + rng() % 800);
+        if (paragraphs == 2) body[1] = text_str(p2, 200 + rng() % 800);
+        a.body = tu_list(body, paragraphs == 2 ? 2 : 1);
         if (artpack_record_encode(dst + used, cap - used, &a, &n) != ARTPACK_OK) return 0;
         sizes[i] = n;
         used += n;
@@ -99,7 +101,54 @@ static void free_samples(void) {
     free(samples);
     samples = NULL;
 }
+
+/* A test group's teardown: the samples freed. */
+static inline int teardown_samples(void **state) {
+    (void)state;
+    free_samples();
+    return 0;
+}
+
+/* A dictionary trained on the samples (artpack_dict_train with p) into
+ * dst[0..cap), its size in *len: 0, or -1 when training fails. */
+static inline int train_samples(unsigned char *dst, size_t cap, const artpack_train_params *p,
+                                size_t *len) {
+    return artpack_dict_train(dst, cap, samples, sample_sizes, N_SAMPLES, p, len) == ARTPACK_OK
+               ? 0
+               : -1;
+}
+
+/* Sample record i (of the set make_samples made): its bytes, its size in *n. */
+static inline const unsigned char *sample(size_t i, size_t *n) {
+    size_t off = 0, k;
+    for (k = 0; k < i; k++) off += sample_sizes[k];
+    *n = sample_sizes[i];
+    return samples + off;
+}
 #endif
+
+/* A dictionary's word list in the documented layout (docs/FORMAT.md), made
+ * here independently of the trainer: n words w[0..n) into dst; returns its
+ * size. */
+static inline size_t make_word_list(unsigned char *dst, const char *const *w, unsigned n) {
+    unsigned groups = (n + 15) / 16, i;
+    size_t pos = 0, area = 4 + 2 * (size_t)groups;
+    dst[0] = 1;
+    dst[1] = 0;
+    dst[2] = (unsigned char)n;
+    dst[3] = (unsigned char)(n >> 8);
+    for (i = 0; i < n; i++) {
+        size_t len = strlen(w[i]);
+        if (i % 16 == 0) {
+            dst[4 + 2 * (i / 16)] = (unsigned char)pos;
+            dst[5 + 2 * (i / 16)] = (unsigned char)(pos >> 8);
+        }
+        dst[area + pos] = (unsigned char)len;
+        memcpy(dst + area + pos + 1, w[i], len);
+        pos += 1 + len;
+    }
+    return area + pos;
+}
 
 /* An allocator that fails at its Nth call and counts what is live. */
 static long alloc_fail_at, alloc_calls, alloc_live;

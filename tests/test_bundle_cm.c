@@ -6,7 +6,7 @@
  * flip of a block refused or harmless; the CM-specific errors of the writer
  * and the reader; every allocation failure of the writer. Small level-1
  * models on synthetic articles: no corpus needed, fast. */
-#include "test_util.h"
+#include "bundle_mem.h"
 
 #include "synthetic.h"
 
@@ -32,16 +32,11 @@ static void make_articles(uint32_t seed) {
         artpack_article_init(&a);
         snprintf(id, sizeof id, "a%zu", i);
         a.id = tu_str(id);
-        a.title.len = make_text(title, 40 + rng() % 60);
-        a.title.ptr = title;
+        a.title = text_str(title, 40 + rng() % 60);
         a.source = tu_str("Wire");
-        body[0].len = make_text(p1, 100 + rng() % 1900);
-        body[0].ptr = p1;
-        body[1].len = make_text(p2, 50 + rng() % 900);
-        body[1].ptr = p2;
-        a.body.present = 1;
-        a.body.items = body;
-        a.body.count = 2;
+        body[0] = text_str(p1, 100 + rng() % 1900);
+        body[1] = text_str(p2, 50 + rng() % 900);
+        a.body = tu_list(body, 2);
         assert_ap_ok(artpack_record_encode(arts + arts_len, cap - arts_len, &a, &n));
         art_off[i] = arts_len;
         art_size[i] = n;
@@ -80,47 +75,10 @@ static int teardown(void **state) {
     return 0;
 }
 
-/* ---- a bundle in memory ---- */
-
-typedef struct mem {
-    unsigned char *p;
-    size_t len, cap;
-} mem;
-
-static int mem_write(void *opaque, const void *data, size_t size) {
-    mem *m = (mem *)opaque;
-    if (size > m->cap - m->len) {
-        size_t cap = m->cap ? m->cap : 4096;
-        while (cap - m->len < size) cap *= 2;
-        m->p = (unsigned char *)realloc(m->p, cap);
-        if (m->p == NULL) return -1;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->len, data, size);
-    m->len += size;
-    return 0;
-}
-
-static int mem_read(void *opaque, uint64_t off, void *dst, size_t size) {
-    const mem *m = (const mem *)opaque;
-    if (off > m->len || size > m->len - off) return -1;
-    memcpy(dst, m->p + off, size);
-    return 0;
-}
-
-static const void *mem_map(void *opaque, uint64_t off, size_t size) {
-    const mem *m = (const mem *)opaque;
-    if (off > m->len || size > m->len - off) return NULL;
-    return m->p + off;
-}
+/* ---- a bundle in memory (bundle_mem.h) ---- */
 
 static artpack_bundle_params cm_params(size_t block, int embed) {
-    artpack_bundle_params p;
-    memset(&p, 0, sizeof p);
-    p.codec = ARTPACK_CODEC_CM;
-    p.block_size = block;
-    p.embed_dict = embed;
-    return p;
+    return bundle_params(ARTPACK_CODEC_CM, block, 0, embed, 0);
 }
 
 /* Serial "parallel" runner: the bytes must not depend on it. */
@@ -131,36 +89,17 @@ static void run_serial(void *opaque, artpack_task_fn task, void *const *args, si
 }
 
 /* Articles [from, to) into a new bundle in out (jobs > 1: through run_serial). */
-static void write_bundle(mem *out, const artpack_bundle_params *p, const artpack_dict *d,
+static void write_bundle(membuf *out, const artpack_bundle_params *p, const artpack_dict *d,
                          size_t from, size_t to, unsigned jobs) {
     artpack_bundle_writer *w = NULL;
     size_t i;
     memset(out, 0, sizeof *out);
-    assert_ap_ok(artpack_bundle_writer_create(&w, p, d, NULL, mem_write, out));
+    assert_ap_ok(artpack_bundle_writer_create(&w, p, d, NULL, membuf_write, out));
     if (jobs > 1) assert_ap_ok(artpack_bundle_writer_set_parallel(w, jobs, run_serial, NULL));
     for (i = from; i < to; i++)
         assert_ap_ok(artpack_bundle_writer_add(w, arts + art_off[i], art_size[i]));
     assert_ap_ok(artpack_bundle_writer_commit(w));
     artpack_bundle_writer_free(w);
-}
-
-typedef struct rd {
-    artpack_bundle_info info;
-    void *ws;
-    artpack_bundle_reader *r;
-} rd;
-
-static artpack_error open_reader(rd *x, mem *b, const artpack_dict *d, int mapped) {
-    size_t n;
-    memset(x, 0, sizeof *x);
-    assert_ap_ok(artpack_bundle_info_get(&x->info, mem_read, b, b->len));
-    n = mapped ? artpack_bundle_reader_workspace_size_mapped(&x->info, d == NULL)
-               : artpack_bundle_reader_workspace_size(&x->info, d == NULL);
-    assert_true(n > 0);
-    x->ws = malloc(n);
-    assert_non_null(x->ws);
-    return mapped ? artpack_bundle_reader_open_mapped(&x->r, x->ws, n, &x->info, d, mem_map, b)
-                  : artpack_bundle_reader_open(&x->r, x->ws, n, &x->info, d, mem_read, b);
 }
 
 /* Article n of the reader is article k of arts. */
@@ -175,11 +114,11 @@ static void assert_article(artpack_bundle_reader *r, uint64_t n, size_t k) {
 /* Every article of a bundle of articles [0, count), in order, then in a
  * scrambled order (each get of another block decodes it from the primed
  * state: the same bytes whatever was decoded before), every block checked. */
-static void assert_bundle(mem *b, const artpack_dict *d, size_t count, int mapped) {
+static void assert_bundle(membuf *b, const artpack_dict *d, size_t count, int mapped) {
     rd x;
     size_t i;
     uint64_t blk;
-    assert_ap_ok(open_reader(&x, b, d, mapped));
+    assert_ap_ok(rd_open_mem(&x, b, d, mapped));
     assert_int_equal(x.info.codec, ARTPACK_CODEC_CM);
     assert_int_equal(x.info.article_count, count);
     assert_false(x.info.columns);
@@ -206,11 +145,11 @@ static void test_round_trips(void **state) {
     size_t i, prev = 0;
     (void)state;
     for (i = 0; i < TU_COUNT(blocks); i++) {
-        mem b, again;
+        membuf b, again;
         artpack_bundle_params p = cm_params(blocks[i], 0);
         artpack_bundle_info info;
         write_bundle(&b, &p, &m1, 0, N_ART, 1);
-        assert_ap_ok(artpack_bundle_info_get(&info, mem_read, &b, b.len));
+        assert_ap_ok(artpack_bundle_info_get(&info, membuf_read, &b, b.len));
         assert_int_equal(info.level, 1); /* the model's */
         assert_int_equal(info.dict_id, m1.id);
         assert_int_equal(info.block_size,
@@ -230,7 +169,7 @@ static void test_round_trips(void **state) {
 }
 
 static void test_embedded_and_unprimed(void **state) {
-    mem b, named, plain;
+    membuf b, named, plain;
     artpack_bundle_params p = cm_params(4096, 1);
     rd x;
     artpack_dict got;
@@ -242,14 +181,14 @@ static void test_embedded_and_unprimed(void **state) {
     assert_true(b.len > named.len);
     assert_bundle(&b, NULL, N_ART, 0);
     assert_bundle(&b, NULL, N_ART, 1);
-    assert_ap_ok(open_reader(&x, &b, NULL, 0));
+    assert_ap_ok(rd_open_mem(&x, &b, NULL, 0));
     assert_ap_ok(artpack_bundle_reader_dict(x.r, &got));
     assert_int_equal(got.size, model_len);
     assert_memory_equal(got.data, model, model_len);
     free(x.ws);
     /* no model: unprimed CM at the default level, larger */
     write_bundle(&plain, &p, NULL, 0, N_ART, 1);
-    assert_ap_ok(artpack_bundle_info_get(&x.info, mem_read, &plain, plain.len));
+    assert_ap_ok(artpack_bundle_info_get(&x.info, membuf_read, &plain, plain.len));
     assert_int_equal(x.info.level, ARTPACK_CM_LEVEL_DEFAULT);
     assert_int_equal(x.info.dict_id, 0);
     assert_true(plain.len > named.len);
@@ -262,7 +201,7 @@ static void test_embedded_and_unprimed(void **state) {
 /* ---- append, copy, salvage ---- */
 
 static void test_append_and_copy(void **state) {
-    mem b, c, merged;
+    membuf b, c, merged;
     artpack_bundle_params p = cm_params(4096, 0);
     artpack_bundle_writer *w = NULL;
     rd x, y;
@@ -271,8 +210,8 @@ static void test_append_and_copy(void **state) {
     (void)state;
     /* append the second half to a bundle of the first */
     write_bundle(&b, &p, &m1, 0, N_ART / 2, 1);
-    assert_ap_ok(artpack_bundle_info_get(&x.info, mem_read, &b, b.len));
-    assert_ap_ok(artpack_bundle_appender_open(&w, &x.info, &m1, NULL, mem_write, &b, mem_read, &b));
+    assert_ap_ok(artpack_bundle_info_get(&x.info, membuf_read, &b, b.len));
+    assert_ap_ok(artpack_bundle_appender_open(&w, &x.info, &m1, NULL, membuf_write, &b, membuf_read, &b));
     for (i = N_ART / 2; i < N_ART; i++)
         assert_ap_ok(artpack_bundle_writer_add(w, arts + art_off[i], art_size[i]));
     assert_ap_ok(artpack_bundle_writer_commit(w));
@@ -281,8 +220,8 @@ static void test_append_and_copy(void **state) {
     /* an appender of an embedded model's bundle loads it itself */
     p.embed_dict = 1;
     write_bundle(&c, &p, &m1, 0, N_ART / 2, 1);
-    assert_ap_ok(artpack_bundle_info_get(&x.info, mem_read, &c, c.len));
-    assert_ap_ok(artpack_bundle_appender_open(&w, &x.info, NULL, NULL, mem_write, &c, mem_read, &c));
+    assert_ap_ok(artpack_bundle_info_get(&x.info, membuf_read, &c, c.len));
+    assert_ap_ok(artpack_bundle_appender_open(&w, &x.info, NULL, NULL, membuf_write, &c, membuf_read, &c));
     for (i = N_ART / 2; i < N_ART; i++)
         assert_ap_ok(artpack_bundle_writer_add(w, arts + art_off[i], art_size[i]));
     assert_ap_ok(artpack_bundle_writer_commit(w));
@@ -291,8 +230,8 @@ static void test_append_and_copy(void **state) {
     /* every block of b copied as stored into a new bundle (merge) */
     p.embed_dict = 0;
     memset(&merged, 0, sizeof merged);
-    assert_ap_ok(artpack_bundle_writer_create(&w, &p, &m1, NULL, mem_write, &merged));
-    assert_ap_ok(open_reader(&y, &b, &m1, 0));
+    assert_ap_ok(artpack_bundle_writer_create(&w, &p, &m1, NULL, membuf_write, &merged));
+    assert_ap_ok(rd_open_mem(&y, &b, &m1, 0));
     for (blk = 0; blk < y.info.block_count; blk++)
         assert_ap_ok(artpack_bundle_writer_copy_block(w, y.r, blk));
     assert_ap_ok(artpack_bundle_writer_commit(w));
@@ -301,15 +240,15 @@ static void test_append_and_copy(void **state) {
     free(y.ws);
     /* a block of a zstd bundle cannot go into a CM one */
     {
-        mem z;
+        membuf z;
         artpack_bundle_params zp;
         memset(&zp, 0, sizeof zp);
         zp.codec = ARTPACK_CODEC_ZSTD;
         write_bundle(&z, &zp, &zdict, 0, 4, 1);
-        assert_ap_ok(open_reader(&y, &z, &zdict, 0));
+        assert_ap_ok(rd_open_mem(&y, &z, &zdict, 0));
         free(merged.p);
         memset(&merged, 0, sizeof merged);
-        assert_ap_ok(artpack_bundle_writer_create(&w, &p, &m1, NULL, mem_write, &merged));
+        assert_ap_ok(artpack_bundle_writer_create(&w, &p, &m1, NULL, membuf_write, &merged));
         assert_int_not_equal(artpack_bundle_writer_copy_block(w, y.r, 0), ARTPACK_OK);
         artpack_bundle_writer_free(w);
         free(y.ws);
@@ -336,7 +275,7 @@ static int collect(void *opaque, const void *record, size_t size) {
 }
 
 static void test_salvage_and_damage(void **state) {
-    mem b;
+    membuf b;
     artpack_bundle_params p = cm_params(4096, 1);
     artpack_salvage_stats st;
     artpack_bundle_location loc;
@@ -354,21 +293,21 @@ static void test_salvage_and_damage(void **state) {
     assert_int_equal(st.codec, ARTPACK_CODEC_CM);
     assert_int_equal(st.dict_id_used, m1.id);
     memset(&s, 0, sizeof s);
-    assert_ap_ok(artpack_bundle_salvage_read(mem_read, &b, b.len, &m1, NULL, collect, &s, &st));
+    assert_ap_ok(artpack_bundle_salvage_read(membuf_read, &b, b.len, &m1, NULL, collect, &s, &st));
     assert_int_equal(s.n, N_ART);
     /* a byte of block 2's coded bytes changed: its articles are lost, the
      * others read (the reader refuses that block, salvage skips it) */
-    assert_ap_ok(open_reader(&x, &b, NULL, 0));
+    assert_ap_ok(rd_open_mem(&x, &b, NULL, 0));
     assert_ap_ok(artpack_bundle_locate(x.r, 0, &loc));
     free(x.ws);
     {
         uint64_t first;
-        assert_ap_ok(open_reader(&x, &b, NULL, 0));
+        assert_ap_ok(rd_open_mem(&x, &b, NULL, 0));
         assert_ap_ok(artpack_bundle_check_block(x.r, 2, &first, &lost));
         assert_ap_ok(artpack_bundle_locate(x.r, first, &loc));
         free(x.ws);
         b.p[loc.block_offset + loc.block_frame_size / 2] ^= 0x10;
-        assert_ap_ok(open_reader(&x, &b, NULL, 0));
+        assert_ap_ok(rd_open_mem(&x, &b, NULL, 0));
         assert_ap_error(artpack_bundle_check_block(x.r, 2, NULL, NULL), ARTPACK_E_BLOCK);
         for (i = 0; i < N_ART; i++) {
             const void *rec;
@@ -391,7 +330,7 @@ static void test_salvage_and_damage(void **state) {
  * rest: each flip decodes the whole block): the block is refused
  * (ARTPACK_E_BLOCK) or reads back as it was; never anything else. */
 static void test_every_bit_flip(void **state) {
-    mem b;
+    membuf b;
     artpack_bundle_params p = cm_params(2048, 0);
     artpack_bundle_location loc;
     rd x;
@@ -400,11 +339,11 @@ static void test_every_bit_flip(void **state) {
     uint32_t count, k;
     (void)state;
     write_bundle(&b, &p, &m1, 0, 12, 1);
-    assert_ap_ok(open_reader(&x, &b, &m1, 0));
+    assert_ap_ok(rd_open_mem(&x, &b, &m1, 0));
     assert_ap_ok(artpack_bundle_check_block(x.r, 1, &first, &count));
     assert_ap_ok(artpack_bundle_locate(x.r, first, &loc));
     free(x.ws);
-    assert_ap_ok(open_reader(&x, &b, &m1, 0));
+    assert_ap_ok(rd_open_mem(&x, &b, &m1, 0));
     for (bit = 0; bit < 8 * (size_t)loc.block_frame_size; bit++) {
         artpack_error e;
         if (bit >= 8 * 24 && bit < 8 * ((size_t)loc.block_frame_size - 8) && bit % 7 != 0)
@@ -445,7 +384,7 @@ static uint32_t xxh32_of(const void *p, size_t n) {
 }
 
 /* The header's payload byte i set to v, its checksum made right again. */
-static void set_header_byte(mem *b, size_t i, unsigned char v) {
+static void set_header_byte(membuf *b, size_t i, unsigned char v) {
     uint32_t h;
     b->p[8 + i] = v;
     h = xxh32_of(b->p + 8, 20);
@@ -458,30 +397,30 @@ static void set_header_byte(mem *b, size_t i, unsigned char v) {
 static void test_errors(void **state) {
     artpack_bundle_writer *w = NULL;
     artpack_bundle_params p = cm_params(4096, 0);
-    mem b, out;
+    membuf b, out;
     rd x;
     (void)state;
     memset(&out, 0, sizeof out);
     /* writer: a zstd dictionary is no model; another level than the
      * model's; columns; a CM model for zstd or LZ4 */
-    assert_ap_error(artpack_bundle_writer_create(&w, &p, &zdict, NULL, mem_write, &out),
+    assert_ap_error(artpack_bundle_writer_create(&w, &p, &zdict, NULL, membuf_write, &out),
                     ARTPACK_E_MODEL);
     p.level = 2;
-    assert_ap_error(artpack_bundle_writer_create(&w, &p, &m1, NULL, mem_write, &out),
+    assert_ap_error(artpack_bundle_writer_create(&w, &p, &m1, NULL, membuf_write, &out),
                     ARTPACK_E_MODEL_LEVEL);
     p.level = 10;
-    assert_ap_error(artpack_bundle_writer_create(&w, &p, NULL, NULL, mem_write, &out),
+    assert_ap_error(artpack_bundle_writer_create(&w, &p, NULL, NULL, membuf_write, &out),
                     ARTPACK_E_PARAM);
     p.level = 0;
     p.columns = 1;
-    assert_ap_error(artpack_bundle_writer_create(&w, &p, &m1, NULL, mem_write, &out),
+    assert_ap_error(artpack_bundle_writer_create(&w, &p, &m1, NULL, membuf_write, &out),
                     ARTPACK_E_PARAM);
     p.columns = 0;
     p.codec = ARTPACK_CODEC_ZSTD;
-    assert_ap_error(artpack_bundle_writer_create(&w, &p, &m1, NULL, mem_write, &out),
+    assert_ap_error(artpack_bundle_writer_create(&w, &p, &m1, NULL, membuf_write, &out),
                     ARTPACK_E_DICT);
     p.codec = ARTPACK_CODEC_LZ4;
-    assert_ap_error(artpack_bundle_writer_create(&w, &p, &m1, NULL, mem_write, &out),
+    assert_ap_error(artpack_bundle_writer_create(&w, &p, &m1, NULL, membuf_write, &out),
                     ARTPACK_E_DICT);
     assert_null(w);
     assert_int_equal(out.len, 0);
@@ -489,22 +428,22 @@ static void test_errors(void **state) {
      * small for the CM decompressor */
     p = cm_params(4096, 0);
     write_bundle(&b, &p, &m1, 0, 8, 1);
-    assert_ap_error(open_reader(&x, &b, NULL, 0), ARTPACK_E_NEED_DICT);
+    assert_ap_error(rd_open_mem(&x, &b, NULL, 0), ARTPACK_E_NEED_DICT);
     free(x.ws);
-    assert_ap_error(open_reader(&x, &b, &zdict, 0), ARTPACK_E_WRONG_DICT);
+    assert_ap_error(rd_open_mem(&x, &b, &zdict, 0), ARTPACK_E_WRONG_DICT);
     free(x.ws);
     {
         artpack_dict fake = m1; /* the model's ID on bytes that are no model */
         size_t n;
         fake.data = zdict.data;
         fake.size = zdict.size;
-        assert_ap_error(open_reader(&x, &b, &fake, 0), ARTPACK_E_MODEL);
+        assert_ap_error(rd_open_mem(&x, &b, &fake, 0), ARTPACK_E_MODEL);
         free(x.ws);
-        assert_ap_ok(artpack_bundle_info_get(&x.info, mem_read, &b, b.len));
+        assert_ap_ok(artpack_bundle_info_get(&x.info, membuf_read, &b, b.len));
         n = artpack_bundle_reader_workspace_size(&x.info, 0);
         assert_true(n > artpack_cm_workspace_size(1));
         x.ws = malloc(n);
-        assert_ap_error(artpack_bundle_reader_open(&x.r, x.ws, n - 16, &x.info, &m1, mem_read, &b),
+        assert_ap_error(artpack_bundle_reader_open(&x.r, x.ws, n - 16, &x.info, &m1, membuf_read, &b),
                         ARTPACK_E_WORKSPACE_TOO_SMALL);
         free(x.ws);
     }
@@ -513,19 +452,19 @@ static void test_errors(void **state) {
         unsigned char keep[32];
         memcpy(keep, b.p, 32);
         set_header_byte(&b, 6, 2); /* columns */
-        assert_ap_error(artpack_bundle_info_get(&x.info, mem_read, &b, b.len), ARTPACK_E_BUNDLE);
+        assert_ap_error(artpack_bundle_info_get(&x.info, membuf_read, &b, b.len), ARTPACK_E_BUNDLE);
         memcpy(b.p, keep, 32);
         set_header_byte(&b, 7, 0);
-        assert_ap_error(artpack_bundle_info_get(&x.info, mem_read, &b, b.len), ARTPACK_E_BUNDLE);
+        assert_ap_error(artpack_bundle_info_get(&x.info, membuf_read, &b, b.len), ARTPACK_E_BUNDLE);
         memcpy(b.p, keep, 32);
         set_header_byte(&b, 7, 10);
-        assert_ap_error(artpack_bundle_info_get(&x.info, mem_read, &b, b.len), ARTPACK_E_BUNDLE);
+        assert_ap_error(artpack_bundle_info_get(&x.info, membuf_read, &b, b.len), ARTPACK_E_BUNDLE);
         memcpy(b.p, keep, 32);
         set_header_byte(&b, 5, 4); /* no codec 4 */
-        assert_ap_error(artpack_bundle_info_get(&x.info, mem_read, &b, b.len), ARTPACK_E_BUNDLE);
+        assert_ap_error(artpack_bundle_info_get(&x.info, membuf_read, &b, b.len), ARTPACK_E_BUNDLE);
         memcpy(b.p, keep, 32);
         set_header_byte(&b, 7, 1); /* the same header rewritten: still reads */
-        assert_ap_ok(artpack_bundle_info_get(&x.info, mem_read, &b, b.len));
+        assert_ap_ok(artpack_bundle_info_get(&x.info, membuf_read, &b, b.len));
     }
     free(b.p);
 }
@@ -539,12 +478,12 @@ static void test_errors_alloc_every_site(void **state) {
     for (k = 1; k < 200 && !succeeded; k++) {
         artpack_bundle_writer *w = NULL;
         artpack_error e;
-        mem out;
+        membuf out;
         size_t i;
         memset(&out, 0, sizeof out);
         alloc_fail_at = k;
         alloc_calls = alloc_live = 0;
-        e = artpack_bundle_writer_create(&w, &p, &m1, &al, mem_write, &out);
+        e = artpack_bundle_writer_create(&w, &p, &m1, &al, membuf_write, &out);
         for (i = 0; i < 10 && e == ARTPACK_OK; i++)
             e = artpack_bundle_writer_add(w, arts + art_off[i], art_size[i]);
         if (e == ARTPACK_OK) e = artpack_bundle_writer_commit(w);

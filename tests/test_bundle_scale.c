@@ -2,7 +2,7 @@
  * undecoded (merge) gives the bytes of the decoded copy for every codec and
  * layout; reads counted through the read callback stay few whatever the
  * number of appends and articles. Synthetic articles (no corpus needed). */
-#include "test_util.h"
+#include "bundle_mem.h"
 
 #include "synthetic.h"
 #include "../codec/bundle_format.h" /* ap_bundle_id_hash: ids whose hashes collide */
@@ -35,13 +35,9 @@ static int setup(void **state) {
         int n = id_of(i, id);
         artpack_article_init(&a);
         if (n >= 0) a.id = tu_strn(id, (size_t)n);
-        a.title.len = make_text(title, 40 + rng() % 60);
-        a.title.ptr = title;
-        body.len = make_text(para, 80 + rng() % 400);
-        body.ptr = para;
-        a.body.present = 1;
-        a.body.items = &body;
-        a.body.count = 1;
+        a.title = text_str(title, 40 + rng() % 60);
+        body = text_str(para, 80 + rng() % 400);
+        a.body = tu_list(&body, 1);
         rec[i] = encode_exact(&a, &rec_size[i]);
         total += rec_size[i];
     }
@@ -71,69 +67,10 @@ static int teardown(void **state) {
 /* zstd bundle parameters: level 0 (the default), blocks of block_size,
  * columnar or rows. */
 static artpack_bundle_params zstd_params(size_t block_size, int columns) {
-    artpack_bundle_params p;
-    memset(&p, 0, sizeof p);
-    p.codec = ARTPACK_CODEC_ZSTD;
-    p.block_size = block_size;
-    p.columns = columns;
-    return p;
+    return bundle_params(ARTPACK_CODEC_ZSTD, block_size, columns, 0, 0);
 }
 
-/* ---- a bundle in memory ---- */
-
-typedef struct membuf {
-    unsigned char *p;
-    size_t len, cap;
-    long reads;
-} membuf;
-
-static int mb_write(void *opaque, const void *data, size_t size) {
-    membuf *m = (membuf *)opaque;
-    if (size > m->cap - m->len) {
-        size_t cap = m->cap ? m->cap : 4096;
-        while (cap - m->len < size) cap *= 2;
-        m->p = (unsigned char *)realloc(m->p, cap);
-        assert_non_null(m->p);
-        m->cap = cap;
-    }
-    if (size) memcpy(m->p + m->len, data, size);
-    m->len += size;
-    return 0;
-}
-
-/* Reads what was written so far, counting the calls. */
-static int mb_read(void *opaque, uint64_t off, void *dst, size_t size) {
-    membuf *m = (membuf *)opaque;
-    m->reads++;
-    if (off > m->len || size > m->len - off) return 1;
-    if (size) memcpy(dst, m->p + off, size);
-    return 0;
-}
-
-static void mb_free(membuf *m) {
-    free(m->p);
-    memset(m, 0, sizeof *m);
-}
-
-/* A reader of m (its reads counted in m->reads). */
-typedef struct rd {
-    artpack_bundle_info info;
-    void *ws;
-    artpack_bundle_reader *r;
-} rd;
-
-static void rd_open(rd *o, membuf *m, const artpack_dict *d) {
-    size_t ws;
-    assert_ap_error(artpack_bundle_info_get(&o->info, mb_read, m, m->len), ARTPACK_OK);
-    ws = artpack_bundle_reader_workspace_size(&o->info, d == NULL);
-    o->ws = tu_malloc(ws);
-    assert_ap_error(artpack_bundle_reader_open(&o->r, o->ws, ws, &o->info, d, mb_read, m), ARTPACK_OK);
-}
-
-static void rd_close(rd *o) {
-    free(o->ws);
-    memset(o, 0, sizeof *o);
-}
+/* ---- a bundle in memory (bundle_mem.h: readers of a membuf count its reads) ---- */
 
 /* Articles [from, to) into w. */
 static void add_range(artpack_bundle_writer *w, size_t from, size_t to) {
@@ -146,7 +83,7 @@ static void add_range(artpack_bundle_writer *w, size_t from, size_t to) {
 static void write_range(membuf *m, const artpack_bundle_params *p, const artpack_dict *d,
                         size_t from, size_t to) {
     artpack_bundle_writer *w = NULL;
-    assert_ap_error(artpack_bundle_writer_create(&w, p, d, NULL, mb_write, m), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_create(&w, p, d, NULL, membuf_write, m), ARTPACK_OK);
     add_range(w, from, to);
     assert_ap_error(artpack_bundle_writer_commit(w), ARTPACK_OK);
     artpack_bundle_writer_free(w);
@@ -155,16 +92,14 @@ static void write_range(membuf *m, const artpack_bundle_params *p, const artpack
 static void append_range(membuf *m, const artpack_dict *d, size_t from, size_t to) {
     artpack_bundle_info info;
     artpack_bundle_writer *w = NULL;
-    assert_ap_error(artpack_bundle_info_get(&info, mb_read, m, m->len), ARTPACK_OK);
-    assert_ap_error(artpack_bundle_appender_open(&w, &info, d, NULL, mb_write, m, mb_read, m), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_info_get(&info, membuf_read, m, m->len), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_appender_open(&w, &info, d, NULL, membuf_write, m, membuf_read, m), ARTPACK_OK);
     add_range(w, from, to);
     assert_ap_error(artpack_bundle_writer_commit(w), ARTPACK_OK);
     artpack_bundle_writer_free(w);
 }
 
 /* ---- copying blocks undecoded ---- */
-
-typedef artpack_error (*copy_fn)(artpack_bundle_writer *, artpack_bundle_reader *, uint64_t);
 
 /* A bundle with p's settings: every block of x, articles [2000, 2003), every
  * block of y, one commit; copied with copy. */
@@ -174,9 +109,9 @@ static void merge_with(membuf *out, const artpack_bundle_params *p, const artpac
     artpack_bundle_writer *w = NULL;
     rd ox, oy;
     uint64_t b;
-    rd_open(&ox, x, rdict);
-    rd_open(&oy, y, rdict);
-    assert_ap_error(artpack_bundle_writer_create(&w, p, d, NULL, mb_write, out), ARTPACK_OK);
+    assert_ap_ok(rd_open_mem(&ox, x, rdict, 0));
+    assert_ap_ok(rd_open_mem(&oy, y, rdict, 0));
+    assert_ap_error(artpack_bundle_writer_create(&w, p, d, NULL, membuf_write, out), ARTPACK_OK);
     for (b = 0; b < ox.info.block_count; b++) assert_ap_error(copy(w, ox.r, b), ARTPACK_OK);
     add_range(w, 2000, 2003);
     for (b = 0; b < oy.info.block_count; b++) assert_ap_error(copy(w, oy.r, b), ARTPACK_OK);
@@ -242,15 +177,15 @@ static void test_copy_undecoded_same_bytes(void **state) {
         merge_with(&b, &p, d, &x, &y, artpack_bundle_writer_copy_block_undecoded);
         assert_int_equal(a.len, b.len);
         assert_memory_equal(a.p, b.p, a.len);
-        rd_open(&o, &b, p.embed_dict ? NULL : d);
+        assert_ap_ok(rd_open_mem(&o, &b, p.embed_dict ? NULL : d, 0));
         assert_int_equal(o.info.article_count, 905 + 3 + 600);
         for (n = 0; n < o.info.article_count; n++)
             expect_at(o.r, n, n < 905 ? n : n < 908 ? 2000 + (n - 905) : 1000 + (n - 908));
         rd_close(&o);
-        mb_free(&x);
-        mb_free(&y);
-        mb_free(&a);
-        mb_free(&b);
+        membuf_free(&x);
+        membuf_free(&y);
+        membuf_free(&a);
+        membuf_free(&b);
     }
 }
 
@@ -273,16 +208,16 @@ static void test_copy_undecoded_damaged(void **state) {
     memset(&x, 0, sizeof x);
     memset(&out, 0, sizeof out);
     write_range(&x, &p, &dict, 0, 400);
-    rd_open(&o, &x, &dict);
+    assert_ap_ok(rd_open_mem(&o, &x, &dict, 0));
     assert_ap_error(artpack_bundle_locate(o.r, 100, &where), ARTPACK_OK);
     saved = tu_dup(x.p, x.len);
     x.p[where.block_offset + where.block_frame_size / 2] ^= 0x20; /* its content */
-    assert_ap_error(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &out), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_create(&w, &p, &dict, NULL, membuf_write, &out), ARTPACK_OK);
     for (b = 0; b < o.info.block_count; b++)
         assert_ap_error(artpack_bundle_writer_copy_block_undecoded(w, o.r, b), ARTPACK_OK);
     assert_ap_error(artpack_bundle_writer_commit(w), ARTPACK_OK);
     artpack_bundle_writer_free(w);
-    rd_open(&oc, &out, &dict);
+    assert_ap_ok(rd_open_mem(&oc, &out, &dict, 0));
     for (b = 0; b < oc.info.block_count; b++) {
         artpack_error e = artpack_bundle_check_block(oc.r, b, &first, &count);
         if (b == where.block) {
@@ -296,8 +231,8 @@ static void test_copy_undecoded_damaged(void **state) {
     /* the frame's head: refused, nothing written, the writer goes on */
     memcpy(x.p, saved, x.len);
     x.p[where.block_offset] ^= 0x01; /* the zstd magic */
-    mb_free(&out);
-    assert_ap_error(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &out), ARTPACK_OK);
+    membuf_free(&out);
+    assert_ap_error(artpack_bundle_writer_create(&w, &p, &dict, NULL, membuf_write, &out), ARTPACK_OK);
     before = out.len;
     assert_ap_error(artpack_bundle_writer_copy_block_undecoded(w, o.r, where.block), ARTPACK_E_BLOCK);
     assert_int_equal(out.len, before);
@@ -309,32 +244,24 @@ static void test_copy_undecoded_damaged(void **state) {
     assert_ap_error(artpack_bundle_writer_copy_block_undecoded(w, o.r, where.block + 1), ARTPACK_OK);
     assert_ap_error(artpack_bundle_writer_commit(w), ARTPACK_OK);
     artpack_bundle_writer_free(w);
-    rd_open(&oc, &out, &dict);
+    assert_ap_ok(rd_open_mem(&oc, &out, &dict, 0));
     assert_ap_error(artpack_bundle_check_block(o.r, where.block + 1, &first, &count), ARTPACK_OK);
     assert_int_equal(oc.info.article_count, count);
     expect_at(oc.r, 0, (size_t)first);
     expect_at(oc.r, count - 1, (size_t)first + count - 1);
     rd_close(&oc);
-    mb_free(&out);
+    membuf_free(&out);
     /* another dictionary (none), another codec: refused, nothing written */
     p.columns = 1;
-    assert_ap_error(artpack_bundle_writer_create(&w, &p, NULL, NULL, mb_write, &out), ARTPACK_OK);
-    before = out.len;
-    assert_ap_error(artpack_bundle_writer_copy_block_undecoded(w, o.r, 0), ARTPACK_E_WRONG_DICT);
-    assert_int_equal(out.len, before);
-    artpack_bundle_writer_free(w);
-    mb_free(&out);
+    expect_copy_refused(&p, NULL, artpack_bundle_writer_copy_block_undecoded, o.r, 0,
+                        ARTPACK_E_WRONG_DICT);
     p.codec = ARTPACK_CODEC_LZ4;
     p.columns = 0;
-    assert_ap_error(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &out), ARTPACK_OK);
-    before = out.len;
-    assert_ap_error(artpack_bundle_writer_copy_block_undecoded(w, o.r, 0), ARTPACK_E_PARAM);
-    assert_int_equal(out.len, before);
-    artpack_bundle_writer_free(w);
-    mb_free(&out);
+    expect_copy_refused(&p, &dict, artpack_bundle_writer_copy_block_undecoded, o.r, 0,
+                        ARTPACK_E_PARAM);
     rd_close(&o);
     free(saved);
-    mb_free(&x);
+    membuf_free(&x);
 }
 
 /* Every allocation of a merge by undecoded copies failing in turn: the
@@ -353,7 +280,7 @@ static void test_copy_undecoded_alloc_failures(void **state) {
     memset(&want, 0, sizeof want);
     write_range(&x, &p, &dict, 0, 300);
     merge_with(&want, &p, &dict, &x, &x, artpack_bundle_writer_copy_block);
-    rd_open(&o, &x, &dict);
+    assert_ap_ok(rd_open_mem(&o, &x, &dict, 0));
     for (k = 1; !done && k < 10000; k++) {
         artpack_bundle_writer *w = NULL;
         membuf out;
@@ -363,7 +290,7 @@ static void test_copy_undecoded_alloc_failures(void **state) {
         alloc_calls = 0;
         alloc_live = 0;
         alloc_fail_at = k;
-        e = artpack_bundle_writer_create(&w, &p, &dict, &fail, mb_write, &out);
+        e = artpack_bundle_writer_create(&w, &p, &dict, &fail, membuf_write, &out);
         for (round = 0; round < 2 && e == ARTPACK_OK; round++) {
             for (b = 0; b < o.info.block_count && e == ARTPACK_OK; b++)
                 e = artpack_bundle_writer_copy_block_undecoded(w, o.r, b);
@@ -384,13 +311,13 @@ static void test_copy_undecoded_alloc_failures(void **state) {
         } else {
             assert_ap_error(e, ARTPACK_E_ALLOC);
         }
-        mb_free(&out);
+        membuf_free(&out);
     }
     assert_true(done);
     printf("undecoded copies: each of %ld allocations failed in turn, cleanly\n", k - 2);
     rd_close(&o);
-    mb_free(&x);
-    mb_free(&want);
+    membuf_free(&x);
+    membuf_free(&want);
 }
 
 /* ---- finding by id ---- */
@@ -446,7 +373,7 @@ static void test_find_id_every_layout(void **state) {
         p.columns = cfg[c].columns;
         memset(&m, 0, sizeof m);
         write_range(&m, &p, &dict, 0, N_ARTICLES);
-        assert_ap_error(artpack_bundle_info_get(&info, mb_read, &m, m.len), ARTPACK_OK);
+        assert_ap_error(artpack_bundle_info_get(&info, membuf_read, &m, m.len), ARTPACK_OK);
         for (mapped = 0; mapped < 2; mapped++) {
             artpack_bundle_reader *r = NULL;
             ws = mapped ? artpack_bundle_reader_workspace_size_mapped(&info, 0)
@@ -456,7 +383,7 @@ static void test_find_id_every_layout(void **state) {
                 assert_ap_error(artpack_bundle_reader_open_mapped(&r, mem, ws, &info, &dict, mb_map, &m),
                            ARTPACK_OK);
             else
-                assert_ap_error(artpack_bundle_reader_open(&r, mem, ws, &info, &dict, mb_read, &m),
+                assert_ap_error(artpack_bundle_reader_open(&r, mem, ws, &info, &dict, membuf_read, &m),
                            ARTPACK_OK);
             for (i = 0; i < N_ARTICLES; i++) {
                 char b[24];
@@ -480,7 +407,7 @@ static void test_find_id_every_layout(void **state) {
             }
             free(mem);
         }
-        mb_free(&m);
+        membuf_free(&m);
     }
     printf("find by id: every id of 3,000 articles and 3,000 absent ones (%zu with an article's "
            "hash) right in 3 layouts, read and mapped\n", colliding);
@@ -512,14 +439,14 @@ static void reads_after_999_appends(size_t packed, long *worst) {
     p = zstd_params(16384, 1);
     p.level = 1;
     memset(&m, 0, sizeof m);
-    assert_ap_error(artpack_bundle_writer_create(&w, &p, &dict, NULL, mb_write, &m), ARTPACK_OK);
+    assert_ap_error(artpack_bundle_writer_create(&w, &p, &dict, NULL, membuf_write, &m), ARTPACK_OK);
     add_cycle(w, 0, packed);
     assert_ap_error(artpack_bundle_writer_commit(w), ARTPACK_OK);
     artpack_bundle_writer_free(w);
     for (k = 0; k < 999; k++, count++) {
         artpack_bundle_info info;
-        assert_ap_error(artpack_bundle_info_get(&info, mb_read, &m, m.len), ARTPACK_OK);
-        assert_ap_error(artpack_bundle_appender_open(&w, &info, &dict, NULL, mb_write, &m, mb_read, &m),
+        assert_ap_error(artpack_bundle_info_get(&info, membuf_read, &m, m.len), ARTPACK_OK);
+        assert_ap_error(artpack_bundle_appender_open(&w, &info, &dict, NULL, membuf_write, &m, membuf_read, &m),
                    ARTPACK_OK);
         add_cycle(w, count, count + 1);
         assert_ap_error(artpack_bundle_writer_commit(w), ARTPACK_OK);
@@ -535,14 +462,14 @@ static void reads_after_999_appends(size_t packed, long *worst) {
         char id[24];
         int idn = id_of((size_t)(n % N_ARTICLES), id);
         long before = m.reads;
-        rd_open(&o, &m, &dict);
+        assert_ap_ok(rd_open_mem(&o, &m, &dict, 0));
         if (m.reads - before > worst[0]) worst[0] = m.reads - before;
         before = m.reads;
         assert_ap_error(artpack_bundle_get(o.r, n, &rec_got, &size), ARTPACK_OK);
         assert_memory_equal(rec_got, rec[n % N_ARTICLES], size);
         if (m.reads - before > worst[1]) worst[1] = m.reads - before;
         rd_close(&o);
-        rd_open(&o, &m, &dict);
+        assert_ap_ok(rd_open_mem(&o, &m, &dict, 0));
         before = m.reads;
         if (idn >= 0) {
             assert_ap_error(artpack_bundle_find_id(o.r, id, (size_t)idn, &at), ARTPACK_OK);
@@ -555,7 +482,7 @@ static void reads_after_999_appends(size_t packed, long *worst) {
         rd o;
         uint64_t at = 0;
         long before;
-        rd_open(&o, &m, &dict);
+        assert_ap_ok(rd_open_mem(&o, &m, &dict, 0));
         before = m.reads;
         assert_ap_error(artpack_bundle_find_id(o.r, "absent", 6, &at), ARTPACK_E_NOT_FOUND);
         worst[3] = m.reads - before;
@@ -564,7 +491,7 @@ static void reads_after_999_appends(size_t packed, long *worst) {
     printf("1 pack of %zu articles and 999 appends (%zu bytes): at most %ld reads to open, %ld "
            "to get an article, %ld to find one by id, %ld to find an absent id\n",
            packed, m.len, worst[0], worst[1], worst[2], worst[3]);
-    mb_free(&m);
+    membuf_free(&m);
 }
 
 static void test_reads_after_999_appends(void **state) {

@@ -149,53 +149,78 @@ static void test_date_every_day_roundtrip(void **state) {
     assert_int_equal(days - 1, DAYS_MAX);
 }
 
+/* artpack_date_format and artpack_timestamp_format through one type. */
+typedef artpack_error (*format_fn)(char *dst, size_t cap, const void *v);
+static artpack_error format_date(char *dst, size_t cap, const void *v) {
+    return artpack_date_format(dst, cap, (const artpack_date *)v, NULL);
+}
+static artpack_error format_ts(char *dst, size_t cap, const void *v) {
+    return artpack_timestamp_format(dst, cap, (const artpack_timestamp *)v, NULL);
+}
+
+/* format refuses v in every capacity under need (exact-size heap buffers:
+ * nothing is written past them) and writes fits as want in exactly need. */
+static void check_capacity(format_fn format, const void *v, const void *fits, size_t need,
+                           const char *want) {
+    size_t cap;
+    char *dst;
+    for (cap = 0; cap < need; cap++) {
+        dst = (char *)tu_malloc(cap);
+        assert_ap_error(format(dst, cap, v), ARTPACK_E_DST_TOO_SMALL);
+        free(dst);
+    }
+    dst = (char *)tu_malloc(need);
+    assert_ap_ok(format(dst, need, fits));
+    assert_string_equal(dst, want);
+    free(dst);
+}
+
+/* NULL dst or value: ARTPACK_E_NULL_ARG. */
+static void check_null_args(format_fn format, const void *v) {
+    char buf[64];
+    assert_ap_error(format(NULL, sizeof buf, v), ARTPACK_E_NULL_ARG);
+    assert_ap_error(format(buf, sizeof buf, NULL), ARTPACK_E_NULL_ARG);
+}
+
 static void test_date_format_errors(void **state) {
     artpack_date num, text;
     char buf[32];
-    size_t cap;
     static const int32_t bad_days[] = {DAYS_MIN - 1, DAYS_MAX + 1, INT32_MIN, INT32_MAX};
     size_t i;
     (void)state;
     memset(&num, 0, sizeof num);
     num.kind = ARTPACK_NUMBER;
     num.days = 18263;
-    assert_ap_error(artpack_date_format(NULL, sizeof buf, &num, NULL), ARTPACK_E_NULL_ARG);
-    assert_ap_error(artpack_date_format(buf, sizeof buf, NULL, NULL), ARTPACK_E_NULL_ARG);
-    /* too small: exact-size heap buffers, nothing written past them */
-    for (cap = 0; cap < ARTPACK_DATE_TEXT_MAX; cap++) {
-        char *dst = (char *)tu_malloc(cap);
-        assert_ap_error(artpack_date_format(dst, cap, &num, NULL), ARTPACK_E_DST_TOO_SMALL);
-        free(dst);
-    }
-    {
-        char *dst = (char *)tu_malloc(ARTPACK_DATE_TEXT_MAX);
-        assert_ap_ok(artpack_date_format(dst, ARTPACK_DATE_TEXT_MAX, &num, NULL));
-        assert_string_equal(dst, "2020-01-02");
-        free(dst);
-    }
+    check_null_args(format_date, &num);
+    check_capacity(format_date, &num, &num, ARTPACK_DATE_TEXT_MAX, "2020-01-02");
     for (i = 0; i < TU_COUNT(bad_days); i++) {
         num.days = bad_days[i];
         assert_ap_error(artpack_date_format(buf, sizeof buf, &num, NULL), ARTPACK_E_DATE);
     }
     /* TEXT: needs len + 1 bytes */
     text = parse_date("yesterday");
-    for (cap = 0; cap <= 9; cap++)
-        assert_ap_error(artpack_date_format(buf, cap, &text, NULL), ARTPACK_E_DST_TOO_SMALL);
-    assert_ap_ok(artpack_date_format(buf, 10, &text, NULL));
-    assert_string_equal(buf, "yesterday");
+    check_capacity(format_date, &text, &text, 10, "yesterday");
     text.text.ptr = NULL; /* NULL text with a length */
     assert_ap_error(artpack_date_format(buf, sizeof buf, &text, NULL), ARTPACK_E_BAD_VIEW);
 }
 
+/* parse (artpack_date_parse or artpack_timestamp_parse) into v: NULL out
+ * or NULL text with a length are refused; NULL text of length 0 is the
+ * empty TEXT. */
+#define CHECK_PARSE_NULL_ARGS(parse, v, good, some)                           \
+    do {                                                                       \
+        assert_ap_error(parse(NULL, good, strlen(good)), ARTPACK_E_NULL_ARG);  \
+        assert_ap_error(parse(&v, NULL, some), ARTPACK_E_NULL_ARG);            \
+        assert_ap_ok(parse(&v, NULL, 0));                                      \
+        assert_int_equal(v.kind, ARTPACK_TEXT);                                \
+        assert_non_null(v.text.ptr);                                           \
+        assert_int_equal(v.text.len, 0);                                       \
+    } while (0)
+
 static void test_date_parse_null_args(void **state) {
     artpack_date d;
     (void)state;
-    assert_ap_error(artpack_date_parse(NULL, "2020-01-01", 10), ARTPACK_E_NULL_ARG);
-    assert_ap_error(artpack_date_parse(&d, NULL, 3), ARTPACK_E_NULL_ARG);
-    assert_ap_ok(artpack_date_parse(&d, NULL, 0)); /* empty text */
-    assert_int_equal(d.kind, ARTPACK_TEXT);
-    assert_non_null(d.text.ptr);
-    assert_int_equal(d.text.len, 0);
+    CHECK_PARSE_NULL_ARGS(artpack_date_parse, d, "2020-01-01", 3);
 }
 
 /* ---- timestamps ---- */
@@ -325,25 +350,14 @@ static void test_timestamp_random_roundtrip(void **state) {
 }
 
 static void test_timestamp_format_errors(void **state) {
-    artpack_timestamp t = parse_ts("1970-01-01T00:00:00"), bad, text;
+    artpack_timestamp t = parse_ts("1970-01-01T00:00:00"), bad, text, longest;
     char buf[64];
-    size_t cap;
     (void)state;
-    assert_ap_error(artpack_timestamp_format(NULL, sizeof buf, &t, NULL), ARTPACK_E_NULL_ARG);
-    assert_ap_error(artpack_timestamp_format(buf, sizeof buf, NULL, NULL), ARTPACK_E_NULL_ARG);
+    check_null_args(format_ts, &t);
     /* a NUMBER always needs ARTPACK_TIMESTAMP_TEXT_MAX, even when shorter */
-    for (cap = 0; cap < ARTPACK_TIMESTAMP_TEXT_MAX; cap++) {
-        char *dst = (char *)tu_malloc(cap);
-        assert_ap_error(artpack_timestamp_format(dst, cap, &t, NULL), ARTPACK_E_DST_TOO_SMALL);
-        free(dst);
-    }
-    {
-        char *dst = (char *)tu_malloc(ARTPACK_TIMESTAMP_TEXT_MAX);
-        artpack_timestamp longest = parse_ts("9999-12-31T23:59:59.999999999-23:59");
-        assert_ap_ok(artpack_timestamp_format(dst, ARTPACK_TIMESTAMP_TEXT_MAX, &longest, NULL));
-        assert_string_equal(dst, "9999-12-31T23:59:59.999999999-23:59");
-        free(dst);
-    }
+    longest = parse_ts("9999-12-31T23:59:59.999999999-23:59");
+    check_capacity(format_ts, &t, &longest, ARTPACK_TIMESTAMP_TEXT_MAX,
+                   "9999-12-31T23:59:59.999999999-23:59");
     /* malformed NUMBER values */
 #define EXPECT_BAD(field, value)                                                \
     do {                                                                       \
@@ -373,10 +387,7 @@ static void test_timestamp_format_errors(void **state) {
 #undef EXPECT_BAD
     /* TEXT: needs len + 1 bytes */
     text = parse_ts("noon");
-    for (cap = 0; cap <= 4; cap++)
-        assert_ap_error(artpack_timestamp_format(buf, cap, &text, NULL), ARTPACK_E_DST_TOO_SMALL);
-    assert_ap_ok(artpack_timestamp_format(buf, 5, &text, NULL));
-    assert_string_equal(buf, "noon");
+    check_capacity(format_ts, &text, &text, 5, "noon");
     text.text.ptr = NULL;
     assert_ap_error(artpack_timestamp_format(buf, sizeof buf, &text, NULL), ARTPACK_E_BAD_VIEW);
 }
@@ -384,12 +395,7 @@ static void test_timestamp_format_errors(void **state) {
 static void test_timestamp_parse_null_args(void **state) {
     artpack_timestamp t;
     (void)state;
-    assert_ap_error(artpack_timestamp_parse(NULL, "1970-01-01T00:00:00", 19), ARTPACK_E_NULL_ARG);
-    assert_ap_error(artpack_timestamp_parse(&t, NULL, 19), ARTPACK_E_NULL_ARG);
-    assert_ap_ok(artpack_timestamp_parse(&t, NULL, 0));
-    assert_int_equal(t.kind, ARTPACK_TEXT);
-    assert_non_null(t.text.ptr);
-    assert_int_equal(t.text.len, 0);
+    CHECK_PARSE_NULL_ARGS(artpack_timestamp_parse, t, "1970-01-01T00:00:00", 19);
 }
 
 int main(void) {

@@ -86,9 +86,10 @@ static void fixture_seed(fixture *f) {
     assert_ap_ok(artpack_timestamp_parse(&a->published, "2019-08-29T18:47:00", 19));
     a->title = tu_str("Japanese, South Korean Diplomats Discuss Trade Tensions - Reports");
     a->author = tu_str("Faizan Hashmi");
-    f->authors[0] = tu_str("Faizan Hashmi");
-    f->authors[1] = tu_str("Sputnik");
-    a->authors = tu_list(f->authors, 2);
+    {
+        static const char *const authors[] = {"Faizan Hashmi", "Sputnik"};
+        a->authors = tu_str_list(f->authors, authors, 2);
+    }
     a->summary = tu_str("Director-General of the Japanese Foreign Ministry's Asian and Oceanian "
                         "Affairs Bureau Kenji Kanasugi and his South Korean counterpart, Kim "
                         "Jung-han, discussed in Seoul on Thursday bilateral trade tensions over "
@@ -101,16 +102,13 @@ static void fixture_seed(fixture *f) {
     f->body[3] = tu_str("He added that Japan and South Korea would continue to hold consultations.");
     a->body = tu_list(f->body, 4);
     a->language = tu_str("en");
-    f->tags[0] = tu_str("japan");
-    f->tags[1] = tu_str("south korea");
-    a->tags = tu_list(f->tags, 2);
-    f->extra[0] = tu_str("category");
-    f->extra[1] = tu_str("\"world\"");
-    f->extra[2] = tu_str("meta");
-    f->extra[3] = tu_str("{\"a\":[1,2.50],\"b\":null}");
-    f->extra[4] = tu_str("wordcount");
-    f->extra[5] = tu_str("412");
-    a->extra = tu_list(f->extra, 6);
+    {
+        static const char *const tags[] = {"japan", "south korea"};
+        static const char *const extra[] = {"category", "\"world\"", "meta",
+                                            "{\"a\":[1,2.50],\"b\":null}", "wordcount", "412"};
+        a->tags = tu_str_list(f->tags, tags, 2);
+        a->extra = tu_str_list(f->extra, extra, 6);
+    }
 }
 
 /* like reuters21578.jsonl: a numeric id (an extra), unknown keys */
@@ -122,17 +120,16 @@ static void fixture_reuters(fixture *f) {
     assert_ap_ok(artpack_timestamp_parse(&a->published, "1987-02-26T15:01:01.79", 22));
     a->title = tu_str("BAHIA COCOA REVIEW");
     a->dateline = tu_str("SALVADOR, Feb 26");
-    f->body[0] = tu_str("Showers continued throughout the week in the Bahia cocoa zone.");
-    f->body[1] = tu_str("The dry period means the temporao will be late this year.");
-    a->body = tu_list(f->body, 2);
+    {
+        static const char *const body[] = {
+            "Showers continued throughout the week in the Bahia cocoa zone.",
+            "The dry period means the temporao will be late this year."};
+        static const char *const extra[] = {"id", "1", "oldid", "5544", "places",
+                                            "[\"el-salvador\",\"usa\",\"uruguay\"]"};
+        a->body = tu_str_list(f->body, body, 2);
+        a->extra = tu_str_list(f->extra, extra, 6);
+    }
     a->language = tu_str("en");
-    f->extra[0] = tu_str("id");
-    f->extra[1] = tu_str("1");
-    f->extra[2] = tu_str("oldid");
-    f->extra[3] = tu_str("5544");
-    f->extra[4] = tu_str("places");
-    f->extra[5] = tu_str("[\"el-salvador\",\"usa\",\"uruguay\"]");
-    a->extra = tu_list(f->extra, 6);
 }
 
 /* odd corners: TEXT date, zoned fractional timestamp, empty strings and lists */
@@ -149,47 +146,44 @@ static void fixture_odd(fixture *f) {
     f->body[1] = tu_strn(NULL, 0); /* a NULL item of length 0 is "" */
     f->body[2] = tu_str("x");
     a->body = tu_list(f->body, 3);
-    f->extra[0] = tu_str("");
-    f->extra[1] = tu_str("0");
-    f->extra[2] = tu_str("tags");
-    f->extra[3] = tu_str("\"x\"");
-    f->extra[4] = tu_str("title2");
-    f->extra[5] = tu_str("[]");
-    a->extra = tu_list(f->extra, 6);
+    {
+        static const char *const extra[] = {"", "0", "tags", "\"x\"", "title2", "[]"};
+        a->extra = tu_str_list(f->extra, extra, 6);
+    }
 }
 
 static void (*const fixtures[])(fixture *) = {fixture_seed, fixture_reuters, fixture_odd};
 
 /* ---- helpers ---- */
 
+/* *a encodes to exactly want[0..n). */
+static void expect_encodes_as(const artpack_article *a, const void *want, size_t n) {
+    size_t got;
+    unsigned char *rec = encode_exact(a, &got);
+    assert_int_equal(got, n);
+    assert_memory_equal(rec, want, n);
+    free(rec);
+}
+
 /* Encodes twice (same bytes), checks the size, decodes, compares every
  * field, re-encodes the decoded view (lists in wire form): same bytes. */
 static void check_roundtrip(const artpack_article *a) {
-    size_t n, n2, n3;
-    unsigned char *rec = encode_exact(a, &n), *again = encode_exact(a, &n2), *re;
+    size_t n;
+    unsigned char *rec = encode_exact(a, &n);
     artpack_article back;
-    assert_int_equal(n, n2);
-    assert_memory_equal(rec, again, n);
+    expect_encodes_as(a, rec, n);
     assert_int_equal(rec[n - 1], 0x00);
     assert_ap_ok(artpack_record_decode(&back, rec, n, NULL));
     assert_ap_ok(artpack_record_validate(rec, n, NULL));
     assert_article_equal(a, &back);
-    re = encode_exact(&back, &n3);
-    assert_int_equal(n3, n);
-    assert_memory_equal(re, rec, n);
+    expect_encodes_as(&back, rec, n);
     free(rec);
-    free(again);
-    free(re);
 }
 
 /* *a encodes to exactly want's bytes (plus the end byte), and round-trips. */
 static void expect_encodes_to(const artpack_article *a, rb want) {
-    size_t n;
-    unsigned char *rec = encode_exact(a, &n);
     want.b[want.n++] = 0x00;
-    assert_int_equal(n, want.n);
-    assert_memory_equal(rec, want.b, n);
-    free(rec);
+    expect_encodes_as(a, want.b, want.n);
     check_roundtrip(a);
 }
 
@@ -1018,13 +1012,12 @@ static void test_unknown_tags_are_skipped(void **state) {
     static const size_t sizes[6] = {2, 3, 4, 3, 3, 4};
     static const unsigned later_tags[] = {14, 16, 20, 31, 1000};
     unsigned wt;
-    size_t t, n;
+    size_t t;
     (void)state;
     for (t = 0; t < TU_COUNT(later_tags); t++)
         for (wt = 0; wt < 6; wt++) { /* each wire type, before or after the extra field */
             rb with = {{0}, 0}, without;
             artpack_article a;
-            unsigned char *re;
             rb_text(&with, 1, "a", 1);
             rb_textlist(&with, 13, tags, 1);
             without = with;
@@ -1040,10 +1033,7 @@ static void test_unknown_tags_are_skipped(void **state) {
             assert_bytes_equal_str(a.id.ptr, a.id.len, "a");
             assert_int_equal(artpack_list_count(&a.tags), 1);
             assert_int_equal(artpack_list_count(&a.extra), 2);
-            re = encode_exact(&a, &n); /* unknown fields are not kept */
-            assert_int_equal(n, without.n);
-            assert_memory_equal(re, without.b, n);
-            free(re);
+            expect_encodes_as(&a, without.b, without.n); /* unknown fields are not kept */
         }
     /* an unknown field is still bounds- and varint-checked (tag 20: A0 01) */
     EXPECT_DECODE(ARTPACK_E_VARINT, 0, 0xA0, 0x01, 0x80, 0x00, 0x00);
@@ -1365,7 +1355,7 @@ static int has_unknown_tag(const unsigned char *p, size_t n) {
 /* Damaged records: never a crash; whatever decodes re-encodes to itself. */
 static void test_damaged_records(void **state) {
     tu_rng rng = {UINT64_C(77)};
-    size_t i, m, k, n, n2;
+    size_t i, m, k, n;
     (void)state;
     for (i = 0; i < TU_COUNT(fixtures); i++) {
         fixture f;
@@ -1373,7 +1363,7 @@ static void test_damaged_records(void **state) {
         fixtures[i](&f);
         rec = encode_exact(&f.a, &n);
         for (m = 0; m < 3000; m++) {
-            unsigned char *bad = tu_dup(rec, n), *re;
+            unsigned char *bad = tu_dup(rec, n);
             artpack_article a;
             size_t off = 0, flips = 1 + tu_below(&rng, 3);
             for (k = 0; k < flips; k++) bad[tu_below(&rng, n)] = (unsigned char)tu_rand64(&rng);
@@ -1381,10 +1371,7 @@ static void test_damaged_records(void **state) {
                 assert_true(off <= n);
                 assert_true(article_is_absent(&a));
             } else if (!has_unknown_tag(bad, n)) { /* canonical: the one encoding */
-                re = encode_exact(&a, &n2);
-                assert_int_equal(n2, n);
-                assert_memory_equal(re, bad, n);
-                free(re);
+                expect_encodes_as(&a, bad, n);
             }
             free(bad);
         }

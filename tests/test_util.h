@@ -31,6 +31,26 @@
     } while (0)
 #define assert_ap_ok(expr) assert_ap_error((expr), ARTPACK_OK)
 
+/* The same as assert_ap_error, with cmocka's fail_msg (the bundle and frame
+ * tests' spelling). */
+#define ASSERT_ERR(expr, want)                                                       \
+    do {                                                                             \
+        artpack_error got_ = (expr);                                                 \
+        if (got_ != (want))                                                          \
+            fail_msg("%s: got %s, wanted %s", #expr, artpack_error_name(got_),       \
+                     artpack_error_name(want));                                      \
+    } while (0)
+
+/* An error with a name (not OK, not an unknown number). */
+#define ASSERT_NAMED(expr)                                                           \
+    do {                                                                             \
+        artpack_error named_ = (expr);                                               \
+        if (named_ == ARTPACK_OK ||                                                  \
+            strcmp(artpack_error_name(named_), "ARTPACK_E_UNKNOWN") == 0)            \
+            fail_msg("%s: got %s (%d), wanted a named error", #expr,                 \
+                     artpack_error_name(named_), (int)named_);                       \
+    } while (0)
+
 /* Tests that pin down a bug that is reported but not fixed yet: skipped
  * unless ARTPACK_TEST_KNOWN_BUGS is set in the environment. */
 #define TU_KNOWN_BUG(why)                                                      \
@@ -64,6 +84,14 @@ static inline artpack_list tu_list(const artpack_str *items, size_t count) {
     l.items = items;
     l.count = count;
     return l;
+}
+
+/* A present list view of the C strings s[0..count): their views go to
+ * items[0..count). */
+static inline artpack_list tu_str_list(artpack_str *items, const char *const *s, size_t count) {
+    size_t i;
+    for (i = 0; i < count; i++) items[i] = tu_str(s[i]);
+    return tu_list(items, count);
 }
 
 /* Asserts two string views are equal: both absent, or same bytes. */
@@ -125,6 +153,34 @@ static inline unsigned char *tu_dup(const void *src, size_t n) {
     unsigned char *p = (unsigned char *)tu_malloc(n);
     if (n) memcpy(p, src, n);
     return p;
+}
+
+/* Every single-bit flip of the frame[0..w) that dec decodes (into out_cap
+ * bytes) is refused with a named error or decodes to exactly src[0..n):
+ * never other data as if correct. The flips refused and those that decode
+ * to the original are added to *refused and *same. */
+static inline void check_every_bit_flip(artpack_decompressor *dec, const unsigned char *frame,
+                                        size_t w, const void *src, size_t n, size_t out_cap,
+                                        size_t *refused, size_t *same) {
+    unsigned char *bad = (unsigned char *)tu_malloc(w), *out = (unsigned char *)tu_malloc(out_cap);
+    size_t bit;
+    for (bit = 0; bit < w * 8; bit++) {
+        size_t got = 0;
+        artpack_error e;
+        memcpy(bad, frame, w);
+        bad[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+        e = artpack_frame_decompress(dec, out, out_cap, bad, w, &got);
+        if (e == ARTPACK_OK) {
+            assert_int_equal(got, n);
+            assert_memory_equal(out, src, n);
+            ++*same;
+        } else {
+            assert_string_not_equal(artpack_error_name(e), "ARTPACK_E_UNKNOWN");
+            ++*refused;
+        }
+    }
+    free(bad);
+    free(out);
 }
 
 /* ---- article views ---- */

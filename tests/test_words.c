@@ -25,45 +25,14 @@ static int setup(void **state) {
     p.level = 3;
     p.words = ARTPACK_DICT_WORDS_MAX;
     make_samples(777);
-    if (artpack_dict_train(dict_w, sizeof dict_w, samples, sample_sizes, N_SAMPLES, &p,
-                           &dict_w_len) != ARTPACK_OK)
-        return -1;
+    if (train_samples(dict_w, sizeof dict_w, &p, &dict_w_len)) return -1;
     p.words = -1;
-    if (artpack_dict_train(dict_plain, sizeof dict_plain, samples, sample_sizes, N_SAMPLES, &p,
-                           &dict_plain_len) != ARTPACK_OK)
-        return -1;
+    if (train_samples(dict_plain, sizeof dict_plain, &p, &dict_plain_len)) return -1;
     if (artpack_dict_load(&dw, dict_w, dict_w_len) != ARTPACK_OK ||
         artpack_dict_load(&dp, dict_plain, dict_plain_len) != ARTPACK_OK)
         return -1;
     make_samples(4242); /* the test articles: not the training ones */
     return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    free_samples();
-    return 0;
-}
-
-/* A list in the documented layout, made here independently of the trainer. */
-static size_t make_list(unsigned char *dst, const char *const *w, unsigned n) {
-    unsigned groups = (n + 15) / 16, i;
-    size_t pos = 0, area = 4 + 2 * (size_t)groups;
-    dst[0] = 1;
-    dst[1] = 0;
-    dst[2] = (unsigned char)n;
-    dst[3] = (unsigned char)(n >> 8);
-    for (i = 0; i < n; i++) {
-        size_t len = strlen(w[i]);
-        if (i % 16 == 0) {
-            dst[4 + 2 * (i / 16)] = (unsigned char)pos;
-            dst[5 + 2 * (i / 16)] = (unsigned char)(pos >> 8);
-        }
-        dst[area + pos] = (unsigned char)len;
-        memcpy(dst + area + pos + 1, w[i], len);
-        pos += 1 + len;
-    }
-    return area + pos;
 }
 
 static const char *const list_words[] = {"the", "of", "and", "market", "said", "Tuesday",
@@ -80,7 +49,7 @@ static void make_lists(void) {
     static char names[AP_WORDS_MAX][4];
     static const char *ptr[AP_WORDS_MAX];
     unsigned i;
-    small_list_len = make_list(small_list, list_words, TU_COUNT(list_words));
+    small_list_len = make_word_list(small_list, list_words, TU_COUNT(list_words));
     for (i = 0; i < AP_WORDS_MAX; i++) {
         names[i][0] = (char)('a' + i / (26 * 26));
         names[i][1] = (char)('a' + i / 26 % 26);
@@ -88,7 +57,7 @@ static void make_lists(void) {
         names[i][3] = 0;
         ptr[i] = names[i];
     }
-    big_list_len = make_list(big_list, ptr, AP_WORDS_MAX);
+    big_list_len = make_word_list(big_list, ptr, AP_WORDS_MAX);
 }
 
 /* The inverse as docs/FORMAT.md states it, out of place, written apart from
@@ -537,5 +506,5 @@ int main(void) {
         cmocka_unit_test(test_frame_errors),
         cmocka_unit_test(test_alloc_every_site),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, teardown_samples);
 }

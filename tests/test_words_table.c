@@ -14,28 +14,12 @@
 
 #if AP_WORDS_TABLE
 
-/* A list in the documented layout (as test_words.c's), with the 16 bytes
- * after it that a dictionary's trailer gives (ap_words_expand_table may
- * read them). */
+/* A word list (synthetic.h), with the 16 bytes after it that a
+ * dictionary's trailer gives (ap_words_expand_table may read them). */
 static size_t make_list(unsigned char *dst, const char *const *w, unsigned n) {
-    unsigned groups = (n + 15) / 16, i;
-    size_t pos = 0, area = 4 + 2 * (size_t)groups;
-    dst[0] = 1;
-    dst[1] = 0;
-    dst[2] = (unsigned char)n;
-    dst[3] = (unsigned char)(n >> 8);
-    for (i = 0; i < n; i++) {
-        size_t len = strlen(w[i]);
-        if (i % 16 == 0) {
-            dst[4 + 2 * (i / 16)] = (unsigned char)pos;
-            dst[5 + 2 * (i / 16)] = (unsigned char)(pos >> 8);
-        }
-        dst[area + pos] = (unsigned char)len;
-        memcpy(dst + area + pos + 1, w[i], len);
-        pos += 1 + len;
-    }
-    memset(dst + area + pos, 0xAA, 16);
-    return area + pos;
+    size_t len = make_word_list(dst, w, n);
+    memset(dst + len, 0xAA, 16);
+    return len;
 }
 
 /* lists: 0 a few words (most codes name none), 1 all 2,035 (lengths 2 to
@@ -198,13 +182,9 @@ static void test_workspace(void **state) {
         artpack_article a;
         artpack_str body;
         artpack_article_init(&a);
-        a.title.len = make_text(title, 60 + rng() % 60);
-        a.title.ptr = title;
-        body.len = make_text(body_text, 200 + rng() % 800);
-        body.ptr = body_text;
-        a.body.present = 1;
-        a.body.items = &body;
-        a.body.count = 1;
+        a.title = text_str(title, 60 + rng() % 60);
+        body = text_str(body_text, 200 + rng() % 800);
+        a.body = tu_list(&body, 1);
         assert_ap_ok(artpack_record_encode(samples + used, sizeof samples - used, &a, &sizes[i]));
         used += sizes[i];
     }
