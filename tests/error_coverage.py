@@ -27,6 +27,7 @@ UNREACHABLE = {
     ("artpack_bundle_writer_add", "ARTPACK_E_TOO_LARGE"): "2^32 - 1 articles",
     ("artpack_bundle_writer_commit", "ARTPACK_E_TOO_LARGE"): "2^32 - 1 articles or blocks",
     ("artpack_bundle_writer_copy_block", "ARTPACK_E_TOO_LARGE"): "2^32 - 1 articles",
+    ("artpack_bundle_writer_copy_block_undecoded", "ARTPACK_E_TOO_LARGE"): "2^32 - 1 articles",
     ("artpack_bundle_reader_open", "ARTPACK_E_CODEC_UNAVAILABLE"):
         "only a library built with ARTPACK_NO_LZ4 (test_device's device build is not wrapped)",
     ("artpack_dict_train", "ARTPACK_E_ALLOC"): "zstd's trainer and the word list use malloc",
