@@ -61,9 +61,15 @@ CLUSTER_CONFIG = {
     # once a second instead of 10 times
     "distributed.worker.memory.monitor-interval": "1s",
     # moving queued tasks between workers (each pack task reads its own
-    # input, so nothing gains from it) and the memory manager's rounds
+    # input: nothing to gain but the end's balance, which the next line
+    # gives) and the memory manager's rounds
     "distributed.scheduler.work-stealing": False,
     "distributed.scheduler.active-memory-manager.start": False,
+    # a worker gets its next task when it finishes one (1.1, Dask's
+    # default, gives a worker of one thread 2 at a time: at the end one
+    # worker could wait while the other has a task queued, and without
+    # stealing nothing would move it)
+    "distributed.scheduler.worker-saturation": 1.0,
 }
 
 

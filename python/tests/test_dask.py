@@ -27,20 +27,22 @@ def _profiling(dask_worker):
 
 def _stealing(dask_scheduler):
     return ("stealing" in dask_scheduler.extensions,
-            dask_scheduler.periodic_callbacks["tick"].callback_time)
+            dask_scheduler.periodic_callbacks["tick"].callback_time,
+            dask_scheduler.WORKER_SATURATION)
 
 
 def test_local_cluster_config(client):
     """local_cluster's workers (separate processes) and scheduler run under
     CLUSTER_CONFIG, not Dask's defaults (profiler on, a tick every 20 ms,
-    memory checked every 100 ms, work stealing), and only while they start:
+    memory checked every 100 ms, work stealing, 2 tasks at a time for a
+    worker of one thread), and only while they start:
     the configuration of this process is left as it was."""
     info = client.scheduler_info()
     assert len(info["workers"]) == 2
     assert all(w["nthreads"] == 1 for w in info["workers"].values())
     assert set(client.run(os.getpid).values()).isdisjoint({os.getpid()})
     assert list(client.run(_profiling).values()) == [(False, 1000, "1s")] * 2
-    assert client.run_on_scheduler(_stealing) == (False, 1000)
+    assert client.run_on_scheduler(_stealing) == (False, 1000, 1.0)
     assert dask.config.get("distributed.worker.profile.enabled") is True
     assert dask.config.get("distributed.admin.tick.interval") == "20ms"
 
