@@ -22,6 +22,9 @@ static inline void bench_vsay(const char *fmt, va_list ap) {
 }
 
 /* A message on stderr, then exit 1. */
+#if defined(__GNUC__)
+static inline void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+#endif
 static inline void die(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
