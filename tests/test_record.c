@@ -154,6 +154,13 @@ static void fixture_odd(fixture *f) {
 
 static void (*const fixtures[])(fixture *) = {fixture_seed, fixture_reuters, fixture_odd};
 
+/* Fixture i's record, in a heap block of exactly its size *n. */
+static unsigned char *fixture_record(size_t i, size_t *n) {
+    fixture f;
+    fixtures[i](&f);
+    return encode_exact(&f.a, n);
+}
+
 /* ---- helpers ---- */
 
 /* *a encodes to exactly want[0..n). */
@@ -512,10 +519,7 @@ static void test_error_every_truncation_of_real_records(void **state) {
     size_t i, k, n;
     (void)state;
     for (i = 0; i < TU_COUNT(fixtures); i++) {
-        fixture f;
-        unsigned char *rec;
-        fixtures[i](&f);
-        rec = encode_exact(&f.a, &n);
+        unsigned char *rec = fixture_record(i, &n);
         for (k = 0; k < n; k++) {
             unsigned char *cut = tu_dup(rec, k);
             artpack_article a;
@@ -1358,10 +1362,7 @@ static void test_damaged_records(void **state) {
     size_t i, m, k, n;
     (void)state;
     for (i = 0; i < TU_COUNT(fixtures); i++) {
-        fixture f;
-        unsigned char *rec;
-        fixtures[i](&f);
-        rec = encode_exact(&f.a, &n);
+        unsigned char *rec = fixture_record(i, &n);
         for (m = 0; m < 3000; m++) {
             unsigned char *bad = tu_dup(rec, n);
             artpack_article a;
