@@ -245,9 +245,8 @@ done:
 #define AP_LANE_BYTES ((size_t)256 * 1024)
 typedef struct ap_lane {
     artpack_compressor *comp;
-    ap_buf in, out;
-    size_t *sizes;
-    size_t count, cap;
+    ap_record_list in; /* the records to compress */
+    ap_buf out;
     artpack_error e;
     int oom;
 } ap_lane;
@@ -268,8 +267,8 @@ static void ap_lane_run(void *arg) {
     size_t k, pos = 0;
     l->out.len = 0;
     l->e = ARTPACK_OK;
-    for (k = 0; k < l->count && l->e == ARTPACK_OK && !l->oom; k++) {
-        size_t n = 0, vn = 0, bound = artpack_frame_bound(l->sizes[k]);
+    for (k = 0; k < l->in.count && l->e == ARTPACK_OK && !l->oom; k++) {
+        size_t n = 0, vn = 0, bound = artpack_frame_bound(l->in.sizes[k]);
         unsigned char *at;
         if (ap_buf_reserve(&l->out, bound + ARTPACK_STREAM_ITEM_HEAD_MAX)) {
             l->oom = 1;
@@ -277,7 +276,7 @@ static void ap_lane_run(void *arg) {
         }
         at = l->out.data + l->out.len;
         l->e = artpack_frame_compress(l->comp, at + ARTPACK_STREAM_ITEM_HEAD_MAX, bound,
-                                      l->in.data + pos, l->sizes[k], &n);
+                                      l->in.records.data + pos, l->in.sizes[k], &n);
         if (l->e == ARTPACK_OK) { /* the length prefix, then the frame moved up behind it */
             unsigned char v[ARTPACK_STREAM_ITEM_HEAD_MAX];
             l->e = artpack_stream_item_head_write(v, sizeof v, n, &vn);
@@ -286,7 +285,7 @@ static void ap_lane_run(void *arg) {
             memcpy(at, v, vn);
             l->out.len += vn + n;
         }
-        pos += l->sizes[k];
+        pos += l->in.sizes[k];
     }
 }
 
@@ -304,7 +303,7 @@ static int ap_drain_out(ap_encode_ctx *c) {
 static int ap_lanes_flush(ap_encode_ctx *c) {
     void *args[ARTPACK_BUNDLE_JOBS_MAX] = {NULL};
     unsigned i, n = c->filling + 1;
-    if (c->lane[0].count == 0) return 0;
+    if (c->lane[0].in.count == 0) return 0;
     for (i = 0; i < n; i++) args[i] = &c->lane[i];
     ap_parallel_run(NULL, ap_lane_run, args, n);
     for (i = 0; i < n; i++) {
@@ -322,8 +321,8 @@ static int ap_lanes_flush(ap_encode_ctx *c) {
             ap_msg("out of memory");
             return -1;
         }
-        l->in.len = 0;
-        l->count = 0;
+        l->in.records.len = 0;
+        l->in.count = 0;
         if (c->out->len >= ((size_t)1 << 20) && ap_drain_out(c)) return -1;
     }
     c->filling = 0;
@@ -332,23 +331,12 @@ static int ap_lanes_flush(ap_encode_ctx *c) {
 
 static int ap_emit_laned(ap_encode_ctx *c, const unsigned char *record, size_t size) {
     ap_lane *l = &c->lane[c->filling];
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 256;
-        size_t *s = (size_t *)ap_realloc(l->sizes, cap * sizeof *s);
-        if (s == NULL) goto oom;
-        l->sizes = s;
-        l->cap = cap;
-    }
-    if (ap_buf_put(&l->in, record, size)) goto oom;
-    l->sizes[l->count++] = size;
-    if (l->in.len >= AP_LANE_BYTES) {
+    if (ap_record_list_add(&l->in, record, size)) return -1;
+    if (l->in.records.len >= AP_LANE_BYTES) {
         if (c->filling + 1 < c->lanes) c->filling++;
         else return ap_lanes_flush(c);
     }
     return 0;
-oom:
-    ap_msg("out of memory");
-    return -1;
 }
 
 /* One item of the stream: its length prefix, then its bytes. */
@@ -476,9 +464,8 @@ done:
         unsigned k;
         for (k = 0; k < ARTPACK_BUNDLE_JOBS_MAX; k++) {
             artpack_compressor_free(ctx.lane[k].comp);
-            ap_buf_free(&ctx.lane[k].in);
+            ap_record_list_free(&ctx.lane[k].in);
             ap_buf_free(&ctx.lane[k].out);
-            free(ctx.lane[k].sizes);
         }
     }
     artpack_compressor_free(ctx.comp);

@@ -109,11 +109,7 @@ void ap_parallel_wait(void *opaque) {
 #define AP_QUEUE 4
 #define AP_BATCH ((size_t)1 << 20)
 
-typedef struct ap_batch {
-    ap_buf data;   /* records end to end */
-    size_t *sizes;
-    size_t count, cap;
-} ap_batch;
+typedef ap_record_list ap_batch; /* records end to end, and their sizes */
 
 typedef struct ap_pipe {
     pthread_mutex_t mu;
@@ -140,7 +136,7 @@ static int ap_pipe_push(ap_pipe *p) {
         ap_batch t = *slot; /* an empty batch to reuse */
         *slot = p->fill;
         p->fill = t;
-        p->fill.data.len = 0;
+        p->fill.records.len = 0;
         p->fill.count = 0;
         p->len++;
         pthread_cond_broadcast(&p->changed);
@@ -153,20 +149,9 @@ static int ap_pipe_push(ap_pipe *p) {
 static int ap_pipe_emit(void *ctx, const unsigned char *record, size_t size) {
     ap_pipe *p = (ap_pipe *)ctx;
     ap_batch *b = &p->fill;
-    if (b->count == b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 1024;
-        size_t *s = (size_t *)ap_realloc(b->sizes, cap * sizeof *s);
-        if (s == NULL) goto oom;
-        b->sizes = s;
-        b->cap = cap;
-    }
-    if (ap_buf_put(&b->data, record, size)) goto oom;
-    b->sizes[b->count++] = size;
-    if (b->data.len >= AP_BATCH) return ap_pipe_push(p);
+    if (ap_record_list_add(b, record, size)) return 1; /* it says out of memory */
+    if (b->records.len >= AP_BATCH) return ap_pipe_push(p);
     return 0;
-oom:
-    ap_msg("out of memory");
-    return 1;
 }
 
 static void *ap_pipe_main(void *arg) {
@@ -180,10 +165,6 @@ static void *ap_pipe_main(void *arg) {
     return NULL;
 }
 
-static void ap_batch_free(ap_batch *b) {
-    ap_buf_free(&b->data);
-    free(b->sizes);
-}
 
 int ap_pack_json_async(const ap_options *o, const char *path, ap_emit_fn emit, void *ctx,
                        size_t *articles, size_t *skipped, uint64_t *bytes) {
@@ -218,11 +199,11 @@ int ap_pack_json_async(const ap_options *o, const char *path, ap_emit_fn emit, v
         b = p->q[p->head]; /* taken out; the slot gets it back below */
         pthread_mutex_unlock(&p->mu);
         for (k = 0; k < b.count && rc == 0; k++) {
-            rc = emit(ctx, b.data.data + pos, b.sizes[k]);
+            rc = emit(ctx, b.records.data + pos, b.sizes[k]);
             pos += b.sizes[k];
         }
         pthread_mutex_lock(&p->mu);
-        p->q[p->head].data.len = 0;
+        p->q[p->head].records.len = 0;
         p->q[p->head].count = 0;
         p->head = (p->head + 1) % AP_QUEUE;
         p->len--;
@@ -236,8 +217,8 @@ int ap_pack_json_async(const ap_options *o, const char *path, ap_emit_fn emit, v
     *articles += p->articles;
     *skipped += p->skipped;
     if (bytes) *bytes += p->bytes;
-    for (i = 0; i < AP_QUEUE; i++) ap_batch_free(&p->q[i]);
-    ap_batch_free(&p->fill);
+    for (i = 0; i < AP_QUEUE; i++) ap_record_list_free(&p->q[i]);
+    ap_record_list_free(&p->fill);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->changed);
     free(p);
