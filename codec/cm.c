@@ -19,7 +19,6 @@
 #define MIXB_SETS 64            /* mixer B: match length bucket x bit position */
 #define APM_N 33
 #define APM2_CTX (64 * 256)     /* the class of the previous byte x partial byte */
-#define DLIST_MAX 65536         /* lines listed; beyond, the whole state is copied back */
 #define SM_LIMIT 1023
 #define MATCH_MIN 6
 #define MATCH_BITS 17           /* match hash: 2^18 positions */
@@ -51,13 +50,14 @@ struct ap_cm {
     size_t tbytes;            /* bytes per hashed table */
     /* the large tables, in big[0..big_size): NH hashed tables, the order-1
      * table (256 x 256 histories), apm2, the match hash */
-    unsigned char *big, *big0;
+    unsigned char *big;
     size_t big_size;
     size_t o1_off, apm2_off, mh_off;
     ap_cm_small *small, *small0;
     unsigned char *dirty;     /* a bit per line of big */
     uint32_t *dlist;          /* the lines touched, each once */
-    size_t ndirty;            /* DLIST_MAX + 1: too many, copy all */
+    unsigned char *undo;      /* their content as primed, in that order */
+    size_t ndirty;
     int track;                /* 0 while priming */
     unsigned char *prime;     /* the priming text (AP_CM_PRIME_MAX) */
     size_t nprime;
@@ -76,6 +76,8 @@ struct ap_cm {
     uint32_t c4, c8;          /* the last 8 bytes */
     uint32_t word;            /* hash of the current word (0 between words) */
     uint32_t ctx[NH];         /* context hashes of the byte */
+    uint32_t nh[2][NH];       /* after 3 bits: the second nibble's, by bit 4 */
+    uint32_t nctx[2][NH], nmh[2]; /* after 7 bits: the next byte's, by bit 8 */
     unsigned char *bucket[NH]; /* 16-byte buckets of the nibble */
     unsigned char *o1row;     /* the order-1 table's row of c1 */
     uint32_t nib;             /* 1, then the bits of the nibble so far */
@@ -156,7 +158,7 @@ size_t ap_cm_workspace_size(int level) {
     big = ap_cm_big_size(level);
     lines = big / LINE;
     return AP_CM_HEAD + LINE + 2 * AP_CM_SMALL + 2 * big + AP_ALIGN16(lines / 8 + 1) +
-           (size_t)DLIST_MAX * 4 + AP_CM_PRIME_MAX;
+           lines * 4 + AP_CM_PRIME_MAX;
 }
 
 static void ap_cm_fresh(ap_cm *m) {
@@ -186,7 +188,6 @@ static void ap_cm_fresh(ap_cm *m) {
 
 /* the primed state is the current one */
 static void ap_cm_snapshot(ap_cm *m) {
-    memcpy(m->big0, m->big, m->big_size);
     memcpy(m->small0, m->small, sizeof *m->small);
     memset(m->dirty, 0, AP_ALIGN16(m->big_size / LINE / 8 + 1));
     m->ndirty = 0;
@@ -195,14 +196,8 @@ static void ap_cm_snapshot(ap_cm *m) {
 /* back to the primed state */
 static void ap_cm_restore(ap_cm *m) {
     size_t i;
-    if (m->ndirty > DLIST_MAX) {
-        memcpy(m->big, m->big0, m->big_size);
-        memset(m->dirty, 0, AP_ALIGN16(m->big_size / LINE / 8 + 1));
-        m->ndirty = 0;
-    }
     for (i = 0; i < m->ndirty; i++) {
-        size_t off = (size_t)m->dlist[i] * LINE;
-        memcpy(m->big + off, m->big0 + off, LINE);
+        memcpy(m->big + (size_t)m->dlist[i] * LINE, m->undo + i * LINE, LINE);
         m->dirty[m->dlist[i] >> 3] = 0;
     }
     m->ndirty = 0;
@@ -214,8 +209,9 @@ static inline void ap_cm_touch(ap_cm *m, const void *p) {
     unsigned bit = 1u << (line & 7);
     if (m->track && !(m->dirty[line >> 3] & bit)) {
         m->dirty[line >> 3] |= (unsigned char)bit;
-        if (m->ndirty < DLIST_MAX) m->dlist[m->ndirty] = (uint32_t)line;
-        if (m->ndirty <= DLIST_MAX) m->ndirty++;
+        m->dlist[m->ndirty] = (uint32_t)line;
+        memcpy(m->undo + m->ndirty * LINE, m->big + line * LINE, LINE);
+        m->ndirty++;
     }
 }
 
@@ -241,7 +237,7 @@ artpack_error ap_cm_init(ap_cm **out, void *ws, size_t ws_size, int level) {
     off += (LINE - ((size_t)(w + off) & (LINE - 1))) & (LINE - 1); /* lines aligned */
     m->big = w + off;
     off += big;
-    m->big0 = w + off;
+    m->undo = w + off;
     off += big;
     m->small = (ap_cm_small *)(void *)(w + off);
     off += AP_CM_SMALL;
@@ -250,7 +246,7 @@ artpack_error ap_cm_init(ap_cm **out, void *ws, size_t ws_size, int level) {
     m->dirty = w + off;
     off += AP_ALIGN16(lines / 8 + 1);
     m->dlist = (uint32_t *)(void *)(w + off);
-    off += (size_t)DLIST_MAX * 4;
+    off += lines * 4;
     m->prime = w + off;
     m->big_size = big;
     m->o1_off = NH * m->tbytes;
@@ -363,7 +359,7 @@ static inline void ap_cm_nibble(ap_cm *m) {
     uint32_t h[NH];
     int i;
     for (i = 0; i < NH; i++) {
-        h[i] = m->bitpos == 0 ? m->ctx[i] : ap_h2(m->ctx[i], m->c0);
+        h[i] = m->bitpos == 0 ? m->ctx[i] : m->nh[m->c0 & 1][i];
         line[i] = ap_cm_line(m, i, h[i]);
         AP_PREFETCH(line[i]);
     }
@@ -393,29 +389,36 @@ static inline uint32_t ap_cm_match_hash(uint32_t c4, uint32_t c8) {
     return ap_h2(c4, (c8 & 0xFFFFu) | 0x5A0000u) >> (32 - MATCH_BITS);
 }
 
-/* Asks for the lines the next nibble may need while this one's last bit is
- * coded: after 3 bits of the first nibble, the second nibble's of both
- * values of the 4th bit; after 7 bits, the next byte's first nibble's for
- * both values of the 8th. Only a hint: the bytes do not depend on it. */
-static inline void ap_cm_prefetch(const ap_cm *m) {
+/* Computes the hashes the next nibble may need while this one's last bit
+ * is coded, and asks for their lines: after 3 bits of the first nibble, the
+ * second nibble's for both values of the 4th bit (nh); after 7 bits, the
+ * next byte's for both values of the 8th (nctx, nmh). The prefetches are
+ * only a hint: the bytes do not depend on them. */
+static inline void ap_cm_prefetch(ap_cm *m) {
     int i, y;
     if (m->bitpos == 3) {
         for (y = 0; y < 2; y++)
-            for (i = 0; i < NH; i++) AP_PREFETCH(ap_cm_line(m, i, ap_h2(m->ctx[i], m->c0 << 1 | (uint32_t)y)));
+            for (i = 0; i < NH; i++) {
+                m->nh[y][i] = ap_h2(m->ctx[i], m->c0 << 1 | (uint32_t)y);
+                AP_PREFETCH(ap_cm_line(m, i, m->nh[y][i]));
+            }
     } else if (m->bitpos == 7) {
         for (y = 0; y < 2; y++) {
-            uint32_t ctx[NH], c = (m->c0 << 1 | (uint32_t)y) & 255;
-            ap_cm_hashes(ctx, m->c4 << 8 | c, ap_cm_word(c, m->word));
-            for (i = 0; i < NH; i++) AP_PREFETCH(ap_cm_line(m, i, ctx[i]));
-            AP_PREFETCH((const uint32_t *)(const void *)(m->big + m->mh_off) +
-                        ap_cm_match_hash(m->c4 << 8 | c, m->c8 << 8 | m->c4 >> 24));
+            uint32_t c = (m->c0 << 1 | (uint32_t)y) & 255;
+            ap_cm_hashes(m->nctx[y], m->c4 << 8 | c, ap_cm_word(c, m->word));
+            for (i = 0; i < NH; i++) AP_PREFETCH(ap_cm_line(m, i, m->nctx[y][i]));
+            m->nmh[y] = ap_cm_match_hash(m->c4 << 8 | c, m->c8 << 8 | m->c4 >> 24);
+            AP_PREFETCH((const uint32_t *)(const void *)(m->big + m->mh_off) + m->nmh[y]);
         }
     }
 }
 
-static void ap_cm_byte_contexts(ap_cm *m) {
+/* the byte's contexts: from the hashes computed after its 7th bit (next),
+ * else (the article's first byte) computed here */
+static void ap_cm_byte_contexts(ap_cm *m, int next) {
     uint32_t c1 = m->c4 & 255;
-    ap_cm_hashes(m->ctx, m->c4, m->word);
+    if (next) memcpy(m->ctx, m->nctx[c1 & 1], sizeof m->ctx);
+    else ap_cm_hashes(m->ctx, m->c4, m->word);
     m->o1row = m->big + m->o1_off + (size_t)c1 * 256;
     ap_cm_touch(m, m->o1row);
     ap_cm_touch(m, m->o1row + 64);
@@ -440,7 +443,7 @@ static void ap_cm_byte_done(ap_cm *m, unsigned c) {
     }
     if (v >= MATCH_MIN) {
         uint32_t *mh = (uint32_t *)(void *)(m->big + m->mh_off);
-        uint32_t hi = ap_cm_match_hash(m->c4, m->c8);
+        uint32_t hi = m->nmh[c & 1];
         if (m->mlen == 0) {
             uint32_t cand = mh[hi];
             if (cand > 0 && cand < v) {
@@ -458,7 +461,7 @@ static void ap_cm_byte_done(ap_cm *m, unsigned c) {
     }
     m->c0 = 1;
     m->bitpos = 0;
-    ap_cm_byte_contexts(m);
+    ap_cm_byte_contexts(m, 1);
     ap_cm_nibble(m);
 }
 
@@ -471,7 +474,7 @@ static void ap_cm_begin(ap_cm *m, const unsigned char *cur) {
     m->word = 0;
     m->mlen = 0;
     m->mptr = 0;
-    ap_cm_byte_contexts(m);
+    ap_cm_byte_contexts(m, 0);
     ap_cm_nibble(m);
 }
 
