@@ -23,6 +23,7 @@
 #define MATCH_MIN 6
 #define MATCH_BITS 17           /* match hash: 2^18 positions */
 #define LINE 64
+#define CHUNK LINE              /* the unit of the undo log */
 
 /* a hint to fetch p's line now (no effect on the bytes) */
 #if defined(__GNUC__) || defined(__clang__)
@@ -41,6 +42,7 @@ typedef struct ap_cm_small {
     int32_t mixa[MIXA_SETS][NIN];    /* 16.16 weights */
     int32_t mixb[MIXB_SETS][NIN];
     uint16_t apm1[256][APM_N];       /* order 0 */
+    uint8_t o1[256][256];            /* order 1: the histories by c1, c0 */
 } ap_cm_small;
 
 struct ap_cm {
@@ -52,7 +54,7 @@ struct ap_cm {
      * table (256 x 256 histories), apm2, the match hash */
     unsigned char *big;
     size_t big_size;
-    size_t o1_off, apm2_off, mh_off;
+    size_t apm2_off, mh_off;
     ap_cm_small *small, *small0;
     unsigned char *dirty;     /* a bit per line of big */
     uint32_t *dlist;          /* the lines touched, each once */
@@ -83,11 +85,10 @@ struct ap_cm {
     uint32_t nib;             /* 1, then the bits of the nibble so far */
     uint32_t mptr, mlen;      /* match: virtual position predicted, length */
     int mbit;                 /* expected bit, or -1 */
-    int x[NIN];               /* mixer inputs */
+    int16_t x[NIN];           /* mixer inputs */
     uint8_t *sp[NCTX];        /* history slot of each context */
     int mixb_i, lb;           /* mixer B's weight set, the match length bucket */
     int pa, pb, pmix;         /* mixers' outputs (12 bits) */
-    int dota, dotb;
     int apm_i1, apm_i2;       /* apm entries to update */
     int p;                    /* final p(1), 12 bits */
 };
@@ -144,7 +145,7 @@ static size_t ap_cm_tlines(int level) {
 static size_t ap_cm_tbytes(int level) { return ap_cm_tlines(level) * LINE; }
 
 static size_t ap_cm_big_size(int level) {
-    return NH * ap_cm_tbytes(level) + 65536 + (size_t)APM2_CTX * APM_N * 2 +
+    return NH * ap_cm_tbytes(level) + (size_t)APM2_CTX * APM_N * 2 +
            ((size_t)4 << MATCH_BITS);
 }
 
@@ -152,19 +153,20 @@ static size_t ap_cm_big_size(int level) {
 #define AP_CM_SMALL AP_ALIGN16(sizeof(ap_cm_small))
 
 size_t ap_cm_workspace_size(int level) {
-    size_t big, lines;
+    size_t big, chunks;
     if (level == 0) level = AP_CM_LEVEL_DEFAULT;
     if (level < AP_CM_LEVEL_MIN || level > AP_CM_LEVEL_MAX) return 0;
     big = ap_cm_big_size(level);
-    lines = big / LINE;
-    return AP_CM_HEAD + LINE + 2 * AP_CM_SMALL + 2 * big + AP_ALIGN16(lines / 8 + 1) +
-           lines * 4 + AP_CM_PRIME_MAX;
+    chunks = big / CHUNK;
+    return AP_CM_HEAD + LINE + 2 * AP_CM_SMALL + 2 * big + AP_ALIGN16(chunks / 8 + 1) +
+           chunks * 4 + AP_CM_PRIME_MAX;
 }
 
 static void ap_cm_fresh(ap_cm *m) {
     ap_cm_small *s = m->small;
     int i, j;
     memset(m->big, 0, m->big_size);
+    memset(s->o1, 0, sizeof s->o1);
     for (i = 0; i < NCTX; i++)
         for (j = 0; j < 256; j++) {
             uint32_t n0 = (uint32_t)j & 15, n1 = (uint32_t)j >> 4;
@@ -189,7 +191,7 @@ static void ap_cm_fresh(ap_cm *m) {
 /* the primed state is the current one */
 static void ap_cm_snapshot(ap_cm *m) {
     memcpy(m->small0, m->small, sizeof *m->small);
-    memset(m->dirty, 0, AP_ALIGN16(m->big_size / LINE / 8 + 1));
+    memset(m->dirty, 0, AP_ALIGN16(m->big_size / CHUNK / 8 + 1));
     m->ndirty = 0;
 }
 
@@ -197,7 +199,7 @@ static void ap_cm_snapshot(ap_cm *m) {
 static void ap_cm_restore(ap_cm *m) {
     size_t i;
     for (i = 0; i < m->ndirty; i++) {
-        memcpy(m->big + (size_t)m->dlist[i] * LINE, m->undo + i * LINE, LINE);
+        memcpy(m->big + (size_t)m->dlist[i] * CHUNK, m->undo + i * CHUNK, CHUNK);
         m->dirty[m->dlist[i] >> 3] = 0;
     }
     m->ndirty = 0;
@@ -205,12 +207,12 @@ static void ap_cm_restore(ap_cm *m) {
 }
 
 static inline void ap_cm_touch(ap_cm *m, const void *p) {
-    size_t line = (size_t)((const unsigned char *)p - m->big) / LINE;
+    size_t line = (size_t)((const unsigned char *)p - m->big) / CHUNK;
     unsigned bit = 1u << (line & 7);
     if (m->track && !(m->dirty[line >> 3] & bit)) {
         m->dirty[line >> 3] |= (unsigned char)bit;
         m->dlist[m->ndirty] = (uint32_t)line;
-        memcpy(m->undo + m->ndirty * LINE, m->big + line * LINE, LINE);
+        memcpy(m->undo + m->ndirty * CHUNK, m->big + line * CHUNK, CHUNK);
         m->ndirty++;
     }
 }
@@ -232,7 +234,7 @@ artpack_error ap_cm_init(ap_cm **out, void *ws, size_t ws_size, int level) {
     m->tbytes = ap_cm_tbytes(level);
     m->tlines = (uint32_t)ap_cm_tlines(level);
     big = ap_cm_big_size(level);
-    lines = big / LINE;
+    lines = big / CHUNK;
     off = AP_CM_HEAD;
     off += (LINE - ((size_t)(w + off) & (LINE - 1))) & (LINE - 1); /* lines aligned */
     m->big = w + off;
@@ -249,8 +251,7 @@ artpack_error ap_cm_init(ap_cm **out, void *ws, size_t ws_size, int level) {
     off += lines * 4;
     m->prime = w + off;
     m->big_size = big;
-    m->o1_off = NH * m->tbytes;
-    m->apm2_off = m->o1_off + 65536;
+    m->apm2_off = NH * m->tbytes;
     m->mh_off = m->apm2_off + (size_t)APM2_CTX * APM_N * 2;
 
     /* stretch: the inverse of squash */
@@ -320,10 +321,6 @@ static inline unsigned ap_cm_hist(const ap_cm *m, size_t v) {
     return v < m->nprime ? m->prime[v] : m->cur[v - m->nprime];
 }
 
-/* squash through the table: d clamped to +-2047 */
-static inline int ap_cm_sq(const ap_cm *m, int d) {
-    return m->sq[(d > 2047 ? 2047 : d < -2047 ? -2047 : d) + 2048];
-}
 
 /* the line of context hash h in hashed table t */
 static inline unsigned char *ap_cm_line(const ap_cm *m, int t, uint32_t h) {
@@ -338,7 +335,7 @@ static inline unsigned char *ap_cm_bucket(ap_cm *m, unsigned char *line, uint32_
     for (i = 0; i < 4; i++) {
         b = line + 16 * i;
         if (b[0] == chk) {
-            ap_cm_touch(m, line);
+            ap_cm_touch(m, b);
             return b;
         }
         {
@@ -346,8 +343,8 @@ static inline unsigned char *ap_cm_bucket(ap_cm *m, unsigned char *line, uint32_
             if (pr < bp) bp = pr, best = i;
         }
     }
-    ap_cm_touch(m, line);
     b = line + 16 * best;
+    ap_cm_touch(m, b);
     memset(b, 0, 16);
     b[0] = chk;
     return b;
@@ -419,11 +416,7 @@ static void ap_cm_byte_contexts(ap_cm *m, int next) {
     uint32_t c1 = m->c4 & 255;
     if (next) memcpy(m->ctx, m->nctx[c1 & 1], sizeof m->ctx);
     else ap_cm_hashes(m->ctx, m->c4, m->word);
-    m->o1row = m->big + m->o1_off + (size_t)c1 * 256;
-    ap_cm_touch(m, m->o1row);
-    ap_cm_touch(m, m->o1row + 64);
-    ap_cm_touch(m, m->o1row + 128);
-    ap_cm_touch(m, m->o1row + 192);
+    m->o1row = m->small->o1[c1];
 }
 
 /* after a whole byte c at virtual position v (the article's pos - 1) */
@@ -486,82 +479,92 @@ static inline int ap_cm_lenbucket(uint32_t len) {
     return len < 512 ? 32 + (int)((len - 64) >> 4) : 60;
 }
 
-/* p(next bit = 1), 12 bits, into m->p */
+/* p(next bit = 1), 12 bits, into m->p. The inputs are gathered in locals
+ * (a store through an int pointer could alias the coder's own fields, so
+ * the compiler would reload them) and kept in m->x for the update. */
 static inline void ap_cm_predict(ap_cm *m) {
     ap_cm_small *s = m->small;
     const int16_t *str = m->str;
-    int i, lb = 0;
+    const uint32_t nib = m->nib, c0 = m->c0;
+    const int bitpos = m->bitpos;
+    int i, lb = 0, mbit = -1, x[NIN], dota, dotb;
     int64_t da = 0, db = 0;
     const int32_t *wa, *wb;
     for (i = 0; i < NH; i++) {
-        uint8_t *sp = m->bucket[i] + m->nib;
+        uint8_t *sp = m->bucket[i] + nib;
         m->sp[i] = sp;
-        m->x[i] = str[s->sm[i][*sp] >> 20];
+        x[i] = str[s->sm[i][*sp] >> 20];
     }
-    m->sp[NH] = m->o1row + m->c0;
-    m->x[NH] = str[s->sm[NH][*m->sp[NH]] >> 20];
+    m->sp[NH] = m->o1row + c0;
+    x[NH] = str[s->sm[NH][m->o1row[c0]] >> 20];
     /* match */
-    m->mbit = -1;
-    m->x[NCTX] = m->x[NCTX + 1] = 0;
+    x[NCTX] = x[NCTX + 1] = 0;
     if (m->mlen) {
         unsigned pb = ap_cm_hist(m, m->mptr) | 256u;
-        if ((pb >> (8 - m->bitpos)) == m->c0) {
+        if ((pb >> (8 - bitpos)) == c0) {
             int st;
             lb = ap_cm_lenbucket(m->mlen);
-            m->mbit = (int)(pb >> (7 - m->bitpos)) & 1;
+            mbit = (int)(pb >> (7 - bitpos)) & 1;
             st = str[s->msm[lb] >> 20];
-            m->x[NCTX] = m->mbit ? st : -st;
+            x[NCTX] = mbit ? st : -st;
             st = lb * 32;
-            m->x[NCTX + 1] = m->mbit ? st : -st;
+            x[NCTX + 1] = mbit ? st : -st;
         } else {
             m->mlen = 0;
         }
     }
-    m->x[NIN - 1] = 256;
-    wa = s->mixa[m->c0];
+    x[NIN - 1] = 256;
+    m->mbit = mbit;
     m->lb = lb;
-    m->mixb_i = (lb < 16 ? lb >> 2 : lb < 32 ? 4 + ((lb - 16) >> 3) : 6 + (lb >= 48)) << 3 |
-                m->bitpos;
+    m->mixb_i = (lb < 16 ? lb >> 2 : lb < 32 ? 4 + ((lb - 16) >> 3) : 6 + (lb >= 48)) << 3 | bitpos;
+    wa = s->mixa[c0];
     wb = s->mixb[m->mixb_i];
     for (i = 0; i < NIN; i++) {
-        da += (int64_t)wa[i] * m->x[i];
-        db += (int64_t)wb[i] * m->x[i];
+        da += (int64_t)wa[i] * x[i];
+        db += (int64_t)wb[i] * x[i];
     }
-    m->dota = (int)(AP_ASR(da, 16) > 2047 ? 2047 : AP_ASR(da, 16) < -2047 ? -2047 : AP_ASR(da, 16));
-    m->dotb = (int)(AP_ASR(db, 16) > 2047 ? 2047 : AP_ASR(db, 16) < -2047 ? -2047 : AP_ASR(db, 16));
-    m->pa = ap_cm_sq(m, m->dota);
-    m->pb = ap_cm_sq(m, m->dotb);
-    m->pmix = ap_cm_sq(m, AP_ASR(m->dota + m->dotb, 1));
+    for (i = 0; i < NIN; i++) m->x[i] = (int16_t)x[i];
+    da = AP_ASR(da, 16);
+    db = AP_ASR(db, 16);
+    dota = (int)(da > 2047 ? 2047 : da < -2047 ? -2047 : da);
+    dotb = (int)(db > 2047 ? 2047 : db < -2047 ? -2047 : db);
+    m->pa = m->sq[dota + 2048];
+    m->pb = m->sq[dotb + 2048];
+    m->pmix = m->sq[AP_ASR(dota + dotb, 1) + 2048];
     /* adaptive probability maps on order 0 and order 1 */
     {
-        int st = str[m->pmix] + 2048, lo = st >> 7, w = st & 127, p1, p2;
-        const uint16_t *a1 = s->apm1[m->c0];
-        size_t i2 = (size_t)((uint32_t)m->cls[m->c4 & 255] << 8 | m->c0) * APM_N;
+        int st = str[m->pmix] + 2048, lo = st >> 7, w = st & 127, p1, p2, p;
+        const uint16_t *a1 = s->apm1[c0];
+        size_t i2 = (size_t)((uint32_t)m->cls[m->c4 & 255] << 8 | c0) * APM_N;
         const uint16_t *a2 = (const uint16_t *)(const void *)(m->big + m->apm2_off) + i2;
         p1 = (a1[lo] * (128 - w) + a1[lo + 1] * w) >> 11;
         p2 = (a2[lo] * (128 - w) + a2[lo + 1] * w) >> 11;
         m->apm_i1 = lo + (w >> 6);
         m->apm_i2 = (int)i2 + lo + (w >> 6);
-        m->p = (m->pmix + p1 + 2 * p2 + 2) >> 2;
-        if (m->p < 1) m->p = 1;
-        if (m->p > 4095) m->p = 4095;
+        p = (m->pmix + p1 + 2 * p2 + 2) >> 2;
+        m->p = p < 1 ? 1 : p > 4095 ? 4095 : p;
     }
 }
 
+/* A state map entry moves toward the bit by 1/(n + 1.5). p stays in
+ * [0, 2^22) without clamping: rec[n] < 2^16, so a step is less than the
+ * distance to the bit (and rounds toward p's side). */
 static inline void ap_sm_update(const ap_cm *m, uint32_t *t, int y, uint32_t limit) {
     uint32_t v = *t, n = v & 1023;
     int32_t p = (int32_t)(v >> 10);
     int64_t d = (int64_t)((y << 22) - p) * m->rec[n];
     p += (int32_t)AP_ASR(d, 16);
-    if (p < 0) p = 0;
-    if (p > (1 << 22) - 1) p = (1 << 22) - 1;
     *t = (uint32_t)p << 10 | (n < limit ? n + 1 : limit);
 }
 
-static inline void ap_mix_train(int32_t *w, const int *x, int err) {
+/* a mixer's weights toward the bit; err (the 12-bit error x 6, |err| <
+ * 2^15) and the inputs (|x| < 2^11) are 16-bit values, so compilers turn
+ * the loop into 16-bit vector multiplies */
+static inline void ap_mix_train(int32_t *w, const int16_t *x, int err) {
+    const int16_t e = (int16_t)err;
     int i;
     for (i = 0; i < NIN; i++) {
-        int32_t v = w[i] + AP_ASR(x[i] * err, 10);
+        int32_t v = w[i] + AP_ASR(x[i] * e, 10);
         w[i] = v > (1 << 24) ? (1 << 24) : v < -(1 << 24) ? -(1 << 24) : v;
     }
 }
@@ -571,8 +574,9 @@ static inline void ap_cm_update(ap_cm *m, int y) {
     int i;
     for (i = 0; i < NCTX; i++) {
         uint8_t *sp = m->sp[i];
-        ap_sm_update(m, &s->sm[i][*sp], y, SM_LIMIT);
-        *sp = m->nex[*sp][y];
+        unsigned h = *sp;
+        ap_sm_update(m, &s->sm[i][h], y, SM_LIMIT);
+        *sp = m->nex[h][y];
     }
     if (m->mbit >= 0) ap_sm_update(m, &s->msm[m->lb], m->mbit == y, 255);
     ap_mix_train(s->mixa[m->c0], m->x, ((y << 12) - m->pa) * 6);
