@@ -32,6 +32,14 @@
 #define AP_PREFETCH(p) ((void)(p))
 #endif
 
+/* the per-bit steps, inlined into the coding loops (a call per bit costs
+ * its register saves) */
+#if defined(__GNUC__)
+#define AP_CM_HOT static inline __attribute__((always_inline))
+#else
+#define AP_CM_HOT static inline
+#endif
+
 /* floor(x / 2^n) for signed x, whatever the compiler does with >> */
 #define AP_ASR(x, n) ((x) >= 0 ? (x) >> (n) : ~(~(x) >> (n)))
 
@@ -482,7 +490,7 @@ static inline int ap_cm_lenbucket(uint32_t len) {
 /* p(next bit = 1), 12 bits, into m->p. The inputs are gathered in locals
  * (a store through an int pointer could alias the coder's own fields, so
  * the compiler would reload them) and kept in m->x for the update. */
-static inline void ap_cm_predict(ap_cm *m) {
+AP_CM_HOT void ap_cm_predict(ap_cm *m) {
     ap_cm_small *s = m->small;
     const int16_t *str = m->str;
     const uint32_t nib = m->nib, c0 = m->c0;
@@ -569,7 +577,7 @@ static inline void ap_mix_train(int32_t *w, const int16_t *x, int err) {
     }
 }
 
-static inline void ap_cm_update(ap_cm *m, int y) {
+AP_CM_HOT void ap_cm_update(ap_cm *m, int y) {
     ap_cm_small *s = m->small;
     int i;
     for (i = 0; i < NCTX; i++) {
