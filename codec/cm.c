@@ -23,7 +23,6 @@
 #define MATCH_MIN 6
 #define MATCH_BITS 17           /* match hash: 2^18 positions */
 #define LINE 64
-#define CHUNK LINE              /* the unit of the undo log */
 
 /* a hint to fetch p's line now (no effect on the bytes) */
 #if defined(__GNUC__) || defined(__clang__)
@@ -161,13 +160,13 @@ static size_t ap_cm_big_size(int level) {
 #define AP_CM_SMALL AP_ALIGN16(sizeof(ap_cm_small))
 
 size_t ap_cm_workspace_size(int level) {
-    size_t big, chunks;
+    size_t big, lines;
     if (level == 0) level = AP_CM_LEVEL_DEFAULT;
     if (level < AP_CM_LEVEL_MIN || level > AP_CM_LEVEL_MAX) return 0;
     big = ap_cm_big_size(level);
-    chunks = big / CHUNK;
-    return AP_CM_HEAD + LINE + 2 * AP_CM_SMALL + 2 * big + AP_ALIGN16(chunks / 8 + 1) +
-           chunks * 4 + AP_CM_PRIME_MAX;
+    lines = big / LINE;
+    return AP_CM_HEAD + LINE + 2 * AP_CM_SMALL + 2 * big + AP_ALIGN16(lines / 8 + 1) +
+           lines * 4 + AP_CM_PRIME_MAX;
 }
 
 static void ap_cm_fresh(ap_cm *m) {
@@ -199,7 +198,7 @@ static void ap_cm_fresh(ap_cm *m) {
 /* the primed state is the current one */
 static void ap_cm_snapshot(ap_cm *m) {
     memcpy(m->small0, m->small, sizeof *m->small);
-    memset(m->dirty, 0, AP_ALIGN16(m->big_size / CHUNK / 8 + 1));
+    memset(m->dirty, 0, AP_ALIGN16(m->big_size / LINE / 8 + 1));
     m->ndirty = 0;
 }
 
@@ -207,20 +206,23 @@ static void ap_cm_snapshot(ap_cm *m) {
 static void ap_cm_restore(ap_cm *m) {
     size_t i;
     for (i = 0; i < m->ndirty; i++) {
-        memcpy(m->big + (size_t)m->dlist[i] * CHUNK, m->undo + i * CHUNK, CHUNK);
+        memcpy(m->big + (size_t)m->dlist[i] * LINE, m->undo + i * LINE, LINE);
         m->dirty[m->dlist[i] >> 3] = 0;
     }
     m->ndirty = 0;
     memcpy(m->small, m->small0, sizeof *m->small);
 }
 
+/* Every write to the large tables is preceded by a touch of its line: the
+ * first touch in an article logs the line as primed (the log holds every
+ * line, so it cannot fill). */
 static inline void ap_cm_touch(ap_cm *m, const void *p) {
-    size_t line = (size_t)((const unsigned char *)p - m->big) / CHUNK;
+    size_t line = (size_t)((const unsigned char *)p - m->big) / LINE;
     unsigned bit = 1u << (line & 7);
     if (m->track && !(m->dirty[line >> 3] & bit)) {
         m->dirty[line >> 3] |= (unsigned char)bit;
         m->dlist[m->ndirty] = (uint32_t)line;
-        memcpy(m->undo + m->ndirty * CHUNK, m->big + line * CHUNK, CHUNK);
+        memcpy(m->undo + m->ndirty * LINE, m->big + line * LINE, LINE);
         m->ndirty++;
     }
 }
@@ -242,7 +244,7 @@ artpack_error ap_cm_init(ap_cm **out, void *ws, size_t ws_size, int level) {
     m->tbytes = ap_cm_tbytes(level);
     m->tlines = (uint32_t)ap_cm_tlines(level);
     big = ap_cm_big_size(level);
-    lines = big / CHUNK;
+    lines = big / LINE;
     off = AP_CM_HEAD;
     off += (LINE - ((size_t)(w + off) & (LINE - 1))) & (LINE - 1); /* lines aligned */
     m->big = w + off;

@@ -9,11 +9,12 @@
  * the same bytes on every CPU and compiler.
  *
  * Everything lives in one caller workspace of ap_cm_workspace_size(level)
- * bytes: the model's state, a copy of it as primed (the "snapshot"), a list
- * of the 64-byte lines of the large tables an article has touched, and the
+ * bytes: the model's state, a copy of its small tables as primed, an undo
+ * log (room for every 64-byte line of the large tables: the line's primed
+ * content, saved when an article first touches it, and its number), and the
  * priming text. Each article is coded from the primed state; afterwards the
- * touched lines are copied back from the snapshot (and the small tables
- * whole), so the next article starts from the primed state again. Decoding
+ * logged lines are copied back (and the small tables whole), so the next
+ * article starts from the primed state again. Decoding
  * allocates nothing, reads nothing outside src (bytes past its end read as
  * 0) and writes exactly size bytes to dst. */
 #ifndef ARTPACK_CM_H

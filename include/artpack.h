@@ -647,8 +647,8 @@ ARTPACK_API artpack_error artpack_frame_info_get(artpack_frame_info *dst, const 
 #endif
 #define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD ((size_t)160 * 1024)
 #define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_LZ4 ((size_t)256 + ARTPACK_DECOMPRESSOR_WORDS_TABLE_SIZE)
-/* CM at the default level: the model's state, its primed copy, the priming
- * text (artpack_cm_workspace_size for other levels) */
+/* CM at the default level: the model's state, an undo log as large, the
+ * priming text (artpack_cm_workspace_size for other levels) */
 #define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_CM ((size_t)16 * 1024 * 1024)
 #define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE(codec)                              \
     ((codec) == ARTPACK_CODEC_ZSTD ? ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD   \

@@ -206,8 +206,8 @@ static void test_model_helps(void **state) {
 }
 
 /* Each frame is coded from the primed state: the same article gives the same
- * frame whatever came before (here a large random one that touches more of
- * the state than the list of touched lines holds, at the default level), and
+ * frame whatever came before (here a large random one that touches most of
+ * the state's lines, all logged and restored, at the default level), and
  * frames decode in any order. */
 static void test_each_frame_alone(void **state) {
     static unsigned char f1[ARTPACK_FRAME_BOUND(8192)], f2[ARTPACK_FRAME_BOUND(8192)],

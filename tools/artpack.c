@@ -1194,9 +1194,9 @@ static const ap_option_def ap_option_table[] = {
     {AP_O_STORED, 0, "stored", NULL, NULL, "no compression (for tests and comparisons)"},
     {AP_O_CM, 0, "cm", NULL, NULL,
      "context mixing, primed by a CM model (-D, from train --cm): the\n"
-     "smallest output, slow (about 1 MB/s); -1 ... -9 trade RAM for ratio\n"
+     "smallest output, slow (about 1.4 MB/s); -1 ... -9 trade RAM for ratio\n"
      "(default -5; a model's level is its frames' level); RAM to decode:\n"
-     "-1 5.1 MB, -3 7.3 MB, -5 16.2 MB, -7 52 MB, -9 193 MB; pack --cm\n"
+     "-1 4.9 MB, -3 7.2 MB, -5 16.4 MB, -7 53 MB, -9 199 MB; pack --cm\n"
      "-D MODEL: blocks of a few articles, each coded from the primed state"},
     {AP_O_NO_CHECK, 0, "no-check", NULL, NULL, "leave out the 4-byte checksum of each article"},
     {AP_O_NO_WORDS, 0, "no-words", NULL, NULL,
