@@ -90,8 +90,9 @@ artpack_error ap_dict_chunk_read(const unsigned char head[AP_DICT_CHUNK_HEAD], u
 
 /* ---- word envelopes ---- */
 
-artpack_error ap_words_unwrap(const unsigned char *list, unsigned char *buf, size_t end,
-                              size_t size, unsigned char **content, size_t *content_size) {
+artpack_error ap_words_unwrap(const unsigned char *list, const uint32_t *tab, unsigned char *buf,
+                              size_t end, size_t size, unsigned char **content,
+                              size_t *content_size) {
     unsigned char *at = buf + (end - size);
     uint64_t f;
     ap_reader r;
@@ -108,6 +109,11 @@ artpack_error ap_words_unwrap(const unsigned char *list, unsigned char *buf, siz
     AP_RETURN_IF(f > end || f < size - r.pos, ARTPACK_E_BLOCK);
     *content = buf + (end - (size_t)f);
     *content_size = (size_t)f;
+#if AP_WORDS_TABLE
+    if (tab != NULL) return ap_words_expand_table(list, tab, *content, (size_t)f, size - r.pos);
+#else
+    (void)tab;
+#endif
     return ap_words_expand(list, *content, (size_t)f, size - r.pos);
 }
 
@@ -202,9 +208,34 @@ int ap_block_iter_next(ap_block_iter *it, const unsigned char **record, size_t *
 
 /* ---- columnar block content ---- */
 
+#if AP_HAS_BUNDLE_WORDS
+/* A TEXT or TEXTLIST field of word columns at p[0..n) (its key at p[0]):
+ * its length up to the first FE that starts a code (docs/FORMAT.md "Word
+ * columns"); 0 when there is none. A run of prefix bytes F6..FD before an FE
+ * starts on a code (the byte before it ends one, or it is the key): the FE
+ * is the second byte of a code when the run is odd. Each byte is looked at
+ * at most twice. */
+static size_t ap_wtext_len(const unsigned char *p, size_t n) {
+    size_t from = 1;
+    for (;;) {
+        const unsigned char *fe = from < n ? (const unsigned char *)memchr(p + from, 0xFE, n - from)
+                                           : NULL;
+        size_t j, k;
+        if (fe == NULL) return 0;
+        j = (size_t)(fe - p);
+        /* from starts a code: the payload's start, or after an FE that
+         * ended a code */
+        for (k = j; k > from && p[k - 1] >= 0xF6 && p[k - 1] <= 0xFD; k--) continue;
+        if (((j - k) & 1u) == 0) return j + 1;
+        from = j + 1;
+    }
+}
+#endif
+
 /* The length of the field at p[0..n) whose key is one byte of tag 1..15
- * (*tag); 0 when it is not such a field or does not fit. */
-static size_t ap_field_len(const unsigned char *p, size_t n, unsigned *tag) {
+ * (*tag); 0 when it is not such a field or does not fit. words: a field of
+ * word columns (its TEXT and TEXTLIST payloads transformed). */
+static size_t ap_field_len(const unsigned char *p, size_t n, unsigned *tag, int words) {
     ap_reader rd;
     uint64_t len;
     const unsigned char *fe;
@@ -220,6 +251,11 @@ static size_t ap_field_len(const unsigned char *p, size_t n, unsigned *tag) {
         if (ap_read_varint(&rd, &len) != ARTPACK_OK || len > n - rd.pos) return 0;
         return rd.pos + (size_t)len;
     case 4: case 5: /* TEXT, TEXTLIST: up to the first FE */
+#if AP_HAS_BUNDLE_WORDS
+        if (words) return ap_wtext_len(p, n);
+#else
+        (void)words;
+#endif
         fe = (const unsigned char *)memchr(p + 1, 0xFE, n - 1);
         return fe != NULL ? (size_t)(fe - p) + 1 : 0;
     default:
@@ -228,21 +264,40 @@ static size_t ap_field_len(const unsigned char *p, size_t n, unsigned *tag) {
 }
 
 /* The record whose mask is given, its fields copied from the columns
- * (advancing them) to dst[*out..cap), then its end byte. 0 when a column
+ * (advancing them) to dst[*out..cap), then its end byte; dst NULL: the
+ * columns advanced past them only (nothing written, *out untouched). Word
+ * columns (s->words): TEXT and TEXTLIST payloads expanded. 0 when a column
  * does not hold what the mask says or dst is too small. */
-static int ap_cols_record(const unsigned char *src, ap_cols *c, uint64_t mask, unsigned char *dst,
+static int ap_cols_record(const ap_colstate *s, ap_cols *c, uint64_t mask, unsigned char *dst,
                           size_t cap, size_t *out) {
-    size_t at = *out;
+    const unsigned char *src = s->src;
+    size_t at = dst != NULL ? *out : 0;
     unsigned col;
     for (col = 1; col < AP_BLOCK_COLUMNS; col++) {
+        const unsigned char *f = src + c->at[col];
         unsigned tag = 0;
-        size_t len;
+        size_t len, wrote;
         if (!(mask >> col & 1u)) continue;
-        len = ap_field_len(src + c->at[col], c->end[col] - c->at[col], &tag);
-        if (len == 0 || tag != col || len > cap - at) return 0;
-        memcpy(dst + at, src + c->at[col], len);
+        len = ap_field_len(f, c->end[col] - c->at[col], &tag, s->words != NULL);
+        if (len == 0 || tag != col) return 0;
         c->at[col] += len;
-        at += len;
+        if (dst == NULL) continue;
+        wrote = len;
+#if AP_HAS_BUNDLE_WORDS
+        if (s->words != NULL && (f[0] & 7u) >= 4) { /* the key, the payload expanded, FE */
+            if (cap - at < 2 || ap_words_expand_to(s->words, s->tab, dst + at + 1, cap - at - 2,
+                                                   f + 1, len - 2, &wrote) != ARTPACK_OK)
+                return 0;
+            dst[at] = f[0];
+            dst[at + 1 + wrote] = 0xFE;
+            wrote += 2;
+        } else
+#endif
+        {
+            if (len > cap - at) return 0;
+            memcpy(dst + at, f, len);
+        }
+        at += wrote;
     }
     if (mask & 1u) { /* fields of tags 16 and up: a length, then them */
         ap_reader rd;
@@ -250,13 +305,16 @@ static int ap_cols_record(const unsigned char *src, ap_cols *c, uint64_t mask, u
         rd.base = src;
         rd.size = c->end[0];
         rd.pos = c->at[0];
-        if (ap_read_varint(&rd, &len) != ARTPACK_OK || len == 0 || len > rd.size - rd.pos ||
-            len > cap - at)
+        if (ap_read_varint(&rd, &len) != ARTPACK_OK || len == 0 || len > rd.size - rd.pos)
             return 0;
-        memcpy(dst + at, src + rd.pos, (size_t)len);
         c->at[0] = rd.pos + (size_t)len;
-        at += (size_t)len;
+        if (dst != NULL) {
+            if (len > cap - at) return 0;
+            memcpy(dst + at, src + rd.pos, (size_t)len);
+            at += (size_t)len;
+        }
     }
+    if (dst == NULL) return 1;
     if (at == cap) return 0;
     dst[at++] = 0x00;
     *out = at;
@@ -298,9 +356,20 @@ static artpack_error ap_cols_open(ap_colstate *s, const unsigned char *src, size
     return ARTPACK_OK;
 }
 
+/* Once the last record is rebuilt: every column used up exactly. */
+static artpack_error ap_cols_used_up(const ap_colstate *s) {
+    unsigned col;
+    if (s->done == s->n)
+        for (col = 0; col < AP_BLOCK_COLUMNS; col++)
+            AP_RETURN_IF(s->c.at[col] != s->c.end[col], ARTPACK_E_BLOCK);
+    return ARTPACK_OK;
+}
+
 artpack_error ap_columns_start(ap_colstate *s, const unsigned char *src, size_t src_size,
-                               uint32_t count, unsigned char *dst, size_t dst_capacity,
-                               ap_block *b) {
+                               uint32_t count, const unsigned char *words, const uint32_t *tab,
+                               unsigned char *dst, size_t dst_capacity, ap_block *b) {
+    s->words = AP_HAS_BUNDLE_WORDS ? words : NULL;
+    s->tab = tab;
     AP_TRY(ap_cols_open(s, src, src_size));
     AP_RETURN_IF(count != 0 && s->n != count, ARTPACK_E_BLOCK);
     s->head = artpack_varint_write(dst, dst_capacity, s->n);
@@ -322,7 +391,6 @@ artpack_error ap_columns_upto(ap_colstate *s, unsigned char *dst, size_t dst_cap
                               uint32_t *marks) {
     ap_reader rd;
     uint64_t v;
-    unsigned col;
     if (k >= s->n) k = s->n - 1;
     if (s->done > k) return ARTPACK_OK;
     rd.base = s->src;
@@ -335,16 +403,13 @@ artpack_error ap_columns_upto(ap_colstate *s, unsigned char *dst, size_t dst_cap
             marks[2 * (s->done / AP_OFFSET_STRIDE)] = (uint32_t)s->sizes;
             marks[2 * (s->done / AP_OFFSET_STRIDE) + 1] = (uint32_t)(s->out - s->room);
         }
-        AP_RETURN_IF(!ap_cols_record(s->src, &s->c, v, dst, dst_capacity, &s->out),
+        AP_RETURN_IF(!ap_cols_record(s, &s->c, v, dst, dst_capacity, &s->out),
                      ARTPACK_E_BLOCK);
         s->sizes += artpack_varint_write(dst + s->sizes, 5, (uint64_t)(s->out - from));
         s->done++;
     }
     s->masks = rd.pos;
-    if (s->done == s->n) /* every column used up exactly */
-        for (col = 0; col < AP_BLOCK_COLUMNS; col++)
-            AP_RETURN_IF(s->c.at[col] != s->c.end[col], ARTPACK_E_BLOCK);
-    return ARTPACK_OK;
+    return ap_cols_used_up(s);
 }
 
 size_t ap_columns_finish(ap_colstate *s, unsigned char *dst, size_t *written) {
@@ -356,14 +421,67 @@ size_t ap_columns_finish(ap_colstate *s, unsigned char *dst, size_t *written) {
     return start;
 }
 
-artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const unsigned char *src,
-                                size_t src_size, size_t *start, size_t *written) {
+artpack_error ap_columns_decode_words(unsigned char *dst, size_t dst_capacity,
+                                      const unsigned char *src, size_t src_size,
+                                      const unsigned char *words, const uint32_t *tab,
+                                      size_t *start, size_t *written) {
     ap_colstate s;
-    AP_TRY(ap_columns_start(&s, src, src_size, 0, dst, dst_capacity, NULL));
+    AP_TRY(ap_columns_start(&s, src, src_size, 0, words, tab, dst, dst_capacity, NULL));
     AP_TRY(ap_columns_upto(&s, dst, dst_capacity, s.n - 1, NULL));
     *start = ap_columns_finish(&s, dst, written);
     return ARTPACK_OK;
 }
+
+artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const unsigned char *src,
+                                size_t src_size, size_t *start, size_t *written) {
+    return ap_columns_decode_words(dst, dst_capacity, src, src_size, NULL, NULL, start, written);
+}
+
+#if AP_HAS_BUNDLE_WORDS
+artpack_error ap_columns_walk_start(ap_colstate *s, const unsigned char *src, size_t src_size,
+                                    uint32_t count, const unsigned char *words,
+                                    const uint32_t *tab) {
+    s->words = words;
+    s->tab = tab;
+    AP_TRY(ap_cols_open(s, src, src_size));
+    AP_RETURN_IF(s->n != count, ARTPACK_E_BLOCK);
+    return ARTPACK_OK;
+}
+
+artpack_error ap_columns_one(ap_colstate *s, uint32_t k, uint32_t *snaps, unsigned char *dst,
+                             size_t dst_capacity, size_t *size) {
+    ap_reader rd;
+    uint64_t v;
+    unsigned col;
+    size_t out = 0;
+    AP_RETURN_IF(k >= s->n, ARTPACK_E_BLOCK);
+    if (k < s->done) { /* back to the snapshot at or before k (walked through) */
+        const uint32_t *p = snaps + AP_COLS_SNAP * (k / AP_OFFSET_STRIDE);
+        s->masks = p[0];
+        for (col = 0; col < AP_BLOCK_COLUMNS; col++) s->c.at[col] = p[1 + col];
+        s->done = k - k % AP_OFFSET_STRIDE;
+    }
+    rd.base = s->src;
+    rd.size = s->src_size;
+    rd.pos = s->masks;
+    for (;;) {
+        if (s->done % AP_OFFSET_STRIDE == 0) {
+            uint32_t *p = snaps + AP_COLS_SNAP * (s->done / AP_OFFSET_STRIDE);
+            p[0] = (uint32_t)rd.pos;
+            for (col = 0; col < AP_BLOCK_COLUMNS; col++) p[1 + col] = (uint32_t)s->c.at[col];
+        }
+        (void)ap_read_varint(&rd, &v); /* checked by ap_cols_open */
+        if (s->done == k) break;
+        AP_RETURN_IF(!ap_cols_record(s, &s->c, v, NULL, 0, NULL), ARTPACK_E_BLOCK);
+        s->done++;
+    }
+    AP_RETURN_IF(!ap_cols_record(s, &s->c, v, dst, dst_capacity, &out), ARTPACK_E_BLOCK);
+    s->done++;
+    s->masks = rd.pos;
+    *size = out;
+    return ap_cols_used_up(s);
+}
+#endif
 
 #ifndef ARTPACK_NO_ALLOC
 artpack_error ap_columns_field(const unsigned char *src, size_t avail, size_t size, uint32_t k,
@@ -400,7 +518,7 @@ artpack_error ap_columns_field(const unsigned char *src, size_t avail, size_t si
     for (i = 0;; i++) { /* the column's fields, up to record k's */
         size_t lim = end < avail ? end : avail, flen;
         unsigned tag = 0;
-        flen = at < lim ? ap_field_len(src + at, lim - at, &tag) : 0;
+        flen = at < lim ? ap_field_len(src + at, lim - at, &tag, 0) : 0;
         if (flen == 0) return end <= avail ? ARTPACK_E_BLOCK : more;
         AP_RETURN_IF(tag != col, ARTPACK_E_BLOCK);
         if (i == before) {
@@ -426,7 +544,7 @@ static uint64_t ap_record_split(const unsigned char *rec, size_t size, size_t co
     uint64_t mask = 0;
     while (pos < end) {
         unsigned tag = 0;
-        size_t len = ap_field_len(rec + pos, end - pos, &tag);
+        size_t len = ap_field_len(rec + pos, end - pos, &tag, 0);
         if (len == 0) { /* a key of two bytes or more: tags 16 and up, to the end */
             unsigned char v[ARTPACK_VARINT_MAX];
             size_t vn = artpack_varint_write(v, sizeof v, end - pos);
@@ -478,6 +596,57 @@ artpack_error ap_columns_encode(unsigned char *dst, size_t dst_capacity, const u
     while (ap_block_iter_next(&it, &rec, &len)) (void)ap_record_split(rec, len, colsize, dst, at);
     *written = pos;
     return ARTPACK_OK;
+}
+#endif
+
+#if !defined(ARTPACK_NO_ALLOC) && AP_HAS_BUNDLE_WORDS
+size_t ap_columns_words(const ap_words_enc *e, unsigned char *dst, const unsigned char *src,
+                        size_t size) {
+    ap_colstate s;
+    ap_reader rd;
+    uint64_t v;
+    size_t head, pos, at[AP_BLOCK_COLUMNS], i;
+    unsigned col;
+    if (ap_cols_open(&s, src, size) != ARTPACK_OK) return 0;
+    rd.base = src;
+    rd.size = size;
+    rd.pos = s.masks;
+    for (i = 0; i < s.n; i++) (void)ap_read_varint(&rd, &v);
+    head = rd.pos; /* count and masks, as they are */
+    memcpy(dst, src, head);
+    /* the columns after room for the largest sizes, moved up against them after */
+    pos = head + AP_BLOCK_COLUMNS * ARTPACK_VARINT_MAX;
+    for (col = 0; col < AP_BLOCK_COLUMNS; col++) {
+        size_t f = s.c.at[col];
+        at[col] = pos;
+        while (col != 0 && f < s.c.end[col]) {
+            unsigned tag = 0;
+            size_t len = ap_field_len(src + f, s.c.end[col] - f, &tag, 0);
+            int in_place;
+            if (len == 0) return 0; /* (the writer's own columns: not reached) */
+            dst[pos] = src[f];
+            if ((src[f] & 7u) >= 4) /* TEXT, TEXTLIST: the payload and its FE transformed */
+                pos += 1 + ap_words_apply(e, dst + pos + 1, src + f + 1, len - 1, &in_place);
+            else {
+                memcpy(dst + pos, src + f, len);
+                pos += len;
+            }
+            f += len;
+        }
+        if (col == 0) { /* fields of tags 16 and up: as they are */
+            memcpy(dst + pos, src + f, s.c.end[0] - f);
+            pos += s.c.end[0] - f;
+        }
+    }
+    { /* the sizes, then the columns moved up against them */
+        size_t from = head + AP_BLOCK_COLUMNS * ARTPACK_VARINT_MAX;
+        i = head;
+        for (col = 0; col < AP_BLOCK_COLUMNS; col++)
+            i += artpack_varint_write(dst + i, ARTPACK_VARINT_MAX,
+                                      (col + 1 < AP_BLOCK_COLUMNS ? at[col + 1] : pos) - at[col]);
+        memmove(dst + i, dst + from, pos - from);
+        return i + (pos - from);
+    }
 }
 #endif
 

@@ -146,21 +146,26 @@ size_t ap_block_head(unsigned char head[ARTPACK_VARINT_MAX], uint32_t count);
 #define AP_FLAGS_WORDS_READ AP_FLAG_WORDS
 #endif
 
-/* ---- word envelopes (header flag AP_FLAG_WORDS) ----
+/* ---- word envelopes (header flag AP_FLAG_WORDS, row blocks) ----
  * What each block decompresses to: varint F, then (F = 0) the block content
  * itself, or (F >= 1) the word transform (words.h) of an F-byte block
- * content, one that ap_words_expand undoes in place. */
+ * content, one that ap_words_expand undoes in place. (Columnar blocks take
+ * word columns instead: below.) */
 /* The envelope lies at buf[end - size .. end): *content gets the block
  * content, expanded in place so that it ends at end (F >= 1), or where it
- * lies (F = 0). list: the dictionary's word list (ap_words_find's).
+ * lies (F = 0). list: the dictionary's word list (ap_words_find's); tab:
+ * its ap_words_table, or NULL.
  * ARTPACK_E_BLOCK when it is no envelope, or F is over end or under the
  * transformed size; ARTPACK_E_WORDS when the transform does not expand to
  * exactly F bytes in place. Allocates nothing. */
-artpack_error ap_words_unwrap(const unsigned char *list, unsigned char *buf, size_t end,
-                              size_t size, unsigned char **content, size_t *content_size);
-/* The writer's envelope of n bytes of content (bundle_write.c, which makes
- * it with the encoder of words_enc.c) takes at most this many bytes. */
-#define ap_words_wrap_bound(n) (ARTPACK_VARINT_MAX + 2 * (size_t)(n))
+artpack_error ap_words_unwrap(const unsigned char *list, const uint32_t *tab, unsigned char *buf,
+                              size_t end, size_t size, unsigned char **content,
+                              size_t *content_size);
+/* The writer's envelope of n bytes of content, or its word columns
+ * (bundle_write.c, which makes them with the encoder of words_enc.c), takes
+ * at most this many bytes. */
+#define ap_words_wrap_bound(n) \
+    ((AP_BLOCK_COLUMNS + 1) * ARTPACK_VARINT_MAX + 2 * (size_t)(n))
 
 /* ---- columnar block content (header flag AP_FLAG_COLUMNS) ----
  * varint n; n varint masks (bit t: the record has a field of tag t, 1..15;
@@ -181,6 +186,8 @@ typedef struct ap_cols {
 typedef struct ap_colstate {
     const unsigned char *src;
     size_t src_size;
+    const unsigned char *words; /* word columns: the word list (else NULL) */
+    const uint32_t *tab;        /* and its ap_words_table, or NULL */
     ap_cols c;              /* the column cursors */
     size_t masks;           /* the next record's mask in src */
     size_t head, room;      /* the head's length; where the records start */
@@ -193,8 +200,8 @@ typedef struct ap_colstate {
  * ARTPACK_E_BLOCK when src is not such content or dst cannot hold the head
  * and 5 bytes per record. */
 artpack_error ap_columns_start(ap_colstate *s, const unsigned char *src, size_t src_size,
-                               uint32_t count, unsigned char *dst, size_t dst_capacity,
-                               ap_block *b);
+                               uint32_t count, const unsigned char *words, const uint32_t *tab,
+                               unsigned char *dst, size_t dst_capacity, ap_block *b);
 /* Rebuilds records up to k (k >= n: all) into dst (at most dst_capacity),
  * with marks (NULL: none) for every AP_OFFSET_STRIDE-th one as
  * ap_block_parse_marks writes them; once the last is rebuilt, checks that
@@ -210,6 +217,46 @@ size_t ap_columns_finish(ap_colstate *s, unsigned char *dst, size_t *written);
  * dst[*start .. *start + *written). */
 artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const unsigned char *src,
                                 size_t src_size, size_t *start, size_t *written);
+/* The same for word columns (words: the word list, tab: its table or NULL;
+ * both NULL: plain columns, as ap_columns_decode). */
+artpack_error ap_columns_decode_words(unsigned char *dst, size_t dst_capacity,
+                                      const unsigned char *src, size_t src_size,
+                                      const unsigned char *words, const uint32_t *tab,
+                                      size_t *start, size_t *written);
+/* ---- word columns (header flags AP_FLAG_COLUMNS and AP_FLAG_WORDS) ----
+ * Columnar content whose TEXT and TEXTLIST fields hold their payload (and
+ * its FE) word-transformed, each alone; every other byte as in columnar
+ * content, the column sizes those of the transformed columns. Such a
+ * field ends at the first FE that starts a code, so any record is found
+ * by walking the columns without expanding, and expanded alone. */
+/* Record positions kept while walking: per AP_OFFSET_STRIDE records, the
+ * next mask's position and the 16 column cursors. */
+#define AP_COLS_SNAP (1 + AP_BLOCK_COLUMNS)
+#define ap_columns_snaps(count) \
+    (AP_COLS_SNAP * (((size_t)(count) + AP_OFFSET_STRIDE - 1) / AP_OFFSET_STRIDE))
+/* Checks the content's header (as ap_columns_start, exactly count records)
+ * and sets up the walk. */
+artpack_error ap_columns_walk_start(ap_colstate *s, const unsigned char *src, size_t src_size,
+                                    uint32_t count, const unsigned char *words,
+                                    const uint32_t *tab);
+/* Record k (< count) alone into dst[0..dst_capacity): *size bytes. The
+ * walk goes on from the record after the last one rebuilt, or from the
+ * snapshot in snaps (ap_columns_snaps(count) entries) at or before k:
+ * at most AP_OFFSET_STRIDE - 1 records are walked past, unless reading
+ * forward. Checks the columns used up exactly once the last record is
+ * rebuilt. ARTPACK_E_BLOCK when a column does not hold what a mask says,
+ * a payload does not expand, or dst is too small: the state is then
+ * unusable. */
+artpack_error ap_columns_one(ap_colstate *s, uint32_t k, uint32_t *snaps, unsigned char *dst,
+                             size_t dst_capacity, size_t *size);
+#ifndef ARTPACK_NO_ALLOC
+/* Columnar content src[0..size) (the writer's: valid) -> word columns in dst
+ * (ap_words_wrap_bound(size) bytes): their size (0: src is no columnar
+ * content). */
+struct ap_words_enc;
+size_t ap_columns_words(const struct ap_words_enc *e, unsigned char *dst,
+                        const unsigned char *src, size_t size);
+#endif
 /* The room ap_columns_decode needs for rows of rows_size bytes of count
  * records: the rows, 5 bytes per record. */
 #define ap_columns_rows_room(rows_size, count) \

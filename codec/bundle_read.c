@@ -6,8 +6,15 @@
 
 #include "backend.h"
 #include "bundle_format.h"
+#include "words.h"
 
 #define AP_NONE 0xFFFFFFFFu
+
+/* Word columns: columnar blocks with word envelopes (bundle_format.h): a get
+ * expands its record alone. */
+#define AP_WCOLS(info) (AP_HAS_COLUMNS && AP_HAS_BUNDLE_WORDS && (info)->columns && (info)->words)
+/* The reader's table of the word list (the table-driven inverse): host builds */
+#define AP_WTAB(info) (AP_HAS_BUNDLE_WORDS && AP_WORDS_TABLE && (info)->words)
 
 static artpack_error ap_rd(artpack_read_fn read, void *opaque, uint64_t off, void *dst, size_t n) {
     AP_RETURN_IF(read(opaque, off, dst, n) != 0, ARTPACK_E_READ);
@@ -123,8 +130,12 @@ struct artpack_bundle_reader {
     size_t buf_size;
     unsigned char *rows;     /* columnar blocks: the records rebuilt (else buf) */
     size_t rows_size;
-    ap_colstate cols;        /* the loaded columnar block: its records rebuilt so far */
-    uint32_t *marks;         /* the loaded block's record positions */
+    ap_colstate cols;        /* the loaded columnar block: its records rebuilt so far
+                                (word columns: walked so far) */
+    uint32_t *marks;         /* the loaded block's record positions (word columns:
+                                the walk's snapshots) */
+    const uint32_t *wtab;    /* word envelopes: the word list's table, or NULL */
+    size_t wrows_at, wrows_size; /* word columns: the rows check_block rebuilt */
     uint32_t most;           /* records per block the marks have room for */
     /* The live table's last entry: the last segment. The nlive - 1 entries
      * before it are read from its table when needed. */
@@ -167,12 +178,14 @@ static size_t ap_buf_size(const artpack_bundle_info *info, int load_dict, int ma
 
 /* The workspace's layout, in one place: the reader, the block buffer
  * (buf_size bytes), for columnar blocks the rows rebuilt from them (the
- * largest block content), the marks (for most records), the zstd back-end (for
+ * largest block content), the marks (for most records; word columns: the
+ * walk's snapshots), with word envelopes on host builds the word list's
+ * table (ap_words_table), the zstd back-end (for
  * zstd blocks and to unpack an embedded dictionary), the embedded dictionary
  * (load: loaded from the bundle; never without zstd, which compresses it),
  * for CM blocks a CM decompressor at the bundle's level. */
 typedef struct ap_layout {
-    size_t buf, rows, marks, zstd, dict, cm, end; /* offsets */
+    size_t buf, rows, marks, wtab, zstd, dict, cm, end; /* offsets */
     size_t buf_size, rows_size, most, cm_size;
     int load;
 } ap_layout;
@@ -189,7 +202,12 @@ static size_t ap_layout_of(const artpack_bundle_info *info, int load_embedded_di
                        ? ap_columns_rows_room(info->max_block_content, l->most)
                        : 0;
     l->marks = l->rows + AP_ALIGN16(l->rows_size);
-    l->zstd = l->marks + AP_ALIGN16(ap_block_marks(l->most) * sizeof(uint32_t));
+    {
+        size_t marks = ap_block_marks(l->most);
+        if (AP_WCOLS(info) && ap_columns_snaps(l->most) > marks) marks = ap_columns_snaps(l->most);
+        l->wtab = l->marks + AP_ALIGN16(marks * sizeof(uint32_t));
+    }
+    l->zstd = l->wtab + (AP_WTAB(info) ? AP_ALIGN16(AP_WORDS_TABLE_SIZE) : 0);
     l->dict = l->zstd + (info->codec == ARTPACK_CODEC_ZSTD || l->load ? ap_zstd_dec_size() : 0);
     l->cm = l->dict + (l->load ? AP_ALIGN16(info->dict_size) : 0);
     l->cm_size = 0;
@@ -296,6 +314,13 @@ static artpack_error ap_reader_decoder(artpack_bundle_reader *r, unsigned char *
     /* word envelopes: expanded from the dictionary's word list */
     AP_RETURN_IF(AP_HAS_BUNDLE_WORDS && r->info.words && r->dec.dict.words == NULL,
                  ARTPACK_E_NEED_WORDS);
+#if AP_HAS_BUNDLE_WORDS && AP_WORDS_TABLE
+    if (AP_WTAB(&r->info)) { /* built once: a few microseconds */
+        uint32_t *tab = (uint32_t *)(void *)(ws + l->wtab);
+        ap_words_table(r->dec.dict.words, tab);
+        r->wtab = tab;
+    }
+#endif
     /* CM: primed here, once (a fraction of a second); each block is then
      * decoded from that state (without CM, the header check refused it) */
     if (AP_HAS_CM && codec == ARTPACK_CODEC_CM)
@@ -405,13 +430,15 @@ static artpack_error ap_block_entry(artpack_bundle_reader *r, uint32_t i, ap_ent
  * zstd blocks are zstd frames (the zstd back-end), CM, LZ4 and stored blocks
  * artpack frames in a chunk (frame.c: CM through the reader's primed CM
  * decompressor, the others through their back-ends). Word envelopes (zstd,
- * LZ4) are decompressed to the end of the largest block content's room and
- * the content expanded in place there (ap_words_unwrap): *content. */
+ * LZ4 row blocks) are decompressed to the end of the largest block content's
+ * room and the content expanded in place there (ap_words_unwrap): *content;
+ * word columns stay as they are (a get expands its record). */
 static artpack_error ap_decode_block(artpack_bundle_reader *r, const unsigned char *src,
                                      size_t frame, unsigned char **content, size_t *size) {
     artpack_error err;
     size_t end = r->info.max_block_content;
-    int words = AP_HAS_BUNDLE_WORDS && r->info.words;
+    /* word columns are read where they lie, as columnar blocks */
+    int words = AP_HAS_BUNDLE_WORDS && r->info.words && !AP_WCOLS(&r->info);
     unsigned char *at = r->buf;
     if (AP_HAS_ZSTD && r->info.codec == ARTPACK_CODEC_ZSTD) {
         uint64_t n;
@@ -456,8 +483,8 @@ static artpack_error ap_decode_block(artpack_bundle_reader *r, const unsigned ch
     r->blk_decoded = *size;
 #if AP_HAS_BUNDLE_WORDS
     if (words)
-        AP_RETURN_IF(ap_words_unwrap(r->dec.dict.words, r->buf, end, *size, content, size) !=
-                         ARTPACK_OK,
+        AP_RETURN_IF(ap_words_unwrap(r->dec.dict.words, r->wtab, r->buf, end, *size, content,
+                                     size) != ARTPACK_OK,
                      ARTPACK_E_BLOCK);
     if (*size > r->blk_decoded) r->blk_decoded = *size; /* the larger of the two */
 #endif
@@ -496,9 +523,19 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
         src = at;
     }
     AP_TRY(ap_decode_block(r, src, e.frame, &at, &content));
-    /* records are rebuilt from the columns as gets need them */
+    /* records are rebuilt from the columns as gets need them (word columns:
+     * each expanded alone) */
+#if AP_HAS_COLUMNS && AP_HAS_BUNDLE_WORDS
+    if (AP_WCOLS(&r->info)) {
+        AP_TRY(ap_columns_walk_start(&r->cols, at, content, count, r->dec.dict.words, r->wtab));
+        r->blk.base = at;
+        r->blk.size = content;
+        r->blk.count = count;
+    } else
+#endif
     if (AP_HAS_COLUMNS && r->info.columns) {
-        AP_TRY(ap_columns_start(&r->cols, at, content, count, r->rows, r->rows_size, &r->blk));
+        AP_TRY(ap_columns_start(&r->cols, at, content, count, NULL, NULL, r->rows, r->rows_size,
+                                &r->blk));
     } else {
         AP_TRY(ap_block_parse_marks(&r->blk, at, content, count, r->marks));
     }
@@ -511,7 +548,8 @@ static artpack_error ap_load_block(artpack_bundle_reader *r, uint32_t i) {
 /* A columnar block's records rebuilt up to k (a failure unloads it). */
 static artpack_error ap_rebuild_upto(artpack_bundle_reader *r, uint32_t k) {
     artpack_error err;
-    if (!AP_HAS_COLUMNS || !r->info.columns || k < r->cols.done) return ARTPACK_OK;
+    if (!AP_HAS_COLUMNS || !r->info.columns || AP_WCOLS(&r->info) || k < r->cols.done)
+        return ARTPACK_OK;
     err = ap_columns_upto(&r->cols, r->rows, r->rows_size, k, r->marks);
     if (err != ARTPACK_OK) r->blk.count = 0;
     return err;
@@ -547,6 +585,16 @@ artpack_error artpack_bundle_get(artpack_bundle_reader *r, uint64_t n, const voi
         AP_TRY(ap_load_block(r, i));
         AP_RETURN_IF(n < r->blk_first || n - r->blk_first >= r->blk.count, ARTPACK_E_INDEX);
     }
+#if AP_HAS_COLUMNS && AP_HAS_BUNDLE_WORDS
+    if (AP_WCOLS(&r->info)) { /* the record alone, expanded into the rows' buffer */
+        artpack_error err = ap_columns_one(&r->cols, (uint32_t)(n - r->blk_first), r->marks,
+                                           r->rows, r->rows_size, size);
+        if (err != ARTPACK_OK) r->blk.count = 0; /* the walk is unusable: load it again */
+        AP_TRY(err);
+        *record = r->rows;
+        return ARTPACK_OK;
+    }
+#endif
     AP_TRY(ap_rebuild_upto(r, (uint32_t)(n - r->blk_first)));
     ap_block_record(&r->blk, r->marks, (uint32_t)(n - r->blk_first), &rec, size);
     *record = rec;
@@ -715,6 +763,15 @@ artpack_error artpack_bundle_check_block(artpack_bundle_reader *r, uint64_t b, u
     if (count) *count = c;
     AP_TRY(err);
     AP_TRY(ap_load_block(r, i));
+#if AP_HAS_COLUMNS && AP_HAS_BUNDLE_WORDS
+    if (AP_WCOLS(&r->info)) { /* every record expanded into the rows' buffer, checked; the
+                                 gets' walk is left as it was */
+        err = ap_columns_decode_words(r->rows, r->rows_size, r->blk.base, r->blk.size,
+                                      r->dec.dict.words, r->wtab, &r->wrows_at, &r->wrows_size);
+        if (err != ARTPACK_OK) r->blk.count = 0;
+        return err;
+    }
+#endif
     return ap_rebuild_upto(r, r->blk.count); /* all of a columnar block: its checks too */
 }
 
@@ -758,7 +815,10 @@ artpack_error ap_bundle_reader_content(artpack_bundle_reader *r, uint64_t b,
     AP_TRY(artpack_bundle_check_block(r, b, NULL, NULL));
     AP_TRY(ap_loaded_entry(r, &e));
     /* the rows made whole: the block is no longer loaded */
-    if (AP_HAS_COLUMNS && r->info.columns) {
+    if (AP_WCOLS(&r->info)) { /* rebuilt by check_block */
+        *content = r->rows + r->wrows_at;
+        *content_size = r->wrows_size;
+    } else if (AP_HAS_COLUMNS && r->info.columns) {
         size_t at = ap_columns_finish(&r->cols, r->rows, content_size);
         *content = r->rows + at;
         r->blk.count = 0;

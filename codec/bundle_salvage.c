@@ -87,17 +87,25 @@ static artpack_error ap_content_room(ap_salvager *s, size_t n) {
 }
 
 /* A columnar block's rows at s->rows + *at (ARTPACK_E_BLOCK when it is not
- * one): its fields, an end byte per record, ap_columns_decode's room. */
+ * one): its fields, an end byte per record, ap_columns_decode's room. Word
+ * columns (words: the word list) expand: room for 4 times their size, then
+ * for 32 (the most a code expands to) when that was too little. */
 static artpack_error ap_rebuild_rows(ap_salvager *s, const unsigned char *content, size_t size,
-                                     size_t *at, size_t *rows) {
-    size_t n = ap_columns_rows_room(size + AP_BLOCK_ARTICLES_MAX, AP_BLOCK_ARTICLES_MAX);
-    if (n > s->rows_cap) {
-        if (s->rows) s->mem.free(s->mem.opaque, s->rows);
-        s->rows = (unsigned char *)s->mem.alloc(s->mem.opaque, n);
-        s->rows_cap = s->rows ? n : 0;
-        AP_RETURN_IF(s->rows == NULL, ARTPACK_E_ALLOC);
+                                     const unsigned char *words, size_t *at, size_t *rows) {
+    size_t times = words != NULL ? 4 : 1;
+    for (;;) {
+        size_t n = ap_columns_rows_room(times * size + AP_BLOCK_ARTICLES_MAX, AP_BLOCK_ARTICLES_MAX);
+        artpack_error e;
+        if (n > s->rows_cap) {
+            if (s->rows) s->mem.free(s->mem.opaque, s->rows);
+            s->rows = (unsigned char *)s->mem.alloc(s->mem.opaque, n);
+            s->rows_cap = s->rows ? n : 0;
+            AP_RETURN_IF(s->rows == NULL, ARTPACK_E_ALLOC);
+        }
+        e = ap_columns_decode_words(s->rows, s->rows_cap, content, size, words, NULL, at, rows);
+        if (e != ARTPACK_E_BLOCK || times >= 32) return e;
+        times *= 8;
     }
-    return ap_columns_decode(s->rows, s->rows_cap, content, size, at, rows);
 }
 
 /* The block content of the word envelope in s->content[0..size): copied to
@@ -122,7 +130,7 @@ static artpack_error ap_salvage_unwrap(ap_salvager *s, size_t size, unsigned cha
         AP_RETURN_IF(s->expanded == NULL, ARTPACK_E_ALLOC);
     }
     memcpy(s->expanded + (room - size), s->content, size);
-    AP_RETURN_IF(ap_words_unwrap(s->zstd.dict.words, s->expanded, room, size, content,
+    AP_RETURN_IF(ap_words_unwrap(s->zstd.dict.words, NULL, s->expanded, room, size, content,
                                  content_size) != ARTPACK_OK,
                  ARTPACK_E_BLOCK);
     return ARTPACK_OK;
@@ -131,15 +139,17 @@ static artpack_error ap_salvage_unwrap(ap_salvager *s, size_t size, unsigned cha
 /* The records of block content c[0..size), all checked, then handed over:
  * a columnar block's rows are rebuilt first; without a header, a block that
  * is not rows is tried as columns. */
-static artpack_error ap_emit_content(ap_salvager *s, const unsigned char *c, size_t size) {
+static artpack_error ap_emit_content(ap_salvager *s, const unsigned char *c, size_t size,
+                                     const unsigned char *words) {
     ap_block blk;
     ap_block_iter it;
     const unsigned char *rec;
     size_t len;
-    artpack_error e = s->columns == 1 ? ARTPACK_E_BLOCK : ap_block_parse(&blk, c, size, NULL);
+    artpack_error e = s->columns == 1 || words != NULL ? ARTPACK_E_BLOCK
+                                                       : ap_block_parse(&blk, c, size, NULL);
     if (e == ARTPACK_E_BLOCK && s->columns != 0) {
         size_t at = 0;
-        AP_TRY(ap_rebuild_rows(s, c, size, &at, &len));
+        AP_TRY(ap_rebuild_rows(s, c, size, words, &at, &len));
         e = ap_block_parse(&blk, s->rows + at, len, NULL);
     }
     AP_TRY(e);
@@ -155,16 +165,19 @@ static artpack_error ap_emit_content(ap_salvager *s, const unsigned char *c, siz
 }
 
 /* Hands every record of the block in s->content[0..size) to the callback, if
- * all are valid (a block is kept or dropped whole). A word envelope is
- * expanded first; without a header, a block that is none of the layouts is
- * tried as one. */
+ * all are valid (a block is kept or dropped whole). Word columns are
+ * expanded as their rows are rebuilt, a word envelope (rows) first; without
+ * a header, a block that is none of the layouts is tried as one. */
 static artpack_error ap_emit_records(ap_salvager *s, size_t size) {
     unsigned char *c = s->content;
     artpack_error e = ARTPACK_E_BLOCK;
-    if (s->words != 1) e = ap_emit_content(s, c, size);
-    if (e == ARTPACK_E_BLOCK && s->words != 0) {
+    int words = s->zstd.has_dict && s->zstd.dict.words != NULL;
+    if (s->words != 1) e = ap_emit_content(s, c, size, NULL);
+    if (e == ARTPACK_E_BLOCK && s->words != 0 && s->columns != 0 && words)
+        e = ap_emit_content(s, c, size, s->zstd.dict.words);
+    if (e == ARTPACK_E_BLOCK && s->words != 0 && s->columns != 1) {
         AP_TRY(ap_salvage_unwrap(s, size, &c, &size));
-        e = ap_emit_content(s, c, size);
+        e = ap_emit_content(s, c, size, NULL);
     }
     return e;
 }

@@ -75,6 +75,7 @@ typedef struct ap_slot {
     ap_vec cols;              /* columnar blocks: the content's columns (swapped in) */
     ap_vec env;               /* word envelopes: the content's envelope */
     const ap_words_enc *words; /* the writer's, or NULL: no envelope */
+    int columns;              /* with words: word columns instead of an envelope */
     size_t rows_size;         /* the content as rows (its size in the reader) */
     size_t frame_size;
     uint32_t first_rel;       /* its first article, relative to the segment */
@@ -544,8 +545,13 @@ static void ap_slot_compress(void *arg) {
     const unsigned char *in = sl->content.p;
     size_t content = sl->content.len;
     sl->err = ARTPACK_OK;
-    if (sl->words != NULL) { /* the envelope is what the block holds */
-        sl->env.len = ap_words_wrap(sl->words, sl->env.p, in, content);
+    if (sl->words != NULL) { /* the envelope (word columns) is what the block holds */
+        sl->env.len = sl->columns ? ap_columns_words(sl->words, sl->env.p, in, content)
+                                  : ap_words_wrap(sl->words, sl->env.p, in, content);
+        if (sl->env.len == 0) { /* (columns the writer made: not reached) */
+            sl->err = ARTPACK_E_BLOCK;
+            return;
+        }
         in = sl->env.p;
         content = sl->env.len;
     }
@@ -657,6 +663,7 @@ static artpack_error ap_flush_block(artpack_bundle_writer *w) {
     }
     AP_RETURN_IF(content > 0xFFFFFFFFu || sl->rows_size > 0xFFFFFFFFu, ARTPACK_E_TOO_LARGE);
     sl->words = w->words;
+    sl->columns = w->params.columns;
     if (sl->words != NULL) { /* its envelope, made where it is compressed */
         sl->env.len = 0;
         AP_TRY(ap_vec_reserve(&w->mem, &sl->env, ap_words_wrap_bound(content)));

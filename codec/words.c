@@ -110,6 +110,84 @@ artpack_error ap_words_expand(const unsigned char *list, unsigned char *buf, siz
     return ARTPACK_OK;
 }
 
+/* A table entry (the table-driven inverse below): bits 0-16 the word's
+ * offset in the list's word area (its first letter), 17-22 its length, 23
+ * "no such code", 24-31 the first byte written (the word's first letter, or
+ * the byte itself for a plain or escaped byte, whose entry has offset 0 and
+ * length 1). */
+#define AP_WT_BAD 0x800000u
+#define AP_WT_OFF(e) ((e) & 0x1FFFFu)
+#define AP_WT_LEN(e) (((e) >> 17) & 63u)
+
+/* Where code byte b (and the byte x after it) is in the table: b itself for
+ * a byte that is no prefix, 256 + 256 (b - F6) + x after a prefix F6..FD. */
+#define AP_WT_INDEX(b, x) ((b) < 0xF6u || (b) > 0xFDu ? (b) : ((b) - 0xF5u) << 8 | (x))
+
+artpack_error ap_words_expand_to(const unsigned char *list, const uint32_t *tab,
+                                 unsigned char *dst, size_t cap, const unsigned char *src,
+                                 size_t tsize, size_t *written) {
+    const unsigned char *groups = list + 4, *area;
+    unsigned n = ap_le16(list + 2);
+    size_t r = 0, w = 0;
+    area = groups + 2 * ((n + AP_WORDS_GROUP - 1) / AP_WORDS_GROUP);
+    *written = 0;
+    while (r < tsize) {
+        size_t s = r;
+        unsigned b, len;
+        const unsigned char *word;
+        while (r < tsize && src[r] < 0xC0) r++; /* plain bytes (ASCII, UTF-8 continuations) */
+        AP_RETURN_IF(r - s > cap - w, ARTPACK_E_WORDS);
+        if (r > s) memcpy(dst + w, src + s, r - s);
+        w += r - s;
+        if (r == tsize) break;
+        b = src[r++];
+        if ((b > 0xC1 && b < 0xF5) || b > 0xFD) { /* itself */
+            AP_RETURN_IF(w == cap, ARTPACK_E_WORDS);
+            dst[w++] = (unsigned char)b;
+            continue;
+        }
+        AP_RETURN_IF(b >= 0xF6 && r >= tsize, ARTPACK_E_WORDS); /* a prefix byte last */
+#if AP_WORDS_TABLE
+        if (tab != NULL) {
+            uint32_t e = tab[AP_WT_INDEX(b, b >= 0xF6 ? src[r] : 0u)];
+            r += b >= 0xF6;
+            len = AP_WT_LEN(e);
+            AP_RETURN_IF((e & AP_WT_BAD) || len > cap - w, ARTPACK_E_WORDS);
+            dst[w] = (unsigned char)(e >> 24); /* plain and escaped bytes: len 1 */
+            if (len > 1) memcpy(dst + w + 1, area + AP_WT_OFF(e) + 1, len - 1);
+            w += len;
+            continue;
+        }
+#else
+        (void)tab;
+#endif
+        {
+            unsigned idx, k;
+            if (b <= 0xF5) {
+                idx = b <= 0xC1 ? b - 0xC0 : 2; /* C0, C1, F5 */
+            } else {
+                unsigned x = src[r++];
+                if (x >= 0xFE) { /* an escaped code byte */
+                    k = 2 * (b - 0xF6) + (x - 0xFE);
+                    AP_RETURN_IF(k >= AP_WORDS_ESCAPES || w == cap, ARTPACK_E_WORDS);
+                    dst[w++] = (unsigned char)(k < 2 ? 0xC0 + k : 0xF3 + k);
+                    continue;
+                }
+                idx = AP_WORDS_ONE_BYTE + 254 * (b - 0xF6) + x;
+            }
+            AP_RETURN_IF(idx >= n, ARTPACK_E_WORDS);
+            word = area + ap_le16(groups + 2 * (idx / AP_WORDS_GROUP));
+            for (k = idx % AP_WORDS_GROUP; k > 0; k--) word += 1 + word[0];
+            len = word[0];
+            AP_RETURN_IF(len > cap - w, ARTPACK_E_WORDS);
+            memcpy(dst + w, word + 1, len);
+            w += len;
+        }
+    }
+    *written = w;
+    return ARTPACK_OK;
+}
+
 #if AP_WORDS_TABLE
 /* ---- the table-driven inverse (host builds) ----
  *
@@ -121,21 +199,9 @@ artpack_error ap_words_expand(const unsigned char *list, unsigned char *buf, siz
  * ap_words_expand for every input: the same bytes, or ARTPACK_E_WORDS where
  * it fails (tests/test_words_table.c, fuzz/fuzz_words.c). */
 
-/* A table entry: bits 0-16 the word's offset in the list's word area (its
- * first letter), 17-22 its length, 23 "no such code", 24-31 the first byte
- * written (the word's first letter, or the byte itself for a plain or
- * escaped byte, whose entry has offset 0 and length 1). */
-#define AP_WT_BAD 0x800000u
-#define AP_WT_OFF(e) ((e) & 0x1FFFFu)
-#define AP_WT_LEN(e) (((e) >> 17) & 63u)
-
 static uint32_t ap_wt_entry(size_t off, unsigned len, unsigned first) {
     return (uint32_t)off | (uint32_t)len << 17 | (uint32_t)first << 24;
 }
-
-/* Where code byte b (and the byte x after it) is in the table: b itself for
- * a byte that is no prefix, 256 + 256 (b - F6) + x after a prefix F6..FD. */
-#define AP_WT_INDEX(b, x) ((b) < 0xF6u || (b) > 0xFDu ? (b) : ((b) - 0xF5u) << 8 | (x))
 
 void ap_words_table(const unsigned char *list, uint32_t *tab) {
     static const unsigned char one[AP_WORDS_ONE_BYTE] = {0xC0, 0xC1, 0xF5};

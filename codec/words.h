@@ -39,6 +39,15 @@ artpack_error ap_words_find(const unsigned char *d, size_t size, const unsigned 
 artpack_error ap_words_expand(const unsigned char *list, unsigned char *buf, size_t size,
                               size_t tsize);
 
+/* The transform of src[0..tsize) undone into dst[0..cap) (not in place: src
+ * and dst do not overlap): *written bytes. tab: ap_words_table's for list,
+ * or NULL (the list is walked, as ap_words_expand does; builds without the
+ * table pass NULL). ARTPACK_E_WORDS when a code is bad, a prefix byte comes
+ * last, or the expansion does not fit in cap. Allocates nothing. */
+artpack_error ap_words_expand_to(const unsigned char *list, const uint32_t *tab,
+                                 unsigned char *dst, size_t cap, const unsigned char *src,
+                                 size_t tsize, size_t *written);
+
 /* ---- the table-driven inverse: host builds (ARTPACK_WORDS_NO_TABLE leaves
  * it out: the device images, where ap_words_expand alone is smaller) ---- */
 #ifdef ARTPACK_WORDS_NO_TABLE

@@ -14,11 +14,16 @@
  * word list).
  * With bit 1 clear and bit 3 set, the rest is a columnar block's content
  * (codec/bundle_format.c, past the checksums a bundle puts around it): its
- * rows rebuilt must be a block of valid structure, or refused. With bits 1
- * and 3 clear and bit 4 set, the rest is a word envelope, expanded in place
- * with the test dictionary's list: within its buffer, or refused. */
+ * rows rebuilt must be a block of valid structure, or refused; with bit 4
+ * too, word columns (the test dictionary's list), rebuilt whole with and
+ * without the list's table (the same result), and record by record as gets
+ * do (backwards, then in order: each record as the whole rebuild gave it
+ * when that succeeded). With bits 1 and 3 clear and bit 4 set, the rest is a
+ * word envelope, expanded in place with the test dictionary's list: within
+ * its buffer, or refused. */
 #include "fuzz_dictgen.h"
 #include "../codec/bundle_format.h"
+#include "../codec/words.h"
 
 typedef struct fz_file {
     const uint8_t *p;
@@ -253,12 +258,75 @@ static void pack_and_read(const uint8_t *data, size_t size, unsigned mode, unsig
     ap_buf_free(&recs);
 }
 
+/* Word columns src[0..n): rebuilt whole (with the table and without: the
+ * same), then each record alone, as a reader's gets rebuild them. */
+static void word_columns(const uint8_t *src, size_t n) {
+    static uint32_t tab[AP_WORDS_TABLE_ENTRIES];
+    const unsigned char *list = fz_dict()->words;
+    size_t cap = ap_columns_rows_room(32 * n + AP_BLOCK_ARTICLES_MAX, AP_BLOCK_ARTICLES_MAX);
+    size_t got = 0, at = 0, got2 = 0, at2 = 0;
+    unsigned char *rows = (unsigned char *)malloc(cap), *rows2 = (unsigned char *)malloc(cap);
+    artpack_error e, e2;
+    ap_block b;
+    CHECK(rows != NULL && rows2 != NULL && list != NULL);
+    ap_words_table(list, tab);
+    e = ap_columns_decode_words(rows, cap, src, n, list, NULL, &at, &got);
+    e2 = ap_columns_decode_words(rows2, cap, src, n, list, tab, &at2, &got2);
+    CHECK(e == e2 && (e == ARTPACK_OK || e == ARTPACK_E_BLOCK));
+    if (e == ARTPACK_OK) {
+        CHECK(at == at2 && got == got2 && memcmp(rows + at, rows2 + at, got) == 0);
+        CHECK(at + got <= cap && ap_block_parse(&b, rows + at, got, NULL) == ARTPACK_OK);
+    }
+    {
+        ap_colstate st;
+        uint32_t *snaps, k, count;
+        uint64_t c;
+        ap_reader rd;
+        rd.base = src;
+        rd.size = n;
+        rd.pos = 0;
+        if (ap_read_varint(&rd, &c) != ARTPACK_OK || c == 0 || c > AP_BLOCK_ARTICLES_MAX) {
+            free(rows);
+            free(rows2);
+            return;
+        }
+        count = (uint32_t)c;
+        snaps = (uint32_t *)malloc(ap_columns_snaps(count) * sizeof *snaps);
+        CHECK(snaps != NULL);
+        if (ap_columns_walk_start(&st, src, n, count, list, tab) == ARTPACK_OK) {
+            ap_block_iter it;
+            int ok = 1;
+            for (k = count; ok && k-- > 0;) { /* backwards: from the snapshots */
+                size_t len = 0;
+                ok = ap_columns_one(&st, k, snaps, rows2, cap, &len) == ARTPACK_OK;
+                if (e == ARTPACK_OK) CHECK(ok);
+            }
+            if (e == ARTPACK_OK) ap_block_iter_init(&it, &b);
+            for (k = 0; ok && k < count; k++) { /* in order: each as the whole rebuild gave it */
+                const unsigned char *rec;
+                size_t len = 0, want;
+                ok = ap_columns_one(&st, k, snaps, rows2, cap, &len) == ARTPACK_OK;
+                if (e != ARTPACK_OK) continue;
+                CHECK(ok && ap_block_iter_next(&it, &rec, &want) && want == len &&
+                      memcmp(rec, rows2, len) == 0);
+            }
+        }
+        free(snaps);
+    }
+    free(rows);
+    free(rows2);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     unsigned mode;
     if (size < 2) return 0;
     mode = data[0];
     if (mode & 2) {
         pack_and_read(data + 2, size - 2, mode, data[1]);
+        return 0;
+    }
+    if ((mode & 24) == 24) { /* word columns */
+        word_columns(data + 1, size - 1);
         return 0;
     }
     if (mode & 8) { /* columnar content: rebuilt rows parse, or it is refused */
@@ -282,7 +350,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         artpack_error e;
         CHECK(buf != NULL);
         memcpy(buf + end - (size - 1), data + 1, size - 1);
-        e = ap_words_unwrap(fz_dict()->words, buf, end, size - 1, &content, &got);
+        e = ap_words_unwrap(fz_dict()->words, NULL, buf, end, size - 1, &content, &got);
         CHECK(e == ARTPACK_OK || e == ARTPACK_E_BLOCK || e == ARTPACK_E_WORDS);
         if (e == ARTPACK_OK) CHECK(content >= buf && content + got == buf + end);
         free(buf);

@@ -340,6 +340,202 @@ static void test_salvage_without_header(void **state) {
     free(m.p);
 }
 
+/* ---- word columns (columnar blocks with bit 2) ---- */
+
+/* Gets in a random order (each expands its record alone, walking from the
+ * snapshot before it), with block checks between them (which rebuild every
+ * record into the same buffer): every article back. */
+static void test_word_columns_random_gets(void **state) {
+    static const size_t blocks[] = {4096, 1u << 20};
+    size_t b, i;
+    (void)state;
+    for (b = 0; b < 2; b++) {
+        artpack_bundle_params p = params(ARTPACK_CODEC_ZSTD, blocks[b], 1, 0, 1);
+        size_t order[N_ALL];
+        membuf m;
+        rd o;
+        write_bundle(&m, &p, &dw);
+        assert_ap_ok(rd_open(&o, &m, &dw, 0));
+        assert_int_equal(o.info.columns, 1);
+        assert_int_equal(o.info.words, 1);
+        for (i = 0; i < N_ALL; i++) order[i] = i;
+        rng_state = 5150 + b;
+        for (i = N_ALL; i > 1; i--) { /* a permutation */
+            size_t j = rng() % i, t = order[i - 1];
+            order[i - 1] = order[j];
+            order[j] = t;
+        }
+        for (i = 0; i < N_ALL; i++) {
+            const void *got;
+            size_t size;
+            assert_ap_ok(artpack_bundle_get(o.r, order[i], &got, &size));
+            assert_int_equal(size, rec_size[order[i]]);
+            assert_memory_equal(got, rec[order[i]], size);
+            if (i % 50 == 0) {
+                artpack_bundle_location where;
+                assert_ap_ok(artpack_bundle_locate(o.r, order[i], &where));
+                assert_ap_ok(artpack_bundle_check_block(o.r, where.block, NULL, NULL));
+            }
+        }
+        rd_close(&o);
+        free(m.p);
+    }
+}
+
+/* Rows of records first .. first + n - 1, as block content. */
+static size_t rows_of(unsigned char *dst, size_t first, size_t n) {
+    size_t at = ap_block_head(dst, (uint32_t)n), i;
+    for (i = 0; i < n; i++) at += artpack_varint_write(dst + at, 10, rec_size[first + i]);
+    for (i = 0; i < n; i++) {
+        memcpy(dst + at, rec[first + i], rec_size[first + i]);
+        at += rec_size[first + i];
+    }
+    return at;
+}
+
+/* Word columns made by the writer's encoder from columnar content (the
+ * code bytes, Arabic and Chinese articles among them) rebuild to the rows
+ * they came from, whole and one record at a time in any order; every
+ * truncation and every byte changed is refused or rebuilds to rows of
+ * valid structure, record by record as whole. */
+static void test_word_columns_content(void **state) {
+    static unsigned char rows[200000], cols[260000], wc[600000], back[900000], one[900000];
+    static uint32_t snaps[ap_columns_snaps(64)];
+    const size_t first = N_TEXT - 60, n = 64;
+    size_t rows_len = rows_of(rows, first, n), cols_len = 0, wc_len, at = 0, got = 0, i, k;
+    ap_words_enc *e = NULL;
+    uint32_t tab[AP_WORDS_TABLE_ENTRIES];
+    ap_colstate st;
+    (void)state;
+    assert_ap_ok(ap_columns_encode(cols, sizeof cols, rows, rows_len, &cols_len));
+    assert_ap_ok(ap_words_enc_create(&e, dw.words, ap_allocator_or_default(NULL)));
+    assert_true(ap_words_wrap_bound(cols_len) <= sizeof wc);
+    wc_len = ap_columns_words(e, wc, cols, cols_len);
+    ap_words_enc_free(e);
+    assert_true(wc_len > 0 && wc_len < cols_len); /* the words pay */
+    ap_words_table(dw.words, tab);
+    assert_ap_ok(ap_columns_decode_words(back, sizeof back, wc, wc_len, dw.words, NULL, &at, &got));
+    assert_int_equal(got, rows_len);
+    assert_memory_equal(back + at, rows, rows_len);
+    assert_ap_ok(ap_columns_decode_words(back, sizeof back, wc, wc_len, dw.words, tab, &at, &got));
+    assert_memory_equal(back + at, rows, rows_len);
+    /* one at a time: backwards, then every third, then in order */
+    assert_ap_ok(ap_columns_walk_start(&st, wc, wc_len, (uint32_t)n, dw.words, tab));
+    for (i = 0; i < 3 * n; i++) {
+        size_t len = 0;
+        k = i < n ? n - 1 - i : i < 2 * n ? (3 * (i - n)) % n : i - 2 * n;
+        assert_ap_ok(ap_columns_one(&st, (uint32_t)k, snaps, one, sizeof one, &len));
+        assert_int_equal(len, rec_size[first + k]);
+        assert_memory_equal(one, rec[first + k], len);
+    }
+    /* the count must be the index's; a record past it is refused */
+    assert_ap_error(ap_columns_walk_start(&st, wc, wc_len, (uint32_t)n + 1, dw.words, tab),
+                    ARTPACK_E_BLOCK);
+    assert_ap_ok(ap_columns_walk_start(&st, wc, wc_len, (uint32_t)n, dw.words, tab));
+    {
+        size_t len;
+        assert_ap_error(ap_columns_one(&st, (uint32_t)n, snaps, one, sizeof one, &len),
+                        ARTPACK_E_BLOCK);
+        /* a record that does not fit the buffer */
+        assert_ap_error(ap_columns_one(&st, 0, snaps, one, rec_size[first] - 1, &len),
+                        ARTPACK_E_BLOCK);
+    }
+    /* damage: refused, or rows of valid structure, one by one the same */
+    for (i = 0; i < wc_len; i += 1 + i / 64) {
+        size_t j;
+        for (j = 0; j < 2; j++) {
+            unsigned char saved = wc[i];
+            size_t len = j == 0 ? i : wc_len;
+            artpack_error whole;
+            if (j == 1) wc[i] ^= (unsigned char)(1u << (i % 8));
+            whole = ap_columns_decode_words(back, sizeof back, wc, len, dw.words, tab, &at, &got);
+            assert_true(whole == ARTPACK_OK || whole == ARTPACK_E_BLOCK);
+            if (whole == ARTPACK_OK) {
+                ap_block blk;
+                ap_block_iter it;
+                const unsigned char *r;
+                size_t want, rl;
+                assert_ap_ok(ap_block_parse(&blk, back + at, got, NULL));
+                assert_ap_ok(ap_columns_walk_start(&st, wc, len, blk.count, dw.words, NULL));
+                ap_block_iter_init(&it, &blk);
+                for (k = 0; ap_block_iter_next(&it, &r, &want); k++) {
+                    assert_ap_ok(ap_columns_one(&st, (uint32_t)k, snaps, one, sizeof one, &rl));
+                    assert_int_equal(rl, want);
+                    assert_memory_equal(one, r, rl);
+                }
+            }
+            wc[i] = saved;
+        }
+    }
+}
+
+/* The rules of word columns on hand-made content: a field's end is the
+ * first FE that starts a code (not an escape's second byte), a payload's
+ * codes must exist, VARINT fields are as they are. */
+static void test_word_columns_errors(void **state) {
+    /* 1 record, mask: columns 1 (id, TEXT) and 4 (date, VARINT); the 16
+     * sizes; column 1: key 0C, payload; column 4: key 20, varint 05 */
+    unsigned char c[64], out[256];
+    uint32_t snaps[AP_COLS_SNAP];
+    size_t at, got, len, i, n;
+    ap_colstate st;
+    (void)state;
+    for (i = 0; i < 3; i++) {
+        /* payloads: "a", the escape F6 FE (C0) then "b", a bad escape FC FE */
+        static const unsigned char *const pay[3] = {(const unsigned char *)"a\xFE",
+                                                    (const unsigned char *)"\xF6\xFE" "b\xFE",
+                                                    (const unsigned char *)"\xFC\xFE\xFE"};
+        static const size_t pay_len[3] = {2, 4, 3};
+        n = 0;
+        c[n++] = 1;    /* count */
+        c[n++] = 0x12; /* mask: bits 1, 4 */
+        for (at = 0; at < 16; at++) c[n++] = at == 1 ? (unsigned char)(1 + pay_len[i]) : at == 4 ? 2 : 0;
+        c[n++] = 0x0C;
+        memcpy(c + n, pay[i], pay_len[i]);
+        n += pay_len[i];
+        c[n++] = 0x20;
+        c[n++] = 0x05;
+        at = got = 0;
+        if (i < 2) {
+            static const unsigned char want0[] = {0x0C, 'a', 0xFE, 0x20, 0x05, 0x00};
+            static const unsigned char want1[] = {0x0C, 0xC0, 'b', 0xFE, 0x20, 0x05, 0x00};
+            assert_ap_ok(ap_columns_decode_words(out, sizeof out, c, n, dw.words, NULL, &at, &got));
+            /* rows: count 1, size, the record */
+            assert_int_equal(out[at], 1);
+            assert_int_equal(out[at + 1], i == 0 ? sizeof want0 : sizeof want1);
+            assert_memory_equal(out + at + 2, i == 0 ? want0 : want1,
+                                i == 0 ? sizeof want0 : sizeof want1);
+            assert_ap_ok(ap_columns_walk_start(&st, c, n, 1, dw.words, NULL));
+            assert_ap_ok(ap_columns_one(&st, 0, snaps, out, sizeof out, &len));
+            assert_int_equal(len, got - 2);
+        } else { /* the escape FC FE is none (11 escapes): found, refused when expanded */
+            assert_ap_error(ap_columns_decode_words(out, sizeof out, c, n, dw.words, NULL, &at, &got),
+                            ARTPACK_E_BLOCK);
+            assert_ap_ok(ap_columns_walk_start(&st, c, n, 1, dw.words, NULL));
+            assert_ap_error(ap_columns_one(&st, 0, snaps, out, sizeof out, &len), ARTPACK_E_BLOCK);
+        }
+    }
+    /* a TEXT field whose only FE is an escape's second byte: no end */
+    n = 0;
+    c[n++] = 1;
+    c[n++] = 0x02;
+    for (at = 0; at < 16; at++) c[n++] = at == 1 ? 3 : 0;
+    memcpy(c + n, "\x0C\xF6\xFE", 3);
+    n += 3;
+    assert_ap_error(ap_columns_decode_words(out, sizeof out, c, n, dw.words, NULL, &at, &got),
+                    ARTPACK_E_BLOCK);
+    /* the same bytes are a whole field of plain columns ("F6" then its FE) */
+    assert_ap_ok(ap_columns_decode(out, sizeof out, c, n, &at, &got));
+    /* F6 F6 FE: the second F6 is the code's second byte, the FE ends it */
+    c[3] = 4;
+    memcpy(c + 18, "\x0C\xF6\xF6\xFE", 4);
+    n = 22;
+    assert_ap_error(ap_columns_decode_words(out, sizeof out, c, n, dw.words, NULL, &at, &got),
+                    ARTPACK_E_BLOCK); /* F6 F6: word 3 + 246 is past this list */
+    assert_ap_ok(ap_columns_walk_start(&st, c, n, 1, dw.words, NULL));
+    assert_ap_error(ap_columns_one(&st, 0, snaps, out, sizeof out, &len), ARTPACK_E_BLOCK);
+}
+
 /* ---- errors ---- */
 
 static void fix_header(unsigned char *p) { /* the checksum of the header's payload */
@@ -437,7 +633,7 @@ static void test_errors_envelope(void **state) {
     (void)state;
     /* F = 0: the content where it lies */
     memcpy(buf + 60, "\x00" "abc", 4);
-    assert_ap_ok(ap_words_unwrap(dw.words, buf, 64, 4, &content, &size));
+    assert_ap_ok(ap_words_unwrap(dw.words, NULL, buf, 64, 4, &content, &size));
     assert_ptr_equal(content, buf + 61);
     assert_int_equal(size, 3);
     /* "x" then word 0 of the list: expanded to end at 64 */
@@ -446,7 +642,7 @@ static void test_errors_envelope(void **state) {
         size_t n = (size_t)w0[0];
         unsigned char env[3] = {(unsigned char)(1 + n), 'x', 0xC0};
         memcpy(buf + 64 - 3, env, 3);
-        assert_ap_ok(ap_words_unwrap(dw.words, buf, 64, 3, &content, &size));
+        assert_ap_ok(ap_words_unwrap(dw.words, NULL, buf, 64, 3, &content, &size));
         assert_int_equal(size, 1 + n);
         assert_ptr_equal(content, buf + 64 - size);
         assert_int_equal(content[0], 'x');
@@ -454,20 +650,20 @@ static void test_errors_envelope(void **state) {
     }
     /* no varint: truncated */
     buf[63] = 0x80;
-    assert_ap_error(ap_words_unwrap(dw.words, buf, 64, 1, &content, &size), ARTPACK_E_BLOCK);
+    assert_ap_error(ap_words_unwrap(dw.words, NULL, buf, 64, 1, &content, &size), ARTPACK_E_BLOCK);
     /* F over the room */
     memcpy(buf + 62, "\x41" "a", 2);
-    assert_ap_error(ap_words_unwrap(dw.words, buf, 64, 2, &content, &size), ARTPACK_E_BLOCK);
+    assert_ap_error(ap_words_unwrap(dw.words, NULL, buf, 64, 2, &content, &size), ARTPACK_E_BLOCK);
     /* F under the transformed size */
     memcpy(buf + 60, "\x02" "abc", 4);
-    assert_ap_error(ap_words_unwrap(dw.words, buf, 64, 4, &content, &size), ARTPACK_E_BLOCK);
+    assert_ap_error(ap_words_unwrap(dw.words, NULL, buf, 64, 4, &content, &size), ARTPACK_E_BLOCK);
     /* a prefix byte at the end; a word past the list; the wrong size */
     memcpy(buf + 61, "\x02" "a\xF6", 3);
-    assert_ap_error(ap_words_unwrap(dw.words, buf, 64, 3, &content, &size), ARTPACK_E_WORDS);
+    assert_ap_error(ap_words_unwrap(dw.words, NULL, buf, 64, 3, &content, &size), ARTPACK_E_WORDS);
     memcpy(buf + 61, "\x09" "\xFD\x00", 3);
-    assert_ap_error(ap_words_unwrap(dw.words, buf, 64, 3, &content, &size), ARTPACK_E_WORDS);
+    assert_ap_error(ap_words_unwrap(dw.words, NULL, buf, 64, 3, &content, &size), ARTPACK_E_WORDS);
     memcpy(buf + 60, "\x04" "abc", 4);
-    assert_ap_error(ap_words_unwrap(dw.words, buf, 64, 4, &content, &size), ARTPACK_E_WORDS);
+    assert_ap_error(ap_words_unwrap(dw.words, NULL, buf, 64, 4, &content, &size), ARTPACK_E_WORDS);
 }
 
 /* Every allocation of a writer with word envelopes may fail: a named error,
@@ -507,6 +703,9 @@ int main(void) {
         cmocka_unit_test(test_fallback_not_in_place),
         cmocka_unit_test(test_append_and_copy),
         cmocka_unit_test(test_salvage_without_header),
+        cmocka_unit_test(test_word_columns_random_gets),
+        cmocka_unit_test(test_word_columns_content),
+        cmocka_unit_test(test_word_columns_errors),
         cmocka_unit_test(test_errors_writer),
         cmocka_unit_test(test_errors_header),
         cmocka_unit_test(test_errors_envelope),
