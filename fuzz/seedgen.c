@@ -34,6 +34,7 @@
  *         after their content size (mode 5 with the model, 1 unprimed). */
 #include "fuzz_dictgen.h"
 #include "../codec/bundle_format.h"
+#include "../codec/words.h"
 
 #define MAX_RECORDS 256
 #define FRAME_SEED_MAX ((size_t)20 * 1024)
@@ -434,6 +435,19 @@ static void bundle_seeds(void) {
                                 &got),
               "seed-columns-content");
         put_file(1, "seed-columns-content", &mode, 1, cols, got, BUNDLE_SEED_MAX);
+        { /* and as word columns (byte 0 = 24), with the test dictionary's list */
+            ap_words_enc *e = NULL;
+            unsigned char *wc = (unsigned char *)malloc(ap_words_wrap_bound(got)), wmode = 24;
+            size_t wn;
+            if (wc == NULL) die("out of memory", NULL);
+            check(ap_words_enc_create(&e, fz_dict()->words, ap_allocator_or_default(NULL)),
+                  "seed-word-columns-content");
+            wn = ap_columns_words(e, wc, cols, got);
+            if (wn == 0) die("no word columns", "seed-word-columns-content");
+            put_file(1, "seed-word-columns-content", &wmode, 1, wc, wn, BUNDLE_SEED_MAX);
+            ap_words_enc_free(e);
+            free(wc);
+        }
         free(cols);
         ap_buf_free(&rows);
         ap_buf_free(&sizes);
