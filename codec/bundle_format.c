@@ -600,8 +600,8 @@ artpack_error ap_columns_encode(unsigned char *dst, size_t dst_capacity, const u
 #endif
 
 #if !defined(ARTPACK_NO_ALLOC) && AP_HAS_BUNDLE_WORDS
-size_t ap_columns_words(const ap_words_enc *e, unsigned char *dst, const unsigned char *src,
-                        size_t size) {
+size_t ap_columns_words(ap_text_fn apply, const void *opaque, unsigned char *dst,
+                        const unsigned char *src, size_t size) {
     ap_colstate s;
     ap_reader rd;
     uint64_t v;
@@ -622,11 +622,10 @@ size_t ap_columns_words(const ap_words_enc *e, unsigned char *dst, const unsigne
         while (col != 0 && f < s.c.end[col]) {
             unsigned tag = 0;
             size_t len = ap_field_len(src + f, s.c.end[col] - f, &tag, 0);
-            int in_place;
             if (len == 0) return 0; /* (the writer's own columns: not reached) */
             dst[pos] = src[f];
             if ((src[f] & 7u) >= 4) /* TEXT, TEXTLIST: the payload and its FE transformed */
-                pos += 1 + ap_words_apply(e, dst + pos + 1, src + f + 1, len - 1, &in_place);
+                pos += 1 + apply(opaque, dst + pos + 1, src + f + 1, len - 1);
             else {
                 memcpy(dst + pos, src + f, len);
                 pos += len;

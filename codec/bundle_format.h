@@ -252,9 +252,11 @@ artpack_error ap_columns_one(ap_colstate *s, uint32_t k, uint32_t *snaps, unsign
 #ifndef ARTPACK_NO_ALLOC
 /* Columnar content src[0..size) (the writer's: valid) -> word columns in dst
  * (ap_words_wrap_bound(size) bytes): their size (0: src is no columnar
- * content). */
-struct ap_words_enc;
-size_t ap_columns_words(const struct ap_words_enc *e, unsigned char *dst,
+ * content). apply: the word transform of n bytes into dst (at most 2 n),
+ * its size (the writer's ap_words_apply, words_enc.c). */
+typedef size_t (*ap_text_fn)(const void *opaque, unsigned char *dst, const unsigned char *src,
+                             size_t n);
+size_t ap_columns_words(ap_text_fn apply, const void *opaque, unsigned char *dst,
                         const unsigned char *src, size_t size);
 #endif
 /* The room ap_columns_decode needs for rows of rows_size bytes of count

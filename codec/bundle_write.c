@@ -539,6 +539,12 @@ static size_t ap_words_wrap(const ap_words_enc *e, unsigned char *dst, const uns
     return 1 + n;
 }
 
+/* The word transform of a field's payload (word columns). */
+static size_t ap_words_text(const void *e, unsigned char *dst, const unsigned char *src, size_t n) {
+    int in_place;
+    return ap_words_apply((const ap_words_enc *)e, dst, src, n, &in_place);
+}
+
 /* Compresses a staged block (any thread: touches only its slot). */
 static void ap_slot_compress(void *arg) {
     ap_slot *sl = (ap_slot *)arg;
@@ -546,8 +552,9 @@ static void ap_slot_compress(void *arg) {
     size_t content = sl->content.len;
     sl->err = ARTPACK_OK;
     if (sl->words != NULL) { /* the envelope (word columns) is what the block holds */
-        sl->env.len = sl->columns ? ap_columns_words(sl->words, sl->env.p, in, content)
-                                  : ap_words_wrap(sl->words, sl->env.p, in, content);
+        sl->env.len = sl->columns
+                          ? ap_columns_words(ap_words_text, sl->words, sl->env.p, in, content)
+                          : ap_words_wrap(sl->words, sl->env.p, in, content);
         if (sl->env.len == 0) { /* (columns the writer made: not reached) */
             sl->err = ARTPACK_E_BLOCK;
             return;

@@ -383,6 +383,12 @@ static void bundle_seed(const char *name, artpack_codec codec, int level, size_t
     ap_buf_free(&out);
 }
 
+/* ap_columns_words' transform: the writer's (bundle_write.c). */
+static size_t words_text(const void *e, unsigned char *dst, const unsigned char *src, size_t n) {
+    int in_place;
+    return ap_words_apply((const ap_words_enc *)e, dst, src, n, &in_place);
+}
+
 static void bundle_seeds(void) {
     const artpack_codec Z = ARTPACK_CODEC_ZSTD, L = ARTPACK_CODEC_LZ4, S = ARTPACK_CODEC_STORED,
                         C = ARTPACK_CODEC_CM;
@@ -442,7 +448,7 @@ static void bundle_seeds(void) {
             if (wc == NULL) die("out of memory", NULL);
             check(ap_words_enc_create(&e, fz_dict()->words, ap_allocator_or_default(NULL)),
                   "seed-word-columns-content");
-            wn = ap_columns_words(e, wc, cols, got);
+            wn = ap_columns_words(words_text, e, wc, cols, got);
             if (wn == 0) die("no word columns", "seed-word-columns-content");
             put_file(1, "seed-word-columns-content", &wmode, 1, wc, wn, BUNDLE_SEED_MAX);
             ap_words_enc_free(e);
