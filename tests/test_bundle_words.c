@@ -350,12 +350,12 @@ static void test_word_columns_random_gets(void **state) {
     size_t b, i;
     (void)state;
     for (b = 0; b < 2; b++) {
-        artpack_bundle_params p = params(ARTPACK_CODEC_ZSTD, blocks[b], 1, 0, 1);
+        artpack_bundle_params p = bundle_params(ARTPACK_CODEC_ZSTD, blocks[b], 1, 0, 1);
         size_t order[N_ALL];
         membuf m;
         rd o;
         write_bundle(&m, &p, &dw);
-        assert_ap_ok(rd_open(&o, &m, &dw, 0));
+        assert_ap_ok(rd_open_mem(&o, &m, &dw, 0));
         assert_int_equal(o.info.columns, 1);
         assert_int_equal(o.info.words, 1);
         for (i = 0; i < N_ALL; i++) order[i] = i;
