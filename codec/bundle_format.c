@@ -278,7 +278,7 @@ static int ap_cols_record(const ap_colstate *s, ap_cols *c, uint64_t mask, unsig
         unsigned tag = 0;
         size_t len, wrote;
         if (!(mask >> col & 1u)) continue;
-        len = ap_field_len(f, c->end[col] - c->at[col], &tag, s->words != NULL);
+        len = ap_field_len(f, c->end[col] - c->at[col], &tag, AP_COLS_WORDS(s) != NULL);
         if (len == 0 || tag != col) return 0;
         c->at[col] += len;
         if (dst == NULL) continue;
@@ -368,8 +368,13 @@ static artpack_error ap_cols_used_up(const ap_colstate *s) {
 artpack_error ap_columns_start(ap_colstate *s, const unsigned char *src, size_t src_size,
                                uint32_t count, const unsigned char *words, const uint32_t *tab,
                                unsigned char *dst, size_t dst_capacity, ap_block *b) {
-    s->words = AP_HAS_BUNDLE_WORDS ? words : NULL;
+#if AP_HAS_BUNDLE_WORDS
+    s->words = words;
     s->tab = tab;
+#else
+    (void)words;
+    (void)tab;
+#endif
     AP_TRY(ap_cols_open(s, src, src_size));
     AP_RETURN_IF(count != 0 && s->n != count, ARTPACK_E_BLOCK);
     s->head = artpack_varint_write(dst, dst_capacity, s->n);

@@ -186,14 +186,21 @@ typedef struct ap_cols {
 typedef struct ap_colstate {
     const unsigned char *src;
     size_t src_size;
-    const unsigned char *words; /* word columns: the word list (else NULL) */
-    const uint32_t *tab;        /* and its ap_words_table, or NULL */
     ap_cols c;              /* the column cursors */
     size_t masks;           /* the next record's mask in src */
     size_t head, room;      /* the head's length; where the records start */
     size_t out, sizes;      /* where the next record and its size go */
     uint32_t n, done;       /* records; records rebuilt */
+#if AP_HAS_BUNDLE_WORDS     /* (last: devices without it keep the offsets above) */
+    const unsigned char *words; /* word columns: the word list (else NULL) */
+    const uint32_t *tab;        /* and its ap_words_table, or NULL */
+#endif
 } ap_colstate;
+#if AP_HAS_BUNDLE_WORDS
+#define AP_COLS_WORDS(s) ((s)->words)
+#else
+#define AP_COLS_WORDS(s) ((const unsigned char *)NULL)
+#endif
 /* Checks the content's header (count, masks, column sizes that add up to
  * exactly the rest; count 0: any) and sets up the rebuild into dst; with b,
  * a block whose records ap_block_record reads as they are rebuilt.

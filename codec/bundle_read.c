@@ -134,8 +134,6 @@ struct artpack_bundle_reader {
                                 (word columns: walked so far) */
     uint32_t *marks;         /* the loaded block's record positions (word columns:
                                 the walk's snapshots) */
-    const uint32_t *wtab;    /* word envelopes: the word list's table, or NULL */
-    size_t wrows_at, wrows_size; /* word columns: the rows check_block rebuilt */
     uint32_t most;           /* records per block the marks have room for */
     /* The live table's last entry: the last segment. The nlive - 1 entries
      * before it are read from its table when needed. */
@@ -149,6 +147,10 @@ struct artpack_bundle_reader {
     ap_block blk;            /* its content, parsed (count 0: none loaded) */
     size_t blk_decoded;      /* its content as decompressed (columnar: before rebuilding;
                                 word envelopes: the larger of envelope and content) */
+#if AP_HAS_BUNDLE_WORDS      /* (last: devices without it keep the offsets above) */
+    const uint32_t *wtab;    /* word envelopes: the word list's table, or NULL */
+    size_t wrows_at, wrows_size; /* word columns: the rows check_block rebuilt */
+#endif
 };
 
 /* The most records a block of this bundle holds: one per 2 bytes of content
@@ -185,7 +187,10 @@ static size_t ap_buf_size(const artpack_bundle_info *info, int load_dict, int ma
  * (load: loaded from the bundle; never without zstd, which compresses it),
  * for CM blocks a CM decompressor at the bundle's level. */
 typedef struct ap_layout {
-    size_t buf, rows, marks, wtab, zstd, dict, cm, end; /* offsets */
+    size_t buf, rows, marks, zstd, dict, cm, end; /* offsets */
+#if AP_HAS_BUNDLE_WORDS
+    size_t wtab;
+#endif
     size_t buf_size, rows_size, most, cm_size;
     int load;
 } ap_layout;
@@ -202,12 +207,14 @@ static size_t ap_layout_of(const artpack_bundle_info *info, int load_embedded_di
                        ? ap_columns_rows_room(info->max_block_content, l->most)
                        : 0;
     l->marks = l->rows + AP_ALIGN16(l->rows_size);
-    {
-        size_t marks = ap_block_marks(l->most);
-        if (AP_WCOLS(info) && ap_columns_snaps(l->most) > marks) marks = ap_columns_snaps(l->most);
-        l->wtab = l->marks + AP_ALIGN16(marks * sizeof(uint32_t));
-    }
-    l->zstd = l->wtab + (AP_WTAB(info) ? AP_ALIGN16(AP_WORDS_TABLE_SIZE) : 0);
+    l->zstd = l->marks + AP_ALIGN16((AP_WCOLS(info) && ap_columns_snaps(l->most) > ap_block_marks(l->most)
+                                         ? ap_columns_snaps(l->most)
+                                         : ap_block_marks(l->most)) *
+                                    sizeof(uint32_t));
+#if AP_HAS_BUNDLE_WORDS
+    l->wtab = l->zstd;
+    if (AP_WTAB(info)) l->zstd += AP_ALIGN16(AP_WORDS_TABLE_SIZE);
+#endif
     l->dict = l->zstd + (info->codec == ARTPACK_CODEC_ZSTD || l->load ? ap_zstd_dec_size() : 0);
     l->cm = l->dict + (l->load ? AP_ALIGN16(info->dict_size) : 0);
     l->cm_size = 0;
@@ -815,10 +822,13 @@ artpack_error ap_bundle_reader_content(artpack_bundle_reader *r, uint64_t b,
     AP_TRY(artpack_bundle_check_block(r, b, NULL, NULL));
     AP_TRY(ap_loaded_entry(r, &e));
     /* the rows made whole: the block is no longer loaded */
+#if AP_HAS_BUNDLE_WORDS
     if (AP_WCOLS(&r->info)) { /* rebuilt by check_block */
         *content = r->rows + r->wrows_at;
         *content_size = r->wrows_size;
-    } else if (AP_HAS_COLUMNS && r->info.columns) {
+    } else
+#endif
+    if (AP_HAS_COLUMNS && r->info.columns) {
         size_t at = ap_columns_finish(&r->cols, r->rows, content_size);
         *content = r->rows + at;
         r->blk.count = 0;
