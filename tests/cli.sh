@@ -175,7 +175,19 @@ run ap train --size 8K -o "$t/d.dict" "$t/train.jsonl"; expect_rc 0 "train"
 run ap train --size 8K -o "$t/d2.dict" "$t/train.jsonl"; cmp -s "$t/d.dict" "$t/d2.dict" && ok || bad "train is deterministic"
 run ap train --size 8K -o "$t/other.dict" "$t/train2.jsonl"; expect_rc 0 "train a second dictionary"
 head -c 20000 "$t/test.jsonl" >"$t/plain.txt"
-zstd -q -D "$t/d.dict" -o "$t/plain.zst" "$t/plain.txt" && zstd -q -d -D "$t/d.dict" -c "$t/plain.zst" | cmp -s - "$t/plain.txt" && ok || bad "zstd -D uses the dictionary"
+# zstd -D and lz4 -D take a dictionary with a word list as it is (docs/FORMAT.md,
+# "In the dictionary"): d.dict holds one; zstd's frames name its ID and need
+# it: without it, or with another, zstd refuses them
+dict_info() { ap info --json "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
+[ "$(dict_info "$t/d.dict" words)" -gt 0 ] && ok || bad "d.dict holds a word list (info: $(dict_info "$t/d.dict" words) words)"
+[ "$(dict_info "$t/d.dict" word_list_bytes)" -gt 4 ] && ok || bad "info: the word list's bytes"
+ap train --no-words --size 8K -o "$t/nw.dict" "$t/train.jsonl" 2>/dev/null
+[ "$(dict_info "$t/nw.dict" words)" = 0 ] && [ "$(dict_info "$t/nw.dict" word_list_bytes)" = 0 ] && ok || bad "info: no word list after train --no-words"
+zstd -q -D "$t/d.dict" -o "$t/plain.zst" "$t/plain.txt" && zstd -q -d -D "$t/d.dict" -c "$t/plain.zst" | cmp -s - "$t/plain.txt" && ok || bad "zstd -D with a word-list dictionary: round trip"
+[ "$(zstd -lv "$t/plain.zst" 2>/dev/null | awk '$1 == "DictID:" { print $2 }')" = "$(dict_info "$t/d.dict" dict_id)" ] && ok || bad "zstd -D: the frame names the artpack dictionary's ID"
+zstd -q -d -c "$t/plain.zst" >/dev/null 2>&1 && bad "zstd -d without the dictionary succeeded" || ok
+zstd -q -d -D "$t/other.dict" -c "$t/plain.zst" >/dev/null 2>&1 && bad "zstd -d with the wrong dictionary succeeded" || ok
+lz4 -q -D "$t/d.dict" "$t/plain.txt" "$t/plain.lz4" && lz4 -q -d -D "$t/d.dict" -c "$t/plain.lz4" | cmp -s - "$t/plain.txt" && ok || bad "lz4 -D with a word-list dictionary: round trip"
 run ap train --size 1K -o "$t/x.dict" "$t/train.jsonl"; expect_rc 1 "--size below 4K"; expect_err "4K to 8M" "--size message"
 run ap train --size 9M -o "$t/x.dict" "$t/train.jsonl"; expect_rc 1 "--size above 8M"
 head -n 3 "$t/train.jsonl" >"$t/few.jsonl"

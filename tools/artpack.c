@@ -1107,6 +1107,11 @@ static int ap_cmd_info(const ap_options *o) {
                                        (uint32_t)file.data[6] << 16 | (uint32_t)file.data[7] << 24);
         ap_info_num(&f, "bytes", file.len);
         ap_info_str(&f, "usable", e == ARTPACK_OK ? "yes" : artpack_error_message(e));
+        if (e == ARTPACK_OK) { /* the word transform's list (docs/FORMAT.md), 0 without */
+            ap_info_num(&f, "words",
+                        d.words != NULL ? (uint32_t)d.words[2] | (uint32_t)d.words[3] << 8 : 0);
+            ap_info_num(&f, "word_list_bytes", d.words != NULL ? d.words_size : 0);
+        }
         break;
     }
     case AP_KIND_UNKNOWN:
@@ -1271,7 +1276,8 @@ static const ap_command ap_commands[] = {
      0, AP_MAX_INPUTS, 1,
      "pack the articles of JSON (Lines) files to records and train a zstd\n"
      "dictionary on them, with a word list for encode's word transform\n"
-     "inside the same --size (zstd -D can use it too); a level tunes it;\n"
+     "inside the same --size (zstd -D takes the file as it is; to use it\n"
+     "with zstd alone, train --no-words); a level tunes it;\n"
      "with --cm, a CM model instead (records in order, coded by the model\n"
      "itself, as many as --size holds; its level: -1 ... -9)"},
     {"pack", ap_cmd_pack, "[FILE...]",
@@ -1312,8 +1318,8 @@ static const ap_command ap_commands[] = {
      "index's id hashes"},
     {"info", ap_cmd_info, "[FILE]", AP_OUT | AP_BIT(AP_O_JSON) | AP_BIT(AP_O_DICT), 0, 1, 0,
      "what a bundle, stream or dictionary is: kind, format version, codec,\n"
-     "level, dictionary, articles, blocks, commits, sizes (-v: and the\n"
-     "ratio, decoding every block)"},
+     "level, dictionary, articles, blocks, commits, sizes; a dictionary's\n"
+     "ID, size and word list (-v: and the ratio, decoding every block)"},
     {"dict", ap_cmd_dict, "extract BUNDLE", AP_OUT | AP_BIT(AP_O_DICT), 2, 2, 1,
      "write the dictionary a bundle embeds (-o DICT)"},
     {"help", ap_cmd_help, "[COMMAND]", 0, 0, 1, 0, "show this help, or a command's"},
