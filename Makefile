@@ -6,6 +6,8 @@
 #   make valgrind        the unit and CLI tests under valgrind
 #   make bench           throughput on ../shared/corpus/reuters_financial.jsonl (and bench-cm)
 #   make bench-cm        the CM codec by level against zstd -19 +dict (docs/bench/cm.md)
+#   make bench-dictsize  ratio over the dictionary size, with and without the word
+#                        transform (docs/bench/dictsize.md; also part of make bench)
 #   make demo            the main job on the Brown Corpus sample (scripts/fetch-sample)
 #   make python          the Python package, built in place in $(B)/python (PYTHONPATH=$(B)/python)
 #   make python-test     its pytest + hypothesis tests (python/tests)
@@ -60,7 +62,7 @@ TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
 .PHONY: all lib test unit cli-test cxx-check symbols-check error-docs-check error-coverage noalloc-check nocolumns-check cm-determinism roundtrip asan valgrind \
-        bench bench-bundle bench-cm bench-scale demo install clean setup python python-test
+        bench bench-bundle bench-cm bench-dictsize bench-scale demo install clean setup python python-test
 
 all: lib $(B)/artpack
 lib: $(B)/libartpack.a $(B)/libartpack.so
@@ -272,6 +274,13 @@ bench: all $(B)/bench $(B)/bench_compress
 	ARTPACK=$(B)/artpack BENCH_COMPRESS=$(B)/bench_compress BENCH_WORK=$(B)/bench-compress scripts/bench-compress
 	$(MAKE) bench-bundle
 	$(MAKE) bench-cm
+
+# only the dictionary-size table of make bench (32 KB to 4 MB, with and
+# without the word transform; trains 24 dictionaries: docs/bench/dictsize.md
+# gives the time): docs/bench/dictsize.md, dictsize.csv, ratio-vs-dictsize.svg
+bench-dictsize: all $(B)/bench_compress
+	ARTPACK=$(B)/artpack BENCH_COMPRESS=$(B)/bench_compress BENCH_WORK=$(B)/bench-compress \
+	    BENCH_ONLY_DICTSIZE=1 scripts/bench-compress
 
 demo: all
 	scripts/fetch-sample $(B)/sample

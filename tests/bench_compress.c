@@ -9,18 +9,21 @@
  * whatever codec/dict.c does; one more zstd peer gets a dictionary from zstd
  * --train's trainer. The test sets are CORPUS/bbc.jsonl and
  * CORPUS/reuters21578.jsonl. A second table gives the ratio over the
- * dictionary size (bbc.jsonl, zstd -19).
+ * dictionary size (bbc.jsonl, zstd -19, 32 KB to 4 MB), with and without the
+ * word transform (OUT/dictsize.csv, OUT/dictsize-table.md).
  *
- * Usage: bench_compress [-p PASSES] [-r] [-s] WORK OUT CORPUS
+ * Usage: bench_compress [-p PASSES] [-r] [-s | -d] WORK OUT CORPUS
  *   WORK   a folder for the trained dictionaries (never commit them) and for
  *          bbc-zstd19.apz: the stream `artpack encode -19 -D
  *          WORK/records-112640.dict` must write for bbc.jsonl
- *   OUT    where compress.csv and dictsize.csv are written
+ *   OUT    where compress.csv, dictsize.csv and dictsize-table.md are written
  *   -p N   timed samples (median; default 5; encode 3 when a pass takes > 2 s);
  *          times are CPU time of this thread; a decode sample repeats the
  *          whole file for at least 0.2 s
  *   -r     reuse the dictionaries already in WORK instead of training again
  *   -s     skip the dictionary-size table
+ *   -d     only the dictionary-size table (no per-article tables, and no
+ *          zstd --train dictionary: make bench-dictsize)
  * Prints Markdown to stdout, progress to stderr. Exit status 1 on any error. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
@@ -215,11 +218,11 @@ static double train_words(ap_buf *dst, size_t size, const void *samples, const s
     p.dict_size = size;
     p.words = words;
     if (ap_buf_reserve(dst, size)) die("out of memory");
-    t = wall_now();
+    t = cpu_now();
     e = artpack_dict_train(dst->data, dst->cap, samples, sizes, (unsigned)count, &p, &written);
     if (e != ARTPACK_OK) die("artpack_dict_train: %s", artpack_error_name(e));
     dst->len = written;
-    return wall_now() - t;
+    return cpu_now() - t;
 }
 static double train_artpack(ap_buf *dst, size_t size, const void *samples, const size_t *sizes,
                             size_t count) {
@@ -245,11 +248,11 @@ static double train_stock(ap_buf *dst, size_t size, const void *samples, const s
     fp.accel = 1;
     fp.zParams.compressionLevel = 19;
     if (ap_buf_reserve(dst, size)) die("out of memory");
-    t = wall_now();
+    t = cpu_now();
     r = ZDICT_optimizeTrainFromBuffer_fastCover(dst->data, size, samples, sizes, (unsigned)count, &fp);
     if (ZDICT_isError(r)) die("ZDICT training: %s", ZDICT_getErrorName(r));
     dst->len = r;
-    return wall_now() - t;
+    return cpu_now() - t;
 }
 
 typedef double (*train_fn)(ap_buf *, size_t, const void *, const size_t *, size_t);
@@ -794,27 +797,156 @@ static const char *secs(double s) {
     return out;
 }
 
+/* Words in a dictionary's word list (0 without one) and the list's bytes. */
+static unsigned list_words(const artpack_dict *d, size_t *bytes) {
+    *bytes = d->words != NULL ? d->words_size : 0;
+    if (d->words == NULL || d->words_size < 4) return 0;
+    return (unsigned)d->words[2] | (unsigned)d->words[3] << 8;
+}
+
+/* The dictionary-size table: OUT/dictsize.csv and the Markdown body of
+ * OUT/dictsize.md (the script adds the header). bbc.jsonl at zstd -19,
+ * three dictionaries of each size, all trained on the training file:
+ * artpack's with its word list (as artpack train), artpack's without (train
+ * --no-words) and the JSON peer's (same trainer, no list). */
+static void dictsize_table(const char *out_dir, const char *corpus, const char *work,
+                           const corpus_file *train, dict_pair *main_dicts, int reuse) {
+    static const size_t dict_sizes[] = {32 * 1024,       64 * 1024,      112640,
+                                        256 * 1024,      512 * 1024,     1024 * 1024,
+                                        2 * 1024 * 1024, 4 * 1024 * 1024};
+    enum { N_SIZES = sizeof dict_sizes / sizeof dict_sizes[0] };
+    size_t ab[N_SIZES], nb[N_SIZES], pb[N_SIZES];
+    double train_s = 0, t0 = wall_now(), c0 = cpu_now();
+    corpus_file test;
+    char path[4096];
+    FILE *csv, *md;
+    size_t s, lo = 0, hi = 0, at110 = 0;
+    int trained = 0;
+
+    snprintf(path, sizeof path, "%s/dictsize.csv", out_dir);
+    csv = fopen(path, "w");
+    if (csv == NULL) die("cannot write %s", path);
+    snprintf(path, sizeof path, "%s/dictsize-table.md", out_dir);
+    md = fopen(path, "w");
+    if (md == NULL) die("cannot write %s", path);
+    fprintf(csv, "dict_bytes,dict_size,list_words,list_bytes,artpack_bytes,artpack_ratio,"
+                 "nowords_bytes,nowords_ratio,peer_bytes,peer_ratio,nowords_over_peer,"
+                 "words_over_nowords,artpack_over_peer,artpack_train_s,nowords_train_s,"
+                 "peer_train_s\n");
+    corpus_load(&test, corpus, "bbc.jsonl");
+    fprintf(md,
+            "%s (%s articles, %s B of JSON), zstd -19, each article alone, three dictionaries "
+            "of each size, all trained on %s (%s articles) by `artpack_dict_train` "
+            "(codec/dict.c, what `artpack train` runs):\n\n"
+            "- **artpack, word transform**: records, a dictionary trained with its word list "
+            "(`artpack train --size S`: the list's length, 0, 1024 or 2035 words, chosen on a "
+            "held-out eighth within the same size) and `artpack encode -19 -D`;\n"
+            "- **artpack --no-words**: records, a dictionary of the same size trained without a "
+            "word list (`artpack train --no-words --size S`), as before issue 12;\n"
+            "- **peer**: zstd -19 on the JSON lines with a dictionary of the same size trained on "
+            "the JSON lines by the same trainer (no word list).\n\n"
+            "Gains are byte ratios (below 1: smaller): *records* = --no-words / peer (packing "
+            "fields into records), *transform* = word transform / --no-words, *total* = "
+            "word transform / peer = records × transform.\n\n",
+            test.name, thousands(test.n), thousands(test.json_bytes), train->name,
+            thousands(train->n));
+    fprintf(md, "| dictionary | words in list (list bytes) | artpack, word transform: bytes "
+                "| ratio | artpack --no-words: bytes | ratio | peer zstd -19 +dict (JSON): bytes "
+                "| ratio | records | transform | total | train CPU s (artpack, --no-words, peer) |\n");
+    fprintf(md, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (s = 0; s < N_SIZES; s++) {
+        dict_pair d, *dp = &d;
+        size_t lb;
+        unsigned lw;
+        double ratio_w, ratio_n, ratio_p;
+        if (dict_sizes[s] == main_dicts->size) dp = main_dicts;
+        else dict_get(&d, dict_sizes[s], train, work, reuse, 0);
+        dictsize_row(&test, dp, &ab[s], &nb[s], &pb[s]);
+        lw = list_words(&dp->rdict, &lb);
+        ratio_w = (double)test.json_bytes / (double)ab[s];
+        ratio_n = (double)test.json_bytes / (double)nb[s];
+        ratio_p = (double)test.json_bytes / (double)pb[s];
+        fprintf(md, "| %s | %s (%s) | %s | %.3f | %s | %.3f | %s | %.3f | %.4f | %.4f | %.4f "
+                    "| %s, %s, %s |\n",
+                dict_size_name(dp->size), thousands(lw), thousands(lb), thousands(ab[s]), ratio_w,
+                thousands(nb[s]), ratio_n, thousands(pb[s]), ratio_p,
+                (double)nb[s] / (double)pb[s], (double)ab[s] / (double)nb[s],
+                (double)ab[s] / (double)pb[s], secs(dp->rec_s), secs(dp->recp_s),
+                secs(dp->json_s));
+        fprintf(csv, "%zu,%s,%u,%zu,%zu,%.4f,%zu,%.4f,%zu,%.4f,%.4f,%.4f,%.4f,%.1f,%.1f,%.1f\n",
+                dp->size, dict_size_name(dp->size), lw, lb, ab[s], ratio_w, nb[s], ratio_n, pb[s],
+                ratio_p, (double)nb[s] / (double)pb[s], (double)ab[s] / (double)nb[s],
+                (double)ab[s] / (double)pb[s], dp->rec_s, dp->recp_s, dp->json_s);
+        fflush(md);
+        if (dp->rec_s >= 0) {
+            train_s += dp->rec_s + dp->recp_s + dp->json_s;
+            trained = 1;
+        }
+        if ((double)ab[s] / (double)nb[s] < (double)ab[lo] / (double)nb[lo]) lo = s;
+        if ((double)ab[s] / (double)nb[s] > (double)ab[hi] / (double)nb[hi]) hi = s;
+        if (dict_sizes[s] == 112640) at110 = s;
+        progress("dictionary %s: artpack %s B, --no-words %s B, peer %s B",
+                 dict_size_name(dp->size), thousands(ab[s]), thousands(nb[s]), thousands(pb[s]));
+        if (dp != main_dicts) dict_free(&d);
+    }
+    fprintf(md, "\nWhat each part gained, bbc.jsonl:\n\n");
+    fprintf(md, "- the word transform: %.4f × the --no-words bytes at %s (%.1f %% smaller); "
+                "from %.4f × (%s) to %.4f × (%s) over the sizes;\n",
+            (double)ab[at110] / (double)nb[at110], dict_size_name(dict_sizes[at110]),
+            100.0 * (1.0 - (double)ab[at110] / (double)nb[at110]), (double)ab[lo] / (double)nb[lo],
+            dict_size_name(dict_sizes[lo]), (double)ab[hi] / (double)nb[hi],
+            dict_size_name(dict_sizes[hi]));
+    fprintf(md, "- records over JSON (same trainer, no list): %.4f × the peer at %s, %.4f × at "
+                "%s;\n",
+            (double)nb[at110] / (double)pb[at110], dict_size_name(dict_sizes[at110]),
+            (double)nb[N_SIZES - 1] / (double)pb[N_SIZES - 1],
+            dict_size_name(dict_sizes[N_SIZES - 1]));
+    fprintf(md, "- a larger dictionary: %s → %s gives %.4f × the bytes with the transform, "
+                "%.4f × without it, %.4f × for the peer; %s → %s: %.4f ×, %.4f ×, %.4f ×.\n",
+            dict_size_name(dict_sizes[0]), dict_size_name(dict_sizes[at110]),
+            (double)ab[at110] / (double)ab[0], (double)nb[at110] / (double)nb[0],
+            (double)pb[at110] / (double)pb[0], dict_size_name(dict_sizes[at110]),
+            dict_size_name(dict_sizes[N_SIZES - 1]), (double)ab[N_SIZES - 1] / (double)ab[at110],
+            (double)nb[N_SIZES - 1] / (double)nb[at110],
+            (double)pb[N_SIZES - 1] / (double)pb[at110]);
+    if (trained)
+        fprintf(md, "\nTime, in CPU seconds of the bench's one thread (what a quiet machine "
+                    "would take in wall time): training the %d dictionaries took %.0f s "
+                    "(single-threaded, deterministic; the 110 KB ones are trained first, for "
+                    "both tables); the table took %.0f s after those, its training included "
+                    "(%.0f s of wall time on the shared machine).\n",
+                3 * N_SIZES, train_s, cpu_now() - c0, wall_now() - t0);
+    else
+        fprintf(md, "\nWith the dictionaries of an earlier run (-r), the table took %.0f CPU "
+                    "seconds (%.0f s of wall time).\n",
+                cpu_now() - c0, wall_now() - t0);
+    corpus_free(&test);
+    if (fclose(csv)) die("cannot write %s/dictsize.csv", out_dir);
+    if (fclose(md)) die("cannot write %s/dictsize-table.md", out_dir);
+}
+
 int main(int argc, char **argv) {
-    static const size_t dict_sizes[] = {32 * 1024, 112640, 1024 * 1024, 4 * 1024 * 1024};
     static const char *tests[] = {"bbc.jsonl", "reuters21578.jsonl"};
     const char *work, *out_dir, *corpus;
-    int passes = 5, reuse = 0, skip_dictsize = 0, i;
+    int passes = 5, reuse = 0, skip_dictsize = 0, only_dictsize = 0, i;
     corpus_file train, test;
     dict_pair main_dicts;
     result res[N_METHODS];
     char path[4096];
     FILE *csv;
-    size_t t, s;
+    size_t t;
     double t0 = wall_now();
 
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "-p") == 0 && i + 1 < argc) passes = atoi(argv[++i]);
         else if (strcmp(argv[i], "-r") == 0) reuse = 1;
         else if (strcmp(argv[i], "-s") == 0) skip_dictsize = 1;
+        else if (strcmp(argv[i], "-d") == 0) only_dictsize = 1;
         else break;
     }
-    if (argc - i != 3 || passes < 1 || passes > MAX_PASSES) {
-        fprintf(stderr, "usage: bench_compress [-p PASSES<=%d] [-r] [-s] WORK OUT CORPUS\n", MAX_PASSES);
+    if (argc - i != 3 || passes < 1 || passes > MAX_PASSES || (skip_dictsize && only_dictsize)) {
+        fprintf(stderr, "usage: bench_compress [-p PASSES<=%d] [-r] [-s | -d] WORK OUT CORPUS\n",
+                MAX_PASSES);
         return 1;
     }
     work = argv[i];
@@ -823,15 +955,16 @@ int main(int argc, char **argv) {
 
     progress("reading %s/reuters_financial.jsonl ...", corpus);
     corpus_load(&train, corpus, "reuters_financial.jsonl");
-    dict_get(&main_dicts, ARTPACK_DICT_SIZE_DEFAULT, &train, work, reuse, 1);
+    dict_get(&main_dicts, ARTPACK_DICT_SIZE_DEFAULT, &train, work, reuse, !only_dictsize);
+    if (only_dictsize) goto dictsize;
 
     printf("## Per-article compression\n\n");
     printf("Each article compressed alone. Dictionaries (%s) trained on all of %s "
            "(%s articles, %s B of JSON): artpack's on the records (`artpack_dict_train`, "
-           "as `artpack train`; ID %u, %s s), the peers' on the JSON lines with the same "
-           "trainer (`artpack_dict_train` on the JSON lines; ID %u, %s s); one more zstd "
+           "as `artpack train`; ID %u, %s CPU s), the peers' on the JSON lines with the same "
+           "trainer (`artpack_dict_train` on the JSON lines; ID %u, %s CPU s); one more zstd "
            "peer gets a dictionary from zstd --train's trainer (fastCover d=8 f=20, k "
-           "searched in 4 steps on a 75 %% split; ID %u, %s s). LZ4 uses the last 64 KB of "
+           "searched in 4 steps on a 75 %% split; ID %u, %s CPU s). LZ4 uses the last 64 KB of "
            "artpack's and of the peers' dictionary. Ratio = JSON bytes / compressed "
            "bytes; MB/s are MB (10^6 B) of JSON per CPU second of the benchmark thread "
            "(time the shared machine gives to other processes is not counted): medians of "
@@ -864,48 +997,8 @@ int main(int argc, char **argv) {
     }
     if (fclose(csv)) die("cannot write %s", path);
 
-    if (!skip_dictsize) {
-        snprintf(path, sizeof path, "%s/dictsize.csv", out_dir);
-        csv = fopen(path, "w");
-        if (csv == NULL) die("cannot write %s", path);
-        fprintf(csv, "dict_bytes,dict_size,artpack_bytes,artpack_ratio,peer_bytes,peer_ratio,"
-                     "artpack_over_peer,artpack_train_s,peer_train_s,nowords_bytes,nowords_ratio\n");
-        corpus_load(&test, corpus, "bbc.jsonl");
-        printf("## Ratio over dictionary size\n\n");
-        printf("%s (%s B of JSON), zstd -19, each article alone: artpack (records, dictionary "
-               "trained on records, word list included, with the word transform; and without "
-               "it: a dictionary of the same size trained without a word list) and the peer (JSON lines, dictionary trained on JSON "
-               "lines by the same trainer, `artpack_dict_train`, no word list), both trained on "
-               "%s.\n\n",
-               test.name, thousands(test.json_bytes), train.name);
-        printf("| dictionary | artpack zstd -19 bytes | ratio | --no-words bytes | ratio "
-               "| zstd -19 +dict (JSON) bytes | ratio "
-               "| artpack / peer | train s (artpack, peer) |\n");
-        printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (s = 0; s < sizeof dict_sizes / sizeof dict_sizes[0]; s++) {
-            dict_pair d, *dp = &d;
-            size_t ab, nb, pb;
-            if (dict_sizes[s] == main_dicts.size) dp = &main_dicts;
-            else dict_get(&d, dict_sizes[s], &train, work, reuse, 0);
-            dictsize_row(&test, dp, &ab, &nb, &pb);
-            printf("| %s | %s | %.3f | %s | %.3f | %s | %.3f | %.4f | %s, %s |\n",
-                   dict_size_name(dp->size), thousands(ab), (double)test.json_bytes / (double)ab,
-                   thousands(nb), (double)test.json_bytes / (double)nb, thousands(pb),
-                   (double)test.json_bytes / (double)pb, (double)ab / (double)pb,
-                   secs(dp->rec_s), secs(dp->json_s));
-            fflush(stdout);
-            fprintf(csv, "%zu,%s,%zu,%.4f,%zu,%.4f,%.4f,%.1f,%.1f,%zu,%.4f\n", dp->size,
-                    dict_size_name(dp->size), ab, (double)test.json_bytes / (double)ab, pb,
-                    (double)test.json_bytes / (double)pb, (double)ab / (double)pb, dp->rec_s,
-                    dp->json_s, nb, (double)test.json_bytes / (double)nb);
-            progress("dictionary %s: artpack %s B, peer %s B", dict_size_name(dp->size),
-                     thousands(ab), thousands(pb));
-            if (dp != &main_dicts) dict_free(&d);
-        }
-        printf("\n");
-        corpus_free(&test);
-        if (fclose(csv)) die("cannot write %s", path);
-    }
+dictsize:
+    if (!skip_dictsize) dictsize_table(out_dir, corpus, work, &train, &main_dicts, reuse);
     dict_free(&main_dicts);
     corpus_free(&train);
     progress("done in %.0f s", wall_now() - t0);
