@@ -51,14 +51,14 @@ DECODE_SRC = $(RECORD_SRC) codec/error.c codec/checksum.c codec/alloc.c codec/di
              codec/backend_zstd.c codec/backend_lz4.c codec/frame.c codec/stream.c \
              codec/bundle_format.c codec/bundle_read.c codec/cm.c codec/words.c
 CODEC_SRC  = $(DECODE_SRC) codec/bundle_write.c codec/bundle_salvage.c codec/cm_train.c \
-             codec/words_enc.c
+             codec/words_enc.c codec/bundle_similar.c
 TOOL_SRC  = tools/util.c tools/json_in.c tools/json_out.c
 CLI_SRC   = tools/artpack.c tools/bundle_cmd.c tools/dupcheck.c tools/spool.c tools/parallel.c
 CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
 TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_bundle_damage test_bundle_errors test_api_errors test_device test_stream test_cm \
             test_bundle_cm \
-            test_words test_words_table test_bundle_scale test_bundle_words
+            test_words test_words_table test_bundle_scale test_bundle_words test_bundle_sim
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
 .PHONY: all lib test unit cli-test cxx-check symbols-check error-docs-check error-coverage noalloc-check nocolumns-check cm-determinism roundtrip asan valgrind \

@@ -28,7 +28,8 @@ void ap_header_write(unsigned char chunk[AP_HEADER_CHUNK], const ap_bundle_heade
     p[4] = AP_BUNDLE_VERSION;
     p[5] = (unsigned char)h->codec;
     p[6] = (unsigned char)((h->dict_embedded ? AP_FLAG_EMBEDDED : 0) |
-                           (h->columns ? AP_FLAG_COLUMNS : 0) | (h->words ? AP_FLAG_WORDS : 0));
+                           (h->columns ? AP_FLAG_COLUMNS : 0) | (h->words ? AP_FLAG_WORDS : 0) |
+                           (h->similar ? AP_FLAG_SIMILAR : 0));
     p[7] = (unsigned char)h->level;
     ap_write_le32(p + 8, h->dict_id);
     ap_write_le32(p + 12, (uint32_t)h->block_size);
@@ -43,15 +44,18 @@ artpack_error ap_header_read(const unsigned char chunk[AP_HEADER_CHUNK], ap_bund
                      ap_le32(p + 20) != ap_bundle_checksum(p, 20),
                  ARTPACK_E_BUNDLE);
     AP_RETURN_IF((p[4] != AP_BUNDLE_VERSION && p[4] != 2) || p[5] > (AP_HAS_CM ? ARTPACK_CODEC_CM : ARTPACK_CODEC_LZ4) ||
-                     (p[6] & ~(AP_FLAG_EMBEDDED | AP_FLAGS_COLUMNS_READ | AP_FLAGS_WORDS_READ)) !=
-                         0 ||
-                     (p[4] == 2 && (p[6] & (AP_FLAGS_COLUMNS_READ | AP_FLAGS_WORDS_READ)) != 0) ||
+                     (p[6] & ~(AP_FLAG_EMBEDDED | AP_FLAGS_COLUMNS_READ | AP_FLAGS_WORDS_READ |
+                               AP_FLAGS_SIMILAR_READ)) != 0 ||
+                     (p[4] == 2 &&
+                      (p[6] & (AP_FLAGS_COLUMNS_READ | AP_FLAGS_WORDS_READ | AP_FLAGS_SIMILAR_READ)) != 0) ||
                      ap_le32(p + 16) != 0,
                  ARTPACK_E_BUNDLE);
     h->codec = (artpack_codec)p[5];
     h->dict_embedded = (p[6] & AP_FLAG_EMBEDDED) != 0;
     h->columns = AP_HAS_COLUMNS && (p[6] & AP_FLAG_COLUMNS) != 0;
     h->words = AP_HAS_BUNDLE_WORDS && (p[6] & AP_FLAG_WORDS) != 0;
+    h->similar = 0;
+    if (AP_HAS_SIMILAR) h->similar = (p[6] & AP_FLAG_SIMILAR) != 0;
     h->level = p[7];
     h->dict_id = ap_le32(p + 8);
     h->block_size = ap_le32(p + 12);
@@ -666,9 +670,14 @@ uint64_t ap_segment_hashes_at(const ap_segment *s) {
     return ap_segment_entries_at(s) + (uint64_t)s->blocks * AP_BLOCK_ENTRY;
 }
 
-uint64_t ap_segment_payload(uint32_t live, uint32_t blocks, uint32_t count) {
+uint64_t ap_segment_map_at(const ap_segment *s) {
+    return ap_segment_hashes_at(s) + (uint64_t)s->count * 2;
+}
+
+uint64_t ap_segment_payload(uint32_t live, uint32_t blocks, uint32_t count, int map) {
     return (uint64_t)AP_SEGMENT_HEAD + (uint64_t)live * AP_LIVE_ENTRY +
-           (uint64_t)blocks * AP_BLOCK_ENTRY + (uint64_t)count * 2 + 4;
+           (uint64_t)blocks * AP_BLOCK_ENTRY + (uint64_t)count * 2 +
+           (map ? (uint64_t)count * AP_MAP_ENTRY : 0) + 4;
 }
 
 #ifndef ARTPACK_NO_ALLOC
@@ -682,6 +691,7 @@ void ap_segment_head_write(unsigned char head[AP_SEGMENT_HEAD], const ap_segment
     ap_write_le32(head + 28, s->max_frame);
     ap_write_le64(head + 32, s->first_block);
     ap_write_le32(head + 40, s->live);
+    ap_write_le32(head + 44, s->flags);
 }
 #endif
 
@@ -700,8 +710,19 @@ artpack_error ap_segment_head_read(const unsigned char h[8 + AP_SEGMENT_HEAD], u
     s->first_block = ap_read_le64(h + 40);
     s->live = ap_le32(h + 48);
     s->end = off + 8 + size;
-    AP_RETURN_IF(ap_le32(h + 52) != 0 || s->live > AP_LIVE_MAX ||
-                     size != ap_segment_payload(s->live, s->blocks, s->count),
+#if AP_HAS_SIMILAR
+    s->flags = ap_le32(h + 52);
+#else /* no block map reader: no header lets one in; flags not set (smaller) */
+#define AP_SEG_FLAGS_OF(s, h) ap_le32((h) + 52)
+#endif
+#ifndef AP_SEG_FLAGS_OF
+#define AP_SEG_FLAGS_OF(s, h) ((s)->flags)
+#endif
+    AP_RETURN_IF((AP_SEG_FLAGS_OF(s, h) & ~(AP_HAS_SIMILAR ? AP_SEG_MAP : 0u)) != 0 ||
+                     s->live > AP_LIVE_MAX ||
+                     size != ap_segment_payload(s->live, s->blocks, s->count,
+                                                AP_HAS_SIMILAR &&
+                                                    (AP_SEG_FLAGS_OF(s, h) & AP_SEG_MAP) != 0),
                  ARTPACK_E_INDEX);
     AP_RETURN_IF(s->end > limit || s->prev >= off || (s->blocks == 0) != (s->count == 0) ||
                      s->blocks > s->count || s->first > 0xFFFFFFFFu ||

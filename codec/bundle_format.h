@@ -22,6 +22,9 @@
 #define AP_FLAG_EMBEDDED 1u
 #define AP_FLAG_COLUMNS 2u       /* blocks hold columnar content (version 3) */
 #define AP_FLAG_WORDS 4u         /* blocks hold word envelopes (version 3, a dictionary) */
+#define AP_FLAG_SIMILAR 8u       /* articles assigned to blocks by similarity: index
+                                    segments may hold a block map (version 3) */
+#define AP_SEG_MAP 1u            /* segment flag: a block map follows the id hashes */
 #define AP_HEADER_PAYLOAD 24
 #define AP_HEADER_CHUNK (8 + AP_HEADER_PAYLOAD)
 #define AP_DICT_CHUNK_HEAD 12   /* magic, size, u32 dictionary size; then its zstd frame */
@@ -70,6 +73,7 @@ typedef struct ap_bundle_header {
     int dict_embedded;
     int columns;          /* blocks hold columnar content */
     int words;            /* blocks hold word envelopes */
+    int similar;          /* blocks assigned by similarity (segments may hold a map) */
     size_t block_size;
 } ap_bundle_header;
 void ap_header_write(unsigned char chunk[AP_HEADER_CHUNK], const ap_bundle_header *h);
@@ -166,6 +170,18 @@ artpack_error ap_words_unwrap(const unsigned char *list, const uint32_t *tab, un
  * at most this many bytes. */
 #define ap_words_wrap_bound(n) \
     ((AP_BLOCK_COLUMNS + 1) * ARTPACK_VARINT_MAX + 2 * (size_t)(n))
+
+/* ARTPACK_NO_SIMILAR (device builds): the reader leaves the block map out,
+ * and its header check takes the similar flag for an unknown one: such a
+ * bundle gives ARTPACK_E_BUNDLE (pack bundles for such devices with
+ * --no-similar). */
+#ifdef ARTPACK_NO_SIMILAR
+#define AP_HAS_SIMILAR 0
+#define AP_FLAGS_SIMILAR_READ 0u
+#else
+#define AP_HAS_SIMILAR 1
+#define AP_FLAGS_SIMILAR_READ AP_FLAG_SIMILAR
+#endif
 
 /* ---- columnar block content (header flag AP_FLAG_COLUMNS) ----
  * varint n; n varint masks (bit t: the record has a field of tag t, 1..15;
@@ -294,14 +310,20 @@ typedef struct ap_segment {
     uint32_t max_content, max_frame;
     uint64_t first_block; /* blocks before it in the bundle */
     uint32_t live;        /* live segments before it, listed after the head */
+    uint32_t flags;       /* AP_SEG_MAP: a block map after the id hashes (set by
+                             ap_segment_head_read only when AP_HAS_SIMILAR) */
     uint64_t end;         /* offset just past the chunk */
 } ap_segment;
 /* Byte offsets inside the chunk (from its magic). */
 uint64_t ap_segment_live_at(const ap_segment *s);
 uint64_t ap_segment_entries_at(const ap_segment *s);
 uint64_t ap_segment_hashes_at(const ap_segment *s);
-/* The payload size of a segment with these counts. */
-uint64_t ap_segment_payload(uint32_t live, uint32_t blocks, uint32_t count);
+/* The block map (AP_SEG_MAP): per article, an int16 LE: its slot (place in
+ * the segment's storage order) less its number. */
+uint64_t ap_segment_map_at(const ap_segment *s);
+#define AP_MAP_ENTRY 2
+/* The payload size of a segment with these counts (map: AP_SEG_MAP set). */
+uint64_t ap_segment_payload(uint32_t live, uint32_t blocks, uint32_t count, int map);
 void ap_segment_head_write(unsigned char head[AP_SEGMENT_HEAD], const ap_segment *s);
 /* Parses the chunk head and fixed part h[0..8 + AP_SEGMENT_HEAD) found at off;
  * limit: where the chunk must end by. ARTPACK_E_INDEX when inconsistent. */
@@ -330,6 +352,10 @@ const artpack_bundle_info *ap_bundle_reader_info(const artpack_bundle_reader *r)
 /* The loaded block's content as decompressed (a columnar block: before its
  * rows were rebuilt; else the rows' size). */
 size_t ap_bundle_reader_decoded(const artpack_bundle_reader *r);
+/* The first slot of the block ap_bundle_reader_content returned last. */
+uint64_t ap_bundle_reader_first(const artpack_bundle_reader *r);
+/* Article n's id hash, as the index holds it. */
+artpack_error ap_bundle_reader_id_hash(artpack_bundle_reader *r, uint64_t n, unsigned char h[2]);
 artpack_error ap_bundle_reader_content(artpack_bundle_reader *r, uint64_t b,
                                        const unsigned char **content, size_t *content_size,
                                        uint64_t *frame_offset, size_t *frame_size);

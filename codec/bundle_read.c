@@ -9,6 +9,7 @@
 #include "words.h"
 
 #define AP_NONE 0xFFFFFFFFu
+#define AP_MAP_CACHE 64 /* block map entries read at once */
 
 /* Word columns: columnar blocks with word envelopes (bundle_format.h): a get
  * expands its record alone. */
@@ -75,6 +76,7 @@ artpack_error artpack_bundle_info_get(artpack_bundle_info *dst, artpack_read_fn 
 #if AP_HAS_BUNDLE_WORDS /* (dst is zeroed above: devices without it save the store) */
     dst->words = hd.words;
 #endif
+    if (AP_HAS_SIMILAR) dst->similar = hd.similar;
     dst->level = hd.level;
     dst->dict_id = hd.dict_id;
     dst->block_size = hd.block_size;
@@ -147,6 +149,14 @@ struct artpack_bundle_reader {
     ap_block blk;            /* its content, parsed (count 0: none loaded) */
     size_t blk_decoded;      /* its content as decompressed (columnar: before rebuilding;
                                 word envelopes: the larger of envelope and content) */
+#if AP_HAS_SIMILAR
+    /* bundles with a block map: the slots of articles map_first .. + map_n
+     * (deltas from the map, 0 in a segment without one), and the bounds of
+     * their segment, which every slot must lie in */
+    uint64_t map_first, map_seg_first;
+    uint32_t map_n, map_seg_count;
+    int16_t slots[AP_MAP_CACHE];
+#endif
 #if AP_HAS_BUNDLE_WORDS      /* (last: devices without it keep the offsets above) */
     const uint32_t *wtab;    /* word envelopes: the word list's table, or NULL */
     size_t wrows_at, wrows_size; /* word columns: the rows check_block rebuilt */
@@ -581,11 +591,75 @@ static artpack_error ap_seek_block(artpack_bundle_reader *r, uint64_t n, uint32_
     return ARTPACK_OK;
 }
 
+/* Article n's slot (n < article_count): n itself without a block map; else
+ * from the map's entries, read AP_MAP_CACHE at a time. */
+static artpack_error ap_slot_of(artpack_bundle_reader *r, uint64_t n, uint64_t *slot) {
+#if AP_HAS_SIMILAR
+    int64_t s;
+#endif
+    if (!AP_HAS_SIMILAR || !r->info.similar) {
+        *slot = n;
+        return ARTPACK_OK;
+    }
+#if AP_HAS_SIMILAR
+    if (!(n >= r->map_first && n - r->map_first < r->map_n)) {
+        uint32_t rel, m, k;
+        r->map_n = 0;
+        AP_TRY(ap_find_live(r, n, 0));
+        AP_RETURN_IF(n - r->seg.first >= r->seg.count, ARTPACK_E_INDEX);
+        rel = (uint32_t)(n - r->seg.first);
+        m = r->seg.count - rel > AP_MAP_CACHE ? AP_MAP_CACHE : r->seg.count - rel;
+        if (r->seg.flags & AP_SEG_MAP) {
+            unsigned char e[AP_MAP_CACHE * AP_MAP_ENTRY];
+            AP_TRY(ap_rd(r->read, r->opaque, ap_segment_map_at(&r->seg) + (uint64_t)rel * AP_MAP_ENTRY,
+                         e, (size_t)m * AP_MAP_ENTRY));
+            for (k = 0; k < m; k++) {
+                unsigned v = (unsigned)e[2 * k] | (unsigned)e[2 * k + 1] << 8;
+                r->slots[k] = (int16_t)(v >= 0x8000u ? (int)v - 0x10000 : (int)v);
+            }
+        } else {
+            memset(r->slots, 0, sizeof r->slots);
+        }
+        r->map_first = n;
+        r->map_n = m;
+        r->map_seg_first = r->seg.first;
+        r->map_seg_count = r->seg.count;
+    }
+    s = (int64_t)n + r->slots[n - r->map_first];
+    AP_RETURN_IF(s < (int64_t)r->map_seg_first ||
+                     (uint64_t)s - r->map_seg_first >= r->map_seg_count,
+                 ARTPACK_E_INDEX);
+    *slot = (uint64_t)s;
+#endif
+    return ARTPACK_OK;
+}
+
+artpack_error artpack_bundle_slot(artpack_bundle_reader *r, uint64_t n, uint64_t *slot) {
+    AP_RETURN_IF(r == NULL || slot == NULL, ARTPACK_E_NULL_ARG);
+    AP_RETURN_IF(n >= r->info.article_count, ARTPACK_E_NOT_FOUND);
+    return ap_slot_of(r, n, slot);
+}
+
+static artpack_error ap_get(artpack_bundle_reader *r, uint64_t n, const void **record,
+                            size_t *size, int by_slot);
+
 artpack_error artpack_bundle_get(artpack_bundle_reader *r, uint64_t n, const void **record,
                                  size_t *size) {
+    return ap_get(r, n, record, size, 0);
+}
+
+artpack_error artpack_bundle_get_slot(artpack_bundle_reader *r, uint64_t s, const void **record,
+                                      size_t *size) {
+    return ap_get(r, s, record, size, 1);
+}
+
+/* Article n, or (by_slot) the record in slot n. */
+static artpack_error ap_get(artpack_bundle_reader *r, uint64_t n, const void **record,
+                            size_t *size, int by_slot) {
     const unsigned char *rec;
     AP_RETURN_IF(r == NULL || record == NULL || size == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(n >= r->info.article_count, ARTPACK_E_NOT_FOUND);
+    if (AP_HAS_SIMILAR && !by_slot) AP_TRY(ap_slot_of(r, n, &n));
     if (!(n >= r->blk_first && n - r->blk_first < r->blk.count)) {
         uint32_t i;
         AP_TRY(ap_seek_block(r, n, &i));
@@ -620,9 +694,13 @@ artpack_error artpack_bundle_locate(artpack_bundle_reader *r, uint64_t n,
     ap_entry e;
     const void *rec;
     size_t size;
+    uint64_t s;
     AP_RETURN_IF(r == NULL || where == NULL, ARTPACK_E_NULL_ARG);
-    AP_TRY(artpack_bundle_get(r, n, &rec, &size));
+    AP_RETURN_IF(n >= r->info.article_count, ARTPACK_E_NOT_FOUND);
+    AP_TRY(ap_slot_of(r, n, &s));
+    AP_TRY(artpack_bundle_get_slot(r, s, &rec, &size));
     AP_TRY(ap_loaded_entry(r, &e));
+    where->slot = s;
     where->block = r->seg.first_block + r->blk_index;
     where->block_offset = e.offset;
     where->block_frame_size = e.frame;
@@ -649,11 +727,12 @@ static int ap_id_differs(artpack_bundle_reader *r, uint64_t a, const char *id, s
     uint32_t i, count, dict_id;
     size_t pos = 0, got = 0, want = (size_t)1 << 16, flen;
     artpack_error err;
+    if (AP_HAS_SIMILAR && r->info.similar && ap_slot_of(r, a, &a) != ARTPACK_OK) return 0;
     /* (word envelopes: the frame's prefix is transformed content; a get
      * expands the whole block) */
     if (!r->info.columns || r->info.words || r->info.codec != ARTPACK_CODEC_ZSTD ||
         (a >= r->blk_first && a - r->blk_first < r->blk.count))
-        return 0;
+        return 0; /* from here a is the article's slot */
     if (ap_seek_block(r, a, &i) != ARTPACK_OK || ap_block_entry(r, i, &e, &count) != ARTPACK_OK ||
         ap_entry_check(r, &e, count) != ARTPACK_OK || a < r->seg.first + e.first ||
         a - (r->seg.first + e.first) >= count)
@@ -814,6 +893,15 @@ artpack_error artpack_bundle_reader_dict(const artpack_bundle_reader *r, artpack
 const artpack_bundle_info *ap_bundle_reader_info(const artpack_bundle_reader *r) { return &r->info; }
 
 size_t ap_bundle_reader_decoded(const artpack_bundle_reader *r) { return r->blk_decoded; }
+
+uint64_t ap_bundle_reader_first(const artpack_bundle_reader *r) { return r->blk_first; }
+
+artpack_error ap_bundle_reader_id_hash(artpack_bundle_reader *r, uint64_t n, unsigned char h[2]) {
+    AP_RETURN_IF(n >= r->info.article_count, ARTPACK_E_NOT_FOUND);
+    AP_TRY(ap_find_live(r, n, 0));
+    AP_RETURN_IF(n - r->seg.first >= r->seg.count, ARTPACK_E_INDEX);
+    return ap_rd(r->read, r->opaque, ap_segment_hashes_at(&r->seg) + (n - r->seg.first) * 2, h, 2);
+}
 
 artpack_error ap_bundle_reader_content(artpack_bundle_reader *r, uint64_t b,
                                        const unsigned char **content, size_t *content_size,

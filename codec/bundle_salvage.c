@@ -251,6 +251,7 @@ static artpack_error ap_salvage_header(ap_salvager *s, artpack_salvage_stats *st
         stats->dict_embedded = h.dict_embedded;
         stats->columns = h.columns;
         stats->words = h.words;
+        stats->similar = h.similar;
     }
     return ARTPACK_OK;
 }

@@ -15,6 +15,7 @@
 #include "backend.h"
 #include "bundle_format.h"
 #include "words.h"
+#include "bundle_similar.h"
 
 #ifndef ARTPACK_NO_ALLOC
 
@@ -62,6 +63,7 @@ typedef struct ap_wlive {
     int loaded, spilled;
     uint64_t spill_at;
     ap_vec entries, hashes;
+    ap_vec map;               /* its block map (AP_MAP_ENTRY each), empty: none */
 } ap_wlive;
 
 /* With a spill, the pending id hashes go to it in pieces of this size. */
@@ -116,6 +118,13 @@ struct artpack_bundle_writer {
     /* since the last commit */
     ap_vec entries;           /* AP_BLOCK_ENTRY each */
     ap_vec hashes;            /* u16 per article */
+    ap_vec map;               /* similar: the block map, AP_MAP_ENTRY per article */
+    /* similar: the window of records being collected (win: concatenated;
+     * win_at: where each starts, and the end) */
+    ap_vec win, win_at;
+    uint32_t win_n;
+    size_t window;            /* bytes of records per window */
+    uint64_t placed;          /* records put into blocks (the next slot) */
     uint64_t segment_first;   /* the first article of the coming segment */
     uint64_t segment_first_block;
     uint64_t articles;        /* all articles, committed or not */
@@ -242,6 +251,7 @@ static artpack_error ap_write_header(artpack_bundle_writer *w) {
     h.dict_embedded = w->params.embed_dict && w->has_dict;
     h.columns = w->params.columns != 0;
     h.words = w->words != NULL;
+    h.similar = w->params.similar != 0;
     h.block_size = w->params.block_size;
     ap_header_write(chunk, &h);
     return ap_emit(w, chunk, sizeof chunk);
@@ -300,11 +310,15 @@ static void ap_writer_destroy(artpack_bundle_writer *w) {
     ap_vec_free(&m, &w->sizes);
     ap_vec_free(&m, &w->entries);
     ap_vec_free(&m, &w->hashes);
+    ap_vec_free(&m, &w->map);
+    ap_vec_free(&m, &w->win);
+    ap_vec_free(&m, &w->win_at);
     {
         uint32_t i;
         for (i = 0; i <= AP_LIVE_MAX; i++) {
             ap_vec_free(&m, &w->live[i].entries);
             ap_vec_free(&m, &w->live[i].hashes);
+            ap_vec_free(&m, &w->live[i].map);
         }
     }
     if (w->dict_owned) m.free(m.opaque, w->dict_owned);
@@ -350,6 +364,12 @@ static artpack_error ap_writer_new(artpack_bundle_writer **out, const artpack_bu
                      ARTPACK_E_DICT);
     }
     AP_RETURN_IF(p.block_size > ARTPACK_BUNDLE_BLOCK_SIZE_MAX, ARTPACK_E_PARAM);
+    p.similar = p.similar != 0;
+    if (p.similar && p.similar_window == 0) {
+        p.similar_window = ARTPACK_BUNDLE_SIMILAR_WINDOW_BLOCKS * p.block_size;
+        if (p.similar_window > ((size_t)1 << 30)) p.similar_window = (size_t)1 << 30;
+    }
+    AP_RETURN_IF(p.similar_window > ((size_t)1 << 30), ARTPACK_E_PARAM);
     AP_RETURN_IF(dict != NULL && (dict->data == NULL || dict->size == 0 || dict->id == 0),
                  ARTPACK_E_DICT);
     AP_RETURN_IF(p.embed_dict && dict == NULL, ARTPACK_E_NEED_DICT);
@@ -506,6 +526,7 @@ artpack_error artpack_bundle_appender_open(artpack_bundle_writer **out,
     p.block_size = info->block_size;
     p.columns = info->columns;
     p.words = info->words;
+    p.similar = info->similar;
     AP_TRY(ap_writer_new(&w, &p, info->dict_id != 0 ? dict : NULL, allocator, write, opaque));
     w->read = read;
     w->read_opaque = read_opaque;
@@ -513,6 +534,7 @@ artpack_error artpack_bundle_appender_open(artpack_bundle_writer **out,
     w->articles = info->article_count;
     w->segment_first = info->article_count;
     w->prev_segment = info->last_segment;
+    w->placed = info->article_count;
     w->max_content = (uint32_t)info->max_block_content;
     w->max_frame = (uint32_t)info->max_block_frame;
     err = ap_load_live_table(w, info->last_segment);
@@ -679,7 +701,7 @@ static artpack_error ap_flush_block(artpack_bundle_writer *w) {
     }
     bound = sl->zstd ? ZSTD_compressBound(content) : ARTPACK_FRAME_BOUND(content);
     AP_TRY(ap_vec_reserve(&w->mem, &sl->frame, bound));
-    sl->first_rel = (uint32_t)(w->articles - w->block_records - w->segment_first);
+    sl->first_rel = (uint32_t)(w->placed - w->block_records - w->segment_first);
     if (w->jobs == 1 && w->start == NULL) {
         ap_slot_compress(sl);
         AP_TRY(sl->err);
@@ -757,29 +779,115 @@ artpack_error artpack_bundle_writer_set_pipeline(artpack_bundle_writer *w, unsig
     return ARTPACK_OK;
 }
 
+/* Puts a record into the block being filled (written first when the record
+ * would take it past the block size or the record cap). reserve: room to
+ * keep in w->hashes, reserved with the record's (so that nothing is added
+ * when this fails). */
+static artpack_error ap_block_put(artpack_bundle_writer *w, const void *record, size_t size,
+                                  size_t reserve) {
+    unsigned char v[ARTPACK_VARINT_MAX];
+    size_t vn;
+    if (w->block_records > 0 && (w->records.len + size > w->params.block_size ||
+                                 w->block_records >= AP_BLOCK_ARTICLES_MAX))
+        AP_TRY(ap_flush_block(w));
+    vn = artpack_varint_write(v, sizeof v, size);
+    AP_TRY(ap_vec_reserve(&w->mem, &w->hashes, reserve));
+    AP_TRY(ap_vec_reserve(&w->mem, &w->sizes, vn));
+    AP_TRY(ap_vec_put(&w->mem, &w->records, record, size));
+    (void)ap_vec_put(&w->mem, &w->sizes, v, vn); /* reserved above: cannot fail */
+    w->block_records++;
+    w->placed++;
+    return ARTPACK_OK;
+}
+
+/* Similar: the window's records cut into blocks along ap_similar_order's
+ * chain (a block takes the next records of the chain while they fit, as a
+ * block takes records in order), each block's records in article order; the
+ * slots they get go to the block map. A failure leaves the writer unusable. */
+static artpack_error ap_window_flush(artpack_bundle_writer *w) {
+    const size_t *at = (const size_t *)(void *)w->win_at.p;
+    uint32_t n = w->win_n, i, j, k, *chain, *slot;
+    uint64_t rel = w->articles - n - w->segment_first; /* the window's first, in the segment */
+    artpack_error err;
+    if (n == 0) return ARTPACK_OK;
+    AP_TRY(ap_flush_block(w));
+    chain = (uint32_t *)w->mem.alloc(w->mem.opaque, 2 * (size_t)n * sizeof *chain);
+    AP_RETURN_IF(chain == NULL, ARTPACK_E_ALLOC);
+    slot = chain + n;
+    err = ap_similar_order(&w->mem, w->win.p, at, n, w->params.block_size, chain);
+    for (i = 0; err == ARTPACK_OK && i < n; i = j) {
+        size_t bytes = at[chain[i] + 1] - at[chain[i]];
+        for (j = i + 1; j < n && j - i < AP_BLOCK_ARTICLES_MAX; j++) {
+            size_t sz = at[chain[j] + 1] - at[chain[j]];
+            if (bytes + sz > w->params.block_size) break;
+            bytes += sz;
+        }
+        for (k = i + 1; k < j; k++) { /* insertion sort: the block's records in order */
+            uint32_t x = chain[k], m = k;
+            while (m > i && chain[m - 1] > x) {
+                chain[m] = chain[m - 1];
+                m--;
+            }
+            chain[m] = x;
+        }
+        for (k = i; err == ARTPACK_OK && k < j; k++) {
+            slot[chain[k]] = k;
+            err = ap_block_put(w, w->win.p + at[chain[k]], at[chain[k] + 1] - at[chain[k]], 0);
+        }
+        if (err == ARTPACK_OK) err = ap_flush_block(w);
+    }
+    if (err == ARTPACK_OK) err = ap_vec_reserve(&w->mem, &w->map, (size_t)n * AP_MAP_ENTRY);
+    if (err == ARTPACK_OK) {
+        unsigned char *e = w->map.p + rel * AP_MAP_ENTRY;
+        for (k = 0; k < n; k++) { /* slot less article, both from the window's first */
+            unsigned d = (unsigned)((int)slot[k] - (int)k) & 0xFFFFu;
+            e[2 * k] = (unsigned char)d;
+            e[2 * k + 1] = (unsigned char)(d >> 8);
+        }
+        w->map.len += (size_t)n * AP_MAP_ENTRY;
+    }
+    w->mem.free(w->mem.opaque, chain);
+    w->win.len = 0;
+    w->win_at.len = 0;
+    w->win_n = 0;
+    if (err != ARTPACK_OK) w->failed = 1;
+    return err;
+}
+
+/* Similar: a record joins the window (flushed first when full). */
+static artpack_error ap_window_put(artpack_bundle_writer *w, const void *record, size_t size) {
+    size_t end;
+    if (w->win_n > 0 && (w->win.len + size > w->params.similar_window ||
+                         w->win_n >= ARTPACK_BUNDLE_SIMILAR_WINDOW_ARTICLES))
+        AP_TRY(ap_window_flush(w));
+    AP_TRY(ap_vec_reserve(&w->mem, &w->hashes, 2));
+    AP_TRY(ap_vec_reserve(&w->mem, &w->win_at, 2 * sizeof end));
+    AP_TRY(ap_vec_put(&w->mem, &w->win, record, size));
+    if (w->win_n == 0) {
+        end = 0;
+        (void)ap_vec_put(&w->mem, &w->win_at, &end, sizeof end); /* reserved above */
+    }
+    end = w->win.len;
+    (void)ap_vec_put(&w->mem, &w->win_at, &end, sizeof end);
+    w->win_n++;
+    return ARTPACK_OK;
+}
+
 artpack_error artpack_bundle_writer_add(artpack_bundle_writer *w, const void *record, size_t size) {
     artpack_article a;
-    unsigned char v[ARTPACK_VARINT_MAX], h[2];
+    unsigned char h[2];
     unsigned hash;
-    size_t vn;
     AP_RETURN_IF(w == NULL || (record == NULL && size != 0), ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
     AP_TRY(artpack_record_decode(&a, record, size, NULL));
     AP_RETURN_IF(w->articles >= 0xFFFFFFFFu, ARTPACK_E_TOO_LARGE);
-    if (w->block_records > 0 && (w->records.len + size > w->params.block_size ||
-                                 w->block_records >= AP_BLOCK_ARTICLES_MAX))
-        AP_TRY(ap_flush_block(w));
     AP_TRY(ap_spill_maybe(w));
     hash = ap_bundle_id_hash(a.id.ptr ? a.id.ptr : "", a.id.len);
     h[0] = (unsigned char)hash;
     h[1] = (unsigned char)(hash >> 8);
-    vn = artpack_varint_write(v, sizeof v, size);
-    AP_TRY(ap_vec_reserve(&w->mem, &w->hashes, 2));
-    AP_TRY(ap_vec_reserve(&w->mem, &w->sizes, vn));
-    AP_TRY(ap_vec_put(&w->mem, &w->records, record, size));
-    (void)ap_vec_put(&w->mem, &w->sizes, v, vn);   /* reserved above: cannot fail */
-    (void)ap_vec_put(&w->mem, &w->hashes, h, 2);
-    w->block_records++;
+    if (w->params.similar) AP_TRY(ap_window_put(w, record, size));
+    else AP_TRY(ap_block_put(w, record, size, 2));
+    (void)ap_vec_put(&w->mem, &w->hashes, h, 2); /* reserved above: cannot fail */
     w->articles++;
     return ARTPACK_OK;
 }
@@ -832,6 +940,10 @@ static artpack_error ap_load_segment(artpack_bundle_writer *w, ap_wlive *l, ap_v
                           &l->entries);
     if (err == ARTPACK_OK)
         err = ap_wread_summed(w, &st, ap_segment_hashes_at(&s), (size_t)s.count * 2, to);
+    l->map.len = 0;
+    if (err == ARTPACK_OK && AP_HAS_SIMILAR && (s.flags & AP_SEG_MAP))
+        err = ap_wread_summed(w, &st, ap_segment_map_at(&s), (size_t)s.count * AP_MAP_ENTRY,
+                              &l->map);
     if (err == ARTPACK_OK) err = ap_wread(w, s.end - 4, sum, 4);
     if (err == ARTPACK_OK && ap_read_le32(sum) != ap_xxh32_digest(&st)) err = ARTPACK_E_INDEX;
     if (err == ARTPACK_OK) l->loaded = to == &l->hashes;
@@ -839,6 +951,24 @@ static artpack_error ap_load_segment(artpack_bundle_writer *w, ap_wlive *l, ap_v
 }
 
 static uint64_t ap_weight(uint64_t count, uint64_t blocks) { return count + blocks + 1; }
+
+/* The block map of count more articles after the before articles l has so
+ * far (map: theirs, empty when they have none). l's stays empty while no
+ * part has one; then 0s ("slot = article") stand for the parts without. */
+static artpack_error ap_merge_map(artpack_bundle_writer *w, ap_wlive *l, const ap_vec *map,
+                                  uint64_t before, uint32_t count) {
+    if (map->len == 0 && l->map.len == 0) return ARTPACK_OK;
+    if (l->map.len == 0 && before > 0) { /* the parts before had none */
+        AP_TRY(ap_vec_reserve(&w->mem, &l->map, (size_t)before * AP_MAP_ENTRY));
+        memset(l->map.p, 0, (size_t)before * AP_MAP_ENTRY);
+        l->map.len = (size_t)before * AP_MAP_ENTRY;
+    }
+    if (map->len) return ap_vec_put(&w->mem, &l->map, map->p, map->len);
+    AP_TRY(ap_vec_reserve(&w->mem, &l->map, (size_t)count * AP_MAP_ENTRY));
+    memset(l->map.p + l->map.len, 0, (size_t)count * AP_MAP_ENTRY);
+    l->map.len += (size_t)count * AP_MAP_ENTRY;
+    return ARTPACK_OK;
+}
 
 /* The new segment: the last live segments it absorbs, then what was added
  * since the last commit, into l (entries relative to its first article).
@@ -862,6 +992,7 @@ static artpack_error ap_merge_pending(artpack_bundle_writer *w, ap_wlive *l) {
     l->blocks = (uint32_t)blocks;
     l->entries.len = 0;
     l->hashes.len = 0;
+    l->map.len = 0;
     if (w->spill_write != NULL && keep == w->nlive) {
         AP_TRY(ap_spill_flush(w));
         l->spilled = 1;
@@ -880,6 +1011,10 @@ static artpack_error ap_merge_pending(artpack_bundle_writer *w, ap_wlive *l) {
             AP_TRY(ap_load_segment(w, &w->live[i], read ? &l->hashes : NULL));
         }
         AP_TRY(ap_vec_put(&w->mem, &l->entries, e->p, e->len));
+        AP_TRY(ap_merge_map(w, l, i < w->nlive ? &w->live[i].map : &w->map,
+                            (i < w->nlive ? w->live[i].at.first : w->segment_first) - l->at.first,
+                            i < w->nlive ? w->live[i].count
+                                         : (uint32_t)(w->articles - w->segment_first)));
         if (i == w->nlive && !l->spilled && w->spill_end > w->spill_pending)
             AP_TRY(ap_spill_append(w, w->spill_pending, w->spill_end - w->spill_pending,
                                    &l->hashes));
@@ -928,6 +1063,7 @@ static void ap_commit_segment(const artpack_bundle_writer *w, const ap_wlive *me
     s->max_frame = w->max_frame;
     s->first_block = merged->at.first_block;
     s->live = keep;
+    s->flags = merged->map.len ? AP_SEG_MAP : 0;
 }
 
 /* The caller's barrier (an fsync): a failing one fails the writer. */
@@ -953,6 +1089,30 @@ static artpack_error ap_commit_footer(artpack_bundle_writer *w, uint64_t segment
     return ap_barrier(w);
 }
 
+/* Before a commit: the pending block map (if any) sends every article to a
+ * slot of its own among the pending ones (copy_block of a bundle with a map
+ * copied only some of its blocks, else). ARTPACK_E_INDEX. */
+static artpack_error ap_check_map(artpack_bundle_writer *w) {
+    uint64_t count = w->articles - w->segment_first, k;
+    unsigned char *seen;
+    artpack_error err = ARTPACK_OK;
+    if (w->map.len == 0) return w->placed == w->articles ? ARTPACK_OK : ARTPACK_E_INDEX;
+    AP_RETURN_IF(w->map.len != count * AP_MAP_ENTRY || w->placed != w->articles, ARTPACK_E_INDEX);
+    seen = (unsigned char *)w->mem.alloc(w->mem.opaque, (size_t)(count / 8 + 1));
+    AP_RETURN_IF(seen == NULL, ARTPACK_E_ALLOC);
+    memset(seen, 0, (size_t)(count / 8 + 1));
+    for (k = 0; k < count && err == ARTPACK_OK; k++) {
+        unsigned v = (unsigned)w->map.p[2 * k] | (unsigned)w->map.p[2 * k + 1] << 8;
+        int64_t slot = (int64_t)k + (v >= 0x8000u ? (int)v - 0x10000 : (int)v);
+        if (slot < 0 || (uint64_t)slot >= count || (seen[slot >> 3] >> (slot & 7) & 1))
+            err = ARTPACK_E_INDEX;
+        else
+            seen[slot >> 3] |= (unsigned char)(1u << (slot & 7));
+    }
+    w->mem.free(w->mem.opaque, seen);
+    return err;
+}
+
 artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     unsigned char head[AP_SEGMENT_HEAD], sum[4], chunk[8];
     unsigned char table[AP_LIVE_MAX * AP_LIVE_ENTRY];
@@ -964,7 +1124,9 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     artpack_error err;
     AP_RETURN_IF(w == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
+    AP_TRY(ap_window_flush(w));
     AP_TRY(ap_flush_all(w));
+    AP_TRY(ap_check_map(w));
     if (w->entries.len == 0 && w->prev_segment != 0) return ARTPACK_OK; /* nothing new */
     memset(&merged, 0, sizeof merged);
     err = ap_merge_pending(w, &merged);
@@ -975,7 +1137,7 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     ap_commit_segment(w, &merged, keep, &s);
     ap_segment_head_write(head, &s);
     for (i = 0; i < keep; i++) ap_live_write(table + (size_t)i * AP_LIVE_ENTRY, &w->live[i].at);
-    payload = ap_segment_payload(keep, merged.blocks, merged.count);
+    payload = ap_segment_payload(keep, merged.blocks, merged.count, merged.map.len != 0);
     if (payload > 0xFFFFFFFFu) { err = ARTPACK_E_TOO_LARGE; goto fail; }
     segment_at = w->offset;
     ap_write_le32(chunk, AP_CHUNK_INDEX);
@@ -986,6 +1148,7 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     if (err == ARTPACK_OK) err = ap_emit_summed(w, &st, table, (size_t)keep * AP_LIVE_ENTRY);
     if (err == ARTPACK_OK) err = ap_emit_summed(w, &st, merged.entries.p, merged.entries.len);
     if (err == ARTPACK_OK) err = ap_emit_hashes(w, &st, &merged);
+    if (err == ARTPACK_OK) err = ap_emit_summed(w, &st, merged.map.p, merged.map.len);
     if (err != ARTPACK_OK) w->failed = 1; /* a segment written in part */
     ap_write_le32(sum, ap_xxh32_digest(&st));
     if (err == ARTPACK_OK) err = ap_emit(w, sum, 4);
@@ -996,6 +1159,7 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     for (i = keep; i < w->nlive; i++) {
         ap_vec_free(&w->mem, &w->live[i].entries);
         ap_vec_free(&w->mem, &w->live[i].hashes);
+        ap_vec_free(&w->mem, &w->live[i].map);
     }
     merged.at.offset = segment_at;
     w->live[keep] = merged;
@@ -1005,11 +1169,13 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     w->segment_first_block = w->blocks;
     w->entries.len = 0;
     w->hashes.len = 0;
+    w->map.len = 0;
     w->spill_pending = w->spill_end;
     return ARTPACK_OK;
 fail:
     ap_vec_free(&w->mem, &merged.entries);
     ap_vec_free(&w->mem, &merged.hashes);
+    ap_vec_free(&w->mem, &merged.map);
     return err;
 }
 
@@ -1037,8 +1203,37 @@ static artpack_error ap_hash_block(artpack_bundle_writer *w, const unsigned char
     return ARTPACK_OK;
 }
 
+/* Similar: the block map entries of src's articles first .. first + count
+ * (first: the copied block's first slot), and their id hashes from src's
+ * index over those of the block's records (from hashes_at in w->hashes):
+ * when all of src's blocks are copied in order, src's whole map, which holds
+ * as it is (slots and articles move together), and its hashes in article
+ * order. 0s when src has no map. */
+static artpack_error ap_copy_map(artpack_bundle_writer *w, artpack_bundle_reader *src,
+                                 uint64_t first, uint32_t count, size_t hashes_at) {
+    uint32_t k;
+    unsigned char *e;
+    if (ap_bundle_reader_info(src)->similar) /* the ids of those articles, not of the block's */
+        for (k = 0; k < count; k++)
+            AP_TRY(ap_bundle_reader_id_hash(src, first + k, w->hashes.p + hashes_at + 2 * (size_t)k));
+    AP_TRY(ap_vec_reserve(&w->mem, &w->map, (size_t)count * AP_MAP_ENTRY));
+    e = w->map.p + w->map.len;
+    for (k = 0; k < count; k++) {
+        uint64_t slot = first + k;
+        unsigned d;
+        if (ap_bundle_reader_info(src)->similar) AP_TRY(artpack_bundle_slot(src, first + k, &slot));
+        AP_RETURN_IF(slot - (first + k) + 32768u > 65535u, ARTPACK_E_INDEX);
+        d = (unsigned)(slot - (first + k)) & 0xFFFFu;
+        e[2 * k] = (unsigned char)d;
+        e[2 * k + 1] = (unsigned char)(d >> 8);
+    }
+    w->map.len += (size_t)count * AP_MAP_ENTRY;
+    return ARTPACK_OK;
+}
+
 /* What copying a block of src into w needs: the same codec, layout and
- * dictionary; what was added before written out. */
+ * dictionary (a block map only into a similar writer); what was added
+ * before written out. */
 static artpack_error ap_copy_check(artpack_bundle_writer *w, artpack_bundle_reader *src) {
     const artpack_bundle_info *si;
     AP_RETURN_IF(w == NULL || src == NULL, ARTPACK_E_NULL_ARG);
@@ -1048,14 +1243,17 @@ static artpack_error ap_copy_check(artpack_bundle_writer *w, artpack_bundle_read
                      si->words != (w->words != NULL),
                  ARTPACK_E_PARAM);
     AP_RETURN_IF(si->dict_id != (w->has_dict ? w->dict.id : 0), ARTPACK_E_WRONG_DICT);
+    AP_RETURN_IF(si->similar && !w->params.similar, ARTPACK_E_PARAM);
+    AP_TRY(ap_window_flush(w));
     return ap_flush_all(w);
 }
 
 /* Writes a copied block's frame and index entry (its count hashes are
- * pending from mark on: dropped again on failure). content: its content
- * as the reader holds it, for the largest. */
+ * pending from mark on, its map entries from map_mark: dropped again on
+ * failure). content: its content as the reader holds it, for the largest. */
 static artpack_error ap_copy_emit(artpack_bundle_writer *w, const unsigned char *frame,
-                                  size_t frame_size, uint32_t count, size_t content, size_t mark) {
+                                  size_t frame_size, uint32_t count, size_t content, size_t mark,
+                                  size_t map_mark) {
     unsigned char entry[AP_BLOCK_ENTRY];
     artpack_error err = ARTPACK_OK;
     if (w->articles + count >= 0xFFFFFFFFu) err = ARTPACK_E_TOO_LARGE;
@@ -1069,9 +1267,11 @@ static artpack_error ap_copy_emit(artpack_bundle_writer *w, const unsigned char 
     }
     if (err != ARTPACK_OK) {
         w->hashes.len = mark;
+        w->map.len = map_mark;
         return err;
     }
     w->articles += count;
+    w->placed += count;
     w->blocks++;
     if (content > w->max_content) w->max_content = (uint32_t)content;
     if (frame_size > w->max_frame) w->max_frame = (uint32_t)frame_size;
@@ -1081,7 +1281,7 @@ static artpack_error ap_copy_emit(artpack_bundle_writer *w, const unsigned char 
 artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w, artpack_bundle_reader *src,
                                                uint64_t b) {
     const unsigned char *frame = NULL, *content = NULL;
-    size_t frame_size = 0, content_size = 0, mark;
+    size_t frame_size = 0, content_size = 0, mark, map_mark;
     uint64_t frame_offset = 0;
     uint32_t count = 0;
     artpack_error err;
@@ -1089,34 +1289,49 @@ artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w, artpack
     AP_TRY(ap_bundle_reader_content(src, b, &content, &content_size, &frame_offset, &frame_size));
     AP_TRY(ap_spill_maybe(w));
     mark = w->hashes.len;
+    map_mark = w->map.len;
     err = ap_hash_block(w, content, content_size, &count);
+    if (err == ARTPACK_OK && w->params.similar)
+        err = ap_copy_map(w, src, ap_bundle_reader_first(src), count, mark);
     if (err == ARTPACK_OK) err = ap_bundle_reader_raw(src, frame_offset, frame_size, &frame);
     if (err != ARTPACK_OK) {
         w->hashes.len = mark;
+        w->map.len = map_mark;
         return err;
     }
     if (content_size < ap_bundle_reader_decoded(src)) content_size = ap_bundle_reader_decoded(src);
-    return ap_copy_emit(w, frame, frame_size, count, content_size, mark);
+    return ap_copy_emit(w, frame, frame_size, count, content_size, mark, map_mark);
 }
 
 artpack_error artpack_bundle_writer_copy_block_undecoded(artpack_bundle_writer *w,
                                                          artpack_bundle_reader *src, uint64_t b) {
     const unsigned char *frame = NULL;
     ap_stored st;
-    size_t mark;
+    size_t mark, map_mark;
     artpack_error err;
     AP_TRY(ap_copy_check(w, src));
+    /* a block map: copied by the decoded path, which knows the block's slots */
+    if (ap_bundle_reader_info(src)->similar) return artpack_bundle_writer_copy_block(w, src, b);
     AP_TRY(ap_bundle_reader_stored(src, b, &st, &frame));
     AP_TRY(ap_spill_maybe(w));
     mark = w->hashes.len;
+    map_mark = w->map.len;
     /* the ids' hashes as src's index has them (its count: at most 65,536) */
     AP_TRY(ap_vec_reserve(&w->mem, &w->hashes, (size_t)st.count * 2));
     err = ap_bundle_reader_read(src, st.hashes_at, w->hashes.p + mark, (size_t)st.count * 2);
     if (err != ARTPACK_OK) return err;
     w->hashes.len += (size_t)st.count * 2;
+    if (w->params.similar) { /* src has no map: "slot = article" for its articles */
+        err = ap_copy_map(w, src, 0, st.count, mark);
+        if (err != ARTPACK_OK) {
+            w->hashes.len = mark;
+            w->map.len = map_mark;
+            return err;
+        }
+    }
     /* its content is not known undecoded: src's largest bounds it */
     return ap_copy_emit(w, frame, st.frame_size, st.count,
-                        (size_t)ap_bundle_reader_info(src)->max_block_content, mark);
+                        (size_t)ap_bundle_reader_info(src)->max_block_content, mark, map_mark);
 }
 
 #endif /* ARTPACK_NO_ALLOC */

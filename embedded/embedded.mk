@@ -51,8 +51,8 @@ $(EMB)/data/stamp: $(B)/artpack embedded/gen-data.py tests/make-articles.py
 	  python3 tests/make-articles.py 60 32; } | grep . >$(EMB)/data/articles.jsonl
 	$(B)/artpack train -q -f --size 16K -o $(EMB)/data/dict $(EMB)/data/train.jsonl
 	$(B)/artpack encode -q -f -o $(EMB)/data/records.apr $(EMB)/data/articles.jsonl
-	$(B)/artpack pack -q -f --lz4 --no-words -D $(EMB)/data/dict --block-size 4K -o $(EMB)/data/lz4.apb $(EMB)/data/articles.jsonl
-	$(B)/artpack pack -q -f -19 --rows -D $(EMB)/data/dict --block-size 4K -o $(EMB)/data/zstd.apb $(EMB)/data/articles.jsonl
+	$(B)/artpack pack -q -f --lz4 --no-words --no-similar -D $(EMB)/data/dict --block-size 4K -o $(EMB)/data/lz4.apb $(EMB)/data/articles.jsonl
+	$(B)/artpack pack -q -f -19 --rows --no-similar -D $(EMB)/data/dict --block-size 4K -o $(EMB)/data/zstd.apb $(EMB)/data/articles.jsonl
 	python3 embedded/gen-data.py $(EMB)/data/record.c $(EMB)/data/records.apr
 	$(B)/artpack encode -q -f --lz4 -D $(EMB)/data/dict -o $(EMB)/data/lz4.apz $(EMB)/data/articles.jsonl
 	$(B)/artpack encode -q -f -19 -D $(EMB)/data/dict -o $(EMB)/data/zstd.apz $(EMB)/data/articles.jsonl
@@ -93,8 +93,8 @@ $(EMB)/$(1)/fw.elf: $(EMB)/$(1)/probe.elf
 endef
 
 $(eval $(call emb_image,record,$(EMB_RECORD),$(ART_FLAGS),,,-DFW_RECORD))
-$(eval $(call emb_image,lz4,$(EMB_BUNDLE),$(ART_FLAGS) -DARTPACK_NO_ZSTD -DARTPACK_NO_CM -DARTPACK_NO_COLUMNS -DARTPACK_NO_BUNDLE_WORDS -DARTPACK_XXH32_COMPACT -DARTPACK_LZ4_ONE_DECODER,lz4/lib/lz4.c,-DLZ4_HEAPMODE=0,-DFW_BUNDLE))
-$(eval $(call emb_image,zstd,$(EMB_BUNDLE),$(ART_FLAGS) $(ZSTD_DEFS) -DARTPACK_NO_LZ4 -DARTPACK_NO_CM -DARTPACK_NO_COLUMNS -DARTPACK_ZSTD_NO_DDICT -DARTPACK_XXH32_LINKED,$(addprefix zstd/lib/,$(ZSTD_DEC)),$(ZSTD_DEFS),-DFW_BUNDLE))
+$(eval $(call emb_image,lz4,$(EMB_BUNDLE),$(ART_FLAGS) -DARTPACK_NO_ZSTD -DARTPACK_NO_CM -DARTPACK_NO_COLUMNS -DARTPACK_NO_BUNDLE_WORDS -DARTPACK_NO_SIMILAR -DARTPACK_XXH32_COMPACT -DARTPACK_LZ4_ONE_DECODER,lz4/lib/lz4.c,-DLZ4_HEAPMODE=0,-DFW_BUNDLE))
+$(eval $(call emb_image,zstd,$(EMB_BUNDLE),$(ART_FLAGS) $(ZSTD_DEFS) -DARTPACK_NO_LZ4 -DARTPACK_NO_CM -DARTPACK_NO_COLUMNS -DARTPACK_NO_SIMILAR -DARTPACK_ZSTD_NO_DDICT -DARTPACK_XXH32_LINKED,$(addprefix zstd/lib/,$(ZSTD_DEC)),$(ZSTD_DEFS),-DFW_BUNDLE))
 
 EMB_IMAGES = $(EMB)/record/fw.elf $(EMB)/lz4/fw.elf $(EMB)/zstd/fw.elf
 # header dependencies (the top Makefile's DEPFLAGS): the images' objects

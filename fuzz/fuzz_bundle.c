@@ -11,7 +11,8 @@
  * (zstd or LZ4 by bit 2, block size from byte 1) and read every article back
  * (round trip of bundles built from fuzzer-made articles); bit 3 there
  * makes the blocks columnar, bit 4 word envelopes (the test dictionary's
- * word list).
+ * word list), bit 5 assigns articles to blocks by similarity (windows of 8
+ * blocks: a block map).
  * With bit 1 clear and bit 3 set, the rest is a columnar block's content
  * (codec/bundle_format.c, past the checksums a bundle puts around it): its
  * rows rebuilt must be a block of valid structure, or refused; with bit 4
@@ -161,13 +162,25 @@ static uint64_t read_bundle(const uint8_t *data, size_t size, const artpack_dict
                       (const unsigned char *)rec + len <= (const unsigned char *)mem + ws);
                 (void)artpack_record_validate(rec, len, NULL);
             }
-            if (artpack_bundle_locate(r, n, &where) == ARTPACK_OK)
-                CHECK(n >= where.block_first && n - where.block_first < where.block_articles);
+            if (artpack_bundle_locate(r, n, &where) == ARTPACK_OK) {
+                uint64_t slot = 0;
+                CHECK(where.slot >= where.block_first &&
+                      where.slot - where.block_first < where.block_articles);
+                CHECK(info.similar || where.slot == n);
+                CHECK(artpack_bundle_slot(r, n, &slot) == ARTPACK_OK && slot == where.slot);
+            }
         }
         for (n = info.article_count; n-- > 0 && info.article_count - n < 64;) {
             const void *rec;
             size_t len;
             (void)artpack_bundle_get(r, n, &rec, &len);
+        }
+        for (n = 0; n < info.article_count && n < 4096; n++) { /* storage order */
+            const void *rec;
+            size_t len;
+            if (artpack_bundle_get_slot(r, n, &rec, &len) == ARTPACK_OK)
+                CHECK((const unsigned char *)rec >= (const unsigned char *)mem &&
+                      (const unsigned char *)rec + len <= (const unsigned char *)mem + ws);
         }
         {
             uint64_t at = 0;
@@ -214,6 +227,8 @@ static void pack_and_read(const uint8_t *data, size_t size, unsigned mode, unsig
     p.embed_dict = 1;
     p.columns = (mode & 8) != 0;
     p.words = (mode & 16) != 0;
+    p.similar = (mode & 32) != 0;
+    p.similar_window = 8 * p.block_size;
     CHECK(artpack_bundle_writer_create(&w, &p, fz_dict(), NULL, fz_write, &out) == ARTPACK_OK);
     while ((got = ap_json_next(&jr, &a, &err)) != 0) {
         size_t n;

@@ -346,7 +346,7 @@ static void check_bundle(const char *name, const ap_buf *b, const artpack_dict *
  * bundle/seed-<name> with byte 0 = reader_dict. */
 static void bundle_seed(const char *name, artpack_codec codec, int level, size_t block_size,
                         int with_dict, int embed, size_t split, int reader_dict, int columns,
-                        int words) {
+                        int words, int similar) {
     ap_buf out = {NULL, 0, 0};
     artpack_bundle_params p;
     artpack_bundle_writer *w = NULL;
@@ -360,6 +360,8 @@ static void bundle_seed(const char *name, artpack_codec codec, int level, size_t
     p.embed_dict = embed;
     p.columns = columns;
     p.words = words;
+    p.similar = similar;
+    p.similar_window = 4 * block_size;
     check(artpack_bundle_writer_create(&w, &p, dict, NULL, buf_write, &out), name);
     for (i = 0; i < first; i++) check(artpack_bundle_writer_add(w, all_recs[i].p, all_recs[i].n), name);
     check(artpack_bundle_writer_commit(w), name);
@@ -393,28 +395,34 @@ static void bundle_seeds(void) {
     const artpack_codec Z = ARTPACK_CODEC_ZSTD, L = ARTPACK_CODEC_LZ4, S = ARTPACK_CODEC_STORED,
                         C = ARTPACK_CODEC_CM;
     static const unsigned char json_zstd[2] = {2, 16}, json_lz4[2] = {6, 1}, json_cols[2] = {10, 16},
-                               json_words[2] = {26, 16};
-    bundle_seed("seed-zstd-1k", Z, 3, 1024, 0, 0, 0, 0, 0, 0);
-    bundle_seed("seed-zstd-dict-2k", Z, 19, 2048, 1, 0, 0, 1, 0, 0);
-    bundle_seed("seed-zstd-embedded-4k", Z, 3, 4096, 1, 1, 0, 0, 0, 0);
-    bundle_seed("seed-lz4-2k", L, 9, 2048, 0, 0, 0, 0, 0, 0);
-    bundle_seed("seed-zstd-columns-dict-2k", Z, 19, 2048, 1, 1, 0, 1, 1, 0);
-    bundle_seed("seed-appended-zstd-columns-1k", Z, 3, 1024, 1, 0, all_count / 2, 1, 1, 0);
-    bundle_seed("seed-stored-columns-1k", S, 0, 1024, 0, 0, 0, 0, 1, 0);
-    bundle_seed("seed-lz4-dict-1k", L, 12, 1024, 1, 0, 0, 1, 0, 0);
-    bundle_seed("seed-stored-1k", S, 0, 1024, 0, 0, 0, 0, 0, 0);
-    bundle_seed("seed-appended-zstd-dict-1k", Z, 3, 1024, 1, 0, all_count / 2, 1, 0, 0);
-    bundle_seed("seed-appended-lz4-2k", L, 9, 2048, 0, 0, all_count / 2, 0, 0, 0);
+                               json_words[2] = {26, 16}, json_sim[2] = {58, 8};
+    bundle_seed("seed-zstd-1k", Z, 3, 1024, 0, 0, 0, 0, 0, 0, 0);
+    bundle_seed("seed-zstd-dict-2k", Z, 19, 2048, 1, 0, 0, 1, 0, 0, 0);
+    bundle_seed("seed-zstd-embedded-4k", Z, 3, 4096, 1, 1, 0, 0, 0, 0, 0);
+    bundle_seed("seed-lz4-2k", L, 9, 2048, 0, 0, 0, 0, 0, 0, 0);
+    bundle_seed("seed-zstd-columns-dict-2k", Z, 19, 2048, 1, 1, 0, 1, 1, 0, 0);
+    bundle_seed("seed-appended-zstd-columns-1k", Z, 3, 1024, 1, 0, all_count / 2, 1, 1, 0, 0);
+    bundle_seed("seed-stored-columns-1k", S, 0, 1024, 0, 0, 0, 0, 1, 0, 0);
+    bundle_seed("seed-lz4-dict-1k", L, 12, 1024, 1, 0, 0, 1, 0, 0, 0);
+    bundle_seed("seed-stored-1k", S, 0, 1024, 0, 0, 0, 0, 0, 0, 0);
+    bundle_seed("seed-appended-zstd-dict-1k", Z, 3, 1024, 1, 0, all_count / 2, 1, 0, 0, 0);
+    bundle_seed("seed-appended-lz4-2k", L, 9, 2048, 0, 0, all_count / 2, 0, 0, 0, 0);
     /* word envelopes (the dictionary's word list) */
-    bundle_seed("seed-words-zstd-columns-dict-2k", Z, 19, 2048, 1, 0, 0, 1, 1, 1);
-    bundle_seed("seed-words-zstd-embedded-4k", Z, 3, 4096, 1, 1, 0, 0, 0, 1);
-    bundle_seed("seed-words-lz4-dict-1k", L, 12, 1024, 1, 0, 0, 1, 0, 1);
-    bundle_seed("seed-words-appended-zstd-columns-1k", Z, 3, 1024, 1, 0, all_count / 2, 1, 1, 1);
+    bundle_seed("seed-words-zstd-columns-dict-2k", Z, 19, 2048, 1, 0, 0, 1, 1, 1, 0);
+    bundle_seed("seed-words-zstd-embedded-4k", Z, 3, 4096, 1, 1, 0, 0, 0, 1, 0);
+    bundle_seed("seed-words-lz4-dict-1k", L, 12, 1024, 1, 0, 0, 1, 0, 1, 0);
+    bundle_seed("seed-words-appended-zstd-columns-1k", Z, 3, 1024, 1, 0, all_count / 2, 1, 1, 1, 0);
     /* CM (level 1, fz_cm_model: the reader gets it with byte 0 bit 0) */
-    bundle_seed("seed-cm-model-2k", C, 0, 2048, 1, 0, 0, 1, 0, 0);
-    bundle_seed("seed-cm-embedded-4k", C, 0, 4096, 1, 1, 0, 0, 0, 0);
-    bundle_seed("seed-appended-cm-model-1k", C, 0, 1024, 1, 0, all_count / 2, 1, 0, 0);
-    bundle_seed("seed-cm-unprimed-1k", C, 1, 1024, 0, 0, 0, 0, 0, 0);
+    bundle_seed("seed-cm-model-2k", C, 0, 2048, 1, 0, 0, 1, 0, 0, 0);
+    bundle_seed("seed-cm-embedded-4k", C, 0, 4096, 1, 1, 0, 0, 0, 0, 0);
+    bundle_seed("seed-appended-cm-model-1k", C, 0, 1024, 1, 0, all_count / 2, 1, 0, 0, 0);
+    bundle_seed("seed-cm-unprimed-1k", C, 1, 1024, 0, 0, 0, 0, 0, 0, 0);
+    /* articles assigned to blocks by similarity: block maps in the index
+     * (with word envelopes too: pack's default) */
+    bundle_seed("seed-similar-zstd-columns-1k", Z, 3, 1024, 1, 1, 0, 0, 1, 0, 1);
+    bundle_seed("seed-similar-appended-stored-1k", S, 0, 1024, 0, 0, all_count / 2, 0, 0, 0, 1);
+    bundle_seed("seed-similar-words-zstd-columns-dict-1k", Z, 3, 1024, 1, 0, all_count / 2, 1, 1,
+                1, 1);
     /* JSON mode: zstd with 1025-byte blocks (byte 1 = 16) over every line;
      * LZ4 with 65-byte blocks (byte 1 = 1) over the first three */
     put_file(1, "seed-json-zstd", json_zstd, 2, json_lines.data, json_lines.len, BUNDLE_SEED_MAX);
@@ -423,6 +431,8 @@ static void bundle_seeds(void) {
     put_file(1, "seed-json-zstd-columns", json_cols, 2, json_lines.data, json_lines.len,
              BUNDLE_SEED_MAX);
     put_file(1, "seed-json-zstd-columns-words", json_words, 2, json_lines.data, json_lines.len,
+             BUNDLE_SEED_MAX);
+    put_file(1, "seed-json-zstd-similar", json_sim, 2, json_lines.data, json_lines.len,
              BUNDLE_SEED_MAX);
     { /* columnar content (byte 0 = 8): the first articles' block, as columns */
         ap_buf rows = {NULL, 0, 0}, sizes = {NULL, 0, 0}, recs = {NULL, 0, 0};

@@ -889,7 +889,18 @@ typedef struct artpack_bundle_params {
     int words;            /* 1: apply the dictionary's word transform to each block
                              (zstd, LZ4; ARTPACK_E_NO_WORDS when the dictionary holds
                              no word list); readers undo it in place */
+    int similar;          /* 1: articles are assigned to blocks by similarity (smaller),
+                             within windows of similar_window bytes of records; they
+                             keep their numbers through a block map in the index
+                             (2 B per article). Appends to such a bundle do the same */
+    size_t similar_window; /* 0 = ARTPACK_BUNDLE_SIMILAR_WINDOW_BLOCKS x block_size;
+                              a window also ends at a commit and at
+                              ARTPACK_BUNDLE_SIMILAR_WINDOW_ARTICLES articles */
 } artpack_bundle_params;
+/* Similarity windows: the writer holds one window of records (memory), and
+ * a reader walking articles in order holds the blocks of one window. */
+#define ARTPACK_BUNDLE_SIMILAR_WINDOW_BLOCKS 8u
+#define ARTPACK_BUNDLE_SIMILAR_WINDOW_ARTICLES 32767u
 
 #ifndef ARTPACK_NO_ALLOC
 typedef struct artpack_bundle_writer artpack_bundle_writer;
@@ -1054,6 +1065,8 @@ typedef struct artpack_bundle_info {
                                   interrupted append); an earlier one is used */
     int words;                 /* blocks hold word envelopes (artpack_bundle_params):
                                   reading needs the dictionary's word list */
+    int similar;               /* articles assigned to blocks by similarity: blocks are in
+                                  slot order, not article order (artpack_bundle_slot) */
 } artpack_bundle_info;
 
 /** Reads the header and finds the last committed footer, scanning back from
@@ -1133,6 +1146,23 @@ ARTPACK_API artpack_error artpack_bundle_reader_open(artpack_bundle_reader **out
  *  dictionary the bundle does not name, or names another). */
 ARTPACK_API artpack_error artpack_bundle_get(artpack_bundle_reader *r, uint64_t n,
                                             const void **record, size_t *size);
+/** The slot of article n: its place in storage order (the records of block
+ *  0, then of block 1, ...). The same as n unless the bundle assigns
+ *  articles to blocks by similarity (info.similar): then it is read from the
+ *  index's block map (a small read; nothing is decoded). Errors:
+ *  ARTPACK_E_NULL_ARG (r or slot NULL), ARTPACK_E_NOT_FOUND (n not under
+ *  info.article_count), ARTPACK_E_READ (the read callback failed),
+ *  ARTPACK_E_INDEX (the index segments are damaged or inconsistent, or the
+ *  map names a slot outside the article's index segment). */
+ARTPACK_API artpack_error artpack_bundle_slot(artpack_bundle_reader *r, uint64_t n,
+                                             uint64_t *slot);
+/** The record in slot s (as artpack_bundle_get): reading slots in order
+ *  decodes each block once, whatever the block map. Errors: those of
+ *  artpack_bundle_get (ARTPACK_E_NULL_ARG, ARTPACK_E_NOT_FOUND for s not
+ *  under info.article_count, ARTPACK_E_READ, ARTPACK_E_INDEX,
+ *  ARTPACK_E_BLOCK, ARTPACK_E_NEED_DICT, ARTPACK_E_WRONG_DICT). */
+ARTPACK_API artpack_error artpack_bundle_get_slot(artpack_bundle_reader *r, uint64_t s,
+                                                 const void **record, size_t *size);
 /** The first article whose id is id[0..len), from *n on (set *n = 0 to
  *  search from the start); ARTPACK_E_NOT_FOUND if none. It reads the id
  *  hashes of the index and decodes the blocks of the articles whose hash
@@ -1155,8 +1185,10 @@ typedef struct artpack_bundle_location {
     uint64_t block;          /* block number in its index segment order */
     uint64_t block_offset;   /* file offset of the block's frame */
     size_t block_frame_size; /* stored bytes of the block */
-    uint64_t block_first;    /* its first article */
+    uint64_t block_first;    /* its first slot (artpack_bundle_slot: its first article
+                                unless the bundle has a block map) */
     uint32_t block_articles; /* articles in the block */
+    uint64_t slot;           /* the article's slot: block_first + its place in the block */
 } artpack_bundle_location;
 /** Where article n is stored, in *where (it decodes its block, as
  *  artpack_bundle_get does). Errors: those of artpack_bundle_get
@@ -1166,9 +1198,10 @@ typedef struct artpack_bundle_location {
 ARTPACK_API artpack_error artpack_bundle_locate(artpack_bundle_reader *r, uint64_t n,
                                                artpack_bundle_location *where);
 /** Decodes block b (0 .. block_count-1) and checks its checksum and records:
- *  what verify does for every block. *first and *count tell its articles
- *  (first and count may be NULL; set even when the block is damaged, count 0
- *  when its index entry is). Errors: ARTPACK_E_NULL_ARG (r NULL),
+ *  what verify does for every block. *first and *count tell its slots
+ *  (artpack_bundle_get_slot; its articles unless the bundle has a block map;
+ *  first and count may be NULL; set even when the block is damaged, count
+ *  0 when its index entry is). Errors: ARTPACK_E_NULL_ARG (r NULL),
  *  ARTPACK_E_NOT_FOUND (b not under info.block_count), ARTPACK_E_READ (the
  *  read callback failed), ARTPACK_E_INDEX (the index segments or block
  *  entries it walks are damaged or inconsistent), ARTPACK_E_BLOCK (the block
@@ -1183,15 +1216,20 @@ ARTPACK_API artpack_error artpack_bundle_check_block(artpack_bundle_reader *r, u
 /** Copies block b of the bundle src reads into the bundle w writes, as it is
  *  stored (no recompression): both must share codec and dictionary. The
  *  block is decoded and checked first; its ids go into w's index. The
- *  block w was filling is written first. Errors: ARTPACK_E_NULL_ARG (w or
- *  src NULL), ARTPACK_E_PARAM (src's codec, columns or word transform
- *  differ from w's),
+ *  block w was filling is written first. When src has a block map
+ *  (info.similar), w must be similar too and copy every block of src, in
+ *  order, before its next commit: the map's entries (and id hashes) of the
+ *  articles numbered as the block's slots come along. Errors:
+ *  ARTPACK_E_NULL_ARG (w or src NULL), ARTPACK_E_PARAM (src's codec,
+ *  columns or word transform differ from w's, or src has a block map and w
+ *  is not similar),
  *  ARTPACK_E_WRONG_DICT (src's dictionary ID differs from w's), the errors
  *  of artpack_bundle_check_block on src (ARTPACK_E_NOT_FOUND, ARTPACK_E_READ,
  *  ARTPACK_E_INDEX, ARTPACK_E_BLOCK, ARTPACK_E_NEED_DICT: nothing of
  *  the block is written), ARTPACK_E_TOO_LARGE (w would pass 2^32 - 1 articles),
  *  ARTPACK_E_WRITE (write failed, now or before: w is unusable),
- *  ARTPACK_E_ALLOC. */
+ *  ARTPACK_E_ALLOC. A commit after copying only some blocks of a bundle with
+ *  a block map fails with ARTPACK_E_INDEX (the map is not a permutation). */
 ARTPACK_API artpack_error artpack_bundle_writer_copy_block(artpack_bundle_writer *w,
                                                           artpack_bundle_reader *src,
                                                           uint64_t b);
@@ -1230,6 +1268,8 @@ typedef struct artpack_salvage_stats {
     uint32_t dict_id_used;  /* the dictionary the blocks were decoded with */
     size_t block_size;
     int words;              /* word envelopes (artpack_bundle_params) */
+    int similar;            /* blocks assigned by similarity: records come in storage
+                               order (the block map is in the index, not trusted here) */
 } artpack_salvage_stats;
 
 /** Walks a bundle src[0..src_size) (all in memory) chunk by chunk without

@@ -8,7 +8,8 @@
  * of the size ap_auto_dict_size picks, embedded); then, at the default block
  * size, rows or columns with no dictionary, their own, a 110 KB reuters one
  * embedded (the old default) and a 4 MB reuters one held by the device (not
- * counted). Reuters dictionaries (artpack_dict_train) are trained on all of
+ * counted); articles assigned to blocks by similarity (pack's default) or in
+ * order (--no-similar). Reuters dictionaries (artpack_dict_train) are trained on all of
  * reuters_financial.jsonl, or on its first 90 % for the held-out part. Every
  * bundle is zstd -19.
  * Latency: median and 90th percentile of artpack_bundle_get() of 2,000
@@ -94,7 +95,7 @@ static void train(const recs *r, size_t size, ap_buf *dict, artpack_dict *d) {
 /* One bundle of r: block bytes per block, columns or rows, the dictionary d
  * embedded (embed) or held by the device; what it is called in the table. */
 static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *d, size_t block,
-                int columns, int embed, const char *what) {
+                int columns, int embed, int similar, const char *what) {
     artpack_bundle_params p;
     artpack_bundle_writer *w;
     artpack_bundle_info info;
@@ -103,7 +104,7 @@ static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *
     mem_file f;
     size_t i, pos = 0, ws, index_bytes;
     void *mem;
-    double lat[2000];
+    double lat[2000], t_pack;
     uint32_t x = 12345;
     char label[32];
     memset(&p, 0, sizeof p);
@@ -112,6 +113,8 @@ static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *
     p.block_size = block;
     p.embed_dict = embed && d != NULL;
     p.columns = columns;
+    p.similar = similar;
+    t_pack = now();
     if (artpack_bundle_writer_create(&w, &p, d, NULL, put, &out)) die("writer");
     for (i = 0; i < r->count; i++) {
         if (artpack_bundle_writer_add(w, r->data.data + pos, r->sizes[i])) die("add");
@@ -119,6 +122,7 @@ static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *
     }
     if (artpack_bundle_writer_commit(w)) die("commit");
     artpack_bundle_writer_free(w);
+    t_pack = now() - t_pack;
     f.p = out.data;
     f.n = out.len;
     if (artpack_bundle_info_get(&info, mem_file_read, &f, out.len)) die("info");
@@ -135,8 +139,10 @@ static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *
         x ^= x >> 17;
         x ^= x << 5;
         n = x % r->count;
-        other = n + 1 < r->count ? r->count - 1 - n : 0; /* empty the block cache */
-        if (info.block_count > 1) (void)artpack_bundle_get(rdr, other, &rec, &len);
+        /* empty the block cache: a slot half the bundle away (another block) */
+        if (artpack_bundle_slot(rdr, n, &other)) die("slot");
+        other = (other + r->count / 2) % r->count;
+        if (info.block_count > 1) (void)artpack_bundle_get_slot(rdr, other, &rec, &len);
         t = cpu_now();
         if (artpack_bundle_get(rdr, n, &rec, &len)) die("get");
         lat[i] = (cpu_now() - t) * 1e6;
@@ -146,14 +152,15 @@ static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *
     else if (block >= 1048576 && block % 1048576 == 0)
         snprintf(label, sizeof label, "%zu MB", block >> 20);
     else snprintf(label, sizeof label, "%zu KB", block >> 10);
-    printf("| %s | %s | %s | %zu | %llu | %zu | %.2f | %.1f | %.1f | %zu | %zu |\n", name, label,
-           what, out.len, (unsigned long long)info.block_count, index_bytes,
+    printf("| %s | %s | %s | %zu | %llu | %zu | %.2f | %.1f | %.1f | %zu | %zu | %.1f |\n", name,
+           label, what, out.len, (unsigned long long)info.block_count, index_bytes,
            (double)index_bytes / (double)r->count, lat[1000], lat[1800], ws,
-           artpack_bundle_reader_workspace_size_mapped(&info, 0));
-    fprintf(csv, "%s,%zu,\"%s\",%zu,%llu,%zu,%.3f,%.2f,%.2f,%zu,%zu\n", name, block, what, out.len,
-            (unsigned long long)info.block_count, index_bytes,
+           artpack_bundle_reader_workspace_size_mapped(&info, 0), t_pack);
+    fprintf(csv, "%s,%zu,\"%s\",%zu,%llu,%zu,%.3f,%.2f,%.2f,%zu,%zu,%.2f\n", name, block, what,
+            out.len, (unsigned long long)info.block_count, index_bytes,
             (double)index_bytes / (double)r->count, lat[1000], lat[1800], ws,
-            artpack_bundle_reader_workspace_size_mapped(&info, 0));
+            artpack_bundle_reader_workspace_size_mapped(&info, 0), t_pack);
+    fflush(stdout);
     free(mem);
     ap_buf_free(&out);
 }
@@ -165,11 +172,12 @@ static void file_rows(FILE *csv, const char *name, const recs *r, const artpack_
                       const artpack_dict *d4m) {
     static const size_t blocks[] = {1, 16384, 65536, 262144, 786432, 917504, 983040, 1048576};
     const size_t def = ARTPACK_BUNDLE_BLOCK_SIZE_DEFAULT;
+    const int quick = getenv("BENCH_BUNDLE_QUICK") != NULL; /* the default block size only */
     size_t i, own = ap_auto_dict_size(r->data.len, def);
     ap_buf own_buf = {NULL, 0, 0};
     artpack_dict d_own;
     const artpack_dict *dp = NULL;
-    char what[96], packs[96];
+    char what[160], packs[96];
     if (own) {
         train(r, own, &own_buf, &d_own);
         dp = &d_own;
@@ -178,19 +186,27 @@ static void file_rows(FILE *csv, const char *name, const recs *r, const artpack_
         snprintf(packs, sizeof packs, "columns, no dict (under 3 blocks: pack trains none)");
     }
     for (i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
-        snprintf(what, sizeof what, blocks[i] == def ? "**%s (pack's default)**" : "%s", packs);
-        run(csv, name, r, dp, blocks[i], 1, 1, what);
+        if (quick && blocks[i] != def) continue;
+        snprintf(what, sizeof what, blocks[i] == def ? "**%s, similar (pack's default)**"
+                                                     : "%s, similar", packs);
+        run(csv, name, r, dp, blocks[i], 1, 1, 1, what);
     }
-    run(csv, name, r, d110, 786432, 0, 1, "rows, reuters 110 KB dict embedded (the old default)");
-    run(csv, name, r, d110, def, 0, 1, "rows, reuters 110 KB dict embedded");
-    run(csv, name, r, NULL, def, 0, 0, "rows, no dict");
-    run(csv, name, r, NULL, def, 1, 0, "columns, no dict");
-    if (own) {
-        snprintf(what, sizeof what, "rows, own %zu KB dict embedded", own >> 10);
-        run(csv, name, r, &d_own, def, 0, 1, what);
+    snprintf(what, sizeof what, "%s, in order (--no-similar)", packs);
+    run(csv, name, r, dp, def, 1, 1, 0, what);
+    if (!quick) {
+        run(csv, name, r, d110, 786432, 0, 1, 0,
+            "rows, reuters 110 KB dict embedded, in order (the old default)");
+        run(csv, name, r, d110, def, 0, 1, 0, "rows, reuters 110 KB dict embedded, in order");
+        run(csv, name, r, NULL, def, 0, 0, 0, "rows, no dict, in order");
+        run(csv, name, r, NULL, def, 1, 0, 0, "columns, no dict, in order");
+        if (own) {
+            snprintf(what, sizeof what, "rows, own %zu KB dict embedded, in order", own >> 10);
+            run(csv, name, r, &d_own, def, 0, 1, 0, what);
+        }
+        run(csv, name, r, d4m, def, 0, 0, 0, "rows, reuters 4 MB dict held by the device, in order");
     }
-    run(csv, name, r, d4m, def, 0, 0, "rows, reuters 4 MB dict held by the device");
-    run(csv, name, r, d4m, def, 1, 0, "columns, reuters 4 MB dict held by the device");
+    run(csv, name, r, d4m, def, 1, 0, 0, "columns, reuters 4 MB dict held by the device, in order");
+    run(csv, name, r, d4m, def, 1, 0, 1, "columns, reuters 4 MB dict held by the device, similar");
     ap_buf_free(&own_buf);
 }
 
@@ -219,15 +235,15 @@ int main(int argc, char **argv) {
     csv = fopen(path, "w");
     if (csv == NULL) die("cannot write the CSV");
     fprintf(csv, "file,block_size,bundle,bundle_bytes,blocks,index_bytes,index_bytes_per_article,"
-                 "get_median_us,get_p90_us,reader_workspace,reader_workspace_mapped\n");
+                 "get_median_us,get_p90_us,reader_workspace,reader_workspace_mapped,pack_s\n");
     printf("bbc.jsonl: %zu articles, %zu B of JSON; reuters21578.jsonl: %zu articles, %zu B of "
            "JSON; reuters_financial.jsonl held out (last 10 %%): %zu articles, %zu B of JSON\n\n",
            bbc.count, bbc.json_bytes, r21.count, r21.json_bytes, rf_test.count,
            rf_test.json_bytes);
     printf("| file | block size | bundle | bytes (embedded dictionary included) | blocks | "
            "index bytes | index B/article | get median µs | get p90 µs | reader workspace B | "
-           "reading in place B |\n");
-    printf("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+           "reading in place B | pack CPU s |\n");
+    printf("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     file_rows(csv, "bbc", &bbc, &d_all, &d4_all);
     file_rows(csv, "reuters21578", &r21, &d_all, &d4_all);
     file_rows(csv, "reuters_financial held out", &rf_test, &d_90, &d4_90);

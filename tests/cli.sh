@@ -254,8 +254,11 @@ run ap pack --block-size 128K -o "$t/few.apb" "$t/b.jsonl"; expect_rc 0 "pack of
 [ "$(info_field "$t/few.apb" dict)" = none ] && ok || bad "pack of under 3 blocks trains no dictionary"
 run ap pack --rows -D "$t/d.dict" -o "$t/rows.apb" "$t/b.jsonl"; expect_rc 0 "pack --rows"
 [ "$(info_field "$t/rows.apb" layout)" = rows ] && ok || bad "pack --rows: row blocks"
-for f in auto nod few rows; do
-    dopt=; [ $f = rows ] && dopt="-D $t/d.dict"
+run ap pack --no-similar -D "$t/d.dict" -o "$t/order.apb" "$t/b.jsonl"; expect_rc 0 "pack --no-similar"
+[ "$(info_field "$t/order.apb" blocks_by)" = order ] && ok || bad "pack --no-similar: blocks in input order"
+[ "$(info_field "$t/rows.apb" blocks_by)" = "similarity (block map)" ] && ok || bad "pack assigns blocks by similarity by default"
+for f in auto nod few rows order; do
+    dopt=; [ $f = rows ] || [ $f = order ] && dopt="-D $t/d.dict"
     # shellcheck disable=SC2086
     run ap unpack -f $dopt -o "$t/m.out" "$t/$f.apb"; expect_rc 0 "unpack of $f.apb"
     python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/m.out" >/dev/null && ok || bad "round trip of $f.apb"

@@ -1149,7 +1149,7 @@ enum {
     AP_O_HELP, AP_O_VERSION, AP_O_DICT, AP_O_LEVEL, AP_O_ULTRA, AP_O_LZ4, AP_O_STORED,
     AP_O_NO_CHECK, AP_O_THREADS, AP_O_EMBED_DICT, AP_O_TRAIN, AP_O_NO_DICT, AP_O_ROWS, AP_O_BLOCK_SIZE, AP_O_SIZE,
     AP_O_OPTIMIZE, AP_O_ID, AP_O_RANGE, AP_O_JSON, AP_O_WAIT, AP_O_NO_WAIT, AP_O_UNIQUE,
-    AP_O_PROGRESS, AP_O_NO_PROGRESS, AP_O_CM, AP_O_NO_WORDS, AP_O_COUNT
+    AP_O_PROGRESS, AP_O_NO_PROGRESS, AP_O_CM, AP_O_NO_WORDS, AP_O_SIMILAR, AP_O_NO_SIMILAR, AP_O_COUNT
 };
 #define AP_BIT(x) (1ul << (x))
 /* what every command takes */
@@ -1222,6 +1222,12 @@ static const ap_option_def ap_option_table[] = {
      "blocks hold whole records one after another (zstd bundles are\n"
      "columnar by default: each field's values together, smaller; a\n"
      "reader rebuilds the records in a second block-sized buffer)"},
+    {AP_O_SIMILAR, 0, "similar", NULL, NULL,
+     "assign articles to blocks by similarity (the default): similar\n"
+     "articles share a block, within windows of 8 blocks; they keep their\n"
+     "numbers through a block map in the index (2 B per article)"},
+    {AP_O_NO_SIMILAR, 0, "no-similar", NULL, NULL,
+     "blocks take the articles in the order given (no block map)"},
     {AP_O_BLOCK_SIZE, 0, "block-size", "SIZE", NULL,
      "articles per block up to SIZE bytes (K, M; up to 64M); default 960K\n"
      "(--cm: 16K, a few articles: a get decodes one block)"},
@@ -1283,7 +1289,8 @@ static const ap_command ap_commands[] = {
     {"pack", ap_cmd_pack, "[FILE...]",
      AP_OUT | AP_BIT(AP_O_KEEP_GOING) | AP_BIT(AP_O_DICT) | AP_CODEC | AP_BIT(AP_O_THREADS) |
          AP_BIT(AP_O_EMBED_DICT) | AP_BIT(AP_O_TRAIN) | AP_BIT(AP_O_NO_DICT) | AP_BIT(AP_O_ROWS) |
-         AP_BIT(AP_O_BLOCK_SIZE) | AP_TRAINING | AP_BIT(AP_O_NO_WORDS) |
+         AP_BIT(AP_O_SIMILAR) | AP_BIT(AP_O_NO_SIMILAR) | AP_BIT(AP_O_BLOCK_SIZE) | AP_TRAINING |
+         AP_BIT(AP_O_NO_WORDS) |
          AP_BIT(AP_O_UNIQUE) | AP_PROGRESS,
      0, AP_MAX_INPUTS, 1, "JSON Lines -> a bundle (blocks of articles, an index)"},
     {"unpack", ap_cmd_unpack, "[BUNDLE]",
@@ -1599,6 +1606,7 @@ static int ap_apply_options(const ap_parsed *p, ap_options *o) {
     o->train_dict = (p->seen & AP_BIT(AP_O_TRAIN)) != 0;
     o->no_dict = (p->seen & AP_BIT(AP_O_NO_DICT)) != 0;
     o->rows = (p->seen & AP_BIT(AP_O_ROWS)) != 0;
+    o->similar = p->seen & AP_BIT(AP_O_NO_SIMILAR) ? 0 : p->seen & AP_BIT(AP_O_SIMILAR) ? 1 : -1;
     o->json = (p->seen & AP_BIT(AP_O_JSON)) != 0;
     o->unique = (p->seen & AP_BIT(AP_O_UNIQUE)) != 0;
     o->progress = p->seen & AP_BIT(AP_O_NO_PROGRESS) ? 0

@@ -263,6 +263,7 @@ static artpack_bundle_params ap_bundle_params(const ap_options *o) {
     /* the dictionary's word transform when it holds a word list, unless
      * --no-words (ap_bundle_out_writer) */
     p.words = !o->no_words;
+    p.similar = o->similar != 0;
     return p;
 }
 
@@ -681,6 +682,142 @@ static int ap_walk_on(const ap_options *o, ap_bundle_in *b, uint64_t from, uint6
     return 0;
 }
 
+/* A block's records, held while a walk in article order of a bundle with a
+ * block map still needs some: its first slot, its records and how many are
+ * still to be handed out. */
+typedef struct ap_held {
+    uint64_t first;
+    uint32_t count, left;
+    uint64_t used;       /* when it was last used: the least recent goes first */
+    size_t *at;          /* count + 1 offsets into data */
+    unsigned char *data;
+} ap_held;
+
+/* At most this many blocks are held: a window's (ARTPACK_BUNDLE_SIMILAR_WINDOW_BLOCKS
+ * of full blocks, more when the similarity cut leaves some less full); a
+ * walk of a range that leaves some of a block's articles out drops it here. */
+#define AP_HELD_MAX (2 * ARTPACK_BUNDLE_SIMILAR_WINDOW_BLOCKS)
+
+static void ap_held_free(ap_held *h) {
+    free(h->at);
+    free(h->data);
+    memset(h, 0, sizeof *h);
+}
+
+/* The block holding article n (slot s) copied into h: decoded once. */
+static artpack_error ap_hold(ap_bundle_in *b, uint64_t n, ap_held *h) {
+    artpack_bundle_location loc;
+    const void *rec;
+    size_t size, total = 0;
+    uint32_t k;
+    artpack_error e = artpack_bundle_locate(b->r, n, &loc);
+    if (e != ARTPACK_OK) return e;
+    h->first = loc.block_first;
+    h->count = h->left = loc.block_articles;
+    h->at = (size_t *)malloc(((size_t)h->count + 1) * sizeof *h->at);
+    if (h->at == NULL) return ARTPACK_E_ALLOC;
+    for (k = 0; k < h->count; k++) { /* the same block: nothing decoded again */
+        e = artpack_bundle_get_slot(b->r, h->first + k, &rec, &size);
+        if (e != ARTPACK_OK) return e;
+        h->at[k] = total;
+        total += size;
+    }
+    h->at[h->count] = total;
+    h->data = (unsigned char *)malloc(total ? total : 1);
+    if (h->data == NULL) return ARTPACK_E_ALLOC;
+    for (k = 0; k < h->count; k++) {
+        e = artpack_bundle_get_slot(b->r, h->first + k, &rec, &size);
+        if (e != ARTPACK_OK) return e;
+        memcpy(h->data + h->at[k], rec, size);
+    }
+    return ARTPACK_OK;
+}
+
+/* Article n of a bundle with a block map, from the blocks held (loading its
+ * block when none holds it, after dropping the least recently used one
+ * when AP_HELD_MAX are held). */
+static artpack_error ap_held_get(ap_bundle_in *b, ap_held *held, uint64_t n, uint64_t clock,
+                                 const void **rec, size_t *size) {
+    uint64_t s;
+    unsigned i, free_i = AP_HELD_MAX, old = 0;
+    ap_held *h = NULL;
+    artpack_error e = artpack_bundle_slot(b->r, n, &s);
+    if (e != ARTPACK_OK) return e;
+    for (i = 0; i < AP_HELD_MAX && h == NULL; i++) {
+        if (held[i].at == NULL) {
+            if (free_i == AP_HELD_MAX) free_i = i;
+        } else if (s >= held[i].first && s - held[i].first < held[i].count) {
+            h = &held[i];
+        } else if (held[i].used < held[old].used || held[old].at == NULL) {
+            old = i;
+        }
+    }
+    if (h == NULL) {
+        h = &held[free_i == AP_HELD_MAX ? old : free_i];
+        ap_held_free(h);
+        e = ap_hold(b, n, h);
+        if (e != ARTPACK_OK) {
+            ap_held_free(h);
+            return e;
+        }
+    }
+    h->used = clock;
+    *rec = h->data + h->at[s - h->first];
+    *size = h->at[s - h->first + 1] - h->at[s - h->first];
+    return ARTPACK_OK;
+}
+
+/* After article n was handed out from its block: drop the block when it has
+ * handed out all its articles. */
+static void ap_held_done(ap_held *held, const void *rec) {
+    unsigned i;
+    for (i = 0; i < AP_HELD_MAX; i++)
+        if (held[i].at != NULL && (const unsigned char *)rec >= held[i].data &&
+            (const unsigned char *)rec <= held[i].data + held[i].at[held[i].count]) {
+            if (--held[i].left == 0) ap_held_free(&held[i]);
+            return;
+        }
+}
+
+/* ap_walk_on for a bundle with a block map (articles are not stored in
+ * order): each block is decoded once and its records held until the walk
+ * has handed them all out, so memory is bounded by the blocks of one
+ * similarity window. A damaged block costs its articles one by one. */
+static int ap_walk_held(const ap_options *o, ap_bundle_in *b, uint64_t from, uint64_t to,
+                        ap_article_fn fn, void *ctx, ap_skips *sk, ap_progress *prog) {
+    ap_held held[AP_HELD_MAX];
+    uint64_t n;
+    unsigned i;
+    int rc = 0;
+    memset(held, 0, sizeof held);
+    for (n = from; n < to && rc == 0; n++) {
+        const void *rec = NULL;
+        size_t size = 0, where = 0;
+        artpack_article a;
+        int r;
+        artpack_error e;
+        ap_progress_update(prog, n - from, to - from, 0);
+        e = ap_held_get(b, held, n, n, &rec, &size);
+        if (e == ARTPACK_OK) e = artpack_record_decode(&a, rec, size, &where);
+        if (e != ARTPACK_OK) {
+            if (!o->quiet || !o->keep_going)
+                ap_msg("%s: article %llu: %s (%s)%s", ap_name(b->path), (unsigned long long)n,
+                       artpack_error_message(e), artpack_error_name(e),
+                       o->keep_going ? ": skipped" : "; --keep-going skips it");
+            if (!o->keep_going) rc = 1;
+            sk->articles++;
+            if (rec != NULL) ap_held_done(held, rec);
+            continue;
+        }
+        r = fn(ctx, n, &a, size);
+        ap_held_done(held, rec);
+        if (r == 1) rc = 1;
+        if (r == 2) sk->articles++;
+    }
+    for (i = 0; i < AP_HELD_MAX; i++) ap_held_free(&held[i]);
+    return rc;
+}
+
 /* Hands articles from..to-1 of b to fn in order (each block decoded once).
  * Without --keep-going the first damage is reported and the walk stops (1).
  * With it, a damaged block is reported and its articles skipped, as is an
@@ -691,7 +828,8 @@ static int ap_walk(const ap_options *o, ap_bundle_in *b, uint64_t from, uint64_t
     ap_progress prog;
     int rc;
     ap_progress_start(&prog, o, o->command, "articles");
-    rc = ap_walk_on(o, b, from, to, fn, ctx, sk, &prog);
+    rc = b->info.similar ? ap_walk_held(o, b, from, to, fn, ctx, sk, &prog)
+                         : ap_walk_on(o, b, from, to, fn, ctx, sk, &prog);
     ap_progress_end(&prog);
     return rc;
 }
@@ -916,6 +1054,23 @@ int ap_cmd_ls(const ap_options *o) {
                            o->json ? NULL : "#\tid\tdate\ttitle\trecord_bytes\tblock\n", NULL);
 }
 
+/* A bundle's block map sends every article to a slot of its own (the
+ * reader checks only that each slot lies in the article's segment).
+ * ARTPACK_E_INDEX when two share one. */
+static artpack_error ap_check_block_map(ap_bundle_in *b) {
+    uint64_t n, count = b->info.article_count, s;
+    unsigned char *seen = (unsigned char *)calloc((size_t)(count / 8 + 1), 1);
+    artpack_error e = ARTPACK_OK;
+    if (seen == NULL) return ARTPACK_E_ALLOC;
+    for (n = 0; n < count && e == ARTPACK_OK; n++) {
+        e = artpack_bundle_slot(b->r, n, &s);
+        if (e == ARTPACK_OK && (seen[s / 8] >> (s % 8) & 1)) e = ARTPACK_E_INDEX;
+        if (e == ARTPACK_OK) seen[s / 8] |= (unsigned char)(1u << (s % 8));
+    }
+    free(seen);
+    return e;
+}
+
 int ap_cmd_verify(const ap_options *o) {
     ap_bundle_in b;
     ap_progress prog;
@@ -925,6 +1080,7 @@ int ap_cmd_verify(const ap_options *o) {
     memset(&prog, 0, sizeof prog);
     if (ap_bundle_open(o, o->input, &b)) goto done;
     e = artpack_bundle_check_index(b.r);
+    if (e == ARTPACK_OK && b.info.similar) e = ap_check_block_map(&b);
     if (e != ARTPACK_OK) {
         ap_report("index damaged", ap_name(o->input), e);
         goto done;
@@ -938,16 +1094,17 @@ int ap_cmd_verify(const ap_options *o) {
         for (n = first; e == ARTPACK_OK && n < first + count; n++) { /* every record decodes */
             const void *rec;
             size_t size;
-            e = artpack_bundle_get(b.r, n, &rec, &size);
+            e = artpack_bundle_get_slot(b.r, n, &rec, &size);
             if (e == ARTPACK_OK) e = artpack_record_validate(rec, size, NULL);
         }
         if (e != ARTPACK_OK) {
             bad_blocks++;
             bad_articles += count;
-            ap_msg("%s: block %llu (articles %llu to %llu) is damaged: %s (%s)", ap_name(o->input),
-                   (unsigned long long)blk, (unsigned long long)first,
-                   (unsigned long long)(first + count - 1), artpack_error_message(e),
-                   artpack_error_name(e));
+            ap_msg("%s: block %llu (%s %llu to %llu) is damaged: %s (%s)", ap_name(o->input),
+                   (unsigned long long)blk,
+                   b.info.similar ? "slots, articles by the block map," : "articles",
+                   (unsigned long long)first, (unsigned long long)(first + count - 1),
+                   artpack_error_message(e), artpack_error_name(e));
         }
     }
     ap_progress_end(&prog);
@@ -1222,6 +1379,60 @@ static int ap_salvage_cb(void *opaque, const void *record, size_t size) {
     return ap_bundle_out_add(&c->bo, (const unsigned char *)record, size);
 }
 
+/* recover of a bundle with a block map whose index is intact (a damaged
+ * block, say): its articles in order through the index, as unpack reads
+ * them, every intact one into the new bundle (salvage, which does not trust
+ * the index, would give them in storage order). 1 when it did the work
+ * (*failed: it failed after reporting), 0 to salvage instead. */
+static int ap_recover_by_index(const ap_options *o, int fd, ap_recover_ctx *c,
+                               artpack_salvage_stats *st, int *failed) {
+    ap_bundle_in b;
+    ap_held held[AP_HELD_MAX];
+    artpack_bundle_info info;
+    struct stat sb;
+    uint64_t n;
+    unsigned i;
+    if (fstat(fd, &sb) != 0 ||
+        artpack_bundle_info_get(&info, ap_fd_read, &fd, (uint64_t)sb.st_size) != ARTPACK_OK ||
+        !info.similar || info.recovered_footer)
+        return 0;
+    memset(&b, 0, sizeof b);
+    b.path = o->input;
+    b.fd = dup(fd);
+    if (b.fd < 0 || ap_bundle_attach(o, &b) || artpack_bundle_check_index(b.r) != ARTPACK_OK) {
+        if (b.fd < 0) b.fd = 0;
+        ap_bundle_close(&b);
+        return 0;
+    }
+    st->header_ok = 1;
+    st->codec = (int)b.info.codec;
+    st->level = b.info.level;
+    st->dict_id = b.info.dict_id;
+    st->dict_embedded = b.info.dict_embedded;
+    st->columns = b.info.columns;
+    st->words = b.info.words;
+    st->similar = 1;
+    st->block_size = b.info.block_size;
+    memset(held, 0, sizeof held);
+    for (n = 0; n < b.info.article_count && !*failed; n++) {
+        const void *rec = NULL;
+        size_t size = 0;
+        artpack_error e = ap_held_get(&b, held, n, n, &rec, &size);
+        if (e == ARTPACK_OK) e = artpack_record_validate(rec, size, NULL);
+        if (e != ARTPACK_OK) {
+            st->bytes_skipped++; /* here: articles lost */
+        } else if (ap_salvage_cb(c, rec, size)) {
+            *failed = 1;
+        } else {
+            st->articles++;
+        }
+        if (rec != NULL) ap_held_done(held, rec);
+    }
+    for (i = 0; i < AP_HELD_MAX; i++) ap_held_free(&held[i]);
+    ap_bundle_close(&b);
+    return 1;
+}
+
 int ap_cmd_recover(const ap_options *o) {
     ap_buf dict_buf = {NULL, 0, 0};
     ap_recover_ctx c;
@@ -1262,6 +1473,21 @@ int ap_cmd_recover(const ap_options *o) {
                                               dict_buf.data, dict_buf.cap, &n) == ARTPACK_OK &&
             artpack_dict_load(&dict, dict_buf.data, n) == ARTPACK_OK)
             c.dict = &dict;
+    }
+    {
+        int failed = 0;
+        if (ap_recover_by_index(o, fd, &c, &st, &failed)) {
+            if (failed) goto done;
+            if (ap_recover_start(&c)) goto done; /* no record: an empty bundle */
+            c.writing = 0;
+            if (ap_bundle_out_end(&c.bo, 1)) goto done;
+            if (!o->quiet)
+                ap_msg("recover: %llu articles in order through the index (it has a block "
+                       "map); %llu articles of damaged blocks left out",
+                       (unsigned long long)st.articles, (unsigned long long)st.bytes_skipped);
+            rc = 0;
+            goto done;
+        }
     }
     e = artpack_bundle_salvage_read(ap_fd_read, &fd, (uint64_t)sb.st_size, c.dict,
                                     &ap_tool_allocator, ap_salvage_cb, &c, &st);
@@ -1332,6 +1558,8 @@ int ap_cmd_merge(const ap_options *o) {
     p.block_size = in[0].info.block_size;
     p.columns = in[0].info.columns;
     p.words = in[0].info.words;
+    for (i = 0; i < o->n_inputs; i++) /* a block map comes along: the output has one */
+        if (in[i].info.similar) p.similar = 1;
     p.embed_dict = in[0].info.dict_embedded || (o->embed_dict && e == ARTPACK_OK);
     if (ap_bundle_out_start(o, &p, e == ARTPACK_OK ? &d : NULL, &bo)) goto done;
     writing = 1;
@@ -1405,6 +1633,7 @@ int ap_bundle_info(const ap_options *o, const char *path, int fd, ap_info *f) {
     ap_info_num(f, "blocks", b.info.block_count);
     ap_info_str(f, "layout", b.info.columns ? "columns" : "rows");
     ap_info_str(f, "word_transform", b.info.words ? "yes" : "no");
+    ap_info_str(f, "blocks_by", b.info.similar ? "similarity (block map)" : "order");
     ap_info_num(f, "commits", commits);
     ap_info_num(f, "block_size", b.info.block_size);
     ap_info_num(f, "largest_block", b.info.max_block_content);
@@ -1424,7 +1653,7 @@ int ap_bundle_info(const ap_options *o, const char *path, int fd, ap_info *f) {
             for (n = first; e == ARTPACK_OK && n < first + count; n++) {
                 const void *rec;
                 size_t size;
-                e = artpack_bundle_get(b.r, n, &rec, &size);
+                e = artpack_bundle_get_slot(b.r, n, &rec, &size);
                 if (e == ARTPACK_OK) records += size;
             }
             if (e != ARTPACK_OK) damaged++;

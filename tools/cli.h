@@ -33,6 +33,7 @@ typedef struct ap_options {
     int embed_dict, train_dict;   /* pack --embed-dict, --train */
     int no_dict;                  /* pack --no-dict */
     int rows;                     /* pack --rows */
+    int similar;                  /* pack --similar 1, --no-similar 0, neither -1 */
     size_t block_size;            /* pack --block-size */
     const char *id;               /* get --id */
     int codec_set;                /* --lz4 or --stored given */
