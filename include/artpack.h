@@ -899,7 +899,7 @@ typedef struct artpack_bundle_params {
 } artpack_bundle_params;
 /* Similarity windows: the writer holds one window of records (memory), and
  * a reader walking articles in order holds the blocks of one window. */
-#define ARTPACK_BUNDLE_SIMILAR_WINDOW_BLOCKS 8u
+#define ARTPACK_BUNDLE_SIMILAR_WINDOW_BLOCKS 16u
 #define ARTPACK_BUNDLE_SIMILAR_WINDOW_ARTICLES 32767u
 
 #ifndef ARTPACK_NO_ALLOC

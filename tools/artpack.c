@@ -1224,7 +1224,7 @@ static const ap_option_def ap_option_table[] = {
      "reader rebuilds the records in a second block-sized buffer)"},
     {AP_O_SIMILAR, 0, "similar", NULL, NULL,
      "assign articles to blocks by similarity (the default): similar\n"
-     "articles share a block, within windows of 8 blocks; they keep their\n"
+     "articles share a block, within windows of 16 blocks; they keep their\n"
      "numbers through a block map in the index (2 B per article)"},
     {AP_O_NO_SIMILAR, 0, "no-similar", NULL, NULL,
      "blocks take the articles in the order given (no block map)"},
