@@ -201,11 +201,12 @@ noalloc-check:
 	    echo "noalloc-check: the ARTPACK_NO_ALLOC build allocates"; exit 1; fi
 	@echo "noalloc-check: the ARTPACK_NO_ALLOC build compiles and calls no malloc/free"
 
-# ARTPACK_NO_COLUMNS (the device images): the same header check built with
-# and without it (tests/check_nocolumns.c)
+# ARTPACK_NO_COLUMNS, ARTPACK_NO_BUNDLE_WORDS, ARTPACK_NO_SIMILAR (the device
+# images): the same header check built with and without each
+# (tests/check_nocolumns.c)
 nocolumns-check:
 	@mkdir -p $(B)/nocolumns
-	for o in full ARTPACK_NO_COLUMNS ARTPACK_NO_BUNDLE_WORDS; do \
+	for o in full ARTPACK_NO_COLUMNS ARTPACK_NO_BUNDLE_WORDS ARTPACK_NO_SIMILAR; do \
 	    $(CC) -std=c99 -O2 $(WARN) -D$$o -Iinclude -o $(B)/nocolumns/$$o tests/check_nocolumns.c \
 	        codec/bundle_format.c codec/checksum.c codec/error.c codec/wire.c codec/words.c && \
 	    $(B)/nocolumns/$$o || exit 1; \

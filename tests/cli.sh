@@ -371,11 +371,15 @@ for cmd in "pack --block-size 8K -3" "encode -3" "pack --lz4 --block-size 4K"; d
     cmp -s "$t/thr1.out" "$t/thr2.out" && cmp -s "$t/thr1.out" "$t/thr3.out" && ok || bad "$cmd: -T 1, 2, 3 give different bytes"
 done
 # append compresses a bank of -T blocks while it fills the next (as pack):
-# the same bytes for every -T, every codec and layout
+# the same bytes for every -T, every codec and layout, with the block map
+# (pack's default: the appended articles are assigned by similarity too) and
+# without
 head -n 40 "$t/b.jsonl" >"$t/thr-base.jsonl"
-for opts in "--block-size 8K -3" "--rows --block-size 8K -3" "--embed-dict --block-size 8K -3" "--lz4 --block-size 4K" "--stored --block-size 4K"; do
+for opts in "--block-size 8K -3" "--no-similar --block-size 8K -3" "--rows --block-size 8K -3" "--embed-dict --block-size 8K -3" "--lz4 --block-size 4K" "--stored --block-size 4K"; do
     # shellcheck disable=SC2086
     ap pack $opts -D "$t/d.dict" -o "$t/thr-base.apb" -f "$t/thr-base.jsonl" 2>"$t/err.txt" || bad "pack $opts: $(head -c 200 "$t/err.txt")"
+    case "$opts" in --no-similar*) want=order ;; *) want="similarity (block map)" ;; esac
+    [ "$(info_field "$t/thr-base.apb" blocks_by)" = "$want" ] && ok || bad "pack $opts: blocks_by is not $want"
     for n in 1 2 3; do
         cp "$t/thr-base.apb" "$t/thr$n.out"
         ap append -T $n -D "$t/d.dict" "$t/thr$n.out" "$t/b.jsonl" 2>"$t/err.txt" || bad "append -T $n ($opts) failed: $(head -c 200 "$t/err.txt")"

@@ -129,6 +129,8 @@ typedef struct rd {
     artpack_bundle_reader *r;
 } rd;
 
+static const artpack_dict *rd_dict; /* the dictionary rd_open gives the reader */
+
 static artpack_error rd_open(rd *o, const membuf *m) {
     size_t ws;
     artpack_error e;
@@ -138,7 +140,7 @@ static artpack_error rd_open(rd *o, const membuf *m) {
     if (e != ARTPACK_OK) return e;
     ws = artpack_bundle_reader_workspace_size(&o->info, 1);
     o->ws = tu_malloc(ws);
-    return artpack_bundle_reader_open(&o->r, o->ws, ws, &o->info, NULL, membuf_read, &o->src);
+    return artpack_bundle_reader_open(&o->r, o->ws, ws, &o->info, rd_dict, membuf_read, &o->src);
 }
 
 static void rd_close(rd *o) {
@@ -172,7 +174,7 @@ static void add_range(artpack_bundle_writer *w, size_t from, size_t to, size_t e
 static void write_sim(membuf *out, const artpack_bundle_params *p, size_t count, size_t every) {
     artpack_bundle_writer *w = NULL;
     memset(out, 0, sizeof *out);
-    ASSERT_ERR(artpack_bundle_writer_create(&w, p, NULL, NULL, membuf_write, out), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_writer_create(&w, p, rd_dict, NULL, membuf_write, out), ARTPACK_OK);
     add_range(w, 0, count, every);
     artpack_bundle_writer_free(w);
 }
@@ -382,6 +384,35 @@ static void test_copy_blocks(void **state) {
     ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
     artpack_bundle_writer_free(w);
     assert_true(check_bundle(&out, N_ART) > 0);
+    /* merge's way, undecoded (a source with a map goes through the decoded
+     * copy, which knows the block's slots): the same bytes */
+    {
+        membuf x;
+        memset(&x, 0, sizeof x);
+        ASSERT_ERR(artpack_bundle_writer_create(&w, &p, NULL, NULL, membuf_write, &x), ARTPACK_OK);
+        for (blk = 0; blk < ra.info.block_count; blk++)
+            ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, ra.r, blk), ARTPACK_OK);
+        for (blk = 0; blk < rb.info.block_count; blk++)
+            ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, rb.r, blk), ARTPACK_OK);
+        ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+        artpack_bundle_writer_free(w);
+        assert_int_equal(x.len, out.len);
+        assert_memory_equal(x.p, out.p, x.len);
+        /* and into a writer without similar: refused, as the decoded copy */
+        free(x.p);
+        memset(&x, 0, sizeof x);
+        ASSERT_ERR(artpack_bundle_writer_create(&w, &q, NULL, NULL, membuf_write, &x), ARTPACK_OK);
+        ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, rb.r, 0), ARTPACK_E_PARAM);
+        artpack_bundle_writer_free(w);
+        free(x.p);
+        /* only some blocks undecoded: the commit refuses the map */
+        memset(&x, 0, sizeof x);
+        ASSERT_ERR(artpack_bundle_writer_create(&w, &p, NULL, NULL, membuf_write, &x), ARTPACK_OK);
+        ASSERT_ERR(artpack_bundle_writer_copy_block_undecoded(w, rb.r, 1), ARTPACK_OK);
+        ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_E_INDEX);
+        artpack_bundle_writer_free(w);
+        free(x.p);
+    }
     /* a writer without similar: refused */
     {
         membuf x;
@@ -406,6 +437,59 @@ static void test_copy_blocks(void **state) {
     free(a.p);
     free(b.p);
     free(out.p);
+}
+
+/* Word envelopes (the dictionary's word transform on each block) and the
+ * block map together, as `artpack pack` writes by default: every codec
+ * that takes envelopes, rows and columns, in one commit and appended. */
+static void test_words_and_map(void **state) {
+    static const artpack_codec codecs[] = {ARTPACK_CODEC_ZSTD, ARTPACK_CODEC_LZ4};
+    unsigned char *dict_buf = (unsigned char *)tu_malloc(65536), *all;
+    size_t dict_len = 0, total = 0, i, c, col;
+    artpack_train_params tp;
+    artpack_dict d;
+    (void)state;
+    for (i = 0; i < N_ART; i++) total += rec_size[i];
+    all = (unsigned char *)tu_malloc(total);
+    for (total = 0, i = 0; i < N_ART; i++) {
+        memcpy(all + total, rec[i], rec_size[i]);
+        total += rec_size[i];
+    }
+    memset(&tp, 0, sizeof tp);
+    tp.dict_size = 16384;
+    tp.level = 3;
+    tp.words = 200;
+    assert_ap_ok(artpack_dict_train(dict_buf, 65536, all, rec_size, N_ART, &tp, &dict_len));
+    assert_ap_ok(artpack_dict_load(&d, dict_buf, dict_len));
+    assert_non_null(d.words);
+    rd_dict = &d;
+    for (c = 0; c < TU_COUNT(codecs); c++)
+        for (col = 0; col < (codecs[c] == ARTPACK_CODEC_ZSTD ? 2u : 1u); col++) {
+            artpack_bundle_params p = sim_params(codecs[c], (int)col);
+            membuf m;
+            rd o;
+            p.words = 1;
+            write_sim(&m, &p, 250, 0);
+            ASSERT_ERR(rd_open(&o, &m), ARTPACK_OK);
+            assert_true(o.info.similar && o.info.words);
+            rd_close(&o);
+            assert_true(check_bundle(&m, 250) > 250 / 4);
+            { /* appended: the new articles assigned by similarity too */
+                artpack_bundle_info info;
+                artpack_bundle_writer *w = NULL;
+                ASSERT_ERR(artpack_bundle_info_get(&info, membuf_read, &m, m.len), ARTPACK_OK);
+                ASSERT_ERR(artpack_bundle_appender_open(&w, &info, &d, NULL, membuf_write, &m,
+                                                        membuf_read, &m),
+                           ARTPACK_OK);
+                add_range(w, 250, N_ART, 0);
+                artpack_bundle_writer_free(w);
+            }
+            check_bundle(&m, N_ART);
+            free(m.p);
+        }
+    rd_dict = NULL;
+    free(all);
+    free(dict_buf);
 }
 
 /* Salvage does not trust the index: it hands out every record, in storage
@@ -595,6 +679,7 @@ int main(void) {
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_commits_and_append),
         cmocka_unit_test(test_copy_blocks),
+        cmocka_unit_test(test_words_and_map),
         cmocka_unit_test(test_salvage),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_alloc_failures),

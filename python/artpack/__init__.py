@@ -458,8 +458,10 @@ def merge(paths, out, dictionary=None, embed_dictionary=False):
     bundle's index is checked first): they must share codec, dictionary,
     layout (columns or rows) and word transform. The result takes the
     first bundle's codec, level, layout and block size, and embeds the
-    dictionary when the first does (or embed_dictionary). Returns the
-    number of articles written."""
+    dictionary when the first does (or embed_dictionary); the articles keep
+    their numbers (a bundle's block map, when `artpack pack` assigned its
+    articles to blocks by similarity, comes along). Returns the number of
+    articles written."""
     paths = [os.fspath(p) for p in paths]
     if not paths:
         raise ValueError("merge needs at least one bundle")
@@ -479,7 +481,10 @@ def merge(paths, out, dictionary=None, embed_dictionary=False):
                                first["codec"], first["dict_id"], _layout(first), first["words"]))
         fd, tmp = _atomic_temp(out)
         try:
-            w = _artpack._writer_for_merge(fd, bundles[0], embed_dictionary)
+            # a block map comes along (articles keep their numbers): the
+            # output has one when a bundle has one
+            w = _artpack._writer_for_merge(fd, bundles[0], embed_dictionary,
+                                           any(b.info["similar"] for b in bundles))
         except BaseException:
             os.close(fd)
             os.unlink(tmp)

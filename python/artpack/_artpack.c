@@ -1259,7 +1259,7 @@ static PyObject *ap_Bundle_info(ap_Bundle *self, void *c) {
     const artpack_bundle_info *i = &self->info;
     (void)c;
     if (ap_bundle_ready(self)) return NULL;
-    return Py_BuildValue("{s:s,s:i,s:O,s:k,s:O,s:n,s:K,s:K,s:n,s:K,s:O,s:O}", "codec",
+    return Py_BuildValue("{s:s,s:i,s:O,s:k,s:O,s:n,s:K,s:K,s:n,s:K,s:O,s:O,s:O}", "codec",
                          ap_codec_name(i->codec), "level", i->level, "columns",
                          i->columns ? Py_True : Py_False, "dict_id",
                          (unsigned long)i->dict_id, "dict_embedded",
@@ -1270,7 +1270,8 @@ static PyObject *ap_Bundle_info(ap_Bundle *self, void *c) {
                          (Py_ssize_t)i->max_block_content, "file_size",
                          (unsigned long long)self->file_size, "recovered_footer",
                          i->recovered_footer ? Py_True : Py_False, "words",
-                         i->words ? Py_True : Py_False);
+                         i->words ? Py_True : Py_False, "similar",
+                         i->similar ? Py_True : Py_False);
 }
 
 static PyObject *ap_Bundle_dictionary(ap_Bundle *self, void *c) {
@@ -1627,10 +1628,11 @@ static PyTypeObject ap_WriterType = {
     .tp_getset = ap_Writer_getset,
 };
 
-/* _writer_for_merge(fd, bundle, embed_dictionary): a writer with the first
- * bundle's codec, level, block size and dictionary. */
+/* _writer_for_merge(fd, bundle, embed_dictionary, similar=False): a writer
+ * with the first bundle's codec, level, block size and dictionary; similar:
+ * one of the bundles has a block map (it comes along: the output has one). */
 static PyObject *ap_py_writer_for_merge(PyObject *self, PyObject *args) {
-    int fd, embed;
+    int fd, embed, similar = 0;
     PyObject *bobj;
     ap_Bundle *b;
     ap_Writer *w;
@@ -1638,7 +1640,8 @@ static PyObject *ap_py_writer_for_merge(PyObject *self, PyObject *args) {
     artpack_dict d;
     artpack_error e, de;
     (void)self;
-    if (!PyArg_ParseTuple(args, "iO!p:_writer_for_merge", &fd, &ap_BundleType, &bobj, &embed))
+    if (!PyArg_ParseTuple(args, "iO!p|p:_writer_for_merge", &fd, &ap_BundleType, &bobj, &embed,
+                          &similar))
         return NULL;
     b = (ap_Bundle *)bobj;
     if (ap_bundle_ready(b)) return NULL;
@@ -1651,6 +1654,7 @@ static PyObject *ap_py_writer_for_merge(PyObject *self, PyObject *args) {
     p.block_size = b->info.block_size;
     p.columns = b->info.columns;
     p.words = b->info.words; /* blocks are copied as they are */
+    p.similar = similar;
     p.embed_dict = b->info.dict_embedded || (embed && de == ARTPACK_OK);
     w->f.fd = fd;
     /* the dictionary lives in b's workspace or b's Dictionary: keep b */
