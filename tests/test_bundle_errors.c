@@ -53,7 +53,7 @@ static void test_errors_bundle_and_index(void **state) {
         static const struct {
             size_t at;
             unsigned char v;
-        } bad[] = {{8, 'X'},  {12, 1},    {12, 4},    {13, 3},    {14, 8},    {14, 0x82}, {24, 1},  {27, 0x80},
+        } bad[] = {{8, 'X'},  {12, 1},    {12, 4},    {13, 3},    {14, 0x10}, {14, 0x82}, {24, 1},  {27, 0x80},
                    {20, 0},   {21, 0},    {22, 0},    {23, 0}};
         for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
             unsigned char h[32];
