@@ -102,7 +102,7 @@ $(B)/tests/%: tests/%.c $(TOOL_OBJ) $(B)/libartpack.a
 # (bundle_mem.h). A test file that includes either header goes in
 # BUNDLE_TESTS (and in TESTS).
 BUNDLE_TESTS = test_bundle test_bundle_damage test_bundle_errors test_api_errors test_bundle_cm \
-               test_bundle_scale test_bundle_words
+               test_bundle_scale test_bundle_words test_bundle_sim
 $(B)/tests/bundle_fixture.o: tests/bundle_fixture.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(DEPFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@

@@ -61,12 +61,16 @@ typedef struct ap_wlive {
     ap_live at;
     uint32_t count, blocks;
     int loaded, spilled;
+    int paired;               /* spilled with its block map (ap_spill_pairs' pieces) */
     uint64_t spill_at;
     ap_vec entries, hashes;
     ap_vec map;               /* its block map (AP_MAP_ENTRY each), empty: none */
 } ap_wlive;
 
-/* With a spill, the pending id hashes go to it in pieces of this size. */
+/* With a spill, the pending id hashes go to it in pieces of this size (a
+ * similar writer: pieces of this many bytes of hashes, each followed by as
+ * many bytes of map entries, the same articles'; the last piece of a
+ * segment shorter). */
 #define AP_SPILL_CHUNK ((size_t)1 << 16)
 
 /* A block staged for compression, and what compresses it. */
@@ -122,9 +126,11 @@ struct artpack_bundle_writer {
     /* similar: the window of records being collected (win: concatenated;
      * win_at: where each starts, and the end) */
     ap_vec win, win_at;
+    ap_vec win_hash;          /* the window's id hashes: they go to hashes with its map */
     uint32_t win_n;
     size_t window;            /* bytes of records per window */
     uint64_t placed;          /* records put into blocks (the next slot) */
+    int map_copied;           /* blocks of a bundle with a map copied since the last commit */
     uint64_t segment_first;   /* the first article of the coming segment */
     uint64_t segment_first_block;
     uint64_t articles;        /* all articles, committed or not */
@@ -179,10 +185,41 @@ static artpack_error ap_spill_flush(artpack_bundle_writer *w) {
     return ARTPACK_OK;
 }
 
-/* Before hashes are added: a full piece goes to the spill, if any. */
+/* Similar: the pending hashes and map entries (as many of each: the same
+ * articles') go to the spill in pieces of AP_SPILL_CHUNK bytes of hashes,
+ * then as many of map entries; with last, the rest too (a shorter piece). */
+static artpack_error ap_spill_pairs(artpack_bundle_writer *w, int last) {
+    size_t done = 0;
+    AP_RETURN_IF(w->map.len != w->hashes.len, ARTPACK_E_INDEX); /* (cannot happen) */
+    while (w->hashes.len - done >= AP_SPILL_CHUNK || (last && done < w->hashes.len)) {
+        size_t n = w->hashes.len - done < AP_SPILL_CHUNK ? w->hashes.len - done : AP_SPILL_CHUNK;
+        if (w->spill_write(w->spill_opaque, w->hashes.p + done, n) != 0 ||
+            w->spill_write(w->spill_opaque, w->map.p + done, n) != 0) {
+            w->failed = 1; /* the spill's end is unknown */
+            return ARTPACK_E_WRITE;
+        }
+        w->spill_end += 2 * (uint64_t)n;
+        done += n;
+    }
+    if (done > 0) {
+        memmove(w->hashes.p, w->hashes.p + done, w->hashes.len - done);
+        memmove(w->map.p, w->map.p + done, w->map.len - done);
+        w->hashes.len -= done;
+        w->map.len -= done;
+    }
+    return ARTPACK_OK;
+}
+
+/* Before hashes are added: full pieces go to the spill, if any. */
 static artpack_error ap_spill_maybe(artpack_bundle_writer *w) {
-    return w->spill_write != NULL && w->hashes.len >= AP_SPILL_CHUNK ? ap_spill_flush(w)
-                                                                      : ARTPACK_OK;
+    if (w->spill_write == NULL) return ARTPACK_OK;
+    if (w->params.similar) return ap_spill_pairs(w, 0);
+    return w->hashes.len >= AP_SPILL_CHUNK ? ap_spill_flush(w) : ARTPACK_OK;
+}
+
+/* Everything pending to the spill (a commit's segment keeps it there). */
+static artpack_error ap_spill_all(artpack_bundle_writer *w) {
+    return w->params.similar ? ap_spill_pairs(w, 1) : ap_spill_flush(w);
 }
 
 static artpack_error ap_spill_get(artpack_bundle_writer *w, uint64_t at, void *dst, size_t n) {
@@ -190,12 +227,40 @@ static artpack_error ap_spill_get(artpack_bundle_writer *w, uint64_t at, void *d
     return ARTPACK_OK;
 }
 
-/* Appends spill[at, at + n) to v. */
-static artpack_error ap_spill_append(artpack_bundle_writer *w, uint64_t at, uint64_t n, ap_vec *v) {
-    AP_RETURN_IF(n > ((size_t)1 << 40), ARTPACK_E_TOO_LARGE);
-    AP_TRY(ap_vec_reserve(&w->mem, v, (size_t)n));
-    AP_TRY(ap_spill_get(w, at, v->p + v->len, (size_t)n));
-    v->len += (size_t)n;
+/* Emits p[0..n) and adds it to the checksum. */
+static artpack_error ap_emit_summed(artpack_bundle_writer *w, ap_xxh32_state *st, const void *p,
+                                    size_t n) {
+    ap_xxh32_update(st, p, n);
+    return ap_emit(w, p, n);
+}
+
+/* The id hashes (map 0) or block map entries (map 1), total bytes, of the
+ * spilled stretch at `at`: paired (ap_spill_pairs' pieces) or hashes alone.
+ * Appended to v; or, v NULL, emitted (through the memory of the pending
+ * hashes, empty then) and added to st. */
+static artpack_error ap_spill_stream(artpack_bundle_writer *w, uint64_t at, uint64_t total,
+                                     int paired, int map, ap_vec *v, ap_xxh32_state *st) {
+    uint64_t j = 0;
+    if (v != NULL) {
+        AP_RETURN_IF(total > ((size_t)1 << 40), ARTPACK_E_TOO_LARGE);
+        AP_TRY(ap_vec_reserve(&w->mem, v, (size_t)total));
+    } else {
+        AP_TRY(ap_vec_reserve(&w->mem, &w->hashes, AP_SPILL_CHUNK));
+    }
+    while (j < total) {
+        uint64_t piece = paired && total - j > AP_SPILL_CHUNK ? AP_SPILL_CHUNK : total - j;
+        uint64_t off = paired ? at + 2 * j + (map ? piece : 0) : at + j;
+        size_t n = (size_t)piece; /* paired: piece <= AP_SPILL_CHUNK, all of it read at once */
+        if (v != NULL) {
+            AP_TRY(ap_spill_get(w, off, v->p + v->len, n));
+            v->len += n;
+        } else {
+            if (n > w->hashes.cap) n = w->hashes.cap;
+            AP_TRY(ap_spill_get(w, off, w->hashes.p, n));
+            AP_TRY(ap_emit_summed(w, st, w->hashes.p, n));
+        }
+        j += n;
+    }
     return ARTPACK_OK;
 }
 
@@ -313,6 +378,7 @@ static void ap_writer_destroy(artpack_bundle_writer *w) {
     ap_vec_free(&m, &w->map);
     ap_vec_free(&m, &w->win);
     ap_vec_free(&m, &w->win_at);
+    ap_vec_free(&m, &w->win_hash);
     {
         uint32_t i;
         for (i = 0; i <= AP_LIVE_MAX; i++) {
@@ -807,7 +873,6 @@ static artpack_error ap_block_put(artpack_bundle_writer *w, const void *record, 
 static artpack_error ap_window_flush(artpack_bundle_writer *w) {
     const size_t *at = (const size_t *)(void *)w->win_at.p;
     uint32_t n = w->win_n, i, j, k, *chain, *slot;
-    uint64_t rel = w->articles - n - w->segment_first; /* the window's first, in the segment */
     artpack_error err;
     if (n == 0) return ARTPACK_OK;
     AP_TRY(ap_flush_block(w));
@@ -836,31 +901,38 @@ static artpack_error ap_window_flush(artpack_bundle_writer *w) {
         }
         if (err == ARTPACK_OK) err = ap_flush_block(w);
     }
+    /* the window's map entries and id hashes, in article order */
     if (err == ARTPACK_OK) err = ap_vec_reserve(&w->mem, &w->map, (size_t)n * AP_MAP_ENTRY);
+    if (err == ARTPACK_OK) err = ap_vec_reserve(&w->mem, &w->hashes, (size_t)n * 2);
     if (err == ARTPACK_OK) {
-        unsigned char *e = w->map.p + rel * AP_MAP_ENTRY;
+        unsigned char *e = w->map.p + w->map.len;
         for (k = 0; k < n; k++) { /* slot less article, both from the window's first */
             unsigned d = (unsigned)((int)slot[k] - (int)k) & 0xFFFFu;
             e[2 * k] = (unsigned char)d;
             e[2 * k + 1] = (unsigned char)(d >> 8);
         }
         w->map.len += (size_t)n * AP_MAP_ENTRY;
+        (void)ap_vec_put(&w->mem, &w->hashes, w->win_hash.p, w->win_hash.len); /* reserved */
     }
     w->mem.free(w->mem.opaque, chain);
     w->win.len = 0;
     w->win_at.len = 0;
+    w->win_hash.len = 0;
     w->win_n = 0;
+    if (err == ARTPACK_OK) err = ap_spill_maybe(w);
     if (err != ARTPACK_OK) w->failed = 1;
     return err;
 }
 
-/* Similar: a record joins the window (flushed first when full). */
-static artpack_error ap_window_put(artpack_bundle_writer *w, const void *record, size_t size) {
+/* Similar: a record and its id hash h join the window (flushed first when
+ * full). */
+static artpack_error ap_window_put(artpack_bundle_writer *w, const void *record, size_t size,
+                                   const unsigned char h[2]) {
     size_t end;
     if (w->win_n > 0 && (w->win.len + size > w->params.similar_window ||
                          w->win_n >= ARTPACK_BUNDLE_SIMILAR_WINDOW_ARTICLES))
         AP_TRY(ap_window_flush(w));
-    AP_TRY(ap_vec_reserve(&w->mem, &w->hashes, 2));
+    AP_TRY(ap_vec_reserve(&w->mem, &w->win_hash, 2));
     AP_TRY(ap_vec_reserve(&w->mem, &w->win_at, 2 * sizeof end));
     AP_TRY(ap_vec_put(&w->mem, &w->win, record, size));
     if (w->win_n == 0) {
@@ -869,6 +941,7 @@ static artpack_error ap_window_put(artpack_bundle_writer *w, const void *record,
     }
     end = w->win.len;
     (void)ap_vec_put(&w->mem, &w->win_at, &end, sizeof end);
+    (void)ap_vec_put(&w->mem, &w->win_hash, h, 2);
     w->win_n++;
     return ARTPACK_OK;
 }
@@ -881,13 +954,16 @@ artpack_error artpack_bundle_writer_add(artpack_bundle_writer *w, const void *re
     AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
     AP_TRY(artpack_record_decode(&a, record, size, NULL));
     AP_RETURN_IF(w->articles >= 0xFFFFFFFFu, ARTPACK_E_TOO_LARGE);
-    AP_TRY(ap_spill_maybe(w));
     hash = ap_bundle_id_hash(a.id.ptr ? a.id.ptr : "", a.id.len);
     h[0] = (unsigned char)hash;
     h[1] = (unsigned char)(hash >> 8);
-    if (w->params.similar) AP_TRY(ap_window_put(w, record, size));
-    else AP_TRY(ap_block_put(w, record, size, 2));
-    (void)ap_vec_put(&w->mem, &w->hashes, h, 2); /* reserved above: cannot fail */
+    if (w->params.similar) { /* the hash joins the pending ones with the window's map */
+        AP_TRY(ap_window_put(w, record, size, h));
+    } else {
+        AP_TRY(ap_spill_maybe(w));
+        AP_TRY(ap_block_put(w, record, size, 2));
+        (void)ap_vec_put(&w->mem, &w->hashes, h, 2); /* reserved above: cannot fail */
+    }
     w->articles++;
     return ARTPACK_OK;
 }
@@ -917,8 +993,14 @@ static artpack_error ap_load_segment(artpack_bundle_writer *w, ap_wlive *l, ap_v
     if (l->loaded) return ARTPACK_OK;
     if (l->spilled) { /* its entries are here */
         l->hashes.len = 0;
-        AP_TRY(ap_spill_append(w, l->spill_at, (uint64_t)l->count * 2, &l->hashes));
+        l->map.len = 0;
+        AP_TRY(ap_spill_stream(w, l->spill_at, (uint64_t)l->count * 2, l->paired, 0, &l->hashes,
+                               NULL));
+        if (l->paired)
+            AP_TRY(ap_spill_stream(w, l->spill_at, (uint64_t)l->count * AP_MAP_ENTRY, 1, 1,
+                                   &l->map, NULL));
         l->spilled = 0;
+        l->paired = 0;
         l->loaded = 1;
         return ARTPACK_OK;
     }
@@ -953,17 +1035,19 @@ static artpack_error ap_load_segment(artpack_bundle_writer *w, ap_wlive *l, ap_v
 static uint64_t ap_weight(uint64_t count, uint64_t blocks) { return count + blocks + 1; }
 
 /* The block map of count more articles after the before articles l has so
- * far (map: theirs, empty when they have none). l's stays empty while no
- * part has one; then 0s ("slot = article") stand for the parts without. */
+ * far (map: theirs, empty when they have none; spilled: that many bytes of
+ * it first, paired in the spill from spill_pending). l's stays empty while
+ * no part has one; then 0s ("slot = article") stand for the parts without. */
 static artpack_error ap_merge_map(artpack_bundle_writer *w, ap_wlive *l, const ap_vec *map,
-                                  uint64_t before, uint32_t count) {
-    if (map->len == 0 && l->map.len == 0) return ARTPACK_OK;
+                                  uint64_t spilled, uint64_t before, uint32_t count) {
+    if (map->len == 0 && spilled == 0 && l->map.len == 0) return ARTPACK_OK;
     if (l->map.len == 0 && before > 0) { /* the parts before had none */
         AP_TRY(ap_vec_reserve(&w->mem, &l->map, (size_t)before * AP_MAP_ENTRY));
         memset(l->map.p, 0, (size_t)before * AP_MAP_ENTRY);
         l->map.len = (size_t)before * AP_MAP_ENTRY;
     }
-    if (map->len) return ap_vec_put(&w->mem, &l->map, map->p, map->len);
+    if (spilled) AP_TRY(ap_spill_stream(w, w->spill_pending, spilled, 1, 1, &l->map, NULL));
+    if (map->len || spilled) return ap_vec_put(&w->mem, &l->map, map->p, map->len);
     AP_TRY(ap_vec_reserve(&w->mem, &l->map, (size_t)count * AP_MAP_ENTRY));
     memset(l->map.p + l->map.len, 0, (size_t)count * AP_MAP_ENTRY);
     l->map.len += (size_t)count * AP_MAP_ENTRY;
@@ -977,6 +1061,7 @@ static artpack_error ap_merge_map(artpack_bundle_writer *w, ap_wlive *l, const a
 static artpack_error ap_merge_pending(artpack_bundle_writer *w, ap_wlive *l) {
     uint32_t keep = w->nlive, i;
     uint64_t count = w->articles - w->segment_first, blocks = w->entries.len / AP_BLOCK_ENTRY;
+    uint64_t pend; /* bytes of the pending hashes (and as many of map entries) in the spill */
     l->at.first = w->segment_first;
     l->at.first_block = w->segment_first_block;
     while (keep > 0 && ap_weight(w->live[keep - 1].count, w->live[keep - 1].blocks) <=
@@ -993,13 +1078,16 @@ static artpack_error ap_merge_pending(artpack_bundle_writer *w, ap_wlive *l) {
     l->entries.len = 0;
     l->hashes.len = 0;
     l->map.len = 0;
+    l->paired = 0;
     if (w->spill_write != NULL && keep == w->nlive) {
-        AP_TRY(ap_spill_flush(w));
+        AP_TRY(ap_spill_all(w));
         l->spilled = 1;
         l->spill_at = w->spill_pending;
+        l->paired = w->params.similar && w->spill_end > w->spill_pending; /* with its map */
     } else { /* all its hashes in memory: room for them at once (no doubling copies) */
         AP_TRY(ap_vec_reserve(&w->mem, &l->hashes, (size_t)count * 2));
     }
+    pend = (w->spill_end - w->spill_pending) / (w->params.similar ? 2 : 1);
     for (i = keep; i <= w->nlive; i++) {
         const ap_vec *e = i < w->nlive ? &w->live[i].entries : &w->entries;
         const ap_vec *h = i < w->nlive ? &w->live[i].hashes : &w->hashes;
@@ -1011,13 +1099,17 @@ static artpack_error ap_merge_pending(artpack_bundle_writer *w, ap_wlive *l) {
             AP_TRY(ap_load_segment(w, &w->live[i], read ? &l->hashes : NULL));
         }
         AP_TRY(ap_vec_put(&w->mem, &l->entries, e->p, e->len));
-        AP_TRY(ap_merge_map(w, l, i < w->nlive ? &w->live[i].map : &w->map,
-                            (i < w->nlive ? w->live[i].at.first : w->segment_first) - l->at.first,
-                            i < w->nlive ? w->live[i].count
-                                         : (uint32_t)(w->articles - w->segment_first)));
-        if (i == w->nlive && !l->spilled && w->spill_end > w->spill_pending)
-            AP_TRY(ap_spill_append(w, w->spill_pending, w->spill_end - w->spill_pending,
-                                   &l->hashes));
+        /* (spilled and paired: the pending map stays in the spill) */
+        if (!l->paired)
+            AP_TRY(ap_merge_map(w, l, i < w->nlive ? &w->live[i].map : &w->map,
+                                i == w->nlive && w->params.similar ? pend : 0,
+                                (i < w->nlive ? w->live[i].at.first : w->segment_first) -
+                                    l->at.first,
+                                i < w->nlive ? w->live[i].count
+                                             : (uint32_t)(w->articles - w->segment_first)));
+        if (i == w->nlive && !l->spilled && pend > 0)
+            AP_TRY(ap_spill_stream(w, w->spill_pending, pend, w->params.similar, 0, &l->hashes,
+                                   NULL));
         if (!l->spilled && !read) AP_TRY(ap_vec_put(&w->mem, &l->hashes, h->p, h->len));
         for (k = at; k < l->entries.len; k += AP_BLOCK_ENTRY)
             ap_write_le32(l->entries.p + k + 12,
@@ -1027,27 +1119,18 @@ static artpack_error ap_merge_pending(artpack_bundle_writer *w, ap_wlive *l) {
     return ARTPACK_OK;
 }
 
-/* Emits p[0..n) and adds it to the checksum. */
-static artpack_error ap_emit_summed(artpack_bundle_writer *w, ap_xxh32_state *st, const void *p,
-                                    size_t n) {
-    ap_xxh32_update(st, p, n);
-    return ap_emit(w, p, n);
-}
-
 /* Emits l's hashes (from the spill in pieces, through the memory of the
  * pending hashes, empty then) and adds them to the checksum. */
 static artpack_error ap_emit_hashes(artpack_bundle_writer *w, ap_xxh32_state *st,
                                     const ap_wlive *l) {
-    uint64_t at = l->spill_at, end = l->spill_at + (uint64_t)l->count * 2;
     if (!l->spilled) return ap_emit_summed(w, st, l->hashes.p, l->hashes.len);
-    AP_TRY(ap_vec_reserve(&w->mem, &w->hashes, AP_SPILL_CHUNK));
-    while (at < end) {
-        size_t n = end - at < w->hashes.cap ? (size_t)(end - at) : w->hashes.cap;
-        AP_TRY(ap_spill_get(w, at, w->hashes.p, n));
-        AP_TRY(ap_emit_summed(w, st, w->hashes.p, n));
-        at += n;
-    }
-    return ARTPACK_OK;
+    return ap_spill_stream(w, l->spill_at, (uint64_t)l->count * 2, l->paired, 0, NULL, st);
+}
+
+/* Emits l's block map (from the spill when paired there), if any. */
+static artpack_error ap_emit_map(artpack_bundle_writer *w, ap_xxh32_state *st, const ap_wlive *l) {
+    if (!l->paired) return ap_emit_summed(w, st, l->map.p, l->map.len);
+    return ap_spill_stream(w, l->spill_at, (uint64_t)l->count * AP_MAP_ENTRY, 1, 1, NULL, st);
 }
 
 /* The head of a commit's segment: it follows the last commit's, holds
@@ -1063,7 +1146,7 @@ static void ap_commit_segment(const artpack_bundle_writer *w, const ap_wlive *me
     s->max_frame = w->max_frame;
     s->first_block = merged->at.first_block;
     s->live = keep;
-    s->flags = merged->map.len ? AP_SEG_MAP : 0;
+    s->flags = merged->map.len || merged->paired ? AP_SEG_MAP : 0;
 }
 
 /* The caller's barrier (an fsync): a failing one fails the writer. */
@@ -1089,26 +1172,52 @@ static artpack_error ap_commit_footer(artpack_bundle_writer *w, uint64_t segment
     return ap_barrier(w);
 }
 
-/* Before a commit: the pending block map (if any) sends every article to a
- * slot of its own among the pending ones (copy_block of a bundle with a map
- * copied only some of its blocks, else). ARTPACK_E_INDEX. */
+/* Marks in seen the slots that map entries e[0..n) send articles k.. to
+ * (count: the pending articles). ARTPACK_E_INDEX when one is outside or
+ * taken. */
+static artpack_error ap_map_mark(unsigned char *seen, uint64_t k, const unsigned char *e,
+                                 size_t n, uint64_t count) {
+    size_t i;
+    for (i = 0; i + 1 < n; i += 2, k++) {
+        unsigned v = (unsigned)e[i] | (unsigned)e[i + 1] << 8;
+        int64_t slot = (int64_t)k + (v >= 0x8000u ? (int)v - 0x10000 : (int)v);
+        AP_RETURN_IF(slot < 0 || (uint64_t)slot >= count || (seen[slot >> 3] >> (slot & 7) & 1),
+                     ARTPACK_E_INDEX);
+        seen[slot >> 3] |= (unsigned char)(1u << (slot & 7));
+    }
+    return ARTPACK_OK;
+}
+
+/* Before a commit: the pending block map (if any; a similar writer's part
+ * of it in the spill) covers every pending article; when blocks of a bundle
+ * with a map were copied, it sends every article to a slot of its own among
+ * the pending ones (copy_block of such a bundle copied only some of its
+ * blocks, else; the windows' maps are so as made). ARTPACK_E_INDEX. */
 static artpack_error ap_check_map(artpack_bundle_writer *w) {
-    uint64_t count = w->articles - w->segment_first, k;
-    unsigned char *seen;
+    uint64_t count = w->articles - w->segment_first, j = 0;
+    uint64_t spilled = w->params.similar ? (w->spill_end - w->spill_pending) / 2 : 0;
+    unsigned char *seen, *buf = NULL;
     artpack_error err = ARTPACK_OK;
-    if (w->map.len == 0) return w->placed == w->articles ? ARTPACK_OK : ARTPACK_E_INDEX;
-    AP_RETURN_IF(w->map.len != count * AP_MAP_ENTRY || w->placed != w->articles, ARTPACK_E_INDEX);
+    AP_RETURN_IF(w->placed != w->articles, ARTPACK_E_INDEX);
+    if (w->map.len == 0 && spilled == 0) return ARTPACK_OK;
+    AP_RETURN_IF(spilled + w->map.len != count * AP_MAP_ENTRY, ARTPACK_E_INDEX);
+    if (!w->map_copied) return ARTPACK_OK;
     seen = (unsigned char *)w->mem.alloc(w->mem.opaque, (size_t)(count / 8 + 1));
     AP_RETURN_IF(seen == NULL, ARTPACK_E_ALLOC);
     memset(seen, 0, (size_t)(count / 8 + 1));
-    for (k = 0; k < count && err == ARTPACK_OK; k++) {
-        unsigned v = (unsigned)w->map.p[2 * k] | (unsigned)w->map.p[2 * k + 1] << 8;
-        int64_t slot = (int64_t)k + (v >= 0x8000u ? (int)v - 0x10000 : (int)v);
-        if (slot < 0 || (uint64_t)slot >= count || (seen[slot >> 3] >> (slot & 7) & 1))
-            err = ARTPACK_E_INDEX;
-        else
-            seen[slot >> 3] |= (unsigned char)(1u << (slot & 7));
+    if (spilled > 0) { /* the spilled pieces' map entries */
+        buf = (unsigned char *)w->mem.alloc(w->mem.opaque, AP_SPILL_CHUNK);
+        if (buf == NULL) err = ARTPACK_E_ALLOC;
     }
+    while (err == ARTPACK_OK && j < spilled) {
+        size_t n = spilled - j > AP_SPILL_CHUNK ? AP_SPILL_CHUNK : (size_t)(spilled - j);
+        err = ap_spill_get(w, w->spill_pending + 2 * j + n, buf, n);
+        if (err == ARTPACK_OK) err = ap_map_mark(seen, j / AP_MAP_ENTRY, buf, n, count);
+        j += n;
+    }
+    if (err == ARTPACK_OK)
+        err = ap_map_mark(seen, spilled / AP_MAP_ENTRY, w->map.p, w->map.len, count);
+    if (buf != NULL) w->mem.free(w->mem.opaque, buf);
     w->mem.free(w->mem.opaque, seen);
     return err;
 }
@@ -1137,7 +1246,8 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     ap_commit_segment(w, &merged, keep, &s);
     ap_segment_head_write(head, &s);
     for (i = 0; i < keep; i++) ap_live_write(table + (size_t)i * AP_LIVE_ENTRY, &w->live[i].at);
-    payload = ap_segment_payload(keep, merged.blocks, merged.count, merged.map.len != 0);
+    payload = ap_segment_payload(keep, merged.blocks, merged.count,
+                                 merged.map.len != 0 || merged.paired);
     if (payload > 0xFFFFFFFFu) { err = ARTPACK_E_TOO_LARGE; goto fail; }
     segment_at = w->offset;
     ap_write_le32(chunk, AP_CHUNK_INDEX);
@@ -1148,7 +1258,7 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     if (err == ARTPACK_OK) err = ap_emit_summed(w, &st, table, (size_t)keep * AP_LIVE_ENTRY);
     if (err == ARTPACK_OK) err = ap_emit_summed(w, &st, merged.entries.p, merged.entries.len);
     if (err == ARTPACK_OK) err = ap_emit_hashes(w, &st, &merged);
-    if (err == ARTPACK_OK) err = ap_emit_summed(w, &st, merged.map.p, merged.map.len);
+    if (err == ARTPACK_OK) err = ap_emit_map(w, &st, &merged);
     if (err != ARTPACK_OK) w->failed = 1; /* a segment written in part */
     ap_write_le32(sum, ap_xxh32_digest(&st));
     if (err == ARTPACK_OK) err = ap_emit(w, sum, 4);
@@ -1170,6 +1280,7 @@ artpack_error artpack_bundle_writer_commit(artpack_bundle_writer *w) {
     w->entries.len = 0;
     w->hashes.len = 0;
     w->map.len = 0;
+    w->map_copied = 0;
     w->spill_pending = w->spill_end;
     return ARTPACK_OK;
 fail:
@@ -1213,9 +1324,11 @@ static artpack_error ap_copy_map(artpack_bundle_writer *w, artpack_bundle_reader
                                  uint64_t first, uint32_t count, size_t hashes_at) {
     uint32_t k;
     unsigned char *e;
-    if (ap_bundle_reader_info(src)->similar) /* the ids of those articles, not of the block's */
+    if (ap_bundle_reader_info(src)->similar) { /* the ids of those articles, not of the block's */
+        w->map_copied = 1;
         for (k = 0; k < count; k++)
             AP_TRY(ap_bundle_reader_id_hash(src, first + k, w->hashes.p + hashes_at + 2 * (size_t)k));
+    }
     AP_TRY(ap_vec_reserve(&w->mem, &w->map, (size_t)count * AP_MAP_ENTRY));
     e = w->map.p + w->map.len;
     for (k = 0; k < count; k++) {

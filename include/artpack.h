@@ -1004,12 +1004,15 @@ ARTPACK_API artpack_error artpack_bundle_writer_set_parallel(artpack_bundle_writ
                                                             artpack_parallel_fn run,
                                                             void *opaque);
 /** Makes w keep the id hashes of the articles it adds (2 B each: what grows
- *  with the articles of a commit) in storage of the caller's instead of
- *  memory: write appends to it (pieces of 64 KB), read reads back bytes
+ *  with the articles of a commit), and a similar writer's block map entries
+ *  (2 B more each), in storage of the caller's instead of memory: write
+ *  appends to it (pieces of 64 KB), read reads back bytes
  *  written before (offsets from the first byte w wrote there). A commit
  *  reads them back to write the index segment, piece by piece; later
  *  commits may read them again. So w's memory does not grow with the
- *  articles (the block entries aside: 16 B per block). The storage must
+ *  articles (the block entries aside: 16 B per block; a commit after
+ *  blocks of a bundle with a block map were copied checks the map with a
+ *  bit per pending article). The storage must
  *  stay readable until w is freed. Call it before adding anything (or right
  *  after a commit): ARTPACK_E_PARAM otherwise, or when a spill is set;
  *  ARTPACK_E_NULL_ARG (w, write or read NULL); ARTPACK_E_WRITE (w failed

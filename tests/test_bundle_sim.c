@@ -6,20 +6,7 @@
  * commit, index segments merged with their maps), block copies (merge),
  * salvage, bit flips, and every error the map brings. Synthetic articles of
  * four topics, interleaved, so that the assignment has something to do. */
-#include "test_util.h"
-
-#include "synthetic.h"
-#include "../codec/bundle_format.h"
-
-#define ASSERT_ERR(expr, want)                                                       \
-    do {                                                                             \
-        artpack_error got_ = (expr);                                                 \
-        if (got_ != (want))                                                          \
-            fail_msg("%s: got %s, wanted %s", #expr, artpack_error_name(got_),       \
-                     artpack_error_name(want));                                      \
-    } while (0)
-
-typedef unsigned long long ull;
+#include "bundle_fixture.h" /* membuf, rd, ASSERT_ERR (its own records are not used) */
 
 #define N_ART 400
 #define BLOCK 6000   /* bytes of records per block: about 12 articles */
@@ -57,7 +44,7 @@ static size_t topic_text(char *buf, size_t n, int topic) {
     return len;
 }
 
-static int setup(void **state) {
+static int sim_setup(void **state) {
     char title[128], body[1200], summary[64];
     size_t i;
     (void)state;
@@ -85,68 +72,19 @@ static int setup(void **state) {
     return 0;
 }
 
-static int teardown(void **state) {
+static int sim_teardown(void **state) {
     size_t i;
     (void)state;
     for (i = 0; i < N_ART; i++) free(rec[i]);
     return 0;
 }
 
-/* ---- output and input ---- */
+/* ---- input ---- */
 
-typedef struct membuf {
-    unsigned char *p;
-    size_t len, cap;
-} membuf;
+static const artpack_dict *rd_dict; /* the dictionary rd_of gives the reader */
 
-static int membuf_write(void *opaque, const void *data, size_t size) {
-    membuf *m = (membuf *)opaque;
-    if (size > m->cap - m->len) {
-        size_t cap = m->cap ? m->cap : 4096;
-        unsigned char *p;
-        while (cap - m->len < size) cap *= 2;
-        p = (unsigned char *)realloc(m->p, cap);
-        if (p == NULL) return -1;
-        m->p = p;
-        m->cap = cap;
-    }
-    if (size) memcpy(m->p + m->len, data, size);
-    m->len += size;
-    return 0;
-}
-
-static int membuf_read(void *opaque, uint64_t off, void *dst, size_t size) {
-    const membuf *m = (const membuf *)opaque;
-    if (off > m->len || size > m->len - off) return 1;
-    if (size) memcpy(dst, m->p + off, size);
-    return 0;
-}
-
-typedef struct rd {
-    membuf src;
-    artpack_bundle_info info;
-    void *ws;
-    artpack_bundle_reader *r;
-} rd;
-
-static const artpack_dict *rd_dict; /* the dictionary rd_open gives the reader */
-
-static artpack_error rd_open(rd *o, const membuf *m) {
-    size_t ws;
-    artpack_error e;
-    memset(o, 0, sizeof *o);
-    o->src = *m;
-    e = artpack_bundle_info_get(&o->info, membuf_read, &o->src, m->len);
-    if (e != ARTPACK_OK) return e;
-    ws = artpack_bundle_reader_workspace_size(&o->info, 1);
-    o->ws = tu_malloc(ws);
-    return artpack_bundle_reader_open(&o->r, o->ws, ws, &o->info, rd_dict, membuf_read, &o->src);
-}
-
-static void rd_close(rd *o) {
-    free(o->ws);
-    o->ws = NULL;
-}
+/* A reader over what m holds (the fixture's rd, exactly sized workspace). */
+static artpack_error rd_of(rd *o, const membuf *m) { return rd_open(o, m->p, m->len, rd_dict); }
 
 static artpack_bundle_params sim_params(artpack_codec codec, int columns) {
     artpack_bundle_params p;
@@ -189,7 +127,7 @@ static size_t check_bundle(const membuf *m, size_t count) {
     uint64_t n, s, moved = 0, blk;
     unsigned char *seen = (unsigned char *)tu_zalloc(count + 1);
     uint64_t *article_of = (uint64_t *)tu_zalloc((count + 1) * sizeof(uint64_t));
-    ASSERT_ERR(rd_open(&o, m), ARTPACK_OK);
+    ASSERT_ERR(rd_of(&o, m), ARTPACK_OK);
     assert_int_equal(o.info.article_count, count);
     ASSERT_ERR(artpack_bundle_check_index(o.r), ARTPACK_OK);
     for (n = 0; n < count; n++) {
@@ -263,7 +201,7 @@ static void test_round_trip(void **state) {
             rd o;
             write_sim(&m, &p, N_ART, 0);
             assert_true(check_bundle(&m, N_ART) > N_ART / 4); /* the assignment moved them */
-            ASSERT_ERR(rd_open(&o, &m), ARTPACK_OK);
+            ASSERT_ERR(rd_of(&o, &m), ARTPACK_OK);
             assert_true(o.info.similar);
             assert_true(o.info.block_count > WINDOW / BLOCK); /* several windows */
             rd_close(&o);
@@ -279,7 +217,7 @@ static void test_blocks_by_topic(void **state) {
     uint64_t blk, mixed_sim = 0, mixed_order = 0;
     (void)state;
     write_sim(&m, &p, N_ART, 0);
-    ASSERT_ERR(rd_open(&o, &m), ARTPACK_OK);
+    ASSERT_ERR(rd_of(&o, &m), ARTPACK_OK);
     for (blk = 0; blk < o.info.block_count; blk++) {
         uint64_t first = 0, n;
         uint32_t c = 0, k;
@@ -373,8 +311,8 @@ static void test_copy_blocks(void **state) {
         add_range(wb, 100, N_ART, 0); /* articles 100..399, with a map */
         artpack_bundle_writer_free(wb);
     }
-    ASSERT_ERR(rd_open(&ra, &a), ARTPACK_OK);
-    ASSERT_ERR(rd_open(&rb, &b), ARTPACK_OK);
+    ASSERT_ERR(rd_of(&ra, &a), ARTPACK_OK);
+    ASSERT_ERR(rd_of(&rb, &b), ARTPACK_OK);
     memset(&out, 0, sizeof out);
     ASSERT_ERR(artpack_bundle_writer_create(&w, &p, NULL, NULL, membuf_write, &out), ARTPACK_OK);
     for (blk = 0; blk < ra.info.block_count; blk++)
@@ -470,7 +408,7 @@ static void test_words_and_map(void **state) {
             rd o;
             p.words = 1;
             write_sim(&m, &p, 250, 0);
-            ASSERT_ERR(rd_open(&o, &m), ARTPACK_OK);
+            ASSERT_ERR(rd_of(&o, &m), ARTPACK_OK);
             assert_true(o.info.similar && o.info.words);
             rd_close(&o);
             assert_true(check_bundle(&m, 250) > 250 / 4);
@@ -556,7 +494,7 @@ static void test_errors(void **state) {
     at = (size_t)ap_segment_map_at(&s) + 2 * 5;
     m.p[at] = 0x00;
     m.p[at + 1] = 0x40; /* +16384 */
-    ASSERT_ERR(rd_open(&o, &m), ARTPACK_OK);
+    ASSERT_ERR(rd_of(&o, &m), ARTPACK_OK);
     ASSERT_ERR(artpack_bundle_slot(o.r, 5, &slot), ARTPACK_E_INDEX);
     {
         const void *r;
@@ -564,7 +502,7 @@ static void test_errors(void **state) {
         ASSERT_ERR(artpack_bundle_get(o.r, 5, &r, &size), ARTPACK_E_INDEX);
         m.p[at + 1] = 0xC0; /* -16384 */
         rd_close(&o);
-        ASSERT_ERR(rd_open(&o, &m), ARTPACK_OK);
+        ASSERT_ERR(rd_of(&o, &m), ARTPACK_OK);
         ASSERT_ERR(artpack_bundle_get(o.r, 5, &r, &size), ARTPACK_E_INDEX);
     }
     ASSERT_ERR(artpack_bundle_check_index(o.r), ARTPACK_E_INDEX);
@@ -604,6 +542,133 @@ static void test_errors(void **state) {
         free(x.p);
     }
     free(m.p);
+}
+
+/* ---- the spill: the pending id hashes and block map outside memory ---- */
+
+#define N_SMALL 512
+static unsigned char *small_rec[N_SMALL];
+static size_t small_size[N_SMALL];
+
+typedef struct spillbuf {
+    membuf m;
+    long reads;
+} spillbuf;
+
+static int spill_write(void *opaque, const void *data, size_t size) {
+    return membuf_write(&((spillbuf *)opaque)->m, data, size);
+}
+
+static int spill_read(void *opaque, uint64_t off, void *dst, size_t size) {
+    spillbuf *sp = (spillbuf *)opaque;
+    sp->reads++;
+    return membuf_read(&sp->m, off, dst, size);
+}
+
+/* Small articles of the four topics (a title of a few words): many of them
+ * fill the spill's pieces (32,768 articles each) quickly. */
+static void make_small(void) {
+    size_t i;
+    for (i = 0; i < N_SMALL; i++) {
+        artpack_article a;
+        char id[16], title[64];
+        artpack_article_init(&a);
+        sprintf(id, "s-%zu", i);
+        a.id = tu_str(id);
+        a.title.len = topic_text(title, 30 + rng() % 30, (int)((i * 7 / 3) % 4));
+        a.title.ptr = title;
+        small_rec[i] = encode_exact(&a, &small_size[i]);
+    }
+}
+
+/* Commits of 34,000, 30, 2,000 and 34,000 articles (the third absorbs the
+ * second, the fourth all: the first commit's hashes and map read back from
+ * the spill), then an append of 1,000: with sp, through a spill (a new one
+ * for the appender). */
+static void spill_sim_bundle(membuf *out, spillbuf *sp) {
+    static const size_t sizes[] = {34000, 30, 2000, 34000};
+    artpack_bundle_params p = sim_params(ARTPACK_CODEC_STORED, 0);
+    artpack_bundle_writer *w = NULL;
+    artpack_bundle_info info;
+    size_t c, i, from = 0;
+    p.block_size = 2048;
+    p.similar_window = 16 * 2048;
+    memset(out, 0, sizeof *out);
+    ASSERT_ERR(artpack_bundle_writer_create(&w, &p, NULL, NULL, membuf_write, out), ARTPACK_OK);
+    if (sp) ASSERT_ERR(artpack_bundle_writer_set_spill(w, spill_write, spill_read, sp), ARTPACK_OK);
+    for (c = 0; c < TU_COUNT(sizes); c++) {
+        for (i = 0; i < sizes[c]; i++, from++)
+            ASSERT_ERR(artpack_bundle_writer_add(w, small_rec[from % N_SMALL],
+                                                 small_size[from % N_SMALL]),
+                       ARTPACK_OK);
+        ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    }
+    artpack_bundle_writer_free(w);
+    if (sp) {
+        /* the first commit's hashes and map went through it, 2 + 2 B each,
+         * and were read back (to write its segment, and when absorbed) */
+        assert_true(sp->m.len >= (size_t)4 * 34000);
+        assert_true(sp->reads > 0);
+        free(sp->m.p);
+        memset(&sp->m, 0, sizeof sp->m);
+    }
+    ASSERT_ERR(artpack_bundle_info_get(&info, membuf_read, out, out->len), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_appender_open(&w, &info, NULL, NULL, membuf_write, out, membuf_read,
+                                            out),
+               ARTPACK_OK);
+    if (sp) ASSERT_ERR(artpack_bundle_writer_set_spill(w, spill_write, spill_read, sp), ARTPACK_OK);
+    for (i = 0; i < 1000; i++, from++)
+        ASSERT_ERR(artpack_bundle_writer_add(w, small_rec[from % N_SMALL], small_size[from % N_SMALL]),
+                   ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
+    artpack_bundle_writer_free(w);
+    if (sp) free(sp->m.p);
+}
+
+/* With a spill, the same bytes as without (the map's pieces go through it
+ * with the hashes'); the map a permutation, every article in its place. */
+static void test_spill_same_bytes(void **state) {
+    membuf plain, spilled;
+    spillbuf sp;
+    rd o;
+    uint64_t n, s, moved = 0;
+    unsigned char *seen;
+    (void)state;
+    make_small();
+    memset(&sp, 0, sizeof sp);
+    spill_sim_bundle(&plain, NULL);
+    spill_sim_bundle(&spilled, &sp);
+    assert_int_equal(spilled.len, plain.len);
+    assert_memory_equal(spilled.p, plain.p, plain.len);
+    ASSERT_ERR(rd_of(&o, &spilled), ARTPACK_OK);
+    assert_true(o.info.similar);
+    assert_int_equal(o.info.article_count, 71030);
+    ASSERT_ERR(artpack_bundle_check_index(o.r), ARTPACK_OK);
+    seen = (unsigned char *)tu_zalloc((size_t)o.info.article_count);
+    for (n = 0; n < o.info.article_count; n++) {
+        ASSERT_ERR(artpack_bundle_slot(o.r, n, &s), ARTPACK_OK);
+        assert_true(s < o.info.article_count && !seen[s]);
+        seen[s] = 1;
+        if (s != n) moved++;
+        if (n % 97 == 0) {
+            const void *r;
+            size_t size;
+            ASSERT_ERR(artpack_bundle_get(o.r, n, &r, &size), ARTPACK_OK);
+            assert_int_equal(size, small_size[n % N_SMALL]);
+            assert_memory_equal(r, small_rec[n % N_SMALL], size);
+        }
+    }
+    assert_true(moved > o.info.article_count / 4);
+    {
+        uint64_t at = 0;
+        ASSERT_ERR(artpack_bundle_find_id(o.r, "s-77", 4, &at), ARTPACK_OK);
+        assert_int_equal(at % N_SMALL, 77);
+    }
+    rd_close(&o);
+    free(seen);
+    free(plain.p);
+    free(spilled.p);
+    for (n = 0; n < N_SMALL; n++) free(small_rec[n]);
 }
 
 /* Every allocation of a similar writer can fail: ARTPACK_E_ALLOC, nothing
@@ -658,7 +723,7 @@ static void test_bit_flips(void **state) {
         rd o;
         uint64_t n;
         m.p[i] ^= 0x21;
-        if (rd_open(&o, &m) == ARTPACK_OK) {
+        if (rd_of(&o, &m) == ARTPACK_OK) {
             for (n = 0; n < o.info.article_count; n++) {
                 const void *r;
                 size_t size;
@@ -683,7 +748,8 @@ int main(void) {
         cmocka_unit_test(test_salvage),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_spill_same_bytes),
         cmocka_unit_test(test_bit_flips),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, sim_setup, sim_teardown);
 }

@@ -20,6 +20,26 @@ def _cli(*args):
     return p.stdout
 
 
+TOPICS = ("football goal striker league match coach season referee",
+          "inflation bond yield central rates currency deficit treasury",
+          "software chip network startup browser server laptop broadband",
+          "film actor festival album singer director award theatre")
+
+
+@pytest.fixture(scope="module")
+def sample_articles():
+    """300 articles of four topics, interleaved (article i of topic i * 7 // 3
+    % 4): similarity has something to regroup. Deterministic."""
+    out = []
+    for i in range(300):
+        words = TOPICS[(i * 7 // 3) % 4].split()
+        body = " ".join(words[(i * 5 + k * 3) % 8] + ("s" if (i + k) % 3 == 0 else "")
+                        for k in range(60 + i % 40))
+        out.append({"id": "t%04d" % i, "title": "%s %s %d" % (words[i % 8], words[(i + 3) % 8], i),
+                    "body": [body], "date": "2026-11-%02d" % (1 + i % 28)})
+    return out
+
+
 @pytest.fixture(scope="module")
 def packed(sample_articles, tmp_path_factory):
     """Bundles packed by the CLI in 2 KB blocks (many blocks per window, so
