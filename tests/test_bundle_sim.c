@@ -6,7 +6,10 @@
  * commit, index segments merged with their maps), block copies (merge),
  * salvage, bit flips, and every error the map brings. Synthetic articles of
  * four topics, interleaved, so that the assignment has something to do. */
-#include "bundle_fixture.h" /* membuf, rd, ASSERT_ERR (its own records are not used) */
+#include "bundle_mem.h" /* membuf, rd (articles of its own) */
+
+#include "synthetic.h"
+#include "../codec/bundle_format.h"
 
 #define N_ART 400
 #define BLOCK 6000   /* bytes of records per block: about 12 articles */
