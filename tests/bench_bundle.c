@@ -114,7 +114,7 @@ static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *
     p.embed_dict = embed && d != NULL;
     p.columns = columns;
     p.similar = similar;
-    t_pack = now();
+    t_pack = cpu_now();
     if (artpack_bundle_writer_create(&w, &p, d, NULL, put, &out)) die("writer");
     for (i = 0; i < r->count; i++) {
         if (artpack_bundle_writer_add(w, r->data.data + pos, r->sizes[i])) die("add");
@@ -122,7 +122,7 @@ static void run(FILE *csv, const char *name, const recs *r, const artpack_dict *
     }
     if (artpack_bundle_writer_commit(w)) die("commit");
     artpack_bundle_writer_free(w);
-    t_pack = now() - t_pack;
+    t_pack = cpu_now() - t_pack;
     f.p = out.data;
     f.n = out.len;
     if (artpack_bundle_info_get(&info, mem_file_read, &f, out.len)) die("info");
