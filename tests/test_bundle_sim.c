@@ -383,13 +383,13 @@ static void test_copy_blocks(void **state) {
 /* Word envelopes (the dictionary's word transform on each block) and the
  * block map together, as `artpack pack` writes by default: every codec
  * that takes envelopes, rows and columns, in one commit and appended. */
-static void test_words_and_map(void **state) {
-    static const artpack_codec codecs[] = {ARTPACK_CODEC_ZSTD, ARTPACK_CODEC_LZ4};
-    unsigned char *dict_buf = (unsigned char *)tu_malloc(65536), *all;
-    size_t dict_len = 0, total = 0, i, c, col;
+/* A 16 KB dictionary with a word list, trained on the articles, into buf
+ * (64 KB). */
+static artpack_dict train_dict(unsigned char *buf) {
+    unsigned char *all;
+    size_t dict_len = 0, total = 0, i;
     artpack_train_params tp;
     artpack_dict d;
-    (void)state;
     for (i = 0; i < N_ART; i++) total += rec_size[i];
     all = (unsigned char *)tu_malloc(total);
     for (total = 0, i = 0; i < N_ART; i++) {
@@ -400,9 +400,19 @@ static void test_words_and_map(void **state) {
     tp.dict_size = 16384;
     tp.level = 3;
     tp.words = 200;
-    assert_ap_ok(artpack_dict_train(dict_buf, 65536, all, rec_size, N_ART, &tp, &dict_len));
-    assert_ap_ok(artpack_dict_load(&d, dict_buf, dict_len));
+    assert_ap_ok(artpack_dict_train(buf, 65536, all, rec_size, N_ART, &tp, &dict_len));
+    assert_ap_ok(artpack_dict_load(&d, buf, dict_len));
     assert_non_null(d.words);
+    free(all);
+    return d;
+}
+
+static void test_words_and_map(void **state) {
+    static const artpack_codec codecs[] = {ARTPACK_CODEC_ZSTD, ARTPACK_CODEC_LZ4};
+    unsigned char *dict_buf = (unsigned char *)tu_malloc(65536);
+    artpack_dict d = train_dict(dict_buf);
+    size_t c, col;
+    (void)state;
     rd_dict = &d;
     for (c = 0; c < TU_COUNT(codecs); c++)
         for (col = 0; col < (codecs[c] == ARTPACK_CODEC_ZSTD ? 2u : 1u); col++) {
@@ -429,7 +439,6 @@ static void test_words_and_map(void **state) {
             free(m.p);
         }
     rd_dict = NULL;
-    free(all);
     free(dict_buf);
 }
 
@@ -674,6 +683,70 @@ static void test_spill_same_bytes(void **state) {
     for (n = 0; n < N_SMALL; n++) free(small_rec[n]);
 }
 
+/* The errors artpack_bundle_slot and artpack_bundle_get_slot (those of
+ * artpack_bundle_get) document: a failed read (of the map; of a block), a
+ * damaged block, a block entry that leaves the segment, a block frame that
+ * asks for a dictionary the bundle does not name, or names another. */
+static void test_slot_errors(void **state) {
+    artpack_bundle_params p = sim_params(ARTPACK_CODEC_STORED, 0);
+    unsigned char *dict_buf = (unsigned char *)tu_malloc(65536);
+    artpack_dict d = train_dict(dict_buf);
+    membuf m;
+    ap_segment s;
+    rd o;
+    uint64_t slot, at, named;
+    const void *r;
+    size_t size;
+    (void)state;
+    write_sim(&m, &p, 60, 0);
+    s = last_segment(&m);
+    at = ap_segment_map_at(&s);
+    ASSERT_ERR(rd_open_src(&o, m.p, m.len, NULL, at, at + 2), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_slot(o.r, 0, &slot), ARTPACK_E_READ);
+    rd_close(&o);
+    /* the first block's chunk follows the header (no dictionary) */
+    ASSERT_ERR(rd_open_src(&o, m.p, m.len, NULL, AP_HEADER_CHUNK, AP_HEADER_CHUNK + 16),
+               ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_get_slot(o.r, 0, &r, &size), ARTPACK_E_READ);
+    rd_close(&o);
+    m.p[AP_HEADER_CHUNK + 40] ^= 0x55; /* inside its records: the frame's checksum fails */
+    ASSERT_ERR(rd_of(&o, &m), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_get_slot(o.r, 0, &r, &size), ARTPACK_E_BLOCK);
+    rd_close(&o);
+    m.p[AP_HEADER_CHUNK + 40] ^= 0x55;
+    at = ap_segment_entries_at(&s); /* the first block entry's offset: past its segment */
+    ap_write_le32(m.p + at, (uint32_t)m.len);
+    ASSERT_ERR(rd_of(&o, &m), ARTPACK_OK);
+    ASSERT_ERR(artpack_bundle_get_slot(o.r, 0, &r, &size), ARTPACK_E_INDEX);
+    rd_close(&o);
+    free(m.p);
+    /* LZ4 frames that ask for a dictionary: none named (NEED_DICT), or
+     * another (WRONG_DICT); the artpack frame's first byte is its flags */
+    for (named = 0; named <= 1; named++) {
+        artpack_bundle_params q = sim_params(ARTPACK_CODEC_LZ4, 0);
+        unsigned char *flags;
+        rd_dict = named ? &d : NULL;
+        write_sim(&m, &q, 60, 0);
+        flags = m.p + AP_HEADER_CHUNK + 8; /* the first block's (no dictionary chunk) */
+        if (named) {
+            assert_true((*flags & 0x04) && !(*flags & 0x08));
+            *flags |= 0x08; /* it names a dictionary: the 4 bytes after its size */
+        } else {
+            assert_true(!(*flags & 0x04));
+            *flags |= 0x04; /* it uses a dictionary */
+        }
+        ASSERT_ERR(rd_of(&o, &m), ARTPACK_OK);
+        ASSERT_ERR(artpack_bundle_check_block(o.r, 0, NULL, NULL),
+                   named ? ARTPACK_E_WRONG_DICT : ARTPACK_E_NEED_DICT);
+        ASSERT_ERR(artpack_bundle_get_slot(o.r, 0, &r, &size),
+                   named ? ARTPACK_E_WRONG_DICT : ARTPACK_E_NEED_DICT);
+        rd_close(&o);
+        free(m.p);
+    }
+    rd_dict = NULL;
+    free(dict_buf);
+}
+
 /* Every allocation of a similar writer can fail: ARTPACK_E_ALLOC, nothing
  * leaked; and with none failing, the bytes of the plain allocator. */
 static void test_alloc_failures(void **state) {
@@ -752,6 +825,7 @@ int main(void) {
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_spill_same_bytes),
+        cmocka_unit_test(test_slot_errors),
         cmocka_unit_test(test_bit_flips),
     };
     return cmocka_run_group_tests(tests, sim_setup, sim_teardown);
