@@ -20,7 +20,7 @@ FUZZ_TARGETS ?= record json frame dict bundle stream cm words
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_SAN     ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_ARGS    ?= -rss_limit_mb=2048 -timeout=10
+FUZZ_ARGS    ?= -rss_limit_mb=2048 -timeout=30
 FUZZ_ENV     ?= UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 FUZZ_DIR      = $(B)/fuzz
 FUZZ_LIBS     = $(CODEC_LIBS) $(JANSSON_LIBS) $(TOOL_LIBS)
