@@ -87,8 +87,13 @@ typedef struct ap_slot {
     uint32_t first_rel;       /* its first article, relative to the segment */
     artpack_error err;
     int zstd;
-    int borrowed;             /* cctx, comp: the other bank's (pipelined), not freed here */
+    const struct ap_slot *owners; /* pipelined: the compressor of worker i is owners[i]'s */
 } ap_slot;
+
+/* Pipelined: slots per job (the blocks in flight: compressing, queued in the
+ * runner, or done and waiting for the blocks before them to be written). */
+#define AP_PIPE_DEPTH ARTPACK_BUNDLE_PIPELINE_DEPTH
+#define AP_SLOTS_MAX (AP_PIPE_DEPTH * ARTPACK_BUNDLE_JOBS_MAX)
 
 struct artpack_bundle_writer {
     artpack_bundle_params params;
@@ -101,16 +106,18 @@ struct artpack_bundle_writer {
     uint64_t offset;          /* bytes in the output so far */
     /* compression: full blocks are staged into slots and compressed
      * together (in parallel through run, when set), then written in order.
-     * Pipelined (start, wait): a full bank of jobs slots is started and the
-     * other bank filled meanwhile; the banks are slot[0..jobs) and
-     * slot[jobs..2 jobs), base the one being filled, inflight the number of
-     * the other's slots being compressed */
+     * Pipelined (start, wait): each full block is staged into the next slot
+     * of a ring of nslots (AP_PIPE_DEPTH x jobs) and started at once; the
+     * slots in flight are ring[head .. head + inflight), written in that
+     * order, each once wait says it is done; a block finds its slot free
+     * once the block nslots before it is written. Only slot[0..jobs) have
+     * compressors: a task uses its worker's */
     void *cdict_mem;
     const ZSTD_CDict *cdict;  /* shared by the slots' CCtxs (read-only) */
     ap_words_enc *words;      /* word envelopes: the transform's table (read-only) */
-    ap_slot slot[2 * ARTPACK_BUNDLE_JOBS_MAX];
-    void *args[2 * ARTPACK_BUNDLE_JOBS_MAX];
-    unsigned jobs, staged, base, inflight;
+    ap_slot slot[AP_SLOTS_MAX];
+    void *args[ARTPACK_BUNDLE_JOBS_MAX];
+    unsigned jobs, staged, nslots, head, inflight;
     artpack_parallel_fn run;
     artpack_parallel_start_fn start;
     artpack_parallel_wait_fn wait;
@@ -355,14 +362,16 @@ static void ap_writer_destroy(artpack_bundle_writer *w) {
     artpack_allocator m;
     if (w == NULL) return;
     m = w->mem;
-    if (w->inflight) w->wait(w->run_opaque); /* the tasks use the slots */
+    while (w->inflight) { /* the tasks use the slots */
+        w->wait(w->run_opaque, &w->slot[w->head]);
+        w->head = (w->head + 1) % w->nslots;
+        w->inflight--;
+    }
     {
         unsigned i;
-        for (i = 0; i < 2 * ARTPACK_BUNDLE_JOBS_MAX; i++) {
-            if (!w->slot[i].borrowed) {
-                ZSTD_freeCCtx(w->slot[i].cctx);
-                artpack_compressor_free(w->slot[i].comp);
-            }
+        for (i = 0; i < AP_SLOTS_MAX; i++) {
+            ZSTD_freeCCtx(w->slot[i].cctx);
+            artpack_compressor_free(w->slot[i].comp);
             ap_vec_free(&m, &w->slot[i].content);
             ap_vec_free(&m, &w->slot[i].cols);
             ap_vec_free(&m, &w->slot[i].env);
@@ -633,9 +642,9 @@ static size_t ap_words_text(const void *e, unsigned char *dst, const unsigned ch
     return ap_words_apply((const ap_words_enc *)e, dst, src, n, &in_place);
 }
 
-/* Compresses a staged block (any thread: touches only its slot). */
-static void ap_slot_compress(void *arg) {
-    ap_slot *sl = (ap_slot *)arg;
+/* Compresses a staged block with cctx or comp (any thread: touches only its
+ * slot and the compressor). */
+static void ap_slot_run(ap_slot *sl, ZSTD_CCtx *cctx, artpack_compressor *comp) {
     const unsigned char *in = sl->content.p;
     size_t content = sl->content.len;
     sl->err = ARTPACK_OK;
@@ -651,15 +660,28 @@ static void ap_slot_compress(void *arg) {
         content = sl->env.len;
     }
     if (sl->zstd) {
-        size_t r = ZSTD_compress2(sl->cctx, sl->frame.p, sl->frame.cap, in, content);
+        size_t r = ZSTD_compress2(cctx, sl->frame.p, sl->frame.cap, in, content);
         if (ZSTD_isError(r))
             sl->err = ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? ARTPACK_E_ALLOC
                                                                             : ARTPACK_E_COMPRESS;
         sl->frame_size = r;
     } else {
-        sl->err = artpack_frame_compress(sl->comp, sl->frame.p, sl->frame.cap, in, content,
+        sl->err = artpack_frame_compress(comp, sl->frame.p, sl->frame.cap, in, content,
                                          &sl->frame_size);
     }
+}
+
+/* An artpack_task_fn: a slot with its own compressor. */
+static void ap_slot_compress(void *arg) {
+    ap_slot *sl = (ap_slot *)arg;
+    ap_slot_run(sl, sl->cctx, sl->comp);
+}
+
+/* An artpack_worker_task_fn: a slot with its worker's compressor (the
+ * runner never runs two tasks of one worker at once). */
+static void ap_slot_compress_on(void *arg, unsigned worker) {
+    ap_slot *sl = (ap_slot *)arg;
+    ap_slot_run(sl, sl->owners[worker].cctx, sl->owners[worker].comp);
 }
 
 /* Writes a compressed slot and its index entry. */
@@ -698,30 +720,36 @@ static artpack_error ap_emit_slots(artpack_bundle_writer *w, unsigned first, uns
     return err;
 }
 
-/* Pipelined: waits for the bank in flight, if any, and writes it. */
+/* Pipelined: waits for the oldest block in flight and writes it (after a
+ * failure: only waits; the writer is unusable). */
+static artpack_error ap_retire(artpack_bundle_writer *w) {
+    ap_slot *sl = &w->slot[w->head];
+    artpack_error err;
+    w->wait(w->run_opaque, sl);
+    w->head = (w->head + 1) % w->nslots;
+    w->inflight--;
+    AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
+    err = sl->err;
+    if (err == ARTPACK_OK) err = ap_slot_emit(w, sl);
+    if (err != ARTPACK_OK) w->failed = 1;
+    return err;
+}
+
+/* Pipelined: waits for every block in flight and writes them in order. */
 static artpack_error ap_settle(artpack_bundle_writer *w) {
-    unsigned n = w->inflight;
-    if (n == 0) return ARTPACK_OK;
-    w->wait(w->run_opaque);
-    w->inflight = 0;
-    return ap_emit_slots(w, w->base == 0 ? w->jobs : 0, n);
+    artpack_error err = ARTPACK_OK, e;
+    while (w->inflight) {
+        e = ap_retire(w);
+        if (err == ARTPACK_OK) err = e;
+    }
+    return err;
 }
 
 /* Compresses the staged blocks (together through run when there are several)
- * and writes them in order; pipelined, starts them instead (once the bank
- * before them is written) and switches banks. */
+ * and writes them in order (pipelined: nothing is staged, the blocks went
+ * to start one by one). */
 static artpack_error ap_drain(artpack_bundle_writer *w) {
     unsigned i, n = w->staged;
-    if (w->start != NULL) {
-        AP_TRY(ap_settle(w));
-        if (n == 0) return ARTPACK_OK;
-        for (i = 0; i < n; i++) w->args[i] = &w->slot[w->base + i];
-        w->staged = 0;
-        w->inflight = n;
-        w->base = w->base == 0 ? w->jobs : 0;
-        w->start(w->run_opaque, ap_slot_compress, w->args, n);
-        return ARTPACK_OK;
-    }
     if (n == 0) return ARTPACK_OK;
     for (i = 0; i < n; i++) w->args[i] = &w->slot[i];
     if (n > 1 && w->run != NULL) w->run(w->run_opaque, ap_slot_compress, w->args, n);
@@ -738,7 +766,14 @@ static artpack_error ap_flush_block(artpack_bundle_writer *w) {
     size_t hn, content, bound;
     ap_slot *sl;
     if (w->block_records == 0) return ARTPACK_OK;
-    sl = &w->slot[w->base + w->staged];
+    if (w->start != NULL) { /* pipelined: the next slot of the ring, once free */
+        if (w->inflight == w->nslots) AP_TRY(ap_retire(w));
+        sl = &w->slot[(w->head + w->inflight) % w->nslots];
+        sl->owners = w->slot;
+        sl->zstd = w->params.codec == ARTPACK_CODEC_ZSTD;
+    } else {
+        sl = &w->slot[w->staged];
+    }
     /* content: varint count, varint sizes, records */
     hn = ap_block_head(head, w->block_records);
     sl->content.len = 0;
@@ -768,7 +803,15 @@ static artpack_error ap_flush_block(artpack_bundle_writer *w) {
     bound = sl->zstd ? ZSTD_compressBound(content) : ARTPACK_FRAME_BOUND(content);
     AP_TRY(ap_vec_reserve(&w->mem, &sl->frame, bound));
     sl->first_rel = (uint32_t)(w->placed - w->block_records - w->segment_first);
-    if (w->jobs == 1 && w->start == NULL) {
+    if (w->start != NULL) {
+        w->inflight++;
+        w->records.len = 0;
+        w->sizes.len = 0;
+        w->block_records = 0;
+        w->start(w->run_opaque, ap_slot_compress_on, sl);
+        return ARTPACK_OK;
+    }
+    if (w->jobs == 1) {
         ap_slot_compress(sl);
         AP_TRY(sl->err);
         AP_TRY(ap_slot_emit(w, sl));
@@ -791,41 +834,23 @@ static artpack_error ap_flush_all(artpack_bundle_writer *w) {
     return ap_settle(w);
 }
 
-/* Flushes, then sets up slots for jobs (two banks when pipelined: a slot of
- * the second bank borrows the compressor of its partner in the first, since
- * only one bank compresses at a time). */
-static artpack_error ap_set_jobs(artpack_bundle_writer *w, unsigned jobs, unsigned slots) {
+/* Flushes, then sets up a compressor for each of jobs slots (pipelined, the
+ * ring's other slots are compressed with their worker's). */
+static artpack_error ap_set_jobs(artpack_bundle_writer *w, unsigned jobs) {
     unsigned i;
     AP_RETURN_IF(w == NULL, ARTPACK_E_NULL_ARG);
     AP_RETURN_IF(jobs == 0 || jobs > ARTPACK_BUNDLE_JOBS_MAX, ARTPACK_E_PARAM);
     AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
     AP_TRY(ap_flush_all(w));
-    for (i = 0; i < 2 * ARTPACK_BUNDLE_JOBS_MAX; i++) /* lent for the banks before */
-        if (w->slot[i].borrowed) {
-            w->slot[i].cctx = NULL;
-            w->slot[i].comp = NULL;
-            w->slot[i].borrowed = 0;
-        }
-    for (i = 1; i < slots; i++) {
-        ap_slot *sl = &w->slot[i];
-        if (sl->cctx != NULL || sl->comp != NULL) continue;
-        if (i >= jobs) {
-            sl->cctx = w->slot[i - jobs].cctx;
-            sl->comp = w->slot[i - jobs].comp;
-            sl->zstd = w->slot[i - jobs].zstd;
-            sl->borrowed = 1;
-        } else {
-            AP_TRY(ap_slot_setup(w, i));
-        }
-    }
+    for (i = 1; i < jobs; i++)
+        if (w->slot[i].cctx == NULL && w->slot[i].comp == NULL) AP_TRY(ap_slot_setup(w, i));
     w->jobs = jobs;
-    w->base = 0;
     return ARTPACK_OK;
 }
 
 artpack_error artpack_bundle_writer_set_parallel(artpack_bundle_writer *w, unsigned jobs,
                                                  artpack_parallel_fn run, void *opaque) {
-    AP_TRY(ap_set_jobs(w, jobs, jobs));
+    AP_TRY(ap_set_jobs(w, jobs));
     w->run = run;
     w->start = NULL;
     w->wait = NULL;
@@ -837,7 +862,9 @@ artpack_error artpack_bundle_writer_set_pipeline(artpack_bundle_writer *w, unsig
                                                  artpack_parallel_start_fn start,
                                                  artpack_parallel_wait_fn wait, void *opaque) {
     AP_RETURN_IF(w == NULL || start == NULL || wait == NULL, ARTPACK_E_NULL_ARG);
-    AP_TRY(ap_set_jobs(w, jobs, 2 * jobs));
+    AP_TRY(ap_set_jobs(w, jobs));
+    w->nslots = AP_PIPE_DEPTH * jobs;
+    w->head = 0;
     w->run = NULL;
     w->start = start;
     w->wait = wait;

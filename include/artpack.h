@@ -954,8 +954,9 @@ ARTPACK_API artpack_error artpack_bundle_appender_open(artpack_bundle_writer **o
                                                       artpack_read_fn read, void *read_opaque);
 /** Adds one record (as artpack_record_encode wrote it; it is validated).
  *  When the block being filled is full it is compressed and written first
- *  (with set_parallel or set_pipeline: once jobs blocks are full, so an
- *  error of an earlier block may surface here). Errors: ARTPACK_E_NULL_ARG
+ *  (with set_parallel: once jobs blocks are full; with set_pipeline: it is
+ *  handed to start and written later; so an error of an earlier block may
+ *  surface here). Errors: ARTPACK_E_NULL_ARG
  *  (w NULL, or record NULL with size > 0), any error of
  *  artpack_record_validate (ARTPACK_E_TRUNCATED ... ARTPACK_E_TAG: the
  *  record is refused, the writer goes on), ARTPACK_E_TOO_LARGE (the bundle
@@ -1021,23 +1022,34 @@ ARTPACK_API artpack_error artpack_bundle_writer_set_parallel(artpack_bundle_writ
 ARTPACK_API artpack_error artpack_bundle_writer_set_spill(artpack_bundle_writer *w,
                                                          artpack_write_fn write,
                                                          artpack_read_fn read, void *opaque);
-/* Pipelined compression: start runs task(args[i]) for i in 0..n-1 on other
- * threads and returns at once (args stays valid until wait returns); wait
- * returns when all the tasks start ran are done. */
-typedef void (*artpack_parallel_start_fn)(void *opaque, artpack_task_fn task,
-                                          void *const *args, size_t n);
-typedef void (*artpack_parallel_wait_fn)(void *opaque);
-/** As artpack_bundle_writer_set_parallel, but w hands each batch of jobs
- *  full blocks to start and goes on filling the next batch while they
- *  compress, so the caller's thread (adding records) and the compression
- *  threads work at once; it waits for a batch (wait) when the next one is
- *  full, at a commit, before copying a block, when set_parallel or
- *  set_pipeline is called again, and in artpack_bundle_writer_free. The
- *  bytes written are those of set_parallel with the same jobs (of any
- *  jobs). Memory: about 4 x block size per job. The allocator must be
- *  thread-safe. Errors: ARTPACK_E_NULL_ARG (w, start or wait NULL),
- *  ARTPACK_E_PARAM (jobs 0 or over ARTPACK_BUNDLE_JOBS_MAX), ARTPACK_E_WRITE
- *  (as set_parallel), ARTPACK_E_ALLOC. */
+/* Pipelined compression: a work queue of the caller's. A task of a worker:
+ * worker is an index below the writer's jobs that the runner gives (e.g. the
+ * number of its thread in a pool of jobs threads); two tasks never run at
+ * the same time with the same worker (each worker has a compressor of its
+ * own). start queues task(arg, worker) to run on another thread and returns
+ * at once (or runs it before returning); tasks may run and finish in any
+ * order. wait(opaque, arg) returns once the task started with arg is done;
+ * the writer waits for each task it started exactly once, oldest first,
+ * and has at most ARTPACK_BUNDLE_PIPELINE_DEPTH x jobs tasks started and not
+ * yet waited for. */
+typedef void (*artpack_worker_task_fn)(void *arg, unsigned worker);
+typedef void (*artpack_parallel_start_fn)(void *opaque, artpack_worker_task_fn task, void *arg);
+typedef void (*artpack_parallel_wait_fn)(void *opaque, void *arg);
+#define ARTPACK_BUNDLE_PIPELINE_DEPTH 3u
+/** As artpack_bundle_writer_set_parallel, but w hands each full block to
+ *  start as soon as it is full and goes on filling the next while it
+ *  compresses, so the caller's thread (adding records) and the compression
+ *  threads work at once, and a worker that is done takes the next block
+ *  queued whatever the others do. Blocks are written in order: w waits for
+ *  the oldest block (wait) when its ring of ARTPACK_BUNDLE_PIPELINE_DEPTH x
+ *  jobs blocks in flight is full, at a commit, before copying a block, when
+ *  set_parallel or set_pipeline is called again, and in
+ *  artpack_bundle_writer_free. The bytes written are those of set_parallel
+ *  (of any jobs). Memory: jobs compressors, and about 2 x block size (3 x
+ *  with columns) per block in flight. The allocator must be thread-safe.
+ *  Errors: ARTPACK_E_NULL_ARG (w, start or wait NULL), ARTPACK_E_PARAM (jobs
+ *  0 or over ARTPACK_BUNDLE_JOBS_MAX), ARTPACK_E_WRITE (as set_parallel),
+ *  ARTPACK_E_ALLOC. */
 ARTPACK_API artpack_error artpack_bundle_writer_set_pipeline(artpack_bundle_writer *w,
                                                             unsigned jobs,
                                                             artpack_parallel_start_fn start,

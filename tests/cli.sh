@@ -363,14 +363,15 @@ ap encode -D "$t/d.dict" "$here/data/golden/edge.jsonl" >"$t/edge.apz" 2>/dev/nu
 alloc_fail_loop "decode -D" decode -D "$t/d.dict" "$t/edge.apz"
 
 # ---- threads: the same bytes for every -T ----
+# (-T 8: more workers than cores, so blocks finish out of order more often)
 for cmd in "pack --block-size 8K -3" "encode -3" "pack --lz4 --block-size 4K"; do
-    for n in 1 2 3; do
+    for n in 1 2 3 8; do
         # shellcheck disable=SC2086
         ap $cmd -T $n -D "$t/d.dict" -o "$t/thr$n.out" -f "$t/b.jsonl" 2>"$t/err.txt" || bad "$cmd -T $n failed: $(head -c 200 "$t/err.txt")"
     done
-    cmp -s "$t/thr1.out" "$t/thr2.out" && cmp -s "$t/thr1.out" "$t/thr3.out" && ok || bad "$cmd: -T 1, 2, 3 give different bytes"
+    cmp -s "$t/thr1.out" "$t/thr2.out" && cmp -s "$t/thr1.out" "$t/thr3.out" && cmp -s "$t/thr1.out" "$t/thr8.out" && ok || bad "$cmd: -T 1, 2, 3, 8 give different bytes"
 done
-# append compresses a bank of -T blocks while it fills the next (as pack):
+# append queues each full block for -T workers while it fills the next (as pack):
 # the same bytes for every -T, every codec and layout, with the block map
 # (pack's default: the appended articles are assigned by similarity too) and
 # without

@@ -428,7 +428,14 @@ static void run_inline(void *opaque, artpack_task_fn task, void *const *args, si
     (void)opaque;
     for (i = 0; i < n; i++) task(args[i]);
 }
-static void wait_none(void *opaque) { (void)opaque; }
+static void start_inline(void *opaque, artpack_worker_task_fn task, void *arg) {
+    (void)opaque;
+    task(arg, 0);
+}
+static void wait_none(void *opaque, void *arg) {
+    (void)opaque;
+    (void)arg;
+}
 
 /* A damaged block, its index entry, a failed read: through locate and
  * copy_block (which writes nothing of it); the allocator failing in
@@ -505,7 +512,7 @@ static void test_block_errors_through_locate_and_copy(void **state) {
     armed = 1;
     ASSERT_ERR(artpack_bundle_writer_copy_block(w, o.r, 0), ARTPACK_E_ALLOC);
     ASSERT_ERR(artpack_bundle_writer_set_parallel(w, 2, run_inline, NULL), ARTPACK_E_ALLOC);
-    ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 2, run_inline, wait_none, NULL),
+    ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 2, start_inline, wait_none, NULL),
                ARTPACK_E_ALLOC);
     armed = 0;
     ASSERT_ERR(artpack_bundle_writer_copy_block(w, o.r, 0), ARTPACK_OK);
@@ -659,7 +666,7 @@ static void test_appender_and_setters(void **state) {
     add_all(w, iota, 1); /* less than a block: nothing written yet */
     ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_E_WRITE);
     ASSERT_ERR(artpack_bundle_writer_set_parallel(w, 2, run_inline, NULL), ARTPACK_E_WRITE);
-    ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 2, run_inline, wait_none, NULL),
+    ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 2, start_inline, wait_none, NULL),
                ARTPACK_E_WRITE);
     ASSERT_ERR(artpack_bundle_writer_set_spill(w, membuf_write, membuf_read, &out),
                ARTPACK_E_WRITE);

@@ -606,29 +606,52 @@ static void reverse_runner(void *opaque, artpack_task_fn task, void *const *args
     while (n-- > 0) task(args[n]);
 }
 
-/* A pipelined runner that runs nothing at start and the tasks, last to
- * first, at wait: a writer that used a block before waiting would write
- * garbage. */
+/* A pipelined runner that runs nothing at start and, at each wait, every
+ * task started and not run yet, last to first (so the tasks finish out of
+ * order, the one waited for last), as workers taken in turn below jobs (so
+ * a block is compressed by any worker's compressor): a writer that used a
+ * block before waiting for it would write garbage. It checks what
+ * artpack.h promises: each task waited for once, oldest first, and at most
+ * ARTPACK_BUNDLE_PIPELINE_DEPTH x jobs of them pending. */
+#define DEFERRED_MAX (ARTPACK_BUNDLE_PIPELINE_DEPTH * ARTPACK_BUNDLE_JOBS_MAX)
 typedef struct deferred {
-    artpack_task_fn task;
-    void *args[ARTPACK_BUNDLE_JOBS_MAX];
-    size_t n;
+    artpack_worker_task_fn task;
+    void *args[DEFERRED_MAX];
+    int ran[DEFERRED_MAX];
+    size_t n;          /* started, not waited for: args[0 .. n), oldest first */
+    unsigned jobs;     /* the writer's (set after set_pipeline) */
+    unsigned worker;   /* the next worker */
+    size_t most;       /* the most pending at once */
     int starts, waits;
 } deferred;
 
-static void deferred_start(void *opaque, artpack_task_fn task, void *const *args, size_t n) {
+static void deferred_start(void *opaque, artpack_worker_task_fn task, void *arg) {
     deferred *d = (deferred *)opaque;
-    assert_int_equal(d->n, 0); /* one batch in flight at most */
-    assert_true(n >= 1 && n <= ARTPACK_BUNDLE_JOBS_MAX);
+    assert_true(d->jobs >= 1);
+    assert_true(d->n < ARTPACK_BUNDLE_PIPELINE_DEPTH * d->jobs);
+    assert_non_null(arg);
     d->task = task;
-    memcpy(d->args, args, n * sizeof *args);
-    d->n = n;
+    d->args[d->n] = arg;
+    d->ran[d->n] = 0;
+    d->n++;
+    if (d->n > d->most) d->most = d->n;
     d->starts++;
 }
 
-static void deferred_wait(void *opaque) {
+static void deferred_wait(void *opaque, void *arg) {
     deferred *d = (deferred *)opaque;
-    while (d->n > 0) d->task(d->args[--d->n]);
+    size_t k = d->n;
+    assert_true(d->n > 0);
+    assert_ptr_equal(arg, d->args[0]); /* the oldest */
+    while (k-- > 0)
+        if (!d->ran[k]) {
+            d->task(d->args[k], d->worker);
+            d->worker = (d->worker + 1) % d->jobs;
+            d->ran[k] = 1;
+        }
+    memmove(d->args, d->args + 1, (d->n - 1) * sizeof *d->args);
+    memmove(d->ran, d->ran + 1, (d->n - 1) * sizeof *d->ran);
+    d->n--;
     d->waits++;
 }
 
@@ -648,6 +671,7 @@ static void test_parallel_same_bytes(void **state) {
                 deferred d;
                 memset(&b, 0, sizeof b);
                 memset(&d, 0, sizeof d);
+                d.jobs = jobs[j];
                 runner_calls = 0;
                 ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &da, NULL, membuf_write, &b), ARTPACK_OK);
                 if (with_runner == 2)
@@ -667,7 +691,11 @@ static void test_parallel_same_bytes(void **state) {
                  * articles, and the blocks' bytes through a second reference */
                 verify_bundle(b.p, b.len, &da, iota, 120);
                 if (jobs[j] > 1 && with_runner == 1) assert_true(runner_calls > 0);
-                if (with_runner == 2) assert_true(d.starts > 0 && d.waits >= d.starts && d.n == 0);
+                if (with_runner == 2) { /* each block waited for once; the ring used */
+                    assert_true(d.starts > 0 && d.waits == d.starts && d.n == 0);
+                    if (d.starts > (int)(ARTPACK_BUNDLE_PIPELINE_DEPTH * jobs[j]))
+                        assert_int_equal(d.most, ARTPACK_BUNDLE_PIPELINE_DEPTH * jobs[j]);
+                }
                 {
                     membuf r2;
                     artpack_bundle_writer *w2 = NULL;
@@ -707,8 +735,8 @@ static void test_parallel_same_bytes(void **state) {
         artpack_bundle_writer_free(w);
         membuf_free(&b);
     }
-    /* switching between pipelined and parallel (the second bank borrows the
-     * first's compressors; set_parallel gives them back): the same bytes */
+    /* switching between pipelined and parallel (the ring's slots use the
+     * workers' compressors, set_parallel each slot's own): the same bytes */
     for (c = 0; c < 3; c++) {
         artpack_bundle_params p = params_of(codecs[c], 2048, 0);
         membuf b, r;
@@ -720,15 +748,19 @@ static void test_parallel_same_bytes(void **state) {
         memset(&d, 0, sizeof d);
         ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &da, NULL, membuf_write, &b), ARTPACK_OK);
         ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 2, deferred_start, deferred_wait, &d),
-                   ARTPACK_OK);
+                   ARTPACK_OK); /* (it waits for the blocks of the jobs before) */
+        d.jobs = 2;
         add_all(w, iota, 40);
         ASSERT_ERR(artpack_bundle_writer_set_parallel(w, 4, reverse_runner, NULL), ARTPACK_OK);
+        assert_int_equal(d.n, 0); /* all waited for */
         add_all(w, iota + 40, 40);
         ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 3, deferred_start, deferred_wait, &d),
-                   ARTPACK_OK);
+                   ARTPACK_OK); /* (it waits for the blocks of the jobs before) */
+        d.jobs = 3;
         add_all(w, iota + 80, 40);
         ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 1, deferred_start, deferred_wait, &d),
-                   ARTPACK_OK);
+                   ARTPACK_OK); /* (it waits for the blocks of the jobs before) */
+        d.jobs = 1;
         add_all(w, iota + 120, 40);
         ASSERT_ERR(artpack_bundle_writer_commit(w), ARTPACK_OK);
         artpack_bundle_writer_free(w);
@@ -745,7 +777,7 @@ static void test_parallel_same_bytes(void **state) {
         membuf_free(&b);
         membuf_free(&r);
     }
-    /* freed with a batch in flight: it waits for it first */
+    /* freed with blocks in flight: it waits for them first */
     {
         artpack_bundle_params p = params_of(ARTPACK_CODEC_LZ4, 2048, 0);
         membuf b;
@@ -753,12 +785,14 @@ static void test_parallel_same_bytes(void **state) {
         artpack_bundle_writer *w = NULL;
         memset(&b, 0, sizeof b);
         memset(&d, 0, sizeof d);
+        d.jobs = 2;
         ASSERT_ERR(artpack_bundle_writer_create(&w, &p, &da, NULL, membuf_write, &b), ARTPACK_OK);
         ASSERT_ERR(artpack_bundle_writer_set_pipeline(w, 2, deferred_start, deferred_wait, &d),
                    ARTPACK_OK);
         add_all(w, iota, 70);
-        assert_int_equal(d.starts, d.waits + 1);
+        assert_true(d.n > 0 && d.starts == d.waits + (int)d.n);
         artpack_bundle_writer_free(w);
+        assert_int_equal(d.n, 0);
         assert_int_equal(d.starts, d.waits);
         membuf_free(&b);
     }

@@ -290,7 +290,7 @@ static int ap_bundle_out_writer(const ap_options *o, const artpack_bundle_params
     if (bo->e == ARTPACK_OK)
         bo->e = artpack_bundle_writer_set_spill(bo->w, ap_spool_write_cb, ap_spool_read_cb,
                                                 &bo->spill);
-    if (bo->e == ARTPACK_OK && o->threads > 1 && (bo->async = ap_async_new()) == NULL)
+    if (bo->e == ARTPACK_OK && o->threads > 1 && (bo->async = ap_async_new(o->threads)) == NULL)
         bo->e = ARTPACK_E_ALLOC;
     if (bo->e == ARTPACK_OK && o->threads > 1)
         bo->e = artpack_bundle_writer_set_pipeline(bo->w, o->threads, ap_parallel_start,
@@ -300,7 +300,7 @@ static int ap_bundle_out_writer(const ap_options *o, const artpack_bundle_params
                artpack_error_name(bo->e));
         artpack_bundle_writer_free(bo->w);
         bo->w = NULL;
-        free(bo->async);
+        ap_async_free(bo->async);
         bo->async = NULL;
         ap_out_abort(&bo->out);
         return 1;
@@ -335,7 +335,7 @@ static int ap_bundle_out_end(ap_bundle_out *bo, int ok) {
     if (ok && bo->e == ARTPACK_OK) bo->e = artpack_bundle_writer_commit(bo->w);
     artpack_bundle_writer_free(bo->w);
     bo->w = NULL;
-    free(bo->async);
+    ap_async_free(bo->async);
     bo->async = NULL;
     ap_spool_close(&bo->spill);
     if (!ok) {
@@ -1271,7 +1271,7 @@ int ap_cmd_append(const ap_options *o) {
     if (e == ARTPACK_OK)
         e = artpack_bundle_writer_set_spill(ctx.w, ap_spool_write_cb, ap_spool_read_cb, &spill);
     /* -T N: a bank of N blocks compresses while the next fills (as pack) */
-    if (e == ARTPACK_OK && o->threads > 1 && (async = ap_async_new()) == NULL) e = ARTPACK_E_ALLOC;
+    if (e == ARTPACK_OK && o->threads > 1 && (async = ap_async_new(o->threads)) == NULL) e = ARTPACK_E_ALLOC;
     if (e == ARTPACK_OK && o->threads > 1)
         e = artpack_bundle_writer_set_pipeline(ctx.w, o->threads, ap_parallel_start,
                                                ap_parallel_wait, async);
@@ -1318,7 +1318,7 @@ done:
         ap_msg("%s: cannot cut the failed append off: %s (readers ignore it; `append -f` "
                "cuts it)", o->input, strerror(errno));
     artpack_bundle_writer_free(ctx.w); /* waits for the blocks in flight */
-    free(async);
+    ap_async_free(async);
     ap_spool_close(&spill);
     ap_bundle_close(&b);
     ap_dup_free(&dc);

@@ -91,13 +91,15 @@ int ap_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
 
 /* The runner of the library's parallel compression (tools/parallel.c). */
 void ap_parallel_run(void *opaque, artpack_task_fn task, void *const *args, size_t n);
-/* The pipelined runner (artpack_bundle_writer_set_pipeline): opaque is an
- * ap_async from ap_async_new (NULL: out of memory, reported), freed after
- * the writer. */
+/* The pipelined runner (artpack_bundle_writer_set_pipeline with the same
+ * jobs): opaque is an ap_async from ap_async_new (a pool of jobs threads;
+ * NULL: out of memory, reported), freed by ap_async_free after the writer
+ * (which waits for its tasks). */
 typedef struct ap_async ap_async;
-ap_async *ap_async_new(void);
-void ap_parallel_start(void *opaque, artpack_task_fn task, void *const *args, size_t n);
-void ap_parallel_wait(void *opaque);
+ap_async *ap_async_new(unsigned jobs);
+void ap_async_free(ap_async *a);
+void ap_parallel_start(void *opaque, artpack_worker_task_fn task, void *arg);
+void ap_parallel_wait(void *opaque, void *arg);
 unsigned ap_default_threads(void);
 
 /* Trains a dictionary on records laid end to end (progress on a terminal

@@ -1,5 +1,6 @@
-/* parallel.c - the tool's threads: a runner for the library's parallel
- * compression (artpack_parallel_fn), and a JSON parser on its own thread that
+/* parallel.c - the tool's threads: runners for the library's parallel
+ * compression (artpack_parallel_fn) and pipelined compression (a pool of
+ * workers: artpack_parallel_start_fn, artpack_parallel_wait_fn), and a JSON parser on its own thread that
  * hands records to the thread that writes. POSIX threads. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -64,41 +65,139 @@ void ap_parallel_run(void *opaque, artpack_task_fn task, void *const *args, size
         if (started[i]) pthread_join(th[i], NULL);
 }
 
-/* The pipelined runner: start runs each task on a thread of its own and
- * returns; wait joins them. */
+/* The pipelined runner: a pool of jobs threads (started by ap_async_new)
+ * and a queue of the tasks started and not yet waited for. Thread i runs
+ * its tasks as worker i, one at a time, taking the oldest queued task as
+ * soon as it is free; wait(arg) returns once arg's task is done. */
+#define AP_ASYNC_QUEUE (ARTPACK_BUNDLE_PIPELINE_DEPTH * ARTPACK_BUNDLE_JOBS_MAX)
+
+enum { AP_TASK_QUEUED, AP_TASK_RUNNING, AP_TASK_DONE, AP_TASK_WAITED };
+
+typedef struct ap_task {
+    artpack_worker_task_fn task;
+    void *arg;
+    int state;
+} ap_task;
+
+typedef struct ap_worker {
+    struct ap_async *pool;
+    unsigned index;
+} ap_worker;
+
 struct ap_async {
+    pthread_mutex_t mu;
+    pthread_cond_t queued, done;
+    ap_task q[AP_ASYNC_QUEUE]; /* q[head .. head + len) mod AP_ASYNC_QUEUE */
+    size_t head, len;
+    int stop;
     pthread_t th[ARTPACK_BUNDLE_JOBS_MAX];
-    ap_job job[ARTPACK_BUNDLE_JOBS_MAX];
-    int started[ARTPACK_BUNDLE_JOBS_MAX];
-    size_t n;
+    ap_worker worker[ARTPACK_BUNDLE_JOBS_MAX];
+    unsigned threads;          /* started */
 };
 
-ap_async *ap_async_new(void) {
+static void *ap_worker_main(void *p) {
+    ap_worker *me = (ap_worker *)p;
+    ap_async *a = me->pool;
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        ap_task *t = NULL;
+        size_t k;
+        for (k = 0; k < a->len && t == NULL; k++) {
+            ap_task *c = &a->q[(a->head + k) % AP_ASYNC_QUEUE];
+            if (c->state == AP_TASK_QUEUED) t = c;
+        }
+        if (t == NULL) {
+            if (a->stop) break;
+            pthread_cond_wait(&a->queued, &a->mu);
+            continue;
+        }
+        t->state = AP_TASK_RUNNING;
+        pthread_mutex_unlock(&a->mu);
+        t->task(t->arg, me->index);
+        pthread_mutex_lock(&a->mu);
+        t->state = AP_TASK_DONE;
+        pthread_cond_broadcast(&a->done);
+    }
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+ap_async *ap_async_new(unsigned jobs) {
     ap_async *a = (ap_async *)ap_malloc(sizeof *a);
-    if (a == NULL) ap_msg("out of memory");
-    else memset(a, 0, sizeof *a);
+    unsigned i;
+    if (a == NULL) {
+        ap_msg("out of memory");
+        return NULL;
+    }
+    memset(a, 0, sizeof *a);
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->queued, NULL);
+    pthread_cond_init(&a->done, NULL);
+    if (jobs > ARTPACK_BUNDLE_JOBS_MAX) jobs = ARTPACK_BUNDLE_JOBS_MAX;
+    for (i = 0; i < jobs; i++) { /* fewer threads than jobs (none: start runs them) */
+        a->worker[i].pool = a;
+        a->worker[i].index = i;
+        if (ap_thread_start(&a->th[i], ap_worker_main, &a->worker[i]) != 0) break;
+        a->threads++;
+    }
     return a;
 }
 
-void ap_parallel_start(void *opaque, artpack_task_fn task, void *const *args, size_t n) {
-    ap_async *a = (ap_async *)opaque;
-    size_t i;
-    if (n > ARTPACK_BUNDLE_JOBS_MAX) n = ARTPACK_BUNDLE_JOBS_MAX;
-    for (i = 0; i < n; i++) {
-        a->job[i].task = task;
-        a->job[i].arg = args[i];
-        a->started[i] = ap_thread_start(&a->th[i], ap_job_main, &a->job[i]) == 0;
-        if (!a->started[i]) task(args[i]); /* no thread: do it here */
-    }
-    a->n = n;
+void ap_async_free(ap_async *a) {
+    unsigned i;
+    if (a == NULL) return;
+    pthread_mutex_lock(&a->mu);
+    a->stop = 1;
+    pthread_cond_broadcast(&a->queued);
+    pthread_mutex_unlock(&a->mu);
+    for (i = 0; i < a->threads; i++) pthread_join(a->th[i], NULL);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->queued);
+    pthread_cond_destroy(&a->done);
+    free(a);
 }
 
-void ap_parallel_wait(void *opaque) {
+void ap_parallel_start(void *opaque, artpack_worker_task_fn task, void *arg) {
     ap_async *a = (ap_async *)opaque;
-    size_t i;
-    for (i = 0; i < a->n; i++)
-        if (a->started[i]) pthread_join(a->th[i], NULL);
-    a->n = 0;
+    ap_task *t;
+    if (a->threads == 0) { /* no thread: run it here, as worker 0 */
+        task(arg, 0);
+        return;
+    }
+    pthread_mutex_lock(&a->mu);
+    if (a->len == AP_ASYNC_QUEUE) { /* the writer never starts more (artpack.h) */
+        pthread_mutex_unlock(&a->mu);
+        ap_msg("internal error: more than %u compression tasks queued", (unsigned)AP_ASYNC_QUEUE);
+        abort();
+    }
+    t = &a->q[(a->head + a->len) % AP_ASYNC_QUEUE];
+    t->task = task;
+    t->arg = arg;
+    t->state = AP_TASK_QUEUED;
+    a->len++;
+    pthread_cond_signal(&a->queued);
+    pthread_mutex_unlock(&a->mu);
+}
+
+void ap_parallel_wait(void *opaque, void *arg) {
+    ap_async *a = (ap_async *)opaque;
+    ap_task *t = NULL;
+    size_t k;
+    if (a->threads == 0) return; /* start ran it */
+    pthread_mutex_lock(&a->mu);
+    for (k = 0; k < a->len && t == NULL; k++) {
+        ap_task *c = &a->q[(a->head + k) % AP_ASYNC_QUEUE];
+        if (c->arg == arg && c->state != AP_TASK_WAITED) t = c;
+    }
+    if (t != NULL) {
+        while (t->state != AP_TASK_DONE) pthread_cond_wait(&a->done, &a->mu);
+        t->state = AP_TASK_WAITED;
+        while (a->len > 0 && a->q[a->head].state == AP_TASK_WAITED) { /* drop the waited */
+            a->head = (a->head + 1) % AP_ASYNC_QUEUE;
+            a->len--;
+        }
+    }
+    pthread_mutex_unlock(&a->mu);
 }
 
 /* ---- the parser on its own thread ----
