@@ -691,6 +691,15 @@ for i, (r, o) in enumerate(zip(rows, orig)):
     assert r["record_bytes"] > 0 and r["block"] >= 0
 PY
 run ap ls --json --range 3-3 -D "$t/d.dict" "$t/b.apb"; grep -q '^{"n":3,"id":"synthetic-5-3",' "$t/out.txt" && ok || bad "ls --json --range 3-3"
+# ls names each article's block from the walk, which holds a similarity
+# window's blocks: the line of article n (block included) is what ls of
+# that article alone says, where the reader locates it afresh
+ap ls -D "$t/d.dict" "$t/b.apb" >"$t/ls-all.txt"
+lsbad=0
+for n in $(seq 0 7 199); do
+    [ "$(ap ls -D "$t/d.dict" --range "$n-$n" "$t/b.apb" | sed -n 2p)" = "$(sed -n "$((n + 2))p" "$t/ls-all.txt")" ] || lsbad=$((lsbad + 1))
+done
+[ $lsbad = 0 ] && [ "$(awk -F'\t' 'NR > 1 {print $NF}' "$t/ls-all.txt" | sort -u | wc -l)" -ge 30 ] && ok || bad "ls: each article's line and block as ls of it alone says ($lsbad differ)"
 run ap info "$t/b.apb"; expect_rc 0 "info of a bundle (no -D needed)"
 grep -q "^articles: *200$" "$t/out.txt" && grep -q "^kind: *bundle$" "$t/out.txt" && ok || bad "info: kind and articles"
 run ap info --json -v -D "$t/d.dict" "$t/b.apb"; expect_rc 0 "info --json -v"

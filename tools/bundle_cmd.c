@@ -57,6 +57,7 @@ typedef struct ap_bundle_in {
     int info_only;       /* the header and footer only: no dictionary, no reader */
     void *ws;
     artpack_bundle_reader *r;
+    uint64_t walk_block; /* a walk's article: the block it came from (ap_walk) */
 } ap_bundle_in;
 
 static void ap_bundle_close(ap_bundle_in *b) {
@@ -656,7 +657,9 @@ static int ap_walk_on(const ap_options *o, ap_bundle_in *b, uint64_t from, uint6
         }
         if (n >= block_end) { /* a new block: where it ends, for the hint above */
             artpack_bundle_location loc;
+            b->walk_block = UINT64_MAX; /* unknown: ls asks the reader */
             if (artpack_bundle_locate(b->r, n, &loc) == ARTPACK_OK) {
+                b->walk_block = loc.block;
                 next_block = loc.block + 1;
                 block_end = loc.block_first + loc.block_articles;
             }
@@ -686,7 +689,7 @@ static int ap_walk_on(const ap_options *o, ap_bundle_in *b, uint64_t from, uint6
  * block map still needs some: its first slot, its records and how many are
  * still to be handed out. */
 typedef struct ap_held {
-    uint64_t first;
+    uint64_t first, block; /* its first slot, its block number */
     uint32_t count, left;
     uint64_t used;       /* when it was last used: the least recent goes first */
     size_t *at;          /* count + 1 offsets into data */
@@ -713,6 +716,7 @@ static artpack_error ap_hold(ap_bundle_in *b, uint64_t n, ap_held *h) {
     artpack_error e = artpack_bundle_locate(b->r, n, &loc);
     if (e != ARTPACK_OK) return e;
     h->first = loc.block_first;
+    h->block = loc.block;
     h->count = h->left = loc.block_articles;
     h->at = (size_t *)malloc(((size_t)h->count + 1) * sizeof *h->at);
     if (h->at == NULL) return ARTPACK_E_ALLOC;
@@ -762,6 +766,7 @@ static artpack_error ap_held_get(ap_bundle_in *b, ap_held *held, uint64_t n, uin
         }
     }
     h->used = clock;
+    b->walk_block = h->block;
     *rec = h->data + h->at[s - h->first];
     *size = h->at[s - h->first + 1] - h->at[s - h->first];
     return ARTPACK_OK;
@@ -1010,11 +1015,18 @@ static int ap_ls_one(void *vctx, uint64_t n, const artpack_article *a, size_t si
     artpack_bundle_location where;
     char date[ARTPACK_TIMESTAMP_TEXT_MAX], num[64];
     size_t dlen = 0;
-    artpack_error e = artpack_bundle_locate(c->b.r, n, &where);
-    if (e != ARTPACK_OK) {
-        ap_msg("%s: article %llu: %s (%s)", ap_name(c->b.path), (unsigned long long)n,
-               artpack_error_message(e), artpack_error_name(e));
-        return 1;
+    /* the walk says which block the article came from: asking the reader
+     * (artpack_bundle_locate) would decode that block again for every
+     * article of a bundle with a block map, whose walk holds its blocks
+     * apart from the reader's (20,000 articles: 16 s instead of 0.1 s) */
+    where.block = c->b.walk_block;
+    if (where.block == UINT64_MAX) {
+        artpack_error e = artpack_bundle_locate(c->b.r, n, &where);
+        if (e != ARTPACK_OK) {
+            ap_msg("%s: article %llu: %s (%s)", ap_name(c->b.path), (unsigned long long)n,
+                   artpack_error_message(e), artpack_error_name(e));
+            return 1;
+        }
     }
     if (a->date.kind != ARTPACK_ABSENT)
         (void)artpack_date_format(date, sizeof date, &a->date, &dlen);
