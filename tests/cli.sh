@@ -257,6 +257,16 @@ run ap pack --rows -D "$t/d.dict" -o "$t/rows.apb" "$t/b.jsonl"; expect_rc 0 "pa
 run ap pack --no-similar -D "$t/d.dict" -o "$t/order.apb" "$t/b.jsonl"; expect_rc 0 "pack --no-similar"
 [ "$(info_field "$t/order.apb" blocks_by)" = order ] && ok || bad "pack --no-similar: blocks in input order"
 [ "$(info_field "$t/rows.apb" blocks_by)" = "similarity (block map)" ] && ok || bad "pack assigns blocks by similarity by default"
+# similarity by default at levels 10 and up (the codecs' default levels among
+# them), in order at faster levels and for stored blocks; --similar and
+# --no-similar decide whatever the level
+for lv in "-3:order" "-9:order" "-10:similarity (block map)" "-19:similarity (block map)" \
+          "--lz4 -2:order" "--lz4:similarity (block map)" "--stored:order" \
+          "--similar -3:similarity (block map)" "--no-similar -19:order" "--similar --stored:similarity (block map)"; do
+    # shellcheck disable=SC2086
+    ap pack ${lv%%:*} --block-size 8K -D "$t/d.dict" -o "$t/lv.apb" -f "$t/b.jsonl" 2>"$t/err.txt" || bad "pack ${lv%%:*}: $(head -c 200 "$t/err.txt")"
+    [ "$(info_field "$t/lv.apb" blocks_by)" = "${lv#*:}" ] && ok || bad "pack ${lv%%:*}: blocks by ${lv#*:}"
+done
 for f in auto nod few rows order; do
     dopt=; [ $f = rows ] || [ $f = order ] && dopt="-D $t/d.dict"
     # shellcheck disable=SC2086
@@ -376,7 +386,7 @@ done
 # (pack's default: the appended articles are assigned by similarity too) and
 # without
 head -n 40 "$t/b.jsonl" >"$t/thr-base.jsonl"
-for opts in "--block-size 8K -3" "--no-similar --block-size 8K -3" "--rows --block-size 8K -3" "--embed-dict --block-size 8K -3" "--lz4 --block-size 4K" "--stored --block-size 4K"; do
+for opts in "--similar --block-size 8K -3" "--no-similar --block-size 8K -3" "--similar --rows --block-size 8K -3" "--similar --embed-dict --block-size 8K -3" "--similar --lz4 --block-size 4K" "--similar --stored --block-size 4K"; do
     # shellcheck disable=SC2086
     ap pack $opts -D "$t/d.dict" -o "$t/thr-base.apb" -f "$t/thr-base.jsonl" 2>"$t/err.txt" || bad "pack $opts: $(head -c 200 "$t/err.txt")"
     case "$opts" in --no-similar*) want=order ;; *) want="similarity (block map)" ;; esac

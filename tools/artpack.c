@@ -1223,9 +1223,10 @@ static const ap_option_def ap_option_table[] = {
      "columnar by default: each field's values together, smaller; a\n"
      "reader rebuilds the records in a second block-sized buffer)"},
     {AP_O_SIMILAR, 0, "similar", NULL, NULL,
-     "assign articles to blocks by similarity (the default): similar\n"
-     "articles share a block, within windows of 16 blocks; they keep their\n"
-     "numbers through a block map in the index (2 B per article)"},
+     "assign articles to blocks by similarity: similar articles share a\n"
+     "block, within windows of 16 blocks; they keep their numbers through\n"
+     "a block map in the index (2 B per article). The default at levels\n"
+     "10 and up (the zstd and LZ4 defaults among them) and with --cm"},
     {AP_O_NO_SIMILAR, 0, "no-similar", NULL, NULL,
      "blocks take the articles in the order given (no block map)"},
     {AP_O_BLOCK_SIZE, 0, "block-size", "SIZE", NULL,
