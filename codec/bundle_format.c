@@ -94,7 +94,7 @@ artpack_error ap_dict_chunk_read(const unsigned char head[AP_DICT_CHUNK_HEAD], u
 
 /* ---- word envelopes ---- */
 
-artpack_error ap_words_unwrap(const unsigned char *list, const uint32_t *tab, unsigned char *buf,
+artpack_error ap_words_unwrap(const unsigned char *list, const unsigned char *tab, unsigned char *buf,
                               size_t end, size_t size, unsigned char **content,
                               size_t *content_size) {
     unsigned char *at = buf + (end - size);
@@ -114,7 +114,8 @@ artpack_error ap_words_unwrap(const unsigned char *list, const uint32_t *tab, un
     *content = buf + (end - (size_t)f);
     *content_size = (size_t)f;
 #if AP_WORDS_TABLE
-    if (tab != NULL) return ap_words_expand_table(list, tab, *content, (size_t)f, size - r.pos);
+    if (tab != NULL) return ap_words_expand_table(list, tab, *content, (size_t)f, (size_t)f,
+                                                     size - r.pos);
 #else
     (void)tab;
 #endif
@@ -370,7 +371,7 @@ static artpack_error ap_cols_used_up(const ap_colstate *s) {
 }
 
 artpack_error ap_columns_start(ap_colstate *s, const unsigned char *src, size_t src_size,
-                               uint32_t count, const unsigned char *words, const uint32_t *tab,
+                               uint32_t count, const unsigned char *words, const unsigned char *tab,
                                unsigned char *dst, size_t dst_capacity, ap_block *b) {
 #if AP_HAS_BUNDLE_WORDS
     s->words = words;
@@ -432,7 +433,7 @@ size_t ap_columns_finish(ap_colstate *s, unsigned char *dst, size_t *written) {
 
 artpack_error ap_columns_decode_words(unsigned char *dst, size_t dst_capacity,
                                       const unsigned char *src, size_t src_size,
-                                      const unsigned char *words, const uint32_t *tab,
+                                      const unsigned char *words, const unsigned char *tab,
                                       size_t *start, size_t *written) {
     ap_colstate s;
     AP_TRY(ap_columns_start(&s, src, src_size, 0, words, tab, dst, dst_capacity, NULL));
@@ -449,7 +450,7 @@ artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const u
 #if AP_HAS_BUNDLE_WORDS
 artpack_error ap_columns_walk_start(ap_colstate *s, const unsigned char *src, size_t src_size,
                                     uint32_t count, const unsigned char *words,
-                                    const uint32_t *tab) {
+                                    const unsigned char *tab) {
     s->words = words;
     s->tab = tab;
     AP_TRY(ap_cols_open(s, src, src_size));

@@ -162,7 +162,7 @@ size_t ap_block_head(unsigned char head[ARTPACK_VARINT_MAX], uint32_t count);
  * ARTPACK_E_BLOCK when it is no envelope, or F is over end or under the
  * transformed size; ARTPACK_E_WORDS when the transform does not expand to
  * exactly F bytes in place. Allocates nothing. */
-artpack_error ap_words_unwrap(const unsigned char *list, const uint32_t *tab, unsigned char *buf,
+artpack_error ap_words_unwrap(const unsigned char *list, const unsigned char *tab, unsigned char *buf,
                               size_t end, size_t size, unsigned char **content,
                               size_t *content_size);
 /* The writer's envelope of n bytes of content, or its word columns
@@ -209,7 +209,7 @@ typedef struct ap_colstate {
     uint32_t n, done;       /* records; records rebuilt */
 #if AP_HAS_BUNDLE_WORDS     /* (last: devices without it keep the offsets above) */
     const unsigned char *words; /* word columns: the word list (else NULL) */
-    const uint32_t *tab;        /* and its ap_words_table, or NULL */
+    const unsigned char *tab;        /* and its ap_words_table, or NULL */
 #endif
 } ap_colstate;
 #if AP_HAS_BUNDLE_WORDS
@@ -223,7 +223,7 @@ typedef struct ap_colstate {
  * ARTPACK_E_BLOCK when src is not such content or dst cannot hold the head
  * and 5 bytes per record. */
 artpack_error ap_columns_start(ap_colstate *s, const unsigned char *src, size_t src_size,
-                               uint32_t count, const unsigned char *words, const uint32_t *tab,
+                               uint32_t count, const unsigned char *words, const unsigned char *tab,
                                unsigned char *dst, size_t dst_capacity, ap_block *b);
 /* Rebuilds records up to k (k >= n: all) into dst (at most dst_capacity),
  * with marks (NULL: none) for every AP_OFFSET_STRIDE-th one as
@@ -244,7 +244,7 @@ artpack_error ap_columns_decode(unsigned char *dst, size_t dst_capacity, const u
  * both NULL: plain columns, as ap_columns_decode). */
 artpack_error ap_columns_decode_words(unsigned char *dst, size_t dst_capacity,
                                       const unsigned char *src, size_t src_size,
-                                      const unsigned char *words, const uint32_t *tab,
+                                      const unsigned char *words, const unsigned char *tab,
                                       size_t *start, size_t *written);
 /* ---- word columns (header flags AP_FLAG_COLUMNS and AP_FLAG_WORDS) ----
  * Columnar content whose TEXT and TEXTLIST fields hold their payload (and
@@ -261,7 +261,7 @@ artpack_error ap_columns_decode_words(unsigned char *dst, size_t dst_capacity,
  * and sets up the walk. */
 artpack_error ap_columns_walk_start(ap_colstate *s, const unsigned char *src, size_t src_size,
                                     uint32_t count, const unsigned char *words,
-                                    const uint32_t *tab);
+                                    const unsigned char *tab);
 /* Record k (< count) alone into dst[0..dst_capacity): *size bytes. The
  * walk goes on from the record after the last one rebuilt, or from the
  * snapshot in snaps (ap_columns_snaps(count) entries) at or before k:

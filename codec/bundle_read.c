@@ -158,7 +158,7 @@ struct artpack_bundle_reader {
     int16_t slots[AP_MAP_CACHE];
 #endif
 #if AP_HAS_BUNDLE_WORDS      /* (last: devices without it keep the offsets above) */
-    const uint32_t *wtab;    /* word envelopes: the word list's table, or NULL */
+    const unsigned char *wtab; /* word envelopes: the word list's table, or NULL */
     size_t wrows_at, wrows_size; /* word columns: the rows check_block rebuilt */
 #endif
 };
@@ -333,7 +333,7 @@ static artpack_error ap_reader_decoder(artpack_bundle_reader *r, unsigned char *
                  ARTPACK_E_NEED_WORDS);
 #if AP_HAS_BUNDLE_WORDS && AP_WORDS_TABLE
     if (AP_WTAB(&r->info)) { /* built once: a few microseconds */
-        uint32_t *tab = (uint32_t *)(void *)(ws + l->wtab);
+        unsigned char *tab = ws + l->wtab;
         ap_words_table(r->dec.dict.words, tab);
         r->wtab = tab;
     }

@@ -299,7 +299,7 @@ struct artpack_decompressor {
     unsigned window_log_max;
     size_t cm_size; /* the CM coder's workspace */
 #if AP_WORDS_TABLE
-    const uint32_t *words_table; /* the word list's table, or NULL (words.h) */
+    const unsigned char *words_table; /* the word list's table, or NULL (words.h) */
 #endif
 };
 
@@ -361,7 +361,7 @@ artpack_error artpack_decompressor_init(artpack_decompressor **out, void *worksp
         size_t list_size;
         if (ap_words_find(dict->data, dict->size, &list, &list_size) == ARTPACK_OK &&
             list == dict->words && list_size == dict->words_size) {
-            uint32_t *tab = (uint32_t *)(void *)(ws + AP_ALIGN16(ap_decompressor_min_size(codec)));
+            unsigned char *tab = ws + AP_ALIGN16(ap_decompressor_min_size(codec));
             ap_words_table(list, tab);
             d->words_table = tab;
         }
@@ -434,20 +434,27 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
                                        const void *src, size_t src_size, size_t *written) {
     const unsigned char *p;
     artpack_frame_info info;
-    size_t payload, size;
+    size_t payload, size, room;
     unsigned char *at;
     AP_RETURN_IF(d == NULL || written == NULL || (dst == NULL && dst_capacity != 0),
                  ARTPACK_E_NULL_ARG);
     AP_TRY(ap_frame_begin(&info, d->dec.has_dict ? &d->dec.dict : NULL, dst_capacity, src,
                           src_size, &p, &payload));
     /* word-transformed content: decoded to the end of the content's room,
-     * then expanded in place from the dictionary's list (words.c) */
+     * then expanded in place from the dictionary's list (words.c); with the
+     * table, up to AP_WORDS_SLACK bytes of dst after the content (when
+     * dst_capacity has them) are room for the expansion too */
     at = (unsigned char *)dst;
     size = info.content_size;
+    room = info.content_size;
     if (info.words) {
         AP_RETURN_IF(d->dec.dict.words == NULL, ARTPACK_E_NEED_WORDS);
-        if (info.content_size != info.transformed_size) /* dst may be NULL when both are 0 */
-            at += info.content_size - info.transformed_size;
+#if AP_WORDS_TABLE
+        if (d->words_table != NULL)
+            room += dst_capacity - room < AP_WORDS_SLACK ? dst_capacity - room : AP_WORDS_SLACK;
+#endif
+        if (room != info.transformed_size) /* dst may be NULL when both are 0 */
+            at += room - info.transformed_size;
         size = info.transformed_size;
     }
     if (info.codec == ARTPACK_CODEC_ZSTD)
@@ -463,7 +470,7 @@ artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst, size_
 #if AP_WORDS_TABLE
     if (info.words && d->words_table != NULL)
         AP_TRY(ap_words_expand_table(d->dec.dict.words, d->words_table, (unsigned char *)dst,
-                                     info.content_size, size));
+                                     info.content_size, room, size));
     else
 #endif
     if (info.words)

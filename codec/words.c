@@ -6,11 +6,14 @@
  * F6+p then x (p 0..7, x 00..FD) is word 3 + 254 p + x; F6+p then FE or FF is
  * the escaped input byte number 2 p + (x - FE) of {C0, C1, F5, F6 .. FD}.
  * Every other byte stands for itself. */
+#include <stddef.h>
 #include <string.h>
 
 #include "words.h"
 
 static unsigned ap_le16(const unsigned char *p) { return (unsigned)p[0] | (unsigned)p[1] << 8; }
+
+static size_t ap_le24(const unsigned char *p) { return (size_t)ap_le16(p) | (size_t)p[2] << 16; }
 
 static int ap_is_letter(unsigned c) { return (c | 0x20u) >= 'a' && (c | 0x20u) <= 'z'; }
 
@@ -110,20 +113,21 @@ artpack_error ap_words_expand(const unsigned char *list, unsigned char *buf, siz
     return ARTPACK_OK;
 }
 
-/* A table entry (the table-driven inverse below): bits 0-16 the word's
- * offset in the list's word area (its first letter), 17-22 its length, 23
- * "no such code", 24-31 the first byte written (the word's first letter, or
- * the byte itself for a plain or escaped byte, whose entry has offset 0 and
- * length 1). */
-#define AP_WT_BAD 0x800000u
-#define AP_WT_OFF(e) ((e) & 0x1FFFFu)
-#define AP_WT_LEN(e) (((e) >> 17) & 63u)
+/* A row of the table (the table-driven inverse below), 16 bytes per code:
+ * byte 15 is the word's length (2..15) and bytes 0..14 its letters; or byte
+ * 15 has AP_WR_CHECK, "look closer", and then: a word of 16..32 letters
+ * (its length in bits 0-5, bytes 0-2 its offset in the list's word area,
+ * little-endian, where its letters are), an escape (length 1, byte 0 the
+ * byte it stands for), or no such code (AP_WR_BAD). */
+#define AP_WR_CHECK 0x80u
+#define AP_WR_BAD 0x40u
+#define AP_WR_LEN(f) ((f) & 63u)
 
 /* Where code byte b (and the byte x after it) is in the table: b itself for
  * a byte that is no prefix, 256 + 256 (b - F6) + x after a prefix F6..FD. */
 #define AP_WT_INDEX(b, x) ((b) < 0xF6u || (b) > 0xFDu ? (b) : ((b) - 0xF5u) << 8 | (x))
 
-artpack_error ap_words_expand_to(const unsigned char *list, const uint32_t *tab,
+artpack_error ap_words_expand_to(const unsigned char *list, const unsigned char *tab,
                                  unsigned char *dst, size_t cap, const unsigned char *src,
                                  size_t tsize, size_t *written) {
     const unsigned char *groups = list + 4, *area;
@@ -149,12 +153,13 @@ artpack_error ap_words_expand_to(const unsigned char *list, const uint32_t *tab,
         AP_RETURN_IF(b >= 0xF6 && r >= tsize, ARTPACK_E_WORDS); /* a prefix byte last */
 #if AP_WORDS_TABLE
         if (tab != NULL) {
-            uint32_t e = tab[AP_WT_INDEX(b, b >= 0xF6 ? src[r] : 0u)];
+            const unsigned char *row = tab + 16u * AP_WT_INDEX(b, b >= 0xF6 ? src[r] : 0u);
+            unsigned f = row[15];
             r += b >= 0xF6;
-            len = AP_WT_LEN(e);
-            AP_RETURN_IF((e & AP_WT_BAD) || len > cap - w, ARTPACK_E_WORDS);
-            dst[w] = (unsigned char)(e >> 24); /* plain and escaped bytes: len 1 */
-            if (len > 1) memcpy(dst + w + 1, area + AP_WT_OFF(e) + 1, len - 1);
+            len = AP_WR_LEN(f);
+            AP_RETURN_IF((f & AP_WR_BAD) || len > cap - w, ARTPACK_E_WORDS);
+            word = (f & AP_WR_CHECK) && len > 1 ? area + ap_le24(row) : row;
+            memcpy(dst + w, word, len);
             w += len;
             continue;
         }
@@ -192,36 +197,41 @@ artpack_error ap_words_expand_to(const unsigned char *list, const uint32_t *tab,
 /* ---- the table-driven inverse (host builds) ----
  *
  * ap_words_expand finds a word by walking its group of 16, and looks at the
- * input one byte at a time. Here a table made once per decompressor maps a
- * code straight to its word, the plain bytes between codes move 16 at a
- * time, and the codes of 64 input bytes are found at once from two bit
- * masks (bytes >= 0x80; prefix bytes F6..FD). The result is that of
- * ap_words_expand for every input: the same bytes, or ARTPACK_E_WORDS where
- * it fails (tests/test_words_table.c, fuzz/fuzz_words.c). */
+ * input one byte at a time. Here a table made once per decompressor holds
+ * a 16-byte row per code, the word itself (up to 15 letters) and its
+ * length: one load gives both, and a word moves as one 16-byte copy. The
+ * plain bytes between codes move 16 at a time, and the codes of 64 input
+ * bytes are found at once from two bit masks (code bytes C0, C1, F5..FD;
+ * prefix bytes F6..FD). The result is that of ap_words_expand for every
+ * input: the same bytes, or ARTPACK_E_WORDS where it fails
+ * (tests/test_words_table.c, fuzz/fuzz_words.c). */
 
-static uint32_t ap_wt_entry(size_t off, unsigned len, unsigned first) {
-    return (uint32_t)off | (uint32_t)len << 17 | (uint32_t)first << 24;
-}
-
-void ap_words_table(const unsigned char *list, uint32_t *tab) {
+void ap_words_table(const unsigned char *list, unsigned char *tab) {
     static const unsigned char one[AP_WORDS_ONE_BYTE] = {0xC0, 0xC1, 0xF5};
-    unsigned n = ap_le16(list + 2), i, b;
+    unsigned n = ap_le16(list + 2), i;
     const unsigned char *area = list + 4 + 2 * ((n + AP_WORDS_GROUP - 1) / AP_WORDS_GROUP);
     size_t pos = 0;
-    for (i = 0; i < AP_WORDS_TABLE_ENTRIES; i++) tab[i] = AP_WT_BAD | ap_wt_entry(0, 1, 0);
-    for (b = 0; b < 256; b++)
-        if (b != 0xC0 && b != 0xC1 && (b < 0xF5 || b > 0xFD)) tab[b] = ap_wt_entry(0, 1, b);
-    for (i = 0; i < AP_WORDS_ESCAPES; i++) /* F6+p FE|FF: C0 C1 F5 F6 .. FD */
-        tab[AP_WT_INDEX(0xF6u + i / 2, 0xFEu + i % 2)] = ap_wt_entry(0, 1, i < 2 ? 0xC0 + i : 0xF3 + i);
+    memset(tab, 0, AP_WORDS_TABLE_SIZE);
+    for (i = 0; i < AP_WORDS_TABLE_ENTRIES; i++) tab[16 * i + 15] = AP_WR_CHECK | AP_WR_BAD;
+    for (i = 0; i < AP_WORDS_ESCAPES; i++) { /* F6+p FE|FF: C0 C1 F5 F6 .. FD */
+        unsigned char *row = tab + 16u * AP_WT_INDEX(0xF6u + i / 2, 0xFEu + i % 2);
+        row[0] = (unsigned char)(i < 2 ? 0xC0 + i : 0xF3 + i);
+        row[15] = AP_WR_CHECK | 1u;
+    }
     for (i = 0; i < n; i++) {
-        uint32_t e = ap_wt_entry(pos + 1, area[pos], area[pos + 1]);
-        if (i < AP_WORDS_ONE_BYTE) {
-            tab[one[i]] = e;
-        } else {
-            unsigned k = i - AP_WORDS_ONE_BYTE;
-            tab[AP_WT_INDEX(0xF6u + k / 254, k % 254)] = e;
+        unsigned len = area[pos], k = i - AP_WORDS_ONE_BYTE;
+        unsigned char *row =
+            tab + 16u * (i < AP_WORDS_ONE_BYTE ? one[i] : AP_WT_INDEX(0xF6u + k / 254, k % 254));
+        if (len < 16) {
+            memcpy(row, area + pos + 1, len);
+            row[15] = (unsigned char)len;
+        } else { /* where its letters are */
+            row[0] = (unsigned char)(pos + 1);
+            row[1] = (unsigned char)((pos + 1) >> 8);
+            row[2] = (unsigned char)((pos + 1) >> 16);
+            row[15] = (unsigned char)(AP_WR_CHECK | len);
         }
-        pos += 1u + area[pos];
+        pos += 1u + len;
     }
 }
 
@@ -252,59 +262,76 @@ static void ap_copy16(unsigned char *d, const unsigned char *s) {
     memcpy(d, t, 16);
 }
 
-/* c[0..64): *hi bit i when byte i >= 0x80, *pf when it is F6..FD */
-static void ap_wt_masks(const unsigned char *c, uint64_t *hi, uint64_t *pf) {
-    uint64_t h = 0, p = 0;
+/* c[0..64): *codes bit i when byte i is a code byte (C0, C1, F5 .. FD:
+ * bytes that never occur in UTF-8, but FE and FF, which stand for
+ * themselves), *pf when it is a prefix byte (F6 .. FD) */
+static void ap_wt_masks(const unsigned char *c, uint64_t *codes, uint64_t *pf) {
+    uint64_t m = 0, p = 0;
     unsigned i;
 #if AP_WT_SSE2
     for (i = 0; i < 4; i++) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(c + 16 * i));
-        __m128i f = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-11)), /* > F5 */
-                                  _mm_cmplt_epi8(v, _mm_set1_epi8(-2))); /* < FE */
-        h |= (uint64_t)(unsigned)_mm_movemask_epi8(v) << (16 * i);
+        __m128i lt = _mm_cmplt_epi8(v, _mm_set1_epi8(-2));                     /* < FE */
+        __m128i f = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-11)), lt); /* F6 .. FD */
+        __m128i o = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(-11)),      /* F5 */
+                                 _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8(-2)),
+                                                _mm_set1_epi8(-64)));          /* C0, C1 */
         p |= (uint64_t)(unsigned)_mm_movemask_epi8(f) << (16 * i);
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(f, o)) << (16 * i);
     }
 #else
     /* eight bytes at a time; per byte, on its low 7 bits (no carry between
-     * bytes): F6..FD are 76..7D with the top bit set */
+     * bytes): F6..FD are 76..7D, F5 75, C0 and C1 40 and 41, with the top
+     * bit set */
     const uint64_t top = 0x8080808080808080u, ones = 0x0101010101010101u;
     for (i = 0; i < 8; i++) {
-        uint64_t v = 0, v7, f;
+        uint64_t v = 0, v7, f, o, t;
         unsigned k;
         for (k = 0; k < 8; k++) v |= (uint64_t)c[8 * i + k] << (8 * k);
         v7 = v & ~top;
-        f = (0xFDu * ones - v7) & (v7 + 0x0Au * ones) & v & top;
+        f = (0xFDu * ones - v7) & (v7 + 0x0Au * ones) & v & top; /* 76..7D */
+        t = v7 ^ (0x75u * ones);                                  /* 0 for 75 */
+        o = ~(t + 0x7Fu * ones);
+        t = (v7 & (0x7Eu * ones)) ^ (0x40u * ones); /* 0 for 40, 41 */
+        o = (o | ~(t + 0x7Fu * ones)) & v & top;
         /* the top bits gathered into one byte, byte k's as bit k */
-        h |= (((v & top) >> 7) * 0x0102040810204080u >> 56) << (8 * i);
         p |= ((f >> 7) * 0x0102040810204080u >> 56) << (8 * i);
+        m |= (((f | o) >> 7) * 0x0102040810204080u >> 56) << (8 * i);
     }
 #endif
-    *hi = h;
+    *codes = m;
     *pf = p;
 }
 
-artpack_error ap_words_expand_table(const unsigned char *list, const uint32_t *tab,
-                                    unsigned char *buf, size_t size, size_t tsize) {
+artpack_error ap_words_expand_table(const unsigned char *list, const unsigned char *tab,
+                                    unsigned char *buf, size_t size, size_t room, size_t tsize) {
     unsigned nw = ap_le16(list + 2);
     const unsigned char *area = list + 4 + 2 * ((nw + AP_WORDS_GROUP - 1) / AP_WORDS_GROUP);
-    unsigned char *out = buf;
-    size_t r = 0;
-    uint32_t bad = 0;
-    unsigned char last[80 + 16];
-    AP_RETURN_IF(tsize > size, ARTPACK_E_WORDS);
+    unsigned char *out = buf, *in;
+    size_t r = 0, slack;
+    unsigned char last[96 + 32];
+    AP_RETURN_IF(tsize > size || size > room, ARTPACK_E_WORDS);
     if (size == 0) return ARTPACK_OK; /* nothing to expand (buf may be NULL) */
-    /* Chunks of 64 transformed bytes, read in place while 16 more follow,
-     * else from a copy with zeros after. at + i is chunk byte i's place in
-     * buf: what is written stays before the first byte not read (the rule
-     * of ap_words_expand). With 32 bytes of room, plain bytes and words move
-     * 16 at a time (what lands past their end is written over later);
-     * closer, byte-exact moves and ap_words_expand's checks. */
+    /* The input lies at in = buf + room - tsize, slack bytes after where
+     * ap_words_expand has it (buf + size - tsize). Its rule, that what is
+     * written stays before the first transformed byte not read, is checked
+     * here slack bytes further back: words only shrink that distance and
+     * escapes only grow it, so it holds after every word when it holds
+     * before every escape and at the end (out at buf + size).
+     * Chunks of 64 transformed bytes, read in place while 32 more follow,
+     * else from a copy with zeros after: at + i is chunk byte i's place in
+     * buf. With 32 bytes between out and the unread input (always, when
+     * slack >= 32 and the rule holds), plain bytes and words move 16 at a
+     * time (what lands past their end is written over later); closer, and
+     * for escapes and bad codes, byte-exact moves and exact checks. */
+    slack = room - size;
+    in = buf + (room - tsize);
     while (r < tsize) {
         const unsigned char *c;
-        unsigned char *at = buf + (size - tsize) + r;
-        uint64_t hi, pf, ev;
+        unsigned char *at = in + r;
+        uint64_t ev, pf;
         unsigned n, prev = 0;
-        if (tsize - r >= 80) {
+        if (tsize - r >= 96) {
             c = at;
             n = 64;
         } else {
@@ -314,7 +341,7 @@ artpack_error ap_words_expand_table(const unsigned char *list, const uint32_t *t
             c = last;
             if (n > 64) n = 64;
         }
-        ap_wt_masks(c, &hi, &pf);
+        ap_wt_masks(c, &ev, &pf);
         { /* a run of prefix bytes: the 1st, 3rd, ... are prefixes, the
            * others the bytes after them (a run starts on a prefix: a chunk
            * starts on a code) */
@@ -322,35 +349,39 @@ artpack_error ap_words_expand_table(const unsigned char *list, const uint32_t *t
             uint64_t starts = pf & ~(pf << 1), from_even = pf & ~(pf + (starts & even));
             pf = (from_even & even) | (pf & ~from_even & ~even);
         }
-        ev = hi & ~(pf << 1); /* codes and plain bytes >= 0x80, not second bytes */
+        ev &= ~(pf << 1); /* the codes, not the bytes after prefixes */
         while (ev) {
             unsigned p = ap_ctz64(ev), b = c[p], pre = (unsigned)(pf >> p) & 1u, m = 0u - pre;
+            unsigned run = p - prev;
             /* AP_WT_INDEX without a branch: one- and two-byte codes mix
              * unpredictably */
-            uint32_t e = tab[(((b - 0xF5u) << 8 | c[p + 1]) & m) | (b & ~m)];
-            unsigned run = p - prev, len = AP_WT_LEN(e);
-            const unsigned char *word = area + AP_WT_OFF(e);
+            const unsigned char *row = tab + 16u * ((((b - 0xF5u) << 8 | c[p + 1]) & m) | (b & ~m));
+            unsigned f = row[15];
+            size_t gap = (size_t)(at + prev - out); /* out never passes at + prev */
             ev &= ev - 1;
-            if (at + prev - out >= 32) {
+            if (gap >= 32 && f < 16) { /* a word of up to 15 letters, room */
                 ap_copy16(out, c + prev);
-                if (run > 16) {
+                ap_copy16(out + 16, c + prev + 16);
+                if (run > 32) {
                     unsigned k;
-                    for (k = 16; k < run; k += 16) ap_copy16(out + k, c + prev + k);
+                    for (k = 32; k < run; k += 16) ap_copy16(out + k, c + prev + k);
                 }
                 out += run;
-                ap_copy16(out, word);
-                if (len > 16) ap_copy16(out + 16, word + 16);
-                bad |= e;
+                ap_copy16(out, row);
+                out += f;
             } else {
+                unsigned len = AP_WR_LEN(f);
                 if (at + prev != out) memmove(out, c + prev, run);
                 out += run;
-                AP_RETURN_IF((e & AP_WT_BAD) || p + pre >= tsize - r || /* cut short */
-                                 len > (size_t)(at + p + 1 + pre - out),
+                /* a word ends slack bytes before its code's end or sooner
+                 * (ap_words_expand's rule); before an escape (length 1,
+                 * which makes room), the words on the fast path did */
+                AP_RETURN_IF((f & AP_WR_BAD) || p + pre >= tsize - r || /* cut short */
+                                 len + slack > gap + 1 + pre || (len == 1 && gap < slack),
                              ARTPACK_E_WORDS);
-                memcpy(out, word, len);
+                memcpy(out, (f & AP_WR_CHECK) && len > 1 ? area + ap_le24(row) : row, len);
+                out += len;
             }
-            *out = (unsigned char)(e >> 24);
-            out += len;
             prev = p + 1 + pre;
         }
         if (prev < n) { /* the plain bytes after the last code */
@@ -366,7 +397,7 @@ artpack_error ap_words_expand_table(const unsigned char *list, const uint32_t *t
         AP_RETURN_IF(prev > tsize - r, ARTPACK_E_WORDS); /* a prefix byte last */
         r += prev;
     }
-    AP_RETURN_IF((bad & AP_WT_BAD) || out != buf + size, ARTPACK_E_WORDS);
+    AP_RETURN_IF(out != buf + size, ARTPACK_E_WORDS);
     return ARTPACK_OK;
 }
 #endif

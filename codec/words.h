@@ -44,7 +44,7 @@ artpack_error ap_words_expand(const unsigned char *list, unsigned char *buf, siz
  * or NULL (the list is walked, as ap_words_expand does; builds without the
  * table pass NULL). ARTPACK_E_WORDS when a code is bad, a prefix byte comes
  * last, or the expansion does not fit in cap. Allocates nothing. */
-artpack_error ap_words_expand_to(const unsigned char *list, const uint32_t *tab,
+artpack_error ap_words_expand_to(const unsigned char *list, const unsigned char *tab,
                                  unsigned char *dst, size_t cap, const unsigned char *src,
                                  size_t tsize, size_t *written);
 
@@ -55,20 +55,26 @@ artpack_error ap_words_expand_to(const unsigned char *list, const uint32_t *tab,
 #else
 #define AP_WORDS_TABLE 1
 #endif
-/* one entry per code: 256 one-byte, 8 x 256 after a prefix */
+/* one 16-byte row per code: 256 one-byte, 8 x 256 after a prefix */
 #define AP_WORDS_TABLE_ENTRIES 2304u
-#define AP_WORDS_TABLE_SIZE (AP_WORDS_TABLE_ENTRIES * 4u)
+#define AP_WORDS_TABLE_SIZE (AP_WORDS_TABLE_ENTRIES * 16u)
 
 #if AP_WORDS_TABLE
-/* Fills tab (AP_WORDS_TABLE_ENTRIES) for list, once. */
-void ap_words_table(const unsigned char *list, uint32_t *tab);
+/* Fills tab (AP_WORDS_TABLE_SIZE bytes) for list, once. */
+void ap_words_table(const unsigned char *list, unsigned char *tab);
 
 /* ap_words_expand with tab (ap_words_table's for list): the same result for
- * every input (the same bytes, or ARTPACK_E_WORDS), several times faster.
- * list must be one ap_words_find found: it reads up to 16 bytes past a
- * word, which the trailer after the list makes safe. Allocates nothing. */
-artpack_error ap_words_expand_table(const unsigned char *list, const uint32_t *tab,
-                                    unsigned char *buf, size_t size, size_t tsize);
+ * every input (the same bytes in buf[0 .. size), or ARTPACK_E_WORDS), several
+ * times faster. The tsize transformed bytes lie at buf[room - tsize .. room),
+ * room >= size: room - size bytes after where ap_words_expand has them, which
+ * the expansion may overwrite (with AP_WORDS_SLACK of them, every code takes
+ * the fast path); the rule that the expansion never overtakes its input
+ * stays ap_words_expand's. list must be one ap_words_find found: it reads up
+ * to 16 bytes past a word, which the trailer after the list makes safe.
+ * Allocates nothing. */
+#define AP_WORDS_SLACK 32u
+artpack_error ap_words_expand_table(const unsigned char *list, const unsigned char *tab,
+                                    unsigned char *buf, size_t size, size_t room, size_t tsize);
 #endif
 
 #ifndef ARTPACK_NO_ALLOC

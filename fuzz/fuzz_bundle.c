@@ -276,7 +276,7 @@ static void pack_and_read(const uint8_t *data, size_t size, unsigned mode, unsig
 /* Word columns src[0..n): rebuilt whole (with the table and without: the
  * same), then each record alone, as a reader's gets rebuild them. */
 static void word_columns(const uint8_t *src, size_t n) {
-    static uint32_t tab[AP_WORDS_TABLE_ENTRIES];
+    static unsigned char tab[AP_WORDS_TABLE_SIZE];
     const unsigned char *list = fz_dict()->words;
     size_t cap = ap_columns_rows_room(32 * n + AP_BLOCK_ARTICLES_MAX, AP_BLOCK_ARTICLES_MAX);
     size_t got = 0, at = 0, got2 = 0, at2 = 0;

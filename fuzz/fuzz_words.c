@@ -13,7 +13,10 @@
  *            (data size + byte 1) bytes; 1: data is content: transformed,
  *            undone (in place when the encoder says so), and framed
  *   bit 1    the list: 0 fz_dict()'s (trained, a few dozen words), 1 one of
- *            2,035 words ("aaa", "aab", ...: every code is a word) */
+ *            2,035 words ("aaa", "aab", ...: every code is a word)
+ *   bits 2-7 (bit 0 clear) the table-driven inverse once more with that many
+ *            bytes of room after the content (0..63; 32 and more: every code
+ *            of a sound transform on its fast path) */
 #include "fuzz_dictgen.h"
 #include "../codec/words.h"
 
@@ -126,19 +129,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (size) memcpy(buf + slack, data, size);
 #if AP_WORDS_TABLE
         {
-            static uint32_t tables[2][AP_WORDS_TABLE_ENTRIES];
+            static unsigned char tables[2][AP_WORDS_TABLE_SIZE];
             static const unsigned char *made[2];
             unsigned char *copy = (unsigned char *)malloc(n ? n : 1);
-            uint32_t *tab = tables[(mode >> 1) & 1];
+            unsigned char *tab = tables[(mode >> 1) & 1];
             if (made[(mode >> 1) & 1] != list) {
                 ap_words_table(list, tab);
                 made[(mode >> 1) & 1] = list;
             }
             if (size) memcpy(copy + slack, data, size);
-            e = ap_words_expand_table(list, tab, copy, n, size);
+            e = ap_words_expand_table(list, tab, copy, n, n, size);
             CHECK(e == ap_words_expand(list, buf, n, size));
             CHECK(e != ARTPACK_OK || n == 0 || memcmp(copy, buf, n) == 0);
             free(copy);
+            /* with room after the content (mode bits 2-7: 0..63 bytes; 32
+             * puts every code of a sound transform on the fast path): the
+             * same result, the same bytes */
+            {
+                size_t room = n + (mode >> 2);
+                unsigned char *roomy = (unsigned char *)malloc(room ? room : 1);
+                if (size) memcpy(roomy + (room - size), data, size);
+                CHECK(e == ap_words_expand_table(list, tab, roomy, n, room, size));
+                CHECK(e != ARTPACK_OK || n == 0 || memcmp(roomy, buf, n) == 0);
+                free(roomy);
+            }
         }
 #else
         e = ap_words_expand(list, buf, n, size);

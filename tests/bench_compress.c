@@ -24,6 +24,9 @@
  *   -s     skip the dictionary-size table
  *   -d     only the dictionary-size table (no per-article tables, and no
  *          zstd --train dictionary: make bench-dictsize)
+ *   -q     quick: only artpack zstd -19 +dict (with and without the word
+ *          transform) and its JSON peer, one encode pass, the decode to the
+ *          view timed (A B A B ...); prints the ratios, writes nothing to OUT
  * Prints Markdown to stdout, progress to stderr. Exit status 1 on any error. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
@@ -55,6 +58,7 @@
 #define LZ4_DICT_MAX ((size_t)64 * 1024)
 
 static volatile size_t sink;
+static int quick; /* -q: only the methods quick_method() names */
 
 /* ---- helpers ---- */
 
@@ -69,6 +73,20 @@ static double median(const double *v, int n) {
     memcpy(tmp, v, (size_t)n * sizeof *v);
     qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
     return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
+static double min_of(const double *v, int n) {
+    double m = v[0];
+    int i;
+    for (i = 1; i < n; i++) m = v[i] < m ? v[i] : m;
+    return m;
+}
+
+static double max_of(const double *v, int n) {
+    double m = v[0];
+    int i;
+    for (i = 1; i < n; i++) m = v[i] > m ? v[i] : m;
+    return m;
 }
 
 /* 1234567 -> "1,234,567" (one of 8 rotating static buffers). */
@@ -670,6 +688,12 @@ typedef struct result {
     int n_enc, n_dec;
 } result;
 
+/* The rows -q times: the acceptance row, its peer, and the row without
+ * the transform. */
+static int quick_method(size_t m) {
+    return !quick || m == M_AP19 || m == M_PEER19 || m == M_AP19_NOWORDS;
+}
+
 static void measure_file(const corpus_file *f, const dict_pair *d, int passes, result *res,
                          const char *work) {
     run *runs = (run *)xmalloc(N_METHODS * sizeof *runs);
@@ -681,7 +705,9 @@ static void measure_file(const corpus_file *f, const dict_pair *d, int passes, r
     /* first encode pass: sizes, pass count, round-trip check */
     for (m = 0; m < N_METHODS; m++) {
         run *r = &runs[m];
-        double t = cpu_now();
+        double t;
+        if (!quick_method(m)) continue;
+        t = cpu_now();
         encode_pass(r, f);
         r->enc[0] = cpu_now() - t;
         r->n_enc = 1;
@@ -696,7 +722,7 @@ static void measure_file(const corpus_file *f, const dict_pair *d, int passes, r
             run *r = &runs[m];
             double t;
             size_t total = r->total;
-            if (p >= r->enc_target) continue;
+            if (p >= r->enc_target || quick) continue;
             t = cpu_now();
             encode_pass(r, f);
             r->enc[r->n_enc++] = cpu_now() - t;
@@ -705,14 +731,16 @@ static void measure_file(const corpus_file *f, const dict_pair *d, int passes, r
     }
     progress("%s: encode passes done; decoding ...", f->name);
     for (m = 0; m < N_METHODS; m++) {
+        if (!quick_method(m)) continue;
         runs[m].reps_view = decode_reps(&runs[m], f, 0);
-        if (runs[m].def->kind == K_ARTPACK) runs[m].reps_json = decode_reps(&runs[m], f, 1);
+        if (runs[m].def->kind == K_ARTPACK && !quick) runs[m].reps_json = decode_reps(&runs[m], f, 1);
     }
     for (p = 0; p < passes; p++) {
         for (m = 0; m < N_METHODS; m++) {
             run *r = &runs[m];
+            if (!quick_method(m)) continue;
             r->dview[p] = decode_timed(r, f, 0, r->reps_view);
-            if (r->def->kind == K_ARTPACK) {
+            if (r->def->kind == K_ARTPACK && !quick) {
                 r->djson[p] = decode_timed(r, f, 1, r->reps_json);
             } else {
                 r->djson[p] = r->dview[p];
@@ -729,6 +757,14 @@ static void measure_file(const corpus_file *f, const dict_pair *d, int passes, r
         res[m].djson = mb / median(r->djson, passes);
         res[m].n_enc = r->n_enc;
         res[m].n_dec = passes;
+        if (quick && quick_method(m)) { /* the ratio to the peer, per sample */
+            const run *q = &runs[M_PEER19];
+            double x[MAX_PASSES];
+            for (p = 0; p < passes; p++) x[p] = q->dview[p] / r->dview[p];
+            printf("%s: %-34s %10zu B  view %7.1f MB/s  x peer: median %.3f, min %.3f, max %.3f\n",
+                   f->name, r->def->name, r->total, res[m].dview, median(x, passes),
+                   min_of(x, passes), max_of(x, passes));
+        }
     }
     if (strcmp(f->name, "bbc.jsonl") == 0) { /* for the CLI check of the driver script */
         char path[4096];
@@ -942,10 +978,12 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "-r") == 0) reuse = 1;
         else if (strcmp(argv[i], "-s") == 0) skip_dictsize = 1;
         else if (strcmp(argv[i], "-d") == 0) only_dictsize = 1;
+        else if (strcmp(argv[i], "-q") == 0) quick = 1;
         else break;
     }
-    if (argc - i != 3 || passes < 1 || passes > MAX_PASSES || (skip_dictsize && only_dictsize)) {
-        fprintf(stderr, "usage: bench_compress [-p PASSES<=%d] [-r] [-s | -d] WORK OUT CORPUS\n",
+    if (argc - i != 3 || passes < 1 || passes > MAX_PASSES || (skip_dictsize && only_dictsize) ||
+        (quick && only_dictsize)) {
+        fprintf(stderr, "usage: bench_compress [-p PASSES<=%d] [-r] [-s | -d | -q] WORK OUT CORPUS\n",
                 MAX_PASSES);
         return 1;
     }
@@ -957,6 +995,17 @@ int main(int argc, char **argv) {
     corpus_load(&train, corpus, "reuters_financial.jsonl");
     dict_get(&main_dicts, ARTPACK_DICT_SIZE_DEFAULT, &train, work, reuse, !only_dictsize);
     if (only_dictsize) goto dictsize;
+    if (quick) {
+        for (t = 0; t < sizeof tests / sizeof tests[0]; t++) {
+            corpus_load(&test, corpus, tests[t]);
+            measure_file(&test, &main_dicts, passes, res, work);
+            fflush(stdout);
+            corpus_free(&test);
+        }
+        dict_free(&main_dicts);
+        corpus_free(&train);
+        return 0;
+    }
 
     printf("## Per-article compression\n\n");
     printf("Each article compressed alone. Dictionaries (%s) trained on all of %s "

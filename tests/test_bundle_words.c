@@ -410,7 +410,7 @@ static void test_word_columns_content(void **state) {
     const size_t first = N_TEXT - 60, n = 64;
     size_t rows_len = rows_of(rows, first, n), cols_len = 0, wc_len, at = 0, got = 0, i, k;
     ap_words_enc *e = NULL;
-    uint32_t tab[AP_WORDS_TABLE_ENTRIES];
+    static unsigned char tab[AP_WORDS_TABLE_SIZE];
     ap_colstate st;
     (void)state;
     assert_ap_ok(ap_columns_encode(cols, sizeof cols, rows, rows_len, &cols_len));
