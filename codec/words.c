@@ -13,7 +13,9 @@
 
 static unsigned ap_le16(const unsigned char *p) { return (unsigned)p[0] | (unsigned)p[1] << 8; }
 
+#if AP_WORDS_TABLE
 static size_t ap_le24(const unsigned char *p) { return (size_t)ap_le16(p) | (size_t)p[2] << 16; }
+#endif
 
 static int ap_is_letter(unsigned c) { return (c | 0x20u) >= 'a' && (c | 0x20u) <= 'z'; }
 

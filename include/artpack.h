@@ -702,7 +702,10 @@ ARTPACK_API artpack_error artpack_decompressor_init(artpack_decompressor **out,
  *  ARTPACK_E_MODEL_LEVEL (a CM frame of another level than d's model);
  *  ARTPACK_E_WORKSPACE_TOO_SMALL (an unprimed CM decompressor's workspace
  *  does not hold the frame's level). Never writes past dst_capacity, never
- *  reads past src_size; allocates nothing. */
+ *  reads past src_size; allocates nothing. A word-transformed frame may use
+ *  up to 32 bytes of dst past the content (those dst_capacity has) as room
+ *  for its in-place expansion, which is faster with them; they hold no
+ *  defined value after. */
 ARTPACK_API artpack_error artpack_frame_decompress(artpack_decompressor *d, void *dst,
                                                    size_t dst_capacity, const void *src,
                                                    size_t src_size, size_t *written);
