@@ -358,15 +358,13 @@ artpack_error artpack_bundle_writer_create(artpack_bundle_writer **out,
                                            const artpack_allocator *allocator,
                                            artpack_write_fn write, void *opaque);
 
+static ap_slot *ap_wait_oldest(artpack_bundle_writer *w);
+
 static void ap_writer_destroy(artpack_bundle_writer *w) {
     artpack_allocator m;
     if (w == NULL) return;
     m = w->mem;
-    while (w->inflight) { /* the tasks use the slots */
-        w->wait(w->run_opaque, &w->slot[w->head]);
-        w->head = (w->head + 1) % w->nslots;
-        w->inflight--;
-    }
+    while (w->inflight) (void)ap_wait_oldest(w); /* the tasks use the slots */
     {
         unsigned i;
         for (i = 0; i < AP_SLOTS_MAX; i++) {
@@ -707,32 +705,31 @@ static artpack_error ap_slot_emit(artpack_bundle_writer *w, ap_slot *sl) {
     return ARTPACK_OK;
 }
 
-/* Writes n compressed slots from first, in order. A failure leaves the
- * writer unusable: the articles of the blocks it drops are counted already. */
-static artpack_error ap_emit_slots(artpack_bundle_writer *w, unsigned first, unsigned n) {
-    unsigned i;
-    artpack_error err = ARTPACK_OK;
-    for (i = first; i < first + n && err == ARTPACK_OK; i++) {
-        err = w->slot[i].err;
-        if (err == ARTPACK_OK) err = ap_slot_emit(w, &w->slot[i]);
-    }
+/* Writes a compressed slot (its compression's error, if any). A failure
+ * leaves the writer unusable: the articles of the blocks it drops are
+ * counted already. */
+static artpack_error ap_slot_done(artpack_bundle_writer *w, ap_slot *sl) {
+    artpack_error err = sl->err;
+    if (err == ARTPACK_OK) err = ap_slot_emit(w, sl);
     if (err != ARTPACK_OK) w->failed = 1;
     return err;
+}
+
+/* Pipelined: waits for the oldest block in flight; its slot. */
+static ap_slot *ap_wait_oldest(artpack_bundle_writer *w) {
+    ap_slot *sl = &w->slot[w->head];
+    w->wait(w->run_opaque, sl);
+    w->head = (w->head + 1) % w->nslots;
+    w->inflight--;
+    return sl;
 }
 
 /* Pipelined: waits for the oldest block in flight and writes it (after a
  * failure: only waits; the writer is unusable). */
 static artpack_error ap_retire(artpack_bundle_writer *w) {
-    ap_slot *sl = &w->slot[w->head];
-    artpack_error err;
-    w->wait(w->run_opaque, sl);
-    w->head = (w->head + 1) % w->nslots;
-    w->inflight--;
+    ap_slot *sl = ap_wait_oldest(w);
     AP_RETURN_IF(w->failed, ARTPACK_E_WRITE);
-    err = sl->err;
-    if (err == ARTPACK_OK) err = ap_slot_emit(w, sl);
-    if (err != ARTPACK_OK) w->failed = 1;
-    return err;
+    return ap_slot_done(w, sl);
 }
 
 /* Pipelined: waits for every block in flight and writes them in order. */
@@ -750,13 +747,15 @@ static artpack_error ap_settle(artpack_bundle_writer *w) {
  * to start one by one). */
 static artpack_error ap_drain(artpack_bundle_writer *w) {
     unsigned i, n = w->staged;
+    artpack_error err = ARTPACK_OK;
     if (n == 0) return ARTPACK_OK;
     for (i = 0; i < n; i++) w->args[i] = &w->slot[i];
     if (n > 1 && w->run != NULL) w->run(w->run_opaque, ap_slot_compress, w->args, n);
     else
         for (i = 0; i < n; i++) ap_slot_compress(&w->slot[i]);
     w->staged = 0;
-    return ap_emit_slots(w, 0, n);
+    for (i = 0; i < n && err == ARTPACK_OK; i++) err = ap_slot_done(w, &w->slot[i]);
+    return err;
 }
 
 /* Stages the block being filled (with one job and no pipeline: compresses
