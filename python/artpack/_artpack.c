@@ -849,6 +849,7 @@ static int ap_decompress_mem(ap_Dictionary *dict, const void *src, size_t src_si
     ap_pooled it = {1, ARTPACK_CODEC_ZSTD, 0, NULL, NULL, NULL};
     artpack_frame_info fi;
     unsigned char *dst;
+    size_t room;
     artpack_error e = artpack_frame_info_get(&fi, src, src_size);
     if (e != ARTPACK_OK) {
         ap_raise(e, what, position);
@@ -865,15 +866,18 @@ static int ap_decompress_mem(ap_Dictionary *dict, const void *src, size_t src_si
     }
     if (ap_pool_get(pools, dict ? &dict->dict : NULL, &it)) return -1;
     /* malloc: pages are touched only as they are written, so a hostile
-     * frame's claimed size costs nothing unless it decompresses */
-    dst = (unsigned char *)PyMem_RawMalloc(fi.content_size ? fi.content_size : 1);
+     * frame's claimed size costs nothing unless it decompresses. A
+     * word-transformed frame gets the 32 bytes past the content that
+     * artpack_frame_decompress may use as room (its fast expansion) */
+    room = fi.words ? 32 : 0;
+    dst = (unsigned char *)PyMem_RawMalloc(fi.content_size + room ? fi.content_size + room : 1);
     if (dst == NULL) {
         ap_pool_put(pools, &it);
         PyErr_NoMemory();
         return -1;
     }
     Py_BEGIN_ALLOW_THREADS
-    e = artpack_frame_decompress(it.d, dst, fi.content_size, src, src_size, n);
+    e = artpack_frame_decompress(it.d, dst, fi.content_size + room, src, src_size, n);
     Py_END_ALLOW_THREADS
     ap_pool_put(pools, &it);
     if (e != ARTPACK_OK) {
