@@ -51,11 +51,44 @@ artpack_error ap_zstd_dec_dict(ap_dec *dec) {
     return ARTPACK_OK;
 }
 
+/* The window the header of the magicless frame p[0..n) asks for, read as
+ * RFC 8878 (3.1.1.1) lays it out, into *window; 1 when it did, 0 when the
+ * header is one that zstd's own parser must judge (cut short, a reserved bit
+ * set, a window log above ZSTD_WINDOWLOG_MAX). Saves ap_zstd_decode a call
+ * into zstd per frame; what it accepts, ZSTD_getFrameHeader_advanced accepts
+ * with the same windowSize. */
+static int ap_zstd_window(const unsigned char *p, size_t n, unsigned long long *window) {
+    static const unsigned char did_bytes[4] = {0, 1, 2, 4};
+    unsigned fhd, single, fcs_bytes, log, i;
+    unsigned long long v = 0;
+    if (n == 0) return 0;
+    fhd = p[0];
+    single = (fhd >> 5) & 1u;
+    fcs_bytes = (fhd >> 6) == 0 ? single : 1u << (fhd >> 6);
+    if ((fhd & 0x08u) != 0 || n < 1u + !single + did_bytes[fhd & 3u] + fcs_bytes) return 0;
+    if (!single) { /* the window descriptor: exponent and mantissa */
+        log = 10u + (p[1] >> 3);
+        if (log > ZSTD_WINDOWLOG_MAX) return 0;
+        *window = (1ull << log) + ((1ull << log) >> 3) * (p[1] & 7u);
+        return 1;
+    }
+    /* single segment: the window is the content size, after the dictionary ID */
+    p += 1 + did_bytes[fhd & 3u];
+    for (i = 0; i < fcs_bytes; i++) v |= (unsigned long long)p[i] << (8 * i);
+    *window = fcs_bytes == 2 ? v + 256 : v;
+    return 1;
+}
+
 artpack_error ap_zstd_decode(ap_dec *dec, void *dst, size_t size, const void *src,
                              size_t src_size, int use_dict, unsigned window_log_max) {
     size_t r;
+    unsigned long long window;
     AP_RETURN_IF(dec->dctx == NULL, ARTPACK_E_CODEC_UNAVAILABLE);
-    if (window_log_max != 0) { /* one-shot decoding ignores ZSTD_d_windowLogMax */
+    /* one-shot decoding ignores ZSTD_d_windowLogMax: the window is checked
+     * here, by zstd's parser when ap_zstd_window does not read the header */
+    if (window_log_max != 0 &&
+        !(AP_FAST && ap_zstd_window((const unsigned char *)src, src_size, &window) &&
+          window <= (1ull << window_log_max))) {
         ZSTD_frameHeader zfh;
         r = ZSTD_getFrameHeader_advanced(&zfh, src, src_size, ZSTD_f_zstd1_magicless);
         AP_RETURN_IF(r != 0, ARTPACK_E_CORRUPT);
@@ -63,9 +96,9 @@ artpack_error ap_zstd_decode(ap_dec *dec, void *dst, size_t size, const void *sr
                      ARTPACK_E_WINDOW_TOO_LARGE);
     }
 #if AP_ZSTD_DDICT
-    AP_RETURN_IF(ZSTD_isError(ZSTD_DCtx_refDDict(dec->dctx, use_dict ? dec->ddict : NULL)),
-                 ARTPACK_E_CORRUPT);
-    r = ZSTD_decompressDCtx(dec->dctx, dst, size, src, src_size);
+    /* what ZSTD_decompressDCtx does after ZSTD_DCtx_refDDict, in one call */
+    r = ZSTD_decompress_usingDDict(dec->dctx, dst, size, src, src_size,
+                                   use_dict ? dec->ddict : NULL);
 #else
     /* no dictionary: usingDict with none, which is what ZSTD_decompressDCtx
      * does without a DDict (one entry point less to link) */

@@ -93,6 +93,15 @@ int ap_timestamp_numeric_ok(const artpack_timestamp *ts);
 #else
 #define AP_CANONICAL 1
 #endif
+/* AP_FAST: 0 when the compiler optimises for size (-Os, -Oz: the device
+ * images of make footprint), else 1. The decoder's shortcuts that buy speed
+ * with code bytes (record.c, backend_zstd.c) are compiled only with it: the
+ * same checks, the same results, fewer calls per field and frame. */
+#ifdef __OPTIMIZE_SIZE__
+#define AP_FAST 0
+#else
+#define AP_FAST 1
+#endif
 #define AP_ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
 
 /* ---- frame.c ---- */
