@@ -16,18 +16,23 @@ void artpack_list_begin(artpack_list_iter *it, const artpack_list *list) {
     it->done = list == NULL || !list->present;
 }
 
+/* The next element of a TEXTLIST wire (it not done): e1 FF e2 FF ... en,
+ * n >= 1 elements, the last one ends at wire_size. */
+static void ap_separated_next(artpack_list_iter *it, const artpack_list *l, artpack_str *out) {
+    const unsigned char *p = l->wire + it->pos;
+    size_t left = l->wire_size - it->pos;
+    const unsigned char *sep = (const unsigned char *)memchr(p, AP_TEXT_SEP, left);
+    out->ptr = (const char *)p;
+    out->len = sep ? (size_t)(sep - p) : left;
+    if (sep) it->pos += out->len + 1;
+    else it->done = 1;
+}
+
 int artpack_list_next(artpack_list_iter *it, artpack_str *out) {
     const artpack_list *l;
     if (it == NULL || out == NULL || it->done || (l = it->list) == NULL) return 0;
     if (l->wire != NULL && l->wire_separated) {
-        /* e1 FF e2 FF ... en: n >= 1 elements, the last one ends at wire_size */
-        const unsigned char *p = l->wire + it->pos;
-        size_t left = l->wire_size - it->pos;
-        const unsigned char *sep = (const unsigned char *)memchr(p, AP_TEXT_SEP, left);
-        out->ptr = (const char *)p;
-        out->len = sep ? (size_t)(sep - p) : left;
-        if (sep) it->pos += out->len + 1;
-        else it->done = 1;
+        ap_separated_next(it, l, out);
         return 1;
     }
     if (l->wire != NULL) {
@@ -166,6 +171,14 @@ static int ap_json_string_array(const char *s, size_t n) {
     }
 }
 
+/* artpack_list_next for ap_check_extra: a TEXTLIST's step inline. */
+static int ap_extra_next(artpack_list_iter *it, artpack_str *out) {
+    if (it->done || it->list->wire == NULL || !it->list->wire_separated)
+        return artpack_list_next(it, out);
+    ap_separated_next(it, it->list, out);
+    return 1;
+}
+
 /* At least one pair, keys strictly ascending, values canonical JSON
  * (artpack_json_check_canonical, codec/canonical_json.c), no key of a typed field that is present, and no value
  * the typed field could have held: a string under a string, date or
@@ -178,9 +191,9 @@ static artpack_error ap_check_extra(const artpack_article *a, const artpack_list
     AP_RETURN_IF(l->wire != NULL ? !l->wire_separated && l->wire_size == 0 : l->count == 0,
                  ARTPACK_E_EXTRA);
     artpack_list_begin(&it, l);
-    while (artpack_list_next(&it, &key)) {
+    while (ap_extra_next(&it, &key)) {
         const artpack_field_info *f;
-        AP_RETURN_IF(!artpack_list_next(&it, &value), ARTPACK_E_EXTRA);
+        AP_RETURN_IF(!ap_extra_next(&it, &value), ARTPACK_E_EXTRA);
         AP_RETURN_IF(value.len == 0, ARTPACK_E_EXTRA);
         AP_TRY(artpack_json_check_canonical(value.ptr, value.len));
         AP_RETURN_IF(prev.ptr != NULL &&
@@ -347,6 +360,16 @@ size_t artpack_record_bound(size_t json_size) { return ARTPACK_RECORD_BOUND(json
 
 /* ---- decode ---- */
 
+/* ap_read_varint, a one-byte varint inline (AP_FAST): every key of a tag up
+ * to 15 and most lengths and values. */
+static artpack_error ap_read_small(ap_reader *r, uint64_t *v) {
+    if (AP_FAST && r->pos < r->size && r->base[r->pos] < 0x80u) {
+        *v = r->base[r->pos++];
+        return ARTPACK_OK;
+    }
+    return ap_read_varint(r, v);
+}
+
 static artpack_error ap_decode_timestamp(artpack_timestamp *t, const unsigned char *p,
                                          size_t n) {
     ap_reader r;
@@ -356,7 +379,7 @@ static artpack_error ap_decode_timestamp(artpack_timestamp *t, const unsigned ch
     r.base = p;
     r.size = n;
     r.pos = 0; /* *t is all zero: the article was initialised, tags come once */
-    AP_RETURN_IF(ap_read_varint(&r, &head) || head >= 64 || (head & 15u) > 9,
+    AP_RETURN_IF(ap_read_small(&r, &head) || head >= 64 || (head & 15u) > 9,
                  ARTPACK_E_TIMESTAMP);
     AP_RETURN_IF(ap_read_varint(&r, &secs), ARTPACK_E_TIMESTAMP);
     t->kind = ARTPACK_NUMBER;
@@ -366,11 +389,11 @@ static artpack_error ap_decode_timestamp(artpack_timestamp *t, const unsigned ch
     AP_RETURN_IF(t->seconds < AP_SECONDS_MIN || t->seconds > AP_SECONDS_MAX, ARTPACK_E_TIMESTAMP);
     for (i = 0; i < t->fraction_digits; i++) limit *= 10u;
     if (t->fraction_digits) { /* fits its digits */
-        AP_RETURN_IF(ap_read_varint(&r, &v) || v >= limit, ARTPACK_E_TIMESTAMP);
+        AP_RETURN_IF(ap_read_small(&r, &v) || v >= limit, ARTPACK_E_TIMESTAMP);
         t->fraction = (uint32_t)v;
     }
     if (t->zone >= ARTPACK_ZONE_PLUS) {
-        AP_RETURN_IF(ap_read_varint(&r, &v) || v > 1439u, ARTPACK_E_TIMESTAMP);
+        AP_RETURN_IF(ap_read_small(&r, &v) || v > 1439u, ARTPACK_E_TIMESTAMP);
         t->offset_minutes = (uint16_t)v;
     }
     /* what ap_timestamp_numeric_ok checks, without linking it in */
@@ -463,7 +486,7 @@ static artpack_error ap_decode(artpack_article *a, ap_reader *r, size_t *field_s
         size_t n = 0;
         const ap_tag_field *f;
         *field_start = r->pos;
-        AP_TRY(ap_read_varint(r, &key)); /* TRUNCATED at the end of the bytes */
+        AP_TRY(ap_read_small(r, &key)); /* TRUNCATED at the end of the bytes */
         if (key == AP_KEY_END) {
             AP_RETURN_IF(r->pos != r->size, ARTPACK_E_TAG);
             return ARTPACK_OK;
@@ -475,7 +498,7 @@ static artpack_error ap_decode(artpack_article *a, ap_reader *r, size_t *field_s
         AP_RETURN_IF(tag <= last_tag, ARTPACK_E_FIELD_ORDER);
         last_tag = tag;
         if (wt == AP_WT_VARINT)
-            AP_TRY(ap_read_varint(r, &value));
+            AP_TRY(ap_read_small(r, &value));
         else if (wt == AP_WT_TEXT || wt == AP_WT_TEXTLIST)
             AP_TRY(ap_read_text(r, &p, &n));
         else
@@ -486,13 +509,25 @@ static artpack_error ap_decode(artpack_article *a, ap_reader *r, size_t *field_s
     }
 }
 
+/* artpack_article_init, with AP_FAST in 64-byte stores: the one memset of
+ * the whole article compiles to a rep stos that costs more. */
+static void ap_article_clear(artpack_article *a) {
+    size_t i;
+    if (!AP_FAST) {
+        artpack_article_init(a);
+        return;
+    }
+    for (i = 0; i + 64 <= sizeof *a; i += 64) memset((char *)a + i, 0, 64);
+    memset((char *)a + i, 0, sizeof *a - i);
+}
+
 artpack_error artpack_record_decode(artpack_article *dst, const void *src,
                                     size_t src_size, size_t *error_offset) {
     ap_reader r;
     size_t field_start = 0;
     artpack_error err;
     AP_RETURN_IF(dst == NULL || (src == NULL && src_size != 0), ARTPACK_E_NULL_ARG);
-    artpack_article_init(dst);
+    ap_article_clear(dst);
     r.base = (const unsigned char *)src;
     r.size = src_size;
     r.pos = 0;
