@@ -264,53 +264,49 @@ static void ap_copy16(unsigned char *d, const unsigned char *s) {
     memcpy(d, t, 16);
 }
 
-/* c[0..64): *codes bit i when byte i is a code byte (C0, C1, F5 .. FD:
- * bytes that never occur in UTF-8, but FE and FF, which stand for
- * themselves), *pf when it is a prefix byte (F6 .. FD) */
-static void ap_wt_masks(const unsigned char *c, uint64_t *codes, uint64_t *pf) {
-    uint64_t m = 0, p = 0;
+/* Bit i when c[i] is a code byte (c[0..64)): C0, C1, F5 .. FD, the bytes
+ * that never occur in UTF-8 but FE and FF, which stand for themselves. */
+static uint64_t ap_wt_codes(const unsigned char *c) {
+    uint64_t m = 0;
     unsigned i;
 #if AP_WT_SSE2
     for (i = 0; i < 4; i++) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(c + 16 * i));
-        __m128i lt = _mm_cmplt_epi8(v, _mm_set1_epi8(-2));                     /* < FE */
-        __m128i f = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-11)), lt); /* F6 .. FD */
-        __m128i o = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(-11)),      /* F5 */
-                                 _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8(-2)),
-                                                _mm_set1_epi8(-64)));          /* C0, C1 */
-        p |= (uint64_t)(unsigned)_mm_movemask_epi8(f) << (16 * i);
-        m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(f, o)) << (16 * i);
+        /* F5 .. FD + 8B: 80 .. 88, the smallest signed bytes */
+        __m128i hi = _mm_cmpgt_epi8(_mm_set1_epi8(-119), _mm_add_epi8(v, _mm_set1_epi8(-117)));
+        __m128i lo = _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8(-2)), _mm_set1_epi8(-64));
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(hi, lo)) << (16 * i);
     }
 #else
     /* eight bytes at a time; per byte, on its low 7 bits (no carry between
-     * bytes): F6..FD are 76..7D, F5 75, C0 and C1 40 and 41, with the top
-     * bit set */
+     * bytes): F5..FD are 75..7D, C0 and C1 40 and 41, with the top bit set */
     const uint64_t top = 0x8080808080808080u, ones = 0x0101010101010101u;
     for (i = 0; i < 8; i++) {
         uint64_t v = 0, v7, f, o, t;
         unsigned k;
         for (k = 0; k < 8; k++) v |= (uint64_t)c[8 * i + k] << (8 * k);
         v7 = v & ~top;
-        f = (0xFDu * ones - v7) & (v7 + 0x0Au * ones) & v & top; /* 76..7D */
-        t = v7 ^ (0x75u * ones);                                  /* 0 for 75 */
-        o = ~(t + 0x7Fu * ones);
-        t = (v7 & (0x7Eu * ones)) ^ (0x40u * ones); /* 0 for 40, 41 */
-        o = (o | ~(t + 0x7Fu * ones)) & v & top;
+        f = (0xFDu * ones - v7) & (v7 + 0x0Bu * ones) & v & top; /* 75..7D */
+        t = (v7 & (0x7Eu * ones)) ^ (0x40u * ones);              /* 0 for 40, 41 */
+        o = ~(t + 0x7Fu * ones) & v & top;
         /* the top bits gathered into one byte, byte k's as bit k */
-        p |= ((f >> 7) * 0x0102040810204080u >> 56) << (8 * i);
         m |= (((f | o) >> 7) * 0x0102040810204080u >> 56) << (8 * i);
     }
 #endif
-    *codes = m;
-    *pf = p;
+    return m;
 }
+
+/* The row of the code at c[0] (and c[1] after a prefix: pre 1) */
+#define AP_WT_ROW(tab, c, pre)                                                                   \
+    ((tab) + 16u * (((((c)[0] - 0xF5u) << 8 | (c)[1]) & (0u - (pre))) | ((c)[0] & ((pre) - 1u))))
 
 artpack_error ap_words_expand_table(const unsigned char *list, const unsigned char *tab,
                                     unsigned char *buf, size_t size, size_t room, size_t tsize) {
     unsigned nw = ap_le16(list + 2);
     const unsigned char *area = list + 4 + 2 * ((nw + AP_WORDS_GROUP - 1) / AP_WORDS_GROUP);
     unsigned char *out = buf, *in;
-    size_t r = 0, slack;
+    size_t r = 0, slack, base;
+    uint64_t ev_next;
     unsigned char last[96 + 32];
     AP_RETURN_IF(tsize > size || size > room, ARTPACK_E_WORDS);
     if (size == 0) return ARTPACK_OK; /* nothing to expand (buf may be NULL) */
@@ -320,18 +316,65 @@ artpack_error ap_words_expand_table(const unsigned char *list, const unsigned ch
      * here slack bytes further back: words only shrink that distance and
      * escapes only grow it, so it holds after every word when it holds
      * before every escape and at the end (out at buf + size).
-     * Chunks of 64 transformed bytes, read in place while 32 more follow,
-     * else from a copy with zeros after: at + i is chunk byte i's place in
-     * buf. With 32 bytes between out and the unread input (always, when
-     * slack >= 32 and the rule holds), plain bytes and words move 16 at a
-     * time (what lands past their end is written over later); closer, and
-     * for escapes and bad codes, byte-exact moves and exact checks. */
+     * With 32 bytes between out and the unread input (always, when slack >=
+     * 32 and the rule holds), plain bytes and words move 16 at a time (what
+     * lands past their end is written over later); closer, and for escapes
+     * and bad codes, byte-exact moves and exact checks.
+     * First the chunks of 64 transformed bytes at fixed places, read in
+     * place while 32 more follow: r is where the bytes not yet moved start
+     * (a code or a plain byte; past a chunk's start after a prefix at its end).
+     * Finding a chunk's codes waits for nothing of the chunk before. */
     slack = room - size;
     in = buf + (room - tsize);
+    ev_next = tsize >= 96 ? ap_wt_codes(in) : 0;
+    for (base = 0; tsize - base >= 96; base += 64) {
+        /* the next chunk's codes found before this chunk's are undone */
+        uint64_t ev = ev_next;
+        if (tsize - base >= 160) ev_next = ap_wt_codes(in + base + 64);
+        while (ev) {
+            unsigned q = ap_ctz64(ev), pre, f;
+            size_t p = base + q, run = p - r;
+            const unsigned char *row;
+            size_t gap = (size_t)(in + r - out); /* out never passes in + r */
+            ev &= ev - 1;
+            if (p < r) continue; /* the byte after a prefix */
+            pre = (in[p] + 10u) >> 8; /* F6..FD */
+            row = AP_WT_ROW(tab, in + p, pre);
+            f = row[15];
+            if (gap >= 32 && f < 16) { /* a word of up to 15 letters, room */
+                ap_copy16(out, in + r);
+                ap_copy16(out + 16, in + r + 16);
+                if (run > 32) {
+                    size_t k;
+                    for (k = 32; k < run; k += 16) ap_copy16(out + k, in + r + k);
+                }
+                out += run;
+                ap_copy16(out, row);
+                out += f;
+            } else {
+                unsigned len = AP_WR_LEN(f);
+                if (in + r != out) memmove(out, in + r, run);
+                out += run; /* gap: the code's place - out, as before the run */
+                /* a word ends slack bytes before its code's end or sooner
+                 * (ap_words_expand's rule); before an escape (length 1,
+                 * which makes room), the words on the fast path did */
+                AP_RETURN_IF((f & AP_WR_BAD) || len + slack > gap + 1 + pre ||
+                                 (len == 1 && gap < slack),
+                             ARTPACK_E_WORDS);
+                memcpy(out, (f & AP_WR_CHECK) && len > 1 ? area + ap_le24(row) : row, len);
+                out += len;
+            }
+            r = p + 1 + pre;
+        }
+    }
+    /* The rest (under 96 bytes after the last fixed chunk, and the plain
+     * bytes or the byte after a prefix before them): chunks that start at
+     * r, read in place while 32 more follow, else from a copy with zeros
+     * after: at + i is chunk byte i's place in buf. */
     while (r < tsize) {
         const unsigned char *c;
         unsigned char *at = in + r;
-        uint64_t ev, pf;
+        uint64_t ev;
         unsigned n, prev = 0;
         if (tsize - r >= 96) {
             c = at;
@@ -343,24 +386,16 @@ artpack_error ap_words_expand_table(const unsigned char *list, const unsigned ch
             c = last;
             if (n > 64) n = 64;
         }
-        ap_wt_masks(c, &ev, &pf);
-        { /* a run of prefix bytes: the 1st, 3rd, ... are prefixes, the
-           * others the bytes after them (a run starts on a prefix: a chunk
-           * starts on a code) */
-            const uint64_t even = 0x5555555555555555u;
-            uint64_t starts = pf & ~(pf << 1), from_even = pf & ~(pf + (starts & even));
-            pf = (from_even & even) | (pf & ~from_even & ~even);
-        }
-        ev &= ~(pf << 1); /* the codes, not the bytes after prefixes */
+        ev = ap_wt_codes(c); /* a chunk here starts on a code or a plain byte */
         while (ev) {
-            unsigned p = ap_ctz64(ev), b = c[p], pre = (unsigned)(pf >> p) & 1u, m = 0u - pre;
-            unsigned run = p - prev;
-            /* AP_WT_INDEX without a branch: one- and two-byte codes mix
-             * unpredictably */
-            const unsigned char *row = tab + 16u * ((((b - 0xF5u) << 8 | c[p + 1]) & m) | (b & ~m));
-            unsigned f = row[15];
+            unsigned p = ap_ctz64(ev), run = p - prev, pre, f;
+            const unsigned char *row;
             size_t gap = (size_t)(at + prev - out); /* out never passes at + prev */
             ev &= ev - 1;
+            if (p < prev) continue; /* the byte after a prefix */
+            pre = (c[p] + 10u) >> 8; /* F6..FD */
+            row = AP_WT_ROW(tab, c + p, pre);
+            f = row[15];
             if (gap >= 32 && f < 16) { /* a word of up to 15 letters, room */
                 ap_copy16(out, c + prev);
                 ap_copy16(out + 16, c + prev + 16);
@@ -375,9 +410,6 @@ artpack_error ap_words_expand_table(const unsigned char *list, const unsigned ch
                 unsigned len = AP_WR_LEN(f);
                 if (at + prev != out) memmove(out, c + prev, run);
                 out += run;
-                /* a word ends slack bytes before its code's end or sooner
-                 * (ap_words_expand's rule); before an escape (length 1,
-                 * which makes room), the words on the fast path did */
                 AP_RETURN_IF((f & AP_WR_BAD) || p + pre >= tsize - r || /* cut short */
                                  len + slack > gap + 1 + pre || (len == 1 && gap < slack),
                              ARTPACK_E_WORDS);
