@@ -58,7 +58,7 @@ CODEC_OBJ = $(CODEC_SRC:%.c=$(B)/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
 TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle test_bundle_damage test_bundle_errors test_api_errors test_device test_stream test_cm \
             test_bundle_cm \
-            test_words test_words_table test_bundle_scale test_bundle_words test_bundle_sim test_zstd_window
+            test_words test_words_table test_words_space test_bundle_scale test_bundle_words test_bundle_sim test_zstd_window
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
 .PHONY: all lib test unit cli-test cxx-check symbols-check error-docs-check error-coverage noalloc-check nocolumns-check cm-determinism roundtrip asan valgrind \

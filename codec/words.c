@@ -19,12 +19,14 @@ static size_t ap_le24(const unsigned char *p) { return (size_t)ap_le16(p) | (siz
 
 static int ap_is_letter(unsigned c) { return (c | 0x20u) >= 'a' && (c | 0x20u) <= 'z'; }
 
-/* The list's structure: version, count, group offsets that match the words,
- * each word 2..32 ASCII letters, nothing left over. */
+/* The list's structure: version (1 or 2), count, group offsets that match the
+ * words, each word 2..32 ASCII letters (version 2: or one space and 2..31
+ * letters), nothing left over. */
 static artpack_error ap_words_check(const unsigned char *list, size_t size) {
     size_t groups, area, pos = 0, i, k;
     unsigned n;
-    AP_RETURN_IF(size < 4 || list[0] != AP_WORDS_VERSION || list[1] != 0, ARTPACK_E_DICT);
+    /* the version byte (1 or 2) and the reserved zero byte, read as one */
+    AP_RETURN_IF(size < 4 || ap_le16(list) - AP_WORDS_VERSION_LETTERS > 1u, ARTPACK_E_DICT);
     n = ap_le16(list + 2);
     AP_RETURN_IF(n == 0 || n > AP_WORDS_MAX, ARTPACK_E_DICT);
     groups = (n + AP_WORDS_GROUP - 1) / AP_WORDS_GROUP;
@@ -39,10 +41,14 @@ static artpack_error ap_words_check(const unsigned char *list, size_t size) {
         AP_RETURN_IF(len < AP_WORD_LEN_MIN || len > AP_WORD_LEN_MAX ||
                          size - area - pos - 1 < len,
                      ARTPACK_E_DICT);
-        /* letters only: what the encoder can match (not needed for safety:
+        /* letters only, or a leading space (version 2) before 2 or more:
+         * what the encoder can match (not needed for safety:
          * ARTPACK_NO_CANONICAL_CHECKS checks the structure alone) */
         for (k = 0; AP_CANONICAL && k < len; k++)
-            AP_RETURN_IF(!ap_is_letter(list[area + pos + 1 + k]), ARTPACK_E_DICT);
+            AP_RETURN_IF(!ap_is_letter(list[area + pos + 1 + k]) &&
+                             (k > 0 || list[area + pos + 1] != ' ' ||
+                              list[0] != AP_WORDS_VERSION || len <= AP_WORD_LEN_MIN),
+                         ARTPACK_E_DICT);
         pos += 1 + len; /* a group's offset past 0xFFFF cannot match above */
     }
     AP_RETURN_IF(area + pos != size, ARTPACK_E_DICT);

@@ -13,7 +13,10 @@
 #define AP_WORD_LEN_MIN 2u
 #define AP_WORD_LEN_MAX 32u
 #define AP_WORDS_GROUP 16u      /* one offset per 16 words */
-#define AP_WORDS_VERSION 1u
+/* The list's version byte: 1, letters only; 2, a token may also be one
+ * space and then letters (written only when one is). Readers take both. */
+#define AP_WORDS_VERSION_LETTERS 1u
+#define AP_WORDS_VERSION 2u
 #define AP_WORDS_TRAILER 16u    /* distance, size, XXH32, magic */
 #define AP_WORDS_MAGIC 0x574B5041u /* "APKW" */
 /* An input byte that must be escaped (a code byte): 11 of them. */

@@ -12,8 +12,10 @@
  *   bit 0    0: data is transformed bytes: expanded in place into a buffer of
  *            (data size + byte 1) bytes; 1: data is content: transformed,
  *            undone (in place when the encoder says so), and framed
- *   bit 1    the list: 0 fz_dict()'s (trained, a few dozen words), 1 one of
- *            2,035 words ("aaa", "aab", ...: every code is a word)
+ *   bit 1    the list: 0 fz_dict()'s (trained, a few dozen words, some
+ *            with a leading space), 1 one of 2,035 words ("aaa", " aab",
+ *            "aac", ...: every code is a word, every other one with a
+ *            leading space)
  *   bits 2-7 (bit 0 clear) the table-driven inverse once more with that many
  *            bytes of room after the content (0..63; 32 and more: every code
  *            of a sound transform on its fast path) */
@@ -24,11 +26,11 @@ static uint64_t fz_workspace[(ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD + 7) / 8]
 
 static const unsigned char *fz_big_list(void) {
     /* 16 bytes after the list, as a dictionary's trailer gives */
-    static unsigned char list[4 + 2 * 128 + AP_WORDS_MAX * 4 + 16];
+    static unsigned char list[4 + 2 * 128 + AP_WORDS_MAX * 5 + 16];
     static int ready;
     if (!ready) {
         size_t area = 4 + 2 * ((AP_WORDS_MAX + 15) / 16), pos = 0, i;
-        list[0] = 1;
+        list[0] = AP_WORDS_VERSION;
         list[1] = 0;
         list[2] = (unsigned char)AP_WORDS_MAX;
         list[3] = (unsigned char)(AP_WORDS_MAX >> 8);
@@ -37,11 +39,13 @@ static const unsigned char *fz_big_list(void) {
                 list[4 + 2 * (i / 16)] = (unsigned char)pos;
                 list[5 + 2 * (i / 16)] = (unsigned char)(pos >> 8);
             }
-            list[area + pos] = 3;
-            list[area + pos + 1] = (unsigned char)('a' + i / 676);
-            list[area + pos + 2] = (unsigned char)('a' + i / 26 % 26);
-            list[area + pos + 3] = (unsigned char)('a' + i % 26);
-            pos += 4;
+            /* every odd word with a leading space (list version 2) */
+            list[area + pos] = (unsigned char)(3 + i % 2);
+            if (i % 2) list[area + pos + 1] = ' ';
+            list[area + pos + 1 + i % 2] = (unsigned char)('a' + i / 676);
+            list[area + pos + 2 + i % 2] = (unsigned char)('a' + i / 26 % 26);
+            list[area + pos + 3 + i % 2] = (unsigned char)('a' + i % 26);
+            pos += 4 + i % 2;
         }
         ready = 1;
     }

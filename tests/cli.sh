@@ -181,8 +181,10 @@ head -c 20000 "$t/test.jsonl" >"$t/plain.txt"
 dict_info() { ap info --json "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
 [ "$(dict_info "$t/d.dict" words)" -gt 0 ] && ok || bad "d.dict holds a word list (info: $(dict_info "$t/d.dict" words) words)"
 [ "$(dict_info "$t/d.dict" word_list_bytes)" -gt 4 ] && ok || bad "info: the word list's bytes"
+# train learns tokens with a leading space (" the"): list version 2
+[ "$(dict_info "$t/d.dict" word_list_version)" = 2 ] && [ "$(dict_info "$t/d.dict" words_spaced)" -gt 0 ] && ok || bad "info: a version 2 list with spaced tokens"
 ap train --no-words --size 8K -o "$t/nw.dict" "$t/train.jsonl" 2>/dev/null
-[ "$(dict_info "$t/nw.dict" words)" = 0 ] && [ "$(dict_info "$t/nw.dict" word_list_bytes)" = 0 ] && ok || bad "info: no word list after train --no-words"
+[ "$(dict_info "$t/nw.dict" words)" = 0 ] && [ "$(dict_info "$t/nw.dict" word_list_bytes)" = 0 ] && [ "$(dict_info "$t/nw.dict" words_spaced)" = 0 ] && ok || bad "info: no word list after train --no-words"
 zstd -q -D "$t/d.dict" -o "$t/plain.zst" "$t/plain.txt" && zstd -q -d -D "$t/d.dict" -c "$t/plain.zst" | cmp -s - "$t/plain.txt" && ok || bad "zstd -D with a word-list dictionary: round trip"
 [ "$(zstd -lv "$t/plain.zst" 2>/dev/null | awk '$1 == "DictID:" { print $2 }')" = "$(dict_info "$t/d.dict" dict_id)" ] && ok || bad "zstd -D: the frame names the artpack dictionary's ID"
 zstd -q -d -c "$t/plain.zst" >/dev/null 2>&1 && bad "zstd -d without the dictionary succeeded" || ok

@@ -133,7 +133,9 @@ static inline const unsigned char *sample(size_t i, size_t *n) {
 static inline size_t make_word_list(unsigned char *dst, const char *const *w, unsigned n) {
     unsigned groups = (n + 15) / 16, i;
     size_t pos = 0, area = 4 + 2 * (size_t)groups;
-    dst[0] = 1;
+    dst[0] = 1; /* version 1, letters only; 2 when a token begins with a space */
+    for (i = 0; i < n; i++)
+        if (w[i][0] == ' ') dst[0] = 2;
     dst[1] = 0;
     dst[2] = (unsigned char)n;
     dst[3] = (unsigned char)(n >> 8);

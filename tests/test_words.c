@@ -282,7 +282,8 @@ static void test_dictionary_damage(void **state) {
     (void)state;
     assert_ap_error(load_damaged(list_at + n - 1, 0x20, 0), ARTPACK_E_DICT); /* checksum */
     assert_ap_error(load_damaged(list_at + n - 1, 0x20, 1), ARTPACK_E_DICT); /* not a letter */
-    assert_ap_error(load_damaged(list_at, 2, 1), ARTPACK_E_DICT);            /* version */
+    assert_ap_error(load_damaged(list_at, 3, 1), ARTPACK_E_DICT);            /* version */
+    assert_ap_error(load_damaged(list_at, 0, 1), ARTPACK_E_DICT);
     assert_ap_error(load_damaged(list_at + 2, 0, 1), ARTPACK_E_DICT);        /* 0 words */
     assert_ap_error(load_damaged(list_at + 4, 1, 1), ARTPACK_E_DICT);        /* group offset */
     assert_ap_error(load_damaged(dict_w_len - 13, 0x7F, 0), ARTPACK_E_DICT); /* distance */

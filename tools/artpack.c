@@ -1067,6 +1067,19 @@ done:
     return rc;
 }
 
+/* Tokens of a dictionary's word list (docs/FORMAT.md) that begin with a
+ * space (list version 2); 0 without a list. */
+static uint64_t ap_words_spaced(const unsigned char *list) {
+    unsigned n, i;
+    uint64_t spaced = 0;
+    const unsigned char *p;
+    if (list == NULL) return 0;
+    n = (unsigned)list[2] | (unsigned)list[3] << 8;
+    p = list + 4 + 2 * ((n + 15) / 16);
+    for (i = 0; i < n; p += 1 + p[0], i++) spaced += p[1] == ' ';
+    return spaced;
+}
+
 static int ap_cmd_info(const ap_options *o) {
     ap_buf out = {NULL, 0, 0}, file = {NULL, 0, 0};
     ap_info f;
@@ -1111,6 +1124,8 @@ static int ap_cmd_info(const ap_options *o) {
             ap_info_num(&f, "words",
                         d.words != NULL ? (uint32_t)d.words[2] | (uint32_t)d.words[3] << 8 : 0);
             ap_info_num(&f, "word_list_bytes", d.words != NULL ? d.words_size : 0);
+            ap_info_num(&f, "word_list_version", d.words != NULL ? d.words[0] : 0);
+            ap_info_num(&f, "words_spaced", ap_words_spaced(d.words));
         }
         break;
     }
