@@ -12,7 +12,7 @@
 # record/: `artpack encode` of the same files, cut into raw records: the
 #          5-byte stream header "APKR\x01" and each varint length prefix
 #          stripped, one record per file.
-# frame/, bundle/, cm/: fuzz/seedgen.c (see below); dict/: a trained dictionary.
+# frame/, bundle/, cm/: fuzz/seedgen.c (see below); dict/: trained dictionaries.
 # Existing seed files (seed-*, edge-*, hand-*) are replaced; other files
 # (added by `make fuzz-merge`) are kept.
 set -eu
@@ -167,9 +167,11 @@ for d in json record; do
     echo "fuzz/corpus/$d: $(ls fuzz/corpus/$d | wc -l) files, $(cat fuzz/corpus/$d/* | wc -c) bytes"
 done
 
-# dict/: a 4 KB dictionary trained on synthetic articles (tests/make-articles.py).
+# dict/: 4 KB and 8 KB dictionaries trained on synthetic articles (tests/make-articles.py).
 python3 tests/make-articles.py 300 7 >"$tmp/synthetic.jsonl"
 "$ARTPACK" train -q -f --size 4K -o fuzz/corpus/dict/seed-synthetic-4k.dict "$tmp/synthetic.jsonl"
+# 8 KB: with a word list (version 2: tokens with a leading space among them)
+"$ARTPACK" train -q -f --size 8K -o fuzz/corpus/dict/seed-synthetic-8k-words.dict "$tmp/synthetic.jsonl"
 
 # frame/, bundle/ and cm/: made by fuzz/seedgen.c (build/fuzz-seedgen; SEEDGEN=path
 # overrides) with the library and the fuzz targets' dictionary (fz_dict()),
