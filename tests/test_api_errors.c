@@ -449,7 +449,7 @@ static void test_block_errors_through_locate_and_copy(void **state) {
     membuf b, out;
     unsigned char *x;
     rd o;
-    size_t entry, seg;
+    size_t entry, seg, flip;
     int k;
     (void)state;
     memset(&b, 0, sizeof b);
@@ -460,7 +460,11 @@ static void test_block_errors_through_locate_and_copy(void **state) {
     for (k = 0; k < 3; k++) {
         artpack_error want = k == 0 ? ARTPACK_E_BLOCK : k == 1 ? ARTPACK_E_INDEX : ARTPACK_E_READ;
         x = tu_dup(b.p, b.len);
-        if (k == 0) x[AP_HEADER_CHUNK + 20] ^= 0x10;  /* inside block 0's frame */
+        /* inside block 0's frame: 8 bytes, not one (one bit of a zstd
+         * table description may change nothing decoded: +20 alone did not
+         * with the fixture's dictionary once it held spaced word tokens) */
+        if (k == 0)
+            for (flip = 20; flip < 28; flip++) x[AP_HEADER_CHUNK + flip] ^= 0x10;
         if (k == 1) put_le32(x + entry + 8, 0xFFFFFFF0u); /* its frame size */
         if (k == 2) ASSERT_ERR(rd_open_src(&o, x, b.len, &da, AP_HEADER_CHUNK, AP_HEADER_CHUNK + 1),
                                ARTPACK_OK);
