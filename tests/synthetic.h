@@ -152,6 +152,38 @@ static inline size_t make_word_list(unsigned char *dst, const char *const *w, un
     return area + pos;
 }
 
+/* The word transform's inverse as docs/FORMAT.md states it, out of place,
+ * written apart from codec/words.c (list: a sound one; t: a transform the
+ * encoder made): every transform must decode with it, in place or not. */
+static inline size_t ref_expand(const unsigned char *list, const unsigned char *t, size_t tn,
+                         unsigned char *out) {
+    static const unsigned char esc[11] = {0xC0, 0xC1, 0xF5, 0xF6, 0xF7, 0xF8,
+                                          0xF9, 0xFA, 0xFB, 0xFC, 0xFD};
+    unsigned n = list[2] | list[3] << 8;
+    size_t i = 0, o = 0;
+    while (i < tn) {
+        unsigned b = t[i++], idx, k;
+        const unsigned char *w = list + 4 + 2 * ((n + 15) / 16);
+        if (b == 0xC0 || b == 0xC1 || b == 0xF5) {
+            idx = b == 0xC0 ? 0 : b == 0xC1 ? 1 : 2;
+        } else if (b >= 0xF6 && b <= 0xFD) {
+            unsigned x = t[i++];
+            if (x >= 0xFE) {
+                out[o++] = esc[2 * (b - 0xF6) + (x - 0xFE)];
+                continue;
+            }
+            idx = 3 + 254 * (b - 0xF6) + x;
+        } else {
+            out[o++] = (unsigned char)b;
+            continue;
+        }
+        for (k = 0; k < idx; k++) w += 1 + w[0]; /* walk the list: no groups */
+        memcpy(out + o, w + 1, w[0]);
+        o += w[0];
+    }
+    return o;
+}
+
 /* An allocator that fails at its Nth call and counts what is live. */
 static long alloc_fail_at, alloc_calls, alloc_live;
 static inline void *fail_alloc(void *opaque, size_t size) {

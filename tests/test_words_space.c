@@ -81,37 +81,6 @@ static void test_trained_list(void **state) {
     assert_true(the_spaced);
 }
 
-/* The out-of-place inverse as FORMAT.md states it (walks the list). */
-static size_t ref_expand(const unsigned char *list, const unsigned char *t, size_t tn,
-                         unsigned char *out) {
-    static const unsigned char esc[11] = {0xC0, 0xC1, 0xF5, 0xF6, 0xF7, 0xF8,
-                                          0xF9, 0xFA, 0xFB, 0xFC, 0xFD};
-    unsigned n = list[2] | list[3] << 8;
-    size_t i = 0, o = 0;
-    while (i < tn) {
-        unsigned b = t[i++], idx, k;
-        const unsigned char *w = list + 4 + 2 * ((n + 15) / 16);
-        if (b == 0xC0 || b == 0xC1 || b == 0xF5) {
-            idx = b == 0xC0 ? 0 : b == 0xC1 ? 1 : 2;
-        } else if (b >= 0xF6 && b <= 0xFD) {
-            unsigned x = t[i++];
-            if (x >= 0xFE) {
-                out[o++] = esc[2 * (b - 0xF6) + (x - 0xFE)];
-                continue;
-            }
-            idx = 3 + 254 * (b - 0xF6) + x;
-        } else {
-            out[o++] = (unsigned char)b;
-            continue;
-        }
-        assert_true(idx < n);
-        for (k = 0; k < idx; k++) w += 1 + w[0];
-        memcpy(out + o, w + 1, w[0]);
-        o += w[0];
-    }
-    return o;
-}
-
 /* lists: 0 a few tokens, spaced and bare, the same word both ways; 1 all
  * 2,035, every other one spaced, lengths 2..32 with the space (so 32-byte
  * spaced and bare tokens, through the table's long rows) */
