@@ -131,9 +131,10 @@ artpack_error ap_words_expand(const unsigned char *list, unsigned char *buf, siz
 #define AP_WR_BAD 0x40u
 #define AP_WR_LEN(f) ((f) & 63u)
 
-/* Where code byte b (and the byte x after it) is in the table: b itself for
- * a byte that is no prefix, 256 + 256 (b - F6) + x after a prefix F6..FD. */
-#define AP_WT_INDEX(b, x) ((b) < 0xF6u || (b) > 0xFDu ? (b) : ((b) - 0xF5u) << 8 | (x))
+/* Where code byte b and the byte x after it are in the table (words.h):
+ * one add and one mask from b << 8 | x, for one- and two-byte codes alike
+ * (a one-byte code's 256 rows are the same) */
+#define AP_WT_INDEX(b, x) ((((b) + 0x0Bu) & 0x0Fu) << 8 | (x))
 
 artpack_error ap_words_expand_to(const unsigned char *list, const unsigned char *tab,
                                  unsigned char *dst, size_t cap, const unsigned char *src,
@@ -207,10 +208,11 @@ artpack_error ap_words_expand_to(const unsigned char *list, const unsigned char 
  * ap_words_expand finds a word by walking its group of 16, and looks at the
  * input one byte at a time. Here a table made once per decompressor holds
  * a 16-byte row per code, the word itself (up to 15 letters) and its
- * length: one load gives both, and a word moves as one 16-byte copy. The
- * plain bytes between codes move 16 at a time, and the codes of 64 input
- * bytes are found at once from two bit masks (code bytes C0, C1, F5..FD;
- * prefix bytes F6..FD). The result is that of ap_words_expand for every
+ * length: one load gives both, and a word moves as one 16-byte copy; a
+ * code's row is found from its two bytes alike for one- and two-byte codes
+ * (AP_WT_INDEX). The plain bytes between codes move 16 at a time, and the
+ * codes of 64 input bytes are found at once from a bit mask of the code
+ * bytes (C0, C1, F5..FD). The result is that of ap_words_expand for every
  * input: the same bytes, or ARTPACK_E_WORDS where it fails
  * (tests/test_words_table.c, fuzz/fuzz_words.c). */
 
@@ -229,7 +231,8 @@ void ap_words_table(const unsigned char *list, unsigned char *tab) {
     for (i = 0; i < n; i++) {
         unsigned len = area[pos], k = i - AP_WORDS_ONE_BYTE;
         unsigned char *row =
-            tab + 16u * (i < AP_WORDS_ONE_BYTE ? one[i] : AP_WT_INDEX(0xF6u + k / 254, k % 254));
+            tab + 16u * (i < AP_WORDS_ONE_BYTE ? AP_WT_INDEX(one[i], 0u)
+                                               : AP_WT_INDEX(0xF6u + k / 254, k % 254));
         if (len < 16) {
             memcpy(row, area + pos + 1, len);
             row[15] = (unsigned char)len;
@@ -238,6 +241,10 @@ void ap_words_table(const unsigned char *list, unsigned char *tab) {
             row[1] = (unsigned char)((pos + 1) >> 8);
             row[2] = (unsigned char)((pos + 1) >> 16);
             row[15] = (unsigned char)(AP_WR_CHECK | len);
+        }
+        if (i < AP_WORDS_ONE_BYTE) { /* the same whatever byte follows */
+            unsigned x;
+            for (x = 1; x < 256; x++) memcpy(row + 16u * x, row, 16);
         }
         pos += 1u + len;
     }
@@ -302,9 +309,11 @@ static uint64_t ap_wt_codes(const unsigned char *c) {
     return m;
 }
 
-/* The row of the code at c[0] (and c[1] after a prefix: pre 1) */
-#define AP_WT_ROW(tab, c, pre)                                                                   \
-    ((tab) + 16u * (((((c)[0] - 0xF5u) << 8 | (c)[1]) & (0u - (pre))) | ((c)[0] & ((pre) - 1u))))
+/* The row of the code at c[0] (c[1] the byte after it, whatever the code):
+ * AP_WT_INDEX */
+#define AP_WT_ROW(tab, c) ((tab) + 16u * ((((unsigned)(c)[0] << 8 | (c)[1]) + 0x0B00u) & 0x0FFFu))
+/* 1 when the code byte c[0] is a prefix (F6..FD) */
+#define AP_WT_PRE(c) (((c)[0] + 10u) >> 8)
 
 artpack_error ap_words_expand_table(const unsigned char *list, const unsigned char *tab,
                                     unsigned char *buf, size_t size, size_t room, size_t tsize) {
@@ -344,8 +353,8 @@ artpack_error ap_words_expand_table(const unsigned char *list, const unsigned ch
             size_t gap = (size_t)(in + r - out); /* out never passes in + r */
             ev &= ev - 1;
             if (p < r) continue; /* the byte after a prefix */
-            pre = (in[p] + 10u) >> 8; /* F6..FD */
-            row = AP_WT_ROW(tab, in + p, pre);
+            pre = AP_WT_PRE(in + p);
+            row = AP_WT_ROW(tab, in + p);
             f = row[15];
             if (gap >= 32 && f < 16) { /* a word of up to 15 letters, room */
                 ap_copy16(out, in + r);
@@ -399,8 +408,8 @@ artpack_error ap_words_expand_table(const unsigned char *list, const unsigned ch
             size_t gap = (size_t)(at + prev - out); /* out never passes at + prev */
             ev &= ev - 1;
             if (p < prev) continue; /* the byte after a prefix */
-            pre = (c[p] + 10u) >> 8; /* F6..FD */
-            row = AP_WT_ROW(tab, c + p, pre);
+            pre = AP_WT_PRE(c + p);
+            row = AP_WT_ROW(tab, c + p);
             f = row[15];
             if (gap >= 32 && f < 16) { /* a word of up to 15 letters, room */
                 ap_copy16(out, c + prev);

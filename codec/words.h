@@ -58,8 +58,11 @@ artpack_error ap_words_expand_to(const unsigned char *list, const unsigned char 
 #else
 #define AP_WORDS_TABLE 1
 #endif
-/* one 16-byte row per code: 256 one-byte, 8 x 256 after a prefix */
-#define AP_WORDS_TABLE_ENTRIES 2304u
+/* one 16-byte row per code byte and byte after it: 13 blocks of 256 rows,
+ * block (b + 0B) & 0F for code byte b (F5 0, F6..FD 1..8, C0 11, C1 12;
+ * 9 and 10 unused), a one-byte code's row repeated for every byte after
+ * it (words.c) */
+#define AP_WORDS_TABLE_ENTRIES 3328u
 #define AP_WORDS_TABLE_SIZE (AP_WORDS_TABLE_ENTRIES * 16u)
 
 #if AP_WORDS_TABLE

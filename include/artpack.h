@@ -643,9 +643,9 @@ ARTPACK_API artpack_error artpack_frame_info_get(artpack_frame_info *dst, const 
 #ifdef ARTPACK_WORDS_NO_TABLE
 #define ARTPACK_DECOMPRESSOR_WORDS_TABLE_SIZE ((size_t)0)
 #else
-#define ARTPACK_DECOMPRESSOR_WORDS_TABLE_SIZE ((size_t)36880)
+#define ARTPACK_DECOMPRESSOR_WORDS_TABLE_SIZE ((size_t)53264)
 #endif
-#define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD ((size_t)160 * 1024)
+#define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_ZSTD ((size_t)176 * 1024)
 #define ARTPACK_DECOMPRESSOR_WORKSPACE_SIZE_LZ4 ((size_t)256 + ARTPACK_DECOMPRESSOR_WORDS_TABLE_SIZE)
 /* CM at the default level: the model's state, an undo log as large, the
  * priming text (artpack_cm_workspace_size for other levels) */
