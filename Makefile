@@ -61,7 +61,7 @@ TESTS     = test_wire test_record test_datetime test_json test_frame test_bundle
             test_words test_words_table test_words_space test_bundle_scale test_bundle_words test_bundle_sim test_zstd_window
 TEST_BIN  = $(TESTS:%=$(B)/tests/%)
 
-.PHONY: all lib test unit cli-test cxx-check symbols-check error-docs-check error-coverage noalloc-check nocolumns-check cm-determinism roundtrip asan valgrind \
+.PHONY: all lib test unit cli-test cxx-check symbols-check error-docs-check error-coverage noalloc-check nocolumns-check cm-determinism swar-check roundtrip asan valgrind \
         bench bench-bundle bench-cm bench-dictsize bench-scale demo install clean setup python python-test
 
 all: lib $(B)/artpack
@@ -226,10 +226,18 @@ cm-determinism:
 	    ARTPACK_CM_GOLDEN_ONLY=1 $(B)/cm-determinism/test_cm-clang; \
 	else echo "cm-determinism: no clang: -O0 only"; fi
 
+# The word transform's portable scan for code bytes (AP_WORDS_SWAR: what a
+# host without SSE2, e.g. arm64, compiles; x86-64 builds take the SSE2 one):
+# the word tests built again with it, in $(B)/swar
+SWAR_TESTS = test_words test_words_table test_words_space test_bundle_words
+swar-check:
+	$(MAKE) --no-print-directory B=$(B)/swar OPT='$(OPT) -DAP_WORDS_SWAR' $(SWAR_TESTS:%=$(B)/swar/tests/%)
+	@for t in $(SWAR_TESTS); do echo "== $(B)/swar/tests/$$t (AP_WORDS_SWAR)"; $(TEST_WRAP) $(B)/swar/tests/$$t || exit 1; done
+
 roundtrip: $(B)/artpack
 	ARTPACK=$(B)/artpack tests/corpus-roundtrip.sh
 
-test: all unit cli-test cxx-check symbols-check error-docs-check noalloc-check nocolumns-check cm-determinism roundtrip python-test $(if $(wildcard fuzz/fuzz.mk),fuzz-replay)
+test: all unit cli-test cxx-check symbols-check error-docs-check noalloc-check nocolumns-check cm-determinism swar-check roundtrip python-test $(if $(wildcard fuzz/fuzz.mk),fuzz-replay)
 	@echo "make test: all passed"
 
 asan:
