@@ -428,12 +428,13 @@ artpack_error ap_words_dict_train(void *dst, size_t dict_size, const void *sampl
                                   const size_t *sample_sizes, unsigned count,
                                   const artpack_train_params *p, int level, size_t *written) {
     /* the list lengths tried; a length whose list takes over a quarter of
-     * the budget is not */
-    static const size_t tries[] = {0, 1024, AP_WORDS_MAX};
+     * the budget is not, and 256 and 512 only when a list of 1024 words
+     * does not fit (small dictionaries: 32 KB and less on news text) */
+    static const size_t tries[] = {0, 256, 512, 1024, AP_WORDS_MAX};
     const unsigned char *s = (const unsigned char *)samples;
     unsigned char *list = NULL, *trial = NULL;
     ap_wc *ranked = NULL;
-    size_t n_ranked, best_n = 0, best = (size_t)-1, i, list_size = 0;
+    size_t n_ranked, best_n = 0, best = (size_t)-1, i, list_size = 0, last = 0;
     artpack_error err = ARTPACK_OK;
     list = (unsigned char *)ap_tmalloc(dict_size);
     trial = (unsigned char *)ap_tmalloc(dict_size);
@@ -445,7 +446,11 @@ artpack_error ap_words_dict_train(void *dst, size_t dict_size, const void *sampl
         err = ap_words_rank(s, sample_sizes, count, 1, &ranked, &n_ranked);
         for (i = 0; err == ARTPACK_OK && i < sizeof tries / sizeof tries[0]; i++) {
             size_t n = tries[i] < n_ranked ? tries[i] : n_ranked, got = 0, bytes = 0, ls = 0;
-            if (i > 0 && n == (tries[i - 1] < n_ranked ? tries[i - 1] : n_ranked)) continue;
+            if (tries[i] > 0 && tries[i] < 1024 &&
+                ap_words_list(list, dict_size / 4, ranked, n_ranked < 1024 ? n_ranked : 1024) != 0)
+                continue; /* 1024 words fit: the shorter lists are not tried */
+            if (i > 0 && n == last) continue; /* the same list as the try before */
+            last = n;
             if (n > 0) {
                 ls = ap_words_list(list, dict_size / 4, ranked, n);
                 if (ls == 0) continue;

@@ -499,9 +499,10 @@ typedef struct artpack_train_params {
                                split, then train on every sample (slow) */
     int level;           /* level the dictionary is tuned for; 0 = 19 */
     unsigned threads;    /* 0 or 1 = deterministic single thread */
-    int words;           /* word list: 0 = its length (0, 1024 or 2035 words)
-                            chosen by compressing a held-out eighth of the
-                            samples; -1 = none (a plain zstd dictionary);
+    int words;           /* word list: 0 = its length (0, 1024 or 2035 words;
+                            256 or 512 when 1024 do not fit a quarter of
+                            dict_size) chosen by compressing a held-out
+                            eighth of the samples; -1 = none (a plain zstd dictionary);
                             1..ARTPACK_DICT_WORDS_MAX = that many words. The
                             list counts in dict_size. */
 } artpack_train_params;

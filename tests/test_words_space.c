@@ -81,6 +81,72 @@ static void test_trained_list(void **state) {
     assert_true(the_spaced);
 }
 
+/* The list's length in a trained dictionary d[0..n) (0: no list). */
+static unsigned trained_words(const unsigned char *d, size_t n) {
+    artpack_dict x;
+    assert_ap_ok(artpack_dict_load(&x, d, n));
+    return x.words == NULL ? 0 : (unsigned)x.words[2] | (unsigned)x.words[3] << 8;
+}
+
+/* The trainer's choice of length (p.words 0) on text of a large vocabulary
+ * (3,000 words of 4 to 11 letters, the frequent ones much more frequent):
+ * at 16 KB a list of 1,024 words takes over a quarter of the budget, so the
+ * lengths tried are 0, 256 and 512, and a list pays on such text; at 64 KB
+ * 1,024 fit and 256 and 512 are not tried. Deterministic either way. */
+static void test_small_budget_lengths(void **state) {
+    enum { NREC = 400, NVOC = 3000 };
+    static char voc[NVOC][12];
+    static unsigned char recs[NREC * 2048], a[65536], b[65536];
+    static size_t sizes[NREC];
+    static char text[1800];
+    artpack_train_params p;
+    size_t used = 0, i, na, nb;
+    unsigned k, got;
+    (void)state;
+    rng_state = 31337;
+    for (i = 0; i < NVOC; i++) {
+        unsigned len = 4 + rng() % 8;
+        for (k = 0; k < len; k++) voc[i][k] = (char)('a' + rng() % 26);
+        voc[i][len] = 0;
+    }
+    for (i = 0; i < NREC; i++) {
+        artpack_article art;
+        artpack_str body;
+        size_t len = 0, n;
+        while (len + 16 < sizeof text) {
+            const char *w = voc[rng() % (rng() % NVOC + 1)]; /* small indexes favoured */
+            size_t wl = strlen(w);
+            memcpy(text + len, w, wl);
+            len += wl;
+            text[len++] = ' ';
+        }
+        artpack_article_init(&art);
+        art.title.ptr = text;
+        art.title.len = 40;
+        body.ptr = text + 40;
+        body.len = len - 40;
+        art.body = tu_list(&body, 1);
+        assert_ap_ok(artpack_record_encode(recs + used, sizeof recs - used, &art, &n));
+        sizes[i] = n;
+        used += n;
+    }
+    memset(&p, 0, sizeof p);
+    p.level = 3;
+    p.dict_size = 16384;
+    assert_ap_ok(artpack_dict_train(a, sizeof a, recs, sizes, NREC, &p, &na));
+    assert_ap_ok(artpack_dict_train(b, sizeof b, recs, sizes, NREC, &p, &nb));
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, na);
+    got = trained_words(a, na);
+    print_message("words: 16 KB dictionary, large vocabulary: a list of %u words\n", got);
+    assert_true(got == 256 || got == 512);
+    p.dict_size = 65536;
+    assert_ap_ok(artpack_dict_train(a, sizeof a, recs, sizes, NREC, &p, &na));
+    got = trained_words(a, na);
+    print_message("words: 64 KB dictionary, large vocabulary: a list of %u words\n", got);
+    assert_true(got == 0 || got >= 1024);
+}
+
 /* lists: 0 a few tokens, spaced and bare, the same word both ways; 1 all
  * 2,035, every other one spaced, lengths 2..32 with the space (so 32-byte
  * spaced and bare tokens, through the table's long rows) */
@@ -338,6 +404,7 @@ static void test_bad_lists(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trained_list),
+        cmocka_unit_test(test_small_budget_lengths),
         cmocka_unit_test(test_round_trip_spaced),
         cmocka_unit_test(test_spaced_codes),
         cmocka_unit_test(test_version1_dictionary),
