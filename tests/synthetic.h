@@ -127,6 +127,19 @@ static inline const unsigned char *sample(size_t i, size_t *n) {
 }
 #endif
 
+/* artpack_dict_train twice on the same samples into a and b (cap bytes
+ * each): both succeed with the same bytes; their size. */
+static inline size_t train_twice_same(unsigned char *a, unsigned char *b, size_t cap,
+                                      const void *s, const size_t *sizes, unsigned count,
+                                      const artpack_train_params *p) {
+    size_t na = 0, nb = 0;
+    assert_ap_ok(artpack_dict_train(a, cap, s, sizes, count, p, &na));
+    assert_ap_ok(artpack_dict_train(b, cap, s, sizes, count, p, &nb));
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, na);
+    return na;
+}
+
 /* A dictionary's word list in the documented layout (docs/FORMAT.md), made
  * here independently of the trainer: n words w[0..n) into dst; returns its
  * size. */
