@@ -4,7 +4,7 @@ with a dictionary, and bundles of many articles with random access.
     import artpack
     d = artpack.train(articles, size=112640)     # iterable of dicts -> Dictionary
     rec = artpack.pack(article); artpack.unpack(rec) == article
-    blob = artpack.compress(article, dictionary=d, level=19)
+    blob = artpack.compress(article, dictionary=d, level=19)   # + the word transform
     artpack.decompress(blob, dictionary=d) == article
     with artpack.BundleWriter(path, dictionary=d, embed_dictionary=True) as w:
         w.add(article); w.extend(articles)
@@ -16,6 +16,15 @@ An article is what json.loads gives for one JSON object: the schema's fields
 dateline, body, language, tags) are stored typed; every other key, and any
 value of an unexpected type, is kept as canonical JSON, so what comes back
 is equal (==) to what went in.
+
+The word transform (docs/FORMAT.md): train() learns a word list into the
+dictionary by default (words=True, as `artpack train`; words=False: a plain
+zstd dictionary, `train --no-words`). compress, compress_record,
+StreamWriter and BundleWriter take words=None: frequent words are replaced
+by 1-2 byte codes before zstd or LZ4 whenever the dictionary holds a list,
+as the CLI does (words=False: not, `--no-words`; words=True: required, an
+Error named ARTPACK_E_NO_WORDS without a list). Readers undo it by
+themselves.
 
 Errors are artpack.Error (with .name, the library's error name, .code and
 .position), or a subclass: CorruptError (bad bytes), DictionaryError,
@@ -67,9 +76,11 @@ def _atomic_temp(path):
 class Dictionary(_artpack.Dictionary):
     """A zstd dictionary trained on packed records: Dictionary(data: bytes).
 
-    d.id (its 32-bit ID), d.data (its bytes), len(d), d.save(path),
+    d.id (its 32-bit ID), d.data (its bytes), d.words (the number of words
+    in its word list, 0 without one), len(d), d.save(path),
     Dictionary.load(path). The same bytes `artpack train` writes: the CLI's
-    -D reads it, and so does `zstd -D`.
+    -D reads it, and so does `zstd -D` (a word list rides inside the zstd
+    content; zstd alone does not apply the transform).
     """
 
     __slots__ = ()
@@ -181,7 +192,7 @@ class _Writer:
 
 class BundleWriter(_Writer):
     """Writes a bundle: BundleWriter(path, dictionary=None, embed_dictionary=False,
-    level=None, codec='zstd', block_size=None, jobs=1, columns=None).
+    level=None, codec='zstd', block_size=None, jobs=1, columns=None, *, words=None).
 
     A context manager: w.add(article), w.extend(articles); on a clean exit
     (or close()) the bundle is committed and renamed into place; on an
@@ -191,8 +202,14 @@ class BundleWriter(_Writer):
     columns: blocks store their records' fields column by column (smaller;
     a reader rebuilds the records); False: whole records one after another
     (`artpack pack --rows`). None: what `artpack pack` does, columnar for
-    zstd, rows for LZ4 and stored. With the same options and dictionary the
-    bytes are those of `artpack pack -D DICT [--embed-dict]`.
+    zstd, rows for LZ4 and stored.
+
+    words: None applies the dictionary's word transform to each zstd or LZ4
+    block when it holds a word list (as `artpack pack -D DICT` does);
+    False leaves it out (`--no-words`); True requires it (an Error named
+    ARTPACK_E_NO_WORDS without a list; ValueError with codec 'stored').
+    With the same options and dictionary the bytes are those of
+    `artpack pack -D DICT [--embed-dict] [--no-words]`.
 
     jobs: blocks compressed at once, on threads of the library's parallel
     writer (artpack_bundle_writer_set_parallel), with the GIL released; 0:
@@ -203,14 +220,14 @@ class BundleWriter(_Writer):
     """
 
     def __init__(self, path, dictionary=None, embed_dictionary=False, level=None,
-                 codec="zstd", block_size=None, jobs=1, columns=None):
+                 codec="zstd", block_size=None, jobs=1, columns=None, *, words=None):
         if jobs == 0:
             jobs = min(os.cpu_count() or 1, 64)
         self.path = os.fspath(path)
         self._fd, self._tmp = _atomic_temp(self.path)
         try:
             self._w = _artpack._BundleWriter(self._fd, dictionary, embed_dictionary, level, codec,
-                                             block_size or 0, jobs, columns)
+                                             block_size or 0, jobs, columns, words)
         except BaseException:
             self._cleanup()
             raise
@@ -335,7 +352,7 @@ class StreamReader(_Reader, _artpack.StreamReader):
 class StreamWriter(_Writer):
     """Writes a stream, the bytes `artpack encode` writes for the same
     articles and options: StreamWriter(target, dictionary=None, level=None,
-    codec=None, *, checksum=True, compressed=None).
+    codec=None, *, checksum=True, compressed=None, words=None).
 
     target: a path (written to a temporary file beside it, renamed into
     place by close() or a clean exit of the with block; nothing is left on
@@ -344,7 +361,11 @@ class StreamWriter(_Writer):
     unless a dictionary, a level or a codec is given (`encode -D`, `-19`,
     `--lz4`, `--stored`): then a compressed stream, each article compressed
     alone (codec 'zstd' by default, level None: zstd 19, LZ4 HC 12), with a
-    4-byte checksum unless checksum=False (`--no-check`).
+    4-byte checksum unless checksum=False (`--no-check`). words=None
+    applies the dictionary's word transform to each zstd or LZ4 frame when
+    it holds a word list (as `encode -D` does), False leaves it out
+    (`--no-words`), True requires it (an Error named ARTPACK_E_NO_WORDS
+    without a list; ValueError for a record stream or codec 'stored').
 
     w.add(article), w.add_record(record), w.extend(articles), w.count,
     w.kind, w.close(), w.abort(). Compression runs with the GIL released.
@@ -353,10 +374,10 @@ class StreamWriter(_Writer):
     _CHUNK = 1 << 20
 
     def __init__(self, target, dictionary=None, level=None, codec=None, *, checksum=True,
-                 compressed=None):
+                 compressed=None, words=None):
         if compressed is None:
             compressed = dictionary is not None or level is not None or codec is not None
-        self._enc = _artpack._StreamEncoder(compressed, dictionary, level, codec, checksum)
+        self._enc = _artpack._StreamEncoder(compressed, dictionary, level, codec, checksum, words)
         self.count = 0
         self._tmp = None
         self.path = None

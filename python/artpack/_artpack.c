@@ -503,6 +503,7 @@ typedef struct ap_pooled {
     int decomp;                 /* 1: d in ws; 0: c */
     artpack_codec codec;
     int level;                  /* compressors */
+    int words;                  /* compressors: 1 = the word transform */
     artpack_compressor *c;
     artpack_decompressor *d;
     void *ws;                   /* PyMem_RawMalloc'ed */
@@ -534,7 +535,7 @@ static void ap_pools_clear(ap_pools *p) {
     p->n = 0;
 }
 
-/* Fills *it (decomp, codec and level set by the caller) from the pool, or
+/* Fills *it (decomp, codec, level and words set by the caller) from the pool, or
  * with a new one (made without the GIL: a zstd dictionary at level 19 takes
  * a while). Called with the GIL; 0, or -1 with an exception. */
 static int ap_pool_get(ap_pools *p, const artpack_dict *dict, ap_pooled *it) {
@@ -542,7 +543,7 @@ static int ap_pool_get(ap_pools *p, const artpack_dict *dict, ap_pooled *it) {
     int i;
     for (i = p->n - 1; i >= 0; i--)
         if (p->item[i].decomp == it->decomp && p->item[i].codec == it->codec &&
-            p->item[i].level == it->level) {
+            p->item[i].level == it->level && p->item[i].words == it->words) {
             *it = p->item[i];
             p->item[i] = p->item[--p->n];
             return 0;
@@ -565,6 +566,7 @@ static int ap_pool_get(ap_pools *p, const artpack_dict *dict, ap_pooled *it) {
         cp.level = it->level;
         cp.checksum = 1;
         cp.frame_dict_id = 1;
+        cp.words = it->words;
         Py_BEGIN_ALLOW_THREADS
         e = artpack_compressor_create(&it->c, &cp, dict, NULL);
         Py_END_ALLOW_THREADS
@@ -652,8 +654,23 @@ static Py_ssize_t ap_Dictionary_len(ap_Dictionary *self) {
     return PyBytes_GET_SIZE(self->data);
 }
 
+/* The number of words in the dictionary's word list (its header's count,
+ * docs/FORMAT.md "Word transform"), 0 without one: `artpack info`'s words. */
+static PyObject *ap_Dictionary_words(ap_Dictionary *self, void *c) {
+    (void)c;
+    if (ap_dict_ready(self)) return NULL;
+    if (self->dict.words == NULL) return PyLong_FromLong(0);
+    return PyLong_FromUnsignedLong((unsigned long)self->dict.words[2] |
+                                   (unsigned long)self->dict.words[3] << 8);
+}
+
 static PyObject *ap_Dictionary_repr(ap_Dictionary *self) {
     if (self->data == NULL) return PyUnicode_FromString("<artpack.Dictionary (empty)>");
+    if (self->dict.words != NULL)
+        return PyUnicode_FromFormat("<artpack.Dictionary id=%lu, %zd bytes, %lu words>",
+                                    (unsigned long)self->dict.id, PyBytes_GET_SIZE(self->data),
+                                    (unsigned long)self->dict.words[2] |
+                                        (unsigned long)self->dict.words[3] << 8);
     return PyUnicode_FromFormat("<artpack.Dictionary id=%lu, %zd bytes>",
                                 (unsigned long)self->dict.id, PyBytes_GET_SIZE(self->data));
 }
@@ -661,6 +678,8 @@ static PyObject *ap_Dictionary_repr(ap_Dictionary *self) {
 static PyGetSetDef ap_Dictionary_getset[] = {
     {"id", (getter)ap_Dictionary_id, NULL, "the dictionary ID (a 32-bit number, never 0)", NULL},
     {"data", (getter)ap_Dictionary_data, NULL, "the dictionary's bytes (a standard zstd dictionary)", NULL},
+    {"words", (getter)ap_Dictionary_words, NULL,
+     "the number of words in its word list (the word transform's), 0 when it holds none", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 static PyMethodDef ap_Dictionary_methods[] = {
@@ -707,18 +726,33 @@ static int ap_grow(ap_growbuf *b, size_t add) {
 }
 
 static PyObject *ap_py_train(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"articles", "size", "level", "optimize", NULL};
-    PyObject *articles, *it = NULL, *item, *dictbytes = NULL, *res = NULL;
+    static char *kwlist[] = {"articles", "size", "level", "optimize", "words", NULL};
+    PyObject *articles, *it = NULL, *item, *dictbytes = NULL, *res = NULL, *wobj = Py_True;
     Py_ssize_t size = (Py_ssize_t)ARTPACK_DICT_SIZE_DEFAULT;
     int level = 19, optimize = 0;
     ap_growbuf samples = {NULL, 0, 0}, sizes = {NULL, 0, 0};
     artpack_train_params tp;
     artpack_error e;
     size_t written = 0, count;
+    int words;
     (void)self;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|n$ip:train", kwlist, &articles, &size, &level,
-                                     &optimize))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|n$ipO:train", kwlist, &articles, &size, &level,
+                                     &optimize, &wobj))
         return NULL;
+    /* words: True = a list of the length the trainer's held-out measure
+     * picks (artpack train), False = none (artpack train --no-words), an
+     * int = that many words */
+    if (PyBool_Check(wobj)) {
+        words = wobj == Py_True ? 0 : -1;
+    } else {
+        long v = PyLong_AsLong(wobj);
+        if (v == -1 && PyErr_Occurred()) return NULL;
+        if (v < 1 || v > ARTPACK_DICT_WORDS_MAX)
+            return PyErr_Format(PyExc_ValueError,
+                                "words is True, False or a number of words 1..%d",
+                                ARTPACK_DICT_WORDS_MAX);
+        words = (int)v;
+    }
     if (size < (Py_ssize_t)ARTPACK_DICT_SIZE_MIN || size > (Py_ssize_t)ARTPACK_DICT_SIZE_MAX)
         return PyErr_Format(PyExc_ValueError, "size is %zu..%zu bytes", ARTPACK_DICT_SIZE_MIN,
                             ARTPACK_DICT_SIZE_MAX);
@@ -752,7 +786,7 @@ static PyObject *ap_py_train(PyObject *self, PyObject *args, PyObject *kw) {
     if (dictbytes == NULL) goto done;
     memset(&tp, 0, sizeof tp);
     tp.dict_size = (size_t)size;
-    tp.words = -1; /* the package applies no word transform: a plain zstd dictionary */
+    tp.words = words;
     tp.level = level;
     tp.optimize = optimize;
     if (samples.data == NULL && (ap_grow(&samples, 1) || ap_grow(&sizes, sizeof(size_t)))) goto done;
@@ -792,11 +826,31 @@ static int ap_level_arg(PyObject *o, artpack_codec codec, int *level) {
     return 0;
 }
 
+/* words: None = the word transform when the dictionary holds a word list
+ * and the codec takes one (zstd, LZ4), as the CLI does; True = required
+ * (ARTPACK_E_NO_WORDS from the library without a list; ValueError for a
+ * codec that takes none); False = none. */
+static int ap_words_arg(PyObject *o, artpack_codec codec, const ap_Dictionary *dict, int *words) {
+    int on = codec == ARTPACK_CODEC_ZSTD || codec == ARTPACK_CODEC_LZ4;
+    if (o == NULL || o == Py_None) {
+        *words = on && dict != NULL && dict->dict.words != NULL;
+        return 0;
+    }
+    *words = PyObject_IsTrue(o);
+    if (*words < 0) return -1;
+    if (*words && !on) {
+        PyErr_Format(PyExc_ValueError, "the word transform is for zstd and lz4, not %s",
+                     ap_codec_name(codec));
+        return -1;
+    }
+    return 0;
+}
+
 /* Compresses a record with the dictionary's (or the no-dictionary) pool. */
 static PyObject *ap_compress_record(ap_Dictionary *dict, artpack_codec codec, int level,
-                                    const void *rec, size_t n) {
+                                    int words, const void *rec, size_t n) {
     ap_pools *pools = dict ? &dict->pools : &ap_nodict_pools;
-    ap_pooled it = {0, codec, level, NULL, NULL, NULL};
+    ap_pooled it = {0, codec, level, words, NULL, NULL, NULL};
     PyObject *out;
     size_t written = 0;
     artpack_error e;
@@ -820,21 +874,23 @@ static PyObject *ap_compress_record(ap_Dictionary *dict, artpack_codec codec, in
 }
 
 static PyObject *ap_py_compress(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"article", "dictionary", "level", "codec", NULL};
-    PyObject *article, *dobj = Py_None, *lobj = Py_None, *cobj = Py_None, *rec, *out;
+    static char *kwlist[] = {"article", "dictionary", "level", "codec", "words", NULL};
+    PyObject *article, *dobj = Py_None, *lobj = Py_None, *cobj = Py_None, *wobj = Py_None, *rec,
+             *out;
     ap_Dictionary *dict;
     artpack_codec codec;
-    int level;
+    int level, words;
     (void)self;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO$O:compress", kwlist, &article, &dobj, &lobj,
-                                     &cobj))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO$OO:compress", kwlist, &article, &dobj, &lobj,
+                                     &cobj, &wobj))
         return NULL;
-    if (ap_dict_arg(dobj, &dict) || ap_codec_arg(cobj, &codec) || ap_level_arg(lobj, codec, &level))
+    if (ap_dict_arg(dobj, &dict) || ap_codec_arg(cobj, &codec) ||
+        ap_level_arg(lobj, codec, &level) || ap_words_arg(wobj, codec, dict, &words))
         return NULL;
     if (dict && ap_dict_ready(dict)) return NULL;
     rec = ap_pack_obj(article);
     if (rec == NULL) return NULL;
-    out = ap_compress_record(dict, codec, level, PyBytes_AS_STRING(rec),
+    out = ap_compress_record(dict, codec, level, words, PyBytes_AS_STRING(rec),
                              (size_t)PyBytes_GET_SIZE(rec));
     Py_DECREF(rec);
     return out;
@@ -846,7 +902,7 @@ static int ap_decompress_mem(ap_Dictionary *dict, const void *src, size_t src_si
                              unsigned char **rec, size_t *n, const char *what,
                              long long position) {
     ap_pools *pools = dict ? &dict->pools : &ap_nodict_pools;
-    ap_pooled it = {1, ARTPACK_CODEC_ZSTD, 0, NULL, NULL, NULL};
+    ap_pooled it = {1, ARTPACK_CODEC_ZSTD, 0, 0, NULL, NULL, NULL};
     artpack_frame_info fi;
     unsigned char *dst;
     size_t room;
@@ -915,20 +971,21 @@ static PyObject *ap_py_decompress(PyObject *self, PyObject *args, PyObject *kw) 
 }
 
 static PyObject *ap_py_compress_record(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"record", "dictionary", "level", "codec", NULL};
+    static char *kwlist[] = {"record", "dictionary", "level", "codec", "words", NULL};
     Py_buffer buf;
-    PyObject *dobj = Py_None, *lobj = Py_None, *cobj = Py_None, *out;
+    PyObject *dobj = Py_None, *lobj = Py_None, *cobj = Py_None, *wobj = Py_None, *out;
     ap_Dictionary *dict;
     artpack_codec codec;
-    int level;
+    int level, words;
     size_t where;
     artpack_error e;
     (void)self;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*|OO$O:compress_record", kwlist, &buf, &dobj,
-                                     &lobj, &cobj))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*|OO$OO:compress_record", kwlist, &buf, &dobj,
+                                     &lobj, &cobj, &wobj))
         return NULL;
     if (ap_dict_arg(dobj, &dict) || ap_codec_arg(cobj, &codec) ||
-        ap_level_arg(lobj, codec, &level) || (dict && ap_dict_ready(dict))) {
+        ap_level_arg(lobj, codec, &level) || (dict && ap_dict_ready(dict)) ||
+        ap_words_arg(wobj, codec, dict, &words)) {
         PyBuffer_Release(&buf);
         return NULL;
     }
@@ -937,7 +994,7 @@ static PyObject *ap_py_compress_record(PyObject *self, PyObject *args, PyObject 
         PyBuffer_Release(&buf);
         return ap_raise(e, "not a record", (long long)where);
     }
-    out = ap_compress_record(dict, codec, level, buf.buf, (size_t)buf.len);
+    out = ap_compress_record(dict, codec, level, words, buf.buf, (size_t)buf.len);
     PyBuffer_Release(&buf);
     return out;
 }
@@ -1398,9 +1455,10 @@ static void ap_parallel_run(void *opaque, artpack_task_fn task, void *const *arg
 
 static int ap_Writer_init(ap_Writer *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"fd", "dictionary", "embed_dictionary", "level", "codec",
-                             "block_size", "jobs", "columns", NULL};
+                             "block_size", "jobs", "columns", "words", NULL};
     int fd, embed = 0, jobs = 1;
-    PyObject *dobj = Py_None, *lobj = Py_None, *cobj = Py_None, *colobj = Py_None;
+    PyObject *dobj = Py_None, *lobj = Py_None, *cobj = Py_None, *colobj = Py_None,
+             *wobj = Py_None;
     Py_ssize_t block_size = 0;
     ap_Dictionary *dict;
     artpack_bundle_params p;
@@ -1409,8 +1467,8 @@ static int ap_Writer_init(ap_Writer *self, PyObject *args, PyObject *kw) {
         PyErr_SetString(PyExc_RuntimeError, "writer already initialised");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "i|OpOOniO:_BundleWriter", kwlist, &fd, &dobj,
-                                     &embed, &lobj, &cobj, &block_size, &jobs, &colobj))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "i|OpOOniOO:_BundleWriter", kwlist, &fd, &dobj,
+                                     &embed, &lobj, &cobj, &block_size, &jobs, &colobj, &wobj))
         return -1;
     if (jobs < 1 || jobs > (int)ARTPACK_BUNDLE_JOBS_MAX) {
         PyErr_Format(PyExc_ValueError, "jobs is 1..%u (0 in BundleWriter: one per CPU)",
@@ -1419,7 +1477,7 @@ static int ap_Writer_init(ap_Writer *self, PyObject *args, PyObject *kw) {
     }
     memset(&p, 0, sizeof p);
     if (ap_dict_arg(dobj, &dict) || (dict && ap_dict_ready(dict)) || ap_codec_arg(cobj, &p.codec) ||
-        ap_level_arg(lobj, p.codec, &p.level))
+        ap_level_arg(lobj, p.codec, &p.level) || ap_words_arg(wobj, p.codec, dict, &p.words))
         return -1;
     if (embed && dict == NULL) {
         PyErr_SetString(PyExc_ValueError, "embed_dictionary needs a dictionary");
@@ -1701,9 +1759,10 @@ static PyObject *ap_StreamEncoder_new(PyTypeObject *type, PyObject *args, PyObje
 }
 
 static int ap_StreamEncoder_init(ap_StreamEncoder *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"compressed", "dictionary", "level", "codec", "checksum", NULL};
+    static char *kwlist[] = {"compressed", "dictionary", "level", "codec", "checksum", "words",
+                             NULL};
     int compressed = 0, checksum = 1;
-    PyObject *dobj = Py_None, *lobj = Py_None, *cobj = Py_None;
+    PyObject *dobj = Py_None, *lobj = Py_None, *cobj = Py_None, *wobj = Py_None;
     ap_Dictionary *dict;
     artpack_compress_params p;
     artpack_error e;
@@ -1711,13 +1770,18 @@ static int ap_StreamEncoder_init(ap_StreamEncoder *self, PyObject *args, PyObjec
         PyErr_SetString(PyExc_RuntimeError, "encoder already initialised");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "p|OOOp:_StreamEncoder", kwlist, &compressed, &dobj,
-                                     &lobj, &cobj, &checksum))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "p|OOOpO:_StreamEncoder", kwlist, &compressed, &dobj,
+                                     &lobj, &cobj, &checksum, &wobj))
         return -1;
     memset(&p, 0, sizeof p);
     if (ap_dict_arg(dobj, &dict) || (dict && ap_dict_ready(dict)) || ap_codec_arg(cobj, &p.codec) ||
-        ap_level_arg(lobj, p.codec, &p.level))
+        ap_level_arg(lobj, p.codec, &p.level) || ap_words_arg(wobj, p.codec, dict, &p.words))
         return -1;
+    if (!compressed && wobj != Py_None && p.words) {
+        PyErr_SetString(PyExc_ValueError, "words=True needs a compressed stream (a record "
+                                          "stream holds records as they are)");
+        return -1;
+    }
     if (!compressed) {
         self->kind = ARTPACK_STREAM_RECORDS;
         return 0;
@@ -2261,15 +2325,21 @@ static PyMethodDef ap_methods[] = {
     {"unpack", (PyCFunction)ap_py_unpack, METH_O,
      "unpack(record: bytes) -> dict: the article back; artpack.Error on bad bytes."},
     {"train", (PyCFunction)(void (*)(void))ap_py_train, METH_VARARGS | METH_KEYWORDS,
-     "train(articles, size=112640, *, level=19, optimize=False) -> Dictionary: a zstd dictionary "
-     "trained on the packed records (articles: dicts, or records as bytes)."},
+     "train(articles, size=112640, *, level=19, optimize=False, words=True) -> Dictionary: a "
+     "zstd dictionary trained on the packed records (articles: dicts, or records as bytes). "
+     "words=True: with a word list for the word transform, its length (0, 256, 512, 1024 or "
+     "2035 words) chosen by compressing a held-out eighth of the records, as artpack train; "
+     "False: none (train --no-words); an int 1..2035: that many words. The list counts in "
+     "size. Deterministic."},
     {"compress", (PyCFunction)(void (*)(void))ap_py_compress, METH_VARARGS | METH_KEYWORDS,
-     "compress(article, dictionary=None, level=None, *, codec='zstd') -> bytes: one artpack "
-     "frame holding the article alone (level None: zstd 19, LZ4 HC 12), with a checksum."},
+     "compress(article, dictionary=None, level=None, *, codec='zstd', words=None) -> bytes: one "
+     "artpack frame holding the article alone (level None: zstd 19, LZ4 HC 12), with a "
+     "checksum. words None: the dictionary's word transform when it holds a word list (zstd, "
+     "LZ4), as the CLI; False: not; True: required (ARTPACK_E_NO_WORDS without a list)."},
     {"compress_record", (PyCFunction)(void (*)(void))ap_py_compress_record,
      METH_VARARGS | METH_KEYWORDS,
-     "compress_record(record, dictionary=None, level=None, *, codec='zstd') -> bytes: as "
-     "compress, from a packed record."},
+     "compress_record(record, dictionary=None, level=None, *, codec='zstd', words=None) -> "
+     "bytes: as compress, from a packed record."},
     {"decompress", (PyCFunction)(void (*)(void))ap_py_decompress, METH_VARARGS | METH_KEYWORDS,
      "decompress(blob, dictionary=None, *, raw=False) -> dict (raw: the record as bytes)."},
     {"_writer_for_merge", (PyCFunction)ap_py_writer_for_merge, METH_VARARGS, NULL},

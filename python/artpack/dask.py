@@ -88,17 +88,18 @@ def local_cluster(n_workers=None, **kwargs):
 
 
 def _pack_shard(articles, path, dictionary, embed_dictionary, level, codec, block_size,
-                columns):
+                columns, words=None):
     """Runs on a worker: one partition -> one bundle at path. Returns
     [(path, count)] (a partition of one item)."""
     with BundleWriter(path, dictionary=dictionary, embed_dictionary=embed_dictionary,
-                      level=level, codec=codec, block_size=block_size, columns=columns) as w:
+                      level=level, codec=codec, block_size=block_size, columns=columns,
+                      words=words) as w:
         w.extend(articles)
         return [(path, w.count)]
 
 
 def pack(bag, directory, dictionary=None, level=19, embed_dictionary=None, codec="zstd",
-         block_size=None, prefix="part", compute=True, columns=None):
+         block_size=None, prefix="part", compute=True, columns=None, words=None):
     """Packs every partition of bag (a dask.bag of article dicts) into a bundle
     shard directory/PREFIX-NNNNN.apb on the workers, and returns the shard
     paths in the bag's order (artpack.merge(paths, out) joins them into one
@@ -112,7 +113,9 @@ def pack(bag, directory, dictionary=None, level=19, embed_dictionary=None, codec
     dictionary: an artpack.Dictionary (sent with each task), or None.
     embed_dictionary: None embeds it when there is one. level: zstd 19 by
     default. columns: BundleWriter's (None: columnar for zstd, as artpack
-    pack). compute=False returns a dask.bag of (path, count), one per
+    pack). words: BundleWriter's (None: the word transform when the
+    dictionary holds a word list, as artpack pack; shards that differ in it
+    cannot be merged). compute=False returns a dask.bag of (path, count), one per
     partition, instead of computing it."""
     os.makedirs(directory, exist_ok=True)
     if embed_dictionary is None:
@@ -121,7 +124,7 @@ def pack(bag, directory, dictionary=None, level=19, embed_dictionary=None, codec
     width = max(5, len(str(n)))
     folder = os.path.abspath(directory)
     token = tokenize(bag, folder, prefix, dictionary, embed_dictionary, level, codec, block_size,
-                     columns, os.getpid(), uuid.uuid4().hex)
+                     columns, words, os.getpid(), uuid.uuid4().hex)
     name = "artpack-pack-" + token
     dsk = {}
     for i in range(n):
@@ -130,7 +133,7 @@ def pack(bag, directory, dictionary=None, level=19, embed_dictionary=None, codec
         # as a key of its own it would be a second dependency, and Bag's
         # optimisation fuses only a chain of single dependencies
         dsk[(name, i)] = (_pack_shard, (bag.name, i), path, dictionary, embed_dictionary, level,
-                          codec, block_size, columns)
+                          codec, block_size, columns, words)
     # a Bag over the bag's graph: Bag's optimisation fuses each partition's
     # chain (read, parse, pack) into one task
     shards = Bag(HighLevelGraph.from_collections(name, dsk, dependencies=[bag]), name, n)
@@ -147,13 +150,14 @@ def _records_all(articles):
     return [_pack_one(a) for a in articles]
 
 
-def train(bag, sample=None, size=112640, level=19, seed=0):
+def train(bag, sample=None, size=112640, level=19, seed=0, words=True):
     """Trains a dictionary (artpack.train) on a sample of bag: the articles are
     packed to records on the workers and the records trained on here.
 
     sample: None: every article; an int n: about n articles, the first
     n / npartitions of each partition; a float in (0, 1]: that fraction of
-    the articles, drawn at random (random_state=seed)."""
+    the articles, drawn at random (random_state=seed). words: train's (True:
+    with a word list, as artpack train; False: none)."""
     if sample is None:
         recs = bag.map_partitions(_records_all)
     elif isinstance(sample, float):
@@ -169,4 +173,4 @@ def train(bag, sample=None, size=112640, level=19, seed=0):
     records = recs.compute()
     if isinstance(sample, int) and len(records) > sample:
         records = records[:sample]
-    return _train(records, size=size, level=level)
+    return _train(records, size=size, level=level, words=words)

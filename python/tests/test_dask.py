@@ -50,13 +50,13 @@ def test_local_cluster_config(client):
 def test_dask_pack_merge_train(client, sample_articles, tmp_path):
     bag = db.from_sequence(sample_articles, npartitions=5)
     d = artpack.dask.train(bag, sample=300, size=16384)
-    assert isinstance(d, artpack.Dictionary)
+    assert isinstance(d, artpack.Dictionary) and d.words > 0  # a word list, as artpack train
     paths = artpack.dask.pack(bag, tmp_path / "shards", dictionary=d, level=3)
     assert len(paths) == 5 and all(p.endswith(".apb") for p in paths)
     out = tmp_path / "all.apb"
     assert artpack.merge(paths, out) == len(sample_articles)
     with artpack.Bundle(out) as b:
-        assert b.info["dict_id"] == d.id and b.info["dict_embedded"]
+        assert b.info["dict_id"] == d.id and b.info["dict_embedded"] and b.info["words"]
         assert list(b) == sample_articles
         b.verify()
     # the same articles, in the same order, as one process packing them alone
@@ -74,7 +74,8 @@ def test_dask_from_jsonl(client, sample_articles, tmp_path):
         p.write_text("".join(json.dumps(a) + "\n" for a in sample_articles[k::3]))
         files.append(str(p))
     bag = db.read_text(files).map(json.loads)
-    d = artpack.dask.train(bag, sample=0.5, size=8192)
+    d = artpack.dask.train(bag, sample=0.5, size=8192, words=False)
+    assert d.words == 0
     paths = artpack.dask.pack(bag, tmp_path / "s", dictionary=d, level=1)
     artpack.merge(paths, tmp_path / "m.apb")
     expected = [a for k in range(3) for a in sample_articles[k::3]]
@@ -112,3 +113,19 @@ def test_dask_pack_one_task_per_partition(client, sample_articles, tmp_path):
     artpack.merge([p for p, _ in done], tmp_path / "m.apb")
     with artpack.Bundle(tmp_path / "m.apb") as b:
         assert list(b) == sample_articles and b.info["columns"]
+
+
+def test_dask_pack_words_passed_on(sample_articles, dictionary, tmp_path):
+    """pack's words goes to each shard's BundleWriter: None (the default)
+    applies the dictionary's word transform, False leaves it out."""
+    bag = db.from_sequence(sample_articles[:60], npartitions=2)
+    assert dictionary.words > 0
+    with dask.config.set(scheduler="threads"):
+        for words in (None, False):
+            paths = artpack.dask.pack(bag, tmp_path / str(words), dictionary=dictionary,
+                                      level=1, words=words)
+            out = tmp_path / ("m-%s.apb" % words)
+            artpack.merge(paths, out)
+            with artpack.Bundle(out) as b:
+                assert b.info["words"] == (words is None)
+                assert list(b) == sample_articles[:60]

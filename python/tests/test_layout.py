@@ -23,6 +23,11 @@ VARIANTS = [
     (["-2", "-D", "D", "--rows", "--block-size", "8K"],
      {"level": 2, "dictionary": "D", "columns": False, "block_size": 8192}),
     (["--lz4", "-D", "D"], {"codec": "lz4", "dictionary": "D"}),
+    # the dictionary holds a word list (train's default): pack -D applies
+    # the transform as BundleWriter's words=None does; --no-words is False
+    (["-5", "-D", "D", "--no-words"], {"level": 5, "dictionary": "D", "words": False}),
+    (["--lz4", "-D", "D", "--no-words", "--embed-dict"],
+     {"codec": "lz4", "dictionary": "D", "words": False, "embed_dictionary": True}),
     (["--lz4", "-4"], {"codec": "lz4", "level": 4}),
     (["--stored"], {"codec": "stored"}),
 ]
@@ -41,6 +46,7 @@ def inputs(sample_articles, corpus_dir, tmp_path_factory):
     jsonl.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in arts),
                      encoding="utf-8")
     d = artpack.train(arts, size=8192)
+    assert d.words > 0  # (so the -D variants above carry the word transform)
     dpath = folder / "d.dict"
     d.save(dpath)
     return arts, str(jsonl), d, str(dpath)

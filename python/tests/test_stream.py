@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 def dictionary(dictionary, tmp_path_factory):
     """conftest's dictionary and a file holding it (for the CLI's -D)."""
     p = tmp_path_factory.mktemp("dict") / "d.dict"
+    assert dictionary.words > 0  # train's default: the -D variants carry the word transform
     dictionary.save(p)
     return dictionary, str(p)
 
@@ -45,6 +46,10 @@ VARIANTS = [
     (["-D", "-5"], {"dictionary": "D", "level": 5}),
     (["-D", "--lz4", "-4"], {"dictionary": "D", "codec": "lz4", "level": 4}),
     (["-D", "--stored", "--no-check"], {"dictionary": "D", "codec": "stored", "checksum": False}),
+    # the dictionary holds a word list: -D above applies the transform, as
+    # words=None does; --no-words is words=False
+    (["-D", "-5", "--no-words"], {"dictionary": "D", "level": 5, "words": False}),
+    (["-D", "--lz4", "--no-words"], {"dictionary": "D", "codec": "lz4", "words": False}),
 ]
 
 
