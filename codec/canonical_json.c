@@ -157,14 +157,39 @@ static size_t ap_json_number_end(const unsigned char *s, size_t n, size_t i) {
     return i - start > AP_JSON_NUMBER_MAX ? 0 : i;
 }
 
-artpack_error artpack_json_check_canonical(const void *src, size_t src_size) {
+#if AP_FAST
+/* 1 when s[0..n) (n >= 1) is one of the values most extra fields hold and
+ * the full check below accepts: a number of digits only without a leading
+ * zero, or an array of strings of printable ASCII without escapes ("[]",
+ * "[\"usa\"]", "[\"a\",\"b\"]"). 0 tells nothing: the full check decides. */
+static int ap_json_simple(const unsigned char *s, size_t n) {
+    size_t i = 1;
+    if (s[0] >= '1' && s[0] <= '9') {
+        if (n > AP_JSON_NUMBER_MAX) return 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        return i == n;
+    }
+    if (s[0] != '[' || n < 2) return n == 1 && s[0] == '0';
+    if (n == 2) return s[1] == ']';
+    for (;;) { /* at an element's opening quote */
+        if (s[i] != '"') return 0;
+        for (i++; i < n && s[i] != '"'; i++)
+            if (s[i] < 0x20 || s[i] > 0x7E || s[i] == '\\') return 0;
+        /* at its closing quote, or i == n: none */
+        if (n - i < 3) return n - i == 2 && s[i + 1] == ']';
+        if (s[i + 1] != ',') return 0;
+        i += 2;
+    }
+}
+#endif
+
+/* The check of s[0..n), n <= ARTPACK_MAX_FIELD_SIZE (AP_NOINLINE: its
+ * 8 KB stack frame is not set up for the values ap_json_simple accepts). */
+static AP_NOINLINE artpack_error ap_json_check(const unsigned char *s, size_t n) {
     /* per open array or object: AP_JSON_OBJECT, and for an object the offset
      * + 1 of its last key's first byte (0: no key yet) */
     uint32_t stack[AP_JSON_DEPTH_MAX];
-    const unsigned char *s = (const unsigned char *)src;
-    size_t depth = 0, i = 0, end, n = src_size;
-    AP_RETURN_IF(src == NULL && src_size != 0, ARTPACK_E_NULL_ARG);
-    AP_RETURN_IF(n > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
+    size_t depth = 0, i = 0, end;
 value: /* inside depth arrays and objects: jansson counts this value at depth + 1 */
     AP_RETURN_IF(i >= n || depth >= AP_JSON_DEPTH_MAX, ARTPACK_E_NONCANONICAL);
     switch (s[i]) {
@@ -226,4 +251,14 @@ after:
     i++;
     depth--;
     goto after;
+}
+
+artpack_error artpack_json_check_canonical(const void *src, size_t src_size) {
+    const unsigned char *s = (const unsigned char *)src;
+    AP_RETURN_IF(src == NULL && src_size != 0, ARTPACK_E_NULL_ARG);
+    AP_RETURN_IF(src_size > ARTPACK_MAX_FIELD_SIZE, ARTPACK_E_TOO_LARGE);
+#if AP_FAST
+    if (src_size != 0 && ap_json_simple(s, src_size)) return ARTPACK_OK;
+#endif
+    return ap_json_check(s, src_size);
 }

@@ -33,9 +33,50 @@ const artpack_field_info *artpack_schema_field(size_t i) {
     return i < AP_FIELD_COUNT ? &ap_fields[i] : NULL;
 }
 
+#if AP_FAST
+/* ap_fields[row] when name[0..len) is its name, len its constant length:
+ * an inline compare, no call. */
+#define AP_NAME_AT(row, len)                                                   \
+    (memcmp(name, ap_fields[row].name, len) == 0 ? &ap_fields[row] : NULL)
+
+/* artpack_schema_find by the name's length and first byte (no two names
+ * share both; test_record's test_schema_find_near_misses holds it to a scan
+ * of the table for every name and its near misses), then one compare: no
+ * loop over the table, no strlen. */
+static const artpack_field_info *ap_schema_find_fast(const char *name, size_t len) {
+    switch (len) {
+    case 2: return AP_NAME_AT(0, 2); /* id */
+    case 3: return AP_NAME_AT(1, 3); /* url */
+    case 4:
+        return name[0] == 'd' ? AP_NAME_AT(3, 4)    /* date */
+               : name[0] == 'b' ? AP_NAME_AT(10, 4) /* body */
+               : name[0] == 't' ? AP_NAME_AT(12, 4) /* tags */
+                                : NULL;
+    case 5: return AP_NAME_AT(5, 5); /* title */
+    case 6:
+        return name[0] == 's' ? AP_NAME_AT(2, 6)   /* source */
+               : name[0] == 'a' ? AP_NAME_AT(6, 6) /* author */
+                                : NULL;
+    case 7:
+        return name[0] == 'a' ? AP_NAME_AT(7, 7)   /* authors */
+               : name[0] == 's' ? AP_NAME_AT(8, 7) /* summary */
+                                : NULL;
+    case 8:
+        return name[0] == 'd' ? AP_NAME_AT(9, 8)    /* dateline */
+               : name[0] == 'l' ? AP_NAME_AT(11, 8) /* language */
+                                : NULL;
+    case 9: return AP_NAME_AT(4, 9); /* published */
+    default: return NULL;
+    }
+}
+#endif
+
 const artpack_field_info *artpack_schema_find(const char *name, size_t len) {
     size_t i;
     if (name == NULL || len == 0 || len > 9) return NULL; /* "published" is the longest */
+#if AP_FAST
+    return ap_schema_find_fast(name, len);
+#endif
     for (i = 0; i < AP_FIELD_COUNT; i++) {
         const char *n = ap_fields[i].name;
         if (n[0] == name[0] && strlen(n) == len && memcmp(n, name, len) == 0)

@@ -846,6 +846,47 @@ static artpack_error extra_value_verdict(const char *v, size_t n) {
     return e2;
 }
 
+/* The values the checker's fast path takes (codec/canonical_json.c,
+ * ap_json_simple: digits, arrays of plain ASCII strings), each byte replaced
+ * by every value, each byte cut out and every byte put in at each place:
+ * the checker's verdict is the reference's every time. */
+static void test_extra_values_near_simple(void **state) {
+    static const char *const base[] = {
+        "7", "0", "10", "5544", "[]", "[\"\"]", "[\"usa\"]", "[\"a b\",\"c-d\",\"~\"]",
+    };
+    char v[64];
+    size_t i, k, n;
+    unsigned c;
+    (void)state;
+    for (i = 0; i < TU_COUNT(base); i++) {
+        n = strlen(base[i]);
+        assert_ap_ok(artpack_json_check_canonical(base[i], n));
+        for (k = 0; k <= n; k++)
+            for (c = 0; c < 256; c++) {
+                int lib, ref;
+                memcpy(v, base[i], n);
+                if (k < n) { /* replaced */
+                    v[k] = (char)c;
+                    lib = artpack_json_check_canonical(v, n) == ARTPACK_OK;
+                    ref = ref_ap_json_fragment_canonical(v, n);
+                    if (lib != ref) fail_msg("%s, byte %zu = 0x%02x: library %d, reference %d", base[i], k, c, lib, ref);
+                }
+                memcpy(v, base[i], k); /* inserted */
+                v[k] = (char)c;
+                memcpy(v + k + 1, base[i] + k, n - k);
+                lib = artpack_json_check_canonical(v, n + 1) == ARTPACK_OK;
+                ref = ref_ap_json_fragment_canonical(v, n + 1);
+                if (lib != ref) fail_msg("%s, 0x%02x put in at %zu: library %d, reference %d", base[i], c, k, lib, ref);
+            }
+        for (k = 0; k < n; k++) { /* cut out */
+            memcpy(v, base[i], k);
+            memcpy(v + k, base[i] + k + 1, n - k - 1);
+            assert_int_equal(artpack_json_check_canonical(v, n - 1) == ARTPACK_OK,
+                             ref_ap_json_fragment_canonical(v, n - 1));
+        }
+    }
+}
+
 static void test_extra_values_are_canonical_json(void **state) {
     static const char *const good[] = {
         "0", "-0", "1.50", "1E+400", "-0.000e-5", "123456789012345678901234567890", "2e-3",
@@ -1205,6 +1246,52 @@ static void test_schema_table(void **state) {
     assert_ptr_equal(artpack_schema_find("titles", 5), artpack_schema_field(5)); /* len counts */
 }
 
+/* artpack_schema_find as a scan of the table: what its faster form
+ * (codec/schema.c, by length and first byte) must return for any key. */
+static const artpack_field_info *schema_scan(const char *name, size_t len) {
+    size_t i;
+    for (i = 0; i < artpack_schema_count(); i++) {
+        const artpack_field_info *f = artpack_schema_field(i);
+        if (f->kind != ARTPACK_KIND_EXTRA && strlen(f->name) == len &&
+            memcmp(f->name, name, len) == 0)
+            return f;
+    }
+    return NULL;
+}
+
+/* Every name, each byte of it replaced by every other value, cut short by
+ * one byte and lengthened by one: the same field as the scan, or none. */
+static void test_schema_find_near_misses(void **state) {
+    size_t i, k, found = 0, letters = 0;
+    unsigned c;
+    (void)state;
+    for (i = 0; i < artpack_schema_count(); i++) {
+        const char *name = artpack_schema_field(i)->name;
+        size_t len = strlen(name);
+        char key[16];
+        if (len == 0) continue;
+        letters += len;
+        memcpy(key, name, len);
+        for (k = 0; k < len; k++)
+            for (c = 0; c < 256; c++) {
+                const artpack_field_info *f;
+                key[k] = (char)c;
+                f = artpack_schema_find(key, len);
+                assert_ptr_equal(f, schema_scan(key, len));
+                found += f != NULL;
+                key[k] = name[k];
+            }
+        assert_ptr_equal(artpack_schema_find(key, len - 1), schema_scan(key, len - 1));
+        for (c = 0; c < 256; c++) {
+            key[len] = (char)c;
+            assert_ptr_equal(artpack_schema_find(key, len + 1), schema_scan(key, len + 1));
+        }
+    }
+    /* each name found once per byte position (with its own byte): no two
+     * names of one length differ in one byte */
+    assert_int_equal(found, letters);
+}
+
 static void test_record_bound(void **state) {
     static const size_t sizes[] = {0, 1, 2, 100, (1u << 18) - 1, 1u << 18, 1000000, 1u << 30};
     size_t i;
@@ -1415,6 +1502,8 @@ int main(void) {
         cmocka_unit_test(test_version),
         cmocka_unit_test(test_list_iteration),
         cmocka_unit_test(test_schema_table),
+        cmocka_unit_test(test_schema_find_near_misses),
+        cmocka_unit_test(test_extra_values_near_simple),
         cmocka_unit_test(test_record_bound),
         cmocka_unit_test(test_random_articles_roundtrip),
         cmocka_unit_test(test_damaged_records),
