@@ -435,6 +435,7 @@ artpack_error ap_words_dict_train(void *dst, size_t dict_size, const void *sampl
     unsigned char *list = NULL, *trial = NULL;
     ap_wc *ranked = NULL;
     size_t n_ranked, best_n = 0, best = (size_t)-1, i, list_size = 0, last = 0;
+    int fit1024 = 0;
     artpack_error err = ARTPACK_OK;
     list = (unsigned char *)ap_tmalloc(dict_size);
     trial = (unsigned char *)ap_tmalloc(dict_size);
@@ -444,11 +445,12 @@ artpack_error ap_words_dict_train(void *dst, size_t dict_size, const void *sampl
     } else if (count >= 64 && err == ARTPACK_OK) {
         /* choose the length on a held-out eighth (every 8th sample) */
         err = ap_words_rank(s, sample_sizes, count, 1, &ranked, &n_ranked);
+        /* 1024 words fit: the shorter lists are not tried */
+        fit1024 = err == ARTPACK_OK &&
+                  ap_words_list(list, dict_size / 4, ranked, n_ranked < 1024 ? n_ranked : 1024) != 0;
         for (i = 0; err == ARTPACK_OK && i < sizeof tries / sizeof tries[0]; i++) {
             size_t n = tries[i] < n_ranked ? tries[i] : n_ranked, got = 0, bytes = 0, ls = 0;
-            if (tries[i] > 0 && tries[i] < 1024 &&
-                ap_words_list(list, dict_size / 4, ranked, n_ranked < 1024 ? n_ranked : 1024) != 0)
-                continue; /* 1024 words fit: the shorter lists are not tried */
+            if (tries[i] > 0 && tries[i] < 1024 && fit1024) continue;
             if (i > 0 && n == last) continue; /* the same list as the try before */
             last = n;
             if (n > 0) {
