@@ -600,6 +600,17 @@ wait "$catpid"
 python3 "$here/jsonl_same.py" "$t/b.jsonl" "$t/ln/fifo.out" >/dev/null && ok || bad "output into a FIFO: every article"
 [ -p "$t/ln/fifo" ] && ok || bad "output into a FIFO replaced it"
 
+# wait_open FILE: until a process holds FILE open (Linux /proc; elsewhere a
+# fixed 2 s), at most 120 s
+wait_open() {
+    if [ ! -d /proc/self/fd ]; then sleep 2; return 0; fi
+    n=0
+    while [ $n -lt 1200 ]; do
+        find /proc/[0-9]*/fd -maxdepth 1 -lname "$1" 2>/dev/null | grep -q . && return 0
+        sleep 0.1; n=$((n + 1))
+    done
+    return 1
+}
 # ---- an append notices a bundle changed under it by what takes no lock (issue 11, item 1) ----
 # the append waits on a FIFO for its articles while the bundle is renamed over
 # or written to; it must not commit, nor cut what another program wrote
@@ -608,7 +619,9 @@ for how in rename write; do
     cp "$t/b.apb" "$t/ch.apb"; cp "$t/b.apb" "$t/ch2.apb"
     rm -f "$t/ch.fifo"; mkfifo "$t/ch.fifo"
     ap append -D "$t/d.dict" "$t/ch.apb" "$t/ch.fifo" >"$t/out.txt" 2>"$t/err.txt" & appid=$!
-    sleep 0.5
+    # the change must come after the append opened the bundle (it then waits on
+    # the FIFO): a fixed sleep was too short under valgrind on a slow machine
+    wait_open "$t/ch.apb" || bad "append ($how) did not open the bundle within 120 s"
     if [ "$how" = rename ]; then mv "$t/ch2.apb" "$t/ch.apb"; else printf 'garbage' >>"$t/ch.apb"; fi
     cat "$t/more30.jsonl" >"$t/ch.fifo"
     wait "$appid"; rc=$?
